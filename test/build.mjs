@@ -1,0 +1,58 @@
+// Bundles the shared suite for every runtime leg:
+//  - test/.out/suite.js : the suite alone (Node imports the library from dist/ itself)
+//  - test/.out/all.js   : the library from dist/ + the suite, one ESM file for workerd, Deno and Chromium
+import { build } from "esbuild";
+import { readdirSync, readFileSync, existsSync, mkdirSync } from "node:fs";
+import { join, dirname, basename } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const out = join(root, "test/.out");
+mkdirSync(out, { recursive: true });
+
+export function fixturesDir() {
+  for (const c of [join(root, "../shared/fixtures"), join(root, "test/fixtures")]) if (existsSync(c)) return c;
+  throw new Error("fixtures not found: expected ../shared/fixtures beside the repository");
+}
+
+function loadFixtures() {
+  const dir = fixturesDir();
+  const read = (sub) => Object.fromEntries(
+    readdirSync(join(dir, sub)).filter((f) => f.endsWith(".json"))
+      .map((f) => [basename(f, ".json"), JSON.parse(readFileSync(join(dir, sub, f), "utf8"))]),
+  );
+  return { recordings: read("recordings"), specExamples: read("spec-examples") };
+}
+
+const fixturesPlugin = {
+  name: "fixtures",
+  setup(b) {
+    b.onResolve({ filter: /^virtual:fixtures$/ }, () => ({ path: "fixtures", namespace: "virtual" }));
+    b.onLoad({ filter: /.*/, namespace: "virtual" }, () => ({ contents: JSON.stringify(loadFixtures()), loader: "json" }));
+  },
+};
+
+// `keyvault-fetch` and its subpaths resolve to the built files, exactly what users import.
+const distPlugin = {
+  name: "dist",
+  setup(b) {
+    b.onResolve({ filter: /^keyvault-fetch(\/.*)?$/ }, (args) => {
+      const sub = args.path.slice("keyvault-fetch".length).replace(/^\//, "") || "index";
+      return { path: join(root, "dist", `${sub}.js`) };
+    });
+  },
+};
+
+const common = {
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  target: "es2022",
+  mainFields: ["module", "main"],
+  conditions: ["import", "default"],
+  logLevel: "warning",
+  // fast-check reads globals through feature detection only; nothing Node-only is bundled
+};
+
+await build({ ...common, entryPoints: [join(root, "test/suite/index.ts")], outfile: join(out, "suite.js"), plugins: [fixturesPlugin] });
+await build({ ...common, entryPoints: [join(root, "test/runners/all-entry.ts")], outfile: join(out, "all.js"), plugins: [fixturesPlugin, distPlugin] });

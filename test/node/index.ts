@@ -1,0 +1,15 @@
+// Node-only tests: they receive the same library (from dist/ by package name) and may use node: APIs.
+import * as core from "keyvault-fetch";
+import * as emulator from "keyvault-fetch/emulator";
+import * as keys from "keyvault-fetch/keys";
+import * as entra from "keyvault-fetch/entra";
+import * as jose from "keyvault-fetch/jose";
+import { collect, runTests, type Lib, type SuiteFile } from "../suite/harness.js";
+import packageTests from "./package.test.js";
+
+const files: SuiteFile[] = [packageTests];
+
+export function runNodeOnly(filter?: string, onResult?: (name: string, ok: boolean | "skip", error?: string) => void) {
+  const lib = { core, emulator, keys, entra, jose, runtime: "node", fixtures: { recordings: {}, specExamples: {} } } as unknown as Lib;
+  return runTests(collect(files, lib), "node", { ...(filter ? { filter } : {}), ...(onResult ? { onResult } : {}) });
+}

@@ -1,0 +1,19 @@
+// Node-only leg: tests that need Node itself (the emulator's HTTPS server, the official
+// Azure SDK against it, package contents, size budgets). Same harness as the shared suite.
+import { build } from "esbuild";
+import { fileURLToPath } from "node:url";
+
+export async function run(filter, verbose) {
+  const outfile = fileURLToPath(new URL("../.out/node-only.js", import.meta.url));
+  await build({
+    entryPoints: [fileURLToPath(new URL("./index.ts", import.meta.url))],
+    outfile, bundle: true, format: "esm", platform: "node", target: "node20",
+    packages: "external", logLevel: "warning",
+    plugins: [{ name: "fixtures", setup(b) {
+      b.onResolve({ filter: /^virtual:fixtures$/ }, () => ({ path: "f", namespace: "virtual" }));
+      b.onLoad({ filter: /.*/, namespace: "virtual" }, () => ({ contents: "{}", loader: "json" }));
+    } }],
+  });
+  const { runNodeOnly } = await import(outfile + `?t=${Date.now()}`);
+  return runNodeOnly(filter, verbose ? (n, ok) => console.log(`  ${ok === true ? "ok  " : ok === "skip" ? "skip" : "FAIL"} ${n}`) : undefined);
+}

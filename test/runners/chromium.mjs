@@ -1,0 +1,44 @@
+// Chromium leg: the bundle runs in a page served from http://127.0.0.1 (a secure context, so
+// crypto.subtle exists), driven by playwright-core with Debian's /usr/bin/chromium.
+import { createServer } from "node:http";
+import { readFileSync, existsSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export const chromiumPath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+
+export async function run(filter) {
+  if (!existsSync(chromiumPath)) throw new Error(`Chromium not found at ${chromiumPath}: install it with 'apt-get install -y chromium'`);
+  const { chromium } = await import("playwright-core");
+  const bundle = readFileSync(new URL("../.out/all.js", import.meta.url));
+  const server = createServer((req, res) => {
+    if (req.url === "/all.js") {
+      res.writeHead(200, { "content-type": "text/javascript" });
+      res.end(bundle);
+    } else {
+      res.writeHead(200, { "content-type": "text/html" });
+      res.end(`<!doctype html><meta charset="utf-8"><title>keyvault-fetch suite</title>
+<script type="module">import { run } from "/all.js"; window.runSuite = run; window.suiteReady = true;</script>`);
+    }
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+  try {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.goto(`http://127.0.0.1:${server.address().port}/`);
+    await page.waitForFunction(() => window.suiteReady === true, null, { timeout: 30_000 }).catch(() => {
+      throw new Error(`the suite did not load in Chromium: ${errors.join("\n")}`);
+    });
+    return await page.evaluate((f) => window.runSuite("chromium", f || undefined), filter ?? "");
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}

@@ -1,0 +1,25 @@
+// The shared conformance suite: every runtime leg hands it the built library and runs it.
+import { collect, runTests, type Lib, type Result, type Runtime, type SuiteFile } from "./harness.js";
+// Filled in at bundle time by test/build.mjs from ../shared/fixtures.
+import fixtures from "virtual:fixtures";
+import challenge from "./challenge.test.js";
+import client from "./client.test.js";
+import retry from "./retry.test.js";
+import replay from "./replay.test.js";
+import emulator from "./emulator.test.js";
+import keys from "./keys.test.js";
+import entra from "./entra.test.js";
+import jose from "./jose.test.js";
+
+export const files: SuiteFile[] = [challenge, client, retry, replay, emulator, keys, entra, jose];
+
+export type LibModules = Omit<Lib, "runtime" | "fixtures">;
+
+export async function runSuite(
+  modules: LibModules,
+  runtime: Runtime,
+  opts: { filter?: string; onResult?: (name: string, ok: boolean | "skip", error?: string) => void } = {},
+): Promise<Result> {
+  const lib: Lib = { ...modules, runtime, fixtures: fixtures as Lib["fixtures"] };
+  return runTests(collect(files, lib), runtime, opts);
+}
