@@ -14,7 +14,7 @@ export default defineConfig([
     format: ["esm", "cjs"],
     dts: true,
     sourcemap: false,
-    clean: true,
+    clean: false, // several developers may build one tree at once; never delete under them
     target: "es2022",
     platform: "neutral",
     splitting: true,

@@ -7,7 +7,8 @@ import { join, dirname, basename } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const out = join(root, "test/.out");
+// Each run builds into its own folder, so parallel runs (several developers, one tree) do not collide.
+export const out = process.env.KVF_TEST_OUT ?? join(root, "test/.out/default");
 mkdirSync(out, { recursive: true });
 
 export function fixturesDir() {

@@ -4,6 +4,11 @@
 // A leg that cannot start is a failure, never a silent pass.
 // Usage: node test/run.mjs [--leg node,workerd,deno,chromium,node-only] [--filter text] [--verbose]
 import { execFileSync } from "node:child_process";
+import { rmSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const outDir = fileURLToPath(new URL(`./.out/run-${process.pid}/`, import.meta.url));
+process.env.KVF_TEST_OUT = outDir;
 
 const args = process.argv.slice(2);
 const opt = (name) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
@@ -36,5 +41,6 @@ for (const leg of legs) {
   console.log(`[${leg}] ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   passed += r.passed; failed += r.failed; skipped += r.skipped;
 }
+rmSync(outDir, { recursive: true, force: true });
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);

@@ -4,7 +4,7 @@ import { build } from "esbuild";
 import { fileURLToPath } from "node:url";
 
 export async function run(filter, verbose) {
-  const outfile = fileURLToPath(new URL("../.out/node-only.js", import.meta.url));
+  const outfile = `${process.env.KVF_TEST_OUT}/node-only.js`;
   await build({
     entryPoints: [fileURLToPath(new URL("./index.ts", import.meta.url))],
     outfile, bundle: true, format: "esm", platform: "node", target: "node20",

@@ -11,7 +11,7 @@ export const chromiumPath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 export async function run(filter) {
   if (!existsSync(chromiumPath)) throw new Error(`Chromium not found at ${chromiumPath}: install it with 'apt-get install -y chromium'`);
   const { chromium } = await import("playwright-core");
-  const bundle = readFileSync(new URL("../.out/all.js", import.meta.url));
+  const bundle = readFileSync(join(process.env.KVF_TEST_OUT, "all.js"));
   const server = createServer((req, res) => {
     if (req.url === "/all.js") {
       res.writeHead(200, { "content-type": "text/javascript" });

@@ -5,7 +5,6 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 
-const out = fileURLToPath(new URL("../.out/", import.meta.url));
 
 function denoBinary() {
   const require = createRequire(import.meta.url);
@@ -14,7 +13,7 @@ function denoBinary() {
 }
 
 export async function run(filter) {
-  const entry = join(out, "deno-entry.mjs");
+  const entry = join(process.env.KVF_TEST_OUT, "deno-entry.mjs");
   writeFileSync(entry, `import { run } from "./all.js";
 const result = await run("deno", ${JSON.stringify(filter ?? "")} || undefined);
 console.log("@@RESULT@@" + JSON.stringify(result));\n`);

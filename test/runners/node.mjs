@@ -4,8 +4,10 @@ import * as emulator from "keyvault-fetch/emulator";
 import * as keys from "keyvault-fetch/keys";
 import * as entra from "keyvault-fetch/entra";
 import * as jose from "keyvault-fetch/jose";
-import { runSuite } from "../.out/suite.js";
+import { pathToFileURL } from "node:url";
+import { join } from "node:path";
 
-export function run(filter, onResult) {
+export async function run(filter, onResult) {
+  const { runSuite } = await import(pathToFileURL(join(process.env.KVF_TEST_OUT, "suite.js")).href);
   return runSuite({ core, emulator, keys, entra, jose }, "node", { filter, onResult });
 }

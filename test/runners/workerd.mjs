@@ -1,9 +1,10 @@
 // workerd leg: the whole bundle runs as a module Worker in miniflare, without nodejs_compat.
 import { Miniflare } from "miniflare";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 
 export async function run(filter) {
-  const bundle = readFileSync(new URL("../.out/all.js", import.meta.url), "utf8");
+  const bundle = readFileSync(join(process.env.KVF_TEST_OUT, "all.js"), "utf8");
   const script = `${bundle}
 export default {
   async fetch(request) {
