@@ -6,8 +6,9 @@ import * as entra from "keyvault-fetch/entra";
 import * as jose from "keyvault-fetch/jose";
 import { collect, runTests, type Lib, type SuiteFile } from "../suite/harness.js";
 import packageTests from "./package.test.js";
+import serverTests from "./server.test.js";
 
-const files: SuiteFile[] = [packageTests];
+const files: SuiteFile[] = [packageTests, serverTests];
 
 export function runNodeOnly(filter?: string, onResult?: (name: string, ok: boolean | "skip", error?: string) => void) {
   const lib = { core, emulator, keys, entra, jose, runtime: "node", fixtures: { recordings: {}, specExamples: {} } } as unknown as Lib;

@@ -1,0 +1,162 @@
+// A self-signed X.509 certificate for the emulator's HTTPS server, made with Web Crypto:
+// an ECDSA P-256 key, a minimal DER encoder, and the handful of extensions TLS clients check
+// (subjectAltName above all: modern clients ignore the common name).
+
+/** A PEM certificate and its PEM (PKCS #8) private key, ready for a TLS server. */
+export interface SelfSignedCertificate {
+  /** `-----BEGIN CERTIFICATE-----` … the certificate, also what clients must trust */
+  cert: string;
+  /** `-----BEGIN PRIVATE KEY-----` … the unencrypted PKCS #8 key */
+  key: string;
+  /** SHA-256 of the DER certificate, upper-case hex with colons (as browsers show it) */
+  fingerprint256: string;
+}
+
+/** What to put in the certificate. */
+export interface SelfSignedCertificateOptions {
+  /** DNS names for subjectAltName (default `["localhost"]`); the first is also the common name */
+  dnsNames?: string[];
+  /** IP addresses for subjectAltName, IPv4 dotted or IPv6 (default `["127.0.0.1", "::1"]`) */
+  ipAddresses?: string[];
+  /** validity in days from now (default 30); it starts one hour back to tolerate clock skew */
+  days?: number;
+}
+
+/**
+ * Makes a fresh self-signed TLS server certificate (ECDSA P-256 with SHA-256).
+ *
+ * @example
+ * const { cert, key } = await createSelfSignedCertificate({ dnsNames: ["localhost", "kv.vault.localhost"] });
+ * https.createServer({ cert, key }, handler);
+ */
+export async function createSelfSignedCertificate(options: SelfSignedCertificateOptions = {}): Promise<SelfSignedCertificate> {
+  const dnsNames = options.dnsNames ?? ["localhost"];
+  const ipAddresses = options.ipAddresses ?? ["127.0.0.1", "::1"];
+  const days = options.days ?? 30;
+  const pair = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"])) as CryptoKeyPair;
+  const spki = new Uint8Array(await crypto.subtle.exportKey("spki", pair.publicKey));
+  const pkcs8 = new Uint8Array(await crypto.subtle.exportKey("pkcs8", pair.privateKey));
+
+  const serial = crypto.getRandomValues(new Uint8Array(16));
+  serial[0] = (serial[0]! & 0x7f) | 0x40; // positive and exactly 16 bytes long
+  const now = Date.now();
+  const name = distinguishedName(dnsNames[0] ?? ipAddresses[0] ?? "keyvault-emulator");
+  const ecdsaWithSha256 = sequence(oid("1.2.840.10045.4.3.2"));
+  const keyId = new Uint8Array(await crypto.subtle.digest("SHA-1", spki)); // RFC 5280 §4.2.1.2 method 1 (near enough: whole SPKI)
+
+  const extensions = [
+    extension("2.5.29.19", true, sequence()), // basicConstraints: not a CA
+    extension("2.5.29.15", true, bitString(new Uint8Array([0x80]), 7)), // keyUsage: digitalSignature
+    extension("2.5.29.37", false, sequence(oid("1.3.6.1.5.5.7.3.1"))), // extKeyUsage: serverAuth
+    extension("2.5.29.14", false, octetString(keyId)), // subjectKeyIdentifier
+    extension("2.5.29.17", false, sequence( // subjectAltName
+      ...dnsNames.map((n) => tagged(0x82, ascii(n))),
+      ...ipAddresses.map((ip) => tagged(0x87, ipBytes(ip))),
+    )),
+  ];
+  const tbs = sequence(
+    tagged(0xa0, integer(new Uint8Array([2]))), // version 3
+    integer(serial),
+    ecdsaWithSha256,
+    name,
+    sequence(time(new Date(now - 3_600_000)), time(new Date(now + days * 86_400_000))),
+    name,
+    spki,
+    tagged(0xa3, sequence(...extensions)),
+  );
+  const raw = new Uint8Array(await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, pair.privateKey, tbs));
+  const half = raw.length / 2;
+  const signature = sequence(integer(raw.subarray(0, half)), integer(raw.subarray(half)));
+  const der = sequence(tbs, ecdsaWithSha256, bitString(signature));
+
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", der));
+  return {
+    cert: pem("CERTIFICATE", der),
+    key: pem("PRIVATE KEY", pkcs8),
+    fingerprint256: Array.from(digest, (b) => b.toString(16).padStart(2, "0").toUpperCase()).join(":"),
+  };
+}
+
+// --- DER, just enough of it ---
+
+function concat(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out;
+}
+
+function tagged(tag: number, content: Uint8Array): Uint8Array<ArrayBuffer> {
+  const n = content.length;
+  let length: number[];
+  if (n < 0x80) length = [n];
+  else {
+    const bytes: number[] = [];
+    for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
+    length = [0x80 | bytes.length, ...bytes];
+  }
+  return concat([new Uint8Array([tag, ...length]), content]);
+}
+
+const sequence = (...items: Uint8Array[]) => tagged(0x30, concat(items));
+const set = (...items: Uint8Array[]) => tagged(0x31, concat(items));
+const octetString = (bytes: Uint8Array) => tagged(0x04, bytes);
+const ascii = (s: string) => new TextEncoder().encode(s);
+
+/** A non-negative INTEGER from big-endian magnitude bytes (minimal form, sign byte when needed). */
+function integer(magnitude: Uint8Array): Uint8Array {
+  let i = 0;
+  while (i < magnitude.length - 1 && magnitude[i] === 0) i++;
+  const trimmed = magnitude.subarray(i);
+  return tagged(0x02, trimmed[0]! & 0x80 ? concat([new Uint8Array([0]), trimmed]) : trimmed);
+}
+
+function bitString(bytes: Uint8Array, unusedBits = 0): Uint8Array {
+  return tagged(0x03, concat([new Uint8Array([unusedBits]), bytes]));
+}
+
+function oid(dotted: string): Uint8Array {
+  const [a, b, ...rest] = dotted.split(".").map(Number);
+  const out = [a! * 40 + b!];
+  for (const arc of rest) {
+    const chunk = [arc & 0x7f];
+    for (let v = Math.floor(arc / 128); v > 0; v = Math.floor(v / 128)) chunk.unshift((v & 0x7f) | 0x80);
+    out.push(...chunk);
+  }
+  return tagged(0x06, new Uint8Array(out));
+}
+
+function extension(id: string, critical: boolean, value: Uint8Array): Uint8Array {
+  return sequence(oid(id), ...(critical ? [new Uint8Array([0x01, 0x01, 0xff])] : []), octetString(value));
+}
+
+function distinguishedName(commonName: string): Uint8Array {
+  return sequence(
+    set(sequence(oid("2.5.4.10"), tagged(0x0c, ascii("keyvault-fetch emulator")))), // O
+    set(sequence(oid("2.5.4.3"), tagged(0x0c, ascii(commonName.slice(0, 64))))), // CN
+  );
+}
+
+/** UTCTime until 2049, GeneralizedTime after (RFC 5280 §4.1.2.5). */
+function time(date: Date): Uint8Array {
+  const iso = date.toISOString().replace(/[-:T]/g, "").slice(0, 14) + "Z"; // YYYYMMDDHHMMSSZ
+  return date.getUTCFullYear() < 2050 ? tagged(0x17, ascii(iso.slice(2))) : tagged(0x18, ascii(iso));
+}
+
+function ipBytes(ip: string): Uint8Array {
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(ip) && ip.split(".").every((o) => Number(o) <= 255)) return new Uint8Array(ip.split(".").map(Number));
+  const [head = "", tail] = ip.replace(/^\[|\]$/g, "").split("::");
+  const groups = (s: string) => (s ? s.split(":").map((g) => parseInt(g, 16)) : []);
+  const front = groups(head);
+  const back = tail === undefined ? [] : groups(tail);
+  const words = [...front, ...new Array(8 - front.length - back.length).fill(0), ...back];
+  if (words.length !== 8 || words.some((w) => !(w >= 0 && w <= 0xffff))) throw new TypeError(`not an IP address: ${ip}`);
+  return new Uint8Array(words.flatMap((w) => [w >> 8, w & 0xff]));
+}
+
+function pem(label: string, der: Uint8Array): string {
+  let binary = "";
+  for (const b of der) binary += String.fromCharCode(b);
+  const body = btoa(binary).replace(/.{1,64}/g, "$&\n");
+  return `-----BEGIN ${label}-----\n${body}-----END ${label}-----\n`;
+}

@@ -1,0 +1,61 @@
+// Runs Node code in a child process: the only way to make Node trust a certificate for all of
+// its clients (NODE_EXTRA_CA_CERTS is read at start), and a clean room for the official SDK.
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The repository root (the bundle runs from test/.out/…, so walk up to our package.json). */
+export function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = join(dir, "package.json");
+    if (existsSync(pkg) && JSON.parse(readFileSync(pkg, "utf8")).name === "keyvault-fetch") return dir;
+    const up = dirname(dir);
+    if (up === dir) return process.cwd();
+    dir = up;
+  }
+}
+
+export interface ChildOptions {
+  /** PEM certificate the child trusts (through NODE_EXTRA_CA_CERTS) */
+  certificate?: string;
+  /** resolve every *.localhost name to loopback, as RFC 6761 asks (this machine's resolver does not) */
+  resolveLocalhost?: boolean;
+  env?: Record<string, string>;
+  args?: string[];
+  timeoutMs?: number;
+}
+
+export interface ChildResult { stdout: string; stderr: string; code: number }
+
+/** Runs an ES module given as source text; rejects with its stderr when it exits non-zero. */
+export function runNode(source: string, options: ChildOptions = {}): Promise<ChildResult> {
+  return runNodeArgs(["--input-type=module", "-e", source], options);
+}
+
+/** Runs a script file (path relative to the repository root) with arguments. */
+export function runNodeScript(path: string, options: ChildOptions = {}): Promise<ChildResult> {
+  return runNodeArgs([join(repoRoot(), path), ...(options.args ?? [])], options);
+}
+
+function runNodeArgs(args: string[], options: ChildOptions): Promise<ChildResult> {
+  const dir = mkdtempSync(join(tmpdir(), "kvf-child-"));
+  const env: Record<string, string> = { ...(process.env as Record<string, string>), ...options.env };
+  delete env.NODE_OPTIONS;
+  if (options.certificate) {
+    env.NODE_EXTRA_CA_CERTS = join(dir, "ca.pem");
+    writeFileSync(env.NODE_EXTRA_CA_CERTS, options.certificate);
+  }
+  const pre: string[] = [];
+  if (options.resolveLocalhost) pre.push("--import", join(repoRoot(), "test/node/resolve-localhost.mjs"));
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [...pre, ...args], { env, cwd: repoRoot(), timeout: options.timeoutMs ?? 30_000, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+        if (error) reject(new Error(`child exited with ${code}${error.killed ? " (killed: timeout)" : ""}\n${stderr}\n${stdout}`.trim()));
+        else resolve({ stdout, stderr, code });
+      });
+  });
+}
