@@ -1,7 +1,273 @@
 import type { SuiteFile } from "./harness.js";
 import * as assert from "./assert.js";
+import { TENANT, countingProvider, mockVault, uniqueHost } from "./mock.js";
 
 const suite: SuiteFile = (t, lib) => {
-  void t; void lib; void assert;
+  const { KeyVaultClient, KeyVaultError, fromTokenCredential, getCachedChallenge } = lib.core;
+  const noRetry = { retries: 0 } as const;
+
+  t.group("client: challenge flow", () => {
+    t.test("first request goes without body and token, then with both; api-version added", async () => {
+      const vault = mockVault();
+      const { getToken, calls } = countingProvider();
+      const client = new KeyVaultClient(vault.vaultUrl, { getToken, fetch: vault.fetch });
+      const res = await client.fetch("/keys/k1/create", { method: "POST", body: JSON.stringify({ kty: "EC" }), headers: { "content-type": "application/json" } });
+      assert.equal(res.status, 200);
+      assert.equal(vault.requests.length, 2);
+      const [probe, real] = vault.requests;
+      assert.equal(probe!.authorization, null);
+      assert.equal(probe!.body, "", "the probe carries no body");
+      assert.equal(probe!.path, "/keys/k1/create?api-version=2025-07-01");
+      assert.equal(real!.authorization, "Bearer token-1");
+      assert.equal(real!.body, '{"kty":"EC"}', "the body is sent once the challenge is known, intact");
+      assert.deepEqual(calls, [{ scopes: ["https://vault.azure.net/.default"], tenantId: TENANT, claims: undefined }]);
+    });
+
+    t.test("a ReadableStream body is buffered and sent intact after the challenge", async () => {
+      const vault = mockVault();
+      const client = new KeyVaultClient(vault.vaultUrl, { getToken: countingProvider().getToken, fetch: vault.fetch });
+      const body = new Blob(["hello ", "stream"]).stream();
+      await client.fetch("/keys/k/encrypt", { method: "POST", body, duplex: "half" } as RequestInit);
+      assert.equal(vault.requests[1]!.body, "hello stream");
+    });
+
+    t.test("accepts a Request object and keeps a given api-version", async () => {
+      const vault = mockVault();
+      const client = new KeyVaultClient(vault.vaultUrl, { getToken: countingProvider().getToken, fetch: vault.fetch, apiVersion: "7.6" });
+      await client.fetch(new Request(`${vault.vaultUrl}/keys?maxresults=2`));
+      await client.fetch(`${vault.vaultUrl}/keys?api-version=7.5`);
+      assert.equal(vault.requests[1]!.path, "/keys?maxresults=2&api-version=7.6");
+      assert.equal(vault.requests[2]!.path, "/keys?api-version=7.5");
+    });
+
+    t.test("the challenge is learned once per isolate: a new client per request pays no extra round trip", async () => {
+      const vault = mockVault();
+      const { getToken, calls } = countingProvider();
+      for (let i = 0; i < 10; i++) {
+        const client = new KeyVaultClient(vault.vaultUrl, { getToken, fetch: vault.fetch });
+        assert.equal((await client.fetch("/keys/k")).status, 200);
+      }
+      assert.equal(vault.requests.filter((r) => !r.authorization).length, 1, "one 401 round trip");
+      assert.equal(vault.requests.length, 11);
+      assert.equal(calls.length, 1, "one token for its lifetime");
+      assert.equal(getCachedChallenge(vault.vaultUrl)!.scope, "https://vault.azure.net/.default");
+    });
+
+    t.test("100 concurrent first calls cost exactly one 401 round trip and one token", async () => {
+      const vault = mockVault();
+      const { getToken, calls } = countingProvider({ delayMs: 5 });
+      const client = new KeyVaultClient(vault.vaultUrl, { getToken, fetch: vault.fetch });
+      const results = await Promise.all(Array.from({ length: 100 }, (_, i) => client.fetch(`/keys/k${i}`, { method: "POST", body: `{"n":${i}}` })));
+      assert.ok(results.every((r) => r.status === 200));
+      assert.equal(vault.requests.length, 101);
+      assert.equal(vault.requests.filter((r) => r.authorization === null).length, 1);
+      assert.equal(calls.length, 1);
+      const bodies = vault.requests.filter((r) => r.authorization).map((r) => r.body).sort();
+      assert.equal(new Set(bodies).size, 100, "each caller's body sent exactly once");
+    });
+
+    t.test("the cache is pinned to its origin: another vault is challenged afresh", async () => {
+      const a = mockVault(), b = mockVault({ tenant: "tenant-b" });
+      const { getToken, calls } = countingProvider();
+      await new KeyVaultClient(a.vaultUrl, { getToken, fetch: a.fetch }).fetch("/keys/x");
+      await new KeyVaultClient(b.vaultUrl, { getToken, fetch: b.fetch }).fetch("/keys/x");
+      assert.equal(b.requests[0]!.authorization, null);
+      assert.deepEqual(calls.map((c) => c.tenantId), [TENANT, "tenant-b"]);
+    });
+
+    t.test("a token about to expire is refreshed; a bare string token is asked for every time", async () => {
+      const vault = mockVault();
+      const short = countingProvider({ lifetimeMs: 60_000 }); // inside the 2-minute margin: refresh at half life
+      const c1 = new KeyVaultClient(vault.vaultUrl, { getToken: short.getToken, fetch: vault.fetch });
+      await c1.fetch("/keys/a"); await c1.fetch("/keys/b");
+      assert.equal(short.calls.length, 1, "still fresh");
+      const expired = countingProvider({ lifetimeMs: 1 });
+      const c2 = new KeyVaultClient(vault.vaultUrl, { getToken: expired.getToken, fetch: vault.fetch });
+      await c2.fetch("/keys/a"); await new Promise((r) => setTimeout(r, 5)); await c2.fetch("/keys/b");
+      assert.equal(expired.calls.length, 2, "expired token refreshed");
+      const bare = countingProvider({ bare: true });
+      const c3 = new KeyVaultClient(vault.vaultUrl, { getToken: bare.getToken, fetch: vault.fetch });
+      await c3.fetch("/keys/a"); await c3.fetch("/keys/b");
+      assert.equal(bare.calls.length, 2);
+    });
+
+    t.test("a static challenge skips discovery (browsers)", async () => {
+      const vault = mockVault();
+      const { getToken, calls } = countingProvider();
+      const client = new KeyVaultClient(vault.vaultUrl, { getToken, fetch: vault.fetch, challenge: { scope: "https://vault.azure.net/.default", tenantId: "t-static" } });
+      await client.fetch("/keys/k");
+      assert.equal(vault.requests.length, 1);
+      assert.equal(calls[0]!.tenantId, "t-static");
+    });
+
+    t.test("a 401 without a readable WWW-Authenticate says how to fix it", async () => {
+      const host = uniqueHost();
+      const fetch = async () => new Response("", { status: 401 });
+      const client = new KeyVaultClient(`https://${host}`, { getToken: () => "token-x", fetch });
+      await assert.rejects(() => client.fetch("/keys/k"), { code: "ERR_CHALLENGE_INVALID", message: /options\.challenge/ });
+    });
+
+    t.test("a server that does not challenge a GET gets its answer returned, and no token", async () => {
+      const host = uniqueHost();
+      const seen: (string | null)[] = [];
+      const fetch = async (i: string | URL | Request, init?: RequestInit) => { seen.push(new Request(i, init).headers.get("authorization")); return Response.json({ open: true }); };
+      const client = new KeyVaultClient(`https://${host}`, { getToken: () => "token-x", fetch });
+      assert.deepEqual(await (await client.fetch("/keys/k")).json(), { open: true });
+      assert.deepEqual(seen, [null]);
+    });
+  });
+
+  t.group("client: CAE", () => {
+    t.test("insufficient_claims gets one fresh token with the claims and one resend", async () => {
+      let revoked = true;
+      const vault = mockVault({ accept: (tok) => (revoked && !tok.endsWith("-claims") ? "cae" : true) });
+      const { getToken, calls } = countingProvider();
+      const client = new KeyVaultClient(vault.vaultUrl, { getToken, fetch: vault.fetch });
+      const res = await client.fetch("/keys/k/sign", { method: "POST", body: '{"alg":"ES256"}' });
+      assert.equal(res.status, 200);
+      assert.equal(calls.length, 2);
+      assert.deepEqual(JSON.parse(calls[1]!.claims!), { access_token: { nbf: { essential: true, value: "1726077595" }, xms_caeerror: { value: "10012" } } });
+      assert.equal(vault.requests.at(-1)!.body, '{"alg":"ES256"}');
+      revoked = false;
+      // the claims-bearing token replaced the cached one
+      await client.fetch("/keys/k");
+      assert.equal(vault.requests.at(-1)!.authorization, "Bearer token-2-claims");
+    });
+
+    t.test("a second consecutive CAE challenge goes back to the caller", async () => {
+      const vault = mockVault({ accept: () => "cae" });
+      const { getToken, calls } = countingProvider();
+      const client = new KeyVaultClient(vault.vaultUrl, { getToken, fetch: vault.fetch });
+      const res = await client.fetch("/keys/k");
+      assert.equal(res.status, 401);
+      assert.equal(calls.length, 2);
+      await assert.rejects(() => client.request("GET", "/keys/k"), { name: "KeyVaultError", status: 401 });
+    });
+
+    t.test("a plain 401 on a cached challenge re-learns it once (tenant moved)", async () => {
+      const host = uniqueHost();
+      let tenant = "old-tenant";
+      const vault = mockVault({ host, accept: (_t) => true });
+      const a = countingProvider();
+      await new KeyVaultClient(vault.vaultUrl, { getToken: a.getToken, fetch: vault.fetch }).fetch("/keys/k");
+      tenant = "new-tenant";
+      const moved = mockVault({ host, tenant, accept: (tok) => tok.includes("new") });
+      const b = { calls: [] as (string | undefined)[] };
+      const getToken = (r: { tenantId?: string }) => { b.calls.push(r.tenantId); return { token: `token-${r.tenantId}`, expiresOnTimestamp: Date.now() + 3600_000 }; };
+      const res = await new KeyVaultClient(moved.vaultUrl, { getToken, fetch: moved.fetch }).fetch("/keys/k");
+      assert.equal(res.status, 200);
+      assert.deepEqual(b.calls, [TENANT, "new-tenant"]);
+    });
+  });
+
+  t.group("client: security", () => {
+    t.test("refuses plain http, except loopback by opt-in", async () => {
+      const getToken = () => "t";
+      await assert.rejects(() => new KeyVaultClient("http://myvault.vault.azure.net", { getToken }), { code: "ERR_INSECURE_URL" });
+      await assert.rejects(() => new KeyVaultClient("http://127.0.0.1:8443", { getToken }), { code: "ERR_INSECURE_URL", message: /allowInsecureLoopback/ });
+      await assert.rejects(() => new KeyVaultClient("http://10.0.0.1", { getToken, allowInsecureLoopback: true }), { code: "ERR_INSECURE_URL" });
+      for (const u of ["http://localhost:1", "http://127.0.0.2:1", "http://[::1]:1"]) new KeyVaultClient(u, { getToken, allowInsecureLoopback: true });
+      await assert.rejects(() => new KeyVaultClient("https://u:p@myvault.vault.azure.net", { getToken }), { code: "ERR_INVALID_INPUT" });
+      await assert.rejects(() => new KeyVaultClient("not a url", { getToken }), { code: "ERR_INVALID_INPUT" });
+      await assert.rejects(() => new KeyVaultClient("https://v.vault.azure.net", {} as any), { code: "ERR_INVALID_INPUT" });
+    });
+
+    t.test("never sends the token to another origin", async () => {
+      const vault = mockVault();
+      const client = new KeyVaultClient(vault.vaultUrl, { getToken: countingProvider().getToken, fetch: vault.fetch });
+      for (const u of ["https://evil.test/keys", `https://${vault.host}:8443/keys`, `http://${vault.host}/keys`, new URL("https://other.vault.azure.net/keys"), new Request("https://evil.test/x")]) {
+        await assert.rejects(() => client.fetch(u as any), { code: "ERR_FOREIGN_ORIGIN" });
+      }
+      assert.equal(vault.requests.length, 0);
+      // same origin spelled differently is fine
+      await client.fetch(`https://${vault.host.toUpperCase()}:443/keys`);
+      assert.equal(vault.requests.length, 2);
+    });
+
+    t.test("refuses a challenge naming another resource and sends no token", async () => {
+      const vault = mockVault({ resource: "https://evil.test" });
+      const { getToken, calls } = countingProvider();
+      const client = new KeyVaultClient(vault.vaultUrl, { getToken, fetch: vault.fetch });
+      await assert.rejects(() => client.fetch("/keys/k"), { code: "ERR_CHALLENGE_RESOURCE" });
+      assert.equal(calls.length, 0);
+      assert.equal(vault.requests.length, 1);
+      const optOut = new KeyVaultClient(vault.vaultUrl, { getToken, fetch: vault.fetch, verifyChallengeResource: false });
+      assert.equal((await optOut.fetch("/keys/k")).status, 200, "verifyChallengeResource: false opts out");
+    });
+
+    t.test("redirects are not followed with the token", async () => {
+      const vault = mockVault({ handler: () => new Response(null, { status: 302, headers: { location: "https://evil.test/steal" } }) });
+      const inits: RequestInit[] = [];
+      const fetch = (i: any, init?: RequestInit) => { inits.push(init!); return vault.fetch(i, init); };
+      const client = new KeyVaultClient(vault.vaultUrl, { getToken: countingProvider().getToken, fetch });
+      const res = await client.fetch("/keys/k");
+      assert.equal(res.status, 302);
+      assert.ok(inits.every((i) => i.redirect === "manual"));
+    });
+
+    t.test("a token never appears in an error, its JSON or its string", async () => {
+      const secret = "token-SUPERSECRET";
+      const vault = mockVault({ handler: () => Response.json({ error: { code: "Forbidden", message: "no" } }, { status: 403 }) });
+      const client = new KeyVaultClient(vault.vaultUrl, { getToken: () => secret, fetch: vault.fetch, retry: false });
+      const e = await assert.rejects(() => client.request("GET", "/keys/k"), { name: "KeyVaultError", status: 403, code: "Forbidden" });
+      const texts = [String(e), e.message, JSON.stringify(e), JSON.stringify(e.request), e.stack ?? ""];
+      for (const s of texts) assert.ok(!s.includes("SUPERSECRET"), `leaked in ${s}`);
+      const failing = new KeyVaultClient(vault.vaultUrl, { getToken: () => { throw new Error("authority said no"); }, fetch: vault.fetch });
+      await assert.rejects(() => failing.fetch("/keys/other"), { code: "ERR_TOKEN", message: /authority said no/ });
+      const empty = new KeyVaultClient(vault.vaultUrl, { getToken: () => ({}) as any, fetch: vault.fetch });
+      await assert.rejects(() => empty.fetch("/keys/other"), { code: "ERR_TOKEN" });
+    });
+  });
+
+  t.group("client: errors", () => {
+    t.test("KeyVaultError carries status, code, message, innerError, requestId and body", async () => {
+      const body = { error: { code: "Forbidden", message: "Operation sign is not permitted on this key.", innererror: { code: "KeyOperationForbidden" } } };
+      const vault = mockVault({ handler: () => Response.json(body, { status: 403, headers: { "x-ms-request-id": "req-1" } }) });
+      const client = new KeyVaultClient(vault.vaultUrl, { getToken: countingProvider().getToken, fetch: vault.fetch });
+      const e = await assert.rejects(() => client.request("POST", "/keys/k/sign", { alg: "ES256", value: "AA" }));
+      assert.ok(e instanceof KeyVaultError);
+      assert.equal(e.name, "KeyVaultError");
+      assert.equal(e.status, 403);
+      assert.equal(e.code, "Forbidden");
+      assert.deepEqual(e.innerError, { code: "KeyOperationForbidden" });
+      assert.equal(e.requestId, "req-1");
+      assert.deepEqual(e.body, body);
+      assert.equal(e.request.method, "POST");
+      assert.match(e.message, /403 Forbidden: Operation sign is not permitted/);
+    });
+
+    t.test("a non-JSON or empty error body still gives a clear error", async () => {
+      let n = 0;
+      const vault = mockVault({ handler: () => (++n === 1 ? new Response("<html>bad gateway</html>", { status: 400 }) : new Response(null, { status: 404 })) });
+      const client = new KeyVaultClient(vault.vaultUrl, { getToken: countingProvider().getToken, fetch: vault.fetch, retry: noRetry });
+      await assert.rejects(() => client.request("GET", "/keys/k"), { code: "HTTP_400", message: /non-JSON body: <html>bad gateway/ });
+      await assert.rejects(() => client.request("GET", "/keys/k"), { code: "HTTP_404", status: 404 });
+    });
+
+    t.test("request() sends JSON, adds query, returns undefined for 204 and refuses a non-JSON 200", async () => {
+      let mode = 0;
+      const vault = mockVault({ handler: (r) => (mode === 0 ? Response.json({ echo: JSON.parse(r.body || "null"), path: r.path, ct: r.headers.get("content-type") }) : mode === 1 ? new Response(null, { status: 204 }) : new Response("nope", { status: 200 })) });
+      const client = new KeyVaultClient(vault.vaultUrl, { getToken: countingProvider().getToken, fetch: vault.fetch });
+      const out = await client.request<any>("POST", "/keys/k/create", { kty: "RSA" }, { query: { maxresults: 3, skip: undefined } });
+      assert.deepEqual(out, { echo: { kty: "RSA" }, path: "/keys/k/create?api-version=2025-07-01&maxresults=3", ct: "application/json" });
+      mode = 1; assert.equal(await client.request("DELETE", "/deletedkeys/k"), undefined);
+      mode = 2; await assert.rejects(() => client.request("GET", "/keys/k"), { code: "ERR_INVALID_RESPONSE" });
+    });
+
+    t.test("fromTokenCredential adapts a TokenCredential", async () => {
+      const seen: any[] = [];
+      const credential = { async getToken(scopes: string | string[], options?: any) { seen.push([scopes, options]); return { token: "token-cred", expiresOnTimestamp: Date.now() + 3600_000 }; } };
+      const vault = mockVault();
+      const client = new KeyVaultClient(vault.vaultUrl, { getToken: fromTokenCredential(credential), fetch: vault.fetch });
+      assert.equal((await client.fetch("/keys/k")).status, 200);
+      assert.deepEqual(seen[0][0], ["https://vault.azure.net/.default"]);
+      assert.equal(seen[0][1].tenantId, TENANT);
+      assert.equal(seen[0][1].enableCae, true);
+      const none = { async getToken() { return null; } };
+      const other = mockVault();
+      const c2 = new KeyVaultClient(other.vaultUrl, { getToken: fromTokenCredential(none), fetch: other.fetch });
+      await assert.rejects(() => c2.fetch("/keys/k"), { code: "ERR_TOKEN", message: /no token/ });
+    });
+  });
 };
 export default suite;

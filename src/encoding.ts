@@ -1,0 +1,58 @@
+// Byte <-> text helpers on Web APIs only (atob/btoa, TextEncoder), shared by every module.
+import { KeyVaultClientError } from "./errors.js";
+
+const encoder = /* @__PURE__ */ new TextEncoder();
+const decoder = /* @__PURE__ */ new TextDecoder("utf-8", { fatal: true });
+
+/** UTF-8 encode a string. */
+export function utf8Encode(text: string): Uint8Array {
+  return encoder.encode(text);
+}
+
+/** UTF-8 decode bytes; throws on invalid UTF-8. */
+export function utf8Decode(bytes: Uint8Array): string {
+  return decoder.decode(bytes);
+}
+
+function toBinaryString(bytes: Uint8Array): string {
+  let out = "";
+  // Chunked so large inputs do not exceed the argument limit of fromCharCode.
+  for (let i = 0; i < bytes.length; i += 0x8000) out += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return out;
+}
+
+/**
+ * Standard base64 with padding.
+ * @example base64Encode(new Uint8Array([1, 2, 3])) // "AQID"
+ */
+export function base64Encode(bytes: Uint8Array): string {
+  return btoa(toBinaryString(bytes));
+}
+
+/**
+ * base64url without padding, as Key Vault sends binary values.
+ * @example base64UrlEncode(new Uint8Array([251, 255])) // "-_8"
+ */
+export function base64UrlEncode(bytes: Uint8Array): string {
+  return base64Encode(bytes).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
+}
+
+/**
+ * Decodes base64url or standard base64, padded or not (one of Key Vault's own spec examples
+ * uses standard base64). Throws `KeyVaultClientError` `ERR_INVALID_INPUT` on anything else.
+ * @example base64UrlDecode("-_8") // Uint8Array [251, 255]
+ */
+export function base64UrlDecode(text: string): Uint8Array {
+  if (typeof text !== "string") throw new KeyVaultClientError("ERR_INVALID_INPUT", "expected a base64url string");
+  const normal = text.replace(/-/g, "+").replace(/_/g, "/").replace(/=+$/, "");
+  if (!/^[A-Za-z0-9+/]*$/.test(normal) || normal.length % 4 === 1) {
+    throw new KeyVaultClientError("ERR_INVALID_INPUT", "invalid base64url value");
+  }
+  const binary = atob(normal + "=".repeat((4 - (normal.length % 4)) % 4));
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/** Same as {@link base64UrlDecode}; named for standard base64 inputs. */
+export const base64Decode = base64UrlDecode;

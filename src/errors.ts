@@ -1,0 +1,111 @@
+// Two error classes with literal names and stable codes (jose's style): one for answers from the
+// service, one for failures detected locally. Neither ever carries a token or the Authorization header.
+
+/** Codes of {@link KeyVaultClientError}: stable strings, safe to switch on. */
+export type ClientErrorCode =
+  | "ERR_INVALID_INPUT"
+  | "ERR_CHALLENGE_INVALID"
+  | "ERR_CHALLENGE_RESOURCE"
+  | "ERR_INSECURE_URL"
+  | "ERR_FOREIGN_ORIGIN"
+  | "ERR_TOKEN"
+  | "ERR_TIMEOUT"
+  | "ERR_NETWORK"
+  | "ERR_INVALID_RESPONSE"
+  | "ERR_UNSUPPORTED"
+  | "ERR_KEY_NOT_USABLE"
+  | (string & {});
+
+/**
+ * A failure found on this side: bad input, a refused challenge, an insecure URL, a timeout,
+ * a network failure after retries, a token provider that failed.
+ * @example
+ * try { await client.fetch("https://other.example/keys") }
+ * catch (e) { if (e instanceof KeyVaultClientError && e.code === "ERR_FOREIGN_ORIGIN") ... }
+ */
+export class KeyVaultClientError extends Error {
+  override readonly name = "KeyVaultClientError" as const;
+  readonly code: ClientErrorCode;
+  constructor(code: ClientErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+  }
+  toJSON() {
+    return { name: this.name, code: this.code, message: this.message };
+  }
+}
+
+/** The request an error is about: method and URL only, never headers (they hold the token). */
+export interface RequestSummary {
+  method: string;
+  url: string;
+}
+
+/** Key Vault's error body: `{"error":{"code","message","innererror"}}`. */
+export interface ServiceErrorBody {
+  error?: { code?: string; message?: string; innererror?: unknown; innerError?: unknown };
+}
+
+/**
+ * Key Vault answered with a non-2xx status.
+ * `code` is the service's `error.code` (`KeyNotFound`, `BadParameter`, `Forbidden`, ...), or
+ * `HTTP_<status>` when the body had none.
+ * @example
+ * try { await keys.getKey(client, "missing") }
+ * catch (e) { if (e instanceof KeyVaultError && e.status === 404) ... }
+ */
+export class KeyVaultError extends Error {
+  override readonly name = "KeyVaultError" as const;
+  readonly status: number;
+  readonly code: string;
+  readonly innerError: unknown;
+  readonly requestId: string | undefined;
+  /** The parsed body (JSON when it was JSON, else the text). */
+  readonly body: unknown;
+  readonly request: RequestSummary;
+  readonly response: Response;
+
+  constructor(init: { status: number; code: string; message: string; innerError?: unknown; requestId?: string | undefined; body?: unknown; request: RequestSummary; response: Response }) {
+    super(init.message);
+    this.status = init.status;
+    this.code = init.code;
+    this.innerError = init.innerError;
+    this.requestId = init.requestId;
+    this.body = init.body;
+    this.request = init.request;
+    this.response = init.response;
+  }
+
+  /** Builds the error from a response, reading its body; a bad or non-JSON body still gives a clear error. */
+  static async fromResponse(response: Response, request?: RequestSummary): Promise<KeyVaultError> {
+    let text = "";
+    try { text = await response.text(); } catch { /* body unreadable: keep the status */ }
+    let body: unknown = text;
+    try { if (text) body = JSON.parse(text); } catch { /* not JSON */ }
+    const err = (body && typeof body === "object" ? (body as ServiceErrorBody).error : undefined) ?? undefined;
+    const code = typeof err?.code === "string" && err.code ? err.code : `HTTP_${response.status}`;
+    const detail = typeof err?.message === "string" && err.message
+      ? err.message
+      : text && typeof body === "string" ? `non-JSON body: ${text.slice(0, 200)}` : response.statusText || "no error details";
+    const summary = request ?? { method: "?", url: response.url };
+    return new KeyVaultError({
+      status: response.status,
+      code,
+      message: `${response.status} ${code}: ${detail} (${summary.method} ${stripQuery(summary.url)})`,
+      innerError: err?.innererror ?? err?.innerError,
+      requestId: response.headers.get("x-ms-request-id") ?? undefined,
+      body,
+      request: summary,
+      response,
+    });
+  }
+
+  toJSON() {
+    return { name: this.name, status: this.status, code: this.code, message: this.message, requestId: this.requestId, innerError: this.innerError };
+  }
+}
+
+function stripQuery(url: string): string {
+  const i = url.indexOf("?");
+  return i < 0 ? url : url.slice(0, i);
+}

@@ -1,0 +1,63 @@
+// Retry rules: which answers to retry, how long to wait, and which operations are unsafe to repeat.
+
+/** How a client retries. `false` in the client options turns retries off. */
+export interface RetryOptions {
+  /** retries after the first attempt (default 3) */
+  retries?: number;
+  /** base of the exponential backoff (default 500 ms): attempt n waits random(0, min(max, base·2ⁿ)) */
+  minDelayMs?: number;
+  /** cap of one wait (default 30 s); a longer Retry-After ends the retries */
+  maxDelayMs?: number;
+  /** no retry starts once this much time has passed since the first attempt (default 60 s) */
+  maxElapsedMs?: number;
+}
+
+export const DEFAULT_RETRY: Required<RetryOptions> = { retries: 3, minDelayMs: 500, maxDelayMs: 30_000, maxElapsedMs: 60_000 };
+
+/** Statuses worth another try: throttled, or a transient server failure. */
+export const RETRY_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504]);
+
+/**
+ * The wait a response asks for, in ms: `x-ms-retry-after-ms`, `retry-after-ms`, then `Retry-After`
+ * (seconds or an HTTP date). Undefined when it asks for none or the value is unreadable.
+ */
+export function retryAfterMs(headers: Headers, now = Date.now()): number | undefined {
+  for (const name of ["x-ms-retry-after-ms", "retry-after-ms"]) {
+    const v = headers.get(name);
+    if (v !== null && /^\s*\d+(\.\d+)?\s*$/.test(v)) return Math.ceil(Number(v));
+  }
+  const v = headers.get("retry-after");
+  if (v === null) return undefined;
+  if (/^\s*\d+\s*$/.test(v)) return Number(v) * 1000;
+  const date = Date.parse(v);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** Exponential backoff with full jitter for retry number `attempt` (0-based). */
+export function backoffDelay(attempt: number, options: Required<RetryOptions>, random: () => number = Math.random): number {
+  const ceiling = Math.min(options.maxDelayMs, options.minDelayMs * 2 ** attempt);
+  return Math.floor(random() * ceiling);
+}
+
+/**
+ * Whether repeating a request cannot do harm. Creating a key version, importing, rotating,
+ * restoring and recovering are not safe: they are retried only on 429, where the service says
+ * it did not process the request.
+ */
+export function isIdempotent(method: string, pathname: string): boolean {
+  const m = method.toUpperCase();
+  const p = pathname.toLowerCase().replace(/\/+$/, "");
+  if (m === "POST" && /\/(create|rotate|restore|recover|import)$/.test(p)) return false;
+  if (m === "PUT" && /\/keys\/[^/]+$/.test(p)) return false; // import
+  return true;
+}
+
+/** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => { clearTimeout(timer); reject(signal!.reason); };
+    const timer = setTimeout(() => { signal?.removeEventListener("abort", onAbort); resolve(); }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
