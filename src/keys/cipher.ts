@@ -1,0 +1,71 @@
+// Encryption and key wrapping by the service: POST .../encrypt, /decrypt, /wrapkey, /unwrapkey.
+// (KeyHandle.encrypt and .wrapKey do RSA-OAEP locally where they can.)
+import type { KeyVaultClient } from "../client.js";
+import { base64UrlDecode, base64UrlEncode } from "../encoding.js";
+import { checkCipherInput } from "./algorithms.js";
+import { keyPath, resolveKey } from "./ids.js";
+import type { DecryptResult, EncryptResult, EncryptionAlgorithm, KeyWrapAlgorithm, OperationOptions, UnwrapResult, WrapResult } from "./types.js";
+
+/** AES options: `iv` (CBC needs one; GCM makes its own), `aad` (GCM), and `tag` (GCM decryption). */
+export interface CipherOptions extends OperationOptions {
+  iv?: Uint8Array;
+  aad?: Uint8Array;
+  tag?: Uint8Array;
+}
+
+interface CipherAnswer { kid: string; value: string; iv?: string; tag?: string; aad?: string }
+
+const b64 = (v: Uint8Array | undefined) => (v === undefined ? undefined : base64UrlEncode(v));
+const bin = (v: string | undefined) => (typeof v === "string" && v ? base64UrlDecode(v) : undefined);
+
+async function call(client: KeyVaultClient, key: string, op: string, algorithm: string, value: Uint8Array, o: CipherOptions): Promise<CipherAnswer> {
+  const address = resolveKey(client, key);
+  const body = { alg: algorithm, value: base64UrlEncode(value), iv: b64(o.iv), aad: b64(o.aad), tag: b64(o.tag) };
+  return client.request<CipherAnswer>("POST", keyPath(address, op), body, { signal: o.signal });
+}
+
+/**
+ * Encrypts with a key in the service. RSA: `RSA-OAEP-256` (recommended), `RSA-OAEP`, `RSA1_5`;
+ * Managed HSM AES: `A256GCM` (the service makes the iv; keep `iv` and `tag` for decryption), `A256CBCPAD` (give an `iv`), ...
+ * @example const { result: ciphertext, kid } = await encrypt(client, "rsa-key", "RSA-OAEP-256", plaintext);
+ */
+export async function encrypt(client: KeyVaultClient, key: string, algorithm: EncryptionAlgorithm, plaintext: Uint8Array, options: CipherOptions = {}): Promise<EncryptResult> {
+  checkCipherInput(algorithm, plaintext, options, "encrypt");
+  const r = await call(client, key, "encrypt", algorithm, plaintext, options);
+  const out: EncryptResult = { algorithm, kid: r.kid, result: base64UrlDecode(r.value), local: false };
+  const iv = bin(r.iv) ?? options.iv, tag = bin(r.tag), aad = bin(r.aad) ?? options.aad;
+  if (iv) out.iv = iv;
+  if (tag) out.tag = tag;
+  if (aad) out.aad = aad;
+  return out;
+}
+
+/**
+ * Decrypts with a key in the service (private keys never leave it).
+ * @example const { result } = await decrypt(client, kid, "A256GCM", ciphertext, { iv, tag });
+ */
+export async function decrypt(client: KeyVaultClient, key: string, algorithm: EncryptionAlgorithm, ciphertext: Uint8Array, options: CipherOptions = {}): Promise<DecryptResult> {
+  checkCipherInput(algorithm, ciphertext, options, "decrypt");
+  const r = await call(client, key, "decrypt", algorithm, ciphertext, options);
+  return { algorithm, kid: r.kid, result: base64UrlDecode(r.value) };
+}
+
+/**
+ * Wraps (encrypts) a key, e.g. a data-encryption key, with a key in the service.
+ * @example const { result: wrapped, kid } = await wrapKey(client, "kek", "RSA-OAEP-256", dek);
+ */
+export async function wrapKey(client: KeyVaultClient, key: string, algorithm: KeyWrapAlgorithm, keyToWrap: Uint8Array, options: OperationOptions = {}): Promise<WrapResult> {
+  checkCipherInput(algorithm, keyToWrap, {}, "encrypt");
+  const r = await call(client, key, "wrapkey", algorithm, keyToWrap, options);
+  return { algorithm, kid: r.kid, result: base64UrlDecode(r.value), local: false };
+}
+
+/**
+ * Unwraps a key wrapped by {@link wrapKey}.
+ * @example const { result: dek } = await unwrapKey(client, kid, "RSA-OAEP-256", wrapped);
+ */
+export async function unwrapKey(client: KeyVaultClient, key: string, algorithm: KeyWrapAlgorithm, wrappedKey: Uint8Array, options: OperationOptions = {}): Promise<UnwrapResult> {
+  checkCipherInput(algorithm, wrappedKey, {}, "decrypt");
+  const r = await call(client, key, "unwrapkey", algorithm, wrappedKey, options);
+  return { algorithm, kid: r.kid, result: base64UrlDecode(r.value) };
+}

@@ -1,0 +1,33 @@
+// Soft-deleted keys: GET, DELETE (purge) and recover under /deletedkeys/{name}.
+import type { KeyVaultClient } from "../client.js";
+import { checkName } from "./ids.js";
+import { toDeletedKey, toKey, type RestKeyBundle } from "./model.js";
+import type { DeletedKey, KeyVaultKey, OperationOptions } from "./types.js";
+
+/**
+ * Gets a deleted key (soft-delete vaults).
+ * @example const d = await getDeletedKey(client, "old-key"); d.scheduledPurgeDate;
+ */
+export async function getDeletedKey(client: KeyVaultClient, name: string, options: OperationOptions = {}): Promise<DeletedKey> {
+  checkName(name);
+  return toDeletedKey(await client.request<RestKeyBundle>("GET", `/deletedkeys/${name}`, undefined, { signal: options.signal }));
+}
+
+/**
+ * Deletes a deleted key for good (needs the purge permission). Answers once the service has accepted it.
+ * @example await purgeDeletedKey(client, "old-key");
+ */
+export async function purgeDeletedKey(client: KeyVaultClient, name: string, options: OperationOptions = {}): Promise<void> {
+  checkName(name);
+  await client.request<void>("DELETE", `/deletedkeys/${name}`, undefined, { signal: options.signal, idempotent: false });
+}
+
+/**
+ * Recovers a deleted key with all its versions. Like deletion, recovery completes in the
+ * background: `getKey` may answer 404 for a few seconds.
+ * @example const key = await recoverDeletedKey(client, "old-key");
+ */
+export async function recoverDeletedKey(client: KeyVaultClient, name: string, options: OperationOptions = {}): Promise<KeyVaultKey> {
+  checkName(name);
+  return toKey(await client.request<RestKeyBundle>("POST", `/deletedkeys/${name}/recover`, undefined, { signal: options.signal, idempotent: false }));
+}

@@ -1,0 +1,235 @@
+// KeyHandle: one key (optionally one version) with every crypto operation. Public-key work
+// (verify, encrypt and wrap with RSA-OAEP) runs locally from the cached public key; the rest goes
+// to the service. The cache holds resolved keys, never promises (a Workers request must not await
+// a promise made by another request).
+import type { KeyVaultClient } from "../client.js";
+import { KeyVaultClientError } from "../errors.js";
+import { checkCipherInput, checkEncryptionKey, checkSignInput, checkSignatureKey, encryptionSpec, signatureSpec } from "./algorithms.js";
+import { decrypt, encrypt, unwrapKey, wrapKey, type CipherOptions } from "./cipher.js";
+import { keyIdOf, resolveKey, type KeyAddress } from "./ids.js";
+import { canEncryptLocally, canVerifyLocally, encryptLocally, verifyDataLocally, verifyLocally } from "./local.js";
+import { getKey } from "./manage.js";
+import { digestFor, sign } from "./sign.js";
+import { verify } from "./verify.js";
+import type {
+  DecryptResult, EncryptResult, EncryptionAlgorithm, KeyOperation, KeyVaultKey, KeyWrapAlgorithm, OperationOptions,
+  SignResult, SignatureAlgorithm, UnwrapResult, VerifyResult, WrapResult,
+} from "./types.js";
+
+/** Options of a {@link KeyHandle}. */
+export interface KeyHandleOptions {
+  /** Send every operation to the service, never use local crypto. */
+  remote?: boolean;
+  /**
+   * A handle without a version looks up the newest version before each local operation, so a
+   * rotation takes effect at once. This lets it reuse that answer for so many milliseconds
+   * (`Infinity`: resolve once, then stay on that version). Default 0. Handles with a version
+   * cache their key for their lifetime (key material of a version never changes).
+   */
+  latestMaxAgeMs?: number;
+}
+
+/** Per-call option of the operations that may run locally. */
+export interface LocalOptions extends OperationOptions {
+  /** Send this call to the service. */
+  remote?: boolean;
+}
+
+// Keys by version, per client: shared by every handle of that client.
+const versions = new WeakMap<KeyVaultClient, Map<string, KeyVaultKey>>();
+const cacheKey = (name: string, version: string) => `${name}/${version}`.toLowerCase();
+
+/**
+ * One key, or one version of it, with sign/verify/encrypt/decrypt/wrap/unwrap.
+ * Signing, decryption and unwrapping always run in the service. Verification (RS*, PS*, ES256,
+ * ES384, ES512) and encryption/wrapping with RSA-OAEP and RSA-OAEP-256 run locally with the public
+ * key, fetched once per version; ES256K, RSA1_5 and AES go to the service. Local operations respect
+ * the key's `enabled`, `key_ops`, `nbf` and `exp` like the service does (`ERR_KEY_NOT_USABLE`).
+ * Every result carries the `kid` of the exact version that did the work.
+ * @example
+ * const key = client.key("signer");                    // newest version
+ * const { result: sig, kid } = await key.signData("ES256", data);
+ * const ok = (await client.key(kid).verifyData("ES256", data, sig)).result; // local, no request
+ */
+export class KeyHandle {
+  readonly client: KeyVaultClient;
+  readonly name: string;
+  /** "" for a handle that follows the newest version. */
+  readonly version: string;
+  readonly #options: KeyHandleOptions;
+  #latest: { key: KeyVaultKey; at: number } | undefined;
+
+  /** `key` is a name, `"name/version"` or a key identifier of the client's vault. */
+  constructor(client: KeyVaultClient, key: string, version?: string, options: KeyHandleOptions = {}) {
+    const address = resolveKey(client, key, version);
+    this.client = client;
+    this.name = address.name;
+    this.version = address.version;
+    this.#options = options;
+  }
+
+  /** The key identifier this handle addresses (without version for a version-less handle). */
+  get id(): string {
+    return keyIdOf(this.client.vaultUrl, this.#address);
+  }
+
+  get #address(): KeyAddress {
+    return { name: this.name, version: this.version };
+  }
+
+  /** The cached key, when there is a fresh one; never fetches. */
+  #cached(): KeyVaultKey | undefined {
+    if (this.version) return versions.get(this.client)?.get(cacheKey(this.name, this.version));
+    const latest = this.#latest;
+    return latest && Date.now() - latest.at < (this.#options.latestMaxAgeMs ?? 0) ? latest.key : undefined;
+  }
+
+  /**
+   * The key's public part and properties: fetched once per version (a version-less handle asks
+   * for the newest version each time, see {@link KeyHandleOptions.latestMaxAgeMs}).
+   * @example const { key: jwk } = await client.key("signer").getPublicKey(); // a standard public JWK
+   */
+  async getPublicKey(options: OperationOptions = {}): Promise<KeyVaultKey> {
+    const hit = this.#cached();
+    if (hit) return hit;
+    const key = await getKey(this.client, this.name, this.version, options);
+    let byVersion = versions.get(this.client);
+    if (!byVersion) versions.set(this.client, (byVersion = new Map()));
+    if (key.properties.version) byVersion.set(cacheKey(key.name, key.properties.version), key);
+    if (!this.version) this.#latest = { key, at: Date.now() };
+    return key;
+  }
+
+  /** Forgets the cached key of this handle, e.g. after `updateKey` changed its attributes. */
+  refresh(): void {
+    this.#latest = undefined;
+    if (this.version) versions.get(this.client)?.delete(cacheKey(this.name, this.version));
+  }
+
+  #remote(options: LocalOptions): boolean {
+    return this.#options.remote === true || options.remote === true;
+  }
+
+  /**
+   * Signs a digest in the service.
+   * @example const { result, kid } = await key.sign("RS256", digest);
+   */
+  async sign(algorithm: SignatureAlgorithm, digest: Uint8Array, options: OperationOptions = {}): Promise<SignResult> {
+    checkSignInput(algorithm, digest);
+    const known = this.#cached();
+    if (known) checkSignatureKey(algorithm, known);
+    return sign(this.client, this.id, algorithm, digest, options);
+  }
+
+  /**
+   * Hashes `data` with Web Crypto and signs the digest in the service.
+   * @example const { result: signature, kid } = await key.signData("ES256", new TextEncoder().encode("hello"));
+   */
+  async signData(algorithm: SignatureAlgorithm, data: Uint8Array, options: OperationOptions = {}): Promise<SignResult> {
+    return this.sign(algorithm, await digestFor(algorithm, data), options);
+  }
+
+  /**
+   * Verifies a signature over a digest; locally for RS*, PS*, ES256/384/512.
+   * @example const { result: valid, local } = await client.key(kid).verify("ES256", digest, signature);
+   */
+  async verify(algorithm: SignatureAlgorithm, digest: Uint8Array, signature: Uint8Array, options: LocalOptions = {}): Promise<VerifyResult> {
+    checkSignInput(algorithm, digest);
+    const key = await this.#localKey(algorithm, options, true);
+    if (!key || !canVerifyLocally(algorithm, key.key)) return verify(this.client, key?.id ?? this.id, algorithm, digest, signature, options);
+    usable(key, "verify");
+    return { algorithm, kid: key.id, result: await verifyLocally(key.key, algorithm, digest, signature), local: true };
+  }
+
+  /**
+   * Verifies a signature over `data` (hashed by Web Crypto); locally for RS*, PS*, ES256/384/512.
+   * @example const { result: valid } = await client.key(kid).verifyData("PS256", data, signature);
+   */
+  async verifyData(algorithm: SignatureAlgorithm, data: Uint8Array, signature: Uint8Array, options: LocalOptions = {}): Promise<VerifyResult> {
+    const digest = await digestFor(algorithm, data);
+    const key = await this.#localKey(algorithm, options, true);
+    if (!key || !canVerifyLocally(algorithm, key.key)) return verify(this.client, key?.id ?? this.id, algorithm, digest, signature, options);
+    usable(key, "verify");
+    return { algorithm, kid: key.id, result: await verifyDataLocally(key.key, algorithm, data, signature), local: true };
+  }
+
+  /**
+   * Encrypts; locally for RSA-OAEP and RSA-OAEP-256 (the service decrypts), in the service otherwise.
+   * @example const { result: ciphertext, kid } = await key.encrypt("RSA-OAEP-256", secret);
+   */
+  async encrypt(algorithm: EncryptionAlgorithm, plaintext: Uint8Array, options: CipherOptions & LocalOptions = {}): Promise<EncryptResult> {
+    checkCipherInput(algorithm, plaintext, options, "encrypt");
+    const key = await this.#localKey(algorithm, options, false);
+    if (!key || !canEncryptLocally(algorithm, key.key)) return encrypt(this.client, key?.id ?? this.id, algorithm, plaintext, options);
+    usable(key, "encrypt");
+    return { algorithm, kid: key.id, result: await encryptLocally(key.key, algorithm, plaintext), local: true };
+  }
+
+  /**
+   * Decrypts in the service.
+   * @example const { result } = await client.key(kid).decrypt("RSA-OAEP-256", ciphertext);
+   */
+  async decrypt(algorithm: EncryptionAlgorithm, ciphertext: Uint8Array, options: CipherOptions = {}): Promise<DecryptResult> {
+    const known = this.#cached();
+    if (known) checkEncryptionKey(algorithm, known);
+    return decrypt(this.client, this.id, algorithm, ciphertext, options);
+  }
+
+  /**
+   * Wraps a key; locally for RSA-OAEP and RSA-OAEP-256, in the service otherwise.
+   * @example const { result: wrapped, kid } = await key.wrapKey("RSA-OAEP-256", dek);
+   */
+  async wrapKey(algorithm: KeyWrapAlgorithm, keyToWrap: Uint8Array, options: LocalOptions = {}): Promise<WrapResult> {
+    checkCipherInput(algorithm, keyToWrap, {}, "encrypt");
+    const key = await this.#localKey(algorithm, options, false);
+    if (!key || !canEncryptLocally(algorithm, key.key)) return wrapKey(this.client, key?.id ?? this.id, algorithm, keyToWrap, options);
+    usable(key, "wrapKey");
+    return { algorithm, kid: key.id, result: await encryptLocally(key.key, algorithm, keyToWrap), local: true };
+  }
+
+  /**
+   * Unwraps a key in the service.
+   * @example const { result: dek } = await client.key(kid).unwrapKey("RSA-OAEP-256", wrapped);
+   */
+  async unwrapKey(algorithm: KeyWrapAlgorithm, wrappedKey: Uint8Array, options: OperationOptions = {}): Promise<UnwrapResult> {
+    const known = this.#cached();
+    if (known) checkEncryptionKey(algorithm, known);
+    return unwrapKey(this.client, this.id, algorithm, wrappedKey, options);
+  }
+
+  /**
+   * The key for a local operation, checked against the algorithm; undefined when the operation
+   * must go to the service anyway (forced remote, or an algorithm Web Crypto cannot do), so no
+   * key is fetched in vain.
+   */
+  async #localKey(algorithm: string, options: LocalOptions, signature: boolean): Promise<KeyVaultKey | undefined> {
+    if (this.#remote(options)) return undefined;
+    if (signature) {
+      const spec = signatureSpec(algorithm);
+      if (!spec || spec.curve === "P-256K") return undefined;
+    } else if (!encryptionSpec(algorithm)?.oaepHash) {
+      return undefined;
+    }
+    const key = await this.getPublicKey(options);
+    if (signature) checkSignatureKey(algorithm, key); else checkEncryptionKey(algorithm, key);
+    return key;
+  }
+}
+
+/**
+ * Throws `ERR_KEY_NOT_USABLE` when the service would refuse `operation` with this key: disabled,
+ * not in `key_ops`, or (for encrypt and wrapKey, which make new ciphertext) before `nbf` or after `exp`.
+ */
+export function usable(key: KeyVaultKey, operation: KeyOperation): void {
+  const p = key.properties;
+  const refuse = (why: string) => {
+    throw new KeyVaultClientError("ERR_KEY_NOT_USABLE", `key ${key.id} ${why}; the service would refuse ${operation} (pass { remote: true } to ask it anyway)`);
+  };
+  if (p.enabled === false) refuse("is disabled");
+  if (key.keyOperations.length > 0 && !key.keyOperations.includes(operation)) refuse(`does not allow ${operation} (key_ops: ${key.keyOperations.join(", ")})`);
+  if (operation === "encrypt" || operation === "wrapKey") {
+    const now = Date.now();
+    if (p.notBefore && now < p.notBefore.getTime()) refuse(`is not valid before ${p.notBefore.toISOString()}`);
+    if (p.expiresOn && now >= p.expiresOn.getTime()) refuse(`expired at ${p.expiresOn.toISOString()}`);
+  }
+}

@@ -1,0 +1,82 @@
+// Key names, versions and identifiers: checked before they go into a URL path, so a name can never
+// change which resource (or which host) a request reaches.
+import type { KeyVaultClient } from "../client.js";
+import { KeyVaultClientError } from "../errors.js";
+
+const NAME = /^[0-9A-Za-z-]{1,127}$/;
+// Versions are 32 hex characters today; accept any plain token so a new format still works.
+const VERSION = /^[0-9A-Za-z-]{1,128}$/;
+
+/** A key addressed by name and (optionally) version. */
+export interface KeyAddress {
+  name: string;
+  /** "" for the newest version. */
+  version: string;
+}
+
+/** The parts of a key identifier (`kid`). */
+export interface ParsedKeyId extends KeyAddress {
+  vaultUrl: string;
+  /** `keys` or `deletedkeys`. */
+  collection: string;
+}
+
+/**
+ * Splits a key identifier into vault, name and version.
+ * @example
+ * parseKeyId("https://v.vault.azure.net/keys/k/0123abcd")
+ * // { vaultUrl: "https://v.vault.azure.net", collection: "keys", name: "k", version: "0123abcd" }
+ */
+export function parseKeyId(id: string): ParsedKeyId {
+  let url: URL;
+  try { url = new URL(id); } catch { throw invalid(`not a key identifier: ${JSON.stringify(String(id).slice(0, 200))}`); }
+  const parts = url.pathname.split("/").filter(Boolean);
+  const [collection, name, version = ""] = parts;
+  if (!collection || !name || parts.length > 3) throw invalid(`not a key identifier: ${JSON.stringify(id.slice(0, 200))}`);
+  return { vaultUrl: url.origin, collection, name, version };
+}
+
+/**
+ * Resolves how callers name a key: `"name"`, `"name/version"` or a full key identifier (which must
+ * belong to the client's vault). An explicit `version` wins over one in `key`.
+ */
+export function resolveKey(client: Pick<KeyVaultClient, "vaultUrl">, key: string, version?: string): KeyAddress {
+  if (typeof key !== "string" || key === "") throw invalid("a key name or identifier is required");
+  let name: string, v: string;
+  if (/^https?:\/\//i.test(key)) {
+    const parsed = parseKeyId(key);
+    if (parsed.vaultUrl.toLowerCase() !== new URL(client.vaultUrl).origin.toLowerCase()) {
+      throw new KeyVaultClientError("ERR_FOREIGN_ORIGIN", `key ${parsed.name} belongs to ${parsed.vaultUrl}, not to this client's vault ${client.vaultUrl}`);
+    }
+    name = parsed.name; v = parsed.version;
+  } else {
+    const slash = key.indexOf("/");
+    name = slash < 0 ? key : key.slice(0, slash);
+    v = slash < 0 ? "" : key.slice(slash + 1);
+  }
+  if (version !== undefined && version !== "") v = version;
+  checkName(name);
+  if (v !== "" && !VERSION.test(v)) throw invalid(`invalid key version ${JSON.stringify(v.slice(0, 200))}`);
+  return { name, version: v };
+}
+
+/** Throws `ERR_INVALID_INPUT` unless `name` is 1 to 127 letters, digits and dashes. */
+export function checkName(name: string): void {
+  if (typeof name !== "string" || !NAME.test(name)) {
+    throw invalid(`invalid key name ${JSON.stringify(String(name).slice(0, 200))}: use 1 to 127 letters, digits and dashes`);
+  }
+}
+
+/** `/keys/{name}[/{version}][/{action}]`, parts already checked. */
+export function keyPath(address: KeyAddress, action?: string): string {
+  return `/keys/${address.name}${address.version ? "/" + address.version : ""}${action ? "/" + action : ""}`;
+}
+
+/** The identifier of an address in a vault: `https://vault/keys/name[/version]`. */
+export function keyIdOf(vaultUrl: string, address: KeyAddress): string {
+  return vaultUrl.replace(/\/+$/, "") + keyPath(address);
+}
+
+export function invalid(message: string): KeyVaultClientError {
+  return new KeyVaultClientError("ERR_INVALID_INPUT", message);
+}

@@ -1,0 +1,70 @@
+// Reading, updating and deleting a key: GET/PATCH /keys/{name}/{version}, DELETE /keys/{name},
+// and the HSM attestation of a key version.
+import type { KeyVaultClient } from "../client.js";
+import { invalid, keyPath, resolveKey } from "./ids.js";
+import { attributesBody, releasePolicyBody, toDeletedKey, toKey, type RestKeyBundle } from "./model.js";
+import type { KeyAttributesInput } from "./create.js";
+import type { DeletedKey, KeyOperation, KeyVaultKey, OperationOptions } from "./types.js";
+
+/**
+ * Gets a key: the newest version, or the one named by `version` (or by `key` as `"name/version"` or
+ * a full key identifier).
+ * @example
+ * const latest = await getKey(client, "signer");
+ * const pinned = await getKey(client, "signer", "0123456789abcdef0123456789abcdef");
+ */
+export async function getKey(client: KeyVaultClient, key: string, version?: string, options: OperationOptions = {}): Promise<KeyVaultKey> {
+  const address = resolveKey(client, key, version);
+  // The SDKs ask for the newest version as `/keys/{name}/`; so do we.
+  const path = address.version ? keyPath(address) : `${keyPath(address)}/`;
+  return toKey(await client.request<RestKeyBundle>("GET", path, undefined, { signal: options.signal }));
+}
+
+/** Options of {@link updateKey}: what to change (anything left out stays as it is). */
+export interface UpdateKeyOptions extends KeyAttributesInput, OperationOptions {
+  /** The version to update (default: the newest; may also be given in `key`). */
+  version?: string;
+  keyOps?: KeyOperation[];
+}
+
+/**
+ * Changes a key version's attributes, tags, allowed operations or release policy.
+ * @example
+ * await updateKey(client, "signer", { enabled: false });
+ * await updateKey(client, key.id, { expiresOn: new Date(Date.now() + 90 * 864e5), tags: { team: "payments" } });
+ */
+export async function updateKey(client: KeyVaultClient, key: string, options: UpdateKeyOptions): Promise<KeyVaultKey> {
+  if (!options || typeof options !== "object") throw invalid("updateKey needs the properties to change");
+  const address = resolveKey(client, key, options.version);
+  const attributes = attributesBody(options);
+  const body = {
+    key_ops: options.keyOps,
+    attributes: Object.keys(attributes).length ? attributes : undefined,
+    tags: options.tags,
+    release_policy: options.releasePolicy ? releasePolicyBody(options.releasePolicy) : undefined,
+  };
+  return toKey(await client.request<RestKeyBundle>("PATCH", keyPath(address), body, { signal: options.signal }));
+}
+
+/**
+ * Deletes a key with all its versions. With soft-delete on (the default) it can be recovered until
+ * its `scheduledPurgeDate`. Note: Key Vault finishes a deletion in the background, so
+ * `getDeletedKey` may answer 404 for a few seconds.
+ * @example const deleted = await deleteKey(client, "old-key"); deleted.recoveryId;
+ */
+export async function deleteKey(client: KeyVaultClient, name: string, options: OperationOptions = {}): Promise<DeletedKey> {
+  const address = resolveKey(client, name);
+  if (address.version) throw invalid("deleteKey deletes every version of a key: pass the name alone");
+  // Not repeated on 5xx: a retry after a lost answer would turn a success into a 404.
+  return toDeletedKey(await client.request<RestKeyBundle>("DELETE", keyPath(address), undefined, { signal: options.signal, idempotent: false }));
+}
+
+/**
+ * Gets a key version's HSM attestation (Managed HSM and Premium vaults): the key with
+ * `properties.attestation` holding the certificate and attestation blobs as bytes.
+ * @example const { properties } = await getKeyAttestation(client, "hsm-key"); properties.attestation?.publicKeyAttestation;
+ */
+export async function getKeyAttestation(client: KeyVaultClient, key: string, version?: string, options: OperationOptions = {}): Promise<KeyVaultKey> {
+  const address = resolveKey(client, key, version);
+  return toKey(await client.request<RestKeyBundle>("GET", keyPath(address, "attestation"), undefined, { signal: options.signal }));
+}

@@ -1,0 +1,170 @@
+// REST shapes <-> the typed model: unix seconds become Date, base64url becomes Uint8Array, and the
+// key's JWK becomes a standard public JWK. Only this module knows the wire names.
+import { base64UrlDecode, base64UrlEncode, utf8Encode } from "../encoding.js";
+import { parseKeyId, invalid } from "./ids.js";
+import type {
+  DeletedKey, DeletedKeyProperties, KeyAttestation, KeyProperties, KeyReleasePolicy, KeyReleasePolicyInput,
+  KeyRotationPolicy, KeyVaultKey,
+} from "./types.js";
+
+/** A JWK as Key Vault sends it (may carry `-HSM` types and `key_ops`). */
+export interface RestJwk {
+  kid?: string; kty?: string; key_ops?: string[]; crv?: string;
+  n?: string; e?: string; x?: string; y?: string; k?: string;
+  d?: string; p?: string; q?: string; dp?: string; dq?: string; qi?: string; key_hsm?: string; t?: string;
+  [member: string]: unknown;
+}
+export interface RestAttributes {
+  enabled?: boolean; nbf?: number; exp?: number; created?: number; updated?: number;
+  recoverableDays?: number; recoveryLevel?: string; exportable?: boolean; hsmPlatform?: string; key_size?: number;
+  attestation?: { certificatePemFile?: string; privateKeyAttestation?: string; publicKeyAttestation?: string; version?: string };
+}
+export interface RestReleasePolicy { contentType?: string; data?: string; immutable?: boolean }
+export interface RestKeyBundle {
+  key?: RestJwk; attributes?: RestAttributes; tags?: Record<string, string>; managed?: boolean;
+  release_policy?: RestReleasePolicy;
+  recoveryId?: string; deletedDate?: number; scheduledPurgeDate?: number;
+}
+export interface RestKeyItem {
+  kid: string; attributes?: RestAttributes; tags?: Record<string, string>; managed?: boolean;
+  recoveryId?: string; deletedDate?: number; scheduledPurgeDate?: number;
+}
+export interface RestRotationPolicy {
+  id?: string;
+  lifetimeActions?: { trigger?: { timeAfterCreate?: string; timeBeforeExpiry?: string }; action?: { type?: string } }[];
+  attributes?: { expiryTime?: string; created?: number; updated?: number };
+}
+
+const date = (seconds: number | undefined): Date | undefined =>
+  typeof seconds === "number" ? new Date(seconds * 1000) : undefined;
+
+/** Date -> unix seconds, refusing anything that is not a valid Date. */
+export function unixSeconds(value: Date, what: string): number {
+  if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw invalid(`${what} must be a valid Date`);
+  return Math.floor(value.getTime() / 1000);
+}
+
+const bytes = (text: string | undefined): Uint8Array | undefined => (typeof text === "string" ? base64UrlDecode(text) : undefined);
+
+// `{ a: undefined }` and `{}` are the same thing to us; drop the undefined members so objects compare and print cleanly.
+function compact<T extends object>(object: T): T {
+  for (const k of Object.keys(object) as (keyof T)[]) if (object[k] === undefined) delete object[k];
+  return object;
+}
+
+/** Key Vault's JWK -> a standard public JWK (see {@link KeyVaultKey.key}). */
+export function publicJwk(jwk: RestJwk): JsonWebKey & { kid?: string } {
+  const kty = String(jwk.kty ?? "").replace(/-HSM$/i, "");
+  const out: JsonWebKey & { kid?: string } = { kty: kty === "AES" ? "oct" : kty };
+  if (jwk.kid !== undefined) out.kid = jwk.kid;
+  for (const m of ["crv", "n", "e", "x", "y"] as const) if (typeof jwk[m] === "string") (out as Record<string, unknown>)[m] = jwk[m];
+  return out;
+}
+
+function properties(kid: string, b: { attributes?: RestAttributes; tags?: Record<string, string>; managed?: boolean; release_policy?: RestReleasePolicy }): KeyProperties {
+  const id = parseKeyId(kid);
+  const a = b.attributes ?? {};
+  return compact({
+    id: kid,
+    name: id.name,
+    version: id.version,
+    vaultUrl: id.vaultUrl,
+    enabled: a.enabled,
+    notBefore: date(a.nbf),
+    expiresOn: date(a.exp),
+    createdOn: date(a.created),
+    updatedOn: date(a.updated),
+    recoverableDays: a.recoverableDays,
+    recoveryLevel: a.recoveryLevel,
+    exportable: a.exportable,
+    keySize: a.key_size,
+    hsmPlatform: a.hsmPlatform,
+    tags: b.tags,
+    managed: b.managed,
+    releasePolicy: b.release_policy ? releasePolicy(b.release_policy) : undefined,
+    attestation: a.attestation ? attestation(a.attestation) : undefined,
+  });
+}
+
+function releasePolicy(p: RestReleasePolicy): KeyReleasePolicy {
+  return compact({ contentType: p.contentType, data: bytes(p.data), immutable: p.immutable });
+}
+
+function attestation(a: NonNullable<RestAttributes["attestation"]>): KeyAttestation {
+  return compact({
+    certificatePemFile: bytes(a.certificatePemFile),
+    privateKeyAttestation: bytes(a.privateKeyAttestation),
+    publicKeyAttestation: bytes(a.publicKeyAttestation),
+    version: a.version,
+  });
+}
+
+/** KeyBundle -> KeyVaultKey. */
+export function toKey(bundle: RestKeyBundle): KeyVaultKey {
+  const jwk = bundle.key ?? {};
+  const kid = String(jwk.kid ?? "");
+  const props = properties(kid, bundle);
+  return { id: kid, name: props.name, keyType: String(jwk.kty ?? ""), keyOperations: [...(jwk.key_ops ?? [])], key: publicJwk(jwk), properties: props };
+}
+
+/** DeletedKeyBundle -> DeletedKey. */
+export function toDeletedKey(bundle: RestKeyBundle): DeletedKey {
+  return compact({ ...toKey(bundle), recoveryId: bundle.recoveryId, deletedOn: date(bundle.deletedDate), scheduledPurgeDate: date(bundle.scheduledPurgeDate) });
+}
+
+/** KeyItem -> KeyProperties. */
+export function toKeyProperties(item: RestKeyItem): KeyProperties {
+  return properties(item.kid, item);
+}
+
+/** DeletedKeyItem -> DeletedKeyProperties. */
+export function toDeletedKeyProperties(item: RestKeyItem): DeletedKeyProperties {
+  return compact({ ...properties(item.kid, item), recoveryId: item.recoveryId, deletedOn: date(item.deletedDate), scheduledPurgeDate: date(item.scheduledPurgeDate) });
+}
+
+/** Settable attributes -> the REST `attributes` object (only what was given). */
+export function attributesBody(o: { enabled?: boolean; notBefore?: Date; expiresOn?: Date; exportable?: boolean }): RestAttributes {
+  return compact({
+    enabled: o.enabled,
+    nbf: o.notBefore === undefined ? undefined : unixSeconds(o.notBefore, "notBefore"),
+    exp: o.expiresOn === undefined ? undefined : unixSeconds(o.expiresOn, "expiresOn"),
+    exportable: o.exportable,
+  });
+}
+
+/** Release policy input -> REST (`data` as base64url; an object is sent as JSON). */
+export function releasePolicyBody(p: KeyReleasePolicyInput): RestReleasePolicy {
+  if (!p || typeof p !== "object" || !p.data || typeof p.data !== "object") throw invalid("releasePolicy.data must be bytes or an object");
+  const data = p.data instanceof Uint8Array ? p.data : utf8Encode(JSON.stringify(p.data));
+  return compact({ contentType: p.contentType, data: base64UrlEncode(data), immutable: p.immutable });
+}
+
+/** REST rotation policy -> KeyRotationPolicy. */
+export function toRotationPolicy(p: RestRotationPolicy): KeyRotationPolicy {
+  return compact({
+    id: p.id,
+    lifetimeActions: (p.lifetimeActions ?? []).map((a) => compact({
+      action: String(a.action?.type ?? ""),
+      timeAfterCreate: a.trigger?.timeAfterCreate,
+      timeBeforeExpiry: a.trigger?.timeBeforeExpiry,
+    })),
+    expiresIn: p.attributes?.expiryTime,
+    createdOn: date(p.attributes?.created),
+    updatedOn: date(p.attributes?.updated),
+  });
+}
+
+/** KeyRotationPolicy -> REST. */
+export function rotationPolicyBody(p: Pick<KeyRotationPolicy, "lifetimeActions" | "expiresIn">): RestRotationPolicy {
+  if (!p || !Array.isArray(p.lifetimeActions)) throw invalid("a rotation policy needs lifetimeActions (an array)");
+  const body: RestRotationPolicy = {
+    lifetimeActions: p.lifetimeActions.map((a) => {
+      if ((a.timeAfterCreate === undefined) === (a.timeBeforeExpiry === undefined)) {
+        throw invalid("each lifetime action needs exactly one of timeAfterCreate or timeBeforeExpiry");
+      }
+      return { trigger: compact({ timeAfterCreate: a.timeAfterCreate, timeBeforeExpiry: a.timeBeforeExpiry }), action: { type: a.action } };
+    }),
+  };
+  if (p.expiresIn !== undefined) body.attributes = { expiryTime: p.expiresIn };
+  return body;
+}

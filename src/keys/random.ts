@@ -1,0 +1,15 @@
+// Random bytes from a Managed HSM's generator: POST /rng.
+import type { KeyVaultClient } from "../client.js";
+import { base64UrlDecode } from "../encoding.js";
+import { invalid } from "./ids.js";
+import type { OperationOptions } from "./types.js";
+
+/**
+ * Gets 1 to 128 random bytes from a Managed HSM.
+ * @example const nonce = await getRandomBytes(client, 32);
+ */
+export async function getRandomBytes(client: KeyVaultClient, count: number, options: OperationOptions = {}): Promise<Uint8Array> {
+  if (!Number.isInteger(count) || count < 1 || count > 128) throw invalid(`getRandomBytes takes a count from 1 to 128; got ${count}`);
+  const res = await client.request<{ value: string }>("POST", "/rng", { count }, { signal: options.signal });
+  return base64UrlDecode(res.value);
+}

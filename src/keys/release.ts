@@ -1,0 +1,35 @@
+// Secure key release: POST /keys/{name}/{version}/release with an attestation token.
+import type { KeyVaultClient } from "../client.js";
+import { invalid, keyPath, resolveKey } from "./ids.js";
+import type { OperationOptions } from "./types.js";
+
+/** How the released key is wrapped for the target. */
+export type KeyExportEncryptionAlgorithm = "CKM_RSA_AES_KEY_WRAP" | "RSA_AES_KEY_WRAP_256" | "RSA_AES_KEY_WRAP_384" | (string & {});
+
+/** Options of {@link releaseKey}. */
+export interface ReleaseKeyOptions extends OperationOptions {
+  /** The version to release (default: the newest; may also be given in `key`). */
+  version?: string;
+  /** A client nonce for freshness, echoed in the release token. */
+  nonce?: string;
+  /** How the key is wrapped (`enc`). */
+  algorithm?: KeyExportEncryptionAlgorithm;
+}
+
+/** The service's answer: a JWS whose payload carries the wrapped key. */
+export interface ReleaseKeyResult {
+  value: string;
+}
+
+/**
+ * Releases an exportable key to an attested environment: `targetAttestationToken` is the
+ * attestation service's JWT for the environment; the key comes back wrapped for that environment.
+ * @example const { value: jws } = await releaseKey(client, "exportable", attestationJwt);
+ */
+export async function releaseKey(client: KeyVaultClient, key: string, targetAttestationToken: string, options: ReleaseKeyOptions = {}): Promise<ReleaseKeyResult> {
+  const address = resolveKey(client, key, options.version);
+  if (typeof targetAttestationToken !== "string" || !targetAttestationToken) throw invalid("releaseKey needs the target's attestation token");
+  const body = { target: targetAttestationToken, nonce: options.nonce, enc: options.algorithm };
+  const res = await client.request<{ value: string }>("POST", keyPath(address, "release"), body, { signal: options.signal });
+  return { value: res.value };
+}

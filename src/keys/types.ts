@@ -1,0 +1,206 @@
+// The vocabulary of keyvault-fetch/keys: literal unions that name what the service knows today
+// and still accept new strings (`(string & {})`), so a new algorithm never needs a library update.
+// Type-only module: it adds nothing to a bundle.
+
+/** Key types of api-version 2025-07-01. `-HSM` types live in an HSM; Managed HSM also takes `AES` on create. */
+export type KeyType = "EC" | "EC-HSM" | "RSA" | "RSA-HSM" | "oct" | "oct-HSM" | "AES" | (string & {});
+
+/** Elliptic curves: `P-256K` is secp256k1. */
+export type KeyCurveName = "P-256" | "P-384" | "P-521" | "P-256K" | (string & {});
+
+/** What a key may be used for (`key_ops`). */
+export type KeyOperation =
+  | "encrypt" | "decrypt" | "sign" | "verify" | "wrapKey" | "unwrapKey" | "import" | "export"
+  | (string & {});
+
+/**
+ * Signature algorithms. Each one fixes the digest length and the key:
+ * RS/PS*: RSA; ES256: P-256, ES256K: P-256K, ES384: P-384, ES512: P-521;
+ * *256: 32-byte digest, *384: 48, *512: 64.
+ */
+export type SignatureAlgorithm =
+  | "RS256" | "RS384" | "RS512" | "PS256" | "PS384" | "PS512"
+  | "ES256" | "ES384" | "ES512" | "ES256K"
+  | (string & {});
+
+/** Encryption algorithms: RSA ones for RSA keys, AES ones (Managed HSM) for oct keys. */
+export type EncryptionAlgorithm =
+  | "RSA-OAEP" | "RSA-OAEP-256" | "RSA1_5"
+  | "A128GCM" | "A192GCM" | "A256GCM"
+  | "A128KW" | "A192KW" | "A256KW"
+  | "A128CBC" | "A192CBC" | "A256CBC"
+  | "A128CBCPAD" | "A192CBCPAD" | "A256CBCPAD"
+  | "CKM_AES_KEY_WRAP" | "CKM_AES_KEY_WRAP_PAD"
+  | (string & {});
+
+/** Key wrapping algorithms. */
+export type KeyWrapAlgorithm =
+  | "RSA-OAEP" | "RSA-OAEP-256" | "RSA1_5"
+  | "A128KW" | "A192KW" | "A256KW"
+  | "CKM_AES_KEY_WRAP" | "CKM_AES_KEY_WRAP_PAD"
+  | (string & {});
+
+/** Where a key may be recovered from after deletion (`recoveryLevel`). */
+export type DeletionRecoveryLevel =
+  | "Purgeable" | "Recoverable+Purgeable" | "Recoverable" | "Recoverable+ProtectedSubscription"
+  | "CustomizedRecoverable+Purgeable" | "CustomizedRecoverable" | "CustomizedRecoverable+ProtectedSubscription"
+  | (string & {});
+
+/** Options every operation takes. */
+export interface OperationOptions {
+  /** Cancels the request. */
+  signal?: AbortSignal;
+}
+
+/**
+ * A secure key release policy. `data` is the policy document: bytes, or an object that is sent as JSON.
+ * @example { data: { version: "1.0.0", anyOf: [{ authority: "https://attest.example", allOf: [...] }] } }
+ */
+export interface KeyReleasePolicy {
+  /** Default `application/json; charset=utf-8`. */
+  contentType?: string;
+  /** The policy. Read back as bytes. */
+  data?: Uint8Array;
+  /** An immutable policy can never change again. */
+  immutable?: boolean;
+}
+
+/** The input form of {@link KeyReleasePolicy}: `data` may also be an object, sent as JSON. */
+export interface KeyReleasePolicyInput extends Omit<KeyReleasePolicy, "data"> {
+  data: Uint8Array | Record<string, unknown>;
+}
+
+/** Attestation blobs of an HSM key (Managed HSM / Premium), as bytes. */
+export interface KeyAttestation {
+  certificatePemFile?: Uint8Array;
+  privateKeyAttestation?: Uint8Array;
+  publicKeyAttestation?: Uint8Array;
+  version?: string;
+}
+
+/** A key's attributes and metadata, without key material (what list operations return). */
+export interface KeyProperties {
+  /** The key identifier: `https://{vault}/keys/{name}/{version}` (no version in `listKeys` items). */
+  id: string;
+  name: string;
+  /** Empty when the identifier carries no version. */
+  version: string;
+  vaultUrl: string;
+  enabled?: boolean;
+  notBefore?: Date;
+  expiresOn?: Date;
+  createdOn?: Date;
+  updatedOn?: Date;
+  recoverableDays?: number;
+  recoveryLevel?: DeletionRecoveryLevel;
+  exportable?: boolean;
+  /** RSA modulus bits or AES key bits, when the service says so. */
+  keySize?: number;
+  hsmPlatform?: string;
+  tags?: Record<string, string>;
+  /** True when the key's lifetime is managed by Key Vault (a certificate's key). */
+  managed?: boolean;
+  releasePolicy?: KeyReleasePolicy;
+  attestation?: KeyAttestation;
+}
+
+/**
+ * A key as the service returned it.
+ * `key` is the public part as a standard JWK: `kty` is `RSA`, `EC` or `oct` (the `-HSM` variant is in
+ * `keyType`), binary members are base64url, and `key_ops` is left out (it is in `keyOperations`), so
+ * the JWK imports unchanged into `crypto.subtle.importKey("jwk", ...)` and `jose.importJWK`.
+ */
+export interface KeyVaultKey {
+  /** The key identifier with version, e.g. `https://myvault.vault.azure.net/keys/k/0123...`. */
+  id: string;
+  name: string;
+  /** As the service says: `RSA-HSM`, `EC`, `oct-HSM`, ... */
+  keyType: KeyType;
+  keyOperations: KeyOperation[];
+  /** Public key (no private members), standard JWK with `kid`. */
+  key: JsonWebKey & { kid?: string };
+  properties: KeyProperties;
+}
+
+/** What a deleted key adds: where to recover it from, and when it goes for good. */
+export interface DeletedKeyInfo {
+  recoveryId?: string;
+  deletedOn?: Date;
+  scheduledPurgeDate?: Date;
+}
+
+/** A deleted key (`getDeletedKey`, `deleteKey`). */
+export interface DeletedKey extends KeyVaultKey, DeletedKeyInfo {}
+
+/** A deleted key as `listDeletedKeys` returns it: properties only. */
+export interface DeletedKeyProperties extends KeyProperties, DeletedKeyInfo {}
+
+/** One rule of a rotation policy: do `action` at `timeAfterCreate` or `timeBeforeExpiry` (ISO 8601 durations). */
+export interface KeyRotationLifetimeAction {
+  action: "Rotate" | "Notify" | (string & {});
+  /** e.g. `P90D` */
+  timeAfterCreate?: string;
+  /** e.g. `P30D` */
+  timeBeforeExpiry?: string;
+}
+
+/** A key's rotation policy. */
+export interface KeyRotationPolicy {
+  id?: string;
+  lifetimeActions: KeyRotationLifetimeAction[];
+  /** Expiry of new versions, an ISO 8601 duration (at least `P28D`), e.g. `P2Y`. */
+  expiresIn?: string;
+  createdOn?: Date;
+  updatedOn?: Date;
+}
+
+/** Result of a signature. `kid` is the exact key version that signed: store it to verify later. */
+export interface SignResult {
+  algorithm: SignatureAlgorithm;
+  kid: string;
+  result: Uint8Array;
+}
+
+/** Result of a verification. `local` tells whether Web Crypto answered without a request. */
+export interface VerifyResult {
+  algorithm: SignatureAlgorithm;
+  kid: string;
+  result: boolean;
+  local: boolean;
+}
+
+/** Result of an encryption: the ciphertext plus, for AES modes, the `iv`, `tag` and `aad` decrypt needs. */
+export interface EncryptResult {
+  algorithm: EncryptionAlgorithm;
+  kid: string;
+  result: Uint8Array;
+  iv?: Uint8Array;
+  tag?: Uint8Array;
+  aad?: Uint8Array;
+  local: boolean;
+}
+
+/** Result of a decryption. */
+export interface DecryptResult {
+  algorithm: EncryptionAlgorithm;
+  kid: string;
+  result: Uint8Array;
+}
+
+/** Result of wrapping a key. */
+export interface WrapResult {
+  algorithm: KeyWrapAlgorithm;
+  kid: string;
+  result: Uint8Array;
+  local: boolean;
+}
+
+/** Result of unwrapping a key. */
+export interface UnwrapResult {
+  algorithm: KeyWrapAlgorithm;
+  kid: string;
+  result: Uint8Array;
+}
+
+/** One page of a list operation: its items, plus the next page's URL (`nextLink`) when there is one. */
+export type Page<T> = T[] & { continuationToken?: string };
