@@ -1,6 +1,5 @@
 // The Key Vault challenge protocol: parse WWW-Authenticate (RFC 7235), derive scope and tenant,
 // verify the resource against the vault's host, and remember what was learned per origin.
-import { utf8Decode, base64UrlDecode } from "./encoding.js";
 import { KeyVaultClientError } from "./errors.js";
 
 /** One challenge of a `WWW-Authenticate` header. Scheme and parameter names are lower-cased. */
@@ -19,12 +18,18 @@ export interface VaultChallenge {
   authorization?: string;
 }
 
-const TCHAR = /[!#$%&'*+\-.^_`|~0-9A-Za-z]/;
-const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*/;
 const MAX_HEADER = 16 * 1024;
+// Sticky regexes: each matches exactly at the parser's position.
+const TOKEN = /[!#$%&'*+\-.^_`|~0-9A-Za-z]+/y;
+const TOKEN68 = /[A-Za-z0-9\-._~+/]+=*(?=[ \t]*(?:,|$))/y;
+const QUOTED = /"((?:[^"\\]|\\[\s\S])*)"/y;
+const BARE = /[^\s,"]+/y; // lenient: servers send bare URLs, which are not RFC tokens
+const WS = /[ \t]*/y;
+const EQ = /[ \t]*=[ \t]*/y;
+const SEP = /[ \t,]*/y;
 
 function invalid(message: string): KeyVaultClientError {
-  return new KeyVaultClientError("ERR_CHALLENGE_INVALID", `invalid WWW-Authenticate header: ${message}`);
+  return new KeyVaultClientError("ERR_CHALLENGE_INVALID", `WWW-Authenticate: ${message}`);
 }
 
 /**
@@ -36,91 +41,44 @@ function invalid(message: string): KeyVaultClientError {
  * // [{ scheme: "bearer", params: { authorization: "https://login.microsoftonline.com/t", resource: "https://vault.azure.net" } }]
  */
 export function parseWwwAuthenticate(header: string): AuthChallenge[] {
-  if (typeof header !== "string") throw invalid("not a string");
-  if (header.length > MAX_HEADER) throw invalid("too long");
-  const s = header;
-  const n = s.length;
+  if (typeof header !== "string" || header.length > MAX_HEADER) throw invalid("not a string, or too long");
   let i = 0;
-  const isWs = (c: string | undefined) => c === " " || c === "\t";
-  const skipWs = () => { while (i < n && isWs(s[i])) i++; };
-  const readToken = () => { const start = i; while (i < n && TCHAR.test(s[i]!)) i++; return s.slice(start, i); };
-  const readValue = (): string => {
-    if (s[i] === '"') {
-      i++;
-      let out = "";
-      while (i < n) {
-        const c = s[i]!;
-        if (c === "\\") {
-          if (i + 1 >= n) break;
-          out += s[i + 1];
-          i += 2;
-        } else if (c === '"') {
-          i++;
-          return out;
-        } else {
-          out += c;
-          i++;
+  const eat = (re: RegExp) => {
+    re.lastIndex = i;
+    const m = re.exec(header);
+    if (m) i = re.lastIndex;
+    return m;
+  };
+  const param = (challenge: AuthChallenge, name: string) => {
+    const q = eat(QUOTED);
+    const value = q ? q[1]!.replace(/\\([\s\S])/g, "$1") : eat(BARE)?.[0];
+    if (value === undefined) throw invalid(`no value for ${name}`);
+    const key = name.toLowerCase();
+    if (Object.prototype.hasOwnProperty.call(challenge.params, key)) throw invalid(`${key} given twice`);
+    challenge.params[key] = value;
+  };
+  const out: AuthChallenge[] = [];
+  let current: AuthChallenge | undefined;
+  // A comma-separated list whose elements are `scheme [token68 | param]` or a further `param`.
+  while ((eat(SEP), i < header.length)) {
+    const name = eat(TOKEN)?.[0];
+    if (!name) throw invalid(`unexpected character at ${i}`);
+    if (current && eat(EQ)) {
+      param(current, name);
+    } else {
+      out.push((current = { scheme: name.toLowerCase(), params: {} }));
+      if (eat(WS)![0] && i < header.length && header[i] !== ",") {
+        const t68 = eat(TOKEN68);
+        if (t68) current.token68 = t68[0];
+        else {
+          const first = eat(TOKEN)?.[0];
+          if (!first || !eat(EQ)) throw invalid(`expected a parameter at ${i}`);
+          param(current, first);
         }
       }
-      throw invalid("unterminated quoted string");
     }
-    // Lenient unquoted value: servers send bare URLs, which are not RFC tokens.
-    const start = i;
-    while (i < n && !isWs(s[i]) && s[i] !== "," && s[i] !== '"') i++;
-    if (i === start) throw invalid(`missing value at ${start}`);
-    return s.slice(start, i);
-  };
-
-  const out: AuthChallenge[] = [];
-  for (;;) {
-    while (i < n && (s[i] === "," || isWs(s[i]))) i++;
-    if (i >= n) break;
-    const scheme = readToken();
-    if (!scheme) throw invalid(`unexpected character at ${i}`);
-    const challenge: AuthChallenge = { scheme: scheme.toLowerCase(), params: {} };
-    out.push(challenge);
-    if (i < n && !isWs(s[i]) && s[i] !== ",") throw invalid(`unexpected character after scheme at ${i}`);
-    skipWs();
-    if (i >= n || s[i] === ",") continue; // a scheme alone
-    // token68 form: `Scheme abc==` followed by end or a comma
-    const rest = s.slice(i);
-    const t68 = TOKEN68.exec(rest);
-    if (t68) {
-      const after = rest.slice(t68[0].length).replace(/^[ \t]*/, "");
-      if ((after === "" || after.startsWith(",")) && !/^[^=]+=[^=]/.test(t68[0])) {
-        // `name=` alone is not a parameter (a value is required), so it is token68 too
-        challenge.token68 = t68[0];
-        i += t68[0].length;
-        continue;
-      }
-    }
-    // auth-params, comma separated; a token not followed by "=" starts the next challenge
-    let first = true;
-    while (i < n) {
-      if (!first) {
-        if (s[i] !== ",") throw invalid(`expected "," at ${i}`);
-        while (i < n && (s[i] === "," || isWs(s[i]))) i++;
-        if (i >= n) break;
-      }
-      const nameStart = i;
-      const name = readToken();
-      if (!name) throw invalid(`unexpected character at ${i}`);
-      skipWs();
-      if (s[i] !== "=") {
-        // the start of another challenge
-        if (first) throw invalid(`expected "=" after ${JSON.stringify(name)}`);
-        i = nameStart;
-        break;
-      }
-      i++;
-      skipWs();
-      const value = readValue();
-      const key = name.toLowerCase();
-      if (Object.prototype.hasOwnProperty.call(challenge.params, key)) throw invalid(`parameter ${key} given twice`);
-      challenge.params[key] = value;
-      skipWs();
-      first = false;
-    }
+    eat(WS);
+    if (i < header.length && header[i] !== ",") throw invalid(`expected "," at ${i}`);
   }
   return out;
 }
@@ -191,7 +149,9 @@ export function claimsChallengeFromHeader(header: string): ClaimsChallenge | und
   if (!bearer || bearer.params.error !== "insufficient_claims" || !bearer.params.claims) return undefined;
   let claims: string;
   try {
-    claims = utf8Decode(base64UrlDecode(bearer.params.claims));
+    // atob is forgiving about missing padding; the claims are UTF-8 JSON
+    const binary = atob(bearer.params.claims.replace(/-/g, "+").replace(/_/g, "/"));
+    claims = new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
     JSON.parse(claims);
   } catch {
     throw invalid("claims are not base64 of JSON");
@@ -217,11 +177,11 @@ export { isLoopbackHost };
  * @example verifyChallengeResource("https://vault.azure.net/.default", "https://myvault.vault.azure.net") // ok
  */
 export function verifyChallengeResource(scopeOrResource: string, vaultUrl: string | URL, options: { allowInsecureLoopback?: boolean } = {}): void {
-  const refuse = (why: string) => new KeyVaultClientError("ERR_CHALLENGE_RESOURCE", `challenge resource refused: ${why}`);
+  const refuse = (why: string) => new KeyVaultClientError("ERR_CHALLENGE_RESOURCE", `resource refused: ${why}`);
   const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/?#]*)/.exec(scopeOrResource);
   if (!m) throw refuse("not an absolute URL");
   const authority = m[2]!;
-  if (BAD_AUTHORITY.test(authority)) throw refuse("its authority holds userinfo or forbidden characters");
+  if (BAD_AUTHORITY.test(authority)) throw refuse("userinfo or bad characters");
   let resource: URL;
   try { resource = new URL(scopeOrResource); } catch { throw refuse("not a valid URL"); }
   if (resource.username || resource.password) throw refuse("it holds userinfo");
@@ -233,7 +193,7 @@ export function verifyChallengeResource(scopeOrResource: string, vaultUrl: strin
   const rh = resource.hostname.toLowerCase();
   const vh = vault.hostname.toLowerCase();
   if (!rh) throw refuse("it has no host");
-  if (vh !== rh && !vh.endsWith("." + rh)) throw refuse(`the vault host ${vh} is not ${rh} nor a subdomain of it`);
+  if (vh !== rh && !vh.endsWith("." + rh)) throw refuse(`${vh} is not within ${rh}`);
 }
 
 /** The cache key of an origin: scheme, lower-cased host, and the port unless it is the default. */

@@ -87,36 +87,34 @@ export class KeyVaultClient {
 
   constructor(vaultUrl: string | URL, options: KeyVaultClientOptions) {
     if (!options || typeof options.getToken !== "function") {
-      throw new KeyVaultClientError("ERR_INVALID_INPUT", "options.getToken must be a function");
+      throw new KeyVaultClientError("ERR_INVALID_INPUT", "getToken must be a function");
     }
     let url: URL;
-    try { url = new URL(String(vaultUrl)); } catch { throw new KeyVaultClientError("ERR_INVALID_INPUT", `not a URL: ${String(vaultUrl)}`); }
-    if (url.username || url.password) throw new KeyVaultClientError("ERR_INVALID_INPUT", "the vault URL must not hold credentials");
-    if (url.search || url.hash) throw new KeyVaultClientError("ERR_INVALID_INPUT", "the vault URL must not have a query or fragment");
+    try { url = new URL(String(vaultUrl)); } catch { throw new KeyVaultClientError("ERR_INVALID_INPUT", "invalid vault URL"); }
+    if (url.username || url.password) throw new KeyVaultClientError("ERR_INVALID_INPUT", "vault URL with credentials");
+    if (url.search || url.hash) throw new KeyVaultClientError("ERR_INVALID_INPUT", "vault URL with a query or fragment");
     this.#loopback = options.allowInsecureLoopback === true;
     if (url.protocol !== "https:") {
       if (url.protocol === "http:" && isLoopbackHost(url.hostname)) {
-        if (!this.#loopback) throw new KeyVaultClientError("ERR_INSECURE_URL", "plain http is refused; for a loopback emulator pass allowInsecureLoopback: true");
+        if (!this.#loopback) throw new KeyVaultClientError("ERR_INSECURE_URL", "http needs allowInsecureLoopback");
       } else {
-        throw new KeyVaultClientError("ERR_INSECURE_URL", `tokens are sent only over https (got ${url.protocol})`);
+        throw new KeyVaultClientError("ERR_INSECURE_URL", "https only");
       }
     }
     url.pathname = url.pathname.replace(/\/+$/, "");
     this.#url = url;
     this.vaultUrl = url.href.replace(/\/+$/, "");
     this.#getToken = options.getToken;
-    const f = options.fetch ?? globalThis.fetch;
-    if (typeof f !== "function") throw new KeyVaultClientError("ERR_INVALID_INPUT", "no fetch available: pass options.fetch");
     // Called unbound on purpose: some runtimes' fetch throws "Illegal invocation" when called as a method.
     this.#fetch = options.fetch ? options.fetch : (input, init) => globalThis.fetch(input, init);
     this.apiVersion = options.apiVersion ?? DEFAULT_API_VERSION;
-    this.#retry = options.retry === false ? null : { ...DEFAULT_RETRY, ...dropUndefined(options.retry ?? {}) };
+    this.#retry = options.retry === false ? null : { ...DEFAULT_RETRY, ...options.retry };
     this.#timeout = options.timeout === undefined ? DEFAULT_TIMEOUT_MS : options.timeout;
     this.#verify = options.verifyChallengeResource !== false;
     this.#headers = new Headers(options.headers);
     if (options.challenge) {
       if (typeof options.challenge.scope !== "string" || !options.challenge.scope) {
-        throw new KeyVaultClientError("ERR_INVALID_INPUT", "options.challenge.scope must be a non-empty string");
+        throw new KeyVaultClientError("ERR_INVALID_INPUT", "challenge.scope must be a string");
       }
       if (this.#verify) verifyChallengeResource(options.challenge.scope, url, { allowInsecureLoopback: this.#loopback });
       this.#static = { scope: options.challenge.scope, ...(options.challenge.tenantId ? { tenantId: options.challenge.tenantId } : {}) };
@@ -158,7 +156,7 @@ export class KeyVaultClient {
     try {
       return JSON.parse(text) as T;
     } catch (cause) {
-      throw new KeyVaultClientError("ERR_INVALID_RESPONSE", `the vault answered ${response.status} with a body that is not JSON`, { cause });
+      throw new KeyVaultClientError("ERR_INVALID_RESPONSE", "body is not JSON", { cause });
     }
   }
 
@@ -172,7 +170,7 @@ export class KeyVaultClient {
       try { url = new URL(String(input)); } catch { throw new KeyVaultClientError("ERR_INVALID_INPUT", "not a URL"); }
     }
     if (originKey(url) !== originKey(this.#url) || url.username || url.password) {
-      throw new KeyVaultClientError("ERR_FOREIGN_ORIGIN", `refusing to send a vault token to ${url.origin}: only ${this.#url.origin} is allowed`);
+      throw new KeyVaultClientError("ERR_FOREIGN_ORIGIN", `${url.origin} is not the vault`);
     }
     if (!url.searchParams.has("api-version")) url.searchParams.set("api-version", this.apiVersion);
     return url;
@@ -207,12 +205,12 @@ export class KeyVaultClient {
     }
     const timer = this.#timeout === false ? undefined : setTimeout(() => {
       timedOut = true;
-      controller.abort(new KeyVaultClientError("ERR_TIMEOUT", `the request took longer than ${this.#timeout} ms`));
+      controller.abort();
     }, this.#timeout);
     try {
       return await this.#send(prepared, controller.signal);
     } catch (e) {
-      if (timedOut) throw new KeyVaultClientError("ERR_TIMEOUT", `the request took longer than ${this.#timeout} ms`, { cause: e });
+      if (timedOut) throw new KeyVaultClientError("ERR_TIMEOUT", `timed out after ${this.#timeout} ms`);
       throw e;
     } finally {
       clearTimeout(timer);
@@ -285,10 +283,10 @@ export class KeyVaultClient {
       await discard(response);
       if (!header) {
         throw new KeyVaultClientError("ERR_CHALLENGE_INVALID",
-          "the vault answered 401 without a readable WWW-Authenticate header (in a browser, have the proxy expose it with Access-Control-Expose-Headers, or pass options.challenge)");
+          "401 without a readable WWW-Authenticate: expose it (CORS) or pass options.challenge");
       }
       const challenge = challengeFromHeader(header);
-      if (!challenge) throw new KeyVaultClientError("ERR_CHALLENGE_INVALID", "the vault's challenge names no resource or scope");
+      if (!challenge) throw new KeyVaultClientError("ERR_CHALLENGE_INVALID", "challenge without resource or scope");
       if (this.#verify) verifyChallengeResource(challenge.scope, req.url, { allowInsecureLoopback: this.#loopback });
       setCachedChallenge(req.url, challenge);
       return { challenge, owner: me };
@@ -338,7 +336,7 @@ export class KeyVaultClient {
       if (giveUp) {
         if (response) return response;
         const why = failure instanceof Error ? failure.message : String(failure);
-        throw new KeyVaultClientError("ERR_NETWORK", `the request to ${req.url.origin} failed: ${why}`, { cause: failure });
+        throw new KeyVaultClientError("ERR_NETWORK", `fetch failed: ${why}`, { cause: failure });
       }
       if (response) await discard(response);
       await sleep(wait, signal);
@@ -348,8 +346,4 @@ export class KeyVaultClient {
 
 async function discard(response: Response): Promise<void> {
   try { await response.body?.cancel(); } catch { /* already consumed or closed */ }
-}
-
-function dropUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -56,24 +56,19 @@ export interface ServiceErrorBody {
  */
 export class KeyVaultError extends Error {
   override readonly name = "KeyVaultError" as const;
-  readonly status: number;
-  readonly code: string;
-  readonly innerError: unknown;
-  readonly requestId: string | undefined;
+  declare readonly status: number;
+  declare readonly code: string;
+  declare readonly innerError: unknown;
+  declare readonly requestId: string | undefined;
   /** The parsed body (JSON when it was JSON, else the text). */
-  readonly body: unknown;
-  readonly request: RequestSummary;
-  readonly response: Response;
+  declare readonly body: unknown;
+  declare readonly request: RequestSummary;
+  declare readonly response: Response;
 
   constructor(init: { status: number; code: string; message: string; innerError?: unknown; requestId?: string | undefined; body?: unknown; request: RequestSummary; response: Response }) {
     super(init.message);
-    this.status = init.status;
-    this.code = init.code;
-    this.innerError = init.innerError;
-    this.requestId = init.requestId;
-    this.body = init.body;
-    this.request = init.request;
-    this.response = init.response;
+    const { message: _message, ...fields } = init;
+    Object.assign(this, fields);
   }
 
   /** Builds the error from a response, reading its body; a bad or non-JSON body still gives a clear error. */
@@ -86,7 +81,7 @@ export class KeyVaultError extends Error {
     const code = typeof err?.code === "string" && err.code ? err.code : `HTTP_${response.status}`;
     const detail = typeof err?.message === "string" && err.message
       ? err.message
-      : text && typeof body === "string" ? `non-JSON body: ${text.slice(0, 200)}` : response.statusText || "no error details";
+      : text && typeof body === "string" ? text.slice(0, 200) : response.statusText || "no details";
     const summary = request ?? { method: "?", url: response.url };
     return new KeyVaultError({
       status: response.status,

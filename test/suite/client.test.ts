@@ -240,7 +240,7 @@ const suite: SuiteFile = (t, lib) => {
       let n = 0;
       const vault = mockVault({ handler: () => (++n === 1 ? new Response("<html>bad gateway</html>", { status: 400 }) : new Response(null, { status: 404 })) });
       const client = new KeyVaultClient(vault.vaultUrl, { getToken: countingProvider().getToken, fetch: vault.fetch, retry: noRetry });
-      await assert.rejects(() => client.request("GET", "/keys/k"), { code: "HTTP_400", message: /non-JSON body: <html>bad gateway/ });
+      await assert.rejects(() => client.request("GET", "/keys/k"), { code: "HTTP_400", message: /400 HTTP_400: <html>bad gateway/ });
       await assert.rejects(() => client.request("GET", "/keys/k"), { code: "HTTP_404", status: 404 });
     });
 
