@@ -1,0 +1,164 @@
+// Fault injection for reliability tests: throttling (429 with or without Retry-After),
+// 503, added latency, dropped connections (the fetch rejects like a network error) and
+// malformed bodies. Faults match per route or globally, count down with `times`, and are
+// deterministic: probabilities draw from a seeded generator, and scripts play in order.
+
+/** Which side of the emulator a fault applies to. */
+export type FaultTarget = "vault" | "authority" | "any";
+
+/** A fault to inject. Effects combine: e.g. latency plus a 503. */
+export interface FaultSpec {
+  /**
+   * Which requests: a glob on "METHOD /path" or "/path" (`*` = one path segment's characters,
+   * `**` = anything), a RegExp tested on "METHOD /path", or a predicate. Default: every request.
+   */
+  route?: string | RegExp | ((request: Request) => boolean);
+  /** Default "vault". */
+  target?: FaultTarget;
+  /** How many matching requests it hits (default 1; Infinity for ever). */
+  times?: number;
+  /** Chance (0..1) that a matching request is hit; drawn from the emulator's seeded generator. */
+  probability?: number;
+  /** Answer with this status instead of serving the request (429, 503, 500...). */
+  status?: number;
+  /** With a status: a Retry-After header in seconds. */
+  retryAfter?: number;
+  /** With a status: x-ms-retry-after-ms and retry-after-ms headers. */
+  retryAfterMs?: number;
+  /** With a status: a replacement JSON body. */
+  body?: unknown;
+  /** Delay before answering, in ms (honours the request's AbortSignal). */
+  latencyMs?: number;
+  /** Reject the fetch like a reset connection; "after" serves the request first (the effect happens, the answer is lost). */
+  drop?: boolean | "before" | "after";
+  /** Serve the request but cut the response body so it is not valid JSON. */
+  malformedBody?: boolean;
+}
+
+/** An installed fault (as listed by `faults.active`). */
+export interface ActiveFault { spec: FaultSpec; remaining: number }
+
+/** The combined effect for one request. */
+export interface FaultEffect { latencyMs: number; status?: FaultSpec; drop?: "before" | "after"; malformed: boolean; names: string[] }
+
+function globToRegExp(glob: string): RegExp {
+  const withMethod = /^[A-Z]+\s/.test(glob) ? glob : `* ${glob}`;
+  const re = withMethod
+    .split(/(\*\*|\*)/)
+    .map((part) => (part === "**" ? ".*" : part === "*" ? "[^/ ]*" : part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")))
+    .join("");
+  return new RegExp(`^${re}$`, "i");
+}
+
+function matches(spec: FaultSpec, request: Request, path: string, target: "vault" | "authority"): boolean {
+  const t = spec.target ?? "vault";
+  if (t !== "any" && t !== target) return false;
+  const r = spec.route;
+  if (r === undefined) return true;
+  if (typeof r === "function") return r(request);
+  const line = `${request.method} ${path}`;
+  if (r instanceof RegExp) return r.test(line);
+  return globToRegExp(r).test(line);
+}
+
+function describe(spec: FaultSpec): string {
+  const parts: string[] = [];
+  if (spec.latencyMs) parts.push(`latency ${spec.latencyMs}ms`);
+  if (spec.status) parts.push(`status ${spec.status}`);
+  if (spec.drop) parts.push(`drop${spec.drop === "after" ? " after" : ""}`);
+  if (spec.malformedBody) parts.push("malformed body");
+  return parts.join(" + ") || "none";
+}
+
+/** A small seeded PRNG (mulberry32), so fault sequences repeat exactly. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Script { steps: (FaultSpec | null)[]; route?: FaultSpec["route"]; target?: FaultTarget }
+
+/**
+ * Fault controls of an emulator.
+ * @example
+ * emu.faults.add({ route: "POST /keys/**", status: 429, retryAfter: 1 });
+ * emu.faults.script([{ status: 503 }, null, { drop: true }]); // next three vault requests
+ */
+export class Faults {
+  private readonly installed: ActiveFault[] = [];
+  private readonly scripts: Script[] = [];
+
+  constructor(private readonly random: () => number) {}
+
+  /** Installs a fault; returns it so a test can inspect `remaining`. */
+  add(spec: FaultSpec): ActiveFault {
+    if (spec.probability !== undefined && !(spec.probability >= 0 && spec.probability <= 1)) throw new RangeError("faults.add: probability must be between 0 and 1");
+    const f = { spec, remaining: spec.times ?? 1 };
+    this.installed.push(f);
+    return f;
+  }
+
+  /** Shorthand: throttle matching requests with 429 (optionally with Retry-After seconds). */
+  throttle(opts: Omit<FaultSpec, "status"> = {}): ActiveFault {
+    return this.add({ ...opts, status: 429 });
+  }
+
+  /**
+   * Plays faults in order on successive matching requests; `null` lets a request through.
+   * Scripts run before faults added with `add`.
+   */
+  script(steps: (FaultSpec | null)[], opts: { route?: FaultSpec["route"]; target?: FaultTarget } = {}): void {
+    this.scripts.push({ steps: [...steps], route: opts.route, target: opts.target });
+  }
+
+  /** Removes every fault and script. */
+  clear(): void {
+    this.installed.length = 0;
+    this.scripts.length = 0;
+  }
+
+  /** Faults that still have hits left. */
+  get active(): ActiveFault[] {
+    return this.installed.filter((f) => f.remaining > 0);
+  }
+
+  /** Decides, and consumes, the faults that hit this request. */
+  take(request: Request, path: string, target: "vault" | "authority"): FaultEffect {
+    const hits: FaultSpec[] = [];
+    for (const s of this.scripts) {
+      if (s.steps.length === 0 || !matches({ route: s.route, target: s.target }, request, path, target)) continue;
+      const step = s.steps.shift();
+      if (step) hits.push(step);
+    }
+    for (const f of this.installed) {
+      if (f.remaining <= 0 || !matches(f.spec, request, path, target)) continue;
+      if (f.spec.probability !== undefined && this.random() >= f.spec.probability) continue;
+      f.remaining--;
+      hits.push(f.spec);
+    }
+    const effect: FaultEffect = { latencyMs: 0, malformed: false, names: hits.map(describe) };
+    for (const h of hits) {
+      effect.latencyMs += h.latencyMs ?? 0;
+      if (h.status && !effect.status) effect.status = h;
+      if (h.drop && !effect.drop) effect.drop = h.drop === "after" ? "after" : "before";
+      if (h.malformedBody) effect.malformed = true;
+    }
+    return effect;
+  }
+}
+
+/** Standard bodies for injected statuses, as the service words them. */
+export function faultBody(status: number, target: "vault" | "authority"): unknown {
+  if (target === "authority") {
+    return { error: "temporarily_unavailable", error_description: `AADSTS50196: The server is temporarily unavailable (emulated ${status}).`, error_codes: [50196] };
+  }
+  if (status === 429) return { error: { code: "Throttled", message: "Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached" } };
+  if (status === 503) return { error: { code: "ServiceUnavailable", message: "The service is temporarily unavailable. Please retry the request later." } };
+  return { error: { code: status >= 500 ? "InternalServerError" : "BadRequest", message: `Emulated fault: HTTP ${status}.` } };
+}
