@@ -1,0 +1,12 @@
+// Types of bundles.mjs, for the size-budget test (test/node/size-budget.test.ts).
+export interface BundleSpec { id: string; label: string; ours: boolean; entry: string }
+export interface MeasuredBundle { id: string; label: string; ours: boolean; minified: number; gzip: number; brotli: number }
+export type BundleBudgets = Record<string, Partial<Record<"minified" | "gzip" | "brotli", number>>>;
+/** The bundles measured by the bench; `ours` ones have a size budget. */
+export const BUNDLES: BundleSpec[];
+/** Bundles one entry (minified ESM for the browser) and returns its text. */
+export function bundleText(root: string, bundle: { entry: string }): Promise<string>;
+/** Minified, gzip and brotli bytes of every bundle (or of `ids`). */
+export function measureBundles(root: string, ids?: string[]): Promise<MeasuredBundle[]>;
+/** One message per figure over its budget (or budget without a measured bundle). */
+export function overBudget(measured: MeasuredBundle[], budgets: BundleBudgets): string[];

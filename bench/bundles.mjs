@@ -1,0 +1,116 @@
+// The bundles whose bytes we measure (bench part 1) and budget (test/node/size-budget.test.ts):
+// each is what an app ships when it imports that much, bundled and minified by esbuild for the
+// browser, then compressed with gzip and brotli at their highest levels.
+import { build } from "esbuild";
+import { join } from "node:path";
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+
+/**
+ * One bundle: `entry` is the source of an app's entry module; `{dist}` stands for the absolute
+ * path of our built `dist/` folder (what `keyvault-fetch` resolves to for users).
+ * `ours` marks our own bundles (the ones with a size budget); the others are the peers.
+ */
+export const BUNDLES = [
+  {
+    id: "client-fetch",
+    label: "KeyVaultClient (client.fetch)",
+    ours: true,
+    entry: `export { KeyVaultClient } from "{dist}/index.js";`,
+  },
+  {
+    id: "sign-verify",
+    label: "KeyVaultClient + sign + verify",
+    ours: true,
+    entry: `export { KeyVaultClient } from "{dist}/index.js"; export { sign, verify } from "{dist}/keys.js";`,
+  },
+  {
+    id: "key-client",
+    label: "KeyClient (every key helper)",
+    ours: true,
+    entry: `export { KeyClient } from "{dist}/keys.js";`,
+  },
+  {
+    id: "emulator",
+    label: "emulator (createEmulator)",
+    ours: true,
+    entry: `export { createEmulator } from "{dist}/emulator.js";`,
+  },
+  {
+    id: "azure-sdk",
+    label: "@azure/keyvault-keys (KeyClient + CryptographyClient)",
+    ours: false,
+    entry: `export { KeyClient, CryptographyClient } from "@azure/keyvault-keys";`,
+  },
+  {
+    id: "aws4fetch",
+    label: "aws4fetch (AwsClient)",
+    ours: false,
+    entry: `export { AwsClient } from "aws4fetch";`,
+  },
+];
+
+/**
+ * Bundles one entry (minified ESM for the browser, everything inlined) and returns its text.
+ * @param {string} root the repository root
+ * @param {{ entry: string }} bundle
+ */
+export async function bundleText(root, bundle) {
+  const result = await build({
+    stdin: { contents: bundle.entry.replaceAll("{dist}", join(root, "dist").replaceAll("\\", "/")), resolveDir: root, loader: "js" },
+    bundle: true,
+    write: false,
+    minify: true,
+    format: "esm",
+    platform: "browser",
+    conditions: ["browser"],
+    target: "es2022",
+    legalComments: "none",
+    logLevel: "silent",
+  });
+  return result.outputFiles[0].text;
+}
+
+/**
+ * Measures every bundle: minified, gzip (level 9) and brotli (quality 11) bytes.
+ * @param {string} root the repository root (its `dist/` must be built)
+ * @param {string[]} [ids] only these bundles (default: all)
+ * @returns {Promise<{ id: string; label: string; ours: boolean; minified: number; gzip: number; brotli: number }[]>}
+ */
+export async function measureBundles(root, ids) {
+  const out = [];
+  for (const bundle of BUNDLES) {
+    if (ids && !ids.includes(bundle.id)) continue;
+    const bytes = Buffer.from(await bundleText(root, bundle));
+    out.push({
+      id: bundle.id,
+      label: bundle.label,
+      ours: bundle.ours,
+      minified: bytes.length,
+      gzip: gzipSync(bytes, { level: 9 }).length,
+      brotli: brotliCompressSync(bytes, {
+        params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length },
+      }).length,
+    });
+  }
+  return out;
+}
+
+/**
+ * Compares measured bundles with budgets (`{ [id]: { minified?: bytes, gzip?: bytes, brotli?: bytes } }`).
+ * Returns one message per figure over its budget, and per budgeted bundle that was not measured.
+ * @param {{ id: string; minified: number; gzip: number; brotli: number }[]} measured
+ * @param {Record<string, Partial<Record<"minified" | "gzip" | "brotli", number>>>} budgets
+ * @returns {string[]}
+ */
+export function overBudget(measured, budgets) {
+  const problems = [];
+  for (const [id, limits] of Object.entries(budgets)) {
+    const m = measured.find((b) => b.id === id);
+    if (!m) { problems.push(`${id}: budgeted but not measured`); continue; }
+    for (const [figure, limit] of Object.entries(limits)) {
+      if (typeof m[figure] !== "number") problems.push(`${id}: unknown figure ${figure}`);
+      else if (m[figure] > limit) problems.push(`${id} is ${m[figure]} B ${figure}, over its budget of ${limit} B (+${m[figure] - limit} B)`);
+    }
+  }
+  return problems;
+}

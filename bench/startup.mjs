@@ -1,0 +1,76 @@
+// Part 5: start-up inside workerd (miniflare). Each contender is bundled into a module Worker whose
+// first request makes one client and signs one digest against canned answers. Measured from outside
+// (inside workerd the clock only moves on I/O): start workerd with the Worker, send the first request,
+// read the answer. An empty Worker, measured the same way, is the baseline that gets subtracted.
+import { build } from "esbuild";
+import { Miniflare } from "miniflare";
+import { join } from "node:path";
+
+const WORKERS = {
+  "empty Worker": `export default { async fetch() { return new Response("0"); } };`,
+  "keyvault-fetch": `
+    import { KeyVaultClient } from "{dist}/index.js";
+    import { sign } from "{dist}/keys.js";
+    import { cannedFetch, VAULT, VERSION, TOKEN } from "{bench}/canned.mjs";
+    export default { async fetch() {
+      const client = new KeyVaultClient(VAULT, { fetch: cannedFetch, getToken: () => ({ token: TOKEN, expiresOnTimestamp: Date.now() + 3600000 }) });
+      const { result } = await sign(client, "ec/" + VERSION, "ES256", new Uint8Array(32));
+      return new Response(String(result.length));
+    } };`,
+  "@azure/keyvault-keys": `
+    import { CryptographyClient } from "@azure/keyvault-keys";
+    import { cannedHttpClient } from "{bench}/azure-adapter.mjs";
+    import { fixedCredential, VAULT, VERSION } from "{bench}/canned.mjs";
+    export default { async fetch() {
+      const client = new CryptographyClient(VAULT + "/keys/ec/" + VERSION, fixedCredential, { httpClient: cannedHttpClient, retryOptions: { maxRetries: 0 } });
+      const { result } = await client.sign("ES256", new Uint8Array(32));
+      return new Response(String(result.length));
+    } };`,
+};
+
+async function bundleWorker(root, source) {
+  const contents = source.replaceAll("{dist}", join(root, "dist")).replaceAll("{bench}", join(root, "bench"));
+  const r = await build({
+    stdin: { contents, resolveDir: root, loader: "js" }, bundle: true, write: false, minify: true, format: "esm",
+    platform: "browser", conditions: ["workerd", "worker", "browser"], target: "es2022", logLevel: "silent",
+  });
+  return r.outputFiles[0].text;
+}
+
+async function once(script) {
+  const started = performance.now();
+  const mf = new Miniflare({ modules: true, script, compatibilityDate: "2025-09-01" });
+  try {
+    await mf.ready;
+    const res = await mf.dispatchFetch("http://localhost/");
+    const text = await res.text();
+    if (!res.ok) throw new Error(`the Worker answered ${res.status}: ${text.slice(0, 500)}`);
+    return { ms: performance.now() - started, answer: text };
+  } finally {
+    await mf.dispose();
+  }
+}
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+
+/**
+ * Starts each Worker `rounds` times (interleaved, so drift hits all alike); returns medians.
+ * @returns {Promise<{ contender: string; bytes: number; medianMs: number; overBaselineMs: number; runs: number[] }[]>}
+ */
+export async function startupBench({ root, rounds = 7 }) {
+  const scripts = {};
+  for (const [name, source] of Object.entries(WORKERS)) scripts[name] = await bundleWorker(root, source);
+  const runs = Object.fromEntries(Object.keys(WORKERS).map((n) => [n, []]));
+  for (const name of Object.keys(WORKERS)) await once(scripts[name]); // warm the disk cache and workerd binary
+  for (let i = 0; i < rounds; i++) {
+    for (const name of Object.keys(WORKERS)) {
+      const { ms, answer } = await once(scripts[name]);
+      if (name !== "empty Worker" && answer !== "64") throw new Error(`${name}: expected a 64-byte signature, got ${answer}`);
+      runs[name].push(ms);
+    }
+  }
+  const baseline = median(runs["empty Worker"]);
+  return Object.keys(WORKERS).map((name) => ({
+    contender: name, bytes: scripts[name].length, medianMs: median(runs[name]), overBaselineMs: median(runs[name]) - baseline, runs: runs[name],
+  }));
+}
