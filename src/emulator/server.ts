@@ -1,8 +1,11 @@
 // Node only: serves a standard fetch handler (the emulator's, or any other) over HTTP or HTTPS.
 // Loopback by default; HTTPS by default, with a self-signed certificate made at start.
+// startEmulatorServer puts the emulator behind it, at URLs the official SDKs accept.
 import * as http from "node:http";
 import * as https from "node:https";
-import type { AddressInfo } from "node:net";
+import { lookup } from "node:dns/promises";
+import { isIP, type AddressInfo } from "node:net";
+import { createEmulator, type Emulator, type EmulatorOptions } from "./index.js";
 import { createSelfSignedCertificate } from "./self-signed-certificate.js";
 
 /** A standard fetch handler: a Request in, a Response out. A rejection drops the connection. */
@@ -159,4 +162,136 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Uint8Array<
 function plain(res: http.ServerResponse, status: number, message: string): void {
   res.writeHead(status, { "content-type": "text/plain; charset=utf-8", connection: "close" });
   res.end(message + "\n");
+}
+
+// --- the emulator over the network ---
+
+/** Options of {@link startEmulatorServer}: where to listen, and which vault to emulate. */
+export interface EmulatorServerOptions extends Omit<ServeOptions, "dnsNames"> {
+  /** vault name (default `"emulator"`) */
+  name?: string;
+  /** emulate a Managed HSM instead of a vault */
+  managedHsm?: boolean;
+  /**
+   * Host name clients use for the vault (default `<name>.vault.localhost`, or
+   * `<name>.managedhsm.localhost`, when that resolves to loopback here; else `127.0.0.1`).
+   * The challenge names its parent domain as the resource (`https://vault.localhost`), the way
+   * `myvault.vault.azure.net` gets `https://vault.azure.net`, so clients that check the resource
+   * against the host (the official SDKs do) pass without opting out.
+   */
+  vaultHost?: string;
+  tenantId?: string;
+  clientId?: string;
+  clientSecret?: string;
+  /** further options for `createEmulator` (seed, faults, …) */
+  emulator?: Omit<EmulatorOptions, "name" | "managedHsm" | "tenantId" | "clientId" | "clientSecret" | "vaultUrl" | "authorityHost" | "resource">;
+}
+
+/** A running emulator server. */
+export interface EmulatorServer extends RunningServer {
+  /** the emulator behind the server (request log, faults, revokeSessions, …) */
+  emulator: Emulator;
+  /** `https://<vaultHost>:<port>` */
+  vaultUrl: string;
+  /** `https://localhost:<port>`: the Entra authority (token endpoint under `/<tenant>/oauth2/v2.0/token`) */
+  authorityHost: string;
+  /** the resource the 401 challenge names and tokens must be issued for */
+  resource: string;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  /** `KEYVAULT_URL`, `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET`, `AZURE_AUTHORITY_HOST` */
+  env: Record<"KEYVAULT_URL" | "AZURE_TENANT_ID" | "AZURE_CLIENT_ID" | "AZURE_CLIENT_SECRET" | "AZURE_AUTHORITY_HOST", string>;
+  /** things worth telling a person (e.g. a name that does not resolve here) */
+  notes: string[];
+}
+
+/**
+ * Starts the emulator behind an HTTPS server (self-signed certificate unless `tls` is given;
+ * `tls: false` for plain HTTP) on loopback.
+ *
+ * @example
+ * const server = await startEmulatorServer({ port: 0 });
+ * // point any client at server.env (KEYVAULT_URL, AZURE_TENANT_ID, …); trust server.certificate
+ * await server.close();
+ */
+export async function startEmulatorServer(options: EmulatorServerOptions = {}): Promise<EmulatorServer> {
+  const name = options.name ?? "emulator";
+  const notes: string[] = [];
+  const zone = options.managedHsm ? "managedhsm.localhost" : "vault.localhost";
+  let vaultHost = options.vaultHost;
+  if (!vaultHost) {
+    vaultHost = `${name}.${zone}`;
+    if (!(await resolvesToLoopback(vaultHost))) {
+      notes.push(`${vaultHost} does not resolve to loopback on this machine, so the vault is served as 127.0.0.1; ` +
+        `the official Azure SDKs then need disableChallengeResourceVerification: true (keyvault-fetch does not). ` +
+        `To avoid that, add "127.0.0.1 ${vaultHost}" to /etc/hosts and pass --vault-host ${vaultHost}.`);
+      vaultHost = "127.0.0.1";
+    }
+  }
+  let emulator: Emulator | undefined;
+  let origins: string[] = [];
+  const server = await serveFetchHandler((request) => {
+    if (!emulator) return new Response("starting\n", { status: 503, headers: { "retry-after": "1" } });
+    // A host the emulator does not serve is a misdirected request, not a dropped connection.
+    if (!origins.includes(new URL(request.url).origin.toLowerCase())) {
+      return new Response(`this server answers only as ${origins.join(" and ")}\n`, { status: 421, headers: { "content-type": "text/plain; charset=utf-8" } });
+    }
+    return emulator.fetch(request);
+  }, { ...options, dnsNames: [vaultHost] });
+  const origin = (host: string) => `${server.protocol}://${host.includes(":") ? `[${host}]` : host}:${server.port}`;
+  const vaultUrl = origin(vaultHost);
+  const authorityHost = origin(authorityName(options.host, server.host));
+  const resource = `https://${resourceHost(vaultHost)}`;
+  emulator = createEmulator({
+    ...options.emulator,
+    name,
+    ...(options.managedHsm ? { managedHsm: true } : {}),
+    ...(options.tenantId ? { tenantId: options.tenantId } : {}),
+    ...(options.clientId ? { clientId: options.clientId } : {}),
+    ...(options.clientSecret ? { clientSecret: options.clientSecret } : {}),
+    vaultUrl, authorityHost, resource,
+  });
+  origins = [new URL(vaultUrl).origin, new URL(authorityHost).origin].map((o) => o.toLowerCase());
+  if (server.protocol === "http") notes.push("plain HTTP: clients must opt in (keyvault-fetch: allowInsecureLoopback; the official SDK: allowInsecureConnection), and the official identity library refuses an http authority");
+  if (!isLoopbackBind(options.host)) notes.push(`listening on ${server.host}, not loopback: anyone who can reach it can use the emulated vault`);
+  return {
+    ...server,
+    emulator, vaultUrl, authorityHost, resource,
+    tenantId: emulator.tenantId, clientId: emulator.clientId, clientSecret: emulator.clientSecret,
+    env: {
+      KEYVAULT_URL: vaultUrl,
+      AZURE_TENANT_ID: emulator.tenantId,
+      AZURE_CLIENT_ID: emulator.clientId,
+      AZURE_CLIENT_SECRET: emulator.clientSecret,
+      AZURE_AUTHORITY_HOST: authorityHost,
+    },
+    notes,
+  };
+}
+
+/** The resource for a vault host: its parent domain (kv.vault.localhost -> vault.localhost), or itself. */
+function resourceHost(vaultHost: string): string {
+  if (isIP(vaultHost) || !vaultHost.includes(".")) return vaultHost;
+  return vaultHost.slice(vaultHost.indexOf(".") + 1);
+}
+
+/** The host name clients use for the authority: localhost on loopback or wildcard binds, else the bound address. */
+function authorityName(bind: string | undefined, bound: string): string {
+  if (bind === "::1") return "::1";
+  if (isLoopbackBind(bind) || bound === "0.0.0.0" || bound === "::") return "localhost";
+  return bound;
+}
+
+function isLoopbackBind(host: string | undefined): boolean {
+  return host === undefined || host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+async function resolvesToLoopback(host: string): Promise<boolean> {
+  try {
+    const addresses = await lookup(host, { all: true });
+    return addresses.length > 0 && addresses.every((a) => a.address === "::1" || a.address.startsWith("127."));
+  } catch {
+    return false;
+  }
 }

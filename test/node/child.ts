@@ -42,8 +42,10 @@ export function runNodeScript(path: string, options: ChildOptions = {}): Promise
 
 function runNodeArgs(args: string[], options: ChildOptions): Promise<ChildResult> {
   const dir = mkdtempSync(join(tmpdir(), "kvf-child-"));
-  const env: Record<string, string> = { ...(process.env as Record<string, string>), ...options.env };
-  delete env.NODE_OPTIONS;
+  // A clean slate: no vault settings or certificates leak in from the developer's shell.
+  const env: Record<string, string> = Object.fromEntries(Object.entries(process.env as Record<string, string>)
+    .filter(([k]) => !/^(KEYVAULT_|AZURE_|NODE_OPTIONS$|NODE_EXTRA_CA_CERTS$)/.test(k)));
+  Object.assign(env, options.env);
   if (options.certificate) {
     env.NODE_EXTRA_CA_CERTS = join(dir, "ca.pem");
     writeFileSync(env.NODE_EXTRA_CA_CERTS, options.certificate);

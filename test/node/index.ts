@@ -7,8 +7,11 @@ import * as jose from "keyvault-fetch/jose";
 import { collect, runTests, type Lib, type SuiteFile } from "../suite/harness.js";
 import packageTests from "./package.test.js";
 import serverTests from "./server.test.js";
+import cliTests from "./cli.test.js";
+import quickstartTests from "./quickstart.test.js";
+import officialSdkTests from "./official-sdk.test.js";
 
-const files: SuiteFile[] = [packageTests, serverTests];
+const files: SuiteFile[] = [packageTests, serverTests, cliTests, quickstartTests, officialSdkTests];
 
 export function runNodeOnly(filter?: string, onResult?: (name: string, ok: boolean | "skip", error?: string) => void) {
   const lib = { core, emulator, keys, entra, jose, runtime: "node", fixtures: { recordings: {}, specExamples: {} } } as unknown as Lib;
