@@ -11,7 +11,7 @@ const suite: SuiteFile = (t) => {
       assert.match(lines[0]!, /^keyvault-fetch quickstart: embedded emulator at https:\/\/quickstart\.vault\.azure\.net \(no account, no network\)$/);
       assert.match(stdout, /✓ created EC key quickstart-ec-[0-9a-z]{4} \(P-256\), version [0-9a-f]{8}…/);
       assert.match(stdout, /✓ signed "hello from keyvault-fetch" with ES256 in the vault; verified locally with Web Crypto: valid/);
-      assert.match(stdout, /✓ created RSA key quickstart-rsa-[0-9a-z]{4} \(2048 bits\)/);
+      assert.match(stdout, /✓ created RSA key quickstart-rsa-[0-9a-z]{4} \(2048-bit modulus\)/);
       assert.match(stdout, /✓ encrypted locally \(RSA-OAEP-256\), decrypted in the vault: "a secret only the vault can read"/);
       assert.match(stdout, /✓ wrapped a 256-bit AES key \(256-byte blob\), unwrapped in the vault: identical/);
       assert.match(stdout, /✓ listed 2 keys in the vault, ours among them: quickstart-ec-\w+, quickstart-rsa-\w+/);
