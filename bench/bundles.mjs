@@ -8,41 +8,47 @@ import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 /**
  * One bundle: `entry` is the source of an app's entry module; `{dist}` stands for the absolute
  * path of our built `dist/` folder (what `keyvault-fetch` resolves to for users).
- * `ours` marks our own bundles (the ones with a size budget); the others are the peers.
+ * `short` is the chart's label. `ours` marks our own bundles (the ones with a size budget); the others are the peers.
  */
 export const BUNDLES = [
   {
     id: "client-fetch",
+    short: "KeyVaultClient",
     label: "KeyVaultClient (client.fetch)",
     ours: true,
     entry: `export { KeyVaultClient } from "{dist}/index.js";`,
   },
   {
     id: "sign-verify",
+    short: "KeyVaultClient + sign + verify",
     label: "KeyVaultClient + sign + verify",
     ours: true,
     entry: `export { KeyVaultClient } from "{dist}/index.js"; export { sign, verify } from "{dist}/keys.js";`,
   },
   {
     id: "key-client",
+    short: "KeyClient (all helpers)",
     label: "KeyClient (every key helper)",
     ours: true,
     entry: `export { KeyClient } from "{dist}/keys.js";`,
   },
   {
     id: "emulator",
+    short: "emulator",
     label: "emulator (createEmulator)",
     ours: true,
     entry: `export { createEmulator } from "{dist}/emulator.js";`,
   },
   {
     id: "azure-sdk",
+    short: "Azure SDK keys (browser)",
     label: "@azure/keyvault-keys (KeyClient + CryptographyClient)",
     ours: false,
     entry: `export { KeyClient, CryptographyClient } from "@azure/keyvault-keys";`,
   },
   {
     id: "aws4fetch",
+    short: "aws4fetch",
     label: "aws4fetch (AwsClient)",
     ours: false,
     entry: `export { AwsClient } from "aws4fetch";`,
@@ -74,7 +80,7 @@ export async function bundleText(root, bundle) {
  * Measures every bundle: minified, gzip (level 9) and brotli (quality 11) bytes.
  * @param {string} root the repository root (its `dist/` must be built)
  * @param {string[]} [ids] only these bundles (default: all)
- * @returns {Promise<{ id: string; label: string; ours: boolean; minified: number; gzip: number; brotli: number }[]>}
+ * @returns {Promise<{ id: string; label: string; short: string; ours: boolean; minified: number; gzip: number; brotli: number }[]>}
  */
 export async function measureBundles(root, ids) {
   const out = [];
@@ -84,6 +90,7 @@ export async function measureBundles(root, ids) {
     out.push({
       id: bundle.id,
       label: bundle.label,
+      short: bundle.short,
       ours: bundle.ours,
       minified: bytes.length,
       gzip: gzipSync(bytes, { level: 9 }).length,

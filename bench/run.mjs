@@ -9,7 +9,7 @@ import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { measureBundles } from "./bundles.mjs";
-import { renderMarkdown, renderSvg } from "./report.mjs";
+import { headline, renderMarkdown, renderSvg } from "./report.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
@@ -57,6 +57,7 @@ if (write) {
   writeFileSync(join(here, "RESULTS.md"), markdown);
   writeFileSync(join(here, "results.svg"), renderSvg(results));
   console.log(`wrote bench/RESULTS.md and bench/results.svg (${(results.machine.durationMs / 1000).toFixed(0)} s)`);
+  for (const h of headline(results)) console.log(`- ${h}`);
 } else {
   console.log(markdown);
 }
