@@ -1,7 +1,411 @@
+// keyvault-fetch/entra against the emulator's authority (and stub hosts for managed identity):
+// each provider gets real tokens that open the vault; tenants, CAE claims, caching, expiry, errors.
 import type { SuiteFile } from "./harness.js";
 import * as assert from "./assert.js";
+import { decodeJwt, json, makeCertificate, once, pem, recordingFetch, uniqueName } from "./entra-helpers.js";
+
+const SCOPE = "https://vault.azure.net/.default";
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const suite: SuiteFile = (t, lib) => {
-  void t; void lib; void assert;
+  const { KeyVaultClient } = lib.core;
+  const { fromClientSecret, fromClientCertificate, fromClientAssertion, fromManagedIdentity, managedIdentityFromEnv, AuthorityError } = lib.entra;
+  const certificate = once(() => makeCertificate(lib));
+  const tokenRequests = (emu: { requests: { url: string }[] }) => emu.requests.filter((r) => /\/oauth2\/v2\.0\/token$/.test(new URL(r.url).pathname)).length;
+  const emulator = (prefix: string, options: Parameters<typeof lib.emulator.createEmulator>[0] = {}) => lib.emulator.createEmulator({ name: uniqueName(prefix), ...options });
+  const secretProvider = (emu: ReturnType<typeof emulator>, extra: Record<string, unknown> = {}) =>
+    fromClientSecret({ tenantId: emu.tenantId, clientId: emu.clientId, clientSecret: emu.clientSecret, fetch: emu.fetch, ...extra });
+  /** Creates a key through a client using `getToken`: proof the token opens the vault. */
+  const openVault = async (emu: ReturnType<typeof emulator>, getToken: any, name = "probe") => {
+    const client = new KeyVaultClient(emu.vaultUrl, { getToken, fetch: emu.fetch });
+    const bundle = await client.request<{ key: { kid: string } }>("POST", `/keys/${name}/create`, { kty: "EC", crv: "P-256" });
+    assert.match(bundle.key.kid, new RegExp(`/keys/${name}/[0-9a-f]{32}$`));
+    return client;
+  };
+
+  t.group("entra › client secret", () => {
+    t.test("gets a token from the emulator's authority that opens the vault", async () => {
+      const emu = emulator("sec");
+      const getToken = secretProvider(emu);
+      const token = await getToken({ scopes: [SCOPE] });
+      assert.ok(token.expiresOnTimestamp > Date.now() + 3000_000, "about an hour");
+      const { claims } = decodeJwt(lib, token.token);
+      assert.equal(claims.aud, "https://vault.azure.net");
+      assert.equal(claims.tid, emu.tenantId);
+      assert.equal(claims.appid, emu.clientId);
+      assert.deepEqual(claims.xms_cc, ["CP1"], "CAE-capable by default");
+      await openVault(emu, getToken);
+    });
+
+    t.test("one token per lifetime: a provider made once serves clients made per request", async () => {
+      const emu = emulator("cache");
+      const getToken = secretProvider(emu);
+      for (let i = 0; i < 3; i++) {
+        const client = new KeyVaultClient(emu.vaultUrl, { getToken, fetch: emu.fetch });
+        await client.request("POST", `/keys/k${i}/create`, { kty: "EC", crv: "P-256" });
+      }
+      const a = await getToken({ scopes: [SCOPE] });
+      const b = await getToken({ scopes: [SCOPE] });
+      assert.equal(a.token, b.token);
+      assert.equal(tokenRequests(emu), 1);
+      await getToken({ scopes: ["https://managedhsm.azure.net/.default"] });
+      assert.equal(tokenRequests(emu), 2, "another scope is another token");
+    });
+
+    t.test("a wrong secret: AuthorityError with error, description and codes, and no secret anywhere", async () => {
+      const emu = emulator("bad");
+      const secret = "Wr0ng~secret-value-that-must-not-leak";
+      const getToken = fromClientSecret({ tenantId: emu.tenantId, clientId: emu.clientId, clientSecret: secret, fetch: emu.fetch, retry: false });
+      const e = await assert.rejects(() => getToken({ scopes: [SCOPE] }), { name: "KeyVaultClientError", code: "ERR_TOKEN" });
+      assert.ok(e instanceof AuthorityError);
+      assert.equal(e.status, 401);
+      assert.equal(e.error, "invalid_client");
+      assert.ok(e.errorCodes.includes(7000215), `codes ${e.errorCodes}`);
+      assert.match(e.errorDescription, /^AADSTS7000215/);
+      const everything = `${e.message} ${JSON.stringify(e)} ${e.stack}`;
+      assert.ok(!everything.includes(secret), "secret leaked");
+      assert.ok(!everything.includes(emu.clientSecret), "real secret leaked");
+      // Through a client: the core wraps it, the cause stays inspectable.
+      const client = new KeyVaultClient(emu.vaultUrl, { getToken, fetch: emu.fetch });
+      const wrapped = await assert.rejects(() => client.request("GET", "/keys"), { code: "ERR_TOKEN" });
+      assert.ok(wrapped.cause instanceof AuthorityError);
+      assert.ok(!wrapped.message.includes(secret));
+    });
+
+    t.test("an unknown application: unauthorized_client 700016", async () => {
+      const emu = emulator("unk");
+      const getToken = fromClientSecret({ tenantId: emu.tenantId, clientId: "11111111-2222-3333-4444-555555555555", clientSecret: "x-secret", fetch: emu.fetch });
+      const e = await assert.rejects(() => getToken({ scopes: [SCOPE] }), { code: "ERR_TOKEN" });
+      assert.equal(e.error, "unauthorized_client");
+      assert.deepEqual(e.errorCodes, [700016]);
+    });
+
+    t.test("the authority host: https, loopback http only by opt-in, a sovereign host is used", async () => {
+      const base = { tenantId: "t1", clientId: "c", clientSecret: "s" };
+      await assert.rejects(async () => fromClientSecret({ ...base, authorityHost: "http://login.example.com" }), { code: "ERR_INSECURE_URL" });
+      await assert.rejects(async () => fromClientSecret({ ...base, authorityHost: "http://127.0.0.1:8080" }), { code: "ERR_INSECURE_URL" });
+      await assert.rejects(async () => fromClientSecret({ ...base, authorityHost: "https://user:pw@login.example.com" }), { code: "ERR_INVALID_INPUT" });
+      await assert.rejects(async () => fromClientSecret({ ...base, tenantId: "../evil" }), { code: "ERR_INVALID_INPUT" });
+      const { fetch, seen } = recordingFetch(() => json({ token_type: "Bearer", expires_in: 3599, access_token: "at" }));
+      await fromClientSecret({ ...base, authorityHost: "http://127.0.0.1:8080/", allowInsecureLoopback: true, fetch })({ scopes: [SCOPE] });
+      assert.equal(seen[0]!.url.href, "http://127.0.0.1:8080/t1/oauth2/v2.0/token");
+
+      const emu = emulator("gov", { authorityHost: "https://login.microsoftonline.us" });
+      const getToken = secretProvider(emu, { authorityHost: "https://login.microsoftonline.us" });
+      await openVault(emu, getToken);
+      assert.ok(emu.requests.some((r) => r.url.startsWith("https://login.microsoftonline.us/")), "asked the sovereign authority");
+      assert.ok(!emu.requests.some((r) => r.url.startsWith("https://login.microsoftonline.com/")), "never the public one");
+    });
+
+    t.test("the form: client credentials, scope, secret, CAE capability; no secret in the URL", async () => {
+      const emu = emulator("form");
+      const { fetch, seen } = recordingFetch((req) => emu.fetch(req));
+      await secretProvider(emu, { fetch })({ scopes: [SCOPE] });
+      const form = new URLSearchParams(seen[0]!.body);
+      assert.equal(seen[0]!.method, "POST");
+      assert.equal(seen[0]!.url.href, `https://login.microsoftonline.com/${emu.tenantId}/oauth2/v2.0/token`);
+      assert.match(seen[0]!.headers.get("content-type") ?? "", /^application\/x-www-form-urlencoded/);
+      assert.equal(form.get("grant_type"), "client_credentials");
+      assert.equal(form.get("client_id"), emu.clientId);
+      assert.equal(form.get("client_secret"), emu.clientSecret);
+      assert.equal(form.get("scope"), SCOPE);
+      assert.deepEqual(JSON.parse(form.get("claims")!), { access_token: { xms_cc: { values: ["CP1"] } } });
+      const { fetch: f2, seen: s2 } = recordingFetch((req) => emu.fetch(req));
+      await secretProvider(emu, { fetch: f2, enableCae: false })({ scopes: [SCOPE] });
+      assert.equal(new URLSearchParams(s2[0]!.body).get("claims"), null, "no claims without CAE");
+    });
+  });
+
+  t.group("entra › tenants and claims", () => {
+    t.test("a challenge naming another tenant is refused unless allowed (a list, or \"*\")", async () => {
+      const emu = emulator("ten");
+      const home = "home-tenant.example";
+      emu.registerClient({ clientId: emu.clientId, tenantId: home, clientSecret: emu.clientSecret });
+      const base = { tenantId: home, clientId: emu.clientId, clientSecret: emu.clientSecret, fetch: emu.fetch };
+      // With no tenant asked, the home tenant is used.
+      const own = await fromClientSecret(base)({ scopes: [SCOPE] });
+      assert.equal(decodeJwt(lib, own.token).claims.tid, home);
+      // The vault's challenge names emu.tenantId.
+      const refused = new KeyVaultClient(emu.vaultUrl, { getToken: fromClientSecret(base), fetch: emu.fetch });
+      const e = await assert.rejects(() => refused.request("GET", "/keys"), { code: "ERR_TOKEN" });
+      assert.equal(e.cause?.code, "ERR_TENANT_NOT_ALLOWED");
+      assert.match(e.message, /additionallyAllowedTenants/);
+      assert.equal(tokenRequests(emu), 1, "no token request for a refused tenant");
+      for (const allowed of [[emu.tenantId.toUpperCase()], ["*"]]) {
+        const getToken = fromClientSecret({ ...base, additionallyAllowedTenants: allowed });
+        await openVault(emu, getToken, `k${allowed[0] === "*" ? "any" : "list"}`);
+        const token = await getToken({ scopes: [SCOPE], tenantId: emu.tenantId });
+        assert.equal(decodeJwt(lib, token.token).claims.tid, emu.tenantId);
+      }
+      // A tenant that would change the URL path is refused even with "*".
+      const any = fromClientSecret({ ...base, additionallyAllowedTenants: ["*"] });
+      await assert.rejects(() => any({ scopes: [SCOPE], tenantId: "../../evil" }), { code: "ERR_INVALID_INPUT" });
+    });
+
+    t.test("a CAE challenge's claims go to the authority; the fresh token opens the vault", async () => {
+      const emu = emulator("cae");
+      const { fetch, seen } = recordingFetch((req) => emu.fetch(req));
+      const getToken = secretProvider(emu, { fetch });
+      const client = await openVault(emu, getToken, "before");
+      emu.revokeSessions();
+      await client.request("POST", "/keys/after/create", { kty: "EC", crv: "P-256" });
+      const posts = seen.filter((s) => s.url.pathname.endsWith("/oauth2/v2.0/token"));
+      assert.equal(posts.length, 2, "one more token, for the claims");
+      const claims = JSON.parse(new URLSearchParams(posts[1]!.body).get("claims")!);
+      assert.equal(claims.access_token.nbf.essential, true);
+      assert.deepEqual(claims.access_token.xms_cc, { values: ["CP1"] }, "capability merged in");
+      // The provider's cache now holds the fresh token: later clients do not meet the CAE 401 again.
+      const before = emu.requests.filter((r) => r.status === 401).length;
+      await new KeyVaultClient(emu.vaultUrl, { getToken, fetch: emu.fetch }).request("GET", "/keys/after");
+      assert.equal(emu.requests.filter((r) => r.status === 401).length, before);
+    });
+  });
+
+  t.group("entra › client certificate", () => {
+    const registered = async (emu: ReturnType<typeof emulator>) => {
+      const cert = await certificate();
+      emu.registerClient({ clientId: "cert-app", publicKeyJwk: cert.publicJwk });
+      return cert;
+    };
+
+    for (const algorithm of ["PS256", "RS256"] as const) {
+      t.test(`${algorithm} assertion with x5t#S256 is accepted and the token opens the vault`, async () => {
+        const emu = emulator(`crt${algorithm}`);
+        const cert = await registered(emu);
+        const { fetch, seen } = recordingFetch((req) => emu.fetch(req));
+        const getToken = fromClientCertificate({ tenantId: emu.tenantId, clientId: "cert-app", certificate: cert.certificatePem, privateKey: cert.privateKeyPem, algorithm, fetch });
+        await openVault(emu, getToken);
+        const form = new URLSearchParams(seen[0]!.body);
+        assert.equal(form.get("client_assertion_type"), "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
+        assert.equal(form.get("client_secret"), null);
+        const { header, claims } = decodeJwt(lib, form.get("client_assertion")!);
+        assert.equal(header.alg, algorithm);
+        const thumb = lib.core.base64UrlEncode(new Uint8Array(await crypto.subtle.digest("SHA-256", cert.der as BufferSource)));
+        assert.equal(header["x5t#S256"], thumb);
+        assert.equal(header.x5c, undefined);
+        assert.equal(claims.aud, `https://login.microsoftonline.com/${emu.tenantId}/oauth2/v2.0/token`);
+        assert.equal(claims.iss, "cert-app");
+        assert.equal(claims.sub, "cert-app");
+        assert.match(claims.jti, /^[0-9a-f-]{36}$/);
+        assert.ok(claims.nbf <= Date.now() / 1000 && claims.exp > Date.now() / 1000 + 300, "valid now, for minutes");
+      });
+    }
+
+    t.test("one PEM with certificate and key; x5c on request; a fresh jti per request", async () => {
+      const emu = emulator("crtx5c");
+      const cert = await registered(emu);
+      const { fetch, seen } = recordingFetch((req) => emu.fetch(req));
+      const getToken = fromClientCertificate({ tenantId: emu.tenantId, clientId: "cert-app", certificate: `subject=CN=test\n${cert.certificatePem}${cert.privateKeyPem}`, sendCertificateChain: true, fetch });
+      await getToken({ scopes: [SCOPE] });
+      await getToken({ scopes: [SCOPE], claims: '{"access_token":{"nbf":{"essential":true,"value":"1"}}}' });
+      const assertions = seen.map((s) => decodeJwt(lib, new URLSearchParams(s.body).get("client_assertion")!));
+      assert.deepEqual(assertions[0]!.header.x5c, [lib.core.base64Encode(cert.der)]);
+      assert.notEqual(assertions[0]!.claims.jti, assertions[1]!.claims.jti);
+    });
+
+    t.test("a certificate the app does not know: invalid_client, and the assertion is not in the error", async () => {
+      const emu = emulator("crtbad");
+      await registered(emu);
+      const other = await crypto.subtle.generateKey({ name: "RSA-PSS", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" }, false, ["sign", "verify"]) as CryptoKeyPair;
+      const { fetch, seen } = recordingFetch((req) => emu.fetch(req));
+      const getToken = fromClientCertificate({ tenantId: emu.tenantId, clientId: "cert-app", certificate: (await certificate()).certificatePem, privateKey: other.privateKey, fetch });
+      const e = await assert.rejects(() => getToken({ scopes: [SCOPE] }), { code: "ERR_TOKEN" });
+      assert.equal(e.error, "invalid_client");
+      assert.ok(e.errorCodes.includes(700027), `codes ${e.errorCodes}`);
+      const assertion = new URLSearchParams(seen[0]!.body).get("client_assertion")!;
+      assert.ok(!`${e.message}${JSON.stringify(e)}`.includes(assertion.split(".")[2]!), "assertion leaked");
+    });
+
+    t.test("unusable keys and certificates are refused up front", async () => {
+      const cert = await certificate();
+      const base = { tenantId: "t", clientId: "c" };
+      await assert.rejects(async () => fromClientCertificate({ ...base, certificate: cert.privateKeyPem }), { code: "ERR_INVALID_INPUT", message: /CERTIFICATE/ });
+      await assert.rejects(async () => fromClientCertificate({ ...base, certificate: cert.certificatePem }), { code: "ERR_INVALID_INPUT", message: /PRIVATE KEY/ });
+      const pkcs1 = cert.privateKeyPem.replace(/PRIVATE KEY/g, "RSA PRIVATE KEY");
+      await assert.rejects(async () => fromClientCertificate({ ...base, certificate: cert.certificatePem, privateKey: pkcs1 }), { code: "ERR_UNSUPPORTED", message: /openssl pkcs8/ });
+      const ec = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign"]) as CryptoKeyPair;
+      const ecPem = pem("PRIVATE KEY", new Uint8Array(await crypto.subtle.exportKey("pkcs8", ec.privateKey)), lib);
+      const getToken = fromClientCertificate({ ...base, certificate: cert.certificatePem, privateKey: ecPem, fetch: async () => json({}) });
+      await assert.rejects(() => getToken({ scopes: [SCOPE] }), { code: "ERR_INVALID_INPUT", message: /RSA/ });
+    });
+  });
+
+  t.group("entra › client assertion (workload identity federation)", () => {
+    /** A signed assertion the emulator can check: iss = sub = the app, aud = the token endpoint. */
+    const signedAssertion = async (clientId: string, audience: string, expOffset = 300) => {
+      const cert = await certificate();
+      const enc = (o: unknown) => lib.core.base64UrlEncode(lib.core.utf8Encode(JSON.stringify(o)));
+      const now = Math.floor(Date.now() / 1000);
+      const input = `${enc({ alg: "RS256", typ: "JWT" })}.${enc({ iss: clientId, sub: clientId, aud: audience, jti: crypto.randomUUID(), nbf: now, exp: now + expOffset })}`;
+      const sig = new Uint8Array(await crypto.subtle.sign("RSASSA-PKCS1-v1_5", cert.privateKey, lib.core.utf8Encode(input) as BufferSource));
+      return `${input}.${lib.core.base64UrlEncode(sig)}`;
+    };
+
+    t.test("a callback's assertion is checked by the emulator and the token opens the vault", async () => {
+      const emu = emulator("fed");
+      emu.registerClient({ clientId: "fed-app", publicKeyJwk: (await certificate()).publicJwk });
+      let calls = 0;
+      const getToken = fromClientAssertion({
+        tenantId: emu.tenantId, clientId: "fed-app", fetch: emu.fetch,
+        assertion: async ({ tokenEndpoint, tenantId }) => { calls++; assert.equal(tenantId, emu.tenantId); return signedAssertion("fed-app", tokenEndpoint); },
+      });
+      await openVault(emu, getToken);
+      await getToken({ scopes: [SCOPE] });
+      assert.equal(calls, 1, "cached token: no second assertion");
+    });
+
+    t.test("a string assertion; an expired one is refused by the authority (700024)", async () => {
+      const emu = emulator("fedstr");
+      emu.registerClient({ clientId: "fed-app", publicKeyJwk: (await certificate()).publicJwk });
+      const endpoint = `https://login.microsoftonline.com/${emu.tenantId}/oauth2/v2.0/token`;
+      const ok = fromClientAssertion({ tenantId: emu.tenantId, clientId: "fed-app", fetch: emu.fetch, assertion: await signedAssertion("fed-app", endpoint) });
+      assert.ok((await ok({ scopes: [SCOPE] })).token);
+      const expired = await signedAssertion("fed-app", endpoint, -3600);
+      const stale = fromClientAssertion({ tenantId: emu.tenantId, clientId: "fed-app", fetch: emu.fetch, assertion: expired });
+      const e = await assert.rejects(() => stale({ scopes: [SCOPE] }), { code: "ERR_TOKEN" });
+      assert.deepEqual(e.errorCodes, [700024]);
+      assert.ok(!e.message.includes(expired), "assertion leaked");
+    });
+
+    t.test("the federated form: the caller's token is sent as is; a failing callback is ERR_TOKEN", async () => {
+      // A GitHub-Actions-shaped federated token, as an external issuer would sign it.
+      const federated = "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJodHRwczovL3Rva2VuLmFjdGlvbnMuZ2l0aHVidXNlcmNvbnRlbnQuY29tIiwic3ViIjoicmVwbzpvL3I6cmVmOnJlZnMvaGVhZHMvbWFpbiIsImF1ZCI6ImFwaTovL0F6dXJlQURUb2tlbkV4Y2hhbmdlIn0.c2ln";
+      const { fetch, seen } = recordingFetch(() => json({ token_type: "Bearer", expires_in: 3599, access_token: "federated-at" }));
+      const getToken = fromClientAssertion({ tenantId: "t1", clientId: "app", fetch, assertion: () => federated });
+      assert.equal((await getToken({ scopes: [SCOPE] })).token, "federated-at");
+      const form = new URLSearchParams(seen[0]!.body);
+      assert.equal(form.get("client_assertion"), federated);
+      assert.equal(form.get("client_assertion_type"), "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
+      const failing = fromClientAssertion({ tenantId: "t1", clientId: "app", fetch, assertion: () => { throw new Error("token file missing"); } });
+      await assert.rejects(() => failing({ scopes: [SCOPE] }), { code: "ERR_TOKEN", message: /token file missing/ });
+      const empty = fromClientAssertion({ tenantId: "t1", clientId: "app", fetch, assertion: () => "" });
+      await assert.rejects(() => empty({ scopes: [SCOPE] }), { code: "ERR_TOKEN" });
+    });
+  });
+
+  t.group("entra › managed identity", () => {
+    t.test("IMDS: GET with Metadata: true, api-version 2018-02-01, the resource; its token opens the vault", async () => {
+      const emu = emulator("imds");
+      const { fetch, seen } = recordingFetch(async () => {
+        const token = await emu.mintToken();
+        return json({ access_token: token, expires_on: String(Math.floor(Date.now() / 1000) + 3600), expires_in: "3600", resource: "https://vault.azure.net", token_type: "Bearer" });
+      });
+      const getToken = fromManagedIdentity({ fetch });
+      await openVault(emu, getToken);
+      await getToken({ scopes: [SCOPE] });
+      assert.equal(seen.length, 1, "cached");
+      const url = seen[0]!.url;
+      assert.equal(seen[0]!.method, "GET");
+      assert.equal(url.origin + url.pathname, "http://169.254.169.254/metadata/identity/oauth2/token");
+      assert.equal(url.searchParams.get("api-version"), "2018-02-01");
+      assert.equal(url.searchParams.get("resource"), "https://vault.azure.net");
+      assert.equal(seen[0]!.headers.get("metadata"), "true");
+    });
+
+    t.test("IMDS: user-assigned ids, retries while IMDS warms up (410), expires_on read", async () => {
+      let n = 0;
+      const expires = Math.floor(Date.now() / 1000) + 1800;
+      const { fetch, seen } = recordingFetch(() => ++n < 3 ? json({ error: "unavailable" }, 410) : json({ access_token: "mi", expires_on: expires }));
+      const token = await fromManagedIdentity({ clientId: "uami", fetch, retry: { minDelayMs: 1 } })({ scopes: [SCOPE] });
+      assert.deepEqual(token, { token: "mi", expiresOnTimestamp: expires * 1000 });
+      assert.equal(seen.length, 3);
+      assert.equal(seen[2]!.url.searchParams.get("client_id"), "uami");
+      const { fetch: f2, seen: s2 } = recordingFetch(() => json({ access_token: "mi", expires_in: 60 }));
+      await fromManagedIdentity({ resourceId: "/subscriptions/s/rg/x", fetch: f2 })({ scopes: [SCOPE] });
+      assert.equal(s2[0]!.url.searchParams.get("msi_res_id"), "/subscriptions/s/rg/x");
+      await assert.rejects(async () => fromManagedIdentity({ clientId: "a", objectId: "b" }), { code: "ERR_INVALID_INPUT" });
+    });
+
+    t.test("App Service: IDENTITY_ENDPOINT with X-IDENTITY-HEADER and api-version 2019-08-01; errors hide the header", async () => {
+      const header = "identity-header-secret-7f3a";
+      const env = { IDENTITY_ENDPOINT: "http://127.0.0.1:41741/MSI/token/", IDENTITY_HEADER: header, AZURE_CLIENT_ID: "uami" };
+      const options = managedIdentityFromEnv(env);
+      assert.deepEqual(options, { identityEndpoint: env.IDENTITY_ENDPOINT, identityHeader: header, clientId: "uami" });
+      const { fetch, seen } = recordingFetch(() => json({ access_token: "as", expires_on: String(Math.floor(Date.now() / 1000) + 600), resource: "https://vault.azure.net" }));
+      const token = await fromManagedIdentity({ ...options, fetch })({ scopes: [SCOPE] });
+      assert.equal(token.token, "as");
+      const url = seen[0]!.url;
+      assert.equal(url.origin + url.pathname, "http://127.0.0.1:41741/MSI/token/");
+      assert.equal(url.searchParams.get("api-version"), "2019-08-01");
+      assert.equal(url.searchParams.get("resource"), "https://vault.azure.net");
+      assert.equal(url.searchParams.get("client_id"), "uami");
+      assert.equal(seen[0]!.headers.get("x-identity-header"), header);
+      assert.equal(seen[0]!.headers.get("metadata"), null);
+      const refusing = fromManagedIdentity({ ...options, fetch: async () => json({ statusCode: 400, message: `bad request; header was ${header}` }, 400) });
+      const e = await assert.rejects(() => refusing({ scopes: [SCOPE] }), { code: "ERR_TOKEN" });
+      assert.ok(!`${e.message}${JSON.stringify(e)}`.includes(header), "identity header leaked");
+      assert.deepEqual(managedIdentityFromEnv({}), {}, "no variables: IMDS");
+    });
+
+    t.test("identity endpoints: https, loopback or the IMDS address only; the header is required", async () => {
+      await assert.rejects(async () => fromManagedIdentity({ identityEndpoint: "http://evil.example/token", identityHeader: "h" }), { code: "ERR_INSECURE_URL" });
+      await assert.rejects(async () => fromManagedIdentity({ imdsEndpoint: "http://10.0.0.1/token" }), { code: "ERR_INSECURE_URL" });
+      await assert.rejects(async () => fromManagedIdentity({ identityEndpoint: "https://id.example/token" }), { code: "ERR_INVALID_INPUT" });
+      const ok = fromManagedIdentity({ imdsEndpoint: "https://id.example/token", fetch: async () => json({ access_token: "x", expires_in: 60 }) });
+      assert.equal((await ok({ scopes: [SCOPE] })).token, "x");
+    });
+  });
+
+  t.group("entra › expiry, retries, failures", () => {
+    t.test("short-lived tokens from the emulator are refreshed, never served expired", async () => {
+      const emu = emulator("exp", { tokenLifetimeSeconds: 1 });
+      const getToken = secretProvider(emu);
+      const first = await getToken({ scopes: [SCOPE] });
+      assert.equal(tokenRequests(emu), 1);
+      assert.ok(first.expiresOnTimestamp - Date.now() <= 1000);
+      await sleep(1100);
+      const second = await getToken({ scopes: [SCOPE] });
+      assert.notEqual(second.token, first.token);
+      assert.equal(tokenRequests(emu), 2);
+      // An expired token is not a fallback when the authority fails.
+      await sleep(1100);
+      const { fetch } = recordingFetch(() => json({ error: "temporarily_unavailable" }, 503));
+      const broken = secretProvider(emu, { fetch, retry: false });
+      await assert.rejects(() => broken({ scopes: [SCOPE] }), { code: "ERR_TOKEN" });
+    });
+
+    t.test("a failing refresh serves the cached token while it is still valid", async () => {
+      let n = 0;
+      const fetch = async () => ++n === 1 ? json({ access_token: "first", expires_in: 200 }) : json({ error: "temporarily_unavailable" }, 503);
+      const getToken = fromClientSecret({ tenantId: "t", clientId: "c", clientSecret: "s", fetch, retry: false });
+      assert.equal((await getToken({ scopes: [SCOPE] })).token, "first");
+      // Lifetime 200 s: refresh starts at 100 s. Not reached yet: cached, no call.
+      assert.equal((await getToken({ scopes: [SCOPE] })).token, "first");
+      assert.equal(n, 1);
+      // A CAE request must not fall back to the revoked token.
+      await assert.rejects(() => getToken({ scopes: [SCOPE], claims: "{}" }), { code: "ERR_TOKEN" });
+    });
+
+    t.test("429/5xx are retried (Retry-After honoured); unreachable authority is ERR_NETWORK", async () => {
+      let n = 0;
+      const fetch = async () => ++n === 1 ? json({ error: "throttled" }, 429, { "retry-after": "0" }) : n === 2 ? json({}, 503) : json({ access_token: "late", expires_in: 3599 });
+      const token = await fromClientSecret({ tenantId: "t", clientId: "c", clientSecret: "s", fetch, retry: { minDelayMs: 1 } })({ scopes: [SCOPE] });
+      assert.equal(token.token, "late");
+      assert.equal(n, 3);
+      const down = fromClientSecret({ tenantId: "t", clientId: "c", clientSecret: "s", retry: false, fetch: async () => { throw new TypeError("fetch failed"); } });
+      await assert.rejects(() => down({ scopes: [SCOPE] }), { code: "ERR_NETWORK" });
+      const garbage = fromClientSecret({ tenantId: "t", clientId: "c", clientSecret: "s", retry: false, fetch: async () => new Response("<html>proxy error</html>", { status: 502 }) });
+      const e = await assert.rejects(() => garbage({ scopes: [SCOPE] }), { code: "ERR_TOKEN" });
+      assert.match(e.message, /502 HTTP_502/);
+      const noExpiry = fromClientSecret({ tenantId: "t", clientId: "c", clientSecret: "s", fetch: async () => json({ access_token: "x" }) });
+      await assert.rejects(() => noExpiry({ scopes: [SCOPE] }), { code: "ERR_INVALID_RESPONSE" });
+    });
+
+    t.test("an aborted request rejects with the abort reason", async () => {
+      const controller = new AbortController();
+      let started!: () => void;
+      const inFlight = new Promise<void>((r) => { started = r; });
+      const fetch = (_: unknown, init?: RequestInit) => new Promise<Response>((_r, reject) => {
+        init?.signal?.addEventListener("abort", () => reject(init.signal!.reason));
+        started();
+      });
+      const getToken = fromClientSecret({ tenantId: "t", clientId: "c", clientSecret: "s", fetch });
+      const pending = getToken({ scopes: [SCOPE], signal: controller.signal });
+      await inFlight;
+      controller.abort(new Error("stop"));
+      await assert.rejects(() => pending, { message: /stop/ });
+      await assert.rejects(() => getToken({ scopes: [SCOPE], signal: controller.signal }), { message: /stop/ }, "already aborted");
+    });
+  });
 };
 export default suite;

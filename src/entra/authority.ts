@@ -1,0 +1,163 @@
+// Entra ID authority: host checks, the token endpoint, tenant choice, the CAE claims to send,
+// and the client-credentials request every app-registration provider shares.
+import { isLoopbackHost } from "../challenge.js";
+import { KeyVaultClientError } from "../errors.js";
+import type { AccessToken, TokenRequest } from "../token.js";
+import { sendTokenRequest, type FetchLike, type ProviderRetryOptions } from "./http.js";
+
+/** Public Azure's authority. Sovereign clouds: `https://login.microsoftonline.us`, `https://login.chinacloudapi.cn`. */
+export const DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com";
+
+/** Options every app-registration provider (secret, certificate, assertion) takes. */
+export interface AppProviderOptions {
+  /** Directory (tenant) id or domain of the app registration. */
+  tenantId: string;
+  /** Application (client) id. */
+  clientId: string;
+  /** Authority host (default `https://login.microsoftonline.com`); https only, or loopback http by opt-in. */
+  authorityHost?: string;
+  /**
+   * Tenants besides `tenantId` a vault's challenge may ask for; `["*"]` allows any. By default a
+   * challenge naming another tenant is refused (as the official credentials do).
+   */
+  additionallyAllowedTenants?: string[];
+  /** Ask for CAE-capable tokens (`xms_cc: CP1`); default true: the client answers CAE challenges. */
+  enableCae?: boolean;
+  /** The fetch to send with (default: the global fetch; the emulator's fetch in tests). */
+  fetch?: FetchLike;
+  /** Allow a plain-http authority on loopback (localhost, 127.0.0.0/8, [::1]), for local emulators. */
+  allowInsecureLoopback?: boolean;
+  /** Retries for throttled or failing token requests, or `false` (default: 2 retries). */
+  retry?: ProviderRetryOptions | false;
+}
+
+/** A tenant id or domain: letters, digits, `-`, `.`, `_` (nothing that could change the URL path). */
+const TENANT = /^[0-9A-Za-z][0-9A-Za-z._-]{0,127}$/;
+
+/** Throws unless `tenant` is safe to put in the authority path. */
+export function checkTenant(tenant: unknown, what = "tenantId"): string {
+  if (typeof tenant !== "string" || !TENANT.test(tenant) || tenant.includes("..")) {
+    throw new KeyVaultClientError("ERR_INVALID_INPUT", `${what} must be a tenant id or domain (got ${JSON.stringify(String(tenant).slice(0, 80))})`);
+  }
+  return tenant;
+}
+
+/**
+ * Parses and checks an authority host: https, or http on loopback with `allowInsecureLoopback`;
+ * no credentials, query or fragment. Returns it without a trailing slash.
+ */
+export function authorityBase(host: string | undefined, allowInsecureLoopback = false): string {
+  let url: URL;
+  try { url = new URL(host ?? DEFAULT_AUTHORITY_HOST); } catch {
+    throw new KeyVaultClientError("ERR_INVALID_INPUT", `authorityHost is not a URL: ${String(host)}`);
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    throw new KeyVaultClientError("ERR_INVALID_INPUT", "authorityHost must not carry credentials, a query or a fragment");
+  }
+  if (url.protocol !== "https:") {
+    const loopback = url.protocol === "http:" && isLoopbackHost(url.hostname);
+    if (!loopback) throw new KeyVaultClientError("ERR_INSECURE_URL", `secrets are sent only over https (authorityHost ${url.origin})`);
+    if (!allowInsecureLoopback) throw new KeyVaultClientError("ERR_INSECURE_URL", "plain http authority refused; for a loopback emulator pass allowInsecureLoopback: true");
+  }
+  return url.href.replace(/\/+$/, "");
+}
+
+/** `{authority}/{tenant}/oauth2/v2.0/token`: also the audience of client assertions. */
+export function tokenEndpoint(base: string, tenant: string): URL {
+  return new URL(`${base}/${encodeURIComponent(tenant)}/oauth2/v2.0/token`);
+}
+
+/**
+ * The tenant to ask: the configured one, unless the request names another that
+ * `additionallyAllowedTenants` allows (`"*"`: any). Otherwise throws `ERR_TENANT_NOT_ALLOWED`.
+ */
+export function chooseTenant(configured: string, requested: string | undefined, allowed: readonly string[] = []): string {
+  if (!requested || requested.toLowerCase() === configured.toLowerCase()) return configured;
+  checkTenant(requested, "the challenge's tenant");
+  if (configured.toLowerCase() === "adfs") {
+    throw new KeyVaultClientError("ERR_TENANT_NOT_ALLOWED", "an AD FS authority cannot switch tenants");
+  }
+  if (allowed.includes("*") || allowed.some((t) => t.toLowerCase() === requested.toLowerCase())) return requested;
+  throw new KeyVaultClientError("ERR_TENANT_NOT_ALLOWED",
+    `the vault asks for tenant ${requested}, but this provider is configured for ${configured}; add it to additionallyAllowedTenants (or "*") to allow it`);
+}
+
+/** The `claims` form value: the challenge's claims, plus `xms_cc: CP1` when the client is CAE-capable. */
+export function claimsParameter(claims: string | undefined, enableCae: boolean): string | undefined {
+  if (!enableCae) return claims || undefined;
+  let parsed: Record<string, unknown> = {};
+  if (claims) {
+    try {
+      const value: unknown = JSON.parse(claims);
+      if (value && typeof value === "object" && !Array.isArray(value)) parsed = value as Record<string, unknown>;
+      else return claims;
+    } catch {
+      throw new KeyVaultClientError("ERR_INVALID_INPUT", "the claims to send are not JSON");
+    }
+  }
+  const accessToken = parsed.access_token && typeof parsed.access_token === "object" ? parsed.access_token as Record<string, unknown> : {};
+  return JSON.stringify({ ...parsed, access_token: { ...accessToken, xms_cc: { values: ["CP1"] } } });
+}
+
+/** The scope string of a client-credentials request: each scope must be a `…/.default` resource scope. */
+export function scopeParameter(scopes: readonly string[]): string {
+  if (!Array.isArray(scopes) || scopes.length === 0 || scopes.some((s) => typeof s !== "string" || !s)) {
+    throw new KeyVaultClientError("ERR_INVALID_INPUT", "a token request needs at least one scope");
+  }
+  return scopes.join(" ");
+}
+
+/** Checked, fixed parts of an app-registration provider. */
+export interface AppAuthority {
+  base: string;
+  tenantId: string;
+  clientId: string;
+  allowed: string[];
+  enableCae: boolean;
+  fetch: FetchLike | undefined;
+  retry: ProviderRetryOptions | false | undefined;
+}
+
+/** Validates the options shared by the app-registration providers (at creation, not first use). */
+export function appAuthority(options: AppProviderOptions, kind: string): AppAuthority {
+  if (!options || typeof options !== "object") throw new KeyVaultClientError("ERR_INVALID_INPUT", `${kind}: options are required`);
+  checkTenant(options.tenantId);
+  if (typeof options.clientId !== "string" || !options.clientId) throw new KeyVaultClientError("ERR_INVALID_INPUT", `${kind}: clientId is required`);
+  const allowed = options.additionallyAllowedTenants ?? [];
+  if (!Array.isArray(allowed) || allowed.some((t) => typeof t !== "string")) {
+    throw new KeyVaultClientError("ERR_INVALID_INPUT", `${kind}: additionallyAllowedTenants must be an array of tenant ids`);
+  }
+  return {
+    base: authorityBase(options.authorityHost, options.allowInsecureLoopback === true),
+    tenantId: options.tenantId,
+    clientId: options.clientId,
+    allowed: [...allowed],
+    enableCae: options.enableCae !== false,
+    fetch: options.fetch,
+    retry: options.retry,
+  };
+}
+
+/**
+ * POSTs a client-credentials request. `credential` gives the credential form fields for the
+ * token endpoint (a secret, or an assertion whose audience is that endpoint) and the values
+ * that must never show in an error.
+ */
+export async function clientCredentials(
+  authority: AppAuthority,
+  request: TokenRequest,
+  tenant: string,
+  credential: (endpoint: URL) => Promise<{ fields: Record<string, string>; secrets: string[] }>,
+): Promise<AccessToken> {
+  const endpoint = tokenEndpoint(authority.base, tenant);
+  const form = new URLSearchParams({ grant_type: "client_credentials", client_id: authority.clientId, scope: scopeParameter(request.scopes) });
+  const { fields, secrets } = await credential(endpoint);
+  for (const [k, v] of Object.entries(fields)) form.set(k, v);
+  const claims = claimsParameter(request.claims, authority.enableCae);
+  if (claims) form.set("claims", claims);
+  return sendTokenRequest(endpoint, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded;charset=UTF-8", accept: "application/json" },
+    body: form.toString(),
+  }, { fetch: authority.fetch, signal: request.signal, secrets, retry: authority.retry });
+}

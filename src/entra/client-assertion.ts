@@ -1,0 +1,68 @@
+// Client assertion: a JWT the caller gets elsewhere (workload identity federation: GitHub Actions,
+// Kubernetes, another cloud's OIDC token), sent as the app's credential.
+import { KeyVaultClientError } from "../errors.js";
+import type { AccessToken, TokenRequest } from "../token.js";
+import { appAuthority, chooseTenant, clientCredentials, type AppProviderOptions } from "./authority.js";
+import { withTokenCache } from "./cache.js";
+
+/** The JWT-bearer client assertion type (RFC 7523). */
+export const CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/** What an assertion callback is told: where the assertion goes, and the request's abort signal. */
+export interface AssertionContext {
+  /** the token endpoint the assertion is sent to (the audience a self-signed assertion needs) */
+  tokenEndpoint: string;
+  tenantId: string;
+  signal?: AbortSignal;
+}
+
+/** Options of {@link fromClientAssertion}. */
+export interface ClientAssertionOptions extends AppProviderOptions {
+  /**
+   * The assertion, or a function that gives a fresh one for each token request (federated
+   * tokens are short-lived: read the file, call the OIDC endpoint, ... inside it).
+   */
+  assertion: string | ((context: AssertionContext) => string | Promise<string>);
+}
+
+/**
+ * A token provider for workload identity federation: the app registration trusts an external
+ * issuer, and the caller supplies that issuer's token as the client assertion.
+ * @example
+ * // Deno on Kubernetes with Azure Workload Identity:
+ * const getToken = fromClientAssertion({
+ *   tenantId, clientId,
+ *   assertion: () => Deno.readTextFile(Deno.env.get("AZURE_FEDERATED_TOKEN_FILE")!),
+ * });
+ */
+export function fromClientAssertion(options: ClientAssertionOptions): (request: TokenRequest) => Promise<AccessToken> {
+  const authority = appAuthority(options, "fromClientAssertion");
+  const source = options.assertion;
+  if (typeof source !== "function" && (typeof source !== "string" || !source)) {
+    throw new KeyVaultClientError("ERR_INVALID_INPUT", "fromClientAssertion: assertion must be a non-empty string or a function");
+  }
+  const tenantOf = (r: TokenRequest) => chooseTenant(authority.tenantId, r.tenantId, authority.allowed);
+  return withTokenCache(
+    (request) => {
+      const tenantId = tenantOf(request);
+      return clientCredentials(authority, request, tenantId, async (endpoint) => {
+        const assertion = await getAssertion(source, { tokenEndpoint: endpoint.href, tenantId, ...(request.signal ? { signal: request.signal } : {}) });
+        return { fields: { client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion }, secrets: [assertion] };
+      });
+    },
+    (request) => `${tenantOf(request)}\n${request.scopes.join(" ")}`,
+  );
+}
+
+async function getAssertion(source: ClientAssertionOptions["assertion"], context: AssertionContext): Promise<string> {
+  if (typeof source === "string") return source;
+  let value: unknown;
+  try {
+    value = await source(context);
+  } catch (cause) {
+    if (context.signal?.aborted) throw context.signal.reason;
+    throw new KeyVaultClientError("ERR_TOKEN", `the client assertion callback failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+  if (typeof value !== "string" || !value.trim()) throw new KeyVaultClientError("ERR_TOKEN", "the client assertion callback returned no assertion");
+  return value.trim();
+}

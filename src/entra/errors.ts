@@ -1,0 +1,55 @@
+// The error a token provider throws when the authority (Entra ID, IMDS, App Service) says no.
+import { KeyVaultClientError } from "../errors.js";
+
+/** What the authority answered, as far as it is safe to repeat. */
+export interface AuthorityErrorInit {
+  status: number;
+  error: string;
+  errorDescription?: string;
+  errorCodes?: number[];
+  traceId?: string;
+  correlationId?: string;
+}
+
+/**
+ * The identity authority refused to issue a token (code `ERR_TOKEN`). Carries Entra's `error`,
+ * `error_description` and `error_codes` (as `error`, `errorDescription`, `errorCodes`); the
+ * secret, the client assertion and the identity header are never part of it.
+ * @example
+ * try { await getToken({ scopes }) }
+ * catch (e) { if (e instanceof AuthorityError && e.errorCodes.includes(7000215)) console.log("wrong secret") }
+ */
+export class AuthorityError extends KeyVaultClientError {
+  /** HTTP status of the answer. */
+  readonly status: number;
+  /** OAuth error, e.g. `invalid_client`, `unauthorized_client`, `invalid_scope`. */
+  readonly error: string;
+  /** The authority's explanation (`AADSTS…`). */
+  readonly errorDescription: string;
+  /** Entra's numeric codes, e.g. `[7000215]` for a wrong secret. */
+  readonly errorCodes: number[];
+  readonly traceId: string | undefined;
+  readonly correlationId: string | undefined;
+
+  constructor(init: AuthorityErrorInit) {
+    const description = init.errorDescription ?? "";
+    super("ERR_TOKEN", `the authority refused the token request (${init.status} ${init.error})${description ? `: ${description}` : ""}`);
+    this.status = init.status;
+    this.error = init.error;
+    this.errorDescription = description;
+    this.errorCodes = init.errorCodes ?? [];
+    this.traceId = init.traceId;
+    this.correlationId = init.correlationId;
+  }
+
+  override toJSON() {
+    return { ...super.toJSON(), status: this.status, error: this.error, errorDescription: this.errorDescription, errorCodes: this.errorCodes };
+  }
+}
+
+/** Replaces every occurrence of a secret (secret, assertion, header) in text coming back from the authority. */
+export function redact(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join("[redacted]");
+  return out;
+}

@@ -1,0 +1,129 @@
+// One token request over fetch: retries transient failures, turns refusals into AuthorityError,
+// and reads the token and its expiry from the answer (Entra, IMDS and App Service shapes).
+import { KeyVaultClientError } from "../errors.js";
+import { DEFAULT_RETRY, RETRY_STATUSES, backoffDelay, retryAfterMs, sleep } from "../retry.js";
+import type { AccessToken } from "../token.js";
+import { AuthorityError, redact } from "./errors.js";
+
+/** The fetch a provider sends with (default: the global fetch). */
+export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+/** How a provider retries throttled or failing authorities. */
+export interface ProviderRetryOptions {
+  /** retries after the first attempt (default 2) */
+  retries?: number;
+  /** base of the exponential backoff in ms (default 300) */
+  minDelayMs?: number;
+  /** a Retry-After longer than this ends the retries (default 10 000 ms) */
+  maxDelayMs?: number;
+}
+
+export interface SendOptions {
+  fetch: FetchLike | undefined;
+  signal: AbortSignal | undefined;
+  /** values that must never appear in an error */
+  secrets: string[];
+  retry: ProviderRetryOptions | false | undefined;
+  /** extra statuses worth retrying (IMDS answers 404 and 410 while it starts) */
+  retryStatuses?: readonly number[];
+}
+
+/** Picks the caller's fetch, or the global one called unbound (some runtimes refuse it as a method). */
+export function pickFetch(f: FetchLike | undefined): FetchLike {
+  if (f) return f;
+  if (typeof globalThis.fetch !== "function") throw new KeyVaultClientError("ERR_INVALID_INPUT", "no fetch available: pass options.fetch");
+  return (input, init) => globalThis.fetch(input, init);
+}
+
+/** Sends a token request and returns the token, or throws AuthorityError / KeyVaultClientError. */
+export async function sendTokenRequest(url: URL, init: RequestInit, options: SendOptions): Promise<AccessToken> {
+  const doFetch = pickFetch(options.fetch);
+  const policy = options.retry === false ? { retries: 0, minDelayMs: 0, maxDelayMs: 0 } : {
+    retries: options.retry?.retries ?? 2, minDelayMs: options.retry?.minDelayMs ?? 300, maxDelayMs: options.retry?.maxDelayMs ?? 10_000,
+  };
+  const signal = options.signal;
+  for (let attempt = 0; ; attempt++) {
+    if (signal?.aborted) throw signal.reason;
+    let response: Response | undefined;
+    let failure: unknown;
+    try {
+      const requestInit: RequestInit = { ...init, redirect: "manual" };
+      if (signal) requestInit.signal = signal;
+      response = await doFetch(url.href, requestInit);
+    } catch (e) {
+      if (signal?.aborted) throw signal.reason;
+      failure = e;
+    }
+    const retryable = attempt < policy.retries && (response === undefined
+      || RETRY_STATUSES.has(response.status) || (options.retryStatuses ?? []).includes(response.status));
+    if (retryable) {
+      const asked = response ? retryAfterMs(response.headers) : undefined;
+      const wait = asked ?? backoffDelay(attempt, { ...DEFAULT_RETRY, minDelayMs: policy.minDelayMs, maxDelayMs: policy.maxDelayMs });
+      if (wait <= policy.maxDelayMs) {
+        try { await response?.body?.cancel(); } catch { /* already closed */ }
+        await sleep(wait, signal);
+        continue;
+      }
+    }
+    if (!response) {
+      const why = failure instanceof Error ? failure.message : String(failure);
+      throw new KeyVaultClientError("ERR_NETWORK", `could not reach the token endpoint at ${url.origin}: ${redact(why, options.secrets)}`, { cause: failure });
+    }
+    return readTokenResponse(response, url, options.secrets);
+  }
+}
+
+async function readTokenResponse(response: Response, url: URL, secrets: string[]): Promise<AccessToken> {
+  const text = await response.text().catch(() => "");
+  let body: Record<string, unknown> | undefined;
+  try {
+    const parsed: unknown = text ? JSON.parse(text) : undefined;
+    if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) body = parsed as Record<string, unknown>;
+  } catch { /* not JSON: handled below */ }
+  if (!response.ok || !body || typeof body.access_token !== "string") {
+    if (response.ok && body) {
+      throw new KeyVaultClientError("ERR_INVALID_RESPONSE", `the token endpoint at ${url.origin} answered ${response.status} without an access_token`);
+    }
+    throw authorityError(response.status, body, text, secrets);
+  }
+  if (!body.access_token) throw new KeyVaultClientError("ERR_INVALID_RESPONSE", `the token endpoint at ${url.origin} answered an empty access_token`);
+  const expiresOnTimestamp = expiryOf(body);
+  if (expiresOnTimestamp === undefined) {
+    throw new KeyVaultClientError("ERR_INVALID_RESPONSE", `the token endpoint at ${url.origin} answered a token without a readable expiry`);
+  }
+  return { token: body.access_token, expiresOnTimestamp };
+}
+
+/** `expires_on` (seconds since the epoch, or a date for old App Service versions), else `expires_in`. */
+function expiryOf(body: Record<string, unknown>): number | undefined {
+  const on = body.expires_on;
+  if (typeof on === "number" || (typeof on === "string" && /^\d+$/.test(on.trim()))) return Number(on) * 1000;
+  if (typeof on === "string" && on) {
+    const date = Date.parse(on);
+    if (!Number.isNaN(date)) return date;
+  }
+  const inSeconds = body.expires_in;
+  if (typeof inSeconds === "number" || (typeof inSeconds === "string" && /^\d+$/.test(inSeconds.trim()))) {
+    return Date.now() + Number(inSeconds) * 1000;
+  }
+  return undefined;
+}
+
+/** Entra's `{error, error_description, error_codes}`, or App Service's `{statusCode, message}`, or plain text. */
+function authorityError(status: number, body: Record<string, unknown> | undefined, text: string, secrets: string[]): AuthorityError {
+  const nested = body?.error && typeof body.error === "object" ? (body.error as Record<string, unknown>) : undefined;
+  const error = typeof body?.error === "string" ? body.error : typeof nested?.code === "string" ? nested.code : `HTTP_${status}`;
+  const rawDescription = typeof body?.error_description === "string" ? body.error_description
+    : typeof nested?.message === "string" ? nested.message
+    : typeof body?.message === "string" ? body.message
+    : body ? "" : text.slice(0, 200);
+  const codes = Array.isArray(body?.error_codes) ? (body!.error_codes as unknown[]).filter((c): c is number => typeof c === "number") : [];
+  return new AuthorityError({
+    status,
+    error: redact(error, secrets),
+    errorDescription: redact(rawDescription, secrets),
+    errorCodes: codes,
+    ...(typeof body?.trace_id === "string" ? { traceId: body.trace_id } : {}),
+    ...(typeof body?.correlation_id === "string" ? { correlationId: body.correlation_id } : {}),
+  });
+}
