@@ -8,11 +8,13 @@ import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 /**
  * One bundle: `entry` is the source of an app's entry module; `{dist}` stands for the absolute
  * path of our built `dist/` folder (what `keyvault-fetch` resolves to for users).
- * `short` is the chart's label. `ours` marks our own bundles (the ones with a size budget); the others are the peers.
+ * `short` is the chart's label. `ours` marks our own bundles (the ones with a size budget); the others are the
+ * peers; `peer` names the bundle an app would ship instead (the official SDK, with or without its credential library).
  */
 export const BUNDLES = [
   {
     id: "client-fetch",
+    peer: "azure-sdk",
     short: "KeyVaultClient",
     label: "KeyVaultClient (client.fetch)",
     ours: true,
@@ -20,6 +22,7 @@ export const BUNDLES = [
   },
   {
     id: "sign-verify",
+    peer: "azure-sdk",
     short: "KeyVaultClient + sign + verify",
     label: "KeyVaultClient + sign + verify",
     ours: true,
@@ -27,10 +30,19 @@ export const BUNDLES = [
   },
   {
     id: "key-client",
+    peer: "azure-sdk",
     short: "KeyClient (all helpers)",
     label: "KeyClient (every key helper)",
     ours: true,
     entry: `export { KeyClient } from "{dist}/keys.js";`,
+  },
+  {
+    id: "app-secret",
+    short: "… + sign + verify + fromClientSecret",
+    label: "app: KeyVaultClient + sign + verify + fromClientSecret (keyvault-fetch/entra)",
+    ours: true,
+    peer: "azure-sdk-identity",
+    entry: `export { KeyVaultClient } from "{dist}/index.js"; export { sign, verify } from "{dist}/keys.js"; export { fromClientSecret } from "{dist}/entra.js";`,
   },
   {
     id: "emulator",
@@ -45,6 +57,13 @@ export const BUNDLES = [
     label: "@azure/keyvault-keys (KeyClient + CryptographyClient)",
     ours: false,
     entry: `export { KeyClient, CryptographyClient } from "@azure/keyvault-keys";`,
+  },
+  {
+    id: "azure-sdk-identity",
+    short: "Azure SDK keys + ClientSecretCredential",
+    label: "app: @azure/keyvault-keys + @azure/identity ClientSecretCredential",
+    ours: false,
+    entry: `export { KeyClient, CryptographyClient } from "@azure/keyvault-keys"; export { ClientSecretCredential } from "@azure/identity";`,
   },
   {
     id: "aws4fetch",
@@ -80,7 +99,7 @@ export async function bundleText(root, bundle) {
  * Measures every bundle: minified, gzip (level 9) and brotli (quality 11) bytes.
  * @param {string} root the repository root (its `dist/` must be built)
  * @param {string[]} [ids] only these bundles (default: all)
- * @returns {Promise<{ id: string; label: string; short: string; ours: boolean; minified: number; gzip: number; brotli: number }[]>}
+ * @returns {Promise<{ id: string; label: string; short: string; ours: boolean; peer?: string; minified: number; gzip: number; brotli: number }[]>}
  */
 export async function measureBundles(root, ids) {
   const out = [];
@@ -92,6 +111,7 @@ export async function measureBundles(root, ids) {
       label: bundle.label,
       short: bundle.short,
       ours: bundle.ours,
+      ...(bundle.peer ? { peer: bundle.peer } : {}),
       minified: bytes.length,
       gzip: gzipSync(bytes, { level: 9 }).length,
       brotli: brotliCompressSync(bytes, {
