@@ -77,8 +77,9 @@ export function renderMarkdown(r) {
     out("## 2. Round trips");
     out();
     out("Requests that reached the emulated vault (of which 401 challenges) and the emulated Entra authority, per scenario. Both sides sign a digest");
-    out("with an EC key; both get tokens from the same emulated authority (keyvault-fetch through the emulator's token provider, the SDK through");
-    out("`@azure/identity`'s ClientSecretCredential, whose MSAL cache is shared by every client made from one credential). Each scenario starts on a vault");
+    out("with an EC key; both get tokens with a client secret from the same emulated authority (keyvault-fetch with `fromClientSecret` from");
+    out("keyvault-fetch/entra, the SDK with `@azure/identity`'s ClientSecretCredential; each made once per scenario and shared by every client,");
+    out("and each keeps its own token cache). Each scenario starts on a vault");
     out("this process has never met. The SDK's CryptographyClient first reads the key (GET) so it can work locally where it can; that request is counted.");
     out();
     out(`| scenario | ${OURS}: vault (401) | authority | ${SDK}: vault (401) | authority | SDK / ours (all requests) |`);

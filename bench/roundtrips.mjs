@@ -55,11 +55,14 @@ function installClock() {
 }
 
 /** The two contenders: how to make a client for an emulator and make one call (sign a digest). */
-function contenders(core, keys) {
+function contenders(core, keys, entra) {
   return {
     "keyvault-fetch": (emulator) => {
-      // One token source per scenario (the token cache is keyed by it): the emulated authority.
-      const getToken = (request) => emulator.getToken(request);
+      // One token provider per scenario, made once and shared by every client, as in a Worker.
+      const getToken = entra.fromClientSecret({
+        tenantId: emulator.tenantId, clientId: emulator.clientId, clientSecret: emulator.clientSecret,
+        authorityHost: emulator.authorityHost, fetch: emulator.fetch,
+      });
       return {
         newClient: () => new core.KeyVaultClient(emulator.vaultUrl, { getToken, fetch: emulator.fetch }),
         call: (client) => keys.sign(client, KEY, "ES256", digest),
@@ -85,12 +88,13 @@ function contenders(core, keys) {
 export async function roundTrips({ dist }) {
   const core = await import(`${dist}/index.js`);
   const keys = await import(`${dist}/keys.js`);
+  const entra = await import(`${dist}/entra.js`);
   const { createEmulator } = await import(`${dist}/emulator.js`);
   const run = `${process.pid.toString(36)}${Date.now().toString(36)}`;
   const results = [];
   let n = 0;
   for (const scenario of SCENARIOS) {
-    for (const [contender, make] of Object.entries(contenders(core, keys))) {
+    for (const [contender, make] of Object.entries(contenders(core, keys, entra))) {
       const emulator = createEmulator({ name: `rt${run}n${n++}` });
       // The key is made by a throwaway client; then the isolate forgets this vault's challenge.
       const setup = new core.KeyVaultClient(emulator.vaultUrl, { getToken: (r) => emulator.getToken(r), fetch: emulator.fetch });
