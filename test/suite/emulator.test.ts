@@ -204,6 +204,328 @@ const suite: SuiteFile = (t, lib) => {
     });
   });
 
+  t.group("emulator: encryption", () => {
+    t.test("RSA-OAEP, RSA-OAEP-256 and RSA1_5: encrypt/decrypt and wrap/unwrap round trips; local OAEP encryption decrypts", async () => {
+      const emu = createEmulator();
+      const { call } = await caller(emu);
+      const key = (await call("POST", "/keys/rsa-enc/create", { kty: "RSA" })).json.key;
+      const plain = enc.encode("a 32 byte secret for wrapping!!!");
+      for (const alg of ["RSA-OAEP", "RSA-OAEP-256", "RSA1_5"]) {
+        const e = await call("POST", "/keys/rsa-enc/encrypt", { alg, value: b64url(plain) });
+        assert.equal(e.status, 200, `${alg} encrypt`);
+        assert.equal(e.json.kid, key.kid);
+        assert.equal(fromB64url(e.json.value).length, 256);
+        const d = await call("POST", `${key.kid}/decrypt?${API}`, { alg, value: e.json.value });
+        assert.equal(d.json.value, b64url(plain), `${alg} decrypt`);
+        const w = await call("POST", "/keys/rsa-enc/wrapkey", { alg, value: b64url(plain) });
+        const u = await call("POST", "/keys/rsa-enc/unwrapkey", { alg, value: w.json.value });
+        assert.equal(u.json.value, b64url(plain), `${alg} unwrap`);
+      }
+      for (const [alg, hash] of [["RSA-OAEP", "SHA-1"], ["RSA-OAEP-256", "SHA-256"]] as const) {
+        const pub = await crypto.subtle.importKey("jwk", { kty: "RSA", n: key.n, e: key.e }, { name: "RSA-OAEP", hash }, false, ["encrypt"]);
+        const ct = new Uint8Array(await crypto.subtle.encrypt({ name: "RSA-OAEP" }, pub, plain));
+        assert.equal((await call("POST", "/keys/rsa-enc/decrypt", { alg, value: b64url(ct) })).json.value, b64url(plain), `local ${alg}`);
+      }
+      const garbage = await call("POST", "/keys/rsa-enc/decrypt", { alg: "RSA-OAEP", value: b64url(new Uint8Array(256).fill(7)) });
+      assert.equal(garbage.status, 400);
+      assert.equal(garbage.json.error.code, "BadParameter");
+      const tooLong = await call("POST", "/keys/rsa-enc/encrypt", { alg: "RSA-OAEP-256", value: b64url(new Uint8Array(200)) });
+      assert.equal(tooLong.status, 400);
+    });
+
+    t.test("Managed HSM AES: GCM with service-made 12-byte iv and 16-byte tag; CBC, CBCPAD, KW, KWP match Web Crypto", async () => {
+      const emu = createEmulator({ managedHsm: true });
+      const { call } = await caller(emu);
+      const created = await call("POST", "/keys/aes/create", { kty: "AES", key_size: 256 });
+      assert.equal(created.status, 200);
+      assert.equal(created.json.key.kty, "oct-HSM");
+      assert.deepEqual(Object.keys(created.json.key).sort(), ["key_ops", "kid", "kty"]);
+      assert.equal(created.json.attributes.key_size, 256);
+      const plain = enc.encode("encrypts and decrypts using AES-GCM");
+      const e = await call("POST", "/keys/aes/encrypt", { alg: "A256GCM", value: b64url(plain) });
+      assert.equal(e.status, 200);
+      assert.equal(fromB64url(e.json.iv).length, 12);
+      assert.equal(fromB64url(e.json.tag).length, 16);
+      assert.equal(e.json.alg, "A256GCM");
+      const d = await call("POST", "/keys/aes/decrypt", { alg: "A256GCM", value: e.json.value, iv: e.json.iv, tag: e.json.tag });
+      assert.equal(d.json.value, b64url(plain));
+      const badTag = await call("POST", "/keys/aes/decrypt", { alg: "A256GCM", value: e.json.value, iv: e.json.iv, tag: b64url(new Uint8Array(16)) });
+      assert.equal(badTag.status, 400);
+      assert.equal((await call("POST", "/keys/aes/encrypt", { alg: "A128GCM", value: b64url(plain) })).status, 400, "alg size must match the key");
+
+      // Import a known AES key and compare every mode with an independent implementation.
+      const k = crypto.getRandomValues(new Uint8Array(32));
+      const imported = await call("PUT", "/keys/known", { key: { kty: "oct-HSM", k: b64url(k), key_ops: ["encrypt", "decrypt", "wrapKey", "unwrapKey"] } });
+      assert.equal(imported.status, 200);
+      const iv = crypto.getRandomValues(new Uint8Array(16));
+      const cbcKey = await crypto.subtle.importKey("raw", k, "AES-CBC", false, ["encrypt"]);
+      const padded = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-CBC", iv }, cbcKey, plain));
+      const cbcpad = await call("POST", "/keys/known/encrypt", { alg: "A256CBCPAD", value: b64url(plain), iv: b64url(iv) });
+      assert.equal(cbcpad.json.value, b64url(padded));
+      assert.equal(cbcpad.json.iv, b64url(iv));
+      assert.equal((await call("POST", "/keys/known/decrypt", { alg: "A256CBCPAD", value: cbcpad.json.value, iv: b64url(iv) })).json.value, b64url(plain));
+      const block32 = plain.slice(0, 32);
+      const cbcRaw = await call("POST", "/keys/known/encrypt", { alg: "A256CBC", value: b64url(block32), iv: b64url(iv) });
+      const expectedRaw = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-CBC", iv }, cbcKey, block32)).slice(0, 32);
+      assert.equal(cbcRaw.json.value, b64url(expectedRaw), "unpadded CBC is the padded one without its last block");
+      assert.equal((await call("POST", "/keys/known/encrypt", { alg: "A256CBC", value: b64url(plain), iv: b64url(iv) })).status, 400, "CBC needs whole blocks");
+      const kwKey = await crypto.subtle.importKey("raw", k, "AES-KW", false, ["wrapKey"]);
+      const toWrap = crypto.getRandomValues(new Uint8Array(32));
+      const hmac = await crypto.subtle.importKey("raw", toWrap, { name: "HMAC", hash: "SHA-256" }, true, ["sign"]);
+      const expectedKw = new Uint8Array(await crypto.subtle.wrapKey("raw", hmac, kwKey, "AES-KW"));
+      for (const alg of ["A256KW", "CKM_AES_KEY_WRAP"]) {
+        const w = await call("POST", "/keys/known/wrapkey", { alg, value: b64url(toWrap) });
+        assert.equal(w.json.value, b64url(expectedKw), alg);
+        assert.equal((await call("POST", "/keys/known/unwrapkey", { alg, value: w.json.value })).json.value, b64url(toWrap));
+      }
+      const odd = enc.encode("twenty-one byte value");
+      const kwp = await call("POST", "/keys/known/wrapkey", { alg: "CKM_AES_KEY_WRAP_PAD", value: b64url(odd) });
+      assert.equal(fromB64url(kwp.json.value).length, 32);
+      assert.equal((await call("POST", "/keys/known/unwrapkey", { alg: "CKM_AES_KEY_WRAP_PAD", value: kwp.json.value })).json.value, b64url(odd));
+      assert.equal((await call("POST", "/keys/known/unwrapkey", { alg: "A256KW", value: b64url(new Uint8Array(40)) })).status, 400);
+    });
+
+    t.test("Managed HSM /rng gives 1..128 bytes and answers BadParameter as recorded; vaults have no /rng", async () => {
+      const emu = createEmulator({ managedHsm: true });
+      const { call } = await caller(emu);
+      const r = await call("POST", "/rng", { count: 10 });
+      assert.equal(r.status, 200);
+      assert.equal(fromB64url(r.json.value).length, 10);
+      assert.equal(fromB64url((await call("POST", "/rng", { count: 128 })).json.value).length, 128);
+      for (const count of [-1, 0, 129]) {
+        const bad = await call("POST", "/rng", { count });
+        assert.equal(bad.status, 400);
+        assert.equal(bad.json.error.code, "BadParameter");
+        assert.match(bad.json.error.message, /^GetRandomBytesRequest: count cannot be greater than 128 or less than 1 \(Activity ID: [0-9a-f-]{36}\)$/);
+      }
+      const vault = createEmulator();
+      assert.equal((await (await caller(vault)).call("POST", "/rng", { count: 10 })).status, 404);
+      assert.equal((await (await caller(vault)).call("POST", "/keys/aes/create", { kty: "oct-HSM" })).status, 400, "no AES keys in a vault");
+    });
+  });
+
+  t.group("emulator: object model", () => {
+    t.test("versions and paging: maxresults 1..25, absolute nextLinks with $skiptoken, last page nextLink null", async () => {
+      const emu = createEmulator();
+      const { call } = await caller(emu);
+      const kids: string[] = [];
+      for (let i = 0; i < 3; i++) kids.push((await call("POST", "/keys/paged/create", { kty: "EC" })).json.key.kid);
+      await call("POST", "/keys/another/create", { kty: "EC" });
+      let res = await call("GET", "/keys/paged/versions?maxresults=1");
+      const seen: string[] = [];
+      let pages = 0;
+      for (;;) {
+        assert.equal(res.status, 200);
+        pages++;
+        seen.push(...res.json.value.map((i: any) => i.kid));
+        if (!res.json.nextLink) break;
+        assert.match(res.json.nextLink, new RegExp(`^${emu.vaultUrl.replace(/\./g, "\\.")}:443/keys/paged/versions\\?api-version=2025-07-01&\\$skiptoken=[^&]+&maxresults=1$`));
+        res = await call("GET", res.json.nextLink);
+      }
+      assert.equal(pages, 3);
+      assert.deepEqual(seen, kids);
+      assert.equal(res.json.nextLink, null);
+      const keys = await call("GET", "/keys?maxresults=25");
+      assert.deepEqual(keys.json.value.map((i: any) => i.kid), [`${emu.vaultUrl}/keys/another`, `${emu.vaultUrl}/keys/paged`]);
+      for (const m of ["0", "26", "x"]) {
+        const bad = await call("GET", `/keys?maxresults=${m}`);
+        assert.equal(bad.status, 400, `maxresults=${m}`);
+        assert.equal(bad.json.error.code, "BadParameter");
+      }
+    });
+
+    t.test("update, enabled/nbf/exp and key_ops are enforced on crypto with 403 Forbidden", async () => {
+      let clock = Date.now();
+      const emu = createEmulator({ now: () => clock });
+      const { call } = await caller(emu);
+      const kid = (await call("POST", "/keys/guarded/create", { kty: "EC" })).json.key.kid as string;
+      const version = kid.split("/").pop();
+      const digest = b64url(await sha("SHA-256", enc.encode("x")));
+      const sign = () => call("POST", "/keys/guarded/sign", { alg: "ES256", value: digest });
+      assert.equal((await sign()).status, 200);
+      clock += 2000;
+      const upd = await call("PATCH", `/keys/guarded/${version}`, { attributes: { enabled: false }, tags: { a: "b" } });
+      assert.equal(upd.status, 200);
+      assert.equal(upd.json.attributes.enabled, false);
+      assert.deepEqual(upd.json.tags, { a: "b" });
+      assert.ok(upd.json.attributes.updated > upd.json.attributes.created);
+      const disabled = await sign();
+      assert.equal(disabled.status, 403);
+      assert.equal(disabled.json.error.code, "Forbidden");
+      assert.equal((await call("GET", "/keys/guarded/")).status, 200, "a disabled key can still be read");
+      const now = Math.floor(clock / 1000);
+      await call("PATCH", "/keys/guarded/", { attributes: { enabled: true, nbf: now + 3600 } });
+      assert.equal((await sign()).status, 403, "not yet valid");
+      clock += 7200_000;
+      const fresh = await caller(emu);
+      assert.equal((await fresh.call("POST", "/keys/guarded/sign", { alg: "ES256", value: digest })).status, 200, "valid after nbf");
+      await fresh.call("PATCH", "/keys/guarded", { attributes: { exp: Math.floor(clock / 1000) + 60 } });
+      clock += 120_000;
+      assert.equal((await fresh.call("POST", "/keys/guarded/sign", { alg: "ES256", value: digest })).status, 403, "expired");
+      await fresh.call("PATCH", "/keys/guarded", { attributes: { exp: Math.floor(clock / 1000) + 3600 }, key_ops: ["verify"] });
+      const noOp = await fresh.call("POST", "/keys/guarded/sign", { alg: "ES256", value: digest });
+      assert.equal(noOp.status, 403, "sign is not in key_ops");
+      assert.equal((await fresh.call("PATCH", "/keys/guarded", { key_ops: ["fly"] })).status, 400);
+    });
+
+    t.test("soft delete: get/list deleted, name in use (409), recover, purge (204)", async () => {
+      const emu = createEmulator({ recoverableDays: 7 });
+      const { call } = await caller(emu);
+      const created = (await call("POST", "/keys/soft/create", { kty: "EC" })).json;
+      assert.equal(created.attributes.recoveryLevel, "CustomizedRecoverable+Purgeable");
+      assert.equal(created.attributes.recoverableDays, 7);
+      await call("DELETE", "/keys/soft");
+      const deleted = await call("GET", "/deletedkeys/soft");
+      assert.equal(deleted.status, 200);
+      assert.equal(deleted.json.key.kid, created.key.kid);
+      const list = await call("GET", "/deletedkeys");
+      assert.deepEqual(list.json.value.map((i: any) => [i.kid, i.recoveryId]), [[`${emu.vaultUrl}/keys/soft`, `${emu.vaultUrl}/deletedkeys/soft`]]);
+      const reuse = await call("POST", "/keys/soft/create", { kty: "EC" });
+      assert.equal(reuse.status, 409);
+      assert.equal(reuse.json.error.code, "Conflict");
+      assert.equal(reuse.json.error.innererror.code, "ObjectIsDeletedButRecoverable");
+      const recovered = await call("POST", "/deletedkeys/soft/recover");
+      assert.equal(recovered.status, 200);
+      assert.equal(recovered.json.key.kid, created.key.kid);
+      assert.equal((await call("GET", "/keys/soft/")).status, 200);
+      await call("DELETE", "/keys/soft");
+      const purge = await call("DELETE", "/deletedkeys/soft");
+      assert.equal(purge.status, 204);
+      assert.equal(purge.text, "");
+      const gone = await call("GET", "/deletedkeys/soft");
+      assert.deepEqual(gone.json, { error: { code: "KeyNotFound", message: "Deleted Key not found: soft" } });
+      assert.equal((await call("POST", "/deletedkeys/soft/recover")).status, 404);
+      assert.equal((await call("POST", "/keys/soft/create", { kty: "EC" })).status, 200, "the name is free after purge");
+    });
+
+    t.test("eventual consistency when asked: a deleted key shows up after deletionDelayMs; early purge is 409", async () => {
+      let clock = Date.now();
+      const emu = createEmulator({ now: () => clock, deletionDelayMs: 5000 });
+      const { call } = await caller(emu);
+      await call("POST", "/keys/slow/create", { kty: "EC" });
+      await call("DELETE", "/keys/slow");
+      assert.equal((await call("GET", "/deletedkeys/slow")).status, 404);
+      const early = await call("DELETE", "/deletedkeys/slow");
+      assert.equal(early.status, 409);
+      assert.equal(early.json.error.innererror.code, "ObjectIsBeingDeleted");
+      clock += 6000;
+      assert.equal((await call("GET", "/deletedkeys/slow")).status, 200);
+    });
+
+    t.test("rotation: rotate makes a new version; policy gets the service's Notify action; rules are checked", async () => {
+      const emu = createEmulator();
+      const { call } = await caller(emu);
+      const first = (await call("POST", "/keys/rot/create", { kty: "EC", crv: "P-384", tags: { t: "1" } })).json;
+      const def = await call("GET", "/keys/rot/rotationpolicy");
+      assert.deepEqual(def.json, { id: `${emu.vaultUrl}/keys/rot/rotationpolicy`, lifetimeActions: [{ trigger: { timeBeforeExpiry: "P30D" }, action: { type: "Notify" } }], attributes: {} });
+      const put = await call("PUT", "/keys/rot/rotationpolicy", { lifetimeActions: [{ trigger: { timeBeforeExpiry: "P30D" }, action: { type: "Rotate" } }], attributes: { expiryTime: "P90D" } });
+      assert.equal(put.status, 200);
+      const recorded = lib.fixtures.recordings["rotation__policy-update-and-get"]!.Entries.find((e) => e.RequestMethod === "PUT" && e.StatusCode === 200)!.ResponseBody as any;
+      assert.deepEqual(put.json.lifetimeActions, recorded.lifetimeActions, "same actions as the live service");
+      assert.equal(put.json.attributes.expiryTime, "P90D");
+      assert.deepEqual((await call("GET", "/keys/rot/rotationpolicy")).json, put.json);
+      const short = await call("PUT", "/keys/rot/rotationpolicy", { lifetimeActions: [], attributes: { expiryTime: "P27D" } });
+      assert.equal(short.status, 400);
+      assert.equal(short.json.error.code, "BadParameter");
+      const rotated = await call("POST", "/keys/rot/rotate");
+      assert.equal(rotated.status, 200);
+      assert.notEqual(rotated.json.key.kid, first.key.kid);
+      assert.notEqual(rotated.json.key.x, first.key.x);
+      assert.equal(rotated.json.key.crv, "P-384");
+      assert.deepEqual(rotated.json.tags, { t: "1" });
+      assert.ok(rotated.json.attributes.exp - rotated.json.attributes.created === 90 * 86400, "expiry from the policy");
+      assert.equal((await call("GET", "/keys/rot/versions")).json.value.length, 2);
+      const missing = await call("GET", "/keys/nonexistentkey-877/rotationpolicy");
+      const rec = lib.fixtures.recordings["rotation__get-policy-nonexistent-key-404"]!.Entries[1]!;
+      assert.equal(missing.status, rec.StatusCode);
+      assert.deepEqual(missing.json, rec.ResponseBody);
+    });
+
+    t.test("backup/restore: opaque blob, restore only into a free name (409), malformed blob 400", async () => {
+      const emu = createEmulator({ backupSecret: "shared" });
+      const { call } = await caller(emu);
+      const created = (await call("POST", "/keys/bk/create", { kty: "EC" })).json;
+      await call("POST", "/keys/bk/create", { kty: "EC" });
+      const backup = await call("POST", "/keys/bk/backup");
+      assert.equal(backup.status, 200);
+      const blob = backup.json.value as string;
+      assert.ok(!blob.includes(created.key.x) && !new TextDecoder().decode(fromB64url(blob)).includes('"d"'), "the blob is sealed");
+      const conflict = await call("POST", "/keys/restore", { value: blob });
+      assert.equal(conflict.status, 409);
+      assert.equal(conflict.json.error.code, "Conflict");
+      assert.match(conflict.json.error.message, /^There was a conflict restoring the key '/);
+      await call("DELETE", "/keys/bk");
+      assert.equal((await call("POST", "/keys/restore", { value: blob })).status, 409, "a deleted key still holds the name");
+      await call("DELETE", "/deletedkeys/bk");
+      const restored = await call("POST", "/keys/restore", { value: blob });
+      assert.equal(restored.status, 200);
+      assert.equal((await call("GET", "/keys/bk/versions")).json.value.length, 2);
+      assert.equal((await call("GET", `/keys/bk/${created.key.kid.split("/").pop()}`)).json.key.x, created.key.x);
+      const malformed = lib.fixtures.recordings["restore__malformed-backup-400"]!.Entries[1]!;
+      const bad = await call("POST", "/keys/restore", malformed.RequestBody);
+      assert.equal(bad.status, 400);
+      assert.deepEqual(bad.json, malformed.ResponseBody);
+      const other = createEmulator({ backupSecret: "shared" });
+      assert.equal((await (await caller(other)).call("POST", "/keys/restore", { value: blob })).status, 200, "same secret, another vault");
+      const stranger = createEmulator();
+      assert.equal((await (await caller(stranger)).call("POST", "/keys/restore", { value: blob })).status, 400);
+    });
+
+    t.test("import: the recorded RSA JWK imports (n without its leading zero) and signs; EC import checks d", async () => {
+      const emu = createEmulator();
+      const { call } = await caller(emu);
+      const rec = lib.fixtures.recordings["import__import-rsa-key"]!.Entries.find((e) => e.StatusCode === 200)!;
+      const res = await call("PUT", "/keys/imported", rec.RequestBody);
+      assert.equal(res.status, 200);
+      const expected = (rec.ResponseBody as any).key;
+      assert.equal(res.json.key.n, expected.n);
+      assert.deepEqual(res.json.key.key_ops, expected.key_ops);
+      assert.equal(res.json.attributes.key_size, 2048);
+      const digest = await sha("SHA-256", enc.encode("imported"));
+      const sig = await call("POST", "/keys/imported/sign", { alg: "RS256", value: b64url(digest) });
+      const pub = await crypto.subtle.importKey("jwk", { kty: "RSA", n: expected.n, e: expected.e }, { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, false, ["verify"]);
+      assert.ok(await crypto.subtle.verify("RSASSA-PKCS1-v1_5", pub, fromB64url(sig.json.value), enc.encode("imported")));
+      const hsm = await call("PUT", "/keys/imported-hsm", { ...(rec.RequestBody as any), Hsm: true });
+      assert.equal(hsm.json.key.kty, "RSA-HSM");
+      const ec = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign"]) as CryptoKeyPair;
+      const jwk = await crypto.subtle.exportKey("jwk", ec.privateKey);
+      const okEc = await call("PUT", "/keys/ec-imported", { key: { kty: "EC", crv: "P-256", x: jwk.x, y: jwk.y, d: jwk.d } });
+      assert.equal(okEc.status, 200);
+      assert.equal(okEc.json.key.x, jwk.x);
+      const other = await crypto.subtle.exportKey("jwk", (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign"]) as CryptoKeyPair).privateKey);
+      assert.equal((await call("PUT", "/keys/ec-bad", { key: { kty: "EC", crv: "P-256", x: jwk.x, y: jwk.y, d: other.d } })).status, 400);
+      assert.equal((await call("PUT", "/keys/pub-only", { key: { kty: "EC", crv: "P-256", x: jwk.x, y: jwk.y } })).status, 400);
+    });
+
+    t.test("validation: names, api-version, kty, sizes, body; headers echo x-ms-client-request-id", async () => {
+      const emu = createEmulator();
+      const { call, token } = await caller(emu);
+      const badName = await call("POST", "/keys/bad_name/create", { kty: "EC" });
+      assert.deepEqual(badName.json, { error: { code: "BadParameter", message: "The request URI contains an invalid name: bad_name" } });
+      assert.equal((await call("POST", `/keys/${"a".repeat(128)}/create`, { kty: "EC" })).status, 400);
+      assert.equal((await call("POST", `/keys/${"a".repeat(127)}/create`, { kty: "EC" })).status, 200);
+      const noVersion = await emu.fetch(`${emu.vaultUrl}/keys`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(noVersion.status, 400);
+      const oldVersion = await emu.fetch(`${emu.vaultUrl}/keys?api-version=7.6`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(oldVersion.status, 200);
+      const unknownVersion = await emu.fetch(`${emu.vaultUrl}/keys?api-version=1999-01-01`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(unknownVersion.status, 400);
+      for (const body of [{ kty: "DSA" }, { kty: "RSA", key_size: 1024 }, { kty: "EC", crv: "P-192" }, {}, { kty: "EC", attributes: { nbf: "soon" } }, { kty: "EC", tags: { a: 1 } }]) {
+        const r = await call("POST", "/keys/v/create", body);
+        assert.equal(r.status, 400, JSON.stringify(body));
+        assert.equal(r.json.error.code, "BadParameter");
+      }
+      const rec = lib.fixtures.recordings["release__exportable-without-policy-400"]!.Entries.find((e) => e.StatusCode === 400)!;
+      const exportable = await call("POST", "/keys/exportablenopolicy/create", rec.RequestBody);
+      assert.deepEqual(exportable.json, rec.ResponseBody);
+      const notJson = await emu.fetch(`${emu.vaultUrl}/keys/v/create?${API}`, { method: "POST", body: "{nope", headers: { authorization: `Bearer ${token}`, "x-ms-client-request-id": "abc-123" } });
+      assert.equal(notJson.status, 400);
+      assert.equal(notJson.headers.get("x-ms-client-request-id"), "abc-123");
+      assert.equal(notJson.headers.get("content-type"), "application/json; charset=utf-8");
+      assert.match(notJson.headers.get("x-ms-request-id") ?? "", /^[0-9a-f-]{36}$/);
+    });
+  });
+
   t.group("emulator: keys", () => {
     t.test("create RSA: KeyBundle shape, public JWK only, and RS256/PS256 over a digest verify with Web Crypto", async () => {
       const emu = createEmulator();

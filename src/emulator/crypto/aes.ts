@@ -1,28 +1,31 @@
-// AES for Managed HSM oct-HSM keys: GCM through Web Crypto; CBC without padding, AES key
-// wrap (RFC 3394) and key wrap with padding (RFC 5649) through @noble/ciphers.
-import { buf, concat } from "../bytes.js";
+// AES for Managed HSM oct-HSM keys with @noble/ciphers: GCM, CBC with and without PKCS#7
+// padding, AES key wrap (RFC 3394) and key wrap with padding (RFC 5649). Not Web Crypto:
+// Chromium's has no 192-bit AES, and it has neither unpadded CBC nor KWP.
 import { MissingPeerError } from "./ec.js";
 
 async function noble() {
   try {
     return await import("@noble/ciphers/aes.js");
   } catch (e) {
-    throw new MissingPeerError(`AES key wrap and unpadded CBC in the emulator need the optional peer dependency @noble/ciphers: ${String(e)}`);
+    throw new MissingPeerError(`AES keys in the emulator need the optional peer dependency @noble/ciphers (npm install @noble/ciphers): ${String(e)}`);
   }
 }
 
 /** AES-GCM encryption with a 128-bit tag; returns ciphertext and tag separately. */
 export async function gcmEncrypt(key: Uint8Array, iv: Uint8Array, pt: Uint8Array, aad?: Uint8Array): Promise<{ ct: Uint8Array; tag: Uint8Array }> {
-  const k = await crypto.subtle.importKey("raw", buf(key), "AES-GCM", false, ["encrypt"]);
-  const out = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv: buf(iv), tagLength: 128, ...(aad ? { additionalData: buf(aad) } : {}) }, k, buf(pt)));
+  const { gcm } = await noble();
+  const out = gcm(key, iv, aad).encrypt(pt);
   return { ct: out.slice(0, out.length - 16), tag: out.slice(out.length - 16) };
 }
 
 /** AES-GCM decryption; undefined when the tag does not match. */
 export async function gcmDecrypt(key: Uint8Array, iv: Uint8Array, ct: Uint8Array, tag: Uint8Array, aad?: Uint8Array): Promise<Uint8Array | undefined> {
-  const k = await crypto.subtle.importKey("raw", buf(key), "AES-GCM", false, ["decrypt"]);
+  const { gcm } = await noble();
+  const joined = new Uint8Array(ct.length + tag.length);
+  joined.set(ct);
+  joined.set(tag, ct.length);
   try {
-    return new Uint8Array(await crypto.subtle.decrypt({ name: "AES-GCM", iv: buf(iv), tagLength: tag.length * 8, ...(aad ? { additionalData: buf(aad) } : {}) }, k, buf(concat(ct, tag))));
+    return gcm(key, iv, aad).decrypt(joined);
   } catch {
     return undefined;
   }
@@ -30,14 +33,15 @@ export async function gcmDecrypt(key: Uint8Array, iv: Uint8Array, ct: Uint8Array
 
 /** AES-CBC; `pad` selects PKCS#7 (CBCPAD). Undefined on bad input length or padding. */
 export async function cbc(op: "encrypt" | "decrypt", key: Uint8Array, iv: Uint8Array, data: Uint8Array, pad: boolean): Promise<Uint8Array | undefined> {
-  if (pad) {
-    const k = await crypto.subtle.importKey("raw", buf(key), "AES-CBC", false, [op]);
-    try { return new Uint8Array(await crypto.subtle[op]({ name: "AES-CBC", iv: buf(iv) }, k, buf(data))); } catch { return undefined; }
-  }
-  if (data.length % 16 !== 0) return undefined;
+  if ((!pad || op === "decrypt") && data.length % 16 !== 0) return undefined;
+  if (op === "decrypt" && data.length === 0) return undefined;
   const { cbc: nobleCbc } = await noble();
-  const c = nobleCbc(key, iv, { disablePadding: true });
-  return op === "encrypt" ? c.encrypt(data) : c.decrypt(data);
+  const c = nobleCbc(key, iv, { disablePadding: !pad });
+  try {
+    return op === "encrypt" ? c.encrypt(data) : c.decrypt(data);
+  } catch {
+    return undefined;
+  }
 }
 
 /** AES key wrap (RFC 3394) or with padding (RFC 5649). Undefined on bad input or integrity failure. */

@@ -68,7 +68,8 @@ export class VaultService {
     } catch (e) {
       if (e instanceof ServiceError) return new Response(JSON.stringify(e.body()), { status: e.status, headers });
       if (e instanceof MissingPeerError) return new Response(JSON.stringify({ error: { code: "NotImplemented", message: e.message } }), { status: 501, headers });
-      throw e;
+      // A bug or a runtime limit: answer like a failing service rather than a network error.
+      return new Response(JSON.stringify({ error: { code: "InternalServerError", message: `The emulator failed: ${e instanceof Error ? e.message : String(e)}` } }), { status: 500, headers });
     }
   }
 
