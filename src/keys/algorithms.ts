@@ -92,7 +92,8 @@ export function checkCipherInput(
     if (direction === "decrypt" && (!o.iv || !o.tag)) throw invalid(`${algorithm} decryption needs the iv and tag that encryption returned`);
     if (o.tag !== undefined && o.tag.length !== 16) throw invalid(`${algorithm} takes a 16-byte tag; got ${o.tag.length} bytes`);
   } else if (spec?.mode === "CBC" || spec?.mode === "CBCPAD") {
-    if (!o.iv || o.iv.length !== 16) throw invalid(`${algorithm} needs a 16-byte iv`);
+    // Encryption without an iv gets a random one (see cipher.ts); decryption needs the one used.
+    if ((direction === "decrypt" || o.iv) && o.iv?.length !== 16) throw invalid(`${algorithm} needs a 16-byte iv`);
     if (spec.mode === "CBC" && value.length % 16 !== 0) throw invalid(`${algorithm} works on whole 16-byte blocks; use ${algorithm}PAD for other lengths`);
   } else if (o.iv || o.tag || o.aad) {
     if (spec) throw invalid(`${algorithm} takes no iv, tag or aad`);

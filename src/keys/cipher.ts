@@ -6,7 +6,7 @@ import { checkCipherInput } from "./algorithms.js";
 import { keyPath, resolveKey } from "./ids.js";
 import type { DecryptResult, EncryptResult, EncryptionAlgorithm, KeyWrapAlgorithm, OperationOptions, UnwrapResult, WrapResult } from "./types.js";
 
-/** AES options: `iv` (CBC needs one; GCM makes its own), `aad` (GCM), and `tag` (GCM decryption). */
+/** AES options: `iv` (CBC: random when left out; GCM: the service makes it), `aad` (GCM), and `tag` (GCM decryption). */
 export interface CipherOptions extends OperationOptions {
   iv?: Uint8Array;
   aad?: Uint8Array;
@@ -26,11 +26,13 @@ async function call(client: KeyVaultClient, key: string, op: string, algorithm: 
 
 /**
  * Encrypts with a key in the service. RSA: `RSA-OAEP-256` (recommended), `RSA-OAEP`, `RSA1_5`;
- * Managed HSM AES: `A256GCM` (the service makes the iv; keep `iv` and `tag` for decryption), `A256CBCPAD` (give an `iv`), ...
+ * Managed HSM AES: `A256GCM` (the service makes the iv; keep `iv` and `tag` for decryption), `A256CBCPAD` (a random `iv` unless given; keep it for decryption), ...
  * @example const { result: ciphertext, kid } = await encrypt(client, "rsa-key", "RSA-OAEP-256", plaintext);
  */
 export async function encrypt(client: KeyVaultClient, key: string, algorithm: EncryptionAlgorithm, plaintext: Uint8Array, options: CipherOptions = {}): Promise<EncryptResult> {
-  checkCipherInput(algorithm, plaintext, options, "encrypt");
+  const spec = checkCipherInput(algorithm, plaintext, options, "encrypt");
+  // The service needs a CBC iv from the caller; a fresh random one is the safe default.
+  if ((spec?.mode === "CBC" || spec?.mode === "CBCPAD") && !options.iv) options = { ...options, iv: crypto.getRandomValues(new Uint8Array(16)) };
   const r = await call(client, key, "encrypt", algorithm, plaintext, options);
   const out: EncryptResult = { algorithm, kid: r.kid, result: base64UrlDecode(r.value), local: false };
   const iv = bin(r.iv) ?? options.iv, tag = bin(r.tag), aad = bin(r.aad) ?? options.aad;

@@ -66,5 +66,7 @@ export async function deleteKey(client: KeyVaultClient, name: string, options: O
  */
 export async function getKeyAttestation(client: KeyVaultClient, key: string, version?: string, options: OperationOptions = {}): Promise<KeyVaultKey> {
   const address = resolveKey(client, key, version);
-  return toKey(await client.request<RestKeyBundle>("GET", keyPath(address, "attestation"), undefined, { signal: options.signal }));
+  // No version: the REST template's empty segment (`/keys/{name}//attestation`) means the newest.
+  const path = address.version ? keyPath(address, "attestation") : `/keys/${address.name}//attestation`;
+  return toKey(await client.request<RestKeyBundle>("GET", path, undefined, { signal: options.signal }));
 }
