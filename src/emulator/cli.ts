@@ -64,19 +64,22 @@ async function main(): Promise<void> {
     ...(values["client-secret"] ? { clientSecret: values["client-secret"] } : {}),
   });
 
+  // Stop cleanly on Ctrl+C or SIGTERM; installed before printing, so a reader may stop us at once.
+  const stop = () => { void server.close().then(() => process.exit(0)); };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+
   const env: Record<string, string> = { ...server.env };
   if (server.certificate) {
     const file = join(mkdtempSync(join(tmpdir(), "keyvault-emulator-")), "certificate.pem");
     writeFileSync(file, server.certificate);
     env.NODE_EXTRA_CA_CERTS = file;
   }
-  for (const [name, value] of Object.entries(env)) process.stdout.write(`${name}=${value}\n`);
+  // One write, so a reader never sees half of the lines.
+  process.stdout.write(Object.entries(env).map(([name, value]) => `${name}=${value}\n`).join(""));
   for (const note of server.notes) process.stderr.write(`note: ${note}\n`);
   process.stderr.write(`keyvault-emulator: serving ${server.vaultUrl} (authority ${server.authorityHost}); Ctrl+C stops\n`);
 
-  const stop = () => { void server.close().then(() => process.exit(0)); };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
 }
 
 function fail(message: string): void {

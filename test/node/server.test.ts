@@ -5,7 +5,7 @@ import * as assert from "../suite/assert.js";
 import { X509Certificate } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
-import { serveFetchHandler } from "keyvault-fetch/emulator/server";
+import { serveFetchHandler, startEmulatorServer } from "keyvault-fetch/emulator/server";
 import { runNode } from "./child.js";
 
 const echo = async (req: Request) =>
@@ -13,6 +13,16 @@ const echo = async (req: Request) =>
     { url: req.url, method: req.method, body: await req.text(), header: req.headers.get("x-test") },
     { status: 201, headers: { "x-ms-request-id": "r-1" } },
   );
+
+/** GET over plain HTTP to 127.0.0.1 with a chosen Host header (fetch will not send one of its own choosing). */
+function rawGet(port: number, host: string, path: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolve, reject) => {
+    httpRequest({ host: "127.0.0.1", port, path, headers: { host: host.includes(":") ? host : `${host}:${port}` } }, (res) => {
+      let body = "";
+      res.on("data", (c: Buffer) => { body += c; }).on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+    }).on("error", reject).end();
+  });
+}
 
 const suite: SuiteFile = (t) => {
   t.group("server", () => {
@@ -104,6 +114,31 @@ const suite: SuiteFile = (t) => {
         const head = await fetch(`${server.url}/x`, { method: "HEAD" });
         assert.equal(head.status, 200);
         assert.equal(await head.text(), "");
+      } finally { await server.close(); }
+    });
+
+    t.test("startEmulatorServer: vault at <name>.vault.localhost, resource its parent domain, authority at localhost", async () => {
+      const server = await startEmulatorServer({ name: "srv-check", vaultHost: "srv-check.vault.localhost", tls: false });
+      try {
+        assert.equal(server.vaultUrl, `http://srv-check.vault.localhost:${server.port}`);
+        assert.equal(server.authorityHost, `http://localhost:${server.port}`);
+        assert.equal(server.resource, "https://vault.localhost");
+        assert.deepEqual(Object.keys(server.env), ["KEYVAULT_URL", "AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_AUTHORITY_HOST"]);
+        const challenge = await rawGet(server.port, "srv-check.vault.localhost", "/keys?api-version=2025-07-01");
+        assert.equal(challenge.status, 401);
+        assert.equal(challenge.headers["www-authenticate"], `Bearer authorization="http://localhost:${server.port}/${server.tenantId}", resource="https://vault.localhost"`);
+        const metadata = await rawGet(server.port, `localhost:${server.port}`, `/${server.tenantId}/v2.0/.well-known/openid-configuration`);
+        assert.equal(JSON.parse(metadata.body).token_endpoint, `http://localhost:${server.port}/${server.tenantId}/oauth2/v2.0/token`);
+      } finally { await server.close(); }
+    });
+
+    t.test("startEmulatorServer answers a host it does not serve with 421, naming the ones it does", async () => {
+      const server = await startEmulatorServer({ name: "srv-421", vaultHost: "srv-421.vault.localhost", tls: false });
+      try {
+        const r = await fetch(`${server.url}/keys?api-version=2025-07-01`);
+        assert.equal(r.status, 421);
+        assert.match(await r.text(), /srv-421\.vault\.localhost/);
+        assert.equal(server.emulator.requests.length, 0);
       } finally { await server.close(); }
     });
 
