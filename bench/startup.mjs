@@ -54,10 +54,11 @@ async function once(script) {
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 
 /**
- * Starts each Worker `rounds` times (interleaved, so drift hits all alike); returns medians.
- * @returns {Promise<{ contender: string; bytes: number; medianMs: number; overBaselineMs: number; runs: number[] }[]>}
+ * Starts each Worker `rounds` times (interleaved, so drift hits all alike). On a shared machine other
+ * work only ever adds time, so the best run is the figure compared; the median is reported too.
+ * @returns {Promise<{ contender: string; bytes: number; bestMs: number; medianMs: number; overBaselineMs: number; runs: number[] }[]>}
  */
-export async function startupBench({ root, rounds = 7 }) {
+export async function startupBench({ root, rounds = 9 }) {
   const scripts = {};
   for (const [name, source] of Object.entries(WORKERS)) scripts[name] = await bundleWorker(root, source);
   const runs = Object.fromEntries(Object.keys(WORKERS).map((n) => [n, []]));
@@ -69,8 +70,9 @@ export async function startupBench({ root, rounds = 7 }) {
       runs[name].push(ms);
     }
   }
-  const baseline = median(runs["empty Worker"]);
+  const baseline = Math.min(...runs["empty Worker"]);
   return Object.keys(WORKERS).map((name) => ({
-    contender: name, bytes: scripts[name].length, medianMs: median(runs[name]), overBaselineMs: median(runs[name]) - baseline, runs: runs[name],
+    contender: name, bytes: scripts[name].length, bestMs: Math.min(...runs[name]), medianMs: median(runs[name]),
+    overBaselineMs: Math.min(...runs[name]) - baseline, runs: runs[name],
   }));
 }
