@@ -1,0 +1,76 @@
+// A JSON Web Key Set of a key's enabled versions: what relying parties fetch to verify the
+// tokens the vault signed (the document `jose.createRemoteJWKSet` reads).
+import type { KeyVaultClient } from "../client.js";
+import { KeyVaultClientError } from "../errors.js";
+import { ecAlgorithm } from "./algorithms.js";
+import { getPublicJwk, keyRef, type VaultPublicJwk } from "./key-ref.js";
+
+/** One published key: public members only, with `kid`, `alg` and `use`. */
+export interface PublishedJwk extends VaultPublicJwk {
+  alg: string;
+  use: "sig" | "enc";
+}
+
+/** A JWK Set (RFC 7517 §5). */
+export interface Jwks { keys: PublishedJwk[] }
+
+/** Options of {@link getJwks}. */
+export interface JwksOptions {
+  /** `"sig"` (default) for signing keys, `"enc"` for encryption keys. */
+  use?: "sig" | "enc";
+  /** `alg` for RSA keys (default `RS256` for `sig`, `RSA-OAEP-256` for `enc`); EC keys take theirs from the curve. */
+  alg?: string;
+  signal?: AbortSignal;
+}
+
+interface VersionItem { kid?: string; attributes?: { enabled?: boolean; created?: number } }
+
+/**
+ * The JWKS of a key's enabled versions, newest first. Each `kid` is the version's key identifier
+ * (what {@link signJwt} puts in the header). Serve it with a cache lifetime: relying parties
+ * refetch it when they meet a `kid` they do not know, e.g. after a rotation.
+ * @example
+ * const jwks = await getJwks(client, "signer");
+ * return Response.json(jwks, { headers: { "cache-control": "public, max-age=300" } });
+ */
+export async function getJwks(client: KeyVaultClient, name: string, options: JwksOptions = {}): Promise<Jwks> {
+  const ref = keyRef(client, name);
+  if (ref.version) throw new KeyVaultClientError("ERR_INVALID_INPUT", "getJwks takes a key name, not a version");
+  const use = options.use ?? "sig";
+  if (use !== "sig" && use !== "enc") throw new KeyVaultClientError("ERR_INVALID_INPUT", `use must be "sig" or "enc"`);
+  const signal = options.signal ? { signal: options.signal } : {};
+
+  const items: VersionItem[] = [];
+  let next: string | undefined = `/keys/${encodeURIComponent(ref.name)}/versions?maxresults=25`;
+  for (let pages = 0; next; pages++) {
+    if (pages >= 1000) throw new KeyVaultClientError("ERR_INVALID_RESPONSE", "the vault's version list did not end");
+    const page: { value?: VersionItem[]; nextLink?: string | null } = await client.request("GET", next, undefined, signal);
+    items.push(...(page?.value ?? []));
+    next = page?.nextLink || undefined;
+  }
+  const enabled = items
+    .filter((i) => typeof i.kid === "string" && i.attributes?.enabled !== false)
+    .sort((a, b) => (b.attributes?.created ?? 0) - (a.attributes?.created ?? 0));
+  // Versions are fetched once each and then cached: a version's public key never changes.
+  const jwks = await Promise.all(enabled.map((i) => getPublicJwk(client, i.kid!, signal)));
+  return { keys: jwks.map((jwk) => publish(jwk, use, options.alg)) };
+}
+
+/**
+ * A public JWK ready to publish: `use`, and `alg` from the curve (EC) or the option (RSA).
+ * @example publishJwk(await getPublicJwk(client, "signer"), { use: "sig", alg: "PS256" })
+ */
+export function publishJwk(jwk: VaultPublicJwk, options: { use?: "sig" | "enc"; alg?: string } = {}): PublishedJwk {
+  return publish(jwk, options.use ?? "sig", options.alg);
+}
+
+// EC keys take their algorithm from the curve; `alg` applies to RSA keys only.
+function publish(jwk: VaultPublicJwk, use: "sig" | "enc", alg: string | undefined): PublishedJwk {
+  if (jwk.kty === "EC") {
+    if (use === "enc") throw new KeyVaultClientError("ERR_UNSUPPORTED", "Key Vault EC keys cannot encrypt: publish RSA keys for use \"enc\"");
+    const fromCurve = ecAlgorithm(jwk.crv);
+    if (!fromCurve) throw new KeyVaultClientError("ERR_UNSUPPORTED", `unknown curve ${String(jwk.crv)}`);
+    return { ...jwk, alg: fromCurve, use };
+  }
+  return { ...jwk, alg: alg ?? (use === "enc" ? "RSA-OAEP-256" : "RS256"), use };
+}
