@@ -21,11 +21,11 @@ Options:
   --key <file>         PEM private key for --cert
   --managed-hsm        emulate a Managed HSM (oct-HSM keys, /rng) instead of a vault
   --name <name>        vault name (default "emulator")
-  --vault-host <host>  host name in KEYVAULT_URL (default <name>.vault.localhost when it
-                       resolves to loopback, else 127.0.0.1)
-  --tenant-id <id>     tenant to register (default: a fixed GUID)
-  --client-id <id>     application (client) id to register
-  --client-secret <s>  its secret
+  --vault-host <host>  host name in KEYVAULT_URL (default <name>.vault.localhost, or
+                       <name>.managedhsm.localhost, when it resolves to loopback; else 127.0.0.1)
+  --tenant-id <id>     tenant id (default: a random GUID)
+  --client-id <id>     the registered application's client id (default: a random GUID)
+  --client-secret <s>  its secret (default: random)
   -h, --help           show this help
 `;
 
