@@ -24,7 +24,7 @@ const CURVES: Record<string, Curve> = {
     size: 48,
   },
   "P-521": {
-    p: (1n << 521n) - 1n,
+    p: 0x1ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffn,
     n: 0x1fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n,
     b: 0x51953eb9618e1c9a1f929a21a0b68540eea2da725b99b315f3b8b489918ef109e156193951ec7e937b1652c0bd3bb1bf073573df883d2c34f1ef451fd46b503f00n,
     gx: 0xc6858e06b70404e9cd9e3ecb662395b4429c648139053fb521f828af606b4d3dbaa14b5e77efe75928fe1dc127a2ffa8de3348b3c1856a429bf97e7e31c2e5bd66n,
@@ -33,8 +33,10 @@ const CURVES: Record<string, Curve> = {
   },
 };
 
-/** Curves {@link verifyEcdsaDigest} supports. */
-export const ECDSA_DIGEST_CURVES = Object.keys(CURVES);
+/** True for the curves {@link verifyEcdsaDigest} supports (a function, not a computed constant, so it tree-shakes). */
+export function isEcdsaDigestCurve(name: string): boolean {
+  return Object.prototype.hasOwnProperty.call(CURVES, name);
+}
 
 // Jacobian coordinates (X, Y, Z) with x = X/Z^2, y = Y/Z^3; Z = 0 is the point at infinity.
 type Point = [bigint, bigint, bigint];

@@ -3,7 +3,7 @@
 import { base64UrlDecode } from "../encoding.js";
 import { KeyVaultClientError } from "../errors.js";
 import { checkBytes, checkSignInput, encryptionSpec, signatureSpec } from "./algorithms.js";
-import { ECDSA_DIGEST_CURVES, verifyEcdsaDigest } from "./ecdsa-verify.js";
+import { isEcdsaDigestCurve, verifyEcdsaDigest } from "./ecdsa-verify.js";
 import { verifyPkcs1, verifyPss } from "./rsa-verify.js";
 import type { EncryptionAlgorithm, SignatureAlgorithm } from "./types.js";
 
@@ -16,7 +16,7 @@ export function canVerifyLocally(algorithm: SignatureAlgorithm, jwk: PublicJwk):
   const spec = signatureSpec(algorithm);
   if (!spec || family(jwk) !== spec.family) return false;
   if (spec.family === "RSA") return typeof jwk.n === "string" && typeof jwk.e === "string";
-  return spec.curve === jwk.crv && ECDSA_DIGEST_CURVES.includes(spec.curve!) && typeof jwk.x === "string" && typeof jwk.y === "string";
+  return spec.curve === jwk.crv && isEcdsaDigestCurve(spec.curve!) && typeof jwk.x === "string" && typeof jwk.y === "string";
 }
 
 /** True when {@link encryptLocally} can encrypt (or wrap) with this algorithm and key: RSA-OAEP and RSA-OAEP-256. */
