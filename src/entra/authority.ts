@@ -21,7 +21,7 @@ export interface AppProviderOptions {
    * challenge naming another tenant is refused (as the official credentials do).
    */
   additionallyAllowedTenants?: string[];
-  /** Ask for CAE-capable tokens (`xms_cc: CP1`); default true: the client answers CAE challenges. */
+  /** Ask for CAE-capable tokens (client capability `cp1`, as the official credentials send it); default true: the client answers CAE challenges. */
   enableCae?: boolean;
   /** The fetch to send with (default: the global fetch; the emulator's fetch in tests). */
   fetch?: FetchLike;
@@ -82,7 +82,7 @@ export function chooseTenant(configured: string, requested: string | undefined, 
     `the vault asks for tenant ${requested}, but this provider is configured for ${configured}; add it to additionallyAllowedTenants (or "*") to allow it`);
 }
 
-/** The `claims` form value: the challenge's claims, plus `xms_cc: CP1` when the client is CAE-capable. */
+/** The `claims` form value: the challenge's claims, plus `xms_cc: cp1` when the client is CAE-capable. */
 export function claimsParameter(claims: string | undefined, enableCae: boolean): string | undefined {
   if (!enableCae) return claims || undefined;
   let parsed: Record<string, unknown> = {};
@@ -96,7 +96,7 @@ export function claimsParameter(claims: string | undefined, enableCae: boolean):
     }
   }
   const accessToken = parsed.access_token && typeof parsed.access_token === "object" ? parsed.access_token as Record<string, unknown> : {};
-  return JSON.stringify({ ...parsed, access_token: { ...accessToken, xms_cc: { values: ["CP1"] } } });
+  return JSON.stringify({ ...parsed, access_token: { ...accessToken, xms_cc: { values: ["cp1"] } } });
 }
 
 /** The scope string of a client-credentials request: each scope must be a `…/.default` resource scope. */

