@@ -130,17 +130,25 @@ export class Faults {
 
   /** Decides, and consumes, the faults that hit this request. */
   take(request: Request, path: string, target: "vault" | "authority"): FaultEffect {
+    // Latency stacks; at most one terminal fault (status, drop, malformed body) hits a
+    // request, and the others keep their count for the next matching requests.
     const hits: FaultSpec[] = [];
+    let terminal = false;
+    const isTerminal = (f: FaultSpec) => Boolean(f.status || f.drop || f.malformedBody);
     for (const s of this.scripts) {
       if (s.steps.length === 0 || !matches({ route: s.route, target: s.target }, request, path, target)) continue;
-      const step = s.steps.shift();
-      if (step) hits.push(step);
+      const next = s.steps[0];
+      if (next && terminal && isTerminal(next)) continue;
+      s.steps.shift();
+      if (next) { hits.push(next); terminal ||= isTerminal(next); }
     }
     for (const f of this.installed) {
       if (f.remaining <= 0 || !matches(f.spec, request, path, target)) continue;
+      if (terminal && isTerminal(f.spec)) continue;
       if (f.spec.probability !== undefined && this.random() >= f.spec.probability) continue;
       f.remaining--;
       hits.push(f.spec);
+      terminal ||= isTerminal(f.spec);
     }
     const effect: FaultEffect = { latencyMs: 0, malformed: false, names: hits.map(describe) };
     for (const h of hits) {

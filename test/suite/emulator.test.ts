@@ -526,6 +526,142 @@ const suite: SuiteFile = (t, lib) => {
     });
   });
 
+  t.group("emulator: faults", () => {
+    t.test("429 with Retry-After seconds, with x-ms-retry-after-ms, and without; then the request goes through", async () => {
+      const emu = createEmulator();
+      const { call } = await caller(emu);
+      emu.faults.add({ route: "POST /keys/*/create", status: 429, retryAfter: 2 });
+      emu.faults.add({ route: "POST /keys/*/create", status: 429, retryAfterMs: 1500 });
+      emu.faults.throttle({ route: "POST /keys/*/create" });
+      const a = await call("POST", "/keys/t/create", { kty: "EC" });
+      assert.equal(a.status, 429);
+      assert.equal(a.headers.get("retry-after"), "2");
+      assert.deepEqual(a.json, { error: { code: "Throttled", message: "Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached" } });
+      const b = await call("POST", "/keys/t/create", { kty: "EC" });
+      assert.equal(b.headers.get("x-ms-retry-after-ms"), "1500");
+      assert.equal(b.headers.get("retry-after"), null);
+      const c = await call("POST", "/keys/t/create", { kty: "EC" });
+      assert.equal(c.status, 429);
+      assert.equal(c.headers.get("retry-after"), null);
+      assert.equal((await call("POST", "/keys/t/create", { kty: "EC" })).status, 200);
+      assert.equal((await call("GET", "/keys/t/versions")).json.value.length, 1, "throttled requests had no effect");
+      assert.deepEqual(emu.requests.slice(-5).map((r) => r.status), [429, 429, 429, 200, 200]);
+      assert.deepEqual(emu.requests[emu.requests.length - 5]!.faults, ["status 429"]);
+    });
+
+    t.test("503, latency, a dropped connection (before and after processing) and a malformed body", async () => {
+      const emu = createEmulator();
+      const { call, token } = await caller(emu);
+      emu.faults.add({ status: 503 });
+      assert.equal((await call("GET", "/keys")).status, 503);
+      emu.faults.add({ route: "GET /keys", latencyMs: 150 });
+      const t0 = Date.now();
+      assert.equal((await call("GET", "/keys")).status, 200);
+      assert.ok(Date.now() - t0 >= 140, "latency added");
+      emu.faults.add({ drop: true });
+      await assert.rejects(() => call("GET", "/keys"), { name: "TypeError" });
+      emu.faults.add({ route: "POST /keys/**", drop: "after" });
+      await assert.rejects(() => call("POST", "/keys/dropped/create", { kty: "EC" }), { name: "TypeError" });
+      assert.equal((await call("GET", "/keys/dropped/")).status, 200, "the create happened, only the answer was lost");
+      emu.faults.add({ malformedBody: true });
+      const res = await emu.fetch(`${emu.vaultUrl}/keys/dropped/?${API}`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(res.status, 200);
+      await assert.rejects(() => res.json());
+      emu.faults.add({ latencyMs: 5000 });
+      const ac = new AbortController();
+      setTimeout(() => ac.abort(new DOMException("stop", "AbortError")), 20);
+      await assert.rejects(() => emu.fetch(`${emu.vaultUrl}/keys?${API}`, { signal: ac.signal }), { name: "AbortError" });
+      assert.deepEqual(emu.faults.active, []);
+    });
+
+    t.test("faults are deterministic with a seed, count down with times, and scripts play in order", async () => {
+      const pattern = async (seed: number) => {
+        const emu = createEmulator({ seed });
+        emu.faults.add({ status: 503, probability: 0.5, times: Infinity });
+        const out: number[] = [];
+        for (let i = 0; i < 12; i++) out.push((await emu.fetch(`${emu.vaultUrl}/keys?${API}`)).status);
+        return out.join(",");
+      };
+      const a = await pattern(42);
+      assert.equal(a, await pattern(42), "same seed, same faults");
+      assert.ok(a.includes("503") && a.includes("401"), "some hit, some not");
+      const emu = createEmulator();
+      const f = emu.faults.add({ target: "authority", status: 500, times: 2 });
+      await assert.rejects(() => emu.getToken({ scopes: ["https://vault.azure.net/.default"] }), { name: "EmulatorTokenError" });
+      assert.equal(f.remaining, 1);
+      emu.faults.clear();
+      const { call } = await caller(emu);
+      emu.faults.script([{ status: 503 }, null, { status: 429, retryAfter: 1 }], { route: "GET /keys" });
+      const statuses = [];
+      for (let i = 0; i < 4; i++) statuses.push((await call("GET", "/keys")).status);
+      assert.deepEqual(statuses, [503, 200, 429, 200]);
+    });
+  });
+
+  t.group("emulator: release and attestation", () => {
+    t.test("release: an exportable key with a policy is released to a trusted attestation, wrapped with CKM_RSA_AES_KEY_WRAP", async () => {
+      const emu = createEmulator();
+      const { call } = await caller(emu);
+      const authority = "https://attest.example.test/";
+      const policy = { version: "1.0.0", anyOf: [{ authority, allOf: [{ claim: "sdk-test", equals: "true" }] }] };
+      const policyData = btoa(JSON.stringify(policy));
+      const created = await call("POST", "/keys/exportable/create", { kty: "EC-HSM", crv: "P-256", key_ops: ["sign", "verify"], attributes: { exportable: true }, release_policy: { data: policyData } });
+      assert.equal(created.status, 200);
+      assert.deepEqual(created.json.release_policy, { contentType: "application/json; charset=utf-8", data: policyData, immutable: false });
+      assert.equal(created.json.attributes.exportable, true);
+      assert.equal(created.json.attributes.hsmPlatform, "2");
+
+      const signer = await generateKeyPair("RS256", { modulusLength: 2048 });
+      const runtime = await crypto.subtle.generateKey({ name: "RSA-OAEP", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-1" }, true, ["encrypt", "decrypt"]) as CryptoKeyPair;
+      const runtimePub = await crypto.subtle.exportKey("jwk", runtime.publicKey);
+      const attest = (claims: Record<string, unknown>) => new SignJWT({ ...claims, "x-ms-runtime": { keys: [{ kty: "RSA", kid: "runtime-key", use: "enc", n: runtimePub.n, e: runtimePub.e }] } })
+        .setProtectedHeader({ alg: "RS256", typ: "JWT" }).setIssuer(authority).setIssuedAt().setExpirationTime("1h").sign(signer.privateKey);
+
+      const untrusted = await call("POST", "/keys/exportable/release", { target: await attest({ "sdk-test": true }) });
+      assert.equal(untrusted.status, 403);
+      emu.trustAttestationAuthority(authority, [await exportJWK(signer.publicKey)]);
+      const wrongClaims = await call("POST", "/keys/exportable/release", { target: await attest({ "sdk-test": false }) });
+      assert.equal(wrongClaims.status, 403);
+      const released = await call("POST", "/keys/exportable/release", { target: await attest({ "sdk-test": true }) });
+      assert.equal(released.status, 200);
+      const jws = released.json.value as string;
+      const { payload } = await jwtVerify(jws, createLocalJWKSet({ keys: await emu.authorityKeys() as any }));
+      const p = payload as any;
+      assert.equal(p.request.enc, "CKM_RSA_AES_KEY_WRAP");
+      assert.equal(p.request.kid, `${emu.vaultUrl}/keys/exportable`);
+      assert.equal(p.response.key.key.kid, created.json.key.kid);
+      const keyHsm = JSON.parse(new TextDecoder().decode(fromB64url(p.response.key.key.key_hsm)));
+      assert.equal(keyHsm.header.enc, "CKM_RSA_AES_KEY_WRAP");
+      // Unwrap: RSA-OAEP(SHA-1) of an AES key, then AES key wrap with padding of the PKCS#8 key.
+      const ct = fromB64url(keyHsm.ciphertext);
+      const aes = new Uint8Array(await crypto.subtle.decrypt({ name: "RSA-OAEP" }, runtime.privateKey, ct.slice(0, 256)));
+      const { aeskwp } = await import("@noble/ciphers/aes.js");
+      const pkcs8 = aeskwp(aes).decrypt(ct.slice(256));
+      const priv = await crypto.subtle.importKey("pkcs8", pkcs8, { name: "ECDSA", namedCurve: "P-256" }, false, ["sign"]);
+      const message = enc.encode("released key signs");
+      const sig = new Uint8Array(await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, priv, message));
+      const verified = await call("POST", "/keys/exportable/verify", { alg: "ES256", digest: b64url(await sha("SHA-256", message)), value: b64url(sig) });
+      assert.deepEqual(verified.json, { value: true }, "the released private key matches the vault's public key");
+      const plainKey = (await call("POST", "/keys/plain/create", { kty: "EC" })).json;
+      assert.equal(plainKey.release_policy, undefined);
+      assert.equal((await call("POST", "/keys/plain/release", { target: await attest({ "sdk-test": true }) })).status, 403);
+    });
+
+    t.test("attestation: the bundle gains attributes.attestation", async () => {
+      const emu = createEmulator();
+      const { call } = await caller(emu);
+      const kid = (await call("POST", "/keys/att/create", { kty: "RSA-HSM" })).json.key.kid as string;
+      const res = await call("GET", `/keys/att/${kid.split("/").pop()}/attestation`);
+      assert.equal(res.status, 200);
+      assert.equal(res.json.key.kid, kid);
+      const a = res.json.attributes.attestation;
+      assert.equal(a.version, "1.0");
+      assert.match(atob(a.certificatePemFile), /^-----BEGIN PUBLIC KEY-----/);
+      const statement = decodeJwt(atob(a.publicKeyAttestation)) as any;
+      assert.equal(statement.kid, kid);
+    });
+  });
+
   t.group("emulator: keys", () => {
     t.test("create RSA: KeyBundle shape, public JWK only, and RS256/PS256 over a digest verify with Web Crypto", async () => {
       const emu = createEmulator();
