@@ -26,6 +26,8 @@ export interface ChildOptions {
   env?: Record<string, string>;
   args?: string[];
   timeoutMs?: number;
+  /** called for each line the child prints; `reply` writes a line to its stdin */
+  onLine?: (line: string, reply: (text: string) => void) => void;
 }
 
 export interface ChildResult { stdout: string; stderr: string; code: number }
@@ -53,11 +55,22 @@ function runNodeArgs(args: string[], options: ChildOptions): Promise<ChildResult
   const pre: string[] = [];
   if (options.resolveLocalhost) pre.push("--import", join(repoRoot(), "test/node/resolve-localhost.mjs"));
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [...pre, ...args], { env, cwd: repoRoot(), timeout: options.timeoutMs ?? 30_000, maxBuffer: 16 * 1024 * 1024 },
+    const child = execFile(process.execPath, [...pre, ...args], { env, cwd: repoRoot(), timeout: options.timeoutMs ?? 30_000, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
         if (error) reject(new Error(`child exited with ${code}${error.killed ? " (killed: timeout)" : ""}\n${stderr}\n${stdout}`.trim()));
         else resolve({ stdout, stderr, code });
       });
+    if (options.onLine) {
+      let pending = "";
+      child.stdout!.on("data", (chunk: Buffer) => {
+        pending += chunk;
+        for (let i = pending.indexOf("\n"); i >= 0; i = pending.indexOf("\n")) {
+          const line = pending.slice(0, i);
+          pending = pending.slice(i + 1);
+          options.onLine!(line, (text) => child.stdin!.write(text + "\n"));
+        }
+      });
+    } else child.stdin!.end();
   });
 }

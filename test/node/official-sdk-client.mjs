@@ -5,6 +5,7 @@
 import { ClientSecretCredential } from "@azure/identity";
 import { KeyClient, CryptographyClient } from "@azure/keyvault-keys";
 import { constants, createHash, randomBytes, createPublicKey, verify as nodeVerify } from "node:crypto";
+import { createInterface } from "node:readline";
 
 const env = (name) => {
   const v = process.env[name];
@@ -35,6 +36,15 @@ async function check(name, fn) {
     const error = `${e?.name ?? "Error"}: ${e?.message ?? e}${e?.statusCode ? ` (status ${e.statusCode}, code ${e.code})` : ""}`;
     console.log(JSON.stringify({ check: name, ok: false, error }));
   }
+}
+
+/** Asks the test process to do something (e.g. revoke sessions) and waits for its "done". */
+function askParent(request) {
+  console.log(JSON.stringify({ request }));
+  return new Promise((resolve) => {
+    const lines = createInterface({ input: process.stdin });
+    lines.once("line", (line) => { lines.close(); process.stdin.destroy(); resolve(line); });
+  });
 }
 
 /** Runs fn and returns the RestError it throws; fails when it succeeds. */
@@ -77,6 +87,12 @@ await check("getKey: latest version and a given version", async () => {
   expect(latest.id === rsa.id, `latest ${latest.id} vs ${rsa.id}`);
   const byVersion = await client.getKey(rsa.name, { version: rsa.properties.version });
   expect(byVersion.id === rsa.id, "by version");
+});
+
+await check("CAE: after the parent revokes the session, the SDK answers the insufficient_claims challenge", async () => {
+  await askParent("revoke-sessions");
+  const again = await client.getKey(rsa.name);
+  expect(again.id === rsa.id, "getKey after revocation");
 });
 
 await check("sign and verify RS256 (digest) with CryptographyClient; node:crypto verifies too", async () => {

@@ -13,6 +13,7 @@ export const CHECKS = [
   "createRsaKey (RSA 2048) passes the challenge with resource verification on",
   "createEcKey (P-256) returns the public point only",
   "getKey: latest version and a given version",
+  "CAE: after the parent revokes the session, the SDK answers the insufficient_claims challenge",
   "sign and verify RS256 (digest) with CryptographyClient; node:crypto verifies too",
   "signData and verifyData RS256 (the SDK verifies locally with the returned public key)",
   "sign PS256 (digest); verify in the vault and with node:crypto (PSS)",
@@ -36,21 +37,31 @@ interface Report { check: string; ok: boolean; error?: string }
 
 const suite: SuiteFile = (t) => {
   // One SDK run serves every test below; the first test starts it, the others read its report.
-  let run: Promise<{ reports: Map<string, Report>; vaultRequests: number }> | undefined;
+  let run: Promise<{ reports: Map<string, Report>; afterRevocation: string[] }> | undefined;
   const sdkRun = () => (run ??= (async () => {
     const server = await startEmulatorServer({ name: "sdk-fidelity", vaultHost: "sdk-fidelity.vault.localhost" });
     try {
+      let revokedAt = -1;
       const out = await runNodeScript("test/node/official-sdk-client.mjs", {
         certificate: server.certificate!, resolveLocalhost: true, env: server.env, timeoutMs: 60_000,
+        onLine: (line, reply) => {
+          if (line !== JSON.stringify({ request: "revoke-sessions" })) return;
+          revokedAt = server.emulator.requests.length;
+          server.emulator.revokeSessions();
+          reply("done");
+        },
       }).catch((e: Error) => ({ stdout: e.message, stderr: "" }));
       const reports = new Map<string, Report>();
       for (const line of out.stdout.split("\n")) {
         if (!line.startsWith("{")) continue;
         const r = JSON.parse(line) as Report;
-        reports.set(r.check, r);
+        if (typeof r.check === "string") reports.set(r.check, r);
       }
       if (reports.size === 0) throw new Error(`the SDK run reported nothing:\n${out.stdout}`);
-      return { reports, vaultRequests: server.emulator.requests.length };
+      // What crossed the wire right after the revocation: the CAE round trip, as the server saw it.
+      const afterRevocation = revokedAt < 0 ? [] : server.emulator.requests.slice(revokedAt, revokedAt + 3)
+        .map((r) => `${r.target} ${r.method} ${r.status}`);
+      return { reports, afterRevocation };
     } finally {
       await server.close();
     }
@@ -66,6 +77,9 @@ const suite: SuiteFile = (t) => {
         const report = (await sdkRun()).reports.get(check);
         assert.ok(report, "reported");
         if (!report.ok) throw new Error(report.error);
+        if (check.startsWith("CAE")) {
+          assert.deepEqual((await sdkRun()).afterRevocation, ["vault GET 401", "authority POST 200", "vault GET 200"]);
+        }
       });
     }
   });
