@@ -1,57 +1,15 @@
 // Runs the official, unmodified @azure/identity and @azure/keyvault-keys against the emulator
 // server named by the environment (the same variables the keyvault-emulator CLI prints).
-// Prints one JSON line per check: {"check": "...", "ok": true} or {"check", "ok": false, "error"}.
-// Run by official-sdk.test.ts in a child process that trusts the server's certificate.
-import { ClientSecretCredential } from "@azure/identity";
-import { KeyClient, CryptographyClient } from "@azure/keyvault-keys";
+// Prints one JSON line per check (sdk-report.mjs). Run by official-sdk.test.ts in a child process
+// that trusts the server's certificate.
+import { CryptographyClient } from "@azure/keyvault-keys";
 import { constants, createHash, randomBytes, createPublicKey, verify as nodeVerify } from "node:crypto";
-import { createInterface } from "node:readline";
+import { askParent, check, expect, finish, rejection, sdkClients } from "./sdk-report.mjs";
 
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set`);
-  return v;
-};
-const vaultUrl = env("KEYVAULT_URL");
-const credential = new ClientSecretCredential(env("AZURE_TENANT_ID"), env("AZURE_CLIENT_ID"), env("AZURE_CLIENT_SECRET"), {
-  authorityHost: env("AZURE_AUTHORITY_HOST"),
-  disableInstanceDiscovery: true,
-});
-// Default options: challenge resource verification stays ON. Short poll intervals only.
-const client = new KeyClient(vaultUrl, credential);
-const poll = { updateIntervalInMs: 20 };
+const { vaultUrl, tenantId, credential, client } = sdkClients();
+const poll = { updateIntervalInMs: 20 }; // short poll intervals only; everything else is default
 const prefix = `sdk${Date.now().toString(36)}`;
-
-function fail(message) { throw new Error(message); }
-function expect(cond, message) { if (!cond) fail(message); }
 const sha256 = (data) => createHash("sha256").update(data).digest();
-
-let failures = 0;
-async function check(name, fn) {
-  try {
-    await fn();
-    console.log(JSON.stringify({ check: name, ok: true }));
-  } catch (e) {
-    failures++;
-    const error = `${e?.name ?? "Error"}: ${e?.message ?? e}${e?.statusCode ? ` (status ${e.statusCode}, code ${e.code})` : ""}`;
-    console.log(JSON.stringify({ check: name, ok: false, error }));
-  }
-}
-
-/** Asks the test process to do something (e.g. revoke sessions) and waits for its "done". */
-function askParent(request) {
-  console.log(JSON.stringify({ request }));
-  return new Promise((resolve) => {
-    const lines = createInterface({ input: process.stdin });
-    lines.once("line", (line) => { lines.close(); process.stdin.destroy(); resolve(line); });
-  });
-}
-
-/** Runs fn and returns the RestError it throws; fails when it succeeds. */
-async function rejection(fn) {
-  try { await fn(); } catch (e) { return e; }
-  fail("expected the service to refuse");
-}
 
 const message = new TextEncoder().encode("keyvault-fetch fidelity check");
 let rsa, ec, rsaCrypto, ecCrypto;
@@ -62,7 +20,7 @@ await check("ClientSecretCredential gets a token from the emulated authority", a
   expect(token?.token.split(".").length === 3, "a JWT");
   const claims = JSON.parse(Buffer.from(token.token.split(".")[1], "base64url").toString());
   expect(claims.aud === `https://${resource}`, `aud ${claims.aud}`);
-  expect(claims.tid === env("AZURE_TENANT_ID"), `tid ${claims.tid}`);
+  expect(claims.tid === tenantId, `tid ${claims.tid}`);
 });
 
 await check("createRsaKey (RSA 2048) passes the challenge with resource verification on", async () => {
@@ -249,4 +207,4 @@ await check("error 400: a digest of the wrong length is BadParameter", async () 
   expect(error.statusCode === 400 && error.code === "BadParameter", `${error.statusCode} ${error.code}`);
 });
 
-process.exitCode = failures ? 1 : 0;
+finish();

@@ -2,9 +2,9 @@
 // KeyClient + CryptographyClient, unmodified and with default options (challenge resource
 // verification on), against the emulator server over HTTPS. The SDK runs in a child process that
 // trusts the server's self-signed certificate (NODE_EXTRA_CA_CERTS); each check it reports is a test.
-import type { SuiteFile } from "../suite/harness.js";
+import type { Registrar, SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
-import { startEmulatorServer } from "keyvault-fetch/emulator/server";
+import { startEmulatorServer, type EmulatorServer } from "keyvault-fetch/emulator/server";
 import { runNodeScript } from "./child.js";
 
 /** What official-sdk-client.mjs checks, in its order; each becomes one test here. */
@@ -33,46 +33,59 @@ export const CHECKS = [
   "error 400: a digest of the wrong length is BadParameter",
 ];
 
+/** What official-sdk-hsm-client.mjs checks against a Managed HSM. */
+export const HSM_CHECKS = [
+  "createOctKey (oct-HSM, 256 bits) through the Managed HSM challenge",
+  "encrypt and decrypt A256GCM (service-made iv and tag, with AAD)",
+  "encrypt and decrypt A256CBCPAD (the caller's iv; without one the service says 400)",
+  "wrapKey and unwrapKey A256KW",
+  "EC-HSM P-384: sign and verify ES384",
+  "getRandomBytes (Managed HSM /rng)",
+  "error 400: getRandomBytes(129) is BadParameter",
+];
+
 interface Report { check: string; ok: boolean; error?: string }
+interface SdkRun { reports: Map<string, Report>; afterRevocation: string[] }
 
-const suite: SuiteFile = (t) => {
-  // One SDK run serves every test below; the first test starts it, the others read its report.
-  let run: Promise<{ reports: Map<string, Report>; afterRevocation: string[] }> | undefined;
-  const sdkRun = () => (run ??= (async () => {
-    const server = await startEmulatorServer({ name: "sdk-fidelity", vaultHost: "sdk-fidelity.vault.localhost" });
-    try {
-      let revokedAt = -1;
-      const out = await runNodeScript("test/node/official-sdk-client.mjs", {
-        certificate: server.certificate!, resolveLocalhost: true, env: server.env, timeoutMs: 60_000,
-        onLine: (line, reply) => {
-          if (line !== JSON.stringify({ request: "revoke-sessions" })) return;
-          revokedAt = server.emulator.requests.length;
-          server.emulator.revokeSessions();
-          reply("done");
-        },
-      }).catch((e: Error) => ({ stdout: e.message, stderr: "" }));
-      const reports = new Map<string, Report>();
-      for (const line of out.stdout.split("\n")) {
-        if (!line.startsWith("{")) continue;
-        const r = JSON.parse(line) as Report;
-        if (typeof r.check === "string") reports.set(r.check, r);
-      }
-      if (reports.size === 0) throw new Error(`the SDK run reported nothing:\n${out.stdout}`);
-      // What crossed the wire right after the revocation: the CAE round trip, as the server saw it.
-      const afterRevocation = revokedAt < 0 ? [] : server.emulator.requests.slice(revokedAt, revokedAt + 3)
-        .map((r) => `${r.target} ${r.method} ${r.status}`);
-      return { reports, afterRevocation };
-    } finally {
-      await server.close();
+/** Starts a server, runs one SDK script against it in a child process, and collects its reports. */
+async function runSdk(script: string, server: EmulatorServer): Promise<SdkRun> {
+  try {
+    let revokedAt = -1;
+    const out = await runNodeScript(script, {
+      certificate: server.certificate!, resolveLocalhost: true, env: server.env, timeoutMs: 60_000,
+      onLine: (line, reply) => {
+        if (line !== JSON.stringify({ request: "revoke-sessions" })) return;
+        revokedAt = server.emulator.requests.length;
+        server.emulator.revokeSessions();
+        reply("done");
+      },
+    }).catch((e: Error) => ({ stdout: e.message, stderr: "" }));
+    const reports = new Map<string, Report>();
+    for (const line of out.stdout.split("\n")) {
+      if (!line.startsWith("{")) continue;
+      const r = JSON.parse(line) as Report;
+      if (typeof r.check === "string") reports.set(r.check, r);
     }
-  })());
+    if (reports.size === 0) throw new Error(`the SDK run reported nothing:\n${out.stdout}`);
+    // What crossed the wire right after a revocation: the CAE round trip, as the server saw it.
+    const afterRevocation = revokedAt < 0 ? [] : server.emulator.requests.slice(revokedAt, revokedAt + 3)
+      .map((r) => `${r.target} ${r.method} ${r.status}`);
+    return { reports, afterRevocation };
+  } finally {
+    await server.close();
+  }
+}
 
-  t.group("official Azure SDK against the emulator server (HTTPS)", () => {
+/** One test per check; the first test starts the run that all of them read. */
+function sdkGroup(t: Registrar, title: string, checks: string[], start: () => Promise<SdkRun>): void {
+  let run: Promise<SdkRun> | undefined;
+  const sdkRun = () => (run ??= start());
+  t.group(title, () => {
     t.test("runs and reports exactly the expected checks", async () => {
       const { reports } = await sdkRun();
-      assert.deepEqual([...reports.keys()], CHECKS);
+      assert.deepEqual([...reports.keys()], checks);
     }, { timeoutMs: 70_000 });
-    for (const check of CHECKS) {
+    for (const check of checks) {
       t.test(check, async () => {
         const report = (await sdkRun()).reports.get(check);
         assert.ok(report, "reported");
@@ -83,5 +96,12 @@ const suite: SuiteFile = (t) => {
       });
     }
   });
+}
+
+const suite: SuiteFile = (t) => {
+  sdkGroup(t, "official Azure SDK against the emulator server (HTTPS)", CHECKS, async () =>
+    runSdk("test/node/official-sdk-client.mjs", await startEmulatorServer({ name: "sdk-fidelity", vaultHost: "sdk-fidelity.vault.localhost" })));
+  sdkGroup(t, "official Azure SDK against the emulator server as a Managed HSM (HTTPS)", HSM_CHECKS, async () =>
+    runSdk("test/node/official-sdk-hsm-client.mjs", await startEmulatorServer({ name: "sdk-hsm", managedHsm: true, vaultHost: "sdk-hsm.managedhsm.localhost" })));
 };
 export default suite;
