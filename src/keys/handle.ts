@@ -73,6 +73,15 @@ export class KeyHandle {
     return keyIdOf(this.client.vaultUrl, this.#address);
   }
 
+  /**
+   * How this handle names its key to the standalone functions: `name/version`, not the URL, so a
+   * vault reached through a proxy (another origin than the one in the service's kids) works too.
+   */
+  #ref(key?: KeyVaultKey): string {
+    const version = key?.properties.version || this.version;
+    return version ? `${this.name}/${version}` : this.name;
+  }
+
   get #address(): KeyAddress {
     return { name: this.name, version: this.version };
   }
@@ -118,7 +127,7 @@ export class KeyHandle {
     checkSignInput(algorithm, digest);
     const known = this.#cached();
     if (known) checkSignatureKey(algorithm, known);
-    return sign(this.client, this.id, algorithm, digest, options);
+    return sign(this.client, this.#ref(), algorithm, digest, options);
   }
 
   /**
@@ -136,7 +145,7 @@ export class KeyHandle {
   async verify(algorithm: SignatureAlgorithm, digest: Uint8Array, signature: Uint8Array, options: LocalOptions = {}): Promise<VerifyResult> {
     checkSignInput(algorithm, digest);
     const key = await this.#localKey(algorithm, options, true);
-    if (!key || !canVerifyLocally(algorithm, key.key)) return verify(this.client, key?.id ?? this.id, algorithm, digest, signature, options);
+    if (!key || !canVerifyLocally(algorithm, key.key)) return verify(this.client, this.#ref(key), algorithm, digest, signature, options);
     usable(key, "verify");
     return { algorithm, kid: key.id, result: await verifyLocally(key.key, algorithm, digest, signature), local: true };
   }
@@ -148,7 +157,7 @@ export class KeyHandle {
   async verifyData(algorithm: SignatureAlgorithm, data: Uint8Array, signature: Uint8Array, options: LocalOptions = {}): Promise<VerifyResult> {
     const digest = await digestFor(algorithm, data);
     const key = await this.#localKey(algorithm, options, true);
-    if (!key || !canVerifyLocally(algorithm, key.key)) return verify(this.client, key?.id ?? this.id, algorithm, digest, signature, options);
+    if (!key || !canVerifyLocally(algorithm, key.key)) return verify(this.client, this.#ref(key), algorithm, digest, signature, options);
     usable(key, "verify");
     return { algorithm, kid: key.id, result: await verifyDataLocally(key.key, algorithm, data, signature), local: true };
   }
@@ -160,7 +169,7 @@ export class KeyHandle {
   async encrypt(algorithm: EncryptionAlgorithm, plaintext: Uint8Array, options: CipherOptions & LocalOptions = {}): Promise<EncryptResult> {
     checkCipherInput(algorithm, plaintext, options, "encrypt");
     const key = await this.#localKey(algorithm, options, false);
-    if (!key || !canEncryptLocally(algorithm, key.key)) return encrypt(this.client, key?.id ?? this.id, algorithm, plaintext, options);
+    if (!key || !canEncryptLocally(algorithm, key.key)) return encrypt(this.client, this.#ref(key), algorithm, plaintext, options);
     usable(key, "encrypt");
     return { algorithm, kid: key.id, result: await encryptLocally(key.key, algorithm, plaintext), local: true };
   }
@@ -172,7 +181,7 @@ export class KeyHandle {
   async decrypt(algorithm: EncryptionAlgorithm, ciphertext: Uint8Array, options: CipherOptions = {}): Promise<DecryptResult> {
     const known = this.#cached();
     if (known) checkEncryptionKey(algorithm, known);
-    return decrypt(this.client, this.id, algorithm, ciphertext, options);
+    return decrypt(this.client, this.#ref(), algorithm, ciphertext, options);
   }
 
   /**
@@ -182,7 +191,7 @@ export class KeyHandle {
   async wrapKey(algorithm: KeyWrapAlgorithm, keyToWrap: Uint8Array, options: LocalOptions = {}): Promise<WrapResult> {
     checkCipherInput(algorithm, keyToWrap, {}, "encrypt");
     const key = await this.#localKey(algorithm, options, false);
-    if (!key || !canEncryptLocally(algorithm, key.key)) return wrapKey(this.client, key?.id ?? this.id, algorithm, keyToWrap, options);
+    if (!key || !canEncryptLocally(algorithm, key.key)) return wrapKey(this.client, this.#ref(key), algorithm, keyToWrap, options);
     usable(key, "wrapKey");
     return { algorithm, kid: key.id, result: await encryptLocally(key.key, algorithm, keyToWrap), local: true };
   }
@@ -194,7 +203,7 @@ export class KeyHandle {
   async unwrapKey(algorithm: KeyWrapAlgorithm, wrappedKey: Uint8Array, options: OperationOptions = {}): Promise<UnwrapResult> {
     const known = this.#cached();
     if (known) checkEncryptionKey(algorithm, known);
-    return unwrapKey(this.client, this.id, algorithm, wrappedKey, options);
+    return unwrapKey(this.client, this.#ref(), algorithm, wrappedKey, options);
   }
 
   /**
