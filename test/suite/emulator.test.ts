@@ -152,7 +152,7 @@ const suite: SuiteFile = (t, lib) => {
     t.test("the vault refuses expired, foreign-audience, foreign-tenant and badly signed tokens with the challenge", async () => {
       const emu = createEmulator();
       const expired = await emu.mintToken({ expiresInSeconds: -3600 });
-      expectChallenge(await (await caller(emu, expired)).call("GET", "/keys"), emu, /Token/);
+      expectChallenge(await (await caller(emu, expired)).call("GET", "/keys"), emu, /^Error validating token: IDX10223\.$/);
       const storage = await emu.getToken({ scopes: ["https://storage.azure.com/.default"] });
       expectChallenge(await (await caller(emu, storage.token)).call("GET", "/keys"), emu, /AKV10022: Invalid audience/);
       const otherTenant = "2d9b1f00-aaaa-4bbb-8ccc-000000000abc";
@@ -163,9 +163,10 @@ const suite: SuiteFile = (t, lib) => {
       const good = await emu.mintToken();
       const [h, p] = good.split(".");
       const tampered = `${h}.${p}.${b64url(new Uint8Array(256))}`;
-      expectChallenge(await (await caller(emu, tampered)).call("GET", "/keys"), emu);
+      expectChallenge(await (await caller(emu, tampered)).call("GET", "/keys"), emu, /IDX10503/);
       const otherEmu = createEmulator({ tenantId: emu.tenantId });
-      expectChallenge(await (await caller(emu, await otherEmu.mintToken())).call("GET", "/keys"), emu);
+      expectChallenge(await (await caller(emu, await otherEmu.mintToken())).call("GET", "/keys"), emu, /^AKV10046: /);
+      expectChallenge(await (await caller(emu, await emu.mintToken({ audience: "https://vault.azure.net/" }))).call("GET", "/keys"), emu, /AKV10022/);
       assert.equal((await (await caller(emu, good)).call("GET", "/keys")).status, 200);
     });
 

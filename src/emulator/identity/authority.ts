@@ -35,7 +35,7 @@ export interface MintOptions {
 }
 
 /** Why an access token was refused. */
-export type TokenProblem = "malformed" | "signature" | "expired" | "not-yet-valid" | "audience" | "issuer" | "revoked";
+export type TokenProblem = "malformed" | "unknown-key" | "signature" | "expired" | "not-yet-valid" | "audience" | "issuer" | "revoked";
 
 /** Result of checking a bearer token. */
 export type TokenCheck = { ok: true; claims: Record<string, unknown> } | { ok: false; problem: TokenProblem; claims?: Record<string, unknown> };
@@ -97,10 +97,17 @@ export class Authority {
   }
 
   private async signingKey(): Promise<SigningKey> {
-    // No shared in-flight promise (Workers must not await another request's promise); a race
-    // makes two keys, and both stay in the JWKS so every token verifies.
     const first = this.signingKeys[0];
     if (first) return first;
+    // Concurrent first requests share one key generation. (Inside a deployed Worker serving
+    // several requests, only requests arriving during these few milliseconds share the promise.)
+    this.keyInFlight ??= this.generateSigningKey().finally(() => { this.keyInFlight = undefined; });
+    return this.keyInFlight;
+  }
+
+  private keyInFlight: Promise<SigningKey> | undefined;
+
+  private async generateSigningKey(): Promise<SigningKey> {
     const pair = (await crypto.subtle.generateKey(
       { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" }, true, ["sign", "verify"],
     )) as CryptoKeyPair;
@@ -165,13 +172,15 @@ export class Authority {
     const jwt = decodeJwt(token);
     if (!jwt || jwt.header.alg !== "RS256") return { ok: false, problem: "malformed" };
     const key = this.signingKeys.find((k) => k.kid === jwt.header.kid);
-    if (!key || !(await verifyJwt(jwt, key.publicJwk))) return { ok: false, problem: "signature" };
+    if (!key) return { ok: false, problem: "unknown-key" };
+    if (!(await verifyJwt(jwt, key.publicJwk))) return { ok: false, problem: "signature" };
     const c = jwt.payload;
     const now = Math.floor(this.now() / 1000);
     if (typeof c.exp !== "number" || c.exp + this.clockSkewSeconds <= now) return { ok: false, problem: "expired", claims: c };
     if (typeof c.nbf === "number" && c.nbf - this.clockSkewSeconds > now) return { ok: false, problem: "not-yet-valid", claims: c };
-    const aud = String(c.aud ?? "").replace(/\/+$/, "").toLowerCase();
-    if (!expected.audiences.some((a) => a.replace(/\/+$/, "").toLowerCase() === aud)) return { ok: false, problem: "audience", claims: c };
+    // Exact audience, as Key Vault checks it ("https://vault.azure.net/" is refused too).
+    const aud = String(c.aud ?? "").toLowerCase();
+    if (!expected.audiences.some((a) => a.toLowerCase() === aud)) return { ok: false, problem: "audience", claims: c };
     if (String(c.iss ?? "").toLowerCase() !== this.issuerFor(expected.tenantId).toLowerCase()) return { ok: false, problem: "issuer", claims: c };
     const serial = this.issued.get(String(c.uti));
     if (serial === undefined || serial <= this.revokedThrough) return { ok: false, problem: "revoked", claims: c };
@@ -295,7 +304,7 @@ export class Authority {
     if (claimsParam) {
       try {
         const parsed = JSON.parse(claimsParam);
-        caeCapable = JSON.stringify(parsed?.access_token?.xms_cc ?? "").includes("CP1");
+        caeCapable = JSON.stringify(parsed?.access_token?.xms_cc ?? "").toUpperCase().includes("CP1");
       } catch {
         return entraError(400, "invalid_request", 90017, "The claims parameter is not valid JSON.");
       }

@@ -113,11 +113,13 @@ export class VaultService {
         return new Response(JSON.stringify({ error: { code: "Unauthorized", message: "AKV10019: The token has been revoked; continuous access evaluation requires a new token with the given claims." } }), { status: 401, headers });
       }
       case "audience": return this.challenge(request, headers, `AKV10022: Invalid audience. Expected ${this.s.resource}, found: ${String(c.aud)}.`);
-      case "issuer": return this.challenge(request, headers, `AKV10032: Invalid issuer. Expected one of https://sts.windows.net/${this.s.tenantId}/, found: ${String(c.iss)}.`);
-      case "expired": return this.challenge(request, headers, "[TokenExpired] Error validating token: 'S2S12086'.");
-      case "not-yet-valid": return this.challenge(request, headers, "[TokenNotYetValid] Error validating token: the token is not valid yet (nbf).");
-      case "signature": return this.challenge(request, headers, "[InvalidSignature] Error validating token: the signature could not be verified.");
-      default: return this.challenge(request, headers, "[MalformedToken] Error validating token: the token is not a valid JWT.");
+      case "issuer": return this.challenge(request, headers, `AKV10032: Invalid issuer. Expected one of https://sts.windows.net/${this.s.tenantId}/, found ${String(c.iss)}.`);
+      // Lifetime and signature failures carry the token library's IDX codes, as the service's do.
+      case "expired": return this.challenge(request, headers, "Error validating token: IDX10223.");
+      case "not-yet-valid": return this.challenge(request, headers, "Error validating token: IDX10222.");
+      case "unknown-key": return this.challenge(request, headers, "AKV10046: Unable to resolve the key used for signature validation.");
+      case "signature": return this.challenge(request, headers, "Error validating token: IDX10503.");
+      default: return this.challenge(request, headers, "Error validating token: IDX12741.");
     }
   }
 
