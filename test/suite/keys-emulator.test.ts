@@ -313,6 +313,11 @@ export function keysEmulator(t: Registrar, lib: Lib): void {
         const w = await h.wrapKey(`A${bits}KW`, dek);
         assert.equal(w.local, false);
         assert.deepEqual((await h.unwrapKey(`A${bits}KW`, w.result)).result, dek);
+        for (const alg of ["CKM_AES_KEY_WRAP", "CKM_AES_KEY_WRAP_PAD"] as const) {
+          const odd = alg.endsWith("PAD") ? dek.subarray(0, 21) : dek; // the padded variant takes any length
+          const cw = await h.wrapKey(alg, odd);
+          assert.deepEqual((await h.unwrapKey(alg, cw.result)).result, odd, `${alg} ${bits}`);
+        }
       }
       const h = client.key("aes256", undefined, { latestMaxAgeMs: 60_000 });
       await h.getPublicKey();
