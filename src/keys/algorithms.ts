@@ -3,6 +3,7 @@
 import { invalid } from "./ids.js";
 import type { EncryptionAlgorithm, SignatureAlgorithm } from "./types.js";
 
+/** Web Crypto hash names used by the algorithms. */
 export type HashName = "SHA-1" | "SHA-256" | "SHA-384" | "SHA-512";
 
 /** What a signature algorithm needs. */

@@ -77,6 +77,7 @@ export function keyIdOf(vaultUrl: string, address: KeyAddress): string {
   return vaultUrl.replace(/\/+$/, "") + keyPath(address);
 }
 
+/** A `KeyVaultClientError` with code `ERR_INVALID_INPUT`. */
 export function invalid(message: string): KeyVaultClientError {
   return new KeyVaultClientError("ERR_INVALID_INPUT", message);
 }

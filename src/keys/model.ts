@@ -14,21 +14,26 @@ export interface RestJwk {
   d?: string; p?: string; q?: string; dp?: string; dq?: string; qi?: string; key_hsm?: string; t?: string;
   [member: string]: unknown;
 }
+/** Key attributes on the wire (unix seconds). */
 export interface RestAttributes {
   enabled?: boolean; nbf?: number; exp?: number; created?: number; updated?: number;
   recoverableDays?: number; recoveryLevel?: string; exportable?: boolean; hsmPlatform?: string; key_size?: number;
   attestation?: { certificatePemFile?: string; privateKeyAttestation?: string; publicKeyAttestation?: string; version?: string };
 }
+/** A release policy on the wire (`data` base64). */
 export interface RestReleasePolicy { contentType?: string; data?: string; immutable?: boolean }
+/** KeyBundle / DeletedKeyBundle on the wire. */
 export interface RestKeyBundle {
   key?: RestJwk; attributes?: RestAttributes; tags?: Record<string, string>; managed?: boolean;
   release_policy?: RestReleasePolicy;
   recoveryId?: string; deletedDate?: number; scheduledPurgeDate?: number;
 }
+/** KeyItem / DeletedKeyItem of a list page. */
 export interface RestKeyItem {
   kid: string; attributes?: RestAttributes; tags?: Record<string, string>; managed?: boolean;
   recoveryId?: string; deletedDate?: number; scheduledPurgeDate?: number;
 }
+/** KeyRotationPolicy on the wire. */
 export interface RestRotationPolicy {
   id?: string;
   lifetimeActions?: { trigger?: { timeAfterCreate?: string; timeBeforeExpiry?: string }; action?: { type?: string } }[];
