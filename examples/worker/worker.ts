@@ -6,8 +6,9 @@
 //   GET  /.well-known/jwks.json      → {"keys": [...]}  (the signing key's enabled versions)
 //
 // Configure (wrangler secrets / vars): KEYVAULT_URL, AZURE_TENANT_ID, AZURE_CLIENT_ID,
-// AZURE_CLIENT_SECRET, SIGNING_KEY (an EC P-256 key in the vault), ISSUER; AZURE_AUTHORITY_HOST
-// for a sovereign cloud. Deploy with `wrangler deploy examples/worker/worker.ts`.
+// AZURE_CLIENT_SECRET, SIGNING_KEY (an EC P-256 key in the vault: its name, or name/version to
+// save the GET that finds the newest version on each token), ISSUER; AZURE_AUTHORITY_HOST for a
+// sovereign cloud. Deploy with `wrangler deploy examples/worker/worker.ts`.
 import { KeyVaultClient } from "keyvault-fetch";
 import { fromClientSecret } from "keyvault-fetch/entra";
 import { getJwks, signJwt } from "keyvault-fetch/jose";

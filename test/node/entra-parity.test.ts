@@ -36,6 +36,7 @@ const suite: SuiteFile = (t) => {
         }
         // Whatever the authority makes of the client capability, it makes the same of both.
         assert.deepEqual((await verified(got.oursCae!)).xms_cc, (await verified(got.officialCae!)).xms_cc);
+        assert.deepEqual((await verified(got.oursCae!)).xms_cc, ["CP1"], "both asked for the cp1 capability");
 
         // Both tokens open the vault (in process: the same emulator the server serves).
         for (const name of ["officialCae", "oursCae"]) {

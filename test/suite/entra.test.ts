@@ -33,6 +33,7 @@ const suite: SuiteFile = (t, lib) => {
       assert.equal(claims.aud, "https://vault.azure.net");
       assert.equal(claims.tid, emu.tenantId);
       assert.equal(claims.appid, emu.clientId);
+      assert.deepEqual(claims.xms_cc, ["CP1"], "CAE-capable by default");
       await openVault(emu, getToken);
     });
 
