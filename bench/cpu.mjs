@@ -11,7 +11,7 @@ const API = "api-version=2025-07-01";
  * Runs getKey / sign / encrypt for the three contenders, `rounds` times each (contenders interleaved),
  * and keeps each one's best round: on a shared machine, other work only ever slows a round down.
  */
-export async function cpuBench({ dist, time = 1000, warmupTime = 250, rounds = 3 }) {
+export async function cpuBench({ dist, time = 600, warmupTime = 150, rounds = 5 }) {
   const core = await import(`${dist}/index.js`);
   const keys = await import(`${dist}/keys.js`);
   const { base64UrlEncode, base64UrlDecode } = core;

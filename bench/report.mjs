@@ -22,7 +22,11 @@ export function renderMarkdown(r) {
   out();
   out(`Written by \`npm run bench\` (bench/run.mjs) on ${r.machine.date}. Every ratio compares figures measured in this same run, on this machine:`);
   out();
-  out(`- CPU: ${r.machine.cpu} (${r.machine.cores} logical cores, shared with other work while it ran)`);
+  const load = r.machine.load ? `; 1-minute load average ${r.machine.load.map((l) => l.toFixed(1)).join(" at the start, ")} at the end` : "";
+  out(`- CPU: ${r.machine.cpu} (${r.machine.cores} logical cores${load})`);
+  if (r.machine.load && Math.max(...r.machine.load) > r.machine.cores) {
+    out(`- The machine was busy with other work during this run (load above its core count): timings are noisier and slower than on an idle machine; ratios between contenders, measured interleaved, hold better than absolute numbers.`);
+  }
   out(`- Node ${r.machine.node} on ${r.machine.platform}; esbuild ${r.machine.esbuild}; @azure/keyvault-keys ${r.machine.sdk}; aws4fetch ${r.machine.aws4fetch}; tinybench ${r.machine.tinybench}`);
   out(`- Total time: ${(r.machine.durationMs / 1000).toFixed(0)} s`);
   out();

@@ -5,7 +5,7 @@
 //   --only   run some parts (then the files are written only with --write)
 //   --quick  shorter timings, for trying the harness out
 import { readFileSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { measureBundles } from "./bundles.mjs";
@@ -23,6 +23,7 @@ const wanted = (part) => !only || only.includes(part);
 
 const version = (pkg) => JSON.parse(readFileSync(join(root, "node_modules", pkg, "package.json"), "utf8")).version;
 const started = Date.now();
+const loadBefore = loadavg()[0];
 const results = { skipped: {} };
 
 async function part(name, key, fn) {
@@ -47,7 +48,7 @@ await part("startup", "startup", async () => (await import("./startup.mjs")).sta
 
 const cpuModel = readFileSync("/proc/cpuinfo", "utf8").match(/^model name\s*:\s*(.+)$/m)?.[1]?.trim() ?? cpus()[0]?.model ?? "unknown CPU";
 results.machine = {
-  cpu: cpuModel, cores: cpus().length, node: process.version, platform: `${process.platform} ${process.arch}`,
+  cpu: cpuModel, cores: cpus().length, load: [loadBefore, loadavg()[0]], node: process.version, platform: `${process.platform} ${process.arch}`,
   date: new Date().toISOString().replace(/\.\d+Z$/, "Z"), durationMs: Date.now() - started,
   esbuild: version("esbuild"), sdk: version("@azure/keyvault-keys"), aws4fetch: version("aws4fetch"), tinybench: version("tinybench"),
 };
