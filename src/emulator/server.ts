@@ -8,6 +8,9 @@ import { isIP, type AddressInfo } from "node:net";
 import { createEmulator, type Emulator, type EmulatorOptions } from "./index.js";
 import { createSelfSignedCertificate } from "./self-signed-certificate.js";
 
+export { createSelfSignedCertificate } from "./self-signed-certificate.js";
+export type { SelfSignedCertificate, SelfSignedCertificateOptions } from "./self-signed-certificate.js";
+
 /** A standard fetch handler: a Request in, a Response out. A rejection drops the connection. */
 export type FetchHandler = (request: Request) => Response | Promise<Response>;
 

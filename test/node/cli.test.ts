@@ -3,9 +3,11 @@
 import type { SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { repoRoot, runNodeScript } from "./child.js";
+import { createSelfSignedCertificate } from "keyvault-fetch/emulator/server";
+import { repoRoot, runNode, runNodeScript } from "./child.js";
 
 const REQUIRED = ["KEYVAULT_URL", "AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_AUTHORITY_HOST"];
 
@@ -56,6 +58,24 @@ const suite: SuiteFile = (t) => {
         assert.match(stdout, new RegExp(`^keyvault-fetch quickstart: vault ${cli.env.KEYVAULT_URL!.replace(/[.]/g, "\\.")}\\n`));
         assert.match(stdout, /verified locally with Web Crypto: valid/);
         assert.match(stdout, /unwrapped in the vault: identical/);
+      } finally {
+        await cli.stop();
+      }
+    });
+
+    t.test("--cert/--key serve the given certificate, and it is the one printed for clients to trust", async () => {
+      const dir = mkdtempSync(join(tmpdir(), "kvf-cert-"));
+      const { cert, key } = await createSelfSignedCertificate({ dnsNames: ["localhost"], days: 2 });
+      writeFileSync(join(dir, "cert.pem"), cert);
+      writeFileSync(join(dir, "key.pem"), key);
+      const cli = await startCli(["--port", "0", "--vault-host", "127.0.0.1", "--cert", join(dir, "cert.pem"), "--key", join(dir, "key.pem")]);
+      try {
+        assert.equal(readFileSync(cli.env.NODE_EXTRA_CA_CERTS!, "utf8"), cert);
+        const { stdout } = await runNode(
+          `const r = await fetch(${JSON.stringify(cli.env.KEYVAULT_URL + "/keys?api-version=2025-07-01")}); console.log(r.status);`,
+          { certificate: cert },
+        );
+        assert.equal(stdout.trim(), "401");
       } finally {
         await cli.stop();
       }
