@@ -1,6 +1,7 @@
 // Entra ID authority: host checks, the token endpoint, tenant choice, the CAE claims to send,
 // and the client-credentials request every app-registration provider shares.
 import { isLoopbackHost } from "../challenge.js";
+import { base64UrlDecode, utf8Decode } from "../encoding.js";
 import { KeyVaultClientError } from "../errors.js";
 import type { AccessToken, TokenRequest } from "../token.js";
 import { sendTokenRequest, type FetchLike, type ProviderRetryOptions } from "./http.js";
@@ -84,19 +85,23 @@ export function chooseTenant(configured: string, requested: string | undefined, 
 
 /** The `claims` form value: the challenge's claims, plus `xms_cc: cp1` when the client is CAE-capable. */
 export function claimsParameter(claims: string | undefined, enableCae: boolean): string | undefined {
-  if (!enableCae) return claims || undefined;
+  if (!enableCae) return claims ? JSON.stringify(claimsJson(claims)) : undefined;
   let parsed: Record<string, unknown> = {};
   if (claims) {
-    try {
-      const value: unknown = JSON.parse(claims);
-      if (value && typeof value === "object" && !Array.isArray(value)) parsed = value as Record<string, unknown>;
-      else return claims;
-    } catch {
-      throw new KeyVaultClientError("ERR_INVALID_INPUT", "the claims to send are not JSON");
-    }
+    const value = claimsJson(claims);
+    if (value && typeof value === "object" && !Array.isArray(value)) parsed = value as Record<string, unknown>;
+    else throw new KeyVaultClientError("ERR_INVALID_INPUT", "the claims to send are not a JSON object");
   }
   const accessToken = parsed.access_token && typeof parsed.access_token === "object" ? parsed.access_token as Record<string, unknown> : {};
   return JSON.stringify({ ...parsed, access_token: { ...accessToken, xms_cc: { values: ["cp1"] } } });
+}
+
+/** Claims as JSON text (what the client passes), or as the base64 a CAE challenge carries. */
+function claimsJson(claims: string): unknown {
+  try { return JSON.parse(claims); } catch { /* maybe base64 */ }
+  try { return JSON.parse(utf8Decode(base64UrlDecode(claims.trim()))); } catch {
+    throw new KeyVaultClientError("ERR_INVALID_INPUT", "the claims to send are neither JSON nor base64 of JSON");
+  }
 }
 
 /** The scope string of a client-credentials request: each scope must be a `…/.default` resource scope. */

@@ -110,6 +110,11 @@ const suite: SuiteFile = (t, lib) => {
       assert.equal(form.get("client_secret"), emu.clientSecret);
       assert.equal(form.get("scope"), SCOPE);
       assert.deepEqual(JSON.parse(form.get("claims")!), { access_token: { xms_cc: { values: ["cp1"] } } });
+      // Claims straight from a challenge (base64) are decoded and merged too.
+      const { fetch: f3, seen: s3 } = recordingFetch((req) => emu.fetch(req));
+      await secretProvider(emu, { fetch: f3 })({ scopes: [SCOPE], claims: btoa('{"access_token":{"nbf":{"essential":true,"value":"1"}}}') });
+      assert.deepEqual(JSON.parse(new URLSearchParams(s3[0]!.body).get("claims")!), { access_token: { nbf: { essential: true, value: "1" }, xms_cc: { values: ["cp1"] } } });
+      await assert.rejects(() => secretProvider(emu)({ scopes: [SCOPE], claims: "not claims" }), { code: "ERR_INVALID_INPUT" });
       const { fetch: f2, seen: s2 } = recordingFetch((req) => emu.fetch(req));
       await secretProvider(emu, { fetch: f2, enableCae: false })({ scopes: [SCOPE] });
       assert.equal(new URLSearchParams(s2[0]!.body).get("claims"), null, "no claims without CAE");
