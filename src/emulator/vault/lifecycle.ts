@@ -8,7 +8,10 @@ import { deserializeEntry, latest, serializeEntry, type DeletedEntry } from "./s
 const BACKUP_MAGIC = utf8("KVFETCH-EMULATOR-BACKUP-V1:");
 
 function deletedBundle(ctx: VaultContext, d: DeletedEntry): Record<string, unknown> {
-  return { ...ctx.store.deletedFields(d), ...ctx.store.bundle(d.entry.name, latest(d.entry)) };
+  const bundle = ctx.store.bundle(d.entry.name, latest(d.entry));
+  // Managed HSM leaves key_size out of deleted keys (as recorded).
+  if (ctx.managedHsm) delete (bundle.attributes as Record<string, unknown>).key_size;
+  return { ...ctx.store.deletedFields(d), ...bundle };
 }
 
 /** The deleted key, visible only once the (optional) deletion delay has passed. */
