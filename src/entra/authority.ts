@@ -104,7 +104,7 @@ function claimsJson(claims: string): unknown {
   }
 }
 
-/** The scope string of a client-credentials request: each scope must be a `…/.default` resource scope. */
+/** The scope form value: the requested scopes, space-separated (client credentials want `<resource>/.default`). */
 export function scopeParameter(scopes: readonly string[]): string {
   if (!Array.isArray(scopes) || scopes.length === 0 || scopes.some((s) => typeof s !== "string" || !s)) {
     throw new KeyVaultClientError("ERR_INVALID_INPUT", "a token request needs at least one scope");
