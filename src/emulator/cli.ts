@@ -88,6 +88,7 @@ function fail(message: string): void {
 }
 
 main().catch((e: unknown) => {
-  fail(e instanceof Error ? e.message : String(e));
+  const busy = (e as NodeJS.ErrnoException)?.code === "EADDRINUSE";
+  fail(`${e instanceof Error ? e.message : String(e)}${busy ? " (another server has this port: pick one with --port, or --port 0 for any free one)" : ""}`);
   process.exit(1);
 });

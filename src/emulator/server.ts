@@ -224,12 +224,16 @@ export async function startEmulatorServer(options: EmulatorServerOptions = {}): 
   const zone = options.managedHsm ? "managedhsm.localhost" : "vault.localhost";
   let vaultHost = options.vaultHost;
   if (!vaultHost) {
-    vaultHost = `${name}.${zone}`;
-    if (!(await resolvesToLoopback(vaultHost))) {
-      notes.push(`${vaultHost} does not resolve to loopback on this machine, so the vault is served as 127.0.0.1; ` +
+    const wildcard = options.host === "0.0.0.0" || options.host === "::";
+    if (!isLoopbackBind(options.host) && !wildcard) {
+      vaultHost = options.host!; // reachable only at the address it listens on
+    } else if (await resolvesToLoopback(`${name}.${zone}`)) {
+      vaultHost = `${name}.${zone}`;
+    } else {
+      vaultHost = options.host === "::1" ? "::1" : "127.0.0.1";
+      notes.push(`${name}.${zone} does not resolve to loopback on this machine, so the vault is served as ${vaultHost}; ` +
         `the official Azure SDKs then need disableChallengeResourceVerification: true (keyvault-fetch does not). ` +
-        `To avoid that, add "127.0.0.1 ${vaultHost}" to /etc/hosts and pass --vault-host ${vaultHost}.`);
-      vaultHost = "127.0.0.1";
+        `To avoid that, add "127.0.0.1 ${name}.${zone}" to /etc/hosts and pass --vault-host ${name}.${zone}.`);
     }
   }
   let emulator: Emulator | undefined;
@@ -245,7 +249,8 @@ export async function startEmulatorServer(options: EmulatorServerOptions = {}): 
   const origin = (host: string) => `${server.protocol}://${host.includes(":") ? `[${host}]` : host}:${server.port}`;
   const vaultUrl = origin(vaultHost);
   const authorityHost = origin(authorityName(options.host, server.host));
-  const resource = `https://${resourceHost(vaultHost)}`;
+  const resourceName = resourceHost(vaultHost);
+  const resource = `https://${resourceName.includes(":") ? `[${resourceName}]` : resourceName}`;
   emulator = createEmulator({
     ...options.emulator,
     name,
