@@ -22,7 +22,8 @@ export function clientSecretToken({ tenantId, clientId, clientSecret, authorityH
 
     const body = new URLSearchParams({ grant_type: "client_credentials", client_id: clientId, client_secret: clientSecret, scope: scopes.join(" ") });
     if (claims) body.set("claims", claims);
-    const response = await fetch(new URL(`/${encodeURIComponent(tenant)}/oauth2/v2.0/token`, authority), { method: "POST", body, signal });
+    const endpoint = `${authority.origin}${authority.pathname.replace(/\/+$/, "")}/${encodeURIComponent(tenant)}/oauth2/v2.0/token`;
+    const response = await fetch(endpoint, { method: "POST", body, signal });
     const answer = await response.json().catch(() => ({}));
     if (!response.ok || typeof answer.access_token !== "string") {
       // Entra's error_description never contains the secret; keep only its first line.
