@@ -2,10 +2,10 @@
 // start, plain HTTP, request/response translation, dropped connections, body limits.
 import type { SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
-import { X509Certificate } from "node:crypto";
+import { X509Certificate, createPrivateKey } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
-import { serveFetchHandler, startEmulatorServer } from "keyvault-fetch/emulator/server";
+import { createSelfSignedCertificate, serveFetchHandler, startEmulatorServer } from "keyvault-fetch/emulator/server";
 import { runNode } from "./child.js";
 
 const echo = async (req: Request) =>
@@ -40,6 +40,17 @@ const suite: SuiteFile = (t) => {
         assert.ok(new Date(cert.validTo).getTime() > Date.now() + 86_400_000, "valid for more than a day");
         assert.ok(new Date(cert.validFrom).getTime() < Date.now(), "already valid");
       } finally { await server.close(); }
+    });
+
+    t.test("createSelfSignedCertificate: any IPv6 form, and GeneralizedTime for dates after 2049", async () => {
+      const { cert, key, fingerprint256 } = await createSelfSignedCertificate({ dnsNames: ["a.test"], ipAddresses: ["fe80::1:2", "10.0.0.1"], days: 365 * 40 });
+      const x = new X509Certificate(cert);
+      assert.ok(x.checkIP("fe80::1:2") && x.checkIP("10.0.0.1"), "IP SANs");
+      assert.equal(x.checkIP("127.0.0.1"), undefined);
+      assert.equal(x.subject.includes("CN=a.test"), true);
+      assert.ok(new Date(x.validTo).getUTCFullYear() >= 2060, `validTo ${x.validTo}`);
+      assert.equal(x.fingerprint256, fingerprint256);
+      assert.ok(x.checkPrivateKey(createPrivateKey(key)), "the key matches");
     });
 
     t.test("serves HTTPS on loopback; a client that trusts the certificate gets the handler's answer", async () => {
