@@ -175,6 +175,27 @@ const suite: SuiteFile = (t, lib) => {
       assert.equal(none.json.error, "invalid_client");
     });
 
+    t.test("v1 token endpoint with resource, HTTP Basic client authentication, instance discovery", async () => {
+      const emu = createEmulator();
+      const v1 = await emu.fetch(`${emu.authorityHost}/${emu.tenantId}/oauth2/token`, {
+        method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ grant_type: "client_credentials", client_id: emu.clientId, client_secret: emu.clientSecret, resource: "https://vault.azure.net" }),
+      });
+      assert.equal(v1.status, 200);
+      assert.equal(decodeJwt(((await v1.json()) as any).access_token).aud, "https://vault.azure.net");
+      const basic = await emu.fetch(`${emu.authorityHost}/${emu.tenantId}/oauth2/v2.0/token`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", authorization: `Basic ${btoa(`${encodeURIComponent(emu.clientId)}:${encodeURIComponent(emu.clientSecret)}`)}` },
+        body: new URLSearchParams({ grant_type: "client_credentials", scope: "https://vault.azure.net/.default" }),
+      });
+      assert.equal(basic.status, 200);
+      const discovery = await (await emu.fetch(`${emu.authorityHost}/common/discovery/instance?api-version=1.1&authorization_endpoint=${encodeURIComponent(`${emu.authorityHost}/${emu.tenantId}/oauth2/v2.0/authorize`)}`)).json() as any;
+      assert.equal(discovery.tenant_discovery_endpoint, `${emu.authorityHost}/${emu.tenantId}/v2.0/.well-known/openid-configuration`);
+      assert.deepEqual(discovery.metadata[0].aliases, ["login.microsoftonline.com"]);
+      const get = await emu.fetch(`${emu.authorityHost}/${emu.tenantId}/oauth2/v2.0/token`);
+      assert.equal(get.status, 405);
+    });
+
     t.test("client assertions: RS256 and PS256 signed by a registered key pass, others are refused", async () => {
       const emu = createEmulator();
       const { publicKey, privateKey } = await generateKeyPair("RS256", { modulusLength: 2048, extractable: true });
@@ -464,6 +485,10 @@ const suite: SuiteFile = (t, lib) => {
       assert.equal(early.json.error.innererror.code, "ObjectIsBeingDeleted");
       clock += 6000;
       assert.equal((await call("GET", "/deletedkeys/slow")).status, 200);
+      assert.equal((await call("POST", "/deletedkeys/slow/recover")).status, 200);
+      assert.equal((await call("GET", "/keys/slow/")).status, 404, "a recovered key takes a while to show too");
+      clock += 6000;
+      assert.equal((await call("GET", "/keys/slow/")).status, 200);
     });
 
     t.test("rotation: rotate makes a new version; policy gets the service's Notify action; rules are checked", async () => {
@@ -549,6 +574,16 @@ const suite: SuiteFile = (t, lib) => {
       const other = await crypto.subtle.exportKey("jwk", (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign"]) as CryptoKeyPair).privateKey);
       assert.equal((await call("PUT", "/keys/ec-bad", { key: { kty: "EC", crv: "P-256", x: jwk.x, y: jwk.y, d: other.d } })).status, 400);
       assert.equal((await call("PUT", "/keys/pub-only", { key: { kty: "EC", crv: "P-256", x: jwk.x, y: jwk.y } })).status, 400);
+    });
+
+    t.test("unknown routes are 404 and wrong methods 405, after the token check", async () => {
+      const emu = createEmulator();
+      const { call } = await caller(emu);
+      assert.equal((await call("GET", "/secrets/s")).status, 404);
+      assert.equal((await call("GET", "/keys/k/v/sign/extra")).status, 404);
+      assert.equal((await call("DELETE", "/keys")).status, 405);
+      assert.equal((await call("GET", "/keys/k/create")).status, 405);
+      assert.equal((await emu.fetch(`${emu.vaultUrl}/secrets/s?${API}`)).status, 401);
     });
 
     t.test("validation: names, api-version, kty, sizes, body; headers echo x-ms-client-request-id", async () => {

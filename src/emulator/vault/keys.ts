@@ -44,7 +44,7 @@ function parseReleasePolicy(v: unknown): ReleasePolicy | undefined {
   return { contentType, data: String(p.data), immutable: p.immutable === true };
 }
 
-async function newMaterial(ctx: VaultContext, kty: Kty, body: Record<string, unknown>): Promise<Material> {
+async function newMaterial(kty: Kty, body: Record<string, unknown>): Promise<Material> {
   const fam = family(kty);
   if (fam === "RSA") {
     const size = body.key_size ?? 2048;
@@ -60,7 +60,6 @@ async function newMaterial(ctx: VaultContext, kty: Kty, body: Record<string, unk
   }
   const size = body.key_size ?? 256;
   if (size !== 128 && size !== 192 && size !== 256) throw badParameter(`Invalid key_size ${String(size)} for an AES key. Supported sizes are 128, 192 and 256.`);
-  void ctx;
   return { kind: "oct", k: randomBytes((size as number) / 8) };
 }
 
@@ -91,7 +90,7 @@ export async function createKey(ctx: VaultContext, name: string): Promise<Answer
   const releasePolicy = parseReleasePolicy(body.release_policy);
   checkExportable(attrs.exportable, releasePolicy);
   checkNameFree(ctx, name);
-  const material = await newMaterial(ctx, kty, body);
+  const material = await newMaterial(kty, body);
   const { entry, v } = addVersion(ctx, name, {
     kty, material, keyOps, enabled: attrs.enabled ?? true, nbf: attrs.nbf, exp: attrs.exp, exportable: attrs.exportable ?? false, tags, releasePolicy,
   });
