@@ -27,6 +27,8 @@ export interface ServeOptions {
   tls?: false | { cert: string; key: string };
   /** extra DNS names for the self-signed certificate (ignored when `tls` is given or `false`) */
   dnsNames?: string[];
+  /** extra IP addresses for the self-signed certificate (it always has 127.0.0.1 and ::1) */
+  ipAddresses?: string[];
   /** largest request body accepted, in bytes (default 4 MiB; larger gets 413) */
   maxBodyBytes?: number;
 }
@@ -59,7 +61,10 @@ export async function serveFetchHandler(handler: FetchHandler, options: ServeOpt
   const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
   let tls: { cert: string; key: string } | undefined;
   if (options.tls === undefined) {
-    tls = await createSelfSignedCertificate({ dnsNames: ["localhost", ...(options.dnsNames ?? [])] });
+    tls = await createSelfSignedCertificate({
+      dnsNames: ["localhost", ...(options.dnsNames ?? [])],
+      ipAddresses: [...new Set(["127.0.0.1", "::1", ...(options.ipAddresses ?? [])])],
+    });
   } else if (options.tls) tls = options.tls;
   const protocol = tls ? "https" : "http";
 
@@ -170,7 +175,7 @@ function plain(res: http.ServerResponse, status: number, message: string): void 
 // --- the emulator over the network ---
 
 /** Options of {@link startEmulatorServer}: where to listen, and which vault to emulate. */
-export interface EmulatorServerOptions extends Omit<ServeOptions, "dnsNames"> {
+export interface EmulatorServerOptions extends Omit<ServeOptions, "dnsNames" | "ipAddresses"> {
   /** vault name (default `"emulator"`) */
   name?: string;
   /** emulate a Managed HSM instead of a vault */
@@ -245,7 +250,15 @@ export async function startEmulatorServer(options: EmulatorServerOptions = {}): 
       return new Response(`this server answers only as ${origins.join(" and ")}\n`, { status: 421, headers: { "content-type": "text/plain; charset=utf-8" } });
     }
     return emulator.fetch(request);
-  }, { ...options, dnsNames: [vaultHost] });
+  }, {
+    ...(options.host !== undefined ? { host: options.host } : {}),
+    ...(options.port !== undefined ? { port: options.port } : {}),
+    ...(options.tls !== undefined ? { tls: options.tls } : {}),
+    ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
+    // the certificate names every host a client will use: the vault's, and a specific bind address
+    dnsNames: isIP(vaultHost) ? [] : [vaultHost],
+    ipAddresses: [vaultHost, options.host ?? ""].filter((h) => isIP(h) && h !== "0.0.0.0" && h !== "::"),
+  });
   const origin = (host: string) => `${server.protocol}://${host.includes(":") ? `[${host}]` : host}:${server.port}`;
   const vaultUrl = origin(vaultHost);
   const authorityHost = origin(authorityName(options.host, server.host));
