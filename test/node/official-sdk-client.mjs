@@ -65,6 +65,14 @@ await check("sign and verify RS256 (digest) with CryptographyClient; node:crypto
   expect(tampered === false, "a different digest does not verify");
 });
 
+await check("throttling: a 429 with Retry-After on sign is retried by the SDK after the delay", async () => {
+  await askParent("throttle-next-sign");
+  const started = Date.now();
+  const { result } = await rsaCrypto.sign("RS256", sha256(message));
+  expect(result.length === 256, "signed after the retry");
+  expect(Date.now() - started >= 900, `waited ${Date.now() - started} ms for Retry-After: 1`);
+});
+
 await check("signData and verifyData RS256 (the SDK verifies locally with the returned public key)", async () => {
   const { result } = await rsaCrypto.signData("RS256", message);
   const { result: valid } = await rsaCrypto.verifyData("RS256", message, result);

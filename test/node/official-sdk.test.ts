@@ -15,6 +15,7 @@ export const CHECKS = [
   "getKey: latest version and a given version",
   "CAE: after the parent revokes the session, the SDK answers the insufficient_claims challenge",
   "sign and verify RS256 (digest) with CryptographyClient; node:crypto verifies too",
+  "throttling: a 429 with Retry-After on sign is retried by the SDK after the delay",
   "signData and verifyData RS256 (the SDK verifies locally with the returned public key)",
   "sign PS256 (digest); verify in the vault and with node:crypto (PSS)",
   "sign and verify ES256 (raw r||s) with CryptographyClient; node:crypto verifies too",
@@ -45,18 +46,25 @@ export const HSM_CHECKS = [
 ];
 
 interface Report { check: string; ok: boolean; error?: string }
-interface SdkRun { reports: Map<string, Report>; afterRevocation: string[] }
+interface SdkRun { reports: Map<string, Report>; after: Record<string, string[]> }
+
+/** What the child may ask of the test process, mid-run: things only the server side can do. */
+const REQUESTS: Record<string, (server: EmulatorServer) => void> = {
+  "revoke-sessions": (server) => server.emulator.revokeSessions(),
+  "throttle-next-sign": (server) => { server.emulator.faults.add({ route: "POST /keys/**/sign", status: 429, retryAfter: 1 }); },
+};
 
 /** Starts a server, runs one SDK script against it in a child process, and collects its reports. */
 async function runSdk(script: string, server: EmulatorServer): Promise<SdkRun> {
   try {
-    let revokedAt = -1;
+    const marks: Record<string, number> = {};
     const out = await runNodeScript(script, {
       certificate: server.certificate!, resolveLocalhost: true, env: server.env, timeoutMs: 60_000,
       onLine: (line, reply) => {
-        if (line !== JSON.stringify({ request: "revoke-sessions" })) return;
-        revokedAt = server.emulator.requests.length;
-        server.emulator.revokeSessions();
+        const request: unknown = line.startsWith("{") ? JSON.parse(line).request : undefined;
+        if (typeof request !== "string" || !REQUESTS[request]) return;
+        marks[request] = server.emulator.requests.length;
+        REQUESTS[request]!(server);
         reply("done");
       },
     }).catch((e: Error) => ({ stdout: e.message, stderr: "" }));
@@ -67,10 +75,10 @@ async function runSdk(script: string, server: EmulatorServer): Promise<SdkRun> {
       if (typeof r.check === "string") reports.set(r.check, r);
     }
     if (reports.size === 0) throw new Error(`the SDK run reported nothing:\n${out.stdout}`);
-    // What crossed the wire right after a revocation: the CAE round trip, as the server saw it.
-    const afterRevocation = revokedAt < 0 ? [] : server.emulator.requests.slice(revokedAt, revokedAt + 3)
-      .map((r) => `${r.target} ${r.method} ${r.status}`);
-    return { reports, afterRevocation };
+    // What crossed the wire right after each request, as the server saw it.
+    const after = Object.fromEntries(Object.entries(marks).map(([request, at]) =>
+      [request, server.emulator.requests.slice(at, at + 3).map((r) => `${r.target} ${r.method} ${r.status}`)]));
+    return { reports, after };
   } finally {
     await server.close();
   }
@@ -90,9 +98,9 @@ function sdkGroup(t: Registrar, title: string, checks: string[], start: () => Pr
         const report = (await sdkRun()).reports.get(check);
         assert.ok(report, "reported");
         if (!report.ok) throw new Error(report.error);
-        if (check.startsWith("CAE")) {
-          assert.deepEqual((await sdkRun()).afterRevocation, ["vault GET 401", "authority POST 200", "vault GET 200"]);
-        }
+        const { after } = await sdkRun();
+        if (check.startsWith("CAE")) assert.deepEqual(after["revoke-sessions"], ["vault GET 401", "authority POST 200", "vault GET 200"]);
+        if (check.startsWith("throttling")) assert.deepEqual(after["throttle-next-sign"]?.slice(0, 2), ["vault POST 429", "vault POST 200"]);
       });
     }
   });

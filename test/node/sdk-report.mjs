@@ -53,8 +53,9 @@ export async function rejection(fn) {
 /** Asks the test process to do something (e.g. revoke sessions) and waits for its answer line. */
 export function askParent(request) {
   console.log(JSON.stringify({ request }));
+  process.stdin.ref?.(); // unref'd after the last answer, so a finished script can exit
   return new Promise((resolve) => {
     const lines = createInterface({ input: process.stdin });
-    lines.once("line", (line) => { lines.close(); process.stdin.destroy(); resolve(line); });
+    lines.once("line", (line) => { lines.close(); process.stdin.pause(); process.stdin.unref?.(); resolve(line); });
   });
 }
