@@ -10,8 +10,14 @@ import serverTests from "./server.test.js";
 import cliTests from "./cli.test.js";
 import quickstartTests from "./quickstart.test.js";
 import officialSdkTests from "./official-sdk.test.js";
+import entraParityTests from "./entra-parity.test.js";
+import entraExamplesTests from "./entra-examples.test.js";
+import sizeBudgetTests from "./size-budget.test.js";
 
-const files: SuiteFile[] = [packageTests, serverTests, cliTests, quickstartTests, officialSdkTests];
+const files: SuiteFile[] = [
+  packageTests, serverTests, cliTests, quickstartTests, officialSdkTests,
+  entraParityTests, entraExamplesTests, sizeBudgetTests,
+];
 
 export function runNodeOnly(filter?: string, onResult?: (name: string, ok: boolean | "skip", error?: string) => void) {
   const lib = { core, emulator, keys, entra, jose, runtime: "node", fixtures: { recordings: {}, specExamples: {} } } as unknown as Lib;
