@@ -51,6 +51,10 @@ export interface RequestLogEntry {
   faults?: string[];
 }
 
+/** Key permissions of a Key Vault access policy. */
+export type KeyPermission = "get" | "list" | "update" | "create" | "import" | "delete" | "recover" | "backup" | "restore"
+  | "decrypt" | "encrypt" | "unwrapKey" | "wrapKey" | "verify" | "sign" | "purge" | "release" | "rotate" | "getrotationpolicy" | "setrotationpolicy";
+
 /** A token request, as the core library's GetToken receives it. */
 export interface EmulatorTokenRequest { scopes: string[]; tenantId?: string; claims?: string; signal?: AbortSignal }
 
@@ -82,8 +86,13 @@ export interface Emulator {
   readonly faults: Faults;
   /** After this, every existing token gets a CAE insufficient_claims challenge. */
   revokeSessions(): void;
-  /** Registers another application (secret and/or RSA public keys for client assertions). */
-  registerClient(registration: ClientRegistration): void;
+  /** Registers another application (secret and/or RSA public keys for client assertions), optionally with an access policy. */
+  registerClient(registration: ClientRegistration & { keyPermissions?: KeyPermission[] }): void;
+  /**
+   * Sets the access policy of a client: the key permissions it has (undefined: all, the default).
+   * Calls outside it get 403 Forbidden with innererror ForbiddenByPolicy, as from a vault using access policies.
+   */
+  setKeyPermissions(clientId: string, permissions: KeyPermission[] | undefined): void;
   /** Signs a token directly (tests: expired, foreign-audience or foreign-tenant tokens). */
   mintToken(options?: MintOptions): Promise<string>;
   /** Trusts an attestation authority (issuer URL and its RSA public keys) for key release. */
@@ -131,14 +140,22 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     ? Promise.resolve(randomBytes(32))
     : crypto.subtle.digest("SHA-256", buf(utf8(`keyvault-fetch emulator backup:${options.backupSecret}`))).then((d) => new Uint8Array(d));
   let vault: VaultService | undefined;
+  // Settings made before the vault exists (it is created on its first request).
+  const pendingTrust = new Map<string, JsonWebKey[]>();
+  const policies = new Map<string, Set<string>>();
   const getVault = async () => {
-    vault ??= new VaultService({
-      url: vaultUrl, managedHsm, tenantId, resource, recoverableDays, deletionDelayMs: options.deletionDelayMs ?? 0,
-      authorityHost, now, sealKey: await sealKeyPromise,
-    }, authority);
+    const sealKey = await sealKeyPromise;
+    // Check and create with no await in between, so concurrent first requests share one vault.
+    if (!vault) {
+      vault = new VaultService({
+        url: vaultUrl, managedHsm, tenantId, resource, recoverableDays, deletionDelayMs: options.deletionDelayMs ?? 0,
+        authorityHost, now, sealKey,
+      }, authority);
+      for (const [k, p] of policies) vault.accessPolicies.set(k, p);
+      for (const [iss, keys] of pendingTrust) vault.attestationAuthorities.set(iss, keys);
+    }
     return vault;
   };
-  const pendingTrust: [string, JsonWebKey[]][] = [];
 
   const faults = new Faults(random);
   const requests: RequestLogEntry[] = [];
@@ -177,9 +194,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     if (target === "authority") {
       response = (await authority.handle(request, url)) ?? new Response(JSON.stringify({ error: "invalid_request", error_description: "AADSTS900561: The endpoint does not exist.", error_codes: [900561] }), { status: 404, headers: { "content-type": "application/json; charset=utf-8" } });
     } else {
-      const v = await getVault();
-      while (pendingTrust.length) { const [iss, keys] = pendingTrust.shift()!; v.attestationAuthorities.set(iss, keys); }
-      response = await v.handle(request, url);
+      response = await (await getVault()).handle(request, url);
     }
     if (request.signal?.aborted) throw request.signal.reason;
     if (effect.drop === "after") throw new TypeError("fetch failed: connection reset by peer after the request was processed (emulated fault)");
@@ -195,6 +210,13 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     const request = new Request(input, init);
     return serve(request);
   };
+
+  function setKeyPermissions(id: string, permissions: KeyPermission[] | undefined): void {
+    const key = id.toLowerCase();
+    const set = permissions && new Set(permissions.map((p) => p.toLowerCase()));
+    if (set) policies.set(key, set); else policies.delete(key);
+    if (vault) { if (set) vault.accessPolicies.set(key, set); else vault.accessPolicies.delete(key); }
+  }
 
   const getToken = async (req: EmulatorTokenRequest) => {
     const form = new URLSearchParams({ grant_type: "client_credentials", client_id: clientId, client_secret: clientSecret, scope: req.scopes.join(" ") });
@@ -214,11 +236,15 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     vaultUrl, tenantId, clientId, clientSecret, authorityHost, resource, managedHsm,
     getToken, requests, faults,
     revokeSessions: () => authority.revokeSessions(),
-    registerClient: (r) => authority.registerClient(r),
+    registerClient: (r) => {
+      authority.registerClient(r);
+      setKeyPermissions(r.clientId, r.keyPermissions);
+    },
+    setKeyPermissions,
     mintToken: async (o) => (await authority.mintToken({ audience: resource, tenantId, clientId, ...o })).token,
     trustAttestationAuthority: (issuer, keys) => {
-      if (vault) vault.attestationAuthorities.set(issuer, keys);
-      else pendingTrust.push([issuer, keys]);
+      pendingTrust.set(issuer, keys);
+      vault?.attestationAuthorities.set(issuer, keys);
     },
     authorityKeys: () => authority.jwks(),
   };

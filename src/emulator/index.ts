@@ -1,6 +1,6 @@
 // keyvault-fetch/emulator: an in-process Azure Key Vault (keys) and Entra token authority.
 export { createEmulator, EmulatorTokenError } from "./emulator.js";
-export type { Emulator, EmulatorOptions, EmulatorTokenRequest, RequestLogEntry } from "./emulator.js";
+export type { Emulator, EmulatorOptions, EmulatorTokenRequest, KeyPermission, RequestLogEntry } from "./emulator.js";
 export { Faults, seededRandom } from "./faults.js";
 export type { ActiveFault, FaultSpec, FaultTarget } from "./faults.js";
 export type { ClientRegistration, MintOptions } from "./identity/authority.js";

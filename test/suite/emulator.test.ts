@@ -576,6 +576,33 @@ const suite: SuiteFile = (t, lib) => {
       assert.equal((await call("PUT", "/keys/pub-only", { key: { kty: "EC", crv: "P-256", x: jwk.x, y: jwk.y } })).status, 400);
     });
 
+    t.test("access policies: a client without a key permission gets 403 ForbiddenByPolicy", async () => {
+      const emu = createEmulator();
+      const admin = await caller(emu);
+      await admin.call("POST", "/keys/shared/create", { kty: "EC" });
+      emu.registerClient({ clientId: "signer-app", clientSecret: "signer-secret", keyPermissions: ["get", "sign"] });
+      const form = { grant_type: "client_credentials", client_id: "signer-app", client_secret: "signer-secret", scope: "https://vault.azure.net/.default" };
+      const signer = await caller(emu, (await tokenForm(emu, form)).json.access_token);
+      assert.equal((await signer.call("GET", "/keys/shared/")).status, 200);
+      assert.equal((await signer.call("POST", "/keys/shared/sign", { alg: "ES256", value: b64url(new Uint8Array(32)) })).status, 200);
+      const refused = await signer.call("POST", "/keys/other/create", { kty: "EC" });
+      assert.equal(refused.status, 403);
+      assert.equal(refused.json.error.code, "Forbidden");
+      assert.equal(refused.json.error.innererror.code, "ForbiddenByPolicy");
+      assert.match(refused.json.error.message, /^The user, group or application 'appid=signer-app;oid=[0-9a-f-]+;iss=https:\/\/sts\.windows\.net\/[0-9a-f-]+\/' does not have keys create permission on key vault 'kvemu-[0-9a-f]+;location=emulator'\./);
+      assert.equal((await signer.call("DELETE", "/keys/shared")).status, 403);
+      emu.setKeyPermissions("signer-app", undefined);
+      assert.equal((await signer.call("POST", "/keys/other/create", { kty: "EC" })).status, 200);
+    });
+
+    t.test("concurrent first requests share one vault: every key created is there", async () => {
+      const emu = createEmulator();
+      const { call } = await caller(emu);
+      const results = await Promise.all(Array.from({ length: 12 }, (_, i) => call("POST", `/keys/c${i}/create`, { kty: "EC" })));
+      assert.deepEqual(results.map((r) => r.status), Array(12).fill(200));
+      assert.equal((await call("GET", "/keys")).json.value.length, 12);
+    });
+
     t.test("unknown routes are 404 and wrong methods 405, after the token check", async () => {
       const emu = createEmulator();
       const { call } = await caller(emu);

@@ -22,6 +22,8 @@ export interface VaultContext {
   signJws(payload: Record<string, unknown>): Promise<string>;
   /** PEM (SPKI) of the key behind signJws, for attestation statements. */
   signerPem(): Promise<string>;
+  /** Throws 403 ForbiddenByPolicy when the caller's access policy lacks this key permission. */
+  requirePermission(permission: string): void;
   /** Public keys of attestation authorities the emulator trusts for key release, by issuer. */
   attestationAuthorities: Map<string, JsonWebKey[]>;
 }

@@ -28,6 +28,8 @@ export const SUPPORTED_API_VERSIONS = ["7.0", "7.1", "7.2", "7.3", "7.4", "7.5",
 export class VaultService {
   readonly store: Store;
   readonly attestationAuthorities = new Map<string, JsonWebKey[]>();
+  /** Access policies: key permissions by client id (a client without one may do everything). */
+  readonly accessPolicies = new Map<string, Set<string>>();
 
   constructor(private readonly s: VaultSettings, private readonly authority: Authority) {
     this.store = new Store({ url: s.url, managedHsm: s.managedHsm, recoverableDays: s.recoverableDays });
@@ -58,6 +60,7 @@ export class VaultService {
         seal: (p) => this.seal(p), open: (c) => this.open(c),
         signJws: (p) => this.authority.signJws(p), signerPem: () => this.authority.signerPem(),
         attestationAuthorities: this.attestationAuthorities,
+        requirePermission: (permission) => this.requirePermission(check.claims, permission),
       };
       const answer = await routeVault(ctx, request.method, url.pathname);
       if (answer.status === 204 || answer.body === undefined) {
@@ -71,6 +74,16 @@ export class VaultService {
       // A bug or a runtime limit: answer like a failing service rather than a network error.
       return new Response(JSON.stringify({ error: { code: "InternalServerError", message: `The emulator failed: ${e instanceof Error ? e.message : String(e)}` } }), { status: 500, headers });
     }
+  }
+
+  private requirePermission(claims: Record<string, unknown>, permission: string): void {
+    const appid = String(claims.appid ?? "");
+    const allowed = this.accessPolicies.get(appid.toLowerCase());
+    if (!allowed || allowed.has(permission.toLowerCase())) return;
+    const vaultName = new URL(this.s.url).hostname.split(".")[0];
+    throw new ServiceError(403, "Forbidden",
+      `The user, group or application 'appid=${appid};oid=${String(claims.oid)};iss=${String(claims.iss)}' does not have keys ${permission} permission on key vault '${vaultName};location=emulator'. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287`,
+      "ForbiddenByPolicy");
   }
 
   private headers(request: Request): Headers {
