@@ -520,6 +520,22 @@ const suite: SuiteFile = (t, lib) => {
       assert.deepEqual(missing.json, rec.ResponseBody);
     });
 
+    t.test("a rotation policy's Rotate action runs when the emulator's clock passes its trigger", async () => {
+      let clock = Date.now();
+      const emu = createEmulator({ now: () => clock });
+      const { call } = await caller(emu, await emu.mintToken({ expiresInSeconds: 400 * 86400 }));
+      await call("POST", "/keys/auto/create", { kty: "EC" });
+      await call("PUT", "/keys/auto/rotationpolicy", { lifetimeActions: [{ trigger: { timeAfterCreate: "P30D" }, action: { type: "Rotate" } }], attributes: { expiryTime: "P60D" } });
+      clock += 29 * 86400_000;
+      assert.equal((await call("GET", "/keys/auto/versions")).json.value.length, 1);
+      clock += 2 * 86400_000;
+      const versions = (await call("GET", "/keys/auto/versions")).json.value;
+      assert.equal(versions.length, 2, "rotated after 30 days");
+      assert.equal(versions[1].attributes.exp - versions[1].attributes.created, 60 * 86400);
+      clock += 31 * 86400_000;
+      assert.equal((await call("GET", "/keys/auto/versions")).json.value.length, 3, "and again 30 days later");
+    });
+
     t.test("backup/restore: opaque blob, restore only into a free name (409), malformed blob 400", async () => {
       const emu = createEmulator({ backupSecret: "shared" });
       const { call } = await caller(emu);

@@ -92,3 +92,22 @@ export async function rotateKey(ctx: VaultContext, name: string): Promise<Answer
   });
   return { status: 200, body: ctx.store.bundle(entry.name, v) };
 }
+
+/**
+ * Runs due Rotate actions of rotation policies, lazily: the emulator has no scheduler, so each
+ * vault request first rotates every key whose trigger time (by the emulator's clock) has passed.
+ */
+export async function rotateDueKeys(ctx: VaultContext): Promise<void> {
+  for (const entry of [...ctx.store.keys.values()]) {
+    const p = entry.rotationPolicy;
+    const rotate = p?.lifetimeActions.find((a) => a.action.type === "Rotate");
+    if (!rotate) continue;
+    const last = latest(entry);
+    let due: number | undefined;
+    const afterCreate = durationDays(rotate.trigger.timeAfterCreate);
+    const beforeExpiry = durationDays(rotate.trigger.timeBeforeExpiry);
+    if (afterCreate !== undefined) due = last.created + afterCreate * 86400;
+    else if (beforeExpiry !== undefined && last.exp !== undefined) due = last.exp - beforeExpiry * 86400;
+    if (due !== undefined && due <= ctx.nowSeconds) await rotateKey(ctx, entry.name);
+  }
+}

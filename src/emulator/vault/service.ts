@@ -5,6 +5,7 @@ import { MissingPeerError } from "../crypto/ec.js";
 import { ServiceError, badParameter } from "../errors.js";
 import type { Authority, TokenCheck } from "../identity/authority.js";
 import type { VaultContext } from "./context.js";
+import { rotateDueKeys } from "./rotation.js";
 import { routeVault } from "./router.js";
 import { Store } from "./store.js";
 
@@ -62,6 +63,7 @@ export class VaultService {
         attestationAuthorities: this.attestationAuthorities,
         requirePermission: (permission) => this.requirePermission(check.claims, permission),
       };
+      await rotateDueKeys(ctx);
       const answer = await routeVault(ctx, request.method, url.pathname);
       if (answer.status === 204 || answer.body === undefined) {
         headers.delete("content-type");
