@@ -27,6 +27,8 @@ export interface EmulatorOptions {
   resource?: string;
   /** Soft-delete retention, 7..90 days (default 90, "Recoverable+Purgeable"). */
   recoverableDays?: number;
+  /** Purge protection: purge answers 403 and recoveryLevel drops "+Purgeable". Default false. */
+  purgeProtection?: boolean;
   /** Clock in ms since epoch (default Date.now); lets tests move time for nbf/exp. */
   now?: () => number;
   /** Access token lifetime in seconds (default 3599). */
@@ -148,7 +150,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     // Check and create with no await in between, so concurrent first requests share one vault.
     if (!vault) {
       vault = new VaultService({
-        url: vaultUrl, managedHsm, tenantId, resource, recoverableDays, deletionDelayMs: options.deletionDelayMs ?? 0,
+        url: vaultUrl, managedHsm, tenantId, resource, recoverableDays, purgeProtection: options.purgeProtection ?? false, deletionDelayMs: options.deletionDelayMs ?? 0,
         authorityHost, now, sealKey,
       }, authority);
       for (const [k, p] of policies) vault.accessPolicies.set(k, p);

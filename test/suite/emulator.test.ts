@@ -473,6 +473,23 @@ const suite: SuiteFile = (t, lib) => {
       assert.equal((await call("POST", "/keys/soft/create", { kty: "EC" })).status, 200, "the name is free after purge");
     });
 
+    t.test("purge protection refuses purge (403); deleted keys are purged when their date passes", async () => {
+      let clock = Date.now();
+      const emu = createEmulator({ purgeProtection: true, recoverableDays: 7, now: () => clock });
+      const { call } = await caller(emu, await emu.mintToken({ expiresInSeconds: 30 * 86400 }));
+      const created = await call("POST", "/keys/kept/create", { kty: "EC" });
+      assert.equal(created.json.attributes.recoveryLevel, "CustomizedRecoverable");
+      await call("DELETE", "/keys/kept");
+      const purge = await call("DELETE", "/deletedkeys/kept");
+      assert.equal(purge.status, 403);
+      assert.equal(purge.json.error.innererror.code, "VaultPurgeProtectionEnabled");
+      clock += 6 * 86400_000;
+      assert.equal((await call("GET", "/deletedkeys/kept")).status, 200);
+      clock += 2 * 86400_000;
+      assert.equal((await call("GET", "/deletedkeys/kept")).status, 404, "gone after the retention period");
+      assert.equal((await call("POST", "/keys/kept/create", { kty: "EC" })).status, 200);
+    });
+
     t.test("eventual consistency when asked: a deleted key shows up after deletionDelayMs; early purge is 409", async () => {
       let clock = Date.now();
       const emu = createEmulator({ now: () => clock, deletionDelayMs: 5000 });

@@ -1,6 +1,6 @@
 // Soft delete, deleted keys, recover, purge, backup and restore.
 import { b64url, concat, fromB64, fromUtf8, utf8 } from "../bytes.js";
-import { badParameter, conflict, deletedKeyNotFound, keyNotFound, ServiceError } from "../errors.js";
+import { badParameter, conflict, deletedKeyNotFound, forbidden, keyNotFound, ServiceError } from "../errors.js";
 import { checkName, liveKey, objectBody, type Answer, type VaultContext } from "./context.js";
 import { page } from "./paging.js";
 import { deserializeEntry, latest, serializeEntry, type DeletedEntry } from "./store.js";
@@ -55,9 +55,12 @@ function notYetDeleted(ctx: VaultContext, name: string): void {
   if (d && d.readyAtMs > ctx.nowMs) throw conflict(`Key ${name} is currently being deleted.`, "ObjectIsBeingDeleted");
 }
 
-/** DELETE /deletedkeys/{name} (purge): 204, no body. */
+/** DELETE /deletedkeys/{name} (purge): 204, no body; 403 when the vault has purge protection. */
 export function purgeDeletedKey(ctx: VaultContext, name: string): Answer {
   checkName(name);
+  if (ctx.store.info.purgeProtection) {
+    throw forbidden(`Operation "purge" is not allowed because purge protection is enabled for this vault. Key Vault service will automatically purge it after the retention period has passed.`, "VaultPurgeProtectionEnabled");
+  }
   notYetDeleted(ctx, name);
   visibleDeleted(ctx, name);
   ctx.store.deleted.delete(name.toLowerCase());
@@ -101,4 +104,9 @@ export async function restoreKey(ctx: VaultContext): Promise<Answer> {
   }
   ctx.store.keys.set(entry.name.toLowerCase(), entry);
   return { status: 200, body: ctx.store.bundle(entry.name, latest(entry)) };
+}
+
+/** Deleted keys past their scheduled purge date are gone (checked lazily on each request). */
+export function purgeExpiredDeletions(ctx: VaultContext): void {
+  for (const [k, d] of ctx.store.deleted) if (d.scheduledPurgeDate <= ctx.nowSeconds) ctx.store.deleted.delete(k);
 }

@@ -5,6 +5,7 @@ import { MissingPeerError } from "../crypto/ec.js";
 import { ServiceError, badParameter } from "../errors.js";
 import type { Authority, TokenCheck } from "../identity/authority.js";
 import type { VaultContext } from "./context.js";
+import { purgeExpiredDeletions } from "./lifecycle.js";
 import { rotateDueKeys } from "./rotation.js";
 import { routeVault } from "./router.js";
 import { Store } from "./store.js";
@@ -16,6 +17,7 @@ export interface VaultSettings {
   tenantId: string;
   resource: string;
   recoverableDays: number;
+  purgeProtection: boolean;
   deletionDelayMs: number;
   authorityHost: string;
   now: () => number;
@@ -33,7 +35,7 @@ export class VaultService {
   readonly accessPolicies = new Map<string, Set<string>>();
 
   constructor(private readonly s: VaultSettings, private readonly authority: Authority) {
-    this.store = new Store({ url: s.url, managedHsm: s.managedHsm, recoverableDays: s.recoverableDays });
+    this.store = new Store({ url: s.url, managedHsm: s.managedHsm, recoverableDays: s.recoverableDays, purgeProtection: s.purgeProtection });
   }
 
   /** Serves one vault request. */
@@ -63,6 +65,7 @@ export class VaultService {
         attestationAuthorities: this.attestationAuthorities,
         requirePermission: (permission) => this.requirePermission(check.claims, permission),
       };
+      purgeExpiredDeletions(ctx);
       await rotateDueKeys(ctx);
       const answer = await routeVault(ctx, request.method, url.pathname);
       if (answer.status === 204 || answer.body === undefined) {

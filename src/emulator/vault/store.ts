@@ -46,7 +46,7 @@ export interface KeyEntry { name: string; versions: KeyVersion[]; rotationPolicy
 export interface DeletedEntry { entry: KeyEntry; deletedDate: number; scheduledPurgeDate: number; /** visible in /deletedkeys from this time (eventual consistency) */ readyAtMs: number }
 
 /** Vault-wide settings that shape rendering. */
-export interface VaultInfo { url: string; managedHsm: boolean; recoverableDays: number }
+export interface VaultInfo { url: string; managedHsm: boolean; recoverableDays: number; purgeProtection: boolean }
 
 /** The in-memory state of one vault. Names compare case-insensitively. */
 export class Store {
@@ -61,7 +61,8 @@ export class Store {
 
   /** recoveryLevel as the service names it for the configured retention. */
   recoveryLevel(): string {
-    return this.info.recoverableDays >= 90 ? "Recoverable+Purgeable" : "CustomizedRecoverable+Purgeable";
+    const level = this.info.recoverableDays >= 90 ? "Recoverable" : "CustomizedRecoverable";
+    return this.info.purgeProtection ? level : `${level}+Purgeable`;
   }
 
   /** Key id without version. */
