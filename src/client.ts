@@ -51,7 +51,8 @@ interface Prepared {
   url: URL;
   method: string;
   headers: Headers;
-  body: Uint8Array | null;
+  /** strings are kept as they are (immutable, so resending is free); bytes are copied once */
+  body: string | Uint8Array<ArrayBuffer> | null;
   idempotent: boolean;
 }
 
@@ -81,7 +82,7 @@ export class KeyVaultClient {
   readonly #static: VaultChallenge | undefined;
   readonly #verify: boolean;
   readonly #loopback: boolean;
-  readonly #headers: Headers;
+  readonly #headers: Headers | undefined;
   #discovery: Promise<Discovery> | undefined;
   readonly #pendingTokens = new Map<string, Promise<string>>();
 
@@ -111,7 +112,7 @@ export class KeyVaultClient {
     this.#retry = options.retry === false ? null : { ...DEFAULT_RETRY, ...options.retry };
     this.#timeout = options.timeout === undefined ? DEFAULT_TIMEOUT_MS : options.timeout;
     this.#verify = options.verifyChallengeResource !== false;
-    this.#headers = new Headers(options.headers);
+    if (options.headers) this.#headers = new Headers(options.headers);
     if (options.challenge) {
       if (typeof options.challenge.scope !== "string" || !options.challenge.scope) {
         throw new KeyVaultClientError("ERR_INVALID_INPUT", "challenge.scope must be a string");
@@ -177,33 +178,46 @@ export class KeyVaultClient {
   }
 
   async #prepare(input: string | URL | Request, init: RequestInit | undefined, idempotent: boolean | undefined): Promise<Prepared> {
-    const source = input instanceof Request ? new Request(input, init) : undefined;
-    const url = this.#resolve(source ? source.url : (input as string | URL));
-    const request = source ?? new Request(url, init);
-    const headers = new Headers(this.#headers);
-    request.headers.forEach((v, k) => headers.set(k, v));
+    const raw = init?.body;
+    // Fast path (every typed helper takes it): no Request object to build and read back.
+    const simple = !(input instanceof Request) && (raw == null || typeof raw === "string" || raw instanceof Uint8Array);
+    const url = this.#resolve(simple ? (input as string | URL) : input instanceof Request ? new Request(input, init).url : input);
+    const request = simple ? undefined : input instanceof Request ? new Request(input, init) : new Request(url, init);
+    const headers = new Headers(request ? request.headers : init?.headers);
+    this.#headers?.forEach((v, k) => { if (!headers.has(k)) headers.set(k, v); });
     headers.delete("authorization");
     if (!headers.has("x-ms-client-request-id") && typeof crypto !== "undefined" && "randomUUID" in crypto) {
       headers.set("x-ms-client-request-id", crypto.randomUUID());
     }
-    const method = request.method.toUpperCase();
-    let body: Uint8Array | null = null;
+    const method = (request ? request.method : init?.method ?? "GET").toUpperCase();
+    let body: string | Uint8Array<ArrayBuffer> | null = null;
     // Buffered once, so the challenge and retries can resend it: it is never lost or read twice.
-    if (method !== "GET" && method !== "HEAD" && request.body) body = new Uint8Array(await request.arrayBuffer());
+    if (method !== "GET" && method !== "HEAD") {
+      if (request) {
+        if (request.body) body = new Uint8Array(await request.arrayBuffer());
+      } else if (typeof raw === "string") {
+        body = raw;
+      } else if (raw) {
+        body = (raw as Uint8Array).slice();
+      }
+    } else if (raw != null) {
+      throw new KeyVaultClientError("ERR_INVALID_INPUT", `${method} cannot have a body`);
+    }
     return { url, method, headers, body, idempotent: idempotent ?? isIdempotent(method, url.pathname) };
   }
 
   async #run(input: string | URL | Request, init: RequestInit | undefined, idempotent: boolean | undefined): Promise<Response> {
     const callerSignal = init?.signal ?? (input instanceof Request ? input.signal : undefined) ?? undefined;
     const prepared = await this.#prepare(input, init, idempotent);
+    if (callerSignal?.aborted) throw callerSignal.reason;
+    // No timeout: the caller's signal (or none) is all there is. Skipping the controller matters:
+    // on Node an AbortController is one of the most expensive objects a call makes.
+    if (this.#timeout === false) return this.#send(prepared, callerSignal);
     const controller = new AbortController();
     let timedOut = false;
     const onAbort = () => controller.abort(callerSignal!.reason);
-    if (callerSignal) {
-      if (callerSignal.aborted) throw callerSignal.reason;
-      callerSignal.addEventListener("abort", onAbort, { once: true });
-    }
-    const timer = this.#timeout === false ? undefined : setTimeout(() => {
+    callerSignal?.addEventListener("abort", onAbort, { once: true });
+    const timer = setTimeout(() => {
       timedOut = true;
       controller.abort();
     }, this.#timeout);
@@ -218,7 +232,7 @@ export class KeyVaultClient {
     }
   }
 
-  async #send(req: Prepared, signal: AbortSignal): Promise<Response> {
+  async #send(req: Prepared, signal: AbortSignal | undefined): Promise<Response> {
     const started = Date.now();
     let challenge = this.#static ?? getCachedChallenge(req.url);
     let mayRechallenge = challenge !== undefined && this.#static === undefined;
@@ -233,7 +247,8 @@ export class KeyVaultClient {
     let caeAnswered = false;
     let force = false;
     for (;;) {
-      const tokenRequest: TokenRequest = { scopes: [challenge.scope], signal };
+      const tokenRequest: TokenRequest = { scopes: [challenge.scope] };
+      if (signal) tokenRequest.signal = signal;
       if (challenge.tenantId) tokenRequest.tenantId = challenge.tenantId;
       if (claims) tokenRequest.claims = claims;
       const token = await this.#token(tokenRequest, force || claims !== undefined);
@@ -268,7 +283,7 @@ export class KeyVaultClient {
   }
 
   /** One challenge discovery per client at a time: concurrent first calls share it. */
-  #discover(req: Prepared, signal: AbortSignal, started: number, me: symbol): Promise<Discovery> {
+  #discover(req: Prepared, signal: AbortSignal | undefined, started: number, me: symbol): Promise<Discovery> {
     if (this.#discovery) return this.#discovery;
     const run = async (): Promise<Discovery> => {
       // The probe carries neither body nor token: the body goes only once the challenge is known.
@@ -311,21 +326,24 @@ export class KeyVaultClient {
   }
 
   /** Sends once, retrying transient failures by the retry rules. */
-  async #attempt(req: Prepared, token: string | null, signal: AbortSignal, started: number): Promise<Response> {
+  async #attempt(req: Prepared, token: string | null, signal: AbortSignal | undefined, started: number): Promise<Response> {
     const policy = this.#retry;
     for (let attempt = 0; ; attempt++) {
-      const headers = new Headers(req.headers);
+      const headers = req.headers; // this call's own copy: fetch copies it again when it sends
       if (token) headers.set("authorization", `Bearer ${token}`);
-      const init: RequestInit = { method: req.method, headers, signal, redirect: "manual" };
-      if (req.body) init.body = req.body.slice();
+      else headers.delete("authorization");
+      const init: RequestInit = { method: req.method, headers, redirect: "manual" };
+      if (signal) init.signal = signal;
+      if (req.body) init.body = req.body;
       let response: Response | undefined;
       let failure: unknown;
       try {
         response = await this.#fetch(req.url.href, init);
       } catch (e) {
-        if (signal.aborted) throw signal.reason;
+        if (signal?.aborted) throw signal.reason;
         failure = e;
       }
+      if (response && !RETRY_STATUSES.has(response.status)) return response; // the common case, first
       const retryable = policy !== null && attempt < policy.retries && (
         response === undefined ? req.idempotent : RETRY_STATUSES.has(response.status) && (req.idempotent || response.status === 429)
       );

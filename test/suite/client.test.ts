@@ -31,6 +31,17 @@ const suite: SuiteFile = (t, lib) => {
       assert.equal(vault.requests[1]!.body, "hello stream");
     });
 
+    t.test("a byte body is copied once: changing the caller's array later changes nothing sent", async () => {
+      const vault = mockVault();
+      const client = new KeyVaultClient(vault.vaultUrl, { getToken: countingProvider().getToken, fetch: vault.fetch, timeout: false });
+      const bytes = new TextEncoder().encode("abc");
+      const pending = client.fetch("/keys/k/encrypt", { method: "POST", body: bytes });
+      bytes[0] = 120; // "x"
+      await pending;
+      assert.equal(vault.requests[1]!.body, "abc");
+      await assert.rejects(() => client.fetch("/keys/k", { method: "GET", body: "x" }), { code: "ERR_INVALID_INPUT" });
+    });
+
     t.test("accepts a Request object and keeps a given api-version", async () => {
       const vault = mockVault();
       const client = new KeyVaultClient(vault.vaultUrl, { getToken: countingProvider().getToken, fetch: vault.fetch, apiVersion: "7.6" });
