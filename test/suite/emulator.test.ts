@@ -791,6 +791,19 @@ const suite: SuiteFile = (t, lib) => {
       const sig = new Uint8Array(await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, priv, message));
       const verified = await call("POST", "/keys/exportable/verify", { alg: "ES256", digest: b64url(await sha("SHA-256", message)), value: b64url(sig) });
       assert.deepEqual(verified.json, { value: true }, "the released private key matches the vault's public key");
+      // secp256k1 too (PKCS#8 written by the emulator: Web Crypto has no such curve).
+      const k1 = (await call("POST", "/keys/k1/create", { kty: "EC-HSM", crv: "P-256K", attributes: { exportable: true }, release_policy: { data: policyData } })).json;
+      const k1Released = await call("POST", "/keys/k1/release", { target: await attest({ "sdk-test": "true" }), enc: "RSA_AES_KEY_WRAP_256" });
+      assert.equal(k1Released.status, 200);
+      const k1Hsm = JSON.parse(new TextDecoder().decode(fromB64url((decodeJwt(k1Released.json.value) as any).response.key.key.key_hsm)));
+      const k1Ct = fromB64url(k1Hsm.ciphertext);
+      const { alg: _alg, ...runtimeJwk } = await crypto.subtle.exportKey("jwk", runtime.privateKey);
+      const runtime256 = await crypto.subtle.importKey("jwk", runtimeJwk, { name: "RSA-OAEP", hash: "SHA-256" }, false, ["decrypt"]);
+      const k1Pkcs8 = aeskwp(new Uint8Array(await crypto.subtle.decrypt({ name: "RSA-OAEP" }, runtime256, k1Ct.slice(0, 256)))).decrypt(k1Ct.slice(256));
+      const at = k1Pkcs8.findIndex((_, i) => [0x02, 0x01, 0x01, 0x04, 0x20].every((b, j) => k1Pkcs8[i + j] === b));
+      const d = k1Pkcs8.slice(at + 5, at + 37);
+      const pubK1 = secp256k1.getPublicKey(d, false);
+      assert.equal(b64url(pubK1.slice(1, 33)), k1.key.x, "the released secp256k1 scalar matches the public key");
       const plainKey = (await call("POST", "/keys/plain/create", { kty: "EC" })).json;
       assert.equal(plainKey.release_policy, undefined);
       assert.equal((await call("POST", "/keys/plain/release", { target: await attest({ "sdk-test": true }) })).status, 403);

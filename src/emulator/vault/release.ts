@@ -3,6 +3,7 @@
 // emulator (it cannot fetch a real authority's keys) and evaluates the policy's claims.
 import { b64std, b64url, buf, concat, fromB64, fromUtf8, randomBytes, utf8 } from "../bytes.js";
 import { keyWrap } from "../crypto/aes.js";
+import { secp256k1Pkcs8 } from "../crypto/der.js";
 import { decodeJwt, verifyJwt } from "../identity/jwt.js";
 import { badParameter, forbidden } from "../errors.js";
 import { checkUsable, keyVersion, objectBody, type Answer, type VaultContext } from "./context.js";
@@ -36,7 +37,7 @@ async function privateKeyBytes(v: KeyVersion): Promise<Uint8Array> {
     const k = await crypto.subtle.importKey("jwk", { ...m.jwk, ext: true }, { name: "RSA-OAEP", hash: "SHA-256" }, true, ["decrypt"]);
     return new Uint8Array(await crypto.subtle.exportKey("pkcs8", k));
   }
-  if (m.key.crv === "P-256K") throw badParameter("The emulator cannot release P-256K keys (no PKCS#8 encoding for secp256k1 in Web Crypto).");
+  if (m.key.crv === "P-256K") return secp256k1Pkcs8(m.key.d, m.key.x, m.key.y);
   const k = await crypto.subtle.importKey("jwk", { kty: "EC", crv: m.key.crv, d: b64url(m.key.d), x: b64url(m.key.x), y: b64url(m.key.y), ext: true }, { name: "ECDSA", namedCurve: m.key.crv }, true, ["sign"]);
   return new Uint8Array(await crypto.subtle.exportKey("pkcs8", k));
 }
