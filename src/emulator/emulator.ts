@@ -201,7 +201,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     if (request.signal?.aborted) throw request.signal.reason;
     if (effect.drop === "after") throw new TypeError("fetch failed: connection reset by peer after the request was processed (emulated fault)");
     entry.status = response.status;
-    if (effect.malformed) {
+    if (effect.malformed && response.status !== 204 && response.status !== 304) {
       const text = await response.text();
       return new Response(text.length > 1 ? text.slice(0, Math.floor(text.length / 2)) : "{", { status: response.status, headers: response.headers });
     }
@@ -240,7 +240,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     revokeSessions: () => authority.revokeSessions(),
     registerClient: (r) => {
       authority.registerClient(r);
-      setKeyPermissions(r.clientId, r.keyPermissions);
+      if (r.keyPermissions) setKeyPermissions(r.clientId, r.keyPermissions);
     },
     setKeyPermissions,
     mintToken: async (o) => (await authority.mintToken({ audience: resource, tenantId, clientId, ...o })).token,

@@ -2,7 +2,7 @@
 import { badParameter } from "../errors.js";
 import { liveKey, objectBody, type Answer, type VaultContext } from "./context.js";
 import { addVersion } from "./keys.js";
-import { latest, type KeyVersion, type Material, type RotationPolicy } from "./store.js";
+import { latest, type KeyEntry, type KeyVersion, type Material, type RotationPolicy } from "./store.js";
 import { generateRsa } from "../crypto/rsa.js";
 import { generateEc } from "../crypto/ec.js";
 import { randomBytes } from "../bytes.js";
@@ -99,6 +99,7 @@ export async function rotateKey(ctx: VaultContext, name: string): Promise<Answer
  */
 export async function rotateDueKeys(ctx: VaultContext): Promise<void> {
   for (const entry of [...ctx.store.keys.values()]) {
+    if (rotating.has(entry)) continue;
     const p = entry.rotationPolicy;
     const rotate = p?.lifetimeActions.find((a) => a.action.type === "Rotate");
     if (!rotate) continue;
@@ -108,6 +109,11 @@ export async function rotateDueKeys(ctx: VaultContext): Promise<void> {
     const beforeExpiry = durationDays(rotate.trigger.timeBeforeExpiry);
     if (afterCreate !== undefined) due = last.created + afterCreate * 86400;
     else if (beforeExpiry !== undefined && last.exp !== undefined) due = last.exp - beforeExpiry * 86400;
-    if (due !== undefined && due <= ctx.nowSeconds) await rotateKey(ctx, entry.name);
+    if (due === undefined || due > ctx.nowSeconds) continue;
+    // Concurrent requests must not rotate the same key twice while a key is being generated.
+    rotating.add(entry);
+    try { await rotateKey(ctx, entry.name); } finally { rotating.delete(entry); }
   }
 }
+
+const rotating = new WeakSet<KeyEntry>();
