@@ -520,6 +520,11 @@ const suite: SuiteFile = (t, lib) => {
       assert.deepEqual(put.json.lifetimeActions, recorded.lifetimeActions, "same actions as the live service");
       assert.equal(put.json.attributes.expiryTime, "P90D");
       assert.deepEqual((await call("GET", "/keys/rot/rotationpolicy")).json, put.json);
+      const example = lib.fixtures.specExamples["UpdateKeyRotationPolicy-example"];
+      const fromSpec = await call("PUT", "/keys/rot/rotationpolicy", example.parameters.keyRotationPolicy);
+      assert.deepEqual(fromSpec.json.lifetimeActions, example.responses["200"].body.lifetimeActions, "the spec example's policy round-trips");
+      assert.equal(fromSpec.json.attributes.expiryTime, "P2Y");
+      await call("PUT", "/keys/rot/rotationpolicy", { lifetimeActions: [{ trigger: { timeBeforeExpiry: "P30D" }, action: { type: "Rotate" } }], attributes: { expiryTime: "P90D" } });
       const short = await call("PUT", "/keys/rot/rotationpolicy", { lifetimeActions: [], attributes: { expiryTime: "P27D" } });
       assert.equal(short.status, 400);
       assert.equal(short.json.error.code, "BadParameter");
@@ -657,6 +662,8 @@ const suite: SuiteFile = (t, lib) => {
       assert.equal(noVersion.status, 400);
       const oldVersion = await emu.fetch(`${emu.vaultUrl}/keys?api-version=7.6`, { headers: { authorization: `Bearer ${token}` } });
       assert.equal(oldVersion.status, 200);
+      const preview = await emu.fetch(`${emu.vaultUrl}/keys?api-version=7.6-preview.2`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(preview.status, 200);
       const unknownVersion = await emu.fetch(`${emu.vaultUrl}/keys?api-version=1999-01-01`, { headers: { authorization: `Bearer ${token}` } });
       assert.equal(unknownVersion.status, 400);
       for (const body of [{ kty: "DSA" }, { kty: "RSA", key_size: 1024 }, { kty: "EC", crv: "P-192" }, {}, { kty: "EC", attributes: { nbf: "soon" } }, { kty: "EC", tags: { a: 1 } }]) {

@@ -25,7 +25,10 @@ export interface VaultSettings {
 }
 
 /** api-versions the emulator answers (the keys surface is the same for these). */
-export const SUPPORTED_API_VERSIONS = ["7.0", "7.1", "7.2", "7.3", "7.4", "7.5", "7.6", "2025-07-01"];
+export const SUPPORTED_API_VERSIONS = [
+  "7.0", "7.1", "7.2", "7.3", "7.4", "7.5", "7.6", "2025-07-01",
+  "7.3-preview", "7.4-preview.1", "7.5-preview.1", "7.6-preview.1", "7.6-preview.2", "2025-06-01-preview",
+];
 
 /** One emulated vault (or Managed HSM). */
 export class VaultService {
