@@ -222,7 +222,8 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
 
   const getToken = async (req: EmulatorTokenRequest) => {
     const form = new URLSearchParams({ grant_type: "client_credentials", client_id: clientId, client_secret: clientSecret, scope: req.scopes.join(" ") });
-    if (req.claims) form.set("claims", claimsJson(req.claims));
+    // Like the official credentials, ask for CAE-capable tokens (client capability cp1).
+    form.set("claims", withCapability(req.claims));
     const res = await emuFetch(`${authorityHost}/${req.tenantId ?? tenantId}/oauth2/v2.0/token`, {
       method: "POST", body: form, headers: { "content-type": "application/x-www-form-urlencoded" }, signal: req.signal,
     });
@@ -257,14 +258,19 @@ function isIdentityPath(path: string): boolean {
   return /\/(oauth2\/(v2\.0\/)?token|v2\.0\/\.well-known\/openid-configuration|\.well-known\/openid-configuration|discovery\/(v2\.0\/)?keys|discovery\/instance)$/i.test(path);
 }
 
-/** Claims may arrive as JSON or as the base64 a CAE challenge carries. */
-function claimsJson(claims: string): string {
-  const t = claims.trim();
-  if (t.startsWith("{")) return t;
-  try {
-    const bin = atob(t.replace(/-/g, "+").replace(/_/g, "/") + "===".slice(0, (4 - (t.length % 4)) % 4));
-    return new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)));
-  } catch {
-    return t;
+/** Claims may arrive as JSON or as the base64 a CAE challenge carries; cp1 is merged in. */
+function withCapability(claims: string | undefined): string {
+  let parsed: Record<string, any> = {};
+  const t = claims?.trim() ?? "";
+  if (t) {
+    let json = t;
+    if (!t.startsWith("{")) {
+      try {
+        const bin = atob(t.replace(/-/g, "+").replace(/_/g, "/") + "===".slice(0, (4 - (t.length % 4)) % 4));
+        json = new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)));
+      } catch { /* sent as is; the authority answers invalid_request */ }
+    }
+    try { parsed = JSON.parse(json); } catch { return t; }
   }
+  return JSON.stringify({ ...parsed, access_token: { ...parsed.access_token, xms_cc: { values: ["cp1"] } } });
 }

@@ -261,6 +261,21 @@ const suite: SuiteFile = (t, lib) => {
       assert.equal((await (await caller(emu, fresh.token)).call("GET", "/keys")).status, 200);
     });
 
+    t.test("revocation reaches only CAE-capable tokens (xms_cc cp1); others live until they expire", async () => {
+      const emu = createEmulator();
+      const form = { grant_type: "client_credentials", client_id: emu.clientId, client_secret: emu.clientSecret, scope: "https://vault.azure.net/.default" };
+      const plain = (await tokenForm(emu, form)).json.access_token;
+      assert.equal(decodeJwt(plain).xms_cc, undefined);
+      const capable = (await tokenForm(emu, { ...form, claims: JSON.stringify({ access_token: { xms_cc: { values: ["cp1"] } } }) })).json.access_token;
+      assert.deepEqual(decodeJwt(capable).xms_cc, ["CP1"]);
+      assert.deepEqual(decodeJwt((await emu.getToken({ scopes: ["https://vault.azure.net/.default"] })).token).xms_cc, ["CP1"], "getToken asks for cp1 like the SDKs");
+      emu.revokeSessions();
+      assert.equal((await (await caller(emu, plain)).call("GET", "/keys")).status, 200);
+      const challenged = await (await caller(emu, capable)).call("GET", "/keys");
+      assert.equal(challenged.status, 401);
+      assert.match(challenged.headers.get("www-authenticate")!, /error="insufficient_claims"/);
+    });
+
     t.test("getToken honours tenantId and rejects without leaking the secret; the request log records everything", async () => {
       const emu = createEmulator();
       const err = await assert.rejects(() => emu.getToken({ scopes: ["https://vault.azure.net/.default"], tenantId: "not-a-tenant" }), { name: "EmulatorTokenError" });

@@ -32,6 +32,8 @@ export interface MintOptions {
   notBeforeSeconds?: number;
   /** Extra or replacing claims. */
   claims?: Record<string, unknown>;
+  /** Mark the token CAE-capable (xms_cc: ["CP1"]), as tokens for CAE-capable clients are. Default true. */
+  caeCapable?: boolean;
 }
 
 /** Why an access token was refused. */
@@ -79,7 +81,7 @@ export class Authority {
     });
   }
 
-  /** Every token issued so far fails with a CAE challenge from now on. */
+  /** Every CAE-capable token issued so far fails with a CAE challenge from now on. */
   revokeSessions(): void {
     this.revokedThrough = this.serial;
     this.revokedAt = Math.floor(this.now() / 1000);
@@ -141,6 +143,7 @@ export class Authority {
       tid: tenantId,
       uti,
       ver: "1.0",
+      ...(opts.caeCapable ?? true ? { xms_cc: ["CP1"] } : {}),
       ...opts.claims,
     };
     const key = await this.signingKey();
@@ -182,8 +185,11 @@ export class Authority {
     const aud = String(c.aud ?? "").toLowerCase();
     if (!expected.audiences.some((a) => a.toLowerCase() === aud)) return { ok: false, problem: "audience", claims: c };
     if (String(c.iss ?? "").toLowerCase() !== this.issuerFor(expected.tenantId).toLowerCase()) return { ok: false, problem: "issuer", claims: c };
+    // Revocation reaches only CAE-capable tokens (xms_cc cp1): a resource sends claims
+    // challenges only to clients that said they can answer them; others live until they expire.
     const serial = this.issued.get(String(c.uti));
-    if (serial === undefined || serial <= this.revokedThrough) return { ok: false, problem: "revoked", claims: c };
+    const caeCapable = JSON.stringify(c.xms_cc ?? "").toUpperCase().includes("CP1");
+    if (serial === undefined || (caeCapable && serial <= this.revokedThrough)) return { ok: false, problem: "revoked", claims: c };
     return { ok: true, claims: c };
   }
 
@@ -331,7 +337,8 @@ export class Authority {
 
     const { token } = await this.mintToken({
       tenantId: client.tenantId, clientId: client.clientId, audience: resource,
-      claims: { appidacr, ...(caeCapable ? { xms_cc: ["CP1"] } : {}) },
+      caeCapable,
+      claims: { appidacr },
     });
     return json(200, { token_type: "Bearer", expires_in: this.tokenLifetimeSeconds, ext_expires_in: this.tokenLifetimeSeconds, access_token: token });
   }
