@@ -3,6 +3,7 @@
 import { b64url, buf, randomBytes, utf8, uuid, hex } from "./bytes.js";
 import { faultBody, Faults, seededRandom } from "./faults.js";
 import { Authority, type ClientRegistration, type MintOptions } from "./identity/authority.js";
+import { ManagedIdentityEndpoints, type ManagedIdentityInfo, type EmulatorManagedIdentityOptions } from "./identity/managed-identity.js";
 import { VaultService } from "./vault/service.js";
 
 /** Options of createEmulator. Everything has a sensible default. */
@@ -37,6 +38,12 @@ export interface EmulatorOptions {
   deletionDelayMs?: number;
   /** Secret that seals backup blobs; emulators sharing it can restore each other's backups. */
   backupSecret?: string;
+  /**
+   * Serve a managed identity: IMDS (`http://169.254.169.254/metadata/identity/oauth2/token`) and
+   * an App Service identity endpoint, handing out tokens for its client id. `true` for defaults.
+   * Off by default.
+   */
+  managedIdentity?: boolean | EmulatorManagedIdentityOptions;
 }
 
 /** One line of the request log. */
@@ -48,7 +55,7 @@ export interface RequestLogEntry {
   /** Whether the request carried an Authorization header. */
   authorization: boolean;
   /** Which side served it. */
-  target: "vault" | "authority" | "none";
+  target: "vault" | "authority" | "managedIdentity" | "none";
   /** Injected faults that hit this request, if any. */
   faults?: string[];
 }
@@ -86,9 +93,12 @@ export interface Emulator {
   readonly requests: RequestLogEntry[];
   /** Fault injection. */
   readonly faults: Faults;
-  /** After this, every existing token gets a CAE insufficient_claims challenge. */
+  /** After this, every CAE-capable token (xms_cc cp1) issued before gets a CAE insufficient_claims challenge. */
   revokeSessions(): void;
-  /** Registers another application (secret and/or RSA public keys for client assertions), optionally with an access policy. */
+  /**
+   * Registers another application (a secret, RSA public keys for client assertions, and/or federated
+   * credentials trusting an external issuer's tokens), optionally with an access policy.
+   */
   registerClient(registration: ClientRegistration & { keyPermissions?: KeyPermission[] }): void;
   /**
    * Sets the access policy of a client: the key permissions it has (undefined: all, the default).
@@ -101,6 +111,15 @@ export interface Emulator {
   trustAttestationAuthority(issuer: string, keys: JsonWebKey[]): void;
   /** The authority's current public signing keys (JWKS "keys"). */
   authorityKeys(): Promise<JsonWebKey[]>;
+  /**
+   * The managed identity, when created with `managedIdentity`: its ids and the endpoints (IMDS,
+   * App Service) that give its tokens through `fetch`.
+   * @example
+   * const emu = createEmulator({ managedIdentity: true });
+   * const mi = emu.managedIdentity!;
+   * const getToken = fromManagedIdentity({ identityEndpoint: mi.identityEndpoint, identityHeader: mi.identityHeader, fetch: emu.fetch });
+   */
+  readonly managedIdentity: ManagedIdentityInfo | undefined;
 }
 
 const sleep = (ms: number, signal?: AbortSignal | null) => new Promise<void>((resolve, reject) => {
@@ -135,8 +154,12 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const now = options.now ?? (() => Date.now());
   const random = options.seed === undefined ? Math.random : seededRandom(options.seed);
 
-  const authority = new Authority(authorityHost, tenantId, now, options.tokenLifetimeSeconds ?? 3599);
+  const tokenLifetimeSeconds = options.tokenLifetimeSeconds ?? 3599;
+  const authority = new Authority(authorityHost, tenantId, now, tokenLifetimeSeconds);
   authority.registerClient({ clientId, tenantId, clientSecret });
+  const identity = options.managedIdentity
+    ? new ManagedIdentityEndpoints(authority, options.managedIdentity === true ? {} : options.managedIdentity, tokenLifetimeSeconds, now)
+    : undefined;
 
   const sealKeyPromise = options.backupSecret === undefined
     ? Promise.resolve(randomBytes(32))
@@ -171,13 +194,16 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     requests.push(entry);
     if (request.signal?.aborted) throw request.signal.reason;
 
-    let target: "vault" | "authority" | undefined;
+    let target: "vault" | "authority" | "managedIdentity" | undefined;
     if (origin === authorityOrigin && (origin !== vaultOrigin || isIdentityPath(url.pathname))) target = "authority";
     else if (origin === vaultOrigin) target = "vault";
-    if (!target) throw new TypeError(`fetch failed: the emulator serves only ${vaultUrl} and ${authorityHost}, not ${url.origin}`);
+    else if (identity?.endpointOf(url)) target = "managedIdentity";
+    if (!target) throw new TypeError(`fetch failed: the emulator serves only ${vaultUrl} and ${authorityHost}${identity ? " and its managed identity endpoints" : ""}, not ${url.origin}`);
     entry.target = target;
 
-    const effect = faults.take(request, url.pathname, target);
+    // Faults aimed at the authority reach the managed identity endpoints too: both give tokens.
+    const faultTarget = target === "vault" ? "vault" : "authority";
+    const effect = faults.take(request, url.pathname, faultTarget);
     if (effect.names.length) entry.faults = effect.names;
     if (effect.latencyMs > 0) await sleep(effect.latencyMs, request.signal);
     if (effect.drop === "before") throw new TypeError("fetch failed: connection reset by peer (emulated fault)");
@@ -189,11 +215,13 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       const cid = request.headers.get("x-ms-client-request-id");
       if (cid) headers.set("x-ms-client-request-id", cid);
       entry.status = s.status!;
-      return new Response(JSON.stringify(s.body ?? faultBody(s.status!, target)), { status: s.status, headers });
+      return new Response(JSON.stringify(s.body ?? faultBody(s.status!, faultTarget)), { status: s.status, headers });
     }
 
     let response: Response;
-    if (target === "authority") {
+    if (target === "managedIdentity") {
+      response = await identity!.handle(request, url);
+    } else if (target === "authority") {
       response = (await authority.handle(request, url)) ?? new Response(JSON.stringify({ error: "invalid_request", error_description: "AADSTS900561: The endpoint does not exist.", error_codes: [900561] }), { status: 404, headers: { "content-type": "application/json; charset=utf-8" } });
     } else {
       response = await (await getVault()).handle(request, url);
@@ -250,6 +278,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       vault?.attestationAuthorities.set(issuer, keys);
     },
     authorityKeys: () => authority.jwks(),
+    managedIdentity: identity?.info,
   };
 }
 

@@ -13,7 +13,7 @@ export interface FaultSpec {
    * `**` = anything), a RegExp tested on "METHOD /path", or a predicate. Default: every request.
    */
   route?: string | RegExp | ((request: Request) => boolean);
-  /** Default "vault". */
+  /** Default "vault". "authority" also covers the managed identity endpoints (IMDS, App Service). */
   target?: FaultTarget;
   /** How many matching requests it hits (default 1; Infinity for ever). */
   times?: number;

@@ -4,4 +4,6 @@ export type { Emulator, EmulatorOptions, EmulatorTokenRequest, KeyPermission, Re
 export { Faults, seededRandom } from "./faults.js";
 export type { ActiveFault, FaultSpec, FaultTarget } from "./faults.js";
 export type { ClientRegistration, MintOptions } from "./identity/authority.js";
+export type { FederatedCredential } from "./identity/federation.js";
+export type { ManagedIdentityInfo, EmulatorManagedIdentityOptions } from "./identity/managed-identity.js";
 export { SUPPORTED_API_VERSIONS } from "./vault/service.js";

@@ -223,6 +223,116 @@ const suite: SuiteFile = (t, lib) => {
       assert.equal(wrongAud.status, 401);
     });
 
+    t.test("federated credentials: an external issuer's ES256/RS256 token for the right subject and audience is a client assertion", async () => {
+      const emu = createEmulator();
+      const gh = "https://token.actions.githubusercontent.com";
+      const subject = "repo:octo-org/octo-repo:ref:refs/heads/main";
+      const es = await generateKeyPair("ES256", { extractable: true });
+      const rs = await generateKeyPair("RS256", { modulusLength: 2048, extractable: true });
+      const esJwk = { ...(await exportJWK(es.publicKey)), kid: "gh-es" };
+      emu.registerClient({
+        clientId: "fic-app",
+        federatedCredentials: [
+          { issuer: gh, subject, jwks: { keys: [esJwk] } },
+          { issuer: "https://kubernetes.example", subject: "system:serviceaccount:ns:sa", audiences: ["custom-audience"], publicKeyJwk: await exportJWK(rs.publicKey) },
+        ],
+      });
+      const federated = (o: { iss?: string; sub?: string; aud?: string; key?: any; alg?: string; kid?: string; exp?: string | number } = {}) =>
+        new SignJWT({ repository: "octo-org/octo-repo", ref: "refs/heads/main" })
+          .setProtectedHeader({ alg: o.alg ?? "ES256", typ: "JWT", kid: o.kid ?? "gh-es" })
+          .setIssuer(o.iss ?? gh).setSubject(o.sub ?? subject).setAudience(o.aud ?? "api://AzureADTokenExchange")
+          .setIssuedAt().setNotBefore("0s").setExpirationTime(o.exp ?? "5m").sign(o.key ?? es.privateKey);
+      const form = (a: string, clientId = "fic-app") => ({
+        grant_type: "client_credentials", client_id: clientId, scope: "https://vault.azure.net/.default",
+        client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer", client_assertion: a,
+      });
+      const ok = await tokenForm(emu, form(await federated()));
+      assert.equal(ok.status, 200);
+      assert.equal(decodeJwt(ok.json.access_token).appid, "fic-app");
+      assert.equal((await (await caller(emu, ok.json.access_token)).call("POST", "/keys/fic/create", { kty: "EC" })).status, 200, "the token opens the vault");
+      const k8s = await tokenForm(emu, form(await federated({ iss: "https://kubernetes.example", sub: "system:serviceaccount:ns:sa", aud: "custom-audience", alg: "RS256", kid: "any", key: rs.privateKey })));
+      assert.equal(k8s.status, 200, "RS256, custom audience");
+
+      const refused = async (assertion: string, status: number, error: string, code: number, clientId?: string) => {
+        const res = await tokenForm(emu, form(assertion, clientId));
+        assert.equal(res.status, status, `AADSTS${code}`);
+        assert.equal(res.json.error, error);
+        assert.deepEqual(res.json.error_codes, [code]);
+        assert.match(res.json.error_description, new RegExp(`^AADSTS${code}: `));
+        return res.json.error_description as string;
+      };
+      const unknown = await refused(await federated({ iss: `${gh}/` }), 400, "invalid_request", 70021);
+      assert.match(unknown, /No matching federated identity record found for presented assertion\. Assertion Issuer: 'https:\/\/token\.actions\.githubusercontent\.com\/'\. Assertion Subject: 'repo:octo-org/);
+      await refused(await federated({ sub: "repo:octo-org/octo-repo:ref:refs/heads/Main" }), 400, "invalid_request", 70021);
+      await refused(await federated({ aud: "api://other" }), 400, "invalid_request", 700212);
+      const other = await generateKeyPair("ES256");
+      const forged = await refused(await federated({ key: other.privateKey }), 401, "invalid_client", 50013);
+      assert.match(forged, /Assertion failed signature validation/);
+      await refused(await federated({ kid: "rotated-away" }), 401, "invalid_client", 50013);
+      await refused(await federated({ exp: Math.floor(Date.now() / 1000) - 3600 }), 400, "invalid_client", 700024);
+      emu.registerClient({ clientId: "plain-app", clientSecret: "s" });
+      await refused(await federated(), 400, "invalid_request", 70025, "plain-app");
+      await assert.rejects(async () => emu.registerClient({ clientId: "x", federatedCredentials: [{ issuer: gh, subject }] }), { name: "TypeError", message: /jwks or publicKeyJwk/ });
+    });
+
+    t.test("managed identity: IMDS needs Metadata: true and answers IMDS's string-valued shape; its token opens the vault", async () => {
+      const emu = createEmulator({ managedIdentity: { clientId: "6f1c0a9e-1111-4222-8333-000000000abc" } });
+      const mi = emu.managedIdentity!;
+      assert.equal(mi.imdsEndpoint, "http://169.254.169.254/metadata/identity/oauth2/token");
+      const imds = (query: string, headers: Record<string, string> = { Metadata: "true" }) => emu.fetch(`${mi.imdsEndpoint}?${query}`, { headers });
+      const res = await imds("api-version=2018-02-01&resource=https://vault.azure.net");
+      assert.equal(res.status, 200);
+      const body = await res.json() as Record<string, unknown>;
+      for (const f of ["access_token", "expires_in", "expires_on", "not_before", "resource", "token_type", "client_id"]) assert.equal(typeof body[f], "string", f);
+      assert.equal(body.resource, "https://vault.azure.net");
+      assert.equal(body.client_id, mi.clientId);
+      assert.equal(body.expires_in, "3599");
+      assert.ok(Math.abs(Number(body.expires_on) - (Date.now() / 1000 + 3599)) < 10, "expires_on in epoch seconds");
+      const claims = decodeJwt(body.access_token as string);
+      assert.equal(claims.appid, mi.clientId);
+      assert.equal(claims.oid, mi.objectId);
+      assert.equal(claims.aud, "https://vault.azure.net");
+      assert.equal((await (await caller(emu, body.access_token as string)).call("POST", "/keys/mi/create", { kty: "EC" })).status, 200);
+
+      const noHeader = await imds("api-version=2018-02-01&resource=https://vault.azure.net", {});
+      assert.equal(noHeader.status, 400);
+      assert.deepEqual(await noHeader.json(), { error: "invalid_request", error_description: "Required metadata header not specified" });
+      assert.equal((await imds("api-version=2018-02-01&resource=https://vault.azure.net", { Metadata: "false" })).status, 400);
+      assert.equal((await imds("resource=https://vault.azure.net")).status, 400, "no api-version");
+      assert.equal(((await (await imds("api-version=2018-02-01")).json()) as any).error_description, "Required audience parameter not specified");
+      assert.equal(((await (await imds(`api-version=2018-02-01&resource=https://vault.azure.net&client_id=${crypto.randomUUID()}`)).json()) as any).error_description, "Identity not found");
+      assert.equal((await imds(`api-version=2018-02-01&resource=https://vault.azure.net&client_id=${mi.clientId}`)).status, 200, "its own client id");
+      assert.equal((await imds(`api-version=2018-02-01&resource=https://vault.azure.net&msi_res_id=${encodeURIComponent(mi.resourceId)}`)).status, 200, "its resource id");
+      assert.equal((await emu.fetch(mi.imdsEndpoint, { method: "POST", headers: { Metadata: "true" } })).status, 405);
+      assert.equal(emu.requests.find((r) => r.url.startsWith("http://169.254.169.254/"))!.target, "managedIdentity");
+      await assert.rejects(() => createEmulator().fetch(`${mi.imdsEndpoint}?api-version=2018-02-01&resource=https://vault.azure.net`, { headers: { Metadata: "true" } }), { name: "TypeError" }, "off unless asked for");
+    });
+
+    t.test("managed identity: the App Service endpoint needs X-IDENTITY-HEADER and api-version 2019-08-01", async () => {
+      const emu = createEmulator({ managedIdentity: true });
+      const mi = emu.managedIdentity!;
+      assert.equal(mi.identityEndpoint, "http://localhost:42356/msi/token");
+      assert.ok(mi.identityHeader.length >= 16);
+      const get = (query: string, header?: string) => emu.fetch(`${mi.identityEndpoint}?${query}`, { headers: header === undefined ? {} : { "X-IDENTITY-HEADER": header } });
+      const res = await get("api-version=2019-08-01&resource=https://vault.azure.net", mi.identityHeader);
+      assert.equal(res.status, 200);
+      const body = await res.json() as Record<string, unknown>;
+      assert.deepEqual(Object.keys(body).sort(), ["access_token", "client_id", "expires_on", "resource", "token_type"]);
+      assert.match(body.expires_on as string, /^\d+$/);
+      assert.equal((await (await caller(emu, body.access_token as string)).call("GET", "/keys")).status, 200);
+      for (const header of [undefined, "wrong", `${mi.identityHeader}x`]) {
+        const refused = await get("api-version=2019-08-01&resource=https://vault.azure.net", header);
+        assert.equal(refused.status, 401, `header ${header}`);
+        const text = await refused.text();
+        assert.match(text, /X-IDENTITY-HEADER/);
+        assert.ok(!text.includes(mi.identityHeader), "the secret is not echoed");
+      }
+      assert.equal((await get("api-version=2017-09-01&resource=https://vault.azure.net", mi.identityHeader)).status, 400);
+      assert.equal((await get(`api-version=2019-08-01&resource=https://vault.azure.net&principal_id=${mi.objectId}`, mi.identityHeader)).status, 200);
+      assert.equal((await get("api-version=2019-08-01&resource=https://vault.azure.net&principal_id=someone-else", mi.identityHeader)).status, 400);
+      await assert.rejects(async () => createEmulator({ managedIdentity: { identityEndpoint: "http://identity.example/msi/token" } }), { name: "TypeError", message: /loopback/ });
+    });
+
     t.test("the vault refuses expired, foreign-audience, foreign-tenant and badly signed tokens with the challenge", async () => {
       const emu = createEmulator();
       const expired = await emu.mintToken({ expiresInSeconds: -3600 });
@@ -646,6 +756,54 @@ const suite: SuiteFile = (t, lib) => {
       assert.equal((await signer.call("DELETE", "/keys/shared")).status, 403);
       emu.setKeyPermissions("signer-app", undefined);
       assert.equal((await signer.call("POST", "/keys/other/create", { kty: "EC" })).status, 200);
+    });
+
+    t.test("outside nbf/exp a key still decrypts, unwraps and verifies; encrypt, wrapKey and sign are 403; disabled refuses all", async () => {
+      let clock = Date.now();
+      const emu = createEmulator({ now: () => clock });
+      const { call } = await caller(emu);
+      const nowS = Math.floor(clock / 1000);
+      await call("POST", "/keys/dated/create", { kty: "RSA", key_size: 2048, attributes: { exp: nowS + 600 } });
+      const digest = b64url(await sha("SHA-256", enc.encode("signed while valid")));
+      const signature = (await call("POST", "/keys/dated/sign", { alg: "RS256", value: digest })).json.value;
+      const ciphertext = (await call("POST", "/keys/dated/encrypt", { alg: "RSA-OAEP-256", value: b64url(enc.encode("secret")) })).json.value;
+      const wrapped = (await call("POST", "/keys/dated/wrapkey", { alg: "RSA-OAEP", value: b64url(new Uint8Array(32).fill(7)) })).json.value;
+      clock += 3600_000; // expired (the token lives 3599 s, so a fresh caller is needed past it)
+      const late = await caller(emu);
+      const lateReaders = async () => ({
+        decrypt: await late.call("POST", "/keys/dated/decrypt", { alg: "RSA-OAEP-256", value: ciphertext }),
+        unwrap: await late.call("POST", "/keys/dated/unwrapkey", { alg: "RSA-OAEP", value: wrapped }),
+        verify: await late.call("POST", "/keys/dated/verify", { alg: "RS256", digest, value: signature }),
+      });
+      const r = await lateReaders();
+      assert.equal(r.decrypt.status, 200, "decrypt after exp");
+      assert.equal(new TextDecoder().decode(fromB64url(r.decrypt.json.value)), "secret");
+      assert.equal(r.unwrap.status, 200, "unwrapKey after exp");
+      assert.deepEqual(fromB64url(r.unwrap.json.value), new Uint8Array(32).fill(7));
+      assert.equal(r.verify.status, 200, "verify after exp");
+      assert.equal(r.verify.json.value, true);
+      const writers = [
+        ["sign", await late.call("POST", "/keys/dated/sign", { alg: "RS256", value: digest })],
+        ["encrypt", await late.call("POST", "/keys/dated/encrypt", { alg: "RSA-OAEP-256", value: b64url(enc.encode("more")) })],
+        ["wrapKey", await late.call("POST", "/keys/dated/wrapkey", { alg: "RSA-OAEP", value: b64url(new Uint8Array(32)) })],
+      ] as const;
+      for (const [op, res] of writers) {
+        assert.equal(res.status, 403, `${op} after exp`);
+        assert.equal(res.json.error.code, "Forbidden");
+      }
+      // Not yet valid: the same split.
+      await late.call("PATCH", "/keys/dated", { attributes: { nbf: Math.floor(clock / 1000) + 600, exp: Math.floor(clock / 1000) + 7200 } });
+      const early = await lateReaders();
+      assert.deepEqual([early.decrypt.status, early.unwrap.status, early.verify.status], [200, 200, 200], "readers before nbf");
+      assert.equal((await late.call("POST", "/keys/dated/sign", { alg: "RS256", value: digest })).status, 403, "sign before nbf");
+      clock += 1200_000;
+      const valid = await caller(emu);
+      assert.equal((await valid.call("POST", "/keys/dated/sign", { alg: "RS256", value: digest })).status, 200, "sign inside the window");
+      // Disabled: nothing works, not even decrypt.
+      await valid.call("PATCH", "/keys/dated", { attributes: { enabled: false } });
+      const off = await valid.call("POST", "/keys/dated/decrypt", { alg: "RSA-OAEP-256", value: ciphertext });
+      assert.equal(off.status, 403, "decrypt on a disabled key");
+      assert.equal((await valid.call("POST", "/keys/dated/verify", { alg: "RS256", digest, value: signature })).status, 403, "verify on a disabled key");
     });
 
     t.test("concurrent first requests share one vault: every key created is there", async () => {

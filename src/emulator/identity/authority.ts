@@ -2,6 +2,7 @@
 // client assertion), OpenID metadata, JWKS and instance discovery. Access tokens are RS256
 // JWTs shaped like Entra v1 tokens, which is what Key Vault receives.
 import { b64std, b64url, randomBytes, uuid } from "../bytes.js";
+import { checkFederatedAssertion, storeFederatedCredential, type FederatedCredential, type StoredFederatedCredential } from "./federation.js";
 import { decodeJwt, signJwt, verifyJwt, type DecodedJwt } from "./jwt.js";
 
 /** A registered application (service principal) that may ask for tokens. */
@@ -14,9 +15,14 @@ export interface ClientRegistration {
   clientSecret?: string;
   /** Public keys (RSA JWK) whose private keys may sign client assertions. */
   publicKeyJwk?: JsonWebKey | JsonWebKey[];
+  /**
+   * Workload identity federation: external issuers whose tokens (for the given subject and
+   * audience) the app accepts as client assertions.
+   */
+  federatedCredentials?: FederatedCredential[];
 }
 
-interface Client { clientId: string; tenantId: string; secret?: string; keys: JsonWebKey[]; objectId: string }
+interface Client { clientId: string; tenantId: string; secret?: string; keys: JsonWebKey[]; federated: StoredFederatedCredential[]; objectId: string }
 
 interface SigningKey { kid: string; privateKey: CryptoKey; publicJwk: JsonWebKey }
 
@@ -69,16 +75,30 @@ export class Authority {
   /** Registers an application; tokens for it can then be requested. */
   registerClient(reg: ClientRegistration): void {
     if (!reg.clientId) throw new TypeError("registerClient: clientId is required");
-    if (!reg.clientSecret && !reg.publicKeyJwk) throw new TypeError("registerClient: give clientSecret and/or publicKeyJwk");
+    if (!reg.clientSecret && !reg.publicKeyJwk && !reg.federatedCredentials?.length) throw new TypeError("registerClient: give clientSecret, publicKeyJwk and/or federatedCredentials");
     const tenantId = (reg.tenantId ?? this.tenantId).toLowerCase();
     this.tenants.add(tenantId);
     const keys = reg.publicKeyJwk === undefined ? [] : Array.isArray(reg.publicKeyJwk) ? reg.publicKeyJwk : [reg.publicKeyJwk];
     for (const k of keys) if (k.kty !== "RSA" || !k.n || !k.e) throw new TypeError("registerClient: publicKeyJwk must be an RSA public JWK");
+    const federated = (reg.federatedCredentials ?? []).map(storeFederatedCredential);
     const existing = this.clients.get(`${tenantId}|${reg.clientId.toLowerCase()}`);
     this.clients.set(`${tenantId}|${reg.clientId.toLowerCase()}`, {
-      clientId: reg.clientId, tenantId, secret: reg.clientSecret, keys: keys.map((k) => ({ kty: "RSA", n: k.n, e: k.e })),
+      clientId: reg.clientId, tenantId, secret: reg.clientSecret, keys: keys.map((k) => ({ kty: "RSA", n: k.n, e: k.e })), federated,
       objectId: existing?.objectId ?? uuid(),
     });
+  }
+
+  /**
+   * Registers an identity that has no credential of its own (a managed identity: its tokens come
+   * from the identity endpoints, never from the token endpoint). Returns its object id.
+   */
+  registerIdentity(clientId: string, tenantId = this.tenantId): string {
+    const key = `${tenantId.toLowerCase()}|${clientId.toLowerCase()}`;
+    const existing = this.clients.get(key);
+    if (existing) return existing.objectId;
+    const objectId = uuid();
+    this.clients.set(key, { clientId, tenantId: tenantId.toLowerCase(), keys: [], federated: [], objectId });
+    return objectId;
   }
 
   /** Every CAE-capable token issued so far fails with a CAE challenge from now on. */
@@ -346,6 +366,11 @@ export class Authority {
   private async checkAssertion(assertion: string, client: Client, tenant: string): Promise<Response | undefined> {
     const jwt: DecodedJwt | undefined = decodeJwt(assertion);
     if (!jwt) return entraError(401, "invalid_client", 50027, "JWT token is invalid or malformed.");
+    // An assertion the app did not sign itself (iss is not its id) is a federated token.
+    if (jwt.payload.iss !== client.clientId) {
+      const problem = await checkFederatedAssertion(jwt, client.federated, Math.floor(this.now() / 1000), this.clockSkewSeconds);
+      return problem && entraError(problem.status, problem.error, problem.code, problem.description);
+    }
     if (jwt.header.alg !== "RS256" && jwt.header.alg !== "PS256") return entraError(401, "invalid_client", 5002738, `Invalid JWT token. '${String(jwt.header.alg)}' is not a supported signature algorithm. Supported signing algorithms are: 'RS256, PS256'.`);
     if (client.keys.length === 0) return entraError(401, "invalid_client", 700027, "The certificate with identifier used to sign the client assertion is not registered on application.");
     let verified = false;

@@ -1,5 +1,5 @@
-// Compact JWS (JWT) signing and verification with Web Crypto: RS256 and PS256 only,
-// which is what Entra uses for access tokens and accepts for client assertions.
+// Compact JWS (JWT) signing and verification with Web Crypto: RSA (RS*, PS*) for Entra's own
+// tokens and client assertions, plus ECDSA (ES256/384/512) for federated issuers' tokens.
 import { b64url, buf, fromB64, fromUtf8, utf8 } from "../bytes.js";
 
 /** A decoded (not yet verified) JWT. */
@@ -44,8 +44,24 @@ export async function signJwt(header: Record<string, unknown>, payload: Record<s
   return `${input}.${b64url(sig)}`;
 }
 
-/** Verifies a decoded JWS against an RSA public JWK; false on any mismatch (never throws for bad input). */
+const EC_ALGS: Record<string, { crv: string; hash: string }> = {
+  ES256: { crv: "P-256", hash: "SHA-256" },
+  ES384: { crv: "P-384", hash: "SHA-384" },
+  ES512: { crv: "P-521", hash: "SHA-512" },
+};
+
+/** Verifies a decoded JWS against an RSA (or, for ES*, EC) public JWK; false on any mismatch (never throws for bad input). */
 export async function verifyJwt(jwt: DecodedJwt, publicJwk: JsonWebKey): Promise<boolean> {
+  const ec = EC_ALGS[String(jwt.header.alg)];
+  if (ec) {
+    if (publicJwk.kty !== "EC" || publicJwk.crv !== ec.crv) return false;
+    try {
+      const key = await crypto.subtle.importKey("jwk", { kty: "EC", crv: ec.crv, x: publicJwk.x!, y: publicJwk.y! }, { name: "ECDSA", namedCurve: ec.crv }, false, ["verify"]);
+      return await crypto.subtle.verify({ name: "ECDSA", hash: ec.hash }, key, buf(jwt.signature), buf(jwt.signingInput));
+    } catch {
+      return false;
+    }
+  }
   const alg = ALGS[String(jwt.header.alg)];
   if (!alg || publicJwk.kty !== "RSA") return false;
   try {
@@ -57,4 +73,4 @@ export async function verifyJwt(jwt: DecodedJwt, publicJwk: JsonWebKey): Promise
 }
 
 /** The JWS algorithms verifyJwt understands. */
-export const SUPPORTED_JWS_ALGS = Object.keys(ALGS);
+export const SUPPORTED_JWS_ALGS = [...Object.keys(ALGS), ...Object.keys(EC_ALGS)];

@@ -84,11 +84,20 @@ export function checkNameFree(ctx: VaultContext, name: string): void {
   throw conflict(`Key ${name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the key can only be recovered or purged.`, "ObjectIsDeletedButRecoverable");
 }
 
+/**
+ * Operations the nbf/exp window governs. As the service documents ("Date-time controlled
+ * operations"), a key outside its window still decrypts, unwraps and verifies, so data protected
+ * earlier stays readable; making new ciphertexts or signatures (and releasing the key) is refused.
+ */
+const DATE_CONTROLLED_OPS = new Set(["encrypt", "wrapKey", "sign", "release"]);
+
 /** Enforces enabled / nbf / exp and key_ops before a cryptographic operation (403 otherwise). */
 export function checkUsable(ctx: VaultContext, v: KeyVersion, op: string, requireKeyOp = true): void {
   if (!v.enabled) throw forbidden(`Operation ${op} is not allowed on a disabled key.`, "KeyDisabled");
-  if (v.nbf !== undefined && v.nbf > ctx.nowSeconds) throw forbidden(`Operation ${op} is not allowed before the key's activation date (nbf).`, "KeyNotYetValid");
-  if (v.exp !== undefined && v.exp <= ctx.nowSeconds) throw forbidden(`Operation ${op} is not allowed on an expired key.`, "KeyExpired");
+  if (DATE_CONTROLLED_OPS.has(op)) {
+    if (v.nbf !== undefined && v.nbf > ctx.nowSeconds) throw forbidden(`Operation ${op} is not allowed before the key's activation date (nbf).`, "KeyNotYetValid");
+    if (v.exp !== undefined && v.exp <= ctx.nowSeconds) throw forbidden(`Operation ${op} is not allowed on an expired key.`, "KeyExpired");
+  }
   if (requireKeyOp && !v.keyOps.includes(op)) throw forbidden(`Operation ${op} is not permitted for this key (key_ops: ${v.keyOps.join(", ")}).`, "KeyOperationForbidden");
 }
 
