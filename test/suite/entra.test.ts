@@ -1,4 +1,4 @@
-// keyvault-fetch/entra against the emulator's authority (and stub hosts for managed identity):
+// keyvault-fetch/entra against the emulator's authority and managed identity endpoints:
 // each provider gets real tokens that open the vault; tenants, CAE claims, caching, expiry, errors.
 import type { SuiteFile } from "./harness.js";
 import * as assert from "./assert.js";
@@ -272,33 +272,95 @@ const suite: SuiteFile = (t, lib) => {
       assert.ok(!e.message.includes(expired), "assertion leaked");
     });
 
-    t.test("the federated form: the caller's token is sent as is; a failing callback is ERR_TOKEN", async () => {
-      // A GitHub-Actions-shaped federated token, as an external issuer would sign it.
-      const federated = "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJodHRwczovL3Rva2VuLmFjdGlvbnMuZ2l0aHVidXNlcmNvbnRlbnQuY29tIiwic3ViIjoicmVwbzpvL3I6cmVmOnJlZnMvaGVhZHMvbWFpbiIsImF1ZCI6ImFwaTovL0F6dXJlQURUb2tlbkV4Y2hhbmdlIn0.c2ln";
-      const { fetch, seen } = recordingFetch(() => json({ token_type: "Bearer", expires_in: 3599, access_token: "federated-at" }));
-      const getToken = fromClientAssertion({ tenantId: "t1", clientId: "app", fetch, assertion: () => federated });
-      assert.equal((await getToken({ scopes: [SCOPE] })).token, "federated-at");
+    /** A GitHub-Actions-shaped OIDC token, signed here with Web Crypto as GitHub's issuer would sign it. */
+    const GITHUB = "https://token.actions.githubusercontent.com";
+    const SUBJECT = "repo:octo-org/octo-repo:environment:production";
+    const githubToken = async (key: CryptoKey, claims: Record<string, unknown> = {}) => {
+      const enc = (o: unknown) => lib.core.base64UrlEncode(lib.core.utf8Encode(JSON.stringify(o)));
+      const now = Math.floor(Date.now() / 1000);
+      const payload = {
+        jti: crypto.randomUUID(), sub: SUBJECT, aud: "api://AzureADTokenExchange", ref: "refs/heads/main", sha: "a".repeat(40),
+        repository: "octo-org/octo-repo", repository_owner: "octo-org", run_id: "42", event_name: "push", environment: "production",
+        iss: GITHUB, nbf: now - 5, iat: now - 5, exp: now + 300, ...claims,
+      };
+      const input = `${enc({ typ: "JWT", alg: "RS256", kid: "gh-key-1" })}.${enc(payload)}`;
+      const sig = new Uint8Array(await crypto.subtle.sign("RSASSA-PKCS1-v1_5", key, lib.core.utf8Encode(input) as BufferSource));
+      return `${input}.${lib.core.base64UrlEncode(sig)}`;
+    };
+    /** An emulator whose "gh-app" trusts GitHub's tokens for SUBJECT (a federated identity credential). */
+    const federatedEmulator = async (prefix: string) => {
+      const emu = emulator(prefix);
+      const github = await certificate();
+      emu.registerClient({ clientId: "gh-app", federatedCredentials: [{ issuer: GITHUB, subject: SUBJECT, jwks: { keys: [{ ...github.publicJwk, kid: "gh-key-1", alg: "RS256", use: "sig" } as JsonWebKey] } }] });
+      return { emu, github };
+    };
+
+    t.test("workload identity federation: a GitHub Actions token is checked by the emulator and the Entra token opens the vault", async () => {
+      const { emu, github } = await federatedEmulator("ghfed");
+      const { fetch, seen } = recordingFetch((req) => emu.fetch(req));
+      const federated = await githubToken(github.privateKey);
+      const getToken = fromClientAssertion({ tenantId: emu.tenantId, clientId: "gh-app", fetch, assertion: () => federated });
+      await openVault(emu, getToken);
       const form = new URLSearchParams(seen[0]!.body);
-      assert.equal(form.get("client_assertion"), federated);
+      assert.equal(form.get("client_assertion"), federated, "the caller's token is sent as is");
       assert.equal(form.get("client_assertion_type"), "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
-      const failing = fromClientAssertion({ tenantId: "t1", clientId: "app", fetch, assertion: () => { throw new Error("token file missing"); } });
+      assert.equal(form.get("client_id"), "gh-app");
+      assert.equal(form.get("client_secret"), null);
+      const { claims } = decodeJwt(lib, (await getToken({ scopes: [SCOPE] })).token);
+      assert.equal(claims.appid, "gh-app");
+      assert.equal(claims.tid, emu.tenantId);
+    });
+
+    t.test("workload identity federation refusals: unknown subject (70021), foreign audience, bad signature, expired token (700024)", async () => {
+      const { emu, github } = await federatedEmulator("ghbad");
+      const attempt = async (assertion: string) => {
+        const getToken = fromClientAssertion({ tenantId: emu.tenantId, clientId: "gh-app", fetch: emu.fetch, retry: false, assertion });
+        const e = await assert.rejects(() => getToken({ scopes: [SCOPE] }), { code: "ERR_TOKEN" });
+        assert.ok(e instanceof AuthorityError);
+        assert.ok(!`${e.message}${JSON.stringify(e)}`.includes(assertion.split(".")[2]!), "assertion leaked");
+        return e;
+      };
+      const pullRequest = await attempt(await githubToken(github.privateKey, { sub: "repo:octo-org/octo-repo:pull_request" }));
+      assert.equal(pullRequest.status, 400);
+      assert.equal(pullRequest.error, "invalid_request");
+      assert.deepEqual(pullRequest.errorCodes, [70021]);
+      assert.match(pullRequest.errorDescription, /Assertion Subject: 'repo:octo-org\/octo-repo:pull_request'/);
+      assert.deepEqual((await attempt(await githubToken(github.privateKey, { iss: "https://token.actions.githubusercontent.com/" }))).errorCodes, [70021], "issuer with a trailing slash");
+      assert.deepEqual((await attempt(await githubToken(github.privateKey, { aud: "https://github.com/octo-org" }))).errorCodes, [700212]);
+      const stranger = await crypto.subtle.generateKey({ name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" }, false, ["sign", "verify"]) as CryptoKeyPair;
+      const forged = await attempt(await githubToken(stranger.privateKey));
+      assert.equal(forged.status, 401);
+      assert.equal(forged.error, "invalid_client");
+      assert.match(forged.errorDescription, /^AADSTS50013: Assertion failed signature validation/);
+      const now = Math.floor(Date.now() / 1000);
+      const expired = await attempt(await githubToken(github.privateKey, { nbf: now - 7200, iat: now - 7200, exp: now - 3600 }));
+      assert.equal(expired.error, "invalid_client");
+      assert.deepEqual(expired.errorCodes, [700024]);
+      // The callback failing is the provider's error, before any request.
+      const before = emu.requests.length;
+      const failing = fromClientAssertion({ tenantId: emu.tenantId, clientId: "gh-app", fetch: emu.fetch, assertion: () => { throw new Error("token file missing"); } });
       await assert.rejects(() => failing({ scopes: [SCOPE] }), { code: "ERR_TOKEN", message: /token file missing/ });
-      const empty = fromClientAssertion({ tenantId: "t1", clientId: "app", fetch, assertion: () => "" });
+      const empty = fromClientAssertion({ tenantId: emu.tenantId, clientId: "gh-app", fetch: emu.fetch, assertion: () => "" });
       await assert.rejects(() => empty({ scopes: [SCOPE] }), { code: "ERR_TOKEN" });
+      assert.equal(emu.requests.length, before, "nothing sent");
     });
   });
 
   t.group("entra › managed identity", () => {
-    t.test("IMDS: GET with Metadata: true, api-version 2018-02-01, the resource; its token opens the vault", async () => {
-      const emu = emulator("imds");
-      const { fetch, seen } = recordingFetch(async () => {
-        const token = await emu.mintToken();
-        return json({ access_token: token, expires_on: String(Math.floor(Date.now() / 1000) + 3600), expires_in: "3600", resource: "https://vault.azure.net", token_type: "Bearer" });
-      });
+    const miEmulator = (prefix: string, managedIdentity: Record<string, string> = {}) => emulator(prefix, { managedIdentity });
+
+    t.test("IMDS: GET with Metadata: true, api-version 2018-02-01, the resource; the emulator's token opens the vault", async () => {
+      const emu = miEmulator("imds");
+      const mi = emu.managedIdentity!;
+      const { fetch, seen } = recordingFetch((req) => emu.fetch(req));
       const getToken = fromManagedIdentity({ fetch });
       await openVault(emu, getToken);
-      await getToken({ scopes: [SCOPE] });
+      const token = await getToken({ scopes: [SCOPE] });
       assert.equal(seen.length, 1, "cached");
+      assert.ok(Math.abs(token.expiresOnTimestamp - (Date.now() + 3599_000)) < 10_000, "expires_on read");
+      const { claims } = decodeJwt(lib, token.token);
+      assert.equal(claims.appid, mi.clientId);
+      assert.equal(claims.aud, "https://vault.azure.net");
       const url = seen[0]!.url;
       assert.equal(seen[0]!.method, "GET");
       assert.equal(url.origin + url.pathname, "http://169.254.169.254/metadata/identity/oauth2/token");
@@ -307,38 +369,65 @@ const suite: SuiteFile = (t, lib) => {
       assert.equal(seen[0]!.headers.get("metadata"), "true");
     });
 
-    t.test("IMDS: user-assigned ids, retries while IMDS warms up (410), expires_on read", async () => {
-      let n = 0;
-      const expires = Math.floor(Date.now() / 1000) + 1800;
-      const { fetch, seen } = recordingFetch(() => ++n < 3 ? json({ error: "unavailable" }, 410) : json({ access_token: "mi", expires_on: expires }));
-      const token = await fromManagedIdentity({ clientId: "uami", fetch, retry: { minDelayMs: 1 } })({ scopes: [SCOPE] });
-      assert.deepEqual(token, { token: "mi", expiresOnTimestamp: expires * 1000 });
-      assert.equal(seen.length, 3);
-      assert.equal(seen[2]!.url.searchParams.get("client_id"), "uami");
-      const { fetch: f2, seen: s2 } = recordingFetch(() => json({ access_token: "mi", expires_in: 60 }));
-      await fromManagedIdentity({ resourceId: "/subscriptions/s/rg/x", fetch: f2 })({ scopes: [SCOPE] });
-      assert.equal(s2[0]!.url.searchParams.get("msi_res_id"), "/subscriptions/s/rg/x");
+    t.test("IMDS: user-assigned ids select the identity; retries while IMDS warms up (410); a missing Metadata header is refused", async () => {
+      const emu = miEmulator("imdsua", { clientId: "0b7e4a52-7c1d-4e55-9a0e-6d1f3c2b8a90" });
+      const mi = emu.managedIdentity!;
+      emu.faults.add({ target: "authority", route: "GET /metadata/identity/oauth2/token", status: 410, times: 2 });
+      const { fetch, seen } = recordingFetch((req) => emu.fetch(req));
+      const token = await fromManagedIdentity({ clientId: mi.clientId, fetch, retry: { minDelayMs: 1 } })({ scopes: [SCOPE] });
+      assert.equal(decodeJwt(lib, token.token).claims.appid, mi.clientId);
+      assert.equal(seen.length, 3, "two 410s, then the token");
+      assert.equal(seen[2]!.url.searchParams.get("client_id"), mi.clientId);
+      await openVault(emu, fromManagedIdentity({ resourceId: mi.resourceId, fetch: emu.fetch }));
+      await openVault(emu, fromManagedIdentity({ objectId: mi.objectId, fetch: emu.fetch }), "byobject");
+      const other = await assert.rejects(() => fromManagedIdentity({ clientId: crypto.randomUUID(), fetch: emu.fetch, retry: false })({ scopes: [SCOPE] }), { code: "ERR_TOKEN" });
+      assert.equal(other.status, 400);
+      assert.match(other.errorDescription, /Identity not found/);
+      // Without the Metadata header (a proxy that drops it), IMDS answers 400.
+      const stripping = (input: string | URL | Request, init?: RequestInit) => {
+        const request = new Request(input, init);
+        const headers = new Headers(request.headers);
+        headers.delete("metadata");
+        return emu.fetch(request.url, { method: request.method, headers });
+      };
+      const e = await assert.rejects(() => fromManagedIdentity({ fetch: stripping, retry: false })({ scopes: [SCOPE] }), { code: "ERR_TOKEN" });
+      assert.ok(e instanceof AuthorityError);
+      assert.equal(e.status, 400);
+      assert.equal(e.error, "invalid_request");
+      assert.equal(e.errorDescription, "Required metadata header not specified");
       await assert.rejects(async () => fromManagedIdentity({ clientId: "a", objectId: "b" }), { code: "ERR_INVALID_INPUT" });
     });
 
-    t.test("App Service: IDENTITY_ENDPOINT with X-IDENTITY-HEADER and api-version 2019-08-01; errors hide the header", async () => {
-      const header = "identity-header-secret-7f3a";
-      const env = { IDENTITY_ENDPOINT: "http://127.0.0.1:41741/MSI/token/", IDENTITY_HEADER: header, AZURE_CLIENT_ID: "uami" };
+    t.test("App Service: IDENTITY_ENDPOINT with X-IDENTITY-HEADER and api-version 2019-08-01; a wrong header is refused and never shown", async () => {
+      const emu = miEmulator("appsvc", { identityEndpoint: "http://127.0.0.1:41741/MSI/token/" });
+      const mi = emu.managedIdentity!;
+      const env = { IDENTITY_ENDPOINT: mi.identityEndpoint, IDENTITY_HEADER: mi.identityHeader, AZURE_CLIENT_ID: mi.clientId };
       const options = managedIdentityFromEnv(env);
-      assert.deepEqual(options, { identityEndpoint: env.IDENTITY_ENDPOINT, identityHeader: header, clientId: "uami" });
-      const { fetch, seen } = recordingFetch(() => json({ access_token: "as", expires_on: String(Math.floor(Date.now() / 1000) + 600), resource: "https://vault.azure.net" }));
-      const token = await fromManagedIdentity({ ...options, fetch })({ scopes: [SCOPE] });
-      assert.equal(token.token, "as");
+      assert.deepEqual(options, { identityEndpoint: env.IDENTITY_ENDPOINT, identityHeader: mi.identityHeader, clientId: mi.clientId });
+      const { fetch, seen } = recordingFetch((req) => emu.fetch(req));
+      const getToken = fromManagedIdentity({ ...options, fetch });
+      await openVault(emu, getToken);
+      const token = await getToken({ scopes: [SCOPE] });
+      assert.ok(Math.abs(token.expiresOnTimestamp - (Date.now() + 3599_000)) < 10_000, "expires_on read");
       const url = seen[0]!.url;
       assert.equal(url.origin + url.pathname, "http://127.0.0.1:41741/MSI/token/");
       assert.equal(url.searchParams.get("api-version"), "2019-08-01");
       assert.equal(url.searchParams.get("resource"), "https://vault.azure.net");
-      assert.equal(url.searchParams.get("client_id"), "uami");
-      assert.equal(seen[0]!.headers.get("x-identity-header"), header);
+      assert.equal(url.searchParams.get("client_id"), mi.clientId);
+      assert.equal(seen[0]!.headers.get("x-identity-header"), mi.identityHeader);
       assert.equal(seen[0]!.headers.get("metadata"), null);
-      const refusing = fromManagedIdentity({ ...options, fetch: async () => json({ statusCode: 400, message: `bad request; header was ${header}` }, 400) });
-      const e = await assert.rejects(() => refusing({ scopes: [SCOPE] }), { code: "ERR_TOKEN" });
-      assert.ok(!`${e.message}${JSON.stringify(e)}`.includes(header), "identity header leaked");
+      const wrongHeader = "identity-header-secret-7f3a";
+      const refused = fromManagedIdentity({ identityEndpoint: mi.identityEndpoint, identityHeader: wrongHeader, fetch: emu.fetch });
+      const e = await assert.rejects(() => refused({ scopes: [SCOPE] }), { code: "ERR_TOKEN" });
+      assert.ok(e instanceof AuthorityError);
+      assert.equal(e.status, 401);
+      assert.match(e.errorDescription, /X-IDENTITY-HEADER/);
+      const everything = `${e.message}${JSON.stringify(e)}${e.stack}`;
+      assert.ok(!everything.includes(wrongHeader) && !everything.includes(mi.identityHeader), "identity header leaked");
+      // A host that echoes the header in its error: the provider still redacts it.
+      const echoing = fromManagedIdentity({ ...options, fetch: async () => json({ statusCode: 400, message: `bad request; header was ${mi.identityHeader}` }, 400) });
+      const echoed = await assert.rejects(() => echoing({ scopes: [SCOPE] }), { code: "ERR_TOKEN" });
+      assert.ok(!`${echoed.message}${JSON.stringify(echoed)}`.includes(mi.identityHeader), "identity header leaked");
       assert.deepEqual(managedIdentityFromEnv({}), {}, "no variables: IMDS");
     });
 
