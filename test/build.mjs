@@ -52,6 +52,8 @@ const common = {
   mainFields: ["module", "main"],
   conditions: ["import", "default"],
   logLevel: "warning",
+  // tsup's chunks import each other bare; with sideEffects: false esbuild rightly drops those imports
+  logOverride: { "ignored-bare-import": "silent" },
   // fast-check reads globals through feature detection only; nothing Node-only is bundled
 };
 
