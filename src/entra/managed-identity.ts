@@ -32,7 +32,7 @@ export interface ManagedIdentityOptions {
 
 /**
  * Options for {@link fromManagedIdentity} from an environment record (`Deno.env.toObject()`,
- * `process.env`): `IDENTITY_ENDPOINT` and `IDENTITY_HEADER` when the host sets them (else IMDS),
+ * or Node's environment object): `IDENTITY_ENDPOINT` and `IDENTITY_HEADER` when the host sets them (else IMDS),
  * and `AZURE_CLIENT_ID` as the user-assigned identity when set.
  * @example const getToken = fromManagedIdentity(managedIdentityFromEnv(Deno.env.toObject()));
  */

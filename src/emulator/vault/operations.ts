@@ -114,14 +114,17 @@ function aesFor(alg: string, v: KeyVersion, modes: string[]): { mode: string; ke
   return { mode: a.mode, key: v.material.k };
 }
 
-/** POST .../encrypt and .../decrypt */
-export async function cipher(ctx: VaultContext, name: string, version: string, op: "encrypt" | "decrypt"): Promise<Answer> {
+/** What every encrypt/decrypt/wrap/unwrap call starts with: the usable key version and the body's alg and value. */
+function cryptoRequest(ctx: VaultContext, name: string, version: string, op: "encrypt" | "decrypt" | "wrapKey" | "unwrapKey") {
   const { entry, v } = keyVersion(ctx, name, version);
   const body = objectBody(ctx);
   checkUsable(ctx, v, op);
-  const alg = algOf(body);
-  const data = bytesField(body, "value")!;
-  const kid = ctx.store.kid(entry.name, v);
+  return { v, body, alg: algOf(body), data: bytesField(body, "value")!, kid: ctx.store.kid(entry.name, v) };
+}
+
+/** POST .../encrypt and .../decrypt */
+export async function cipher(ctx: VaultContext, name: string, version: string, op: "encrypt" | "decrypt"): Promise<Answer> {
+  const { v, body, alg, data, kid } = cryptoRequest(ctx, name, version, op);
   if (v.material.kind !== "oct") return { status: 200, body: { kid, value: b64url(await rsaCipher(op, v, alg, data)) } };
 
   const { mode, key } = aesFor(alg, v, ["GCM", "CBC", "CBCPAD"]);
@@ -150,12 +153,7 @@ export async function cipher(ctx: VaultContext, name: string, version: string, o
 
 /** POST .../wrapkey and .../unwrapkey */
 export async function wrap(ctx: VaultContext, name: string, version: string, op: "wrapKey" | "unwrapKey"): Promise<Answer> {
-  const { entry, v } = keyVersion(ctx, name, version);
-  const body = objectBody(ctx);
-  checkUsable(ctx, v, op);
-  const alg = algOf(body);
-  const data = bytesField(body, "value")!;
-  const kid = ctx.store.kid(entry.name, v);
+  const { v, alg, data, kid } = cryptoRequest(ctx, name, version, op);
   if (v.material.kind !== "oct") return { status: 200, body: { kid, value: b64url(await rsaCipher(op === "wrapKey" ? "encrypt" : "decrypt", v, alg, data)) } };
   const { mode, key } = aesFor(alg, v, ["KW", "KWP"]);
   const out = await keyWrap(op === "wrapKey" ? "wrap" : "unwrap", key, data, mode === "KWP");
