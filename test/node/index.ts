@@ -13,10 +13,11 @@ import officialSdkTests from "./official-sdk.test.js";
 import entraParityTests from "./entra-parity.test.js";
 import entraExamplesTests from "./entra-examples.test.js";
 import sizeBudgetTests from "./size-budget.test.js";
+import browserProxyTests from "./browser-proxy.test.js";
 
 const files: SuiteFile[] = [
   packageTests, serverTests, cliTests, quickstartTests, officialSdkTests,
-  entraParityTests, entraExamplesTests, sizeBudgetTests,
+  entraParityTests, entraExamplesTests, sizeBudgetTests, browserProxyTests,
 ];
 
 export function runNodeOnly(filter?: string, onResult?: (name: string, ok: boolean | "skip", error?: string) => void) {
