@@ -181,8 +181,9 @@ export class KeyVaultClient {
     const raw = init?.body;
     // Fast path (every typed helper takes it): no Request object to build and read back.
     const simple = !(input instanceof Request) && (raw == null || typeof raw === "string" || raw instanceof Uint8Array);
-    const url = this.#resolve(simple ? (input as string | URL) : input instanceof Request ? new Request(input, init).url : input);
-    const request = simple ? undefined : input instanceof Request ? new Request(input, init) : new Request(url, init);
+    let request = input instanceof Request ? new Request(input, init) : undefined;
+    const url = this.#resolve(request ? request.url : (input as string | URL));
+    if (!request && !simple) request = new Request(url, init);
     const headers = new Headers(request ? request.headers : init?.headers);
     this.#headers?.forEach((v, k) => { if (!headers.has(k)) headers.set(k, v); });
     headers.delete("authorization");
@@ -238,7 +239,15 @@ export class KeyVaultClient {
     let mayRechallenge = challenge !== undefined && this.#static === undefined;
     if (!challenge) {
       const me = Symbol();
-      const found = await this.#discover(req, signal, started, me);
+      const joining = this.#discovery !== undefined;
+      let found: Discovery;
+      try {
+        found = await this.#discover(req, signal, started, me);
+      } catch (e) {
+        // The discovery we joined was another caller's, which it aborted: run our own.
+        if (!joining || e instanceof KeyVaultClientError || signal?.aborted) throw e;
+        found = await this.#discover(req, signal, started, me);
+      }
       if (found.owner === me && found.response) return found.response;
       if (found.challenge === null) return this.#attempt(req, null, signal, started);
       challenge = found.challenge;

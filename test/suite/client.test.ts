@@ -77,6 +77,23 @@ const suite: SuiteFile = (t, lib) => {
       assert.equal(new Set(bodies).size, 100, "each caller's body sent exactly once");
     });
 
+    t.test("a caller that aborts during discovery does not fail the callers that joined it", async () => {
+      const vault = mockVault();
+      const slow = async (i: any, init?: RequestInit) => {
+        await new Promise((r) => setTimeout(r, 30));
+        if (init?.signal?.aborted) throw init.signal.reason;
+        return vault.fetch(i, init);
+      };
+      const client = new KeyVaultClient(vault.vaultUrl, { getToken: countingProvider().getToken, fetch: slow });
+      const controller = new AbortController();
+      const first = client.fetch("/keys/a", { signal: controller.signal });
+      const second = client.fetch("/keys/b");
+      await new Promise((r) => setTimeout(r, 10)); // both are inside the first caller's discovery now
+      controller.abort(new Error("first gave up"));
+      await assert.rejects(() => first, { message: /first gave up/ });
+      assert.equal((await second).status, 200);
+    });
+
     t.test("the cache is pinned to its origin: another vault is challenged afresh", async () => {
       const a = mockVault(), b = mockVault({ tenant: "tenant-b" });
       const { getToken, calls } = countingProvider();
