@@ -257,10 +257,9 @@ export class KeyVaultClient {
     let force = false;
     for (;;) {
       const tokenRequest: TokenRequest = { scopes: [challenge.scope] };
-      if (signal) tokenRequest.signal = signal;
       if (challenge.tenantId) tokenRequest.tenantId = challenge.tenantId;
       if (claims) tokenRequest.claims = claims;
-      const token = await this.#token(tokenRequest, force || claims !== undefined);
+      const token = await this.#token(tokenRequest, force || claims !== undefined, signal);
       const response = await this.#attempt(req, token, signal, started);
       if (response.status !== 401) return response;
       const header = response.headers.get("www-authenticate");
@@ -321,18 +320,22 @@ export class KeyVaultClient {
   }
 
   /** A cached token, or one call to the provider shared by concurrent callers of this client. */
-  #token(request: TokenRequest, force: boolean): Promise<string> {
+  #token(request: TokenRequest, force: boolean, signal: AbortSignal | undefined): Promise<string> {
     if (!force) {
       const cached = cachedToken(this.#getToken, request);
       if (cached) return Promise.resolve(cached);
     }
     const key = `${request.scopes.join(" ")}\n${request.tenantId ?? ""}\n${request.claims ?? ""}\n${force}`;
-    const pending = this.#pendingTokens.get(key);
-    if (pending) return pending;
-    const p = requestToken(this.#getToken, request).finally(() => this.#pendingTokens.delete(key));
-    this.#pendingTokens.set(key, p);
-    return p;
+    let shared = this.#pendingTokens.get(key);
+    if (!shared) {
+      // Shared by this client's concurrent callers, so it carries none of their signals: one caller
+      // giving up must not fail the others. Each caller stops waiting on its own signal instead.
+      shared = requestToken(this.#getToken, request).finally(() => this.#pendingTokens.delete(key));
+      this.#pendingTokens.set(key, shared);
+    }
+    return signal ? untilAborted(shared, signal) : shared;
   }
+
 
   /** Sends once, retrying transient failures by the retry rules. */
   async #attempt(req: Prepared, token: string | null, signal: AbortSignal | undefined, started: number): Promise<Response> {
@@ -369,6 +372,16 @@ export class KeyVaultClient {
       await sleep(wait, signal);
     }
   }
+}
+
+/** Settles like `promise`, or rejects with the signal's reason as soon as it aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 async function discard(response: Response): Promise<void> {

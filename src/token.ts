@@ -9,6 +9,10 @@ export interface TokenRequest {
   tenantId?: string;
   /** claims of a CAE challenge (JSON text): the new token must carry them */
   claims?: string;
+  /**
+   * For callers of a provider. `KeyVaultClient` passes none: its token call is shared by concurrent
+   * requests, so no one request's signal may cancel it; each request stops waiting on its own signal.
+   */
   signal?: AbortSignal;
 }
 

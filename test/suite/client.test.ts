@@ -94,6 +94,22 @@ const suite: SuiteFile = (t, lib) => {
       assert.equal((await second).status, 200);
     });
 
+    t.test("a caller that aborts while the token is fetched does not fail the others; one provider call", async () => {
+      const vault = mockVault();
+      const controller = new AbortController();
+      const slowProvider = countingProvider({ delayMs: 40 });
+      const c2 = new KeyVaultClient(vault.vaultUrl, { getToken: slowProvider.getToken, fetch: vault.fetch });
+      const first = c2.fetch("/keys/a", { signal: controller.signal });
+      const second = c2.fetch("/keys/b");
+      await new Promise((r) => setTimeout(r, 10));
+      controller.abort(new Error("first gave up"));
+      const started = Date.now();
+      await assert.rejects(() => first, { message: /first gave up/ });
+      assert.ok(Date.now() - started < 25, "the aborted caller stops waiting at once");
+      assert.equal((await second).status, 200);
+      assert.equal(slowProvider.calls.length, 1);
+    });
+
     t.test("the cache is pinned to its origin: another vault is challenged afresh", async () => {
       const a = mockVault(), b = mockVault({ tenant: "tenant-b" });
       const { getToken, calls } = countingProvider();
