@@ -161,13 +161,12 @@ export function claimsChallengeFromHeader(header: string): ClaimsChallenge | und
 
 const BAD_AUTHORITY = /[@%\\\s\u0000-\u001f\u007f]/;
 
-function isLoopbackHost(host: string): boolean {
+/** Loopback hosts: `localhost`, `127.0.0.0/8`, `[::1]`. */
+export function isLoopbackHost(host: string): boolean {
   const h = host.toLowerCase().replace(/^\[|\]$/g, "");
   return h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h);
 }
 
-/** Loopback hosts: `localhost`, `127.0.0.0/8`, `[::1]`. */
-export { isLoopbackHost };
 
 /**
  * Checks that a challenge's resource (or scope) may receive a token for `vaultUrl`: https only

@@ -56,7 +56,8 @@ interface Prepared {
   idempotent: boolean;
 }
 
-type Discovery = { challenge: VaultChallenge | null; response?: Response; owner: symbol };
+/** `response` is the answer to the probe: it belongs to the caller that started the discovery. */
+type Discovery = { challenge: VaultChallenge | null; response?: Response };
 
 /**
  * An authenticated, challenge-aware `fetch` for one vault (or Managed HSM).
@@ -238,17 +239,17 @@ export class KeyVaultClient {
     let challenge = this.#static ?? getCachedChallenge(req.url);
     let mayRechallenge = challenge !== undefined && this.#static === undefined;
     if (!challenge) {
-      const me = Symbol();
-      const joining = this.#discovery !== undefined;
+      let joined = this.#discovery !== undefined;
       let found: Discovery;
       try {
-        found = await this.#discover(req, signal, started, me);
+        found = await this.#discover(req, signal, started);
       } catch (e) {
-        // The discovery we joined was another caller's, which it aborted: run our own.
-        if (!joining || e instanceof KeyVaultClientError || signal?.aborted) throw e;
-        found = await this.#discover(req, signal, started, me);
+        // The discovery we joined was another caller's, which it aborted: run our own (or join the next).
+        if (!joined || e instanceof KeyVaultClientError || signal?.aborted) throw e;
+        joined = this.#discovery !== undefined;
+        found = await this.#discover(req, signal, started);
       }
-      if (found.owner === me && found.response) return found.response;
+      if (!joined && found.response) return found.response;
       if (found.challenge === null) return this.#attempt(req, null, signal, started);
       challenge = found.challenge;
     }
@@ -291,16 +292,16 @@ export class KeyVaultClient {
   }
 
   /** One challenge discovery per client at a time: concurrent first calls share it. */
-  #discover(req: Prepared, signal: AbortSignal | undefined, started: number, me: symbol): Promise<Discovery> {
+  #discover(req: Prepared, signal: AbortSignal | undefined, started: number): Promise<Discovery> {
     if (this.#discovery) return this.#discovery;
     const run = async (): Promise<Discovery> => {
       // The probe carries neither body nor token: the body goes only once the challenge is known.
       const probe: Prepared = { ...req, body: null };
       const response = await this.#attempt(probe, null, signal, started);
       if (response.status !== 401) {
-        if (req.body === null) return { challenge: null, response, owner: me };
+        if (req.body === null) return { challenge: null, response };
         await discard(response);
-        return { challenge: null, owner: me };
+        return { challenge: null };
       }
       const header = response.headers.get("www-authenticate");
       await discard(response);
@@ -312,7 +313,7 @@ export class KeyVaultClient {
       if (!challenge) throw new KeyVaultClientError("ERR_CHALLENGE_INVALID", "challenge without resource or scope");
       if (this.#verify) verifyChallengeResource(challenge.scope, req.url, { allowInsecureLoopback: this.#loopback });
       setCachedChallenge(req.url, challenge);
-      return { challenge, owner: me };
+      return { challenge };
     };
     const pending = run().finally(() => { this.#discovery = undefined; });
     this.#discovery = pending;

@@ -12,8 +12,9 @@ export const out = process.env.KVF_TEST_OUT ?? join(root, "test/.out/default");
 mkdirSync(out, { recursive: true });
 
 export function fixturesDir() {
-  for (const c of [join(root, "../shared/fixtures"), join(root, "test/fixtures")]) if (existsSync(c)) return c;
-  throw new Error("fixtures not found: expected ../shared/fixtures beside the repository");
+  const dir = join(root, "../shared/fixtures");
+  if (!existsSync(dir)) throw new Error(`fixtures not found: expected ${dir} (shared/ beside the repository)`);
+  return dir;
 }
 
 function loadFixtures() {
@@ -54,7 +55,6 @@ const common = {
   logLevel: "warning",
   // tsup's chunks import each other bare; with sideEffects: false esbuild rightly drops those imports
   logOverride: { "ignored-bare-import": "silent" },
-  // fast-check reads globals through feature detection only; nothing Node-only is bundled
 };
 
 await build({ ...common, entryPoints: [join(root, "test/suite/index.ts")], outfile: join(out, "suite.js"), plugins: [fixturesPlugin] });

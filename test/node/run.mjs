@@ -9,10 +9,6 @@ export async function run(filter, verbose) {
     entryPoints: [fileURLToPath(new URL("./index.ts", import.meta.url))],
     outfile, bundle: true, format: "esm", platform: "node", target: "node20",
     packages: "external", logLevel: "warning",
-    plugins: [{ name: "fixtures", setup(b) {
-      b.onResolve({ filter: /^virtual:fixtures$/ }, () => ({ path: "f", namespace: "virtual" }));
-      b.onLoad({ filter: /.*/, namespace: "virtual" }, () => ({ contents: "{}", loader: "json" }));
-    } }],
   });
   const { runNodeOnly } = await import(outfile + `?t=${Date.now()}`);
   return runNodeOnly(filter, verbose ? (n, ok) => console.log(`  ${ok === true ? "ok  " : ok === "skip" ? "skip" : "FAIL"} ${n}`) : undefined);

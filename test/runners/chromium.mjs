@@ -2,8 +2,6 @@
 // crypto.subtle exists), driven by playwright-core with Debian's /usr/bin/chromium.
 import { createServer } from "node:http";
 import { readFileSync, existsSync } from "node:fs";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 export const chromiumPath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
