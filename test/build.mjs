@@ -11,9 +11,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const out = process.env.KVF_TEST_OUT ?? join(root, "test/.out/default");
 mkdirSync(out, { recursive: true });
 
+// Recorded sessions and spec examples, copied byte-for-byte into the repository (see its README).
 export function fixturesDir() {
-  const dir = join(root, "../shared/fixtures");
-  if (!existsSync(dir)) throw new Error(`fixtures not found: expected ${dir} (shared/ beside the repository)`);
+  const dir = join(root, "test/fixtures");
+  if (!existsSync(dir)) throw new Error(`fixtures not found: expected ${dir}`);
   return dir;
 }
 

@@ -4,13 +4,11 @@
 // WWW-Authenticate or leave the client to a static `challenge`.
 import type { SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
-import { existsSync } from "node:fs";
 import { build } from "esbuild";
 import { join } from "node:path";
 import { createEmulator } from "keyvault-fetch/emulator";
 import { serveFetchHandler } from "keyvault-fetch/emulator/server";
-
-const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+import { launchChromium } from "../chromium.mjs";
 
 async function pageBundle(): Promise<string> {
   const dist = join(process.cwd(), "dist") + "/"; // tests run from the repository root
@@ -28,7 +26,6 @@ async function pageBundle(): Promise<string> {
 const suite: SuiteFile = (t) => {
   t.group("browser through a CORS proxy (Chromium's own fetch)", () => {
     t.test("discovery needs an exposed WWW-Authenticate; a static challenge works without; keys are created and used", async () => {
-      if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}`);
       const emulator = createEmulator();
       const token = (await emulator.getToken({ scopes: [`${emulator.resource}/.default`] })) as { token: string };
       const bundle = await pageBundle();
@@ -52,8 +49,7 @@ const suite: SuiteFile = (t) => {
         return new Response(res.body, { status: res.status, headers });
       }, { tls: false });
       const exposing = await proxy(true), hiding = await proxy(false);
-      const { chromium } = await import("playwright-core");
-      const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"] });
+      const browser = await launchChromium();
       try {
         const tab = await browser.newPage();
         await tab.goto(page.url + "/");

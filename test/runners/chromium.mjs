@@ -1,14 +1,11 @@
 // Chromium leg: the bundle runs in a page served from http://127.0.0.1 (a secure context, so
-// crypto.subtle exists), driven by playwright-core with Debian's /usr/bin/chromium.
+// crypto.subtle exists), driven by playwright-core (see test/chromium.mjs for where Chromium comes from).
 import { createServer } from "node:http";
-import { readFileSync, existsSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-
-export const chromiumPath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+import { launchChromium } from "../chromium.mjs";
 
 export async function run(filter) {
-  if (!existsSync(chromiumPath)) throw new Error(`Chromium not found at ${chromiumPath}: install it with 'apt-get install -y chromium'`);
-  const { chromium } = await import("playwright-core");
   const bundle = readFileSync(join(process.env.KVF_TEST_OUT, "all.js"));
   const server = createServer((req, res) => {
     if (req.url === "/all.js") {
@@ -21,11 +18,7 @@ export async function run(filter) {
     }
   });
   await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  const browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     const errors = [];

@@ -8,7 +8,7 @@ import type * as Jose from "../../src/jose/index.js";
 
 export type Runtime = "node" | "workerd" | "deno" | "chromium";
 
-/** One recorded HTTP exchange (see ../shared/fixtures/README.md). */
+/** One recorded HTTP exchange (see test/fixtures/README.md). */
 export interface RecordedEntry {
   RequestUri: string;
   RequestMethod: string;
@@ -36,6 +36,11 @@ export interface Lib {
     recordings: Record<string, Recording>;
     specExamples: Record<string, any>;
   };
+}
+
+/** Recordings of the keys SDK's tests (the others are named `secrets__…` and `certificates__…`). */
+export function isKeysRecording(name: string): boolean {
+  return !/^(secrets|certificates)__/.test(name);
 }
 
 export type TestFn = () => unknown | Promise<unknown>;

@@ -1,6 +1,6 @@
 // The shared conformance suite: every runtime leg hands it the built library and runs it.
 import { collect, runTests, type Lib, type Result, type Runtime, type SuiteFile } from "./harness.js";
-// Filled in at bundle time by test/build.mjs from ../shared/fixtures.
+// Filled in at bundle time by test/build.mjs from test/fixtures.
 import fixtures from "virtual:fixtures";
 import challenge from "./challenge.test.js";
 import client from "./client.test.js";

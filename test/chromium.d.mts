@@ -1,0 +1,3 @@
+export declare const CHROMIUM_FLAGS: string[];
+export declare function chromiumExecutable(): Promise<string>;
+export declare function launchChromium(): Promise<import("playwright-core").Browser>;
