@@ -10,8 +10,9 @@ import emulator from "./emulator.test.js";
 import keys from "./keys.test.js";
 import entra from "./entra.test.js";
 import jose from "./jose.test.js";
+import proxy from "./proxy.test.js";
 
-export const files: SuiteFile[] = [challenge, client, retry, replay, emulator, keys, entra, jose];
+export const files: SuiteFile[] = [challenge, client, retry, replay, emulator, keys, entra, jose, proxy];
 
 export type LibModules = Omit<Lib, "runtime" | "fixtures">;
 
