@@ -14,11 +14,12 @@ import officialSdkTests from "./official-sdk.test.js";
 import entraParityTests from "./entra-parity.test.js";
 import entraExamplesTests from "./entra-examples.test.js";
 import sizeBudgetTests from "./size-budget.test.js";
-import browserProxyTests from "./browser-proxy.test.js";
+import proxyServerTests from "./proxy-server.test.js";
+import proxyBrowserTests from "./proxy-browser.test.js";
 
 const files: SuiteFile[] = [
   packageTests, serverTests, cliTests, quickstartTests, officialSdkTests,
-  entraParityTests, entraExamplesTests, sizeBudgetTests, browserProxyTests,
+  entraParityTests, entraExamplesTests, sizeBudgetTests, proxyServerTests, proxyBrowserTests,
 ];
 
 export function runNodeOnly(filter?: string, onResult?: (name: string, ok: boolean | "skip", error?: string) => void) {
