@@ -11,8 +11,9 @@ import keys from "./keys.test.js";
 import entra from "./entra.test.js";
 import jose from "./jose.test.js";
 import proxy from "./proxy.test.js";
+import msal from "./msal.test.js";
 
-export const files: SuiteFile[] = [challenge, client, retry, replay, emulator, keys, entra, jose, proxy];
+export const files: SuiteFile[] = [challenge, client, retry, replay, emulator, keys, entra, jose, proxy, msal];
 
 export type LibModules = Omit<Lib, "runtime" | "fixtures">;
 
