@@ -16,10 +16,11 @@ import entraExamplesTests from "./entra-examples.test.js";
 import sizeBudgetTests from "./size-budget.test.js";
 import proxyServerTests from "./proxy-server.test.js";
 import proxyBrowserTests from "./proxy-browser.test.js";
+import workerStarterTests from "./worker-starter.test.js";
 
 const files: SuiteFile[] = [
   packageTests, serverTests, cliTests, quickstartTests, officialSdkTests,
-  entraParityTests, entraExamplesTests, sizeBudgetTests, proxyServerTests, proxyBrowserTests,
+  entraParityTests, entraExamplesTests, sizeBudgetTests, proxyServerTests, proxyBrowserTests, workerStarterTests,
 ];
 
 export function runNodeOnly(filter?: string, onResult?: (name: string, ok: boolean | "skip", error?: string) => void) {
