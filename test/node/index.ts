@@ -17,10 +17,11 @@ import sizeBudgetTests from "./size-budget.test.js";
 import proxyServerTests from "./proxy-server.test.js";
 import proxyBrowserTests from "./proxy-browser.test.js";
 import workerStarterTests from "./worker-starter.test.js";
+import denoProxyTests from "./deno-proxy.test.js";
 
 const files: SuiteFile[] = [
   packageTests, serverTests, cliTests, quickstartTests, officialSdkTests,
-  entraParityTests, entraExamplesTests, sizeBudgetTests, proxyServerTests, proxyBrowserTests, workerStarterTests,
+  entraParityTests, entraExamplesTests, sizeBudgetTests, proxyServerTests, proxyBrowserTests, workerStarterTests, denoProxyTests,
 ];
 
 export function runNodeOnly(filter?: string, onResult?: (name: string, ok: boolean | "skip", error?: string) => void) {
