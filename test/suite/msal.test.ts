@@ -27,6 +27,8 @@ function standIn(behaviour: { silent?: (r: Req) => Promise<any>; popup?: (r: Req
 }
 
 const VAULT_SCOPE = ["https://vault.azure.net/.default"];
+// Browsers drop a hand-set Origin from a Request, and the emulator's token endpoint needs one for SPA codes.
+const noBrowser = { only: ["node", "workerd", "deno"] as ("node" | "workerd" | "deno")[] };
 
 const suite: SuiteFile = (t, lib) => {
   const { fromMsal } = lib.entra;
@@ -127,6 +129,93 @@ const suite: SuiteFile = (t, lib) => {
       assert.equal(claims.access_token.nbf.essential, true, "the decoded CAE claims, as JSON text");
       assert.deepEqual(seen[1]!.scopes, [`${emu.resource}/user_impersonation`]);
     });
+  });
+
+  t.group("emulator sign-in (authorization code + PKCE)", () => {
+    const b64url = (bytes: Uint8Array) => lib.core.base64UrlEncode(bytes);
+    async function pkce() {
+      const verifier = b64url(crypto.getRandomValues(new Uint8Array(32)));
+      const challenge = b64url(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier))));
+      return { verifier, challenge };
+    }
+    function setup() {
+      const emu = lib.emulator.createEmulator();
+      const spa = crypto.randomUUID();
+      const page = "http://127.0.0.1:5173";
+      emu.registerClient({ clientId: spa, redirectUris: [`${page}/`] });
+      const base = `${emu.authorityHost}/${emu.tenantId}/oauth2/v2.0`;
+      const authorizeUrl = (challenge: string, extra: Record<string, string> = {}) => `${base}/authorize?` + new URLSearchParams({
+        client_id: spa, response_type: "code", redirect_uri: `${page}/`, scope: `openid profile offline_access ${emu.resource}/user_impersonation`,
+        state: "st-1", nonce: "n-1", code_challenge: challenge, code_challenge_method: "S256", ...extra,
+      });
+      const signIn = async (challenge: string, username = "ada@contoso.example") => {
+        const form = await emu.fetch(authorizeUrl(challenge));
+        assert.equal(form.status, 200);
+        assert.match(await form.text(), /<form method="post"[^]*id="username"[^]*id="signin"/);
+        const back = await emu.fetch(authorizeUrl(challenge), { method: "POST", body: new URLSearchParams({ username }), redirect: "manual" });
+        assert.equal(back.status, 302);
+        const location = new URL(back.headers.get("location")!);
+        assert.equal(location.origin + location.pathname, `${page}/`);
+        assert.equal(location.searchParams.get("state"), "st-1");
+        return location.searchParams.get("code")!;
+      };
+      const redeem = (fields: Record<string, string>, origin: string | null = page) => emu.fetch(`${base}/token`, {
+        method: "POST", body: new URLSearchParams({ client_id: spa, ...fields }),
+        headers: { "content-type": "application/x-www-form-urlencoded", ...(origin ? { origin } : {}) },
+      });
+      return { emu, spa, page, base, authorizeUrl, signIn, redeem };
+    }
+
+    t.test("sign in, redeem the code with the verifier cross-origin, call the vault as the user, refresh with CAE claims", async () => {
+      const { emu, spa, page, signIn, redeem } = setup();
+      const { verifier, challenge } = await pkce();
+      const code = await signIn(challenge);
+      const res = await redeem({ grant_type: "authorization_code", code, redirect_uri: `${page}/`, code_verifier: verifier, claims: '{"access_token":{"xms_cc":{"values":["cp1"]}}}' });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get("access-control-allow-origin"), page);
+      const tokens = await res.json() as Record<string, string>;
+      const access = JSON.parse(new TextDecoder().decode(lib.core.base64UrlDecode(tokens.access_token!.split(".")[1]!)));
+      assert.deepEqual([access.aud, access.appid, access.scp, access.upn, access.appidacr, access.xms_cc], [emu.resource, spa, "user_impersonation", "ada@contoso.example", "0", ["CP1"]]);
+      const id = JSON.parse(new TextDecoder().decode(lib.core.base64UrlDecode(tokens.id_token!.split(".")[1]!)));
+      assert.deepEqual([id.aud, id.nonce, id.preferred_username, id.oid], [spa, "n-1", "ada@contoso.example", access.oid]);
+      assert.ok(tokens.refresh_token && tokens.client_info);
+      // The delegated token works at the vault; after a revocation the refresh token answers the claims.
+      const client = new lib.core.KeyVaultClient(emu.vaultUrl, { fetch: emu.fetch, getToken: () => tokens.access_token! });
+      assert.equal((await client.fetch("/keys")).status, 200);
+      emu.revokeSessions();
+      assert.equal((await client.fetch("/keys")).status, 401, "the revoked token gets the CAE challenge");
+      const refreshed = await redeem({ grant_type: "refresh_token", refresh_token: tokens.refresh_token!, scope: `${emu.resource}/user_impersonation`, claims: '{"access_token":{"xms_cc":{"values":["cp1"]},"nbf":{"essential":true,"value":"1"}}}' });
+      assert.equal(refreshed.status, 200);
+      const fresh = await refreshed.json() as Record<string, string>;
+      const after = new lib.core.KeyVaultClient(emu.vaultUrl, { fetch: emu.fetch, getToken: () => fresh.access_token! });
+      assert.equal((await after.fetch("/keys")).status, 200);
+      const again = await redeem({ grant_type: "refresh_token", refresh_token: tokens.refresh_token!, scope: `${emu.resource}/user_impersonation` });
+      assert.equal(((await again.json()) as any).error, "invalid_grant", "refresh tokens rotate: the old one is spent");
+    }, noBrowser);
+
+    t.test("refused: wrong verifier, a code used twice, no Origin, an unregistered redirect URI (no redirect), missing PKCE, prompt=none", async () => {
+      const { emu, page, authorizeUrl, signIn, redeem } = setup();
+      const { verifier, challenge } = await pkce();
+      const code = await signIn(challenge);
+      const wrong = await redeem({ grant_type: "authorization_code", code, redirect_uri: `${page}/`, code_verifier: (await pkce()).verifier });
+      assert.match(((await wrong.json()) as any).error_description, /^AADSTS50148/);
+      const reused = await redeem({ grant_type: "authorization_code", code, redirect_uri: `${page}/`, code_verifier: verifier });
+      assert.equal(((await reused.json()) as any).error, "invalid_grant", "a code works once, even after a failed try");
+      const code2 = await signIn(challenge);
+      const noOrigin = await redeem({ grant_type: "authorization_code", code: code2, redirect_uri: `${page}/`, code_verifier: verifier }, null);
+      assert.match(((await noOrigin.json()) as any).error_description, /^AADSTS9002327/);
+      const foreign = await emu.fetch(authorizeUrl(challenge, { redirect_uri: "https://evil.example/" }), { redirect: "manual" });
+      assert.equal(foreign.status, 400);
+      assert.equal(foreign.headers.get("location"), null);
+      assert.match(await foreign.text(), /AADSTS50011/);
+      const noPkce = await emu.fetch(authorizeUrl("", { code_challenge: "" }), { redirect: "manual" });
+      assert.match(new URL(noPkce.headers.get("location")!).searchParams.get("error_description")!, /^AADSTS9002325/);
+      const silent = await emu.fetch(authorizeUrl(challenge, { prompt: "none" }), { redirect: "manual" });
+      assert.equal(new URL(silent.headers.get("location")!).searchParams.get("error"), "login_required");
+      const badUser = await emu.fetch(authorizeUrl(challenge), { method: "POST", body: new URLSearchParams({ username: "nobody" }), redirect: "manual" });
+      assert.equal(badUser.status, 200);
+      assert.match(await badUser.text(), /class="error"/);
+    }, noBrowser);
   });
 };
 export default suite;
