@@ -18,10 +18,11 @@ import proxyServerTests from "./proxy-server.test.js";
 import proxyBrowserTests from "./proxy-browser.test.js";
 import workerStarterTests from "./worker-starter.test.js";
 import denoProxyTests from "./deno-proxy.test.js";
+import demoTests from "./demo.test.js";
 
 const files: SuiteFile[] = [
   packageTests, serverTests, cliTests, quickstartTests, officialSdkTests,
-  entraParityTests, entraExamplesTests, sizeBudgetTests, proxyServerTests, proxyBrowserTests, workerStarterTests, denoProxyTests,
+  entraParityTests, entraExamplesTests, sizeBudgetTests, proxyServerTests, proxyBrowserTests, workerStarterTests, denoProxyTests, demoTests,
 ];
 
 export function runNodeOnly(filter?: string, onResult?: (name: string, ok: boolean | "skip", error?: string) => void) {
