@@ -3,7 +3,7 @@ import * as assert from "./assert.js";
 import { TENANT, countingProvider, mockVault, uniqueHost } from "./mock.js";
 
 const suite: SuiteFile = (t, lib) => {
-  const { KeyVaultClient, KeyVaultError, fromTokenCredential, getCachedChallenge } = lib.core;
+  const { KeyVaultClient, request, KeyVaultError, fromTokenCredential, getCachedChallenge } = lib.core;
   const noRetry = { retries: 0 } as const;
 
   t.group("client: challenge flow", () => {
@@ -185,7 +185,7 @@ const suite: SuiteFile = (t, lib) => {
       const res = await client.fetch("/keys/k");
       assert.equal(res.status, 401);
       assert.equal(calls.length, 2);
-      await assert.rejects(() => client.request("GET", "/keys/k"), { name: "KeyVaultError", status: 401 });
+      await assert.rejects(() => request(client, "GET", "/keys/k"), { name: "KeyVaultError", status: 401 });
     });
 
     t.test("a plain 401 on a cached challenge re-learns it once (tenant moved)", async () => {
@@ -253,7 +253,7 @@ const suite: SuiteFile = (t, lib) => {
       const secret = "token-SUPERSECRET";
       const vault = mockVault({ handler: () => Response.json({ error: { code: "Forbidden", message: "no" } }, { status: 403 }) });
       const client = new KeyVaultClient(vault.vaultUrl, { getToken: () => secret, fetch: vault.fetch, retry: false });
-      const e = await assert.rejects(() => client.request("GET", "/keys/k"), { name: "KeyVaultError", status: 403, code: "Forbidden" });
+      const e = await assert.rejects(() => request(client, "GET", "/keys/k"), { name: "KeyVaultError", status: 403, code: "Forbidden" });
       const texts = [String(e), e.message, JSON.stringify(e), JSON.stringify(e.request), e.stack ?? ""];
       for (const s of texts) assert.ok(!s.includes("SUPERSECRET"), `leaked in ${s}`);
       const failing = new KeyVaultClient(vault.vaultUrl, { getToken: () => { throw new Error("authority said no"); }, fetch: vault.fetch });
@@ -268,7 +268,7 @@ const suite: SuiteFile = (t, lib) => {
       const body = { error: { code: "Forbidden", message: "Operation sign is not permitted on this key.", innererror: { code: "KeyOperationForbidden" } } };
       const vault = mockVault({ handler: () => Response.json(body, { status: 403, headers: { "x-ms-request-id": "req-1" } }) });
       const client = new KeyVaultClient(vault.vaultUrl, { getToken: countingProvider().getToken, fetch: vault.fetch });
-      const e = await assert.rejects(() => client.request("POST", "/keys/k/sign", { alg: "ES256", value: "AA" }));
+      const e = await assert.rejects(() => request(client, "POST", "/keys/k/sign", { alg: "ES256", value: "AA" }));
       assert.ok(e instanceof KeyVaultError);
       assert.equal(e.name, "KeyVaultError");
       assert.equal(e.status, 403);
@@ -284,18 +284,18 @@ const suite: SuiteFile = (t, lib) => {
       let n = 0;
       const vault = mockVault({ handler: () => (++n === 1 ? new Response("<html>bad gateway</html>", { status: 400 }) : new Response(null, { status: 404 })) });
       const client = new KeyVaultClient(vault.vaultUrl, { getToken: countingProvider().getToken, fetch: vault.fetch, retry: noRetry });
-      await assert.rejects(() => client.request("GET", "/keys/k"), { code: "HTTP_400", message: /400 HTTP_400: <html>bad gateway/ });
-      await assert.rejects(() => client.request("GET", "/keys/k"), { code: "HTTP_404", status: 404 });
+      await assert.rejects(() => request(client, "GET", "/keys/k"), { code: "HTTP_400", message: /400 HTTP_400: <html>bad gateway/ });
+      await assert.rejects(() => request(client, "GET", "/keys/k"), { code: "HTTP_404", status: 404 });
     });
 
     t.test("request() sends JSON, adds query, returns undefined for 204 and refuses a non-JSON 200", async () => {
       let mode = 0;
       const vault = mockVault({ handler: (r) => (mode === 0 ? Response.json({ echo: JSON.parse(r.body || "null"), path: r.path, ct: r.headers.get("content-type") }) : mode === 1 ? new Response(null, { status: 204 }) : new Response("nope", { status: 200 })) });
       const client = new KeyVaultClient(vault.vaultUrl, { getToken: countingProvider().getToken, fetch: vault.fetch });
-      const out = await client.request<any>("POST", "/keys/k/create", { kty: "RSA" }, { query: { maxresults: 3, skip: undefined } });
+      const out = await request<any>(client, "POST", "/keys/k/create", { kty: "RSA" }, { query: { maxresults: 3, skip: undefined } });
       assert.deepEqual(out, { echo: { kty: "RSA" }, path: "/keys/k/create?api-version=2025-07-01&maxresults=3", ct: "application/json" });
-      mode = 1; assert.equal(await client.request("DELETE", "/deletedkeys/k"), undefined);
-      mode = 2; await assert.rejects(() => client.request("GET", "/keys/k"), { code: "ERR_INVALID_RESPONSE" });
+      mode = 1; assert.equal(await request(client, "DELETE", "/deletedkeys/k"), undefined);
+      mode = 2; await assert.rejects(() => request(client, "GET", "/keys/k"), { code: "ERR_INVALID_RESPONSE" });
     });
 
     t.test("fromTokenCredential adapts a TokenCredential", async () => {
