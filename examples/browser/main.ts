@@ -6,7 +6,7 @@ import { fromMsal } from "keyvault-fetch/entra";
 import { KeyClient } from "keyvault-fetch/keys";
 import { TinyPublicClient } from "./emulator-msal.js";
 
-interface DemoConfig { proxyUrl: string; authority: string; clientId: string; keyName: string }
+interface DemoConfig { proxyUrl: string; vaultOrigin: string; authority: string; clientId: string; keyName: string }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const show = (id: string, text: string, className = "") => { const el = $(id); el.textContent = text; el.className = className; };
@@ -16,6 +16,7 @@ const config = (await (await fetch("/config.json")).json()) as DemoConfig;
 const msal = new TinyPublicClient({ clientId: config.clientId, authority: config.authority, redirectUri: `${location.origin}/`, clientCapabilities: ["CP1"] });
 const client = new KeyClient(config.proxyUrl, {
   getToken: fromMsal(msal, { interaction: "redirect" }),
+  vaultOrigin: config.vaultOrigin, // the vault's own origin: key ids name it, and go to the proxy
   allowInsecureLoopback: true, // the demo's proxy is plain http on loopback
 });
 
@@ -54,9 +55,8 @@ $("sign").onclick = () => run(async () => {
 $("verify").onclick = () => run(async () => {
   if (!signed) throw new Error("sign a message first");
   const data = new TextEncoder().encode($<HTMLInputElement>("message").value);
-  // The key version that signed, by name/version: its public key is fetched once, then checked here.
-  const version = signed.kid.slice(signed.kid.indexOf("/keys/") + "/keys/".length);
-  const { result, local } = await client.key(version).verifyData("ES256", data, signed.signature);
+  // The exact key version that signed: its public key is fetched once, then checked here.
+  const { result, local } = await client.key(signed.kid).verifyData("ES256", data, signed.signature);
   show("verdict", `${result ? "✓ valid" : "✗ not valid for this message"}${local ? ", verified locally with Web Crypto (no request)" : ""}`, result ? "valid" : "invalid");
 });
 

@@ -9,7 +9,7 @@
 import { build } from "esbuild";
 import { readFileSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { KeyVaultClient } from "keyvault-fetch";
+import { KeyVaultClient, request } from "keyvault-fetch";
 import { serveFetchHandler, startEmulatorServer } from "keyvault-fetch/emulator/server";
 import { serveVaultProxy } from "keyvault-fetch/proxy/server";
 
@@ -25,8 +25,8 @@ export async function startDemo({ port = 0, keyName = "demo-signer" } = {}) {
 
   const vault = await startEmulatorServer({ tls: false, name: "demo", vaultHost: "127.0.0.1" });
   let config;
-  const page = await serveFetchHandler((request) => {
-    const path = new URL(request.url).pathname;
+  const page = await serveFetchHandler((req) => {
+    const path = new URL(req.url).pathname;
     if (path === "/") return new Response(html, { headers: { "content-type": "text/html; charset=utf-8" } });
     if (path === "/main.js") return new Response(script, { headers: { "content-type": "text/javascript; charset=utf-8" } });
     if (path === "/config.json") return Response.json(config);
@@ -38,9 +38,9 @@ export async function startDemo({ port = 0, keyName = "demo-signer" } = {}) {
   const clientId = crypto.randomUUID();
   vault.emulator.registerClient({ clientId, redirectUris: [`${page.url}/`] });
   const admin = new KeyVaultClient(vault.vaultUrl, { getToken: vault.emulator.getToken, allowInsecureLoopback: true });
-  await admin.request("POST", `/keys/${keyName}/create`, { kty: "EC", crv: "P-256" });
-  await admin.request("POST", "/keys/demo-wrapping/create", { kty: "RSA", key_size: 2048 });
-  config = { proxyUrl: proxy.url, authority: `${vault.authorityHost}/${vault.tenantId}`, clientId, keyName };
+  await request(admin, "POST", `/keys/${keyName}/create`, { kty: "EC", crv: "P-256" });
+  await request(admin, "POST", "/keys/demo-wrapping/create", { kty: "RSA", key_size: 2048 });
+  config = { proxyUrl: proxy.url, vaultOrigin: vault.vaultUrl, authority: `${vault.authorityHost}/${vault.tenantId}`, clientId, keyName };
 
   return {
     url: page.url, proxyUrl: proxy.url, vaultUrl: vault.vaultUrl, authority: config.authority, emulator: vault.emulator,

@@ -49,7 +49,7 @@ const suite: SuiteFile = (t) => {
           await tab.waitForFunction(() => (window as any).kv !== undefined, null, { timeout: 20_000 });
           return tab;
         };
-        const args = { proxy: proxy.url, token, scope: `${vault.resource}/.default` };
+        const args = { proxy: proxy.url, token, scope: `${vault.resource}/.default`, vault: vault.vaultUrl };
 
         // 1. A static challenge in a fresh page (empty caches): no probe, every request carries the token.
         const before = vaultCalls().length;
@@ -68,14 +68,13 @@ const suite: SuiteFile = (t) => {
         // 2. Discovery in another fresh page: the 401's WWW-Authenticate is readable through the proxy.
         const beforeDiscovery = vaultCalls().length;
         const second = await open(page.url);
-        const discovered = await second.evaluate(async ({ proxy, token }) => {
+        const discovered = await second.evaluate(async ({ proxy, token, vault }) => {
           const { KeyClient, signData } = (window as any).kv;
-          const client = new KeyClient(proxy, { getToken: () => token, allowInsecureLoopback: true });
+          const client = new KeyClient(proxy, { getToken: () => token, allowInsecureLoopback: true, vaultOrigin: vault });
           const key = await client.createEcKey("discovered-key", { curve: "P-256" });
-          const version = key.id.split("/").pop();
           const data = new TextEncoder().encode("hello from Chromium");
-          const signed = await signData(client, `discovered-key/${version}`, "ES256", data);
-          const verified = await client.key(`discovered-key/${version}`).verifyData("ES256", data, signed.result);
+          const signed = await signData(client, key.id, "ES256", data);
+          const verified = await client.key(signed.kid).verifyData("ES256", data, signed.result);
           let missing: Record<string, unknown> = {};
           try { await client.getKey("no-such-key"); } catch (e: any) { missing = { name: e.name, status: e.status, code: e.code, requestId: e.requestId }; }
           return { signatureBytes: signed.result.length, valid: verified.result, local: verified.local, missing };

@@ -10,7 +10,7 @@ import { Miniflare } from "miniflare";
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { KeyVaultClient } from "keyvault-fetch";
+import { KeyVaultClient, request } from "keyvault-fetch";
 import { fromClientSecret } from "keyvault-fetch/entra";
 import { repoRoot } from "./child.js";
 
@@ -124,7 +124,7 @@ const suite: SuiteFile = (t) => {
         });
         const starter = await loadStarter(join(repoRoot(), "examples/worker/wrangler.jsonc"));
         const signingKey = starter.config.vars.SIGNING_KEY as string;
-        const created = await admin.request<{ key: { kid: string } }>("POST", `/keys/${signingKey}/create`, { kty: "EC", crv: "P-256" });
+        const created = await request<{ key: { kid: string } }>(admin, "POST", `/keys/${signingKey}/create`, { kty: "EC", crv: "P-256" });
         mf = miniflareFor(starter, devValues(starter.devVars, env));
         const issuer = starter.config.vars.ISSUER as string;
         const res = await mf.dispatchFetch("http://localhost/token", { method: "POST", body: JSON.stringify({ sub: "alice" }), headers: { "content-type": "application/json" } });
@@ -167,7 +167,7 @@ const suite: SuiteFile = (t) => {
         const worker = mf;
         const client = new KeyVaultClient("https://kv-proxy.example.workers.dev", {
           headers: { origin: page },
-          verifyChallengeResource: false,
+          vaultOrigin: env.KEYVAULT_URL!, allowInsecureLoopback: true, // the emulator behind the Worker is plain http
           getToken: fromClientSecret({ tenantId: env.AZURE_TENANT_ID!, clientId: env.AZURE_CLIENT_ID!, clientSecret: env.AZURE_CLIENT_SECRET!, authorityHost: env.AZURE_AUTHORITY_HOST!, allowInsecureLoopback: true }),
           fetch: async (input, init) => {
             const res = await worker.dispatchFetch(String(input), init as any);
@@ -175,7 +175,7 @@ const suite: SuiteFile = (t) => {
             return new Response(await res.arrayBuffer(), { status: res.status, headers: new Headers([...res.headers] as [string, string][]) });
           },
         });
-        const created = await client.request<{ key: { kid: string; crv: string } }>("POST", "/keys/via-worker/create", { kty: "EC", crv: "P-256" });
+        const created = await request<{ key: { kid: string; crv: string } }>(client, "POST", "/keys/via-worker/create", { kty: "EC", crv: "P-256" });
         assert.equal(created.key.crv, "P-256");
         assert.ok(created.key.kid.startsWith(env.KEYVAULT_URL! + "/keys/via-worker/"), "the vault's own id, from the emulator behind the Worker");
       } finally {
