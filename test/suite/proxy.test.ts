@@ -331,7 +331,10 @@ const suite: SuiteFile = (t, lib) => {
       const signed = await client.key("through-proxy").signData("ES256", data);
       const checked = await client.key(signed.kid).verifyData("ES256", data, signed.result);
       assert.deepEqual([checked.result, checked.local], [true, true]);
-      await client.createRsaKey("second-key");
+      const rsa = await client.createRsaKey("second-key");
+      const jwe = await lib.jose.encryptJwe(client, rsa.id, "sealed behind the proxy");
+      const opened = await lib.jose.decryptJwe(client, jwe); // the JWE's kid names the vault: vaultOrigin accepts it
+      assert.equal(new TextDecoder().decode(opened.plaintext), "sealed behind the proxy");
       const names: string[] = [];
       for await (const p of client.listKeys({ maxPageSize: 1 })) names.push(p.name); // nextLinks name the vault too
       assert.deepEqual(names.sort(), ["second-key", "through-proxy"]);
