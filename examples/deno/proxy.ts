@@ -1,4 +1,4 @@
-// The Key Vault CORS proxy on Deno (or Deno Deploy): a browser page calls this server, which
+// The Key Vault CORS proxy on Deno: a browser page calls this server, which
 // forwards to the one vault in KEYVAULT_URL for the page origins in ALLOWED_ORIGINS and refuses
 // everything else. It holds no secret: the page's own token passes through.
 //
