@@ -1,0 +1,9 @@
+// keyvault-fetch/secrets and the emulator's secrets in the shared suite: the parts live in
+// secrets-*.test.ts and register from here.
+import type { SuiteFile } from "./harness.js";
+import { secretsEmulator } from "./secrets-emulator.test.js";
+
+const suite: SuiteFile = (t, lib) => {
+  secretsEmulator(t, lib);
+};
+export default suite;
