@@ -14,10 +14,13 @@ import entraParityTests from "./entra-parity.test.js";
 import entraExamplesTests from "./entra-examples.test.js";
 import sizeBudgetTests from "./size-budget.test.js";
 import browserProxyTests from "./browser-proxy.test.js";
+import officialSdkSecretsTests from "./official-sdk-secrets.test.js";
+import emulatorSecretsStoreTests from "./emulator-secrets-store.test.js";
 
 const files: SuiteFile[] = [
   packageTests, serverTests, cliTests, quickstartTests, officialSdkTests,
   entraParityTests, entraExamplesTests, sizeBudgetTests, browserProxyTests,
+  officialSdkSecretsTests, emulatorSecretsStoreTests,
 ];
 
 export function runNodeOnly(filter?: string, onResult?: (name: string, ok: boolean | "skip", error?: string) => void) {

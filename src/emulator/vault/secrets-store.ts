@@ -81,7 +81,8 @@ export class SecretStore {
 
   /** Rebuilds a store from serialize()'s output; throws on anything malformed. */
   static deserialize(snapshot: unknown, info: SecretVaultInfo): SecretStore {
-    const s = snapshot as Partial<SecretStoreSnapshot> | null;
+    // A copy, so the caller's object and the store never share state.
+    const s = (snapshot === undefined ? null : JSON.parse(JSON.stringify(snapshot))) as Partial<SecretStoreSnapshot> | null;
     if (!s || s.format !== "keyvault-fetch-emulator-secrets/1" || !Array.isArray(s.live) || !Array.isArray(s.deleted) || !Array.isArray(s.purging)) {
       throw new TypeError("not a secrets snapshot");
     }
