@@ -10,6 +10,7 @@ export default defineConfig([
       keys: "src/keys/index.ts",
       entra: "src/entra/index.ts",
       jose: "src/jose/index.ts",
+      secrets: "src/secrets/index.ts",
     },
     format: ["esm", "cjs"],
     dts: true,

@@ -4,6 +4,7 @@ import * as emulator from "keyvault-fetch/emulator";
 import * as keys from "keyvault-fetch/keys";
 import * as entra from "keyvault-fetch/entra";
 import * as jose from "keyvault-fetch/jose";
+import * as secrets from "keyvault-fetch/secrets";
 import { collect, runTests, type Lib, type SuiteFile } from "../suite/harness.js";
 import packageTests from "./package.test.js";
 import serverTests from "./server.test.js";
@@ -24,6 +25,6 @@ const files: SuiteFile[] = [
 ];
 
 export function runNodeOnly(filter?: string, onResult?: (name: string, ok: boolean | "skip", error?: string) => void) {
-  const lib = { core, emulator, keys, entra, jose, runtime: "node", fixtures: { recordings: {}, specExamples: {} } } as unknown as Lib;
+  const lib = { core, emulator, keys, entra, jose, secrets, runtime: "node", fixtures: { recordings: {}, specExamples: {} } } as unknown as Lib;
   return runTests(collect(files, lib), "node", { ...(filter ? { filter } : {}), ...(onResult ? { onResult } : {}) });
 }

@@ -2,8 +2,10 @@
 // secrets-*.test.ts and register from here.
 import type { SuiteFile } from "./harness.js";
 import { secretsEmulator } from "./secrets-emulator.test.js";
+import { secretsReplay } from "./secrets-replay.test.js";
 
 const suite: SuiteFile = (t, lib) => {
   secretsEmulator(t, lib);
+  secretsReplay(t, lib);
 };
 export default suite;
