@@ -3,9 +3,11 @@
 import type { SuiteFile } from "./harness.js";
 import { secretsEmulator } from "./secrets-emulator.test.js";
 import { secretsReplay } from "./secrets-replay.test.js";
+import { secretsHelpers } from "./secrets-helpers.test.js";
 
 const suite: SuiteFile = (t, lib) => {
   secretsEmulator(t, lib);
   secretsReplay(t, lib);
+  secretsHelpers(t, lib);
 };
 export default suite;
