@@ -136,7 +136,7 @@ export function secretsReplay(t: Registrar, lib: Lib): void {
     t.test("an empty name: refused here (ERR_INVALID_INPUT, nothing sent); the service's own answer is the recorded 405", async () => {
       const { client, done } = setup("secrets__put-empty-name-405");
       await assert.rejects(() => client.setSecret("", "SECRET_VALUE"), { name: "KeyVaultClientError", code: "ERR_INVALID_INPUT", message: /invalid secret name ""/ });
-      await assert.rejects(() => client.request("PUT", "/secrets/", { value: "SECRET_VALUE", attributes: {} }, { idempotent: false }), { status: 405, code: "MethodNotAllowed" });
+      await assert.rejects(() => lib.core.request(client, "PUT", "/secrets/", { value: "SECRET_VALUE", attributes: {} }, { idempotent: false }), { status: 405, code: "MethodNotAllowed" });
       done();
     });
 
