@@ -4,10 +4,12 @@ import type { SuiteFile } from "./harness.js";
 import { secretsEmulator } from "./secrets-emulator.test.js";
 import { secretsReplay } from "./secrets-replay.test.js";
 import { secretsHelpers } from "./secrets-helpers.test.js";
+import { secretsCache } from "./secrets-cache.test.js";
 
 const suite: SuiteFile = (t, lib) => {
   secretsEmulator(t, lib);
   secretsReplay(t, lib);
   secretsHelpers(t, lib);
+  secretsCache(t, lib);
 };
 export default suite;
