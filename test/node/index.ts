@@ -17,11 +17,12 @@ import sizeBudgetTests from "./size-budget.test.js";
 import browserProxyTests from "./browser-proxy.test.js";
 import officialSdkSecretsTests from "./official-sdk-secrets.test.js";
 import emulatorSecretsStoreTests from "./emulator-secrets-store.test.js";
+import secretsWorkersTests from "./secrets-workers.test.js";
 
 const files: SuiteFile[] = [
   packageTests, serverTests, cliTests, quickstartTests, officialSdkTests,
   entraParityTests, entraExamplesTests, sizeBudgetTests, browserProxyTests,
-  officialSdkSecretsTests, emulatorSecretsStoreTests,
+  officialSdkSecretsTests, emulatorSecretsStoreTests, secretsWorkersTests,
 ];
 
 export function runNodeOnly(filter?: string, onResult?: (name: string, ok: boolean | "skip", error?: string) => void) {
