@@ -18,11 +18,12 @@ import browserProxyTests from "./browser-proxy.test.js";
 import officialSdkSecretsTests from "./official-sdk-secrets.test.js";
 import emulatorSecretsStoreTests from "./emulator-secrets-store.test.js";
 import secretsWorkersTests from "./secrets-workers.test.js";
+import secretsDenoKvTests from "./secrets-deno-kv.test.js";
 
 const files: SuiteFile[] = [
   packageTests, serverTests, cliTests, quickstartTests, officialSdkTests,
   entraParityTests, entraExamplesTests, sizeBudgetTests, browserProxyTests,
-  officialSdkSecretsTests, emulatorSecretsStoreTests, secretsWorkersTests,
+  officialSdkSecretsTests, emulatorSecretsStoreTests, secretsWorkersTests, secretsDenoKvTests,
 ];
 
 export function runNodeOnly(filter?: string, onResult?: (name: string, ok: boolean | "skip", error?: string) => void) {
