@@ -262,7 +262,7 @@ export function secretsEmulator(t: Registrar, lib: Lib): void {
       assert.equal((await call("PUT", "/secrets/dates", { value: "x", attributes: { exp: "tomorrow" } })).status, 400);
     });
 
-    t.test("get: disabled is 403 SecretDisabled; expired and not-yet-valid secrets are still served (as the service documents)", async () => {
+    t.test("get: disabled is 403 SecretDisabled; expired and not-yet-valid secrets are still served (as the service does)", async () => {
       const emu = createEmulator();
       const { call } = await secretsCaller(emu);
       const now = Math.floor(Date.now() / 1000);

@@ -133,7 +133,7 @@ export function setSecret(s: SecretsContext, name: string): Answer {
 /** GET /secrets/{name}/{version}: the value; 403 SecretDisabled for a disabled version. */
 export function getSecret(s: SecretsContext, name: string, version: string): Answer {
   const { entry, v } = secretVersion(s, name, version);
-  // As the service documents: nbf and exp do not stop a get (an expired secret stays readable); disabled does.
+  // As the service behaves (Azure/AzureKeyVault#19, whatever its docs say): nbf and exp do not stop a get; disabled does.
   if (!v.enabled) throw forbidden("Operation get is not allowed on a disabled secret.", "SecretDisabled");
   const bundle = s.store.bundle(entry.name, v, true);
   const out = s.ctx.url.searchParams.get("outContentType");
