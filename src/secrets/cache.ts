@@ -205,9 +205,10 @@ export class SecretCache {
    */
   async invalidate(client: KeyVaultClient, name: string): Promise<void> {
     const { address } = this.#address(client, name, {});
-    const prefix = cacheKey(client.vaultUrl, { name: address.name, version: "" });
-    const keys = new Set([address.version ? cacheKey(client.vaultUrl, address) : prefix]);
-    for (const k of this.#entries.keys()) if (address.version ? k === cacheKey(client.vaultUrl, address) : k.startsWith(prefix)) keys.add(k);
+    const prefix = cacheKey(vaultOf(client), { name: address.name, version: "" });
+    const exact = cacheKey(vaultOf(client), address);
+    const keys = new Set([exact]);
+    for (const k of this.#entries.keys()) if (address.version ? k === exact : k.startsWith(prefix)) keys.add(k);
     for (const k of keys) this.#entries.delete(k);
     if (this.#store?.delete) {
       const sealer = await this.#getSealer();
@@ -225,7 +226,7 @@ export class SecretCache {
     if (options === null || typeof options !== "object") throw invalid(`options must be an object ({ version, waitUntil, signal }); got ${describe(options)}`);
     if (options.waitUntil !== undefined && typeof options.waitUntil !== "function") throw invalid("waitUntil must be a function (a Worker's ctx.waitUntil.bind(ctx))");
     const address = resolveSecret(client, name, options.version);
-    return { address, key: cacheKey(client.vaultUrl, address) };
+    return { address, key: cacheKey(vaultOf(client), address) };
   }
 
   /** One read per name per client at a time; the read carries no caller's signal (each caller stops waiting on its own). */
@@ -337,6 +338,9 @@ export class SecretCache {
     await storePut(this.#store!, storeKey, sealed, ttlSeconds);
   }
 }
+
+/** The vault a client reaches: its URL and, behind a proxy, the origin the vault calls itself. */
+const vaultOf = (client: KeyVaultClient): string => (client.vaultOrigin && client.vaultOrigin !== new URL(client.vaultUrl).origin ? `${client.vaultUrl} ${client.vaultOrigin}` : client.vaultUrl);
 
 /** One cache key per vault, name and version (names and versions compare case-insensitively). */
 function cacheKey(vaultUrl: string, address: SecretAddress): string {

@@ -46,13 +46,15 @@ export function parseSecretId(id: string): ParsedSecretId {
  * Resolves how callers name a secret: `"name"`, `"name/version"` or a full secret identifier (which
  * must belong to the client's vault). An explicit `version` wins over one in `secret`.
  */
-export function resolveSecret(client: Pick<KeyVaultClient, "vaultUrl">, secret: string, version?: string): SecretAddress {
+export function resolveSecret(client: Pick<KeyVaultClient, "vaultUrl" | "vaultOrigin">, secret: string, version?: string): SecretAddress {
   if (typeof secret !== "string" || secret === "") throw invalid(`a secret name or identifier is required; got ${describe(secret)}`);
   let name: string, v: string;
   if (/^https?:\/\//i.test(secret)) {
     const parsed = parseSecretId(secret);
-    if (parsed.vaultUrl.toLowerCase() !== new URL(client.vaultUrl).origin.toLowerCase()) {
-      throw new KeyVaultClientError("ERR_FOREIGN_ORIGIN", `secret ${parsed.name} belongs to ${parsed.vaultUrl}, not to this client's vault ${client.vaultUrl}`);
+    // The client's vault: its URL's origin, or the `vaultOrigin` it reaches through a proxy.
+    const o = parsed.vaultUrl.toLowerCase();
+    if (o !== client.vaultOrigin.toLowerCase() && o !== new URL(client.vaultUrl).origin.toLowerCase()) {
+      throw new KeyVaultClientError("ERR_FOREIGN_ORIGIN", `secret ${parsed.name} belongs to ${parsed.vaultUrl}, not to this client's vault ${client.vaultOrigin}`);
     }
     name = parsed.name; v = parsed.version;
   } else {

@@ -197,6 +197,22 @@ export function secretsHelpers(t: Registrar, lib: Lib): void {
       assert.deepEqual(seen, ["item-0", "item-1"]);
     });
 
+    t.test("behind a proxy (vaultOrigin): identifiers the vault hands out still name the client's vault; lists follow its nextLinks", async () => {
+      const emu = createEmulator();
+      const proxy = "https://proxy.example";
+      const viaProxy = (input: string | URL | Request, init?: RequestInit) => {
+        const req = new Request(input, init);
+        return emu.fetch(new Request(req.url.replace(proxy, emu.vaultUrl), req));
+      };
+      const client = new KeyVaultClient(proxy, { getToken: emu.getToken, fetch: viaProxy, vaultOrigin: emu.vaultUrl, verifyChallengeResource: false });
+      const set = await s.setSecret(client, "behind", "v");
+      assert.ok(set.properties.id.startsWith(emu.vaultUrl), "ids name the vault");
+      assert.equal((await s.getSecret(client, set.properties.id)).value, "v");
+      await assert.rejects(() => s.getSecret(client, "https://third.vault.azure.net/secrets/behind"), { code: "ERR_FOREIGN_ORIGIN" });
+      const cache = new s.SecretCache();
+      assert.equal(await cache.getValue(client, set.properties.id), "v");
+    });
+
     t.test("secret identifiers: parseSecretId (and its SDK name parseKeyVaultSecretIdentifier)", () => {
       assert.deepEqual(s.parseSecretId("https://v.vault.azure.net/secrets/db/0123456789abcdef0123456789abcdef"),
         { sourceId: "https://v.vault.azure.net/secrets/db/0123456789abcdef0123456789abcdef", vaultUrl: "https://v.vault.azure.net", collection: "secrets", name: "db", version: "0123456789abcdef0123456789abcdef" });
