@@ -108,7 +108,10 @@ export interface Emulator {
    * Calls outside it get 403 Forbidden with innererror ForbiddenByPolicy, as from a vault using access policies.
    */
   setKeyPermissions(clientId: string, permissions: KeyPermission[] | undefined): void;
-  /** Sets the secret permissions of a client's access policy (undefined: all, the default), as setKeyPermissions does for keys. */
+  /**
+   * Sets the secret permissions of a client's access policy (undefined: all, the default), as setKeyPermissions does for keys.
+   * @example emu.setSecretPermissions("reader-app", ["get", "list"]); // a set is then 403 ForbiddenByPolicy
+   */
   setSecretPermissions(clientId: string, permissions: SecretPermission[] | undefined): void;
   /** Signs a token directly (tests: expired, foreign-audience or foreign-tenant tokens). */
   mintToken(options?: MintOptions): Promise<string>;

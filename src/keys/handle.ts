@@ -45,7 +45,10 @@ export interface LocalOptions extends OperationOptions {
   remote?: boolean;
 }
 
-/** The most key versions kept per client (least recently used go first). */
+/**
+ * The most key versions a client keeps for its handles (least recently used go first).
+ * @example MAX_CACHED_KEY_VERSIONS // 1000: a verifier meeting more kids re-reads the oldest
+ */
 export const MAX_CACHED_KEY_VERSIONS = 1000;
 
 // Keys by version, per client: shared by every handle of that client, bounded (LRU).

@@ -7,7 +7,10 @@ import { checkSecretName, describe, invalid, resolveSecret, secretPath, type Sec
 import { toSecret, toSecretProperties, unixSeconds, type RestSecret, type RestSecretAttributes } from "./model.js";
 import type { KeyVaultSecret, OperationOptions, SecretContentType, SecretProperties } from "./types.js";
 
-/** The service's limit on a secret's value: 25 KB, counted in UTF-8 bytes. */
+/**
+ * The service's limit on a secret's value: 25 KB, counted in UTF-8 bytes.
+ * @example if (new TextEncoder().encode(text).length > MAX_SECRET_BYTES) storeElsewhere(text);
+ */
 export const MAX_SECRET_BYTES = 25_600;
 
 /** Options of {@link getSecret}. */
