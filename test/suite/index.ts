@@ -8,11 +8,12 @@ import retry from "./retry.test.js";
 import replay from "./replay.test.js";
 import emulator from "./emulator.test.js";
 import emulatorTrust from "./emulator-trust.test.js";
+import emulatorDevServer from "./emulator-devserver.test.js";
 import keys from "./keys.test.js";
 import entra from "./entra.test.js";
 import jose from "./jose.test.js";
 
-export const files: SuiteFile[] = [challenge, client, retry, replay, emulator, emulatorTrust, keys, entra, jose];
+export const files: SuiteFile[] = [challenge, client, retry, replay, emulator, emulatorTrust, emulatorDevServer, keys, entra, jose];
 
 export type LibModules = Omit<Lib, "runtime" | "fixtures">;
 

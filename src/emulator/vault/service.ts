@@ -44,6 +44,8 @@ export interface SweepEvent { kind: string; id: string }
  * a vault covers every part; another kind (secrets) registers one more part.
  */
 export interface VaultPart {
+  /** Set by the vault: the part calls it after every change of its state (the emulator saves then). */
+  onChange: () => void;
   serialize(): unknown;
   /** Replaces the state (throws, changing nothing, on data serialize() did not make). */
   deserialize(data: unknown): void;
@@ -80,9 +82,9 @@ export class VaultService {
 
   constructor(private readonly s: VaultSettings, private readonly authority: Authority) {
     this.store = new Store({ url: s.url, managedHsm: s.managedHsm, recoverableDays: s.recoverableDays, purgeProtection: s.purgeProtection });
-    this.store.onChange = () => this.onChange();
     const store = this.store;
-    this.parts.set("keys", {
+    const keys: VaultPart = {
+      onChange: () => {},
       serialize: () => store.serialize(),
       deserialize: (data) => store.deserialize(data),
       clear: () => store.clear(),
@@ -91,7 +93,16 @@ export class VaultService {
         const rotated = (await rotateDueKeys(ctx)).map((id) => ({ kind: "key-rotated", id }));
         return [...purged, ...rotated];
       },
-    });
+    };
+    store.onChange = () => keys.onChange();
+    this.addPart("keys", keys);
+  }
+
+  /** Adds a part (an object kind); its state is saved, reset and swept with the vault's. */
+  addPart(name: string, part: VaultPart): void {
+    if (this.parts.has(name)) throw new TypeError(`vault part ${name} exists`);
+    part.onChange = () => this.onChange();
+    this.parts.set(name, part);
   }
 
   get url(): string { return this.s.url; }
