@@ -549,12 +549,14 @@ export function fileStateStorage(path: string): StateStorage & { close(): void }
   let counter = 0;
   const takeLock = () => {
     if (locked) return;
+    if (lockedHere.has(file)) throw Object.assign(new Error(`${file} is in use by another emulator in this process; close it first`), { code: "ERR_STATE_LOCKED" });
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         const fd = openSync(lock, "wx", 0o600);
         writeSync(fd, String(process.pid));
         closeSync(fd);
         locked = true;
+        lockedHere.add(file);
         process.once("exit", release);
         return;
       } catch (e) {
@@ -571,6 +573,7 @@ export function fileStateStorage(path: string): StateStorage & { close(): void }
   function release(): void {
     if (!locked) return;
     locked = false;
+    lockedHere.delete(file);
     process.removeListener("exit", release);
     try { if (readFileSync(lock, "utf8").trim() === String(process.pid)) unlinkSync(lock); } catch { /* already gone */ }
   }
@@ -602,6 +605,9 @@ export function fileStateStorage(path: string): StateStorage & { close(): void }
     close: release,
   };
 }
+
+/** State files this process holds (a lock file with our own pid is ours, not stale). */
+const lockedHere = new Set<string>();
 
 function alive(pid: number): boolean {
   try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === "EPERM"; }

@@ -14,10 +14,12 @@ import entraParityTests from "./entra-parity.test.js";
 import entraExamplesTests from "./entra-examples.test.js";
 import sizeBudgetTests from "./size-budget.test.js";
 import browserProxyTests from "./browser-proxy.test.js";
+import emulatorDevServerTests from "./emulator-devserver.test.js";
+import emulatorCorsTests from "./emulator-cors.test.js";
 
 const files: SuiteFile[] = [
   packageTests, serverTests, cliTests, quickstartTests, officialSdkTests,
-  entraParityTests, entraExamplesTests, sizeBudgetTests, browserProxyTests,
+  entraParityTests, entraExamplesTests, sizeBudgetTests, browserProxyTests, emulatorDevServerTests, emulatorCorsTests,
 ];
 
 export function runNodeOnly(filter?: string, onResult?: (name: string, ok: boolean | "skip", error?: string) => void) {
