@@ -16,10 +16,11 @@ import sizeBudgetTests from "./size-budget.test.js";
 import browserProxyTests from "./browser-proxy.test.js";
 import emulatorDevServerTests from "./emulator-devserver.test.js";
 import emulatorCorsTests from "./emulator-cors.test.js";
+import emulatorWorkerdTests from "./emulator-workerd.test.js";
 
 const files: SuiteFile[] = [
   packageTests, serverTests, cliTests, quickstartTests, officialSdkTests,
-  entraParityTests, entraExamplesTests, sizeBudgetTests, browserProxyTests, emulatorDevServerTests, emulatorCorsTests,
+  entraParityTests, entraExamplesTests, sizeBudgetTests, browserProxyTests, emulatorDevServerTests, emulatorCorsTests, emulatorWorkerdTests,
 ];
 
 export function runNodeOnly(filter?: string, onResult?: (name: string, ok: boolean | "skip", error?: string) => void) {
