@@ -304,6 +304,7 @@ export async function startEmulatorServer(options: EmulatorServerOptions = {}): 
   if (specs.length === 0) throw new TypeError("startEmulatorServer: vaults needs at least one vault");
   const wildcard = options.host === "0.0.0.0" || options.host === "::";
   const hosts: string[] = [];
+  const unresolved: string[] = [];
   for (const spec of specs) {
     const zone = spec.managedHsm ? "managedhsm.localhost" : "vault.localhost";
     let host = spec.host;
@@ -321,11 +322,15 @@ export async function startEmulatorServer(options: EmulatorServerOptions = {}): 
       } else {
         // Several vaults on one port are told apart by host name; curl and browsers resolve *.localhost themselves.
         host = `${spec.name}.${zone}`;
-        notes.push(`${host} does not resolve to loopback with this machine's resolver (curl and browsers resolve it anyway); for other clients add "127.0.0.1 ${host}" to /etc/hosts`);
+        unresolved.push(host);
       }
     }
     if (hosts.includes(host.toLowerCase())) throw new TypeError(`startEmulatorServer: two vaults at ${host}`);
     hosts.push(host.toLowerCase());
+  }
+  if (unresolved.length) {
+    notes.push(`${unresolved.join(", ")} do${unresolved.length === 1 ? "es" : ""} not resolve to loopback with this machine's resolver (curl and browsers resolve *.localhost themselves); ` +
+      `for other clients add "127.0.0.1 ${unresolved.join(" ")}" to /etc/hosts`);
   }
 
   let emulator: Emulator | undefined;
