@@ -261,7 +261,7 @@ const EXPOSED_HEADERS = "WWW-Authenticate, x-ms-request-id, x-ms-client-request-
  * @example
  * const emu = createEmulator();
  * const client = new KeyVaultClient(emu.vaultUrl, { fetch: emu.fetch, getToken: emu.getToken });
- * await client.request("POST", "/keys/demo/create", { kty: "EC", crv: "P-256" });
+ * await client.fetch("/keys/demo/create", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ kty: "EC", crv: "P-256" }) });
  * // several vaults: createEmulator({ vaults: [{ name: "app" }, { name: "hsm", managedHsm: true }] })
  */
 export function createEmulator(options: EmulatorOptions = {}): Emulator {

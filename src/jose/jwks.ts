@@ -4,6 +4,7 @@ import type { KeyVaultClient } from "../client.js";
 import { KeyVaultClientError } from "../errors.js";
 import { ecAlgorithm } from "./algorithms.js";
 import { getPublicJwk, keyRef, type VaultPublicJwk } from "./key-ref.js";
+import { request } from "../request.js";
 
 /** One published key: public members only, with `kid`, `alg` and `use`. */
 export interface PublishedJwk extends VaultPublicJwk {
@@ -44,7 +45,7 @@ export async function getJwks(client: KeyVaultClient, name: string, options: Jwk
   let next: string | undefined = `/keys/${encodeURIComponent(ref.name)}/versions?maxresults=25`;
   for (let pages = 0; next; pages++) {
     if (pages >= 1000) throw new KeyVaultClientError("ERR_INVALID_RESPONSE", "the vault's version list did not end");
-    const page: { value?: VersionItem[]; nextLink?: string | null } = await client.request("GET", next, undefined, signal);
+    const page: { value?: VersionItem[]; nextLink?: string | null } = await request(client, "GET", next, undefined, signal);
     items.push(...(page?.value ?? []));
     next = page?.nextLink || undefined;
   }

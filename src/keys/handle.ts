@@ -70,7 +70,7 @@ export class KeyHandle {
 
   /** The key identifier this handle addresses (without version for a version-less handle). */
   get id(): string {
-    return keyIdOf(this.client.vaultUrl, this.#address);
+    return keyIdOf(this.client.vaultOrigin, this.#address);
   }
 
   /**

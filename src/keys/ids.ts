@@ -40,13 +40,13 @@ export function parseKeyId(id: string): ParsedKeyId {
  * Resolves how callers name a key: `"name"`, `"name/version"` or a full key identifier (which must
  * belong to the client's vault). An explicit `version` wins over one in `key`.
  */
-export function resolveKey(client: Pick<KeyVaultClient, "vaultUrl">, key: string, version?: string): KeyAddress {
+export function resolveKey(client: Pick<KeyVaultClient, "vaultUrl" | "vaultOrigin">, key: string, version?: string): KeyAddress {
   if (typeof key !== "string" || key === "") throw invalid("a key name or identifier is required");
   let name: string, v: string;
   if (/^https?:\/\//i.test(key)) {
     const parsed = parseKeyId(key);
-    if (parsed.vaultUrl.toLowerCase() !== new URL(client.vaultUrl).origin.toLowerCase()) {
-      throw new KeyVaultClientError("ERR_FOREIGN_ORIGIN", `key ${parsed.name} belongs to ${parsed.vaultUrl}, not to this client's vault ${client.vaultUrl}`);
+    if (!isOwnOrigin(client, parsed.vaultUrl)) {
+      throw new KeyVaultClientError("ERR_FOREIGN_ORIGIN", `key ${parsed.name} belongs to ${parsed.vaultUrl}, not to this client's vault ${client.vaultOrigin}`);
     }
     name = parsed.name; v = parsed.version;
   } else {
@@ -58,6 +58,12 @@ export function resolveKey(client: Pick<KeyVaultClient, "vaultUrl">, key: string
   checkName(name);
   if (v !== "" && !VERSION.test(v)) throw invalid(`invalid key version ${JSON.stringify(v.slice(0, 200))}`);
   return { name, version: v };
+}
+
+/** Whether an origin is the client's vault: its URL's origin, or the `vaultOrigin` behind a proxy. */
+export function isOwnOrigin(client: Pick<KeyVaultClient, "vaultUrl" | "vaultOrigin">, origin: string): boolean {
+  const o = origin.toLowerCase();
+  return o === client.vaultOrigin.toLowerCase() || o === new URL(client.vaultUrl).origin.toLowerCase();
 }
 
 /** Throws `ERR_INVALID_INPUT` unless `name` is 1 to 127 letters, digits and dashes. */

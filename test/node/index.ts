@@ -4,6 +4,7 @@ import * as emulator from "keyvault-fetch/emulator";
 import * as keys from "keyvault-fetch/keys";
 import * as entra from "keyvault-fetch/entra";
 import * as jose from "keyvault-fetch/jose";
+import * as proxy from "keyvault-fetch/proxy";
 import { collect, runTests, type Lib, type SuiteFile } from "../suite/harness.js";
 import packageTests from "./package.test.js";
 import serverTests from "./server.test.js";
@@ -13,17 +14,22 @@ import officialSdkTests from "./official-sdk.test.js";
 import entraParityTests from "./entra-parity.test.js";
 import entraExamplesTests from "./entra-examples.test.js";
 import sizeBudgetTests from "./size-budget.test.js";
-import browserProxyTests from "./browser-proxy.test.js";
+import proxyServerTests from "./proxy-server.test.js";
+import proxyBrowserTests from "./proxy-browser.test.js";
+import workerStarterTests from "./worker-starter.test.js";
+import denoProxyTests from "./deno-proxy.test.js";
+import demoTests from "./demo.test.js";
 import emulatorDevServerTests from "./emulator-devserver.test.js";
 import emulatorCorsTests from "./emulator-cors.test.js";
 import emulatorWorkerdTests from "./emulator-workerd.test.js";
 
 const files: SuiteFile[] = [
   packageTests, serverTests, cliTests, quickstartTests, officialSdkTests,
-  entraParityTests, entraExamplesTests, sizeBudgetTests, browserProxyTests, emulatorDevServerTests, emulatorCorsTests, emulatorWorkerdTests,
+  entraParityTests, entraExamplesTests, sizeBudgetTests, proxyServerTests, proxyBrowserTests, workerStarterTests, denoProxyTests, demoTests,
+  emulatorDevServerTests, emulatorCorsTests, emulatorWorkerdTests,
 ];
 
 export function runNodeOnly(filter?: string, onResult?: (name: string, ok: boolean | "skip", error?: string) => void) {
-  const lib = { core, emulator, keys, entra, jose, runtime: "node", fixtures: { recordings: {}, specExamples: {} } } as unknown as Lib;
+  const lib = { core, emulator, keys, entra, jose, proxy, runtime: "node", fixtures: { recordings: {}, specExamples: {} } } as unknown as Lib;
   return runTests(collect(files, lib), "node", { ...(filter ? { filter } : {}), ...(onResult ? { onResult } : {}) });
 }

@@ -12,8 +12,11 @@ import emulatorDevServer from "./emulator-devserver.test.js";
 import keys from "./keys.test.js";
 import entra from "./entra.test.js";
 import jose from "./jose.test.js";
+import trust from "./trust.test.js";
+import proxy from "./proxy.test.js";
+import msal from "./msal.test.js";
 
-export const files: SuiteFile[] = [challenge, client, retry, replay, emulator, emulatorTrust, emulatorDevServer, keys, entra, jose];
+export const files: SuiteFile[] = [challenge, client, retry, trust, replay, emulator, emulatorTrust, emulatorDevServer, keys, entra, jose, proxy, msal];
 
 export type LibModules = Omit<Lib, "runtime" | "fixtures">;
 
