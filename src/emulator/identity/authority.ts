@@ -73,17 +73,14 @@ export class Authority {
   private serial = 0;
   private revokedThrough = 0;
   private revokedAt = 0;
-<<<<<<< HEAD
   /** Hears every change worth saving (a key made, a token issued, sessions revoked). */
   onChange: () => void = () => {};
-=======
   private readonly spaRedirects = new Map<string, string[]>();
   private readonly signIn = new InteractiveSignIn({
     host: () => this.host, knownTenant: (t) => this.knownTenant(t), now: () => this.now(), lifetimeSeconds: () => this.tokenLifetimeSeconds,
     redirectUris: (t, id) => this.clients.has(`${t.toLowerCase()}|${id.toLowerCase()}`) ? this.spaRedirects.get(`${t.toLowerCase()}|${id.toLowerCase()}`) ?? [] : undefined,
     mintToken: (o) => this.mintToken(o), signJws: (p) => this.signJws(p),
   });
->>>>>>> main
 
   constructor(
     authorityHost: string,
