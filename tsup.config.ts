@@ -11,6 +11,7 @@ export default defineConfig([
       entra: "src/entra/index.ts",
       jose: "src/jose/index.ts",
       proxy: "src/proxy/index.ts",
+      secrets: "src/secrets/index.ts",
     },
     format: ["esm", "cjs"],
     dts: true,

@@ -86,8 +86,8 @@ let prefix: string | undefined;
 let serial = 0;
 /** A UUID-shaped request id: a random per-isolate prefix and a counter (no random draw per call). */
 function requestId(): string {
-  prefix ??= crypto.getRandomValues(new Uint8Array(8)).reduce((s, b) => s + (b | 256).toString(16).slice(1), "").replace(/^(.{8})(.{4})./, "$1-$2-4");
-  return `${prefix}-8${(++serial).toString(16).padStart(15, "0").replace(/^.../, "$&-")}`;
+  prefix ??= crypto.getRandomValues(new Uint8Array(8)).reduce((s, b) => s + (b | 256).toString(16).slice(1), "").replace(/^(.{8})(.{4}).(.{3}).*/, "$1-$2-4$3-8000-");
+  return prefix + (++serial).toString(16).padStart(12, "0");
 }
 
 /** A local failure: `code` without its `ERR_` prefix. */
@@ -239,8 +239,8 @@ export class KeyVaultClient {
     const request = input instanceof Request ? input : undefined;
     const url = this.#resolve(request ? request.url : input as string | URL);
     const method = (init?.method ?? request?.method ?? "GET").toUpperCase();
-    const headers = { ...this.#headers, ...(request && headerRecord(request.headers)), ...(init?.headers && headerRecord(init.headers)) };
-    delete headers.authorization;
+    const headers = headerRecord(init?.headers, headerRecord(request?.headers, { ...this.#headers }));
+    if (headers.authorization !== undefined) delete headers.authorization; // ours to set
     headers["x-ms-client-request-id"] ??= requestId();
     const raw = init?.body ?? undefined;
     let body: Call["body"] = null;
@@ -270,7 +270,7 @@ export class KeyVaultClient {
   /** A path resolves against the vault URL; an absolute URL must be the vault's (or `vaultOrigin`'s) origin. */
   #resolve(input: string | URL): string {
     let url = String(input);
-    if (!/^[a-z][a-z\d+.-]*:/i.test(url)) {
+    if (url[0] === "/" || !/^[a-z][a-z\d+.-]*:/i.test(url)) {
       url = this.vaultUrl + (url[0] === "/" ? url : "/" + url);
     } else {
       let u: URL;
@@ -452,10 +452,14 @@ export class KeyVaultClient {
 
   /** Step 4: one request. A body goes out only with a token. */
   #send(call: Call, token: string | undefined, attempt: number): Promise<Response> {
-    const init: RequestInit = { method: call.method, headers: token ? { ...call.headers, authorization: "Bearer " + token } : call.headers, redirect: "manual" };
+    // The call's own record: attempts run one after another, and fetch copies it when it starts.
+    const init: RequestInit = { method: call.method, headers: call.headers, redirect: "manual" };
     if (token) {
+      call.headers.authorization = "Bearer " + token;
       call.token = token;
       if (call.body !== null) init.body = call.body as string | Uint8Array<ArrayBuffer>;
+    } else if (call.headers.authorization !== undefined) {
+      delete call.headers.authorization; // a probe carries no token (and, above, no body)
     }
     if (call.signal) init.signal = call.signal;
     const pending = call.signal ? race(call, this.#fetch(call.url, init)) : this.#fetch(call.url, init);
@@ -484,9 +488,8 @@ function tokenRequest(challenge: VaultChallenge, claims?: string): TokenRequest 
   return request;
 }
 
-/** A lower-cased record of any HeadersInit (the form fetch is given: no Headers object per call). */
-function headerRecord(init: HeadersInit | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
+/** Adds any HeadersInit to a lower-cased record (the form fetch is given: no Headers object per call). */
+function headerRecord(init: HeadersInit | undefined, out: Record<string, string> = {}): Record<string, string> {
   if (!init) return out;
   if (init instanceof Headers) init.forEach((v, k) => { out[k] = v; });
   else if (Array.isArray(init)) for (const [k, v] of init) out[String(k).toLowerCase()] = String(v);

@@ -8,6 +8,7 @@ import { ManagedIdentityEndpoints, type ManagedIdentityInfo, type EmulatorManage
 import { decodeState, DEFAULT_KDF_ITERATIONS, EmulatorStateError, encodeState, prepareKey, type PreparedKey, type StateKey } from "./state/format.js";
 import { Persister, type StateStorage } from "./state/persister.js";
 import type { PermissionKind } from "./vault/context.js";
+import type { SecretPermission } from "./vault/secrets-router.js";
 import { VaultService, type AccessPolicy, type VaultState } from "./vault/service.js";
 
 /** One vault (or Managed HSM) of an emulator made with `vaults`. */
@@ -84,6 +85,8 @@ export interface EmulatorOptions {
   requestLogLimit?: number;
   /** Largest request body accepted, in bytes (default 4 MiB); larger ones get 413 in the service's shape. */
   maxBodyBytes?: number;
+  /** Throttle secrets by the service's published limits: past 4,000 reads or 300 sets per 10 s, 429 Throttled. Default false. */
+  serviceLimits?: boolean;
 }
 
 /** Where and how openEmulator keeps the state. */
@@ -148,7 +151,9 @@ export interface EmulatorVault {
   readonly managedHsm: boolean;
   /** This vault's access policy for a client (undefined lifts it). */
   setKeyPermissions(clientId: string, permissions: KeyPermission[] | undefined): void;
-  /** Forgets every key (live and deleted) of this vault; access policies stay. */
+  /** This vault's secret permissions for a client (undefined lifts them). */
+  setSecretPermissions(clientId: string, permissions: SecretPermission[] | undefined): void;
+  /** Forgets every key and secret (live and deleted) of this vault; access policies stay. */
   reset(): void;
   /** The vault's state, private key material included, as JSON-safe data (a test fixture). */
   exportState(): VaultState;
@@ -198,12 +203,17 @@ export interface Emulator {
    * Registers another application (a secret, RSA public keys for client assertions, and/or federated
    * credentials trusting an external issuer's tokens), optionally with an access policy (in every vault).
    */
-  registerClient(registration: ClientRegistration & { keyPermissions?: KeyPermission[] }): void;
+  registerClient(registration: ClientRegistration & { keyPermissions?: KeyPermission[]; secretPermissions?: SecretPermission[] }): void;
   /**
    * Sets the access policy of a client in every vault: the key permissions it has (undefined: all, the default).
    * Calls outside it get 403 Forbidden with innererror ForbiddenByPolicy, as from a vault using access policies.
    */
   setKeyPermissions(clientId: string, permissions: KeyPermission[] | undefined): void;
+  /**
+   * Sets the secret permissions of a client's access policy in every vault (undefined: all, the default), as setKeyPermissions does for keys.
+   * @example emu.setSecretPermissions("reader-app", ["get", "list"]); // a set is then 403 ForbiddenByPolicy
+   */
+  setSecretPermissions(clientId: string, permissions: SecretPermission[] | undefined): void;
   /** Signs a token directly (tests: expired, foreign-audience or foreign-tenant tokens). */
   mintToken(options?: MintOptions): Promise<string>;
   /** Trusts an attestation authority (issuer URL and its RSA public keys) for key release. */
@@ -377,7 +387,7 @@ function build(options: EmulatorOptions, restored: Snapshot | undefined): Built 
     const vault = new VaultService({
       url, name: spec.name, managedHsm, tenantId, resource: spec.resource ?? (managedHsm ? "https://managedhsm.azure.net" : "https://vault.azure.net"),
       recoverableDays, purgeProtection: spec.purgeProtection ?? defaults.purgeProtection, deletionDelayMs: spec.deletionDelayMs ?? defaults.deletionDelayMs,
-      authorityHost, now, sealKey: () => sealKeyPromise,
+      authorityHost, now, sealKey: () => sealKeyPromise, serviceLimits: options.serviceLimits === true,
     }, authority);
     if (spec.state) vault.importState(spec.state);
     vaults.push(vault);
@@ -482,6 +492,12 @@ function build(options: EmulatorOptions, restored: Snapshot | undefined): Built 
     v.onChange();
   }
   const setKeyPermissions = (id: string, permissions: KeyPermission[] | undefined) => { for (const v of vaults) setPermissions(v, id, "keys", permissions); };
+  const setVaultSecretPermissions = (v: VaultService, id: string, permissions: SecretPermission[] | undefined) => {
+    if (!v.secrets) return; // a Managed HSM holds no secrets
+    v.secrets.setPermissions(id, permissions);
+    v.onChange();
+  };
+  const setSecretPermissions = (id: string, permissions: SecretPermission[] | undefined) => { for (const v of vaults) setVaultSecretPermissions(v, id, permissions); };
 
   const getToken = async (req: EmulatorTokenRequest) => {
     const form = new URLSearchParams({ grant_type: "client_credentials", client_id: clientId, client_secret: clientSecret, scope: req.scopes.join(" ") });
@@ -501,6 +517,7 @@ function build(options: EmulatorOptions, restored: Snapshot | undefined): Built 
   const facades: EmulatorVault[] = vaults.map((v) => ({
     name: v.name, url: v.url, resource: v.resource, managedHsm: v.managedHsm,
     setKeyPermissions: (id, permissions) => setPermissions(v, id, "keys", permissions),
+    setSecretPermissions: (id, permissions) => setVaultSecretPermissions(v, id, permissions),
     reset: () => v.reset(),
     exportState: () => v.exportState(),
     importState: (state) => v.importState(state),
@@ -533,8 +550,10 @@ function build(options: EmulatorOptions, restored: Snapshot | undefined): Built 
     registerClient: (r) => {
       authority.registerClient(r);
       if (r.keyPermissions) setKeyPermissions(r.clientId, r.keyPermissions);
+      if (r.secretPermissions) setSecretPermissions(r.clientId, r.secretPermissions);
     },
     setKeyPermissions,
+    setSecretPermissions,
     mintToken: async (o) => (await authority.mintToken({ audience: first.resource, tenantId, clientId, ...o })).token,
     trustAttestationAuthority: (issuer, keys) => { for (const v of vaults) v.attestationAuthorities.set(issuer, keys); },
     authorityKeys: () => authority.jwks(),

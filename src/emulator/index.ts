@@ -10,6 +10,7 @@ export { EmulatorStateError } from "./state/format.js";
 export type { EmulatorStateErrorCode, StateKey } from "./state/format.js";
 export type { StateStorage } from "./state/persister.js";
 export type { VaultState } from "./vault/service.js";
+export type { SecretPermission } from "./vault/secrets-router.js";
 export { Faults, seededRandom } from "./faults.js";
 export type { ActiveFault, FaultSpec, FaultTarget } from "./faults.js";
 export type { ClientRegistration, MintOptions } from "./identity/authority.js";

@@ -5,6 +5,7 @@ import * as keys from "keyvault-fetch/keys";
 import * as entra from "keyvault-fetch/entra";
 import * as jose from "keyvault-fetch/jose";
 import * as proxy from "keyvault-fetch/proxy";
+import * as secrets from "keyvault-fetch/secrets";
 import { collect, runTests, type Lib, type SuiteFile } from "../suite/harness.js";
 import packageTests from "./package.test.js";
 import serverTests from "./server.test.js";
@@ -22,14 +23,19 @@ import demoTests from "./demo.test.js";
 import emulatorDevServerTests from "./emulator-devserver.test.js";
 import emulatorCorsTests from "./emulator-cors.test.js";
 import emulatorWorkerdTests from "./emulator-workerd.test.js";
+import officialSdkSecretsTests from "./official-sdk-secrets.test.js";
+import emulatorSecretsStoreTests from "./emulator-secrets-store.test.js";
+import secretsWorkersTests from "./secrets-workers.test.js";
+import secretsDenoKvTests from "./secrets-deno-kv.test.js";
 
 const files: SuiteFile[] = [
   packageTests, serverTests, cliTests, quickstartTests, officialSdkTests,
   entraParityTests, entraExamplesTests, sizeBudgetTests, proxyServerTests, proxyBrowserTests, workerStarterTests, denoProxyTests, demoTests,
   emulatorDevServerTests, emulatorCorsTests, emulatorWorkerdTests,
+  officialSdkSecretsTests, emulatorSecretsStoreTests, secretsWorkersTests, secretsDenoKvTests,
 ];
 
 export function runNodeOnly(filter?: string, onResult?: (name: string, ok: boolean | "skip", error?: string) => void) {
-  const lib = { core, emulator, keys, entra, jose, proxy, runtime: "node", fixtures: { recordings: {}, specExamples: {} } } as unknown as Lib;
+  const lib = { core, emulator, keys, entra, jose, proxy, secrets, runtime: "node", fixtures: { recordings: {}, specExamples: {} } } as unknown as Lib;
   return runTests(collect(files, lib), "node", { ...(filter ? { filter } : {}), ...(onResult ? { onResult } : {}) });
 }

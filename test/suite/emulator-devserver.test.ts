@@ -188,6 +188,26 @@ const suite: SuiteFile = (t, lib) => {
       assert.deepEqual((await again("GET", "/keys")).json.value.map((i: any) => i.kid.split("/").pop()), ["kept"]);
     });
 
+    t.test("secrets are a vault part too: saved, restored, exported with their permissions, reset, and kept apart per vault", async () => {
+      const storage = memoryStorage();
+      const emu = await openEmulator({ vaults: [{ name: "sec-a" }, { name: "sec-b" }], persistence: { storage } });
+      const a = await caller(emu, emu.vault("sec-a").url), b = await caller(emu, emu.vault("sec-b").url);
+      assert.equal((await a.call("PUT", "/secrets/db-password", { value: "hunter2" })).status, 200);
+      assert.equal((await b.call("GET", "/secrets/db-password")).status, 404, "not in the other vault");
+      emu.vault("sec-a").setSecretPermissions("reader", ["get"]);
+      await emu.flush();
+      const again = await openEmulator({ vaults: [{ name: "sec-a" }, { name: "sec-b" }], persistence: { storage } });
+      const a2 = await caller(again, again.vault("sec-a").url);
+      assert.equal((await a2.call("GET", "/secrets/db-password")).json.value, "hunter2", "survived the restart");
+      const exported = again.vault("sec-a").exportState();
+      assert.ok(Object.hasOwn(exported.parts, "secrets"), "exported with the keys");
+      assert.deepEqual(exported.accessPolicies, [["reader", { secrets: ["get"] }]]);
+      const copy = createEmulator({ vaults: [{ name: "sec-c", state: exported }] });
+      assert.equal((await (await caller(copy)).call("GET", "/secrets/db-password")).json.value, "hunter2", "a fixture carries secrets");
+      again.vault("sec-a").reset();
+      assert.equal((await a2.call("GET", "/secrets/db-password")).status, 404, "reset forgets secrets too");
+    });
+
     t.test("an encrypted state (raw key, or passphrase with PBKDF2): no key material in the file; wrong or missing key refused, file untouched", async () => {
       const raw = crypto.getRandomValues(new Uint8Array(32));
       for (const key of [raw, "correct horse battery staple"] as const) {

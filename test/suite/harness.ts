@@ -6,6 +6,7 @@ import type * as Keys from "../../src/keys/index.js";
 import type * as Entra from "../../src/entra/index.js";
 import type * as Jose from "../../src/jose/index.js";
 import type * as Proxy from "../../src/proxy/index.js";
+import type * as Secrets from "../../src/secrets/index.js";
 
 export type Runtime = "node" | "workerd" | "deno" | "chromium";
 
@@ -32,6 +33,7 @@ export interface Lib {
   entra: typeof Entra;
   jose: typeof Jose;
   proxy: typeof Proxy;
+  secrets: typeof Secrets;
   runtime: Runtime;
   fixtures: {
     /** keyed by file name without `.json`, e.g. `ec__sign-verify-es256` */

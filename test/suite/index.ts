@@ -15,8 +15,9 @@ import jose from "./jose.test.js";
 import trust from "./trust.test.js";
 import proxy from "./proxy.test.js";
 import msal from "./msal.test.js";
+import secrets from "./secrets.test.js";
 
-export const files: SuiteFile[] = [challenge, client, retry, trust, replay, emulator, emulatorTrust, emulatorDevServer, keys, entra, jose, proxy, msal];
+export const files: SuiteFile[] = [challenge, client, retry, trust, replay, emulator, emulatorTrust, emulatorDevServer, keys, entra, jose, proxy, msal, secrets];
 
 export type LibModules = Omit<Lib, "runtime" | "fixtures">;
 

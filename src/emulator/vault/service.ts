@@ -11,6 +11,8 @@ import type { PermissionKind, VaultContext } from "./context.js";
 import { purgeExpiredDeletions } from "./lifecycle.js";
 import { rotateDueKeys } from "./rotation.js";
 import { routeVault } from "./router.js";
+import { SecretVault } from "./secrets-router.js";
+import { SecretStore } from "./secrets-store.js";
 import { Store } from "./store.js";
 
 export { SUPPORTED_API_VERSIONS } from "./api-version.js";
@@ -30,6 +32,8 @@ export interface VaultSettings {
   now: () => number;
   /** The key that seals backup blobs (shared by the emulator's vaults). */
   sealKey: () => Promise<Uint8Array>;
+  /** Throttle secrets by the service's published limits. */
+  serviceLimits?: boolean;
 }
 
 /** Permissions of one client's access policy, per object kind; a kind left out is not restricted. */
@@ -79,6 +83,8 @@ export class VaultService {
   private foreignParts = new Map<string, unknown>();
   /** Hears every change of the vault's state. */
   onChange: () => void = () => {};
+  /** The vault's secrets (a Managed HSM has none). */
+  readonly secrets: SecretVault | undefined;
 
   constructor(private readonly s: VaultSettings, private readonly authority: Authority) {
     this.store = new Store({ url: s.url, managedHsm: s.managedHsm, recoverableDays: s.recoverableDays, purgeProtection: s.purgeProtection });
@@ -96,6 +102,21 @@ export class VaultService {
     };
     store.onChange = () => keys.onChange();
     this.addPart("keys", keys);
+    if (!s.managedHsm) {
+      const info = { url: s.url, recoverableDays: s.recoverableDays, purgeProtection: s.purgeProtection };
+      const secrets = new SecretVault(info);
+      secrets.serviceLimits = s.serviceLimits === true;
+      this.secrets = secrets;
+      // The secrets store has no change hook: the vault reports a change after each secrets request
+      // that can write (handle, below); time-driven changes follow from the saved dates.
+      this.addPart("secrets", {
+        onChange: () => {},
+        serialize: () => secrets.store.serialize(),
+        deserialize: (data) => { secrets.store = SecretStore.deserialize(data, info); },
+        clear: () => { secrets.store = new SecretStore(info); },
+        async sweep(ctx) { secrets.store.sweep(ctx.nowMs); return []; },
+      });
+    }
   }
 
   /** Adds a part (an object kind); its state is saved, reset and swept with the vault's. */
@@ -131,7 +152,11 @@ export class VaultService {
       }
       const ctx = this.context(url, body, shape, (permission, kind) => this.requirePermission(check.claims, permission, kind));
       await this.sweep(ctx);
-      const answer = await routeVault(ctx, request.method, url.pathname);
+      // Managed HSM has no secrets: its /secrets stays a 404 from the keys router.
+      const secrets = this.secrets && SecretVault.serves(url.pathname) ? this.secrets : undefined;
+      const answer = secrets
+        ? await secrets.route(ctx, check.claims, request.method, url.pathname).finally(() => { if (request.method !== "GET" && request.method !== "HEAD") this.onChange(); })
+        : await routeVault(ctx, request.method, url.pathname);
       if (answer.status === 204 || answer.body === undefined) {
         headers.delete("content-type");
         return new Response(null, { status: answer.status, headers });
@@ -167,11 +192,15 @@ export class VaultService {
     const parts: Record<string, unknown> = Object.create(null);
     for (const [name, data] of this.foreignParts) parts[name] = data;
     for (const [name, part] of this.parts) parts[name] = part.serialize();
-    const accessPolicies: VaultState["accessPolicies"] = [...this.accessPolicies].map(([id, p]) => {
+    const rows = new Map<string, Partial<Record<PermissionKind, string[]>>>();
+    for (const [id, p] of this.accessPolicies) {
       const lists: Partial<Record<PermissionKind, string[]>> = {};
       for (const k of KINDS) { const set = p[k]; if (set) lists[k] = [...set]; }
-      return [id, lists];
-    });
+      rows.set(id, lists);
+    }
+    // Secret permissions live with the secrets side; saved in the same rows.
+    for (const [id, set] of this.secrets?.policies ?? []) rows.set(id, { ...rows.get(id), secrets: [...set] });
+    const accessPolicies: VaultState["accessPolicies"] = [...rows];
     return { format: "keyvault-fetch-emulator-vault", version: 1, managedHsm: this.s.managedHsm, parts: { ...parts }, accessPolicies };
   }
 
@@ -211,7 +240,14 @@ export class VaultService {
     }
     this.foreignParts = foreign;
     this.accessPolicies.clear();
-    for (const [k, p] of policies) this.accessPolicies.set(k, p);
+    this.secrets?.policies.clear();
+    for (const [k, p] of policies) {
+      const { secrets, ...rest } = p;
+      const kept: AccessPolicy = rest;
+      if (secrets && this.secrets) this.secrets.policies.set(k, secrets);
+      else if (secrets) kept.secrets = secrets;
+      if (Object.keys(kept).length) this.accessPolicies.set(k, kept);
+    }
     this.onChange();
   }
 
