@@ -87,7 +87,7 @@ export async function cpuBench({ dist, time = 600, warmupTime = 150, rounds = 5 
       await bench.run();
       for (const task of bench.tasks) {
         const r = task.result;
-        if (r.state !== "completed") throw new Error(`${op} ${task.name}: ${r.state} ${r.error ?? ""}`);
+        if (r.state !== "completed") throw new Error(`${op} ${task.name}: ${r.state} ${("error" in r && r.error) || ""}`);
         const row = { op, contender: task.name, opsPerSec: 1000 / r.period, meanUs: r.period * 1000, rme: r.latency.rme, samples: r.latency.samplesCount, rounds };
         const key = `${op}\n${task.name}`;
         if (!best.has(key) || best.get(key).opsPerSec < row.opsPerSec) best.set(key, row);

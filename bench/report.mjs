@@ -233,7 +233,10 @@ export function headline(r) {
   return h;
 }
 
-/** One panel of horizontal bars. rows: { label, value, ours, base }. Returns [svg, height]. */
+/**
+ * One panel of horizontal bars. rows: { label, value, ours, base }. Returns [svg, height].
+ * @returns {[string, number]}
+ */
 function panel(title, note, rows, format, y0, width) {
   const labelW = 250, barW = width - labelW - 110, rowH = 22;
   const max = Math.max(...rows.map((r) => r.value), 1e-9);
