@@ -1,18 +1,24 @@
 import { defineConfig, type Options } from "tsup";
 
 /**
- * Every entry point of the package: the `dist/<name>.js` file each public subpath resolves to, and
- * its source. Adding a subpath is one line here, plus its block in package.json `exports`, its line
- * in `typesVersions` and in jsr.json `exports` (test/node/package.test.ts names what is missing).
+ * The package's public subpaths and their sources. Each builds to `dist/<file>.js` (and `.cjs`,
+ * `.d.ts`, `.d.cts`), where `<file>` is the subpath with `/` as `-` (`.` is `index`). Adding a
+ * subpath is one line here, plus its block in package.json `exports`, its line in `typesVersions`
+ * and in jsr.json `exports`; test/node/package.test.ts names whatever is missing, ready to paste.
  */
-export const ENTRIES = {
-  index: "src/index.ts",
-  emulator: "src/emulator/index.ts",
-  keys: "src/keys/index.ts",
-  entra: "src/entra/index.ts",
-  jose: "src/jose/index.ts",
-  "emulator-server": "src/emulator/server.ts",
-} as const;
+export const SUBPATHS: Record<string, string> = {
+  ".": "src/index.ts",
+  "./emulator": "src/emulator/index.ts",
+  "./emulator/server": "src/emulator/server.ts",
+  "./keys": "src/keys/index.ts",
+  "./entra": "src/entra/index.ts",
+  "./jose": "src/jose/index.ts",
+};
+
+/** `dist/<file>.js` for a subpath: `.` is `index`, `./emulator/server` is `emulator-server`. */
+export function distName(subpath: string): string {
+  return subpath === "." ? "index" : subpath.slice(2).replaceAll("/", "-");
+}
 
 const common: Options = {
   target: "es2022",
@@ -43,7 +49,7 @@ export default defineConfig([
     ...common,
     // The server is in the same build as the emulator, so both import one shared emulator chunk (one
     // `Faults` class, one store); its CJS build lets Node before 20.19 require() it.
-    entry: ENTRIES,
+    entry: Object.fromEntries(Object.entries(SUBPATHS).map(([subpath, source]) => [distName(subpath), source])),
     format: ["esm", "cjs"],
     dts: { compilerOptions: { types: ["node"] } },
     splitting: true,

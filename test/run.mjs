@@ -50,7 +50,7 @@ const runners = {
   "node-only": async () => (await import("./node/run.mjs")).run(filter, verbose),
 };
 
-let passed = 0, failed = 0, skipped = 0;
+let passed = 0, failed = 0;
 for (const leg of legs) {
   const started = Date.now();
   // The Node leg runs in this process against dist/; V8's own coverage of it is mapped back to src/.
@@ -74,7 +74,7 @@ for (const leg of legs) {
       failed++;
     }
   }
-  passed += r.passed; failed += r.failed; skipped += r.skipped;
+  passed += r.passed; failed += r.failed;
 }
 rmSync(outDir, { recursive: true, force: true });
 // Leftovers were reported by the tmpdir test; remove them anyway so no run leaves anything behind.

@@ -3,7 +3,7 @@
 import type { SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createSelfSignedCertificate } from "keyvault-fetch/emulator/server";
@@ -78,6 +78,7 @@ const suite: SuiteFile = (t) => {
         assert.equal(stdout.trim(), "401");
       } finally {
         await cli.stop();
+        rmSync(dir, { recursive: true, force: true });
       }
     });
 

@@ -14,10 +14,16 @@ import entraParityTests from "./entra-parity.test.js";
 import entraExamplesTests from "./entra-examples.test.js";
 import sizeBudgetTests from "./size-budget.test.js";
 import browserProxyTests from "./browser-proxy.test.js";
+import publishTests from "./publish.test.js";
+import tarballTests from "./tarball.test.js";
+import tarballReadmeTests from "./tarball-readme.test.js";
+import tmpdirTests from "./tmpdir.test.js";
 
 const files: SuiteFile[] = [
   packageTests, serverTests, cliTests, quickstartTests, officialSdkTests,
   entraParityTests, entraExamplesTests, sizeBudgetTests, browserProxyTests,
+  publishTests, tarballTests, tarballReadmeTests,
+  tmpdirTests, // last: it checks what every other test left in the temp directory
 ];
 
 export function runNodeOnly(filter?: string, onResult?: (name: string, ok: boolean | "skip", error?: string) => void) {
