@@ -13,6 +13,9 @@ export const SUBPATHS: Record<string, string> = {
   "./keys": "src/keys/index.ts",
   "./entra": "src/entra/index.ts",
   "./jose": "src/jose/index.ts",
+  "./proxy": "src/proxy/index.ts",
+  "./proxy/server": "src/proxy/server.ts",
+  "./secrets": "src/secrets/index.ts",
 };
 
 /** `dist/<file>.js` for a subpath: `.` is `index`, `./emulator/server` is `emulator-server`. */
@@ -47,8 +50,9 @@ const common: Options = {
 export default defineConfig([
   {
     ...common,
-    // The server is in the same build as the emulator, so both import one shared emulator chunk (one
-    // `Faults` class, one store); its CJS build lets Node before 20.19 require() it.
+    // The servers (emulator, proxy) are in the same build as the rest, so each imports the one
+    // shared chunk of what it serves (one `Faults` class, one store); their CJS builds let Node
+    // before 20.19 require() them.
     entry: Object.fromEntries(Object.entries(SUBPATHS).map(([subpath, source]) => [distName(subpath), source])),
     format: ["esm", "cjs"],
     dts: { compilerOptions: { types: ["node"] } },

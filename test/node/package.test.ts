@@ -203,7 +203,7 @@ const suite: SuiteFile = (t) => {
         for (const e of readdirSync(dir, { withFileTypes: true })) {
           const p = `${dir}/${e.name}`;
           if (e.isDirectory()) walk(p);
-          else if (p.endsWith(".ts") && !/src\/emulator\/(server|cli)\.ts$/.test(p) && !p.includes("/node/")) {
+          else if (p.endsWith(".ts") && !/src\/(emulator\/(server|cli)|proxy\/server)\.ts$/.test(p) && !p.includes("/node/")) {
             // Comments may name Node APIs (docs show process.env to Node users); code may not.
             const text = readFileSync(p, "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
             if (/from\s+["']node:|require\(["']node:|\bBuffer\.|\bprocess\.(env|argv|exit)/.test(text)) offenders.push(p);
@@ -215,7 +215,7 @@ const suite: SuiteFile = (t) => {
     });
 
     t.test("the built server and CLI import Node built-ins with the node: prefix (Deno and Bun need it)", () => {
-      for (const f of ["emulator-server.js", "emulator-server.cjs", "emulator-cli.js"]) {
+      for (const f of ["emulator-server.js", "emulator-server.cjs", "emulator-cli.js", "proxy-server.js", "proxy-server.cjs"]) {
         const text = readFileSync(join(root, "dist", f), "utf8");
         const bare = [...text.matchAll(/(?:from\s*|require\(\s*)["']([a-z_/]+)["']/g)].map((m) => m[1]).filter((s) => existsSync(join(root, "node_modules/@types/node", `${s}.d.ts`)));
         assert.deepEqual(bare, [], f);
