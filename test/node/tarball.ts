@@ -89,8 +89,15 @@ export function installedPackages(dir: string): string[] {
   return readdirSync(nm).filter((n) => !n.startsWith(".")).flatMap((n) => (n.startsWith("@") ? readdirSync(join(nm, n)).map((m) => `${n}/${m}`) : [n])).sort();
 }
 
-/** npm without update checks or colour, and without the settings of a surrounding `npm test`. */
+let npmCache: string | undefined;
+
+/**
+ * npm without update checks or colour, without the settings of a surrounding `npm test`, and with a
+ * cache of its own for the run (the tarball is new each build; the user's ~/.npm should not
+ * collect one copy per run). Nothing here needs the registry.
+ */
 export function npmEnv(): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_(config_|package_|lifecycle_)/i.test(k)));
-  return { ...env, NO_UPDATE_NOTIFIER: "1", npm_config_update_notifier: "false", npm_config_fund: "false", npm_config_audit: "false", NO_COLOR: "1" };
+  npmCache ??= tempDir("kvf-npm-cache-");
+  return { ...env, NO_UPDATE_NOTIFIER: "1", npm_config_update_notifier: "false", npm_config_fund: "false", npm_config_audit: "false", npm_config_cache: npmCache, NO_COLOR: "1" };
 }

@@ -16,7 +16,7 @@ const MAKERS: [RegExp, string][] = [
   [/^keyvault-emulator-/, "the keyvault-emulator CLI's certificate folder (src/emulator/cli.ts)"],
   [/^kvf-child-/, "test/node/child.ts"],
   [/^kvf-cert-/, "test/node/cli.test.ts"],
-  [/^kvf-(stage|consumer)-/, "test/node/tarball.ts"],
+  [/^kvf-(stage|consumer|npm-cache)-/, "test/node/tarball.ts"],
   [/^kvf-deno-/, "test/node/entra-examples.test.ts"],
   [/^playwright/, "playwright-core (a browser not closed)"],
 ];
