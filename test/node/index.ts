@@ -27,6 +27,10 @@ import officialSdkSecretsTests from "./official-sdk-secrets.test.js";
 import emulatorSecretsStoreTests from "./emulator-secrets-store.test.js";
 import secretsWorkersTests from "./secrets-workers.test.js";
 import secretsDenoKvTests from "./secrets-deno-kv.test.js";
+import publishTests from "./publish.test.js";
+import tarballTests from "./tarball.test.js";
+import tarballReadmeTests from "./tarball-readme.test.js";
+import tmpdirTests from "./tmpdir.test.js";
 import consumerTypesTests from "./consumer-types.test.js";
 
 const files: SuiteFile[] = [
@@ -34,7 +38,8 @@ const files: SuiteFile[] = [
   entraParityTests, entraExamplesTests, sizeBudgetTests, proxyServerTests, proxyBrowserTests, workerStarterTests, denoProxyTests, demoTests,
   emulatorDevServerTests, emulatorCorsTests, emulatorWorkerdTests,
   officialSdkSecretsTests, emulatorSecretsStoreTests, secretsWorkersTests, secretsDenoKvTests,
-  consumerTypesTests,
+  publishTests, tarballTests, tarballReadmeTests, consumerTypesTests,
+  tmpdirTests, // last: it checks what every other test left in the temp directory
 ];
 
 export function runNodeOnly(filter?: string, onResult?: (name: string, ok: boolean | "skip", error?: string) => void) {
