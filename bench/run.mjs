@@ -88,7 +88,7 @@ function updateReadme(md) {
   const a = text.indexOf(open), b = text.indexOf(close);
   if (a < 0 || b < a) return false;
   const section = (title) => {
-    const m = md.match(new RegExp(`^## ${title}\\n\\n([\\s\\S]*?)(?=\\n## |$)`, "m"));
+    const m = md.match(new RegExp(`^## ${title}\\n\\n([\\s\\S]*?)(?=\\n## |(?![\\s\\S]))`, "m"));
     return m ? m[1].trim().split("\n").filter((l) => l.startsWith("- ")) : [];
   };
   const lines = [
@@ -100,9 +100,7 @@ function updateReadme(md) {
     "",
     ...section("Goals"),
     "",
-    "Where we lose:",
-    "",
-    ...(section("Where we lose").length ? section("Where we lose") : ["- nowhere in this run"]),
+    `Where we lose: ${section("Where we lose").length || "no"} comparison${section("Where we lose").length === 1 ? "" : "s"} lost or goal${section("Where we lose").length === 1 ? "" : "s"} missed, listed in [bench/RESULTS.md](bench/RESULTS.md#where-we-lose).`,
   ];
   writeFileSync(file, `${text.slice(0, a + open.length)}\n${lines.join("\n")}\n${text.slice(b)}`);
   return true;
