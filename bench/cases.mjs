@@ -112,10 +112,12 @@ export const CASES = [
     },
   },
   {
-    id: "ours:client.request", op: "get-key", kind: "ours", label: "client.request(\"GET\", …)",
+    // request() is a standalone function since the core's rework (a method of the client before it).
+    id: "ours:request", op: "get-key", kind: "ours", label: "request(client, \"GET\", …)",
     make: (ctx) => {
       const client = ourClient(ctx);
-      return () => client.request("GET", `/keys/ec/${VERSION}`);
+      const path = `/keys/ec/${VERSION}`;
+      return typeof ctx.core.request === "function" ? () => ctx.core.request(client, "GET", path) : () => client.request("GET", path);
     },
   },
   {

@@ -26,7 +26,7 @@ export function valgrindAvailable() {
  * Measures every case (that takes part in "instructions"), `concurrency` processes at a time.
  * @returns {Promise<{ id: string; perCall?: number; spread?: number; converged?: boolean; regions?: number[]; skipped?: string }[]>}
  */
-export async function instructionsBench({ dist, warmup = 4000, region = 200, regions = 5, concurrency = 2, timeoutMs = 300_000, only } = {}) {
+export async function instructionsBench({ dist, warmup = 3000, region = 200, regions = 5, concurrency = 2, timeoutMs = 300_000, only } = {}) {
   const version = valgrindAvailable();
   if (!version) throw new Error(`${VALGRIND} not found: instruction counts need valgrind`);
   const cases = casesFor("instructions").filter((c) => !only || only.includes(c.id));
