@@ -159,40 +159,42 @@ export function claimsChallengeFromHeader(header: string): ClaimsChallenge | und
   return { error: bearer.params.error, claims };
 }
 
-const BAD_AUTHORITY = /[@%\\\s\u0000-\u001f\u007f]/;
-
 /** Loopback hosts: `localhost`, `127.0.0.0/8`, `[::1]`. */
 export function isLoopbackHost(host: string): boolean {
   const h = host.toLowerCase().replace(/^\[|\]$/g, "");
   return h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h);
 }
 
+// One absolute URL and nothing else: scheme, a plain authority (no userinfo, %, \\, spaces or
+// control characters), then path characters without spaces, query or fragment.
+const SCOPE = /^([a-z][a-z\d+.-]*):\/\/([^\s/?#@%\\]+)(\/[^\s?#\\]*)?$/i;
 
 /**
- * Checks that a challenge's resource (or scope) may receive a token for `vaultUrl`: https only
- * (http only for loopback with `allowInsecureLoopback`), no userinfo, `%`, `\`, spaces or control
- * characters in its authority, and the vault's host equal to the resource's host or a subdomain of it.
- * Throws `KeyVaultClientError` `ERR_CHALLENGE_RESOURCE`.
+ * Checks that a challenge's scope (or resource), exactly as it will be sent to the token provider,
+ * may receive a token for `vaultUrl`: one absolute URL with no spaces, https (http only for loopback
+ * with `allowInsecureLoopback`), no userinfo, `%`, `\\` or control characters in its authority, and
+ * the vault's host equal to its host or a subdomain of it. Throws `ERR_CHALLENGE_RESOURCE`.
  * @example verifyChallengeResource("https://vault.azure.net/.default", "https://myvault.vault.azure.net") // ok
  */
 export function verifyChallengeResource(scopeOrResource: string, vaultUrl: string | URL, options: { allowInsecureLoopback?: boolean } = {}): void {
-  const refuse = (why: string) => new KeyVaultClientError("ERR_CHALLENGE_RESOURCE", `resource refused: ${why}`);
-  const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/?#]*)/.exec(scopeOrResource);
-  if (!m) throw refuse("not an absolute URL");
-  const authority = m[2]!;
-  if (BAD_AUTHORITY.test(authority)) throw refuse("userinfo or bad characters");
-  let resource: URL;
-  try { resource = new URL(scopeOrResource); } catch { throw refuse("not a valid URL"); }
-  if (resource.username || resource.password) throw refuse("it holds userinfo");
-  const vault = typeof vaultUrl === "string" ? new URL(vaultUrl) : vaultUrl;
-  if (resource.protocol !== "https:") {
-    const loopbackOk = options.allowInsecureLoopback && resource.protocol === "http:" && isLoopbackHost(resource.hostname);
-    if (!loopbackOk) throw refuse("it is not https");
-  }
-  const rh = resource.hostname.toLowerCase();
-  const vh = vault.hostname.toLowerCase();
-  if (!rh) throw refuse("it has no host");
-  if (vh !== rh && !vh.endsWith("." + rh)) throw refuse(`${vh} is not within ${rh}`);
+  const why = refusal(scopeOrResource, typeof vaultUrl === "string" ? new URL(vaultUrl).hostname : vaultUrl.hostname, options.allowInsecureLoopback === true);
+  if (why) throw new KeyVaultClientError("ERR_CHALLENGE_RESOURCE", `resource refused: ${why}`);
+}
+
+/** Why a scope may not receive a token for a vault host, or "" when it may. */
+function refusal(scope: string, vaultHost: string, loopback: boolean): string {
+  const m = SCOPE.exec(scope);
+  if (!m) return "not one absolute URL without userinfo, spaces or bad characters";
+  const authority = m[2]!.toLowerCase();
+  let url: URL;
+  try { url = new URL(scope); } catch { return "not a valid URL"; }
+  const host = url.hostname;
+  // The parser must agree with what we read: the host we check is the host the token is for.
+  if (!host || authority.replace(/:\d*$/, "") !== host) return "its host does not parse as written";
+  if (url.protocol !== "https:" && !(loopback && url.protocol === "http:" && isLoopbackHost(host))) return "it is not https";
+  const vh = vaultHost.toLowerCase();
+  if (vh !== host && !vh.endsWith("." + host)) return `${vh} is not within ${host}`;
+  return "";
 }
 
 /** The cache key of an origin: scheme, lower-cased host, and the port unless it is the default. */
@@ -201,22 +203,53 @@ export function originKey(url: string | URL): string {
   return `${u.protocol}//${u.host.toLowerCase()}`;
 }
 
+/**
+ * How far a cached challenge was found acceptable, whoever learned it: 2 passes resource verification,
+ * 1 passes it only with `allowInsecureLoopback`, 0 passes neither. A client uses a cached challenge
+ * only at the level it would itself require, so a client that turned verification off can never
+ * make a stricter client use what it learned.
+ */
+export type ChallengeLevel = 0 | 1 | 2;
+
+interface CacheEntry { challenge: VaultChallenge; level: ChallengeLevel }
+
 // Process/isolate-wide: resolved values only (never in-flight promises, which hang on Workers
 // when awaited from another request). Pinned to the origin that produced them.
 const MAX_ENTRIES = 1000;
-const cache = new Map<string, VaultChallenge>();
+const cache = new Map<string, CacheEntry>();
 
-/** The challenge learned for an origin, if any. */
-export function getCachedChallenge(url: string | URL): VaultChallenge | undefined {
-  return cache.get(originKey(url));
+/** The level of a challenge for a vault host (see {@link ChallengeLevel}). */
+export function challengeLevel(challenge: VaultChallenge, vaultHost: string): ChallengeLevel {
+  return !refusal(challenge.scope, vaultHost, false) ? 2 : !refusal(challenge.scope, vaultHost, true) ? 1 : 0;
 }
 
-/** Remembers a challenge for an origin (the cache is shared by every client in this isolate/process). */
-export function setCachedChallenge(url: string | URL, challenge: VaultChallenge): void {
-  const key = originKey(url);
+/** @internal A cached challenge for a cache key, if its level is at least `level`. */
+export function knownChallenge(key: string, level: ChallengeLevel): VaultChallenge | undefined {
+  const entry = cache.get(key);
+  return entry && entry.level >= level ? entry.challenge : undefined;
+}
+
+/** @internal Caches a challenge under a key, with its level for `vaultHost`. */
+export function rememberChallenge(key: string, challenge: VaultChallenge, vaultHost: string): void {
   cache.delete(key);
   if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value as string);
-  cache.set(key, { ...challenge });
+  cache.set(key, { challenge: { ...challenge }, level: challengeLevel(challenge, vaultHost) });
+}
+
+/** The challenge learned for an origin, if any (whether or not it passed verification). */
+export function getCachedChallenge(url: string | URL): VaultChallenge | undefined {
+  const entry = cache.get(originKey(url));
+  return entry && { ...entry.challenge };
+}
+
+/**
+ * Remembers a challenge for an origin (the cache is shared by every client in this isolate/process).
+ * It is verified against the origin's host when used: a client that verifies challenges ignores it
+ * unless it passes.
+ */
+export function setCachedChallenge(url: string | URL, challenge: VaultChallenge): void {
+  const u = typeof url === "string" ? new URL(url) : url;
+  rememberChallenge(originKey(u), challenge, u.hostname);
 }
 
 /** Forgets one origin's challenge, or all of them. */

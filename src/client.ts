@@ -1,15 +1,22 @@
 // KeyVaultClient: a fetch that knows Key Vault's challenge protocol, tokens, CAE and retries.
+// A call is a short sequence of named steps under one deadline:
+//   prepare (URL, headers, body captured now) → challenge (cached, or discovered by a probe that
+//   carries neither body nor token) → token (memo, cache or provider) → send → retry transient
+//   failures → answer a CAE or tenant challenge once → read (request() and the helpers).
 import {
-  challengeFromHeader, claimsChallengeFromHeader, getCachedChallenge, isLoopbackHost, originKey,
-  setCachedChallenge, verifyChallengeResource, type VaultChallenge,
+  challengeFromHeader, claimsChallengeFromHeader, isLoopbackHost, knownChallenge, originKey, rememberChallenge,
+  verifyChallengeResource, type ChallengeLevel, type VaultChallenge,
 } from "./challenge.js";
-import { KeyVaultClientError, KeyVaultError } from "./errors.js";
+import { holdOpen, joinDeadline, race, type Deadline } from "./deadline.js";
+import { KeyVaultClientError } from "./errors.js";
+import type { KeyVaultEvent } from "./events.js";
+import { redactError } from "./redact.js";
 import { DEFAULT_RETRY, RETRY_STATUSES, backoffDelay, isIdempotent, retryAfterMs, sleep, type RetryOptions } from "./retry.js";
-import { cachedToken, forgetToken, requestToken, type GetToken, type TokenRequest } from "./token.js";
+import { cachedToken, forgetToken, requestToken, type CachedToken, type GetToken, type TokenRequest } from "./token.js";
 
 /** The api-version sent when a request names none. */
 export const DEFAULT_API_VERSION = "2025-07-01";
-/** Default time for one `client.fetch` call, retries included. */
+/** Default time for one call: retries and the body read included. */
 export const DEFAULT_TIMEOUT_MS = 60_000;
 
 /** Options of {@link KeyVaultClient}. Only `getToken` is required. */
@@ -22,7 +29,11 @@ export interface KeyVaultClientOptions {
   apiVersion?: string;
   /** Retry policy, or `false` for none. */
   retry?: false | RetryOptions;
-  /** Milliseconds for one call, retries included (default 60 000), or `false` for no limit. */
+  /**
+   * Milliseconds for one call, retries and the body read included (default 60 000), or `false` for
+   * no limit. It fires up to 1 s late (1/32 of timeouts under 32 s): calls starting close together
+   * share one timer. The caller's `signal` cancels a call at once, whatever the timeout.
+   */
   timeout?: number | false;
   /**
    * Scope (and tenant) to use without asking the vault: needed in browsers, where
@@ -35,29 +46,53 @@ export interface KeyVaultClientOptions {
   allowInsecureLoopback?: boolean;
   /** Headers sent with every request. */
   headers?: HeadersInit;
+  /**
+   * The origin the vault calls itself, when `vaultUrl` is a proxy in front of it (browsers), e.g.
+   * `"https://myvault.vault.azure.net"`. URLs on this origin (key ids, nextLinks) are accepted and
+   * sent to the proxy; the challenge is verified against this origin's host.
+   */
+  vaultOrigin?: string;
+  /** Told of every step (request, response, retry, challenge, token, CAE); never a token or a body. */
+  onEvent?: (event: KeyVaultEvent) => void;
 }
 
-/** Options of {@link KeyVaultClient.request}. */
-export interface RequestOptions {
-  signal?: AbortSignal;
-  /** `false` for operations unsafe to repeat (they are retried only on 429); default: from method and path. */
-  idempotent?: boolean;
-  /** Query parameters added to the path; undefined values are skipped. */
-  query?: Record<string, string | number | boolean | undefined>;
-  headers?: HeadersInit;
-}
-
-interface Prepared {
-  url: URL;
+/** The state of one call, from its start to its end (the body read included, for `request()`). */
+export interface Call {
+  url: string;
   method: string;
-  headers: Headers;
-  /** strings are kept as they are (immutable, so resending is free); bytes are copied once */
-  body: string | Uint8Array<ArrayBuffer> | null;
-  idempotent: boolean;
+  headers: Record<string, string>;
+  /** captured when the call starts; a pending promise for streams, Blobs and Request bodies */
+  body: string | Uint8Array<ArrayBuffer> | Promise<Uint8Array<ArrayBuffer>> | null;
+  idempotent: boolean | undefined;
+  started: number;
+  caller: AbortSignal | undefined;
+  signal: AbortSignal | undefined;
+  deadline: Deadline | undefined;
+  fail?: (reason: unknown) => void;
+  /** the token last sent, so an error built from the answer can redact it */
+  token?: string;
 }
 
-/** `response` is the answer to the probe: it belongs to the caller that started the discovery. */
-type Discovery = { challenge: VaultChallenge | null; response?: Response };
+/** Reads a response inside the call's deadline (request() and the helpers pass one). */
+export type ResponseReader<T> = (response: Response, call: Call) => Promise<T>;
+
+/** @internal The method `request()` and the helpers send through: one call with a body reader. */
+export const send: unique symbol = Symbol("keyvault-fetch.send");
+
+type Discovery = { challenge: VaultChallenge } | { challenge?: undefined; response: Response };
+
+// Drawn on first use, not at load: Workers refuse random values in the global scope.
+let prefix: string | undefined;
+let serial = 0;
+/** A UUID-shaped request id: a random per-isolate prefix and a counter (no random draw per call). */
+function requestId(): string {
+  prefix ??= crypto.getRandomValues(new Uint8Array(8)).reduce((s, b) => s + (b | 256).toString(16).slice(1), "").replace(/^(.{8})(.{4}).(.{3}).*/, "$1-$2-4$3-8000-");
+  return prefix + (++serial).toString(16).padStart(12, "0");
+}
+
+/** A local failure: `code` without its `ERR_` prefix. */
+const fail = (code: string, message: string, cause?: unknown) => new KeyVaultClientError(`ERR_${code}`, message, cause === undefined ? undefined : { cause });
+const invalid = (message: string) => fail("INVALID_INPUT", message);
 
 /**
  * An authenticated, challenge-aware `fetch` for one vault (or Managed HSM).
@@ -72,10 +107,11 @@ type Discovery = { challenge: VaultChallenge | null; response?: Response };
  * const key = await res.json();
  */
 export class KeyVaultClient {
-  /** The vault's URL, without a trailing slash. */
+  /** The vault's URL (or the proxy's, with `vaultOrigin`), without a trailing slash. */
   readonly vaultUrl: string;
+  /** The origin the vault calls itself: `vaultOrigin`, or the origin of `vaultUrl`. */
+  readonly vaultOrigin: string;
   readonly apiVersion: string;
-  readonly #url: URL;
   readonly #getToken: GetToken;
   readonly #fetch: NonNullable<KeyVaultClientOptions["fetch"]>;
   readonly #retry: Required<RetryOptions> | null;
@@ -83,306 +119,382 @@ export class KeyVaultClient {
   readonly #static: VaultChallenge | undefined;
   readonly #verify: boolean;
   readonly #loopback: boolean;
-  readonly #headers: Headers | undefined;
+  readonly #headers: Record<string, string>;
+  readonly #origin: string;
+  readonly #vaultOriginKey: string;
+  readonly #vaultHost: string;
+  readonly #cacheKey: string;
+  readonly #level: ChallengeLevel;
+  readonly #query: string;
+  readonly #onEvent: ((event: KeyVaultEvent) => void) | undefined;
   #discovery: Promise<Discovery> | undefined;
-  readonly #pendingTokens = new Map<string, Promise<string>>();
+  #deadline: Deadline | undefined;
+  #memo: { challenge: VaultChallenge; entry: CachedToken } | undefined;
+  readonly #pendingTokens = new Map<string, Promise<CachedToken | string>>();
 
   constructor(vaultUrl: string | URL, options: KeyVaultClientOptions) {
-    if (!options || typeof options.getToken !== "function") {
-      throw new KeyVaultClientError("ERR_INVALID_INPUT", "getToken must be a function");
-    }
-    let url: URL;
-    try { url = new URL(String(vaultUrl)); } catch { throw new KeyVaultClientError("ERR_INVALID_INPUT", "invalid vault URL"); }
-    if (url.username || url.password) throw new KeyVaultClientError("ERR_INVALID_INPUT", "vault URL with credentials");
-    if (url.search || url.hash) throw new KeyVaultClientError("ERR_INVALID_INPUT", "vault URL with a query or fragment");
+    if (!options || typeof options.getToken !== "function") throw invalid("getToken must be a function");
     this.#loopback = options.allowInsecureLoopback === true;
-    if (url.protocol !== "https:") {
-      if (url.protocol === "http:" && isLoopbackHost(url.hostname)) {
-        if (!this.#loopback) throw new KeyVaultClientError("ERR_INSECURE_URL", "http needs allowInsecureLoopback");
-      } else {
-        throw new KeyVaultClientError("ERR_INSECURE_URL", "https only");
-      }
-    }
-    url.pathname = url.pathname.replace(/\/+$/, "");
-    this.#url = url;
-    this.vaultUrl = url.href.replace(/\/+$/, "");
+    const url = this.#checkUrl(vaultUrl, "vault URL");
+    this.vaultUrl = (url.origin + url.pathname).replace(/\/+$/, "");
+    this.#origin = originKey(url);
+    const vault = options.vaultOrigin === undefined ? url : this.#checkUrl(options.vaultOrigin, "vaultOrigin");
+    if (vault.pathname !== "/" && vault !== url) throw invalid("vaultOrigin must be an origin, without a path");
+    this.vaultOrigin = vault.origin;
+    this.#vaultOriginKey = originKey(vault);
+    this.#vaultHost = vault.hostname;
+    // A proxy fronts one vault: its challenge is cached under both, so another proxy of the same vault learns its own.
+    this.#cacheKey = this.#vaultOriginKey === this.#origin ? this.#origin : `${this.#origin} ${this.#vaultOriginKey}`;
     this.#getToken = options.getToken;
     // Called unbound on purpose: some runtimes' fetch throws "Illegal invocation" when called as a method.
-    this.#fetch = options.fetch ? options.fetch : (input, init) => globalThis.fetch(input, init);
+    this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.apiVersion = options.apiVersion ?? DEFAULT_API_VERSION;
+    this.#query = "api-version=" + encodeURIComponent(this.apiVersion);
     this.#retry = options.retry === false ? null : { ...DEFAULT_RETRY, ...options.retry };
-    this.#timeout = options.timeout === undefined ? DEFAULT_TIMEOUT_MS : options.timeout;
+    const timeout = options.timeout ?? DEFAULT_TIMEOUT_MS;
+    if (timeout !== false && !(timeout > 0)) throw invalid("timeout must be a positive number of milliseconds, or false");
+    this.#timeout = timeout;
     this.#verify = options.verifyChallengeResource !== false;
-    if (options.headers) this.#headers = new Headers(options.headers);
+    this.#level = this.#verify ? (this.#loopback ? 1 : 2) : 0;
+    this.#headers = headerRecord(options.headers);
+    this.#onEvent = options.onEvent;
     if (options.challenge) {
-      if (typeof options.challenge.scope !== "string" || !options.challenge.scope) {
-        throw new KeyVaultClientError("ERR_INVALID_INPUT", "challenge.scope must be a string");
-      }
-      if (this.#verify) verifyChallengeResource(options.challenge.scope, url, { allowInsecureLoopback: this.#loopback });
-      this.#static = { scope: options.challenge.scope, ...(options.challenge.tenantId ? { tenantId: options.challenge.tenantId } : {}) };
+      const { scope, tenantId } = options.challenge;
+      if (typeof scope !== "string" || !scope) throw invalid("challenge.scope must be a string");
+      this.#checkScope(scope);
+      this.#static = tenantId ? { scope, tenantId } : { scope };
     }
   }
 
   /**
    * Sends a request to the vault, shaped like the global `fetch`. A path (`"/keys/k"`) resolves
    * against the vault URL; an absolute URL must be the vault's own origin. `api-version` is added
-   * when missing. Returns the plain `Response`: non-2xx answers are returned, not thrown.
+   * when missing. Returns the plain `Response`: non-2xx answers are returned, not thrown. The
+   * deadline and the caller's `signal` cover the body read too.
    * @example const res = await client.fetch("/keys?maxresults=5");
    */
-  async fetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
-    return this.#run(input, init, undefined);
+  fetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+    return this.#call(input, init, undefined, undefined);
   }
 
-  /**
-   * Sends JSON, parses the JSON answer, and throws {@link KeyVaultError} for non-2xx answers.
-   * Resolves `undefined` for 204 and empty bodies.
-   * @example const bundle = await client.request<{ key: JsonWebKey }>("POST", "/keys/k/create", { kty: "EC", crv: "P-256" });
-   */
-  async request<T = unknown>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
-    const headers = new Headers(options.headers);
-    headers.set("accept", "application/json");
-    let payload: string | undefined;
-    if (body !== undefined) {
-      headers.set("content-type", "application/json");
-      payload = JSON.stringify(body);
-    }
-    const url = this.#resolve(path);
-    for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const init: RequestInit = { method, headers };
-    if (payload !== undefined) init.body = payload;
-    if (options.signal) init.signal = options.signal;
-    const response = await this.#run(url, init, options.idempotent);
-    if (!response.ok) throw await KeyVaultError.fromResponse(response, { method: method.toUpperCase(), url: response.url || url.href });
-    const text = await response.text();
-    if (!text) return undefined as T;
-    try {
-      return JSON.parse(text) as T;
-    } catch (cause) {
-      throw new KeyVaultClientError("ERR_INVALID_RESPONSE", "body is not JSON", { cause });
-    }
+  /** @internal One call whose answer `read` consumes inside the deadline. */
+  [send]<T>(input: string, init: RequestInit, idempotent: boolean | undefined, read: ResponseReader<T>): Promise<T> {
+    return this.#call(input, init, idempotent, read);
   }
 
-  /** Resolves a path or URL against the vault; refuses other origins. */
-  #resolve(input: string | URL): URL {
+  #checkUrl(input: string | URL, what: string): URL {
     let url: URL;
-    if (typeof input === "string" && !/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(input)) {
-      const base = this.#url.href.replace(/\/+$/, "");
-      url = new URL(base + (input.startsWith("/") ? input : "/" + input));
-    } else {
-      try { url = new URL(String(input)); } catch { throw new KeyVaultClientError("ERR_INVALID_INPUT", "not a URL"); }
+    try { url = new URL(String(input)); } catch { throw invalid(`invalid ${what}`); }
+    if (url.username || url.password) throw invalid(`${what} with credentials`);
+    if (url.search || url.hash) throw invalid(`${what} with a query or fragment`);
+    if (url.protocol !== "https:") {
+      const local = url.protocol === "http:" && isLoopbackHost(url.hostname);
+      if (!local || !this.#loopback) throw fail("INSECURE_URL", local ? `${what}: http needs allowInsecureLoopback` : `${what}: https only`);
     }
-    if (originKey(url) !== originKey(this.#url) || url.username || url.password) {
-      throw new KeyVaultClientError("ERR_FOREIGN_ORIGIN", `${url.origin} is not the vault`);
-    }
-    if (!url.searchParams.has("api-version")) url.searchParams.set("api-version", this.apiVersion);
     return url;
   }
 
-  async #prepare(input: string | URL | Request, init: RequestInit | undefined, idempotent: boolean | undefined): Promise<Prepared> {
-    const raw = init?.body;
-    // Fast path (every typed helper takes it): no Request object to build and read back.
-    const simple = !(input instanceof Request) && (raw == null || typeof raw === "string" || raw instanceof Uint8Array);
-    let request = input instanceof Request ? new Request(input, init) : undefined;
-    const url = this.#resolve(request ? request.url : (input as string | URL));
-    if (!request && !simple) request = new Request(url, init);
-    const headers = new Headers(request ? request.headers : init?.headers);
-    this.#headers?.forEach((v, k) => { if (!headers.has(k)) headers.set(k, v); });
-    headers.delete("authorization");
-    if (!headers.has("x-ms-client-request-id") && typeof crypto !== "undefined" && "randomUUID" in crypto) {
-      headers.set("x-ms-client-request-id", crypto.randomUUID());
-    }
-    const method = (request ? request.method : init?.method ?? "GET").toUpperCase();
-    let body: string | Uint8Array<ArrayBuffer> | null = null;
-    // Buffered once, so the challenge and retries can resend it: it is never lost or read twice.
-    if (method !== "GET" && method !== "HEAD") {
-      if (request) {
-        if (request.body) body = new Uint8Array(await request.arrayBuffer());
-      } else if (typeof raw === "string") {
-        body = raw;
-      } else if (raw) {
-        body = (raw as Uint8Array).slice();
-      }
-    } else if (raw != null) {
-      throw new KeyVaultClientError("ERR_INVALID_INPUT", `${method} cannot have a body`);
-    }
-    return { url, method, headers, body, idempotent: idempotent ?? isIdempotent(method, url.pathname) };
+  /** A scope is one URL, never a list: what is verified is what the provider is asked for. */
+  #checkScope(scope: string): void {
+    if (/[\s\0-\x1f]/.test(scope)) throw fail("CHALLENGE_INVALID", "the challenge's scope holds spaces or control characters");
+    if (this.#verify) verifyChallengeResource(scope, `https://${this.#vaultHost}`, { allowInsecureLoopback: this.#loopback });
   }
 
-  async #run(input: string | URL | Request, init: RequestInit | undefined, idempotent: boolean | undefined): Promise<Response> {
-    const callerSignal = init?.signal ?? (input instanceof Request ? input.signal : undefined) ?? undefined;
-    const prepared = await this.#prepare(input, init, idempotent);
-    if (callerSignal?.aborted) throw callerSignal.reason;
-    // No timeout: the caller's signal (or none) is all there is. Skipping the controller matters:
-    // on Node an AbortController is one of the most expensive objects a call makes.
-    if (this.#timeout === false) return this.#send(prepared, callerSignal);
-    const controller = new AbortController();
-    let timedOut = false;
-    const onAbort = () => controller.abort(callerSignal!.reason);
-    callerSignal?.addEventListener("abort", onAbort, { once: true });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, this.#timeout);
+  // ---- the call --------------------------------------------------------------------------------
+
+  async #call<T>(input: string | URL | Request, init: RequestInit | undefined, idempotent: boolean | undefined, read: ResponseReader<T> | undefined): Promise<T> {
+    const call = this.#prepare(input, init, idempotent);
+    const { caller } = call;
+    if (caller?.aborted) throw caller.reason;
+    let onAbort: (() => void) | undefined;
+    if (this.#timeout !== false) {
+      const deadline = (this.#deadline = call.deadline = joinDeadline(this.#deadline, this.#timeout, call.started));
+      deadline.calls.add(call);
+      holdOpen(deadline, true);
+      // Without AbortSignal.any (Node < 20.3) the caller's signal still ends the call through the race.
+      call.signal = caller ? AbortSignal.any?.([caller, deadline.signal]) ?? caller : deadline.signal;
+    } else {
+      call.signal = caller;
+    }
+    if (caller) caller.addEventListener("abort", (onAbort = () => call.fail?.(caller.reason)), { once: true });
     try {
-      return await this.#send(prepared, controller.signal);
+      if (call.body instanceof Promise) call.body = await race(call, call.body);
+      const response = await this.#exchange(call);
+      return read ? await race(call, read(response, call)) : (response as T);
     } catch (e) {
-      if (timedOut) throw new KeyVaultClientError("ERR_TIMEOUT", `timed out after ${this.#timeout} ms`);
-      throw e;
+      // Whatever rejected first, a call past its deadline fails with ERR_TIMEOUT.
+      throw call.deadline?.signal.aborted && !caller?.aborted ? call.deadline.signal.reason : e;
     } finally {
-      clearTimeout(timer);
-      callerSignal?.removeEventListener("abort", onAbort);
+      const { deadline } = call;
+      if (deadline) {
+        deadline.calls.delete(call);
+        if (!deadline.calls.size) holdOpen(deadline, false);
+      }
+      if (onAbort) caller!.removeEventListener("abort", onAbort);
     }
   }
 
-  async #send(req: Prepared, signal: AbortSignal | undefined): Promise<Response> {
-    const started = Date.now();
-    let challenge = this.#static ?? getCachedChallenge(req.url);
-    let mayRechallenge = challenge !== undefined && this.#static === undefined;
-    if (!challenge) {
-      let joined = this.#discovery !== undefined;
-      let found: Discovery;
-      try {
-        found = await this.#discover(req, signal, started);
-      } catch (e) {
-        // The discovery we joined was another caller's, which it aborted: run our own (or join the next).
-        if (!joined || e instanceof KeyVaultClientError || signal?.aborted) throw e;
-        joined = this.#discovery !== undefined;
-        found = await this.#discover(req, signal, started);
+  /** Step 1: the URL, headers and body of the call, all captured now (later changes by the caller change nothing). */
+  #prepare(input: string | URL | Request, init: RequestInit | undefined, idempotent: boolean | undefined): Call {
+    const request = input instanceof Request ? input : undefined;
+    const url = this.#resolve(request ? request.url : input as string | URL);
+    const method = (init?.method ?? request?.method ?? "GET").toUpperCase();
+    const headers = headerRecord(init?.headers, headerRecord(request?.headers, { ...this.#headers }));
+    if (headers.authorization !== undefined) delete headers.authorization; // ours to set
+    headers["x-ms-client-request-id"] ??= requestId();
+    const raw = init?.body ?? undefined;
+    let body: Call["body"] = null;
+    if (method === "GET" || method === "HEAD") {
+      if (raw != null || request?.body) throw invalid(`${method} cannot have a body`);
+    } else if (typeof raw === "string") {
+      body = raw;
+    } else if (raw instanceof Uint8Array || raw instanceof ArrayBuffer || ArrayBuffer.isView(raw)) {
+      // A copy, not a view: Node's Buffer#slice is a view, and the caller may reuse its buffer.
+      body = raw instanceof ArrayBuffer ? new Uint8Array(raw.slice(0)) : new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength).slice();
+    } else if (raw != null) {
+      // Streams, Blobs, FormData, URLSearchParams: read once through a Request (which also gives the
+      // content type), so the challenge and retries can resend them.
+      const copy = new Request(url, { method, body: raw, duplex: "half" } as RequestInit);
+      const type = copy.headers.get("content-type");
+      if (type) headers["content-type"] ??= type;
+      body = copy.arrayBuffer().then((b) => new Uint8Array(b));
+    } else if (request?.body) {
+      body = request.arrayBuffer().then((b) => new Uint8Array(b));
+    }
+    return {
+      url, method, headers, body, idempotent, started: Date.now(),
+      caller: init?.signal ?? request?.signal ?? undefined, signal: undefined, deadline: undefined,
+    };
+  }
+
+  /** A path resolves against the vault URL; an absolute URL must be the vault's (or `vaultOrigin`'s) origin. */
+  #resolve(input: string | URL): string {
+    let url = String(input);
+    if (url[0] === "/" || !/^[a-z][a-z\d+.-]*:/i.test(url)) {
+      url = this.vaultUrl + (url[0] === "/" ? url : "/" + url);
+    } else {
+      let u: URL;
+      try { u = new URL(url); } catch { throw invalid("not a URL"); }
+      const key = originKey(u);
+      if (u.username || u.password || (key !== this.#origin && key !== this.#vaultOriginKey)) {
+        throw fail("FOREIGN_ORIGIN", `${u.origin} is not the vault`);
       }
-      if (!joined && found.response) return found.response;
-      if (found.challenge === null) return this.#attempt(req, null, signal, started);
-      challenge = found.challenge;
+      url = key === this.#origin ? u.href : this.vaultUrl + u.pathname + u.search;
+    }
+    const q = url.indexOf("?");
+    return q < 0 ? `${url}?${this.#query}` : /[?&]api-version=/i.test(url.slice(q)) ? url : `${url}&${this.#query}`;
+  }
+
+  /** Steps 2 to 6: challenge, token, send, retries, and the answer to a CAE or tenant challenge. */
+  async #exchange(call: Call): Promise<Response> {
+    let challenge = this.#static ?? knownChallenge(this.#cacheKey, this.#level);
+    const cached = challenge !== undefined && !this.#static;
+    if (!challenge) {
+      const found = await this.#discover(call);
+      if (found instanceof Response) return found;
+      challenge = found;
     }
     let claims: string | undefined;
+    let reason: "new" | "claims" | "rechallenge" | undefined;
+    let mayRechallenge = cached;
     let caeAnswered = false;
-    let force = false;
     for (;;) {
-      const tokenRequest: TokenRequest = { scopes: [challenge.scope] };
-      if (challenge.tenantId) tokenRequest.tenantId = challenge.tenantId;
-      if (claims) tokenRequest.claims = claims;
-      const token = await this.#token(tokenRequest, force || claims !== undefined, signal);
-      const response = await this.#attempt(req, token, signal, started);
+      const token = (!reason && this.#memoized(challenge)) || (await this.#token(challenge, claims, reason ?? "new", call));
+      const response = await this.#attempts(call, token);
       if (response.status !== 401) return response;
       const header = response.headers.get("www-authenticate");
-      if (!header) return response;
       let cae;
-      try { cae = claimsChallengeFromHeader(header); } catch { return response; }
+      try { cae = header && claimsChallengeFromHeader(header); } catch { return response; }
       if (cae) {
         // One fresh token carrying the claims, one resend; a second CAE 401 goes to the caller.
         if (caeAnswered) return response;
         caeAnswered = true;
         claims = cae.claims;
+        reason = "claims";
+        this.#emit("cae", call, {});
         await discard(response);
         continue;
       }
       // A plain 401 to a cached challenge: the vault may have moved tenant. Learn again, once.
-      if (!mayRechallenge) return response;
+      if (!mayRechallenge || !header) return response;
       mayRechallenge = false;
       let fresh: VaultChallenge | undefined;
       try { fresh = challengeFromHeader(header); } catch { return response; }
       if (!fresh) return response;
-      if (this.#verify) verifyChallengeResource(fresh.scope, req.url, { allowInsecureLoopback: this.#loopback });
-      forgetToken(this.#getToken, tokenRequest);
-      setCachedChallenge(req.url, fresh);
+      await discard(response);
+      this.#learn(fresh, "changed");
+      forgetToken(this.#getToken, tokenRequest(challenge));
       challenge = fresh;
       claims = undefined;
-      force = true;
-      await discard(response);
+      reason = "rechallenge";
     }
   }
 
-  /** One challenge discovery per client at a time: concurrent first calls share it. */
-  #discover(req: Prepared, signal: AbortSignal | undefined, started: number): Promise<Discovery> {
-    if (this.#discovery) return this.#discovery;
-    const run = async (): Promise<Discovery> => {
-      // The probe carries neither body nor token: the body goes only once the challenge is known.
-      const probe: Prepared = { ...req, body: null };
-      const response = await this.#attempt(probe, null, signal, started);
-      if (response.status !== 401) {
-        if (req.body === null) return { challenge: null, response };
-        await discard(response);
-        return { challenge: null };
+  /**
+   * Step 2: learn the challenge. One probe per client at a time (concurrent first calls share it);
+   * the probe carries neither body nor token. A body is never sent without a token: when the vault
+   * answers the probe without a challenge, a bodiless call gets that answer, a failing vault's answer
+   * is returned as it is, and anything else is refused.
+   */
+  async #discover(call: Call): Promise<VaultChallenge | Response> {
+    for (let round = 0; ; round++) {
+      const joined = round === 0 && this.#discovery !== undefined;
+      let found: Discovery;
+      try {
+        found = await (joined ? race(call, this.#discovery!) : this.#probe(call));
+      } catch (e) {
+        // The discovery we joined was another caller's, which it gave up (aborted, or its own deadline): run our own.
+        if (!joined || call.signal?.aborted || (e instanceof KeyVaultClientError && e.code !== "ERR_TIMEOUT")) throw e;
+        continue;
       }
+      if (found.challenge) return found.challenge;
+      if (joined) continue; // another caller's probe got no challenge: ours may
+      const { response } = found;
+      if (call.body === null || RETRY_STATUSES.has(response.status)) return response;
+      await discard(response);
+      throw fail("CHALLENGE_INVALID", `the vault answered ${response.status} without a challenge: the body was not sent`);
+    }
+  }
+
+  #probe(call: Call): Promise<Discovery> {
+    const run = async (): Promise<Discovery> => {
+      const response = await this.#attempts(call, undefined);
+      if (response.status !== 401) return { response };
       const header = response.headers.get("www-authenticate");
       await discard(response);
-      if (!header) {
-        throw new KeyVaultClientError("ERR_CHALLENGE_INVALID",
-          "401 without a readable WWW-Authenticate: expose it (CORS) or pass options.challenge");
-      }
+      if (!header) throw fail("CHALLENGE_INVALID", "401 without a readable WWW-Authenticate: expose it (CORS) or pass options.challenge");
       const challenge = challengeFromHeader(header);
-      if (!challenge) throw new KeyVaultClientError("ERR_CHALLENGE_INVALID", "challenge without resource or scope");
-      if (this.#verify) verifyChallengeResource(challenge.scope, req.url, { allowInsecureLoopback: this.#loopback });
-      setCachedChallenge(req.url, challenge);
+      if (!challenge) throw fail("CHALLENGE_INVALID", "challenge without resource or scope");
+      this.#learn(challenge, "discovered");
       return { challenge };
     };
-    const pending = run().finally(() => { this.#discovery = undefined; });
-    this.#discovery = pending;
+    const pending = run();
+    if (!this.#discovery) {
+      this.#discovery = pending;
+      const clear = () => { if (this.#discovery === pending) this.#discovery = undefined; };
+      pending.then(clear, clear);
+    }
     return pending;
   }
 
-  /** A cached token, or one call to the provider shared by concurrent callers of this client. */
-  #token(request: TokenRequest, force: boolean, signal: AbortSignal | undefined): Promise<string> {
-    if (!force) {
-      const cached = cachedToken(this.#getToken, request);
-      if (cached) return Promise.resolve(cached);
+  /** Verifies a challenge as this client must, and caches it for every client of this isolate. */
+  #learn(challenge: VaultChallenge, reason: "discovered" | "changed"): void {
+    this.#checkScope(challenge.scope);
+    if (challenge.tenantId !== undefined && !/^[\w.-]+$/.test(challenge.tenantId)) {
+      throw fail("CHALLENGE_INVALID", "the challenge names a tenant that is not a tenant id or domain");
     }
-    const key = `${request.scopes.join(" ")}\n${request.tenantId ?? ""}\n${request.claims ?? ""}\n${force}`;
+    rememberChallenge(this.#cacheKey, challenge, this.#vaultHost);
+    this.#emit("challenge", undefined, { url: this.vaultUrl, scope: challenge.scope, tenantId: challenge.tenantId, reason });
+  }
+
+  /** Step 3, fast: the last token this client used, while it is fresh and still the cached one. */
+  #memoized(challenge: VaultChallenge): string | undefined {
+    const memo = this.#memo;
+    if (memo && memo.challenge === challenge && !memo.entry.dead && Date.now() < memo.entry.refreshAt) return memo.entry.token;
+    const entry = cachedToken(this.#getToken, tokenRequest(challenge));
+    if (!entry) return undefined;
+    this.#memo = { challenge, entry };
+    return entry.token;
+  }
+
+  /** Step 3: one call to the provider, shared by this client's concurrent callers. */
+  async #token(challenge: VaultChallenge, claims: string | undefined, reason: "new" | "claims" | "rechallenge", call: Call): Promise<string> {
+    const request = tokenRequest(challenge, claims);
+    const key = `${request.scopes[0]}\n${request.tenantId ?? ""}\n${claims ?? ""}\n${reason}`;
     let shared = this.#pendingTokens.get(key);
     if (!shared) {
       // Shared by this client's concurrent callers, so it carries none of their signals: one caller
       // giving up must not fail the others. Each caller stops waiting on its own signal instead.
-      shared = requestToken(this.#getToken, request).finally(() => this.#pendingTokens.delete(key));
+      const started = Date.now();
+      shared = requestToken(this.#getToken, request);
+      const settle = (ok: boolean) => () => {
+        this.#pendingTokens.delete(key);
+        this.#emit("token", undefined, { scope: challenge.scope, tenantId: challenge.tenantId, reason, durationMs: Date.now() - started, ok });
+      };
+      shared.then(settle(true), settle(false));
       this.#pendingTokens.set(key, shared);
     }
-    return signal ? untilAborted(shared, signal) : shared;
+    const result = await (call.signal ? race(call, shared) : shared);
+    if (typeof result === "string") return result;
+    this.#memo = { challenge, entry: result };
+    return result.token;
   }
 
-
-  /** Sends once, retrying transient failures by the retry rules. */
-  async #attempt(req: Prepared, token: string | null, signal: AbortSignal | undefined, started: number): Promise<Response> {
+  /** Steps 4 and 5: send, and retry transient failures by the retry rules. No token: the probe. */
+  async #attempts(call: Call, token: string | undefined): Promise<Response> {
     const policy = this.#retry;
     for (let attempt = 0; ; attempt++) {
-      const headers = req.headers; // this call's own copy: fetch copies it again when it sends
-      if (token) headers.set("authorization", `Bearer ${token}`);
-      else headers.delete("authorization");
-      const init: RequestInit = { method: req.method, headers, redirect: "manual" };
-      if (signal) init.signal = signal;
-      if (req.body) init.body = req.body;
       let response: Response | undefined;
       let failure: unknown;
       try {
-        response = await this.#fetch(req.url.href, init);
+        response = await this.#send(call, token, attempt);
       } catch (e) {
-        if (signal?.aborted) throw signal.reason;
+        if (call.signal?.aborted) throw call.signal.reason;
         failure = e;
+        if (this.#onEvent) this.#emit("response", call, { attempt, status: 0, requestId: undefined, durationMs: Date.now() - call.started, error: errorName(e) });
       }
       if (response && !RETRY_STATUSES.has(response.status)) return response; // the common case, first
-      const retryable = policy !== null && attempt < policy.retries && (
-        response === undefined ? req.idempotent : RETRY_STATUSES.has(response.status) && (req.idempotent || response.status === 429)
-      );
+      const idempotent = call.idempotent ?? isIdempotent(call.method, call.url);
+      const retryable = policy !== null && attempt < policy.retries && (idempotent || response?.status === 429);
       let wait = retryable ? backoffDelay(attempt, policy!) : 0;
-      const asked = response ? retryAfterMs(response.headers) : undefined;
+      const asked = response && retryAfterMs(response.headers);
       if (asked !== undefined) wait = asked;
-      const giveUp = !retryable || wait > policy!.maxDelayMs || Date.now() - started + wait > policy!.maxElapsedMs;
-      if (giveUp) {
+      if (!retryable || wait > policy!.maxDelayMs || Date.now() - call.started + wait > policy!.maxElapsedMs) {
         if (response) return response;
-        const why = failure instanceof Error ? failure.message : String(failure);
-        throw new KeyVaultClientError("ERR_NETWORK", `fetch failed: ${why}`, { cause: failure });
+        const safe = redactError(failure, [token]);
+        throw fail("NETWORK", `fetch failed: ${safe.message}`, safe);
       }
+      this.#emit("retry", call, response ? { attempt: attempt + 1, reason: "status", status: response.status, waitMs: wait } : { attempt: attempt + 1, reason: "network", waitMs: wait });
       if (response) await discard(response);
-      await sleep(wait, signal);
+      await sleep(wait, call.signal);
     }
+  }
+
+  /** Step 4: one request. A body goes out only with a token. */
+  #send(call: Call, token: string | undefined, attempt: number): Promise<Response> {
+    // The call's own record: attempts run one after another, and fetch copies it when it starts.
+    const init: RequestInit = { method: call.method, headers: call.headers, redirect: "manual" };
+    if (token) {
+      call.headers.authorization = "Bearer " + token;
+      call.token = token;
+      if (call.body !== null) init.body = call.body as string | Uint8Array<ArrayBuffer>;
+    } else if (call.headers.authorization !== undefined) {
+      delete call.headers.authorization; // a probe carries no token (and, above, no body)
+    }
+    if (call.signal) init.signal = call.signal;
+    const pending = call.signal ? race(call, this.#fetch(call.url, init)) : this.#fetch(call.url, init);
+    if (!this.#onEvent) return pending; // the hot path builds no event
+    const sent = Date.now();
+    this.#emit("request", call, { attempt, probe: !token, clientRequestId: call.headers["x-ms-client-request-id"] });
+    return pending.then((response) => {
+      this.#emit("response", call, { attempt, status: response.status, requestId: response.headers.get("x-ms-request-id") ?? undefined, durationMs: Date.now() - sent });
+      return response;
+    });
+  }
+
+  /** Tells `onEvent` (an observer's failure is not the call's). */
+  #emit(type: KeyVaultEvent["type"], call: Call | undefined, fields: object): void {
+    const on = this.#onEvent;
+    if (on) try { on({ type, ...(call && { method: call.method, url: call.url }), ...fields } as KeyVaultEvent); } catch { /* ignored */ }
   }
 }
 
-/** Settles like `promise`, or rejects with the signal's reason as soon as it aborts. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
+const errorName = (e: unknown): string => String((e as { code?: unknown })?.code ?? (e as { name?: unknown })?.name ?? "Error");
+
+function tokenRequest(challenge: VaultChallenge, claims?: string): TokenRequest {
+  const request: TokenRequest = { scopes: [challenge.scope] };
+  if (challenge.tenantId) request.tenantId = challenge.tenantId;
+  if (claims) request.claims = claims;
+  return request;
+}
+
+/** Adds any HeadersInit to a lower-cased record (the form fetch is given: no Headers object per call). */
+function headerRecord(init: HeadersInit | undefined, out: Record<string, string> = {}): Record<string, string> {
+  if (!init) return out;
+  if (init instanceof Headers) init.forEach((v, k) => { out[k] = v; });
+  else if (Array.isArray(init)) for (const [k, v] of init) out[String(k).toLowerCase()] = String(v);
+  else for (const k of Object.keys(init)) out[k.toLowerCase()] = String((init as Record<string, string>)[k]);
+  return out;
 }
 
 async function discard(response: Response): Promise<void> {

@@ -1,5 +1,7 @@
 // Two error classes with literal names and stable codes (jose's style): one for answers from the
-// service, one for failures detected locally. Neither ever carries a token or the Authorization header.
+// service, one for failures detected locally. Neither ever carries a token or the Authorization header:
+// what a service or a provider says is redacted before it goes into an error.
+import { redact, redactDeep } from "./redact.js";
 
 /** Codes of {@link KeyVaultClientError}: stable strings, safe to switch on. */
 export type ClientErrorCode =
@@ -63,32 +65,38 @@ export class KeyVaultError extends Error {
   /** The parsed body (JSON when it was JSON, else the text). */
   declare readonly body: unknown;
   declare readonly request: RequestSummary;
+  /** The answer (its body already read). Not enumerable, so printing the error does not print its headers. */
   declare readonly response: Response;
 
   constructor(init: { status: number; code: string; message: string; innerError?: unknown; requestId?: string | undefined; body?: unknown; request: RequestSummary; response: Response }) {
     super(init.message);
-    const { message: _message, ...fields } = init;
+    const { message: _message, response, ...fields } = init;
     Object.assign(this, fields);
+    Object.defineProperty(this, "response", { value: response, enumerable: false });
   }
 
-  /** Builds the error from a response, reading its body; a bad or non-JSON body still gives a clear error. */
-  static async fromResponse(response: Response, request?: RequestSummary): Promise<KeyVaultError> {
+  /**
+   * Builds the error from a response, reading its body; a bad or non-JSON body still gives a clear
+   * error. Every string taken from the answer is redacted (a hostile server may echo the token), and
+   * so is each of `secrets`.
+   */
+  static async fromResponse(response: Response, request?: RequestSummary, secrets?: readonly (string | undefined)[]): Promise<KeyVaultError> {
     let text = "";
-    try { text = await response.text(); } catch { /* body unreadable: keep the status */ }
+    try { text = redact(await response.text(), secrets); } catch { /* body unreadable: keep the status */ }
     let body: unknown = text;
-    try { if (text) body = JSON.parse(text); } catch { /* not JSON */ }
+    try { if (text) body = redactDeep(JSON.parse(text), secrets); } catch { /* not JSON */ }
     const err = (body && typeof body === "object" ? (body as ServiceErrorBody).error : undefined) ?? undefined;
     const code = typeof err?.code === "string" && err.code ? err.code : `HTTP_${response.status}`;
     const detail = typeof err?.message === "string" && err.message
       ? err.message
-      : text && typeof body === "string" ? text.slice(0, 200) : response.statusText || "no details";
+      : text && typeof body === "string" ? text.slice(0, 200) : redact(response.statusText, secrets) || "no details";
     const summary = request ?? { method: "?", url: response.url };
     return new KeyVaultError({
       status: response.status,
       code,
       message: `${response.status} ${code}: ${detail} (${summary.method} ${stripQuery(summary.url)})`,
       innerError: err?.innererror ?? err?.innerError,
-      requestId: response.headers.get("x-ms-request-id") ?? undefined,
+      requestId: redact(response.headers.get("x-ms-request-id") ?? "", secrets) || undefined,
       body,
       request: summary,
       response,

@@ -3,10 +3,13 @@
  * @packageDocumentation
  */
 export { KeyVaultClient, DEFAULT_API_VERSION, DEFAULT_TIMEOUT_MS } from "./client.js";
-export type { KeyVaultClientOptions, RequestOptions } from "./client.js";
+export type { KeyVaultClientOptions } from "./client.js";
+export { request } from "./request.js";
+export type { RequestOptions } from "./request.js";
+export type { KeyVaultEvent, RequestEvent, ResponseEvent, RetryEvent, ChallengeEvent, TokenEvent, CaeEvent } from "./events.js";
 export { KeyVaultError, KeyVaultClientError } from "./errors.js";
 export type { ClientErrorCode, RequestSummary, ServiceErrorBody } from "./errors.js";
-export { fromTokenCredential, REFRESH_MARGIN_MS } from "./token.js";
+export { fromTokenCredential, REFRESH_MARGIN_MS, MAX_TOKENS_PER_PROVIDER, cachedTokenCount } from "./token.js";
 export type { AccessToken, GetToken, TokenRequest, TokenCredentialLike } from "./token.js";
 export {
   parseWwwAuthenticate, challengeFromHeader, claimsChallengeFromHeader, scopeFromResource,

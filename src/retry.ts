@@ -40,16 +40,24 @@ export function backoffDelay(attempt: number, options: Required<RetryOptions>, r
 }
 
 /**
- * Whether repeating a request cannot do harm. Creating a key version, importing, rotating,
- * restoring and recovering are not safe: they are retried only on 429, where the service says
- * it did not process the request.
+ * Whether repeating a request cannot do harm, judged on the path as the service reads it (percent-
+ * escapes decoded, any letter case, trailing slashes ignored). Creating a key version, importing,
+ * rotating, restoring, recovering and setting a secret (each PUT makes a version) are not safe: they
+ * are retried only on 429, where the service says it did not process the request. A path that does
+ * not decode is judged unsafe.
+ * @example isIdempotent("POST", "/keys/k/%63reate") // false
  */
-export function isIdempotent(method: string, pathname: string): boolean {
+export function isIdempotent(method: string, url: string): boolean {
   const m = method.toUpperCase();
-  const p = pathname.toLowerCase().replace(/\/+$/, "");
-  if (m === "POST" && /\/(create|rotate|restore|recover|import)$/.test(p)) return false;
-  if (m === "PUT" && /\/keys\/[^/]+$/.test(p)) return false; // import
-  return true;
+  if (m !== "POST" && m !== "PUT") return true;
+  let path: string;
+  try {
+    path = decodeURIComponent(new URL(url, "https://x").pathname).toLowerCase().replace(/\/+$/, "");
+  } catch {
+    return false;
+  }
+  if (m === "POST") return !/\/(create|rotate|restore|recover|import)$/.test(path);
+  return !/^(.*\/)?(keys|secrets)\/[^/]+$/.test(path); // import a key, set a secret
 }
 
 /** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */

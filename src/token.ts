@@ -1,5 +1,6 @@
 // Token providers, and the cache that keeps their tokens until shortly before they expire.
 import { KeyVaultClientError } from "./errors.js";
+import { redact, redactError } from "./redact.js";
 
 /** What a client asks a token provider for. */
 export interface TokenRequest {
@@ -56,60 +57,81 @@ export function fromTokenCredential(credential: TokenCredentialLike): GetToken {
 
 /** Refresh this long before expiry (the official SDKs use two minutes). */
 export const REFRESH_MARGIN_MS = 2 * 60 * 1000;
+/** Tokens kept per provider function (one per scope and tenant); expired ones go first, then the oldest. */
+export const MAX_TOKENS_PER_PROVIDER = 500;
 
-interface CachedToken {
+/** A cached token. `dead` is set when it is dropped, so a client holding it as a memo notices. */
+export interface CachedToken {
   token: string;
-  expiresOnTimestamp: number;
   refreshAt: number;
+  dead?: boolean;
 }
 
 // Keyed by the provider function, so clients made per request (the Workers pattern) that share one
 // provider share its tokens. Resolved values only.
 const caches = new WeakMap<GetToken, Map<string, CachedToken>>();
 
-function cacheKey(request: TokenRequest): string {
-  return `${request.scopes.join(" ")}\n${request.tenantId ?? ""}`;
-}
+const cacheKey = (request: TokenRequest): string => request.scopes.join(" ") + "\n" + (request.tenantId ?? "");
 
 /** A cached, still fresh token for this provider and request, if any. */
-export function cachedToken(provider: GetToken, request: TokenRequest, now = Date.now()): string | undefined {
+export function cachedToken(provider: GetToken, request: TokenRequest, now: number = Date.now()): CachedToken | undefined {
   const entry = caches.get(provider)?.get(cacheKey(request));
-  return entry && now < entry.refreshAt ? entry.token : undefined;
+  return entry && now < entry.refreshAt ? entry : undefined;
 }
 
 /** Drops a provider's cached token for a request (after the vault refused it). */
 export function forgetToken(provider: GetToken, request: TokenRequest): void {
-  caches.get(provider)?.delete(cacheKey(request));
+  const map = caches.get(provider);
+  const key = cacheKey(request);
+  const entry = map?.get(key);
+  if (entry) { entry.dead = true; map!.delete(key); }
 }
 
+/** How many tokens are cached for a provider (tests of the bound). */
+export function cachedTokenCount(provider: GetToken): number {
+  return caches.get(provider)?.size ?? 0;
+}
+
+function remember(provider: GetToken, key: string, entry: CachedToken, now: number): void {
+  let map = caches.get(provider);
+  if (!map) caches.set(provider, (map = new Map()));
+  const old = map.get(key);
+  if (old) { old.dead = true; map.delete(key); }
+  if (map.size >= MAX_TOKENS_PER_PROVIDER) {
+    for (const [k, e] of map) if (now >= e.refreshAt) { e.dead = true; map.delete(k); }
+    // Still full of fresh tokens: the oldest goes (Map order is insertion order).
+    for (const [k, e] of map) { if (map.size < MAX_TOKENS_PER_PROVIDER) break; e.dead = true; map.delete(k); }
+  }
+  map.set(key, entry);
+}
+
+// A header value cannot carry control characters or spaces; a bearer token never has them.
+const HEADER_SAFE = /^[\x21-\x7e]+$/;
+
 /**
- * Calls the provider and validates what it returns; tokens with an expiry are cached.
- * Errors become `KeyVaultClientError` `ERR_TOKEN` (the message never includes the token).
+ * Calls the provider and validates what it returns; tokens with an expiry are cached and returned
+ * as their cache entry, bare strings as they are. Errors become `KeyVaultClientError` `ERR_TOKEN`
+ * whose message and cause are redacted: no token, no JWT-shaped text.
  */
-export async function requestToken(provider: GetToken, request: TokenRequest): Promise<string> {
+export async function requestToken(provider: GetToken, request: TokenRequest): Promise<CachedToken | string> {
   let result: string | AccessToken;
   try {
     result = await provider(request);
   } catch (cause) {
     if (request.signal?.aborted) throw request.signal.reason;
-    const why = cause instanceof Error ? cause.message : String(cause);
-    throw new KeyVaultClientError("ERR_TOKEN", `the token provider failed: ${why}`, { cause });
+    // Refresh failures often quote the token they tried to refresh: the old one is redacted too.
+    // Our own errors (AuthorityError, say) are redacted where they are made, and stay as they are.
+    const safe = cause instanceof KeyVaultClientError ? cause : redactError(cause, [caches.get(provider)?.get(cacheKey(request))?.token]);
+    throw new KeyVaultClientError("ERR_TOKEN", `the token provider failed: ${redact(`${safe.name} ${(safe as { code?: string }).code ?? ""}: ${safe.message}`)}`, { cause: safe });
   }
-  if (typeof result === "string") {
-    if (!result) throw new KeyVaultClientError("ERR_TOKEN", "the token provider returned an empty token");
-    return result;
-  }
-  if (!result || typeof result.token !== "string" || !result.token) {
-    throw new KeyVaultClientError("ERR_TOKEN", "the token provider returned no token");
-  }
+  const token = typeof result === "string" ? result : result?.token;
+  if (typeof token !== "string" || !token) throw new KeyVaultClientError("ERR_TOKEN", "the token provider returned no token");
+  if (!HEADER_SAFE.test(token)) throw new KeyVaultClientError("ERR_TOKEN", "the token provider returned a token with spaces or control characters, which a header cannot carry");
+  if (typeof result === "string") return token;
   const now = Date.now();
   const expires = Number(result.expiresOnTimestamp);
-  if (Number.isFinite(expires) && expires > now) {
-    const lifetime = expires - now;
-    const entry: CachedToken = { token: result.token, expiresOnTimestamp: expires, refreshAt: expires - Math.min(REFRESH_MARGIN_MS, lifetime / 2) };
-    let map = caches.get(provider);
-    if (!map) caches.set(provider, (map = new Map()));
-    map.set(cacheKey(request), entry);
-  }
-  return result.token;
+  if (!(expires > now)) return token; // no usable expiry: used once, like a bare string
+  const entry: CachedToken = { token, refreshAt: expires - Math.min(REFRESH_MARGIN_MS, (expires - now) / 2) };
+  remember(provider, cacheKey(request), entry, now);
+  return entry;
 }

@@ -1,6 +1,7 @@
 // Client assertion: a JWT the caller gets elsewhere (workload identity federation: GitHub Actions,
 // Kubernetes, another cloud's OIDC token), sent as the app's credential.
 import { KeyVaultClientError } from "../errors.js";
+import { redactError } from "../redact.js";
 import type { AccessToken, TokenRequest } from "../token.js";
 import { appAuthority, chooseTenant, clientCredentials, type AppProviderOptions } from "./authority.js";
 import { withTokenCache } from "./cache.js";
@@ -61,7 +62,8 @@ async function getAssertion(source: ClientAssertionOptions["assertion"], context
     value = await source(context);
   } catch (cause) {
     if (context.signal?.aborted) throw context.signal.reason;
-    throw new KeyVaultClientError("ERR_TOKEN", `the client assertion callback failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    const safe = redactError(cause);
+    throw new KeyVaultClientError("ERR_TOKEN", `the client assertion callback failed: ${safe.message}`, { cause: safe });
   }
   if (typeof value !== "string" || !value.trim()) throw new KeyVaultClientError("ERR_TOKEN", "the client assertion callback returned no assertion");
   return value.trim();

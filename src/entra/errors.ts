@@ -47,9 +47,5 @@ export class AuthorityError extends KeyVaultClientError {
   }
 }
 
-/** Replaces every occurrence of a secret (secret, assertion, header) in text coming back from the authority. */
-export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join("[redacted]");
-  return out;
-}
+/** Replaces every secret (secret, assertion, header), JWT-shaped text and bearer value in text coming back from the authority. */
+export { redact } from "../redact.js";

@@ -1,6 +1,7 @@
 // One token request over fetch: retries transient failures, turns refusals into AuthorityError,
 // and reads the token and its expiry from the answer (Entra, IMDS and App Service shapes).
 import { KeyVaultClientError } from "../errors.js";
+import { redactError } from "../redact.js";
 import { DEFAULT_RETRY, RETRY_STATUSES, backoffDelay, retryAfterMs, sleep } from "../retry.js";
 import type { AccessToken } from "../token.js";
 import { AuthorityError, redact } from "./errors.js";
@@ -67,7 +68,7 @@ export async function sendTokenRequest(url: URL, init: RequestInit, options: Sen
     }
     if (!response) {
       const why = failure instanceof Error ? failure.message : String(failure);
-      throw new KeyVaultClientError("ERR_NETWORK", `could not reach the token endpoint at ${url.origin}: ${redact(why, options.secrets)}`, { cause: failure });
+      throw new KeyVaultClientError("ERR_NETWORK", `could not reach the token endpoint at ${url.origin}: ${redact(why, options.secrets)}`, { cause: redactError(failure, options.secrets) });
     }
     return readTokenResponse(response, url, options.secrets);
   }

@@ -5,6 +5,7 @@ import { base64UrlDecode, base64UrlEncode, utf8Decode, utf8Encode } from "../enc
 import { KeyVaultClientError, KeyVaultError } from "../errors.js";
 import { contentSpec, decryptContent, encryptContent, type ContentEncryption } from "./content.js";
 import { getPublicJwk, keyPath, keyRef, versionOf, type VaultPublicJwk } from "./key-ref.js";
+import { request } from "../request.js";
 
 /** Key management algorithms: RSA-OAEP with SHA-256 (default) or SHA-1. RSA1_5 is not offered. */
 export type KeyManagement = "RSA-OAEP-256" | "RSA-OAEP";
@@ -127,7 +128,7 @@ export async function decryptJwe(client: KeyVaultClient, jwe: string, options: D
 
   let unwrapped: { kid?: string; value?: string };
   try {
-    unwrapped = await client.request("POST", keyPath(ref, "unwrapkey"), { alg, value: encodedKey }, signal);
+    unwrapped = await request(client, "POST", keyPath(ref, "unwrapkey"), { alg, value: encodedKey }, signal);
   } catch (e) {
     // The vault could not unwrap (wrong key or altered key): report it as a failed decryption.
     if (e instanceof KeyVaultError && e.status === 400) {
@@ -139,7 +140,7 @@ export async function decryptJwe(client: KeyVaultClient, jwe: string, options: D
   const cek = base64UrlDecode(unwrapped.value);
   const plaintext = await decryptContent(enc, cek, base64UrlDecode(encodedIv), base64UrlDecode(encodedCiphertext), base64UrlDecode(encodedTag), utf8Encode(encodedHeader));
   cek.fill(0);
-  const kid = typeof unwrapped.kid === "string" ? unwrapped.kid : `${client.vaultUrl}${keyPath(ref).replace(/\/$/, "")}`;
+  const kid = typeof unwrapped.kid === "string" ? unwrapped.kid : `${client.vaultOrigin}${keyPath(ref).replace(/\/$/, "")}`;
   return { plaintext, protectedHeader: header, kid, text: () => utf8Decode(plaintext) };
 }
 

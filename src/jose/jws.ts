@@ -5,6 +5,7 @@ import { base64UrlDecode, base64UrlEncode, utf8Encode } from "../encoding.js";
 import { KeyVaultClientError } from "../errors.js";
 import { jwsSpec, type JwsAlgorithm } from "./algorithms.js";
 import { getPublicJwk, keyPath, keyRef, versionOf } from "./key-ref.js";
+import { request } from "../request.js";
 
 /** Options of {@link signJws}. */
 export interface SignJwsOptions {
@@ -47,7 +48,7 @@ export async function signJws(client: KeyVaultClient, key: string, options: Sign
   let ref = keyRef(client, key);
   let kid: string;
   if (ref.version) {
-    kid = /^https?:\/\//i.test(key) ? key : `${client.vaultUrl}/keys/${ref.name}/${ref.version}`;
+    kid = /^https?:\/\//i.test(key) ? key : `${client.vaultOrigin}/keys/${ref.name}/${ref.version}`;
   } else {
     // The header must name the exact version before signing: ask which version is newest, and
     // check the key can make this signature while at it.
@@ -62,7 +63,7 @@ export async function signJws(client: KeyVaultClient, key: string, options: Sign
   const header = { ...options.header, alg, kid: options.header?.kid ?? kid };
   const input = `${base64UrlEncode(utf8Encode(JSON.stringify(header)))}.${base64UrlEncode(payload)}`;
   const digest = new Uint8Array(await crypto.subtle.digest(spec.hash, utf8Encode(input) as BufferSource));
-  const answer = await client.request<{ kid?: string; value?: string }>("POST", keyPath(ref, "sign"), { alg, value: base64UrlEncode(digest) }, signal);
+  const answer = await request<{ kid?: string; value?: string }>(client, "POST", keyPath(ref, "sign"), { alg, value: base64UrlEncode(digest) }, signal);
   if (!answer || typeof answer.value !== "string") throw new KeyVaultClientError("ERR_INVALID_RESPONSE", "the vault's sign answer has no value");
   const signature = base64UrlDecode(answer.value);
   if (spec.signatureBytes && signature.length !== spec.signatureBytes) {

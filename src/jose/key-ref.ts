@@ -2,6 +2,8 @@
 // (cached per exact version: a version's key material never changes), and JWK clean-up.
 import type { KeyVaultClient } from "../client.js";
 import { KeyVaultClientError } from "../errors.js";
+import { request } from "../request.js";
+import { isOwnOrigin } from "../keys/ids.js";
 
 /** A key's name and, when known, exact version. */
 export interface KeyRef { name: string; version?: string }
@@ -28,8 +30,8 @@ export function keyRef(client: KeyVaultClient, key: string): KeyRef {
   if (/^https?:\/\//i.test(key)) {
     let url: URL;
     try { url = new URL(key); } catch { throw invalid(`not a key identifier: ${key}`); }
-    if (url.origin.toLowerCase() !== new URL(client.vaultUrl).origin.toLowerCase()) {
-      throw new KeyVaultClientError("ERR_FOREIGN_ORIGIN", `the key ${url.origin}${url.pathname} is not in this client's vault (${client.vaultUrl})`);
+    if (!isOwnOrigin(client, url.origin)) {
+      throw new KeyVaultClientError("ERR_FOREIGN_ORIGIN", `the key ${url.origin}${url.pathname} is not in this client's vault (${client.vaultOrigin})`);
     }
     const segments = url.pathname.split("/").filter(Boolean);
     if (segments[0]?.toLowerCase() !== "keys" || segments.length < 2 || segments.length > 3) throw invalid(`not a key identifier: ${key}`);
@@ -94,13 +96,13 @@ const MAX_CACHED = 256;
  */
 export async function getPublicJwk(client: KeyVaultClient, key: string, options: { signal?: AbortSignal } = {}): Promise<VaultPublicJwk> {
   const ref = keyRef(client, key);
-  const cacheKey = ref.version ? `${client.vaultUrl}/keys/${ref.name}/${ref.version}`.toLowerCase() : undefined;
+  const cacheKey = ref.version ? `${client.vaultOrigin}/keys/${ref.name}/${ref.version}`.toLowerCase() : undefined;
   const hit = cacheKey ? publicKeys.get(cacheKey) : undefined;
   if (hit) return { ...hit };
-  const bundle = await client.request<KeyBundleLike>("GET", keyPath(ref), undefined, options.signal ? { signal: options.signal } : {});
+  const bundle = await request<KeyBundleLike>(client, "GET", keyPath(ref), undefined, options.signal ? { signal: options.signal } : {});
   if (!bundle || typeof bundle !== "object" || !bundle.key) throw new KeyVaultClientError("ERR_INVALID_RESPONSE", "the vault answered a key without a JWK");
   const jwk = publicJwk(bundle.key);
-  const exact = `${client.vaultUrl}/keys/${ref.name}/${versionOf(jwk.kid)}`.toLowerCase();
+  const exact = `${client.vaultOrigin}/keys/${ref.name}/${versionOf(jwk.kid)}`.toLowerCase();
   if (publicKeys.size >= MAX_CACHED) publicKeys.delete(publicKeys.keys().next().value!);
   publicKeys.set(exact, jwk);
   return { ...jwk };

@@ -6,6 +6,7 @@ import { checkBytes } from "./algorithms.js";
 import { checkName } from "./ids.js";
 import { toKey, type RestKeyBundle } from "./model.js";
 import type { KeyVaultKey, OperationOptions } from "./types.js";
+import { request } from "../request.js";
 
 /**
  * Backs up a key with all its versions.
@@ -13,7 +14,7 @@ import type { KeyVaultKey, OperationOptions } from "./types.js";
  */
 export async function backupKey(client: KeyVaultClient, name: string, options: OperationOptions = {}): Promise<Uint8Array> {
   checkName(name);
-  const res = await client.request<{ value: string }>("POST", `/keys/${name}/backup`, undefined, { signal: options.signal });
+  const res = await request<{ value: string }>(client, "POST", `/keys/${name}/backup`, undefined, { signal: options.signal });
   return base64UrlDecode(res.value);
 }
 
@@ -23,5 +24,5 @@ export async function backupKey(client: KeyVaultClient, name: string, options: O
  */
 export async function restoreKey(client: KeyVaultClient, backup: Uint8Array, options: OperationOptions = {}): Promise<KeyVaultKey> {
   checkBytes(backup, "backup");
-  return toKey(await client.request<RestKeyBundle>("POST", "/keys/restore", { value: base64UrlEncode(backup) }, { signal: options.signal, idempotent: false }));
+  return toKey(await request<RestKeyBundle>(client, "POST", "/keys/restore", { value: base64UrlEncode(backup) }, { signal: options.signal, idempotent: false }));
 }

@@ -5,6 +5,7 @@ import { base64UrlDecode, base64UrlEncode } from "../encoding.js";
 import { checkCipherInput } from "./algorithms.js";
 import { keyPath, resolveKey } from "./ids.js";
 import type { DecryptResult, EncryptResult, EncryptionAlgorithm, KeyWrapAlgorithm, OperationOptions, UnwrapResult, WrapResult } from "./types.js";
+import { request } from "../request.js";
 
 /** AES options: `iv` (CBC: random when left out; GCM: the service makes it), `aad` (GCM), and `tag` (GCM decryption). */
 export interface CipherOptions extends OperationOptions {
@@ -21,7 +22,7 @@ const bin = (v: string | undefined) => (typeof v === "string" && v ? base64UrlDe
 async function call(client: KeyVaultClient, key: string, op: string, algorithm: string, value: Uint8Array, o: CipherOptions): Promise<CipherAnswer> {
   const address = resolveKey(client, key);
   const body = { alg: algorithm, value: base64UrlEncode(value), iv: b64(o.iv), aad: b64(o.aad), tag: b64(o.tag) };
-  return client.request<CipherAnswer>("POST", keyPath(address, op), body, { signal: o.signal });
+  return request<CipherAnswer>(client, "POST", keyPath(address, op), body, { signal: o.signal });
 }
 
 /**

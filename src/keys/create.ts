@@ -3,6 +3,7 @@ import type { KeyVaultClient } from "../client.js";
 import { checkName, invalid } from "./ids.js";
 import { attributesBody, releasePolicyBody, toKey, type RestKeyBundle } from "./model.js";
 import type { KeyCurveName, KeyOperation, KeyReleasePolicyInput, KeyType, KeyVaultKey, OperationOptions } from "./types.js";
+import { request } from "../request.js";
 
 /** Attributes and metadata settable on create, import and update. */
 export interface KeyAttributesInput {
@@ -51,7 +52,7 @@ export async function createKey(client: KeyVaultClient, name: string, keyType: K
     crv: options.curve,
     release_policy: options.releasePolicy ? releasePolicyBody(options.releasePolicy) : undefined,
   };
-  const bundle = await client.request<RestKeyBundle>("POST", `/keys/${name}/create`, body, { signal: options.signal, idempotent: false });
+  const bundle = await request<RestKeyBundle>(client, "POST", `/keys/${name}/create`, body, { signal: options.signal, idempotent: false });
   return toKey(bundle);
 }
 
@@ -109,6 +110,6 @@ export async function importKey(client: KeyVaultClient, name: string, jwk: JsonW
     tags: options.tags,
     release_policy: options.releasePolicy ? releasePolicyBody(options.releasePolicy) : undefined,
   };
-  const bundle = await client.request<RestKeyBundle>("PUT", `/keys/${name}`, body, { signal: options.signal, idempotent: false });
+  const bundle = await request<RestKeyBundle>(client, "PUT", `/keys/${name}`, body, { signal: options.signal, idempotent: false });
   return toKey(bundle);
 }

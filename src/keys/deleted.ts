@@ -3,6 +3,7 @@ import type { KeyVaultClient } from "../client.js";
 import { checkName } from "./ids.js";
 import { toDeletedKey, toKey, type RestKeyBundle } from "./model.js";
 import type { DeletedKey, KeyVaultKey, OperationOptions } from "./types.js";
+import { request } from "../request.js";
 
 /**
  * Gets a deleted key (soft-delete vaults).
@@ -10,7 +11,7 @@ import type { DeletedKey, KeyVaultKey, OperationOptions } from "./types.js";
  */
 export async function getDeletedKey(client: KeyVaultClient, name: string, options: OperationOptions = {}): Promise<DeletedKey> {
   checkName(name);
-  return toDeletedKey(await client.request<RestKeyBundle>("GET", `/deletedkeys/${name}`, undefined, { signal: options.signal }));
+  return toDeletedKey(await request<RestKeyBundle>(client, "GET", `/deletedkeys/${name}`, undefined, { signal: options.signal }));
 }
 
 /**
@@ -19,7 +20,7 @@ export async function getDeletedKey(client: KeyVaultClient, name: string, option
  */
 export async function purgeDeletedKey(client: KeyVaultClient, name: string, options: OperationOptions = {}): Promise<void> {
   checkName(name);
-  await client.request<void>("DELETE", `/deletedkeys/${name}`, undefined, { signal: options.signal, idempotent: false });
+  await request<void>(client, "DELETE", `/deletedkeys/${name}`, undefined, { signal: options.signal, idempotent: false });
 }
 
 /**
@@ -29,5 +30,5 @@ export async function purgeDeletedKey(client: KeyVaultClient, name: string, opti
  */
 export async function recoverDeletedKey(client: KeyVaultClient, name: string, options: OperationOptions = {}): Promise<KeyVaultKey> {
   checkName(name);
-  return toKey(await client.request<RestKeyBundle>("POST", `/deletedkeys/${name}/recover`, undefined, { signal: options.signal, idempotent: false }));
+  return toKey(await request<RestKeyBundle>(client, "POST", `/deletedkeys/${name}/recover`, undefined, { signal: options.signal, idempotent: false }));
 }

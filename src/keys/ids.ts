@@ -21,6 +21,8 @@ export interface ParsedKeyId extends KeyAddress {
   collection: string;
 }
 
+const SERVICE_ID = /^(https:\/\/[a-z0-9.-]+(?::\d+)?)\/([A-Za-z]+)\/([0-9A-Za-z-]+)(?:\/([0-9A-Za-z-]*))?$/;
+
 /**
  * Splits a key identifier into vault, name and version.
  * @example
@@ -28,6 +30,10 @@ export interface ParsedKeyId extends KeyAddress {
  * // { vaultUrl: "https://v.vault.azure.net", collection: "keys", name: "k", version: "0123abcd" }
  */
 export function parseKeyId(id: string): ParsedKeyId {
+  // The service's own ids (https, lower-case host, no query): read without a URL parser, which is
+  // the dearest step of turning an answer into a key.
+  const m = typeof id === "string" ? SERVICE_ID.exec(id) : null;
+  if (m) return { vaultUrl: m[1]!.replace(/:443$/, ""), collection: m[2]!, name: m[3]!, version: m[4] ?? "" };
   let url: URL;
   try { url = new URL(id); } catch { throw invalid(`not a key identifier: ${JSON.stringify(String(id).slice(0, 200))}`); }
   const parts = url.pathname.split("/").filter(Boolean);
@@ -40,13 +46,13 @@ export function parseKeyId(id: string): ParsedKeyId {
  * Resolves how callers name a key: `"name"`, `"name/version"` or a full key identifier (which must
  * belong to the client's vault). An explicit `version` wins over one in `key`.
  */
-export function resolveKey(client: Pick<KeyVaultClient, "vaultUrl">, key: string, version?: string): KeyAddress {
+export function resolveKey(client: Pick<KeyVaultClient, "vaultUrl" | "vaultOrigin">, key: string, version?: string): KeyAddress {
   if (typeof key !== "string" || key === "") throw invalid("a key name or identifier is required");
   let name: string, v: string;
   if (/^https?:\/\//i.test(key)) {
     const parsed = parseKeyId(key);
-    if (parsed.vaultUrl.toLowerCase() !== new URL(client.vaultUrl).origin.toLowerCase()) {
-      throw new KeyVaultClientError("ERR_FOREIGN_ORIGIN", `key ${parsed.name} belongs to ${parsed.vaultUrl}, not to this client's vault ${client.vaultUrl}`);
+    if (!isOwnOrigin(client, parsed.vaultUrl)) {
+      throw new KeyVaultClientError("ERR_FOREIGN_ORIGIN", `key ${parsed.name} belongs to ${parsed.vaultUrl}, not to this client's vault ${client.vaultOrigin}`);
     }
     name = parsed.name; v = parsed.version;
   } else {
@@ -58,6 +64,12 @@ export function resolveKey(client: Pick<KeyVaultClient, "vaultUrl">, key: string
   checkName(name);
   if (v !== "" && !VERSION.test(v)) throw invalid(`invalid key version ${JSON.stringify(v.slice(0, 200))}`);
   return { name, version: v };
+}
+
+/** Whether an origin is the client's vault: its URL's origin, or the `vaultOrigin` behind a proxy. */
+export function isOwnOrigin(client: Pick<KeyVaultClient, "vaultUrl" | "vaultOrigin">, origin: string): boolean {
+  const o = origin.toLowerCase();
+  return o === client.vaultOrigin.toLowerCase() || o === new URL(client.vaultUrl).origin.toLowerCase();
 }
 
 /** Throws `ERR_INVALID_INPUT` unless `name` is 1 to 127 letters, digits and dashes. */

@@ -4,6 +4,7 @@ import type { KeyVaultClient } from "../client.js";
 import { checkName, invalid } from "./ids.js";
 import { toDeletedKeyProperties, toKeyProperties, type RestKeyItem } from "./model.js";
 import type { DeletedKeyProperties, KeyProperties, OperationOptions, Page } from "./types.js";
+import { request } from "../request.js";
 
 /** Options of the list operations. */
 export interface ListOptions extends OperationOptions {
@@ -43,8 +44,8 @@ function paged<T>(client: KeyVaultClient, path: string, map: (item: RestKeyItem)
     while (first || next) {
       // The first page is our path; later pages are the service's nextLink, used as given.
       const res: { value?: RestKeyItem[]; nextLink?: string | null } = first
-        ? await client.request("GET", path, undefined, { signal: options.signal, query: { maxresults } })
-        : await client.request("GET", next!, undefined, { signal: options.signal });
+        ? await request(client, "GET", path, undefined, { signal: options.signal, query: { maxresults } })
+        : await request(client, "GET", next!, undefined, { signal: options.signal });
       first = false;
       const page = (res?.value ?? []).map(map) as Page<T>;
       next = res?.nextLink || undefined;

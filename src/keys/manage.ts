@@ -5,6 +5,7 @@ import { invalid, keyPath, resolveKey } from "./ids.js";
 import { attributesBody, releasePolicyBody, toDeletedKey, toKey, type RestKeyBundle } from "./model.js";
 import type { KeyAttributesInput } from "./create.js";
 import type { DeletedKey, KeyOperation, KeyVaultKey, OperationOptions } from "./types.js";
+import { request } from "../request.js";
 
 /**
  * Gets a key: the newest version, or the one named by `version` (or by `key` as `"name/version"` or
@@ -17,7 +18,7 @@ export async function getKey(client: KeyVaultClient, key: string, version?: stri
   const address = resolveKey(client, key, version);
   // The SDKs ask for the newest version as `/keys/{name}/`; so do we.
   const path = address.version ? keyPath(address) : `${keyPath(address)}/`;
-  return toKey(await client.request<RestKeyBundle>("GET", path, undefined, { signal: options.signal }));
+  return toKey(await request<RestKeyBundle>(client, "GET", path, undefined, { signal: options.signal }));
 }
 
 /** Options of {@link updateKey}: what to change (anything left out stays as it is). */
@@ -43,7 +44,7 @@ export async function updateKey(client: KeyVaultClient, key: string, options: Up
     tags: options.tags,
     release_policy: options.releasePolicy ? releasePolicyBody(options.releasePolicy) : undefined,
   };
-  return toKey(await client.request<RestKeyBundle>("PATCH", keyPath(address), body, { signal: options.signal }));
+  return toKey(await request<RestKeyBundle>(client, "PATCH", keyPath(address), body, { signal: options.signal }));
 }
 
 /**
@@ -56,7 +57,7 @@ export async function deleteKey(client: KeyVaultClient, name: string, options: O
   const address = resolveKey(client, name);
   if (address.version) throw invalid("deleteKey deletes every version of a key: pass the name alone");
   // Not repeated on 5xx: a retry after a lost answer would turn a success into a 404.
-  return toDeletedKey(await client.request<RestKeyBundle>("DELETE", keyPath(address), undefined, { signal: options.signal, idempotent: false }));
+  return toDeletedKey(await request<RestKeyBundle>(client, "DELETE", keyPath(address), undefined, { signal: options.signal, idempotent: false }));
 }
 
 /**
@@ -68,5 +69,5 @@ export async function getKeyAttestation(client: KeyVaultClient, key: string, ver
   const address = resolveKey(client, key, version);
   // No version: the REST template's empty segment (`/keys/{name}//attestation`) means the newest.
   const path = address.version ? keyPath(address, "attestation") : `/keys/${address.name}//attestation`;
-  return toKey(await client.request<RestKeyBundle>("GET", path, undefined, { signal: options.signal }));
+  return toKey(await request<RestKeyBundle>(client, "GET", path, undefined, { signal: options.signal }));
 }

@@ -3,6 +3,7 @@ import type { KeyVaultClient } from "../client.js";
 import { base64UrlDecode } from "../encoding.js";
 import { invalid } from "./ids.js";
 import type { OperationOptions } from "./types.js";
+import { request } from "../request.js";
 
 /**
  * Gets 1 to 128 random bytes from a Managed HSM.
@@ -10,6 +11,6 @@ import type { OperationOptions } from "./types.js";
  */
 export async function getRandomBytes(client: KeyVaultClient, count: number, options: OperationOptions = {}): Promise<Uint8Array> {
   if (!Number.isInteger(count) || count < 1 || count > 128) throw invalid(`getRandomBytes takes a count from 1 to 128; got ${count}`);
-  const res = await client.request<{ value: string }>("POST", "/rng", { count }, { signal: options.signal });
+  const res = await request<{ value: string }>(client, "POST", "/rng", { count }, { signal: options.signal });
   return base64UrlDecode(res.value);
 }

@@ -2,6 +2,7 @@
 import type { KeyVaultClient } from "../client.js";
 import { invalid, keyPath, resolveKey } from "./ids.js";
 import type { OperationOptions } from "./types.js";
+import { request } from "../request.js";
 
 /** How the released key is wrapped for the target. */
 export type KeyExportEncryptionAlgorithm = "CKM_RSA_AES_KEY_WRAP" | "RSA_AES_KEY_WRAP_256" | "RSA_AES_KEY_WRAP_384" | (string & {});
@@ -30,6 +31,6 @@ export async function releaseKey(client: KeyVaultClient, key: string, targetAtte
   const address = resolveKey(client, key, options.version);
   if (typeof targetAttestationToken !== "string" || !targetAttestationToken) throw invalid("releaseKey needs the target's attestation token");
   const body = { target: targetAttestationToken, nonce: options.nonce, enc: options.algorithm };
-  const res = await client.request<{ value: string }>("POST", keyPath(address, "release"), body, { signal: options.signal });
+  const res = await request<{ value: string }>(client, "POST", keyPath(address, "release"), body, { signal: options.signal });
   return { value: res.value };
 }

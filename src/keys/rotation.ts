@@ -3,6 +3,7 @@ import type { KeyVaultClient } from "../client.js";
 import { checkName } from "./ids.js";
 import { rotationPolicyBody, toKey, toRotationPolicy, type RestKeyBundle, type RestRotationPolicy } from "./model.js";
 import type { KeyRotationPolicy, KeyVaultKey, OperationOptions } from "./types.js";
+import { request } from "../request.js";
 
 /**
  * Creates a new version of a key now, with the same type and settings.
@@ -10,7 +11,7 @@ import type { KeyRotationPolicy, KeyVaultKey, OperationOptions } from "./types.j
  */
 export async function rotateKey(client: KeyVaultClient, name: string, options: OperationOptions = {}): Promise<KeyVaultKey> {
   checkName(name);
-  return toKey(await client.request<RestKeyBundle>("POST", `/keys/${name}/rotate`, undefined, { signal: options.signal, idempotent: false }));
+  return toKey(await request<RestKeyBundle>(client, "POST", `/keys/${name}/rotate`, undefined, { signal: options.signal, idempotent: false }));
 }
 
 /**
@@ -19,7 +20,7 @@ export async function rotateKey(client: KeyVaultClient, name: string, options: O
  */
 export async function getRotationPolicy(client: KeyVaultClient, name: string, options: OperationOptions = {}): Promise<KeyRotationPolicy> {
   checkName(name);
-  return toRotationPolicy(await client.request<RestRotationPolicy>("GET", `/keys/${name}/rotationpolicy`, undefined, { signal: options.signal }));
+  return toRotationPolicy(await request<RestRotationPolicy>(client, "GET", `/keys/${name}/rotationpolicy`, undefined, { signal: options.signal }));
 }
 
 /**
@@ -36,5 +37,5 @@ export async function updateRotationPolicy(
 ): Promise<KeyRotationPolicy> {
   checkName(name);
   const body = rotationPolicyBody(policy);
-  return toRotationPolicy(await client.request<RestRotationPolicy>("PUT", `/keys/${name}/rotationpolicy`, body, { signal: options.signal }));
+  return toRotationPolicy(await request<RestRotationPolicy>(client, "PUT", `/keys/${name}/rotationpolicy`, body, { signal: options.signal }));
 }

@@ -4,6 +4,7 @@ import { base64UrlDecode, base64UrlEncode } from "../encoding.js";
 import { checkBytes, checkSignInput, signatureSpec } from "./algorithms.js";
 import { invalid, keyPath, resolveKey } from "./ids.js";
 import type { OperationOptions, SignResult, SignatureAlgorithm } from "./types.js";
+import { request } from "../request.js";
 
 /**
  * Signs a digest with a key. `key` is a name (newest version), `"name/version"` or a key
@@ -17,7 +18,7 @@ import type { OperationOptions, SignResult, SignatureAlgorithm } from "./types.j
 export async function sign(client: KeyVaultClient, key: string, algorithm: SignatureAlgorithm, digest: Uint8Array, options: OperationOptions = {}): Promise<SignResult> {
   checkSignInput(algorithm, digest);
   const address = resolveKey(client, key);
-  const res = await client.request<{ kid: string; value: string }>("POST", keyPath(address, "sign"), { alg: algorithm, value: base64UrlEncode(digest) }, { signal: options.signal });
+  const res = await request<{ kid: string; value: string }>(client, "POST", keyPath(address, "sign"), { alg: algorithm, value: base64UrlEncode(digest) }, { signal: options.signal });
   return { algorithm, kid: res.kid, result: base64UrlDecode(res.value) };
 }
 

@@ -5,6 +5,7 @@ import { checkBytes, checkSignInput } from "./algorithms.js";
 import { keyIdOf, keyPath, resolveKey } from "./ids.js";
 import { digestFor } from "./sign.js";
 import type { OperationOptions, SignatureAlgorithm, VerifyResult } from "./types.js";
+import { request } from "../request.js";
 
 /**
  * Asks the service whether `signature` is valid for `digest`. Use the `kid` that signed (a
@@ -19,8 +20,8 @@ export async function verify(
   checkBytes(signature, "signature");
   const address = resolveKey(client, key);
   const body = { alg: algorithm, digest: base64UrlEncode(digest), value: base64UrlEncode(signature) };
-  const res = await client.request<{ value: boolean }>("POST", keyPath(address, "verify"), body, { signal: options.signal });
-  return { algorithm, kid: keyIdOf(client.vaultUrl, address), result: res?.value === true, local: false };
+  const res = await request<{ value: boolean }>(client, "POST", keyPath(address, "verify"), body, { signal: options.signal });
+  return { algorithm, kid: keyIdOf(client.vaultOrigin, address), result: res?.value === true, local: false };
 }
 
 /**

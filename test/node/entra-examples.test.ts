@@ -12,7 +12,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { KeyVaultClient } from "keyvault-fetch";
+import { KeyVaultClient, request } from "keyvault-fetch";
 import { createEmulator } from "keyvault-fetch/emulator";
 import { decryptJwe, encryptJwe } from "keyvault-fetch/jose";
 import { startEmulatorServer } from "keyvault-fetch/emulator/server";
@@ -60,7 +60,7 @@ const suite: SuiteFile = (t) => {
       assert.ok(!/\bfrom\s*["']node:|require\(["']node:/.test(script), "no node: imports in the Worker bundle");
       const emu = createEmulator({ name: `worker${Date.now().toString(36)}` });
       const admin = new KeyVaultClient(emu.vaultUrl, { getToken: emu.getToken, fetch: emu.fetch });
-      const key = (await admin.request<{ key: { kid: string } }>("POST", "/keys/jwt-signer/create", { kty: "EC", crv: "P-256" })).key;
+      const key = (await request<{ key: { kid: string } }>(admin, "POST", "/keys/jwt-signer/create", { kty: "EC", crv: "P-256" })).key;
       const tokensBefore = emu.requests.filter((r) => r.target === "authority").length;
 
       const mf = new Miniflare({
@@ -116,7 +116,7 @@ const suite: SuiteFile = (t) => {
       const dir = mkdtempSync(join(tmpdir(), "kvf-deno-"));
       try {
         const admin = new KeyVaultClient(server.vaultUrl, { getToken: server.emulator.getToken, fetch: server.emulator.fetch });
-        await admin.request("POST", "/keys/envelope/create", { kty: "RSA", key_size: 2048 });
+        await request(admin, "POST", "/keys/envelope/create", { kty: "RSA", key_size: 2048 });
         const original = new Uint8Array(200_000);
         for (let i = 0; i < original.length; i += 65536) crypto.getRandomValues(original.subarray(i, i + 65536));
         writeFileSync(join(dir, "plain.bin"), original);

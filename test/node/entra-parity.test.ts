@@ -6,7 +6,7 @@ import type { SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
 import * as jose from "jose";
 import { startEmulatorServer } from "keyvault-fetch/emulator/server";
-import { KeyVaultClient } from "keyvault-fetch";
+import { KeyVaultClient, request } from "keyvault-fetch";
 import { runNodeScript } from "./child.js";
 
 type Token = { token: string; expiresOnTimestamp: number };
@@ -41,7 +41,7 @@ const suite: SuiteFile = (t) => {
         // Both tokens open the vault (in process: the same emulator the server serves).
         for (const name of ["officialCae", "oursCae"]) {
           const client = new KeyVaultClient(server.vaultUrl, { getToken: () => got[name]!, fetch: server.emulator.fetch });
-          await client.request("POST", `/keys/${name}/create`, { kty: "EC", crv: "P-256" });
+          await request(client, "POST", `/keys/${name}/create`, { kty: "EC", crv: "P-256" });
         }
         // Both asked the same token endpoint.
         const endpoint = `${server.authorityHost}/${server.tenantId}/oauth2/v2.0/token`;

@@ -3,7 +3,7 @@ import * as assert from "./assert.js";
 import { TENANT, countingProvider, mockVault, uniqueHost } from "./mock.js";
 
 const suite: SuiteFile = (t, lib) => {
-  const { KeyVaultClient, KeyVaultError, fromTokenCredential, getCachedChallenge } = lib.core;
+  const { KeyVaultClient, request, KeyVaultError, fromTokenCredential, getCachedChallenge } = lib.core;
   const noRetry = { retries: 0 } as const;
 
   t.group("client: challenge flow", () => {
@@ -185,7 +185,7 @@ const suite: SuiteFile = (t, lib) => {
       const res = await client.fetch("/keys/k");
       assert.equal(res.status, 401);
       assert.equal(calls.length, 2);
-      await assert.rejects(() => client.request("GET", "/keys/k"), { name: "KeyVaultError", status: 401 });
+      await assert.rejects(() => request(client, "GET", "/keys/k"), { name: "KeyVaultError", status: 401 });
     });
 
     t.test("a plain 401 on a cached challenge re-learns it once (tenant moved)", async () => {
@@ -253,7 +253,7 @@ const suite: SuiteFile = (t, lib) => {
       const secret = "token-SUPERSECRET";
       const vault = mockVault({ handler: () => Response.json({ error: { code: "Forbidden", message: "no" } }, { status: 403 }) });
       const client = new KeyVaultClient(vault.vaultUrl, { getToken: () => secret, fetch: vault.fetch, retry: false });
-      const e = await assert.rejects(() => client.request("GET", "/keys/k"), { name: "KeyVaultError", status: 403, code: "Forbidden" });
+      const e = await assert.rejects(() => request(client, "GET", "/keys/k"), { name: "KeyVaultError", status: 403, code: "Forbidden" });
       const texts = [String(e), e.message, JSON.stringify(e), JSON.stringify(e.request), e.stack ?? ""];
       for (const s of texts) assert.ok(!s.includes("SUPERSECRET"), `leaked in ${s}`);
       const failing = new KeyVaultClient(vault.vaultUrl, { getToken: () => { throw new Error("authority said no"); }, fetch: vault.fetch });
@@ -268,7 +268,7 @@ const suite: SuiteFile = (t, lib) => {
       const body = { error: { code: "Forbidden", message: "Operation sign is not permitted on this key.", innererror: { code: "KeyOperationForbidden" } } };
       const vault = mockVault({ handler: () => Response.json(body, { status: 403, headers: { "x-ms-request-id": "req-1" } }) });
       const client = new KeyVaultClient(vault.vaultUrl, { getToken: countingProvider().getToken, fetch: vault.fetch });
-      const e = await assert.rejects(() => client.request("POST", "/keys/k/sign", { alg: "ES256", value: "AA" }));
+      const e = await assert.rejects(() => request(client, "POST", "/keys/k/sign", { alg: "ES256", value: "AA" }));
       assert.ok(e instanceof KeyVaultError);
       assert.equal(e.name, "KeyVaultError");
       assert.equal(e.status, 403);
@@ -284,18 +284,18 @@ const suite: SuiteFile = (t, lib) => {
       let n = 0;
       const vault = mockVault({ handler: () => (++n === 1 ? new Response("<html>bad gateway</html>", { status: 400 }) : new Response(null, { status: 404 })) });
       const client = new KeyVaultClient(vault.vaultUrl, { getToken: countingProvider().getToken, fetch: vault.fetch, retry: noRetry });
-      await assert.rejects(() => client.request("GET", "/keys/k"), { code: "HTTP_400", message: /400 HTTP_400: <html>bad gateway/ });
-      await assert.rejects(() => client.request("GET", "/keys/k"), { code: "HTTP_404", status: 404 });
+      await assert.rejects(() => request(client, "GET", "/keys/k"), { code: "HTTP_400", message: /400 HTTP_400: <html>bad gateway/ });
+      await assert.rejects(() => request(client, "GET", "/keys/k"), { code: "HTTP_404", status: 404 });
     });
 
     t.test("request() sends JSON, adds query, returns undefined for 204 and refuses a non-JSON 200", async () => {
       let mode = 0;
       const vault = mockVault({ handler: (r) => (mode === 0 ? Response.json({ echo: JSON.parse(r.body || "null"), path: r.path, ct: r.headers.get("content-type") }) : mode === 1 ? new Response(null, { status: 204 }) : new Response("nope", { status: 200 })) });
       const client = new KeyVaultClient(vault.vaultUrl, { getToken: countingProvider().getToken, fetch: vault.fetch });
-      const out = await client.request<any>("POST", "/keys/k/create", { kty: "RSA" }, { query: { maxresults: 3, skip: undefined } });
+      const out = await request<any>(client, "POST", "/keys/k/create", { kty: "RSA" }, { query: { maxresults: 3, skip: undefined } });
       assert.deepEqual(out, { echo: { kty: "RSA" }, path: "/keys/k/create?api-version=2025-07-01&maxresults=3", ct: "application/json" });
-      mode = 1; assert.equal(await client.request("DELETE", "/deletedkeys/k"), undefined);
-      mode = 2; await assert.rejects(() => client.request("GET", "/keys/k"), { code: "ERR_INVALID_RESPONSE" });
+      mode = 1; assert.equal(await request(client, "DELETE", "/deletedkeys/k"), undefined);
+      mode = 2; await assert.rejects(() => request(client, "GET", "/keys/k"), { code: "ERR_INVALID_RESPONSE" });
     });
 
     t.test("fromTokenCredential adapts a TokenCredential", async () => {
@@ -311,6 +311,119 @@ const suite: SuiteFile = (t, lib) => {
       const other = mockVault();
       const c2 = new KeyVaultClient(other.vaultUrl, { getToken: fromTokenCredential(none), fetch: other.fetch });
       await assert.rejects(() => c2.fetch("/keys/k"), { code: "ERR_TOKEN", message: /no token/ });
+    });
+  });
+
+  t.group("client: behind a proxy (vaultOrigin)", () => {
+    t.test("ids on the vault's own origin are sent to the proxy; other origins are refused; the challenge is verified against the vault", async () => {
+      const vault = mockVault(); // the real vault: https://<host>, challenge resource vault.azure.net
+      const seen: string[] = [];
+      const proxyUrl = "https://kv-proxy.example.workers.dev/kv";
+      const viaProxy = (i: string | URL | Request, init?: RequestInit) => {
+        const r = new Request(i, init);
+        seen.push(r.url);
+        const u = new URL(r.url);
+        return vault.fetch(vault.vaultUrl + u.pathname.replace(/^\/kv/, "") + u.search, init);
+      };
+      const { getToken, calls } = countingProvider();
+      const client = new KeyVaultClient(proxyUrl, { getToken, fetch: viaProxy, vaultOrigin: vault.vaultUrl });
+      assert.equal(client.vaultOrigin, vault.vaultUrl);
+      assert.equal((await client.fetch(`${vault.vaultUrl}/keys/k/0123?api-version=7.6`)).status, 200);
+      assert.ok(seen.every((u) => u.startsWith(proxyUrl + "/keys/k/0123?api-version=7.6")), JSON.stringify(seen));
+      assert.equal(calls[0]!.scopes[0], "https://vault.azure.net/.default", "verified against the vault's host, not the proxy's");
+      await assert.rejects(() => client.fetch("https://other.vault.azure.net/keys/k"), { code: "ERR_FOREIGN_ORIGIN" });
+      const handle = new lib.keys.KeyHandle(client, `${vault.vaultUrl}/keys/k/0123`);
+      assert.deepEqual([handle.name, handle.version, handle.id], ["k", "0123", `${vault.vaultUrl}/keys/k/0123`], "a kid of the vault names a key behind the proxy");
+      await assert.rejects(() => new lib.keys.KeyHandle(client, "https://other.vault.azure.net/keys/k/0123"), { code: "ERR_FOREIGN_ORIGIN" });
+      await assert.rejects(() => new KeyVaultClient(proxyUrl, { getToken, vaultOrigin: "https://v.vault.azure.net/path" }), { code: "ERR_INVALID_INPUT" });
+      await assert.rejects(() => new KeyVaultClient(proxyUrl, { getToken, vaultOrigin: "http://v.vault.azure.net" }), { code: "ERR_INSECURE_URL" });
+    });
+
+    t.test("without vaultOrigin, a proxy's host fails verification (the challenge names vault.azure.net)", async () => {
+      const vault = mockVault();
+      const viaProxy = (i: string | URL | Request, init?: RequestInit) => vault.fetch(vault.vaultUrl + new URL(new Request(i, init).url).pathname, init);
+      const client = new KeyVaultClient("https://kv-proxy.example.workers.dev", { getToken: countingProvider().getToken, fetch: viaProxy });
+      await assert.rejects(() => client.fetch("/keys/k"), { code: "ERR_CHALLENGE_RESOURCE" });
+    });
+  });
+
+  t.group("client: onEvent", () => {
+    t.test("every step is told: probe, challenge, token, request, response, retry, CAE; never a token or a body", async () => {
+      let n = 0;
+      let cae = true;
+      const vault = mockVault({
+        accept: (tok) => (cae && !tok.endsWith("-claims") ? "cae" : true),
+        handler: () => (n++ === 0 ? Response.json({ error: { code: "Busy" } }, { status: 503, headers: { "retry-after-ms": "1", "x-ms-request-id": "rid-1" } }) : Response.json({ ok: true }, { headers: { "x-ms-request-id": "rid-2" } })),
+      });
+      const events: any[] = [];
+      const client = new KeyVaultClient(vault.vaultUrl, { getToken: countingProvider().getToken, fetch: vault.fetch, onEvent: (e) => events.push(e) });
+      const res = await client.fetch("/keys/k/sign", { method: "POST", body: '{"alg":"ES256","value":"SECRETBODY"}' });
+      assert.equal(res.status, 200);
+      cae = false;
+      const types = events.map((e) => e.type);
+      for (const type of ["request", "response", "challenge", "token", "cae", "retry"]) assert.ok(types.includes(type), `${type} in ${types.join(",")}`);
+      assert.equal(events[0].type, "request");
+      assert.equal(events[0].probe, true);
+      assert.match(events[0].clientRequestId, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-8[0-9a-f]{3}-[0-9a-f]{12}$/);
+      const challenge = events.find((e) => e.type === "challenge");
+      assert.deepEqual({ scope: challenge.scope, tenantId: challenge.tenantId, reason: challenge.reason }, { scope: "https://vault.azure.net/.default", tenantId: TENANT, reason: "discovered" });
+      const tokens = events.filter((e) => e.type === "token");
+      assert.deepEqual(tokens.map((e) => [e.reason, e.ok]), [["new", true], ["claims", true]]);
+      const retry = events.find((e) => e.type === "retry");
+      assert.deepEqual([retry.reason, retry.status, retry.waitMs, retry.attempt], ["status", 503, 1, 1]);
+      assert.ok(events.some((e) => e.type === "response" && e.requestId === "rid-2" && e.status === 200));
+      const text = JSON.stringify(events);
+      assert.ok(!text.includes("token-") && !text.includes("SECRETBODY") && !text.includes("Bearer"), text);
+    });
+
+    t.test("a network failure is told as a response with status 0; an observer that throws does not break the call", async () => {
+      let n = 0;
+      const vault = mockVault();
+      const fetch = async (i: string | URL | Request, init?: RequestInit) => { if (n++ === 1) throw new TypeError("connection reset"); return vault.fetch(i, init); };
+      const events: any[] = [];
+      const client = new KeyVaultClient(vault.vaultUrl, { getToken: countingProvider().getToken, fetch, retry: { minDelayMs: 1 }, onEvent: (e) => { events.push(e); throw new Error("observer bug"); } });
+      assert.equal((await client.fetch("/keys/k")).status, 200);
+      assert.ok(events.some((e) => e.type === "response" && e.status === 0 && e.error === "TypeError"));
+      assert.ok(events.some((e) => e.type === "retry" && e.reason === "network"));
+    });
+  });
+
+  t.group("client: bounded caches and the token memo", () => {
+    t.test("the token cache keeps at most MAX_TOKENS_PER_PROVIDER tokens per provider", async () => {
+      const { MAX_TOKENS_PER_PROVIDER, cachedTokenCount } = lib.core;
+      const getToken = (r: { tenantId?: string }) => ({ token: `token-${r.tenantId}`, expiresOnTimestamp: Date.now() + 3600_000 });
+      const host = uniqueHost();
+      let tenant = 0;
+      const fetch = async (i: string | URL | Request, init?: RequestInit) => {
+        const r = new Request(i, init);
+        if (r.headers.get("authorization")) return Response.json({ ok: true });
+        return new Response("", { status: 401, headers: { "www-authenticate": `Bearer authorization="https://login.microsoftonline.com/t${tenant}", resource="https://vault.azure.net"` } });
+      };
+      for (let i = 0; i < MAX_TOKENS_PER_PROVIDER + 40; i++) {
+        tenant = i;
+        lib.core.clearChallengeCache(`https://${host}`);
+        await new KeyVaultClient(`https://${host}`, { getToken, fetch }).fetch("/keys/k");
+      }
+      assert.equal(cachedTokenCount(getToken), MAX_TOKENS_PER_PROVIDER);
+    });
+
+    t.test("the memo follows the cache: a refused token is not reused, a replaced one is not either", async () => {
+      let refuse = "";
+      const vault = mockVault({ accept: (tok) => tok !== refuse });
+      const { getToken, calls } = countingProvider();
+      const client = new KeyVaultClient(vault.vaultUrl, { getToken, fetch: vault.fetch });
+      await client.fetch("/keys/a");
+      await client.fetch("/keys/b");
+      assert.equal(calls.length, 1, "the memo serves the second call");
+      refuse = "token-1"; // the vault now refuses it with a plain 401: re-challenge, fresh token
+      assert.equal((await client.fetch("/keys/c")).status, 200);
+      assert.equal(calls.length, 2);
+      await client.fetch("/keys/d");
+      assert.equal(vault.requests.at(-1)!.authorization, "Bearer token-2");
+      // another client sharing the provider sees the new token too
+      await new KeyVaultClient(vault.vaultUrl, { getToken, fetch: vault.fetch }).fetch("/keys/e");
+      assert.equal(vault.requests.at(-1)!.authorization, "Bearer token-2");
+      assert.equal(calls.length, 2);
     });
   });
 };

@@ -8,7 +8,7 @@ const SCOPE = "https://vault.azure.net/.default";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const suite: SuiteFile = (t, lib) => {
-  const { KeyVaultClient } = lib.core;
+  const { KeyVaultClient, request } = lib.core;
   const { fromClientSecret, fromClientCertificate, fromClientAssertion, fromManagedIdentity, managedIdentityFromEnv, AuthorityError } = lib.entra;
   const certificate = once(() => makeCertificate(lib));
   const tokenRequests = (emu: { requests: { url: string }[] }) => emu.requests.filter((r) => /\/oauth2\/v2\.0\/token$/.test(new URL(r.url).pathname)).length;
@@ -18,7 +18,7 @@ const suite: SuiteFile = (t, lib) => {
   /** Creates a key through a client using `getToken`: proof the token opens the vault. */
   const openVault = async (emu: ReturnType<typeof emulator>, getToken: any, name = "probe") => {
     const client = new KeyVaultClient(emu.vaultUrl, { getToken, fetch: emu.fetch });
-    const bundle = await client.request<{ key: { kid: string } }>("POST", `/keys/${name}/create`, { kty: "EC", crv: "P-256" });
+    const bundle = await request<{ key: { kid: string } }>(client, "POST", `/keys/${name}/create`, { kty: "EC", crv: "P-256" });
     assert.match(bundle.key.kid, new RegExp(`/keys/${name}/[0-9a-f]{32}$`));
     return client;
   };
@@ -42,7 +42,7 @@ const suite: SuiteFile = (t, lib) => {
       const getToken = secretProvider(emu);
       for (let i = 0; i < 3; i++) {
         const client = new KeyVaultClient(emu.vaultUrl, { getToken, fetch: emu.fetch });
-        await client.request("POST", `/keys/k${i}/create`, { kty: "EC", crv: "P-256" });
+        await request(client, "POST", `/keys/k${i}/create`, { kty: "EC", crv: "P-256" });
       }
       const a = await getToken({ scopes: [SCOPE] });
       const b = await getToken({ scopes: [SCOPE] });
@@ -67,7 +67,7 @@ const suite: SuiteFile = (t, lib) => {
       assert.ok(!everything.includes(emu.clientSecret), "real secret leaked");
       // Through a client: the core wraps it, the cause stays inspectable.
       const client = new KeyVaultClient(emu.vaultUrl, { getToken, fetch: emu.fetch });
-      const wrapped = await assert.rejects(() => client.request("GET", "/keys"), { code: "ERR_TOKEN" });
+      const wrapped = await assert.rejects(() => request(client, "GET", "/keys"), { code: "ERR_TOKEN" });
       assert.ok(wrapped.cause instanceof AuthorityError);
       assert.ok(!wrapped.message.includes(secret));
     });
@@ -132,7 +132,7 @@ const suite: SuiteFile = (t, lib) => {
       assert.equal(decodeJwt(lib, own.token).claims.tid, home);
       // The vault's challenge names emu.tenantId.
       const refused = new KeyVaultClient(emu.vaultUrl, { getToken: fromClientSecret(base), fetch: emu.fetch });
-      const e = await assert.rejects(() => refused.request("GET", "/keys"), { code: "ERR_TOKEN" });
+      const e = await assert.rejects(() => request(refused, "GET", "/keys"), { code: "ERR_TOKEN" });
       assert.equal(e.cause?.code, "ERR_TENANT_NOT_ALLOWED");
       assert.match(e.message, /additionallyAllowedTenants/);
       assert.equal(tokenRequests(emu), 1, "no token request for a refused tenant");
@@ -153,7 +153,7 @@ const suite: SuiteFile = (t, lib) => {
       const getToken = secretProvider(emu, { fetch });
       const client = await openVault(emu, getToken, "before");
       emu.revokeSessions();
-      await client.request("POST", "/keys/after/create", { kty: "EC", crv: "P-256" });
+      await request(client, "POST", "/keys/after/create", { kty: "EC", crv: "P-256" });
       const posts = seen.filter((s) => s.url.pathname.endsWith("/oauth2/v2.0/token"));
       assert.equal(posts.length, 2, "one more token, for the claims");
       const claims = JSON.parse(new URLSearchParams(posts[1]!.body).get("claims")!);
@@ -161,7 +161,7 @@ const suite: SuiteFile = (t, lib) => {
       assert.deepEqual(claims.access_token.xms_cc, { values: ["cp1"] }, "capability merged in");
       // The provider's cache now holds the fresh token: later clients do not meet the CAE 401 again.
       const before = emu.requests.filter((r) => r.status === 401).length;
-      await new KeyVaultClient(emu.vaultUrl, { getToken, fetch: emu.fetch }).request("GET", "/keys/after");
+      await request(new KeyVaultClient(emu.vaultUrl, { getToken, fetch: emu.fetch }), "GET", "/keys/after");
       assert.equal(emu.requests.filter((r) => r.status === 401).length, before);
     });
   });

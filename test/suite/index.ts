@@ -10,8 +10,12 @@ import emulator from "./emulator.test.js";
 import keys from "./keys.test.js";
 import entra from "./entra.test.js";
 import jose from "./jose.test.js";
+import trust from "./trust.test.js";
+import proxy from "./proxy.test.js";
+import msal from "./msal.test.js";
+import secrets from "./secrets.test.js";
 
-export const files: SuiteFile[] = [challenge, client, retry, replay, emulator, keys, entra, jose];
+export const files: SuiteFile[] = [challenge, client, retry, trust, replay, emulator, keys, entra, jose, proxy, msal, secrets];
 
 export type LibModules = Omit<Lib, "runtime" | "fixtures">;
 

@@ -8,14 +8,14 @@ import fc from "fast-check";
 import { decodeJwt, once, uniqueName } from "./entra-helpers.js";
 
 const suite: SuiteFile = (t, lib) => {
-  const { KeyVaultClient } = lib.core;
+  const { KeyVaultClient, request } = lib.core;
   const { signJwt, signJws, getJwks, getPublicJwk, encryptJwe, encryptJweToJwk, decryptJwe, publishJwk } = lib.jose;
 
   const setup = (prefix: string) => {
     const emu = lib.emulator.createEmulator({ name: uniqueName(prefix) });
     const client = new KeyVaultClient(emu.vaultUrl, { getToken: emu.getToken, fetch: emu.fetch });
     const create = (name: string, body: Record<string, unknown>) =>
-      client.request<{ key: JsonWebKey & { kid: string } }>("POST", `/keys/${name}/create`, body).then((b) => b.key);
+      request<{ key: JsonWebKey & { kid: string } }>(client, "POST", `/keys/${name}/create`, body).then((b) => b.key);
     const since = () => { const n = emu.requests.length; return () => emu.requests.slice(n); };
     return { emu, client, create, since };
   };
@@ -31,7 +31,7 @@ const suite: SuiteFile = (t, lib) => {
   const importRsa = async (client: InstanceType<typeof KeyVaultClient>, name: string) => {
     const { privateJwk } = await rsaPair();
     const { kty, n, e, d, p, q, dp, dq, qi } = privateJwk;
-    const bundle = await client.request<{ key: JsonWebKey & { kid: string } }>("PUT", `/keys/${name}`, {
+    const bundle = await request<{ key: JsonWebKey & { kid: string } }>(client, "PUT", `/keys/${name}`, {
       key: { kty, n, e, d, p, q, dp, dq, qi, key_ops: ["encrypt", "decrypt", "wrapKey", "unwrapKey", "sign", "verify"] },
     });
     const privateKey = await jose.importJWK({ kty: "RSA", n, e, d, p, q, dp, dq, qi } as jose.JWK, "RSA-OAEP-256");
@@ -117,10 +117,10 @@ const suite: SuiteFile = (t, lib) => {
     t.test("the enabled versions, with kid, alg and use, public members only; createRemoteJWKSet verifies each", async () => {
       const { client, create } = setup("jwks");
       const v1 = await create("signer", { kty: "EC", crv: "P-256" });
-      const v2 = (await client.request<{ key: { kid: string } }>("POST", "/keys/signer/rotate")).key;
+      const v2 = (await request<{ key: { kid: string } }>(client, "POST", "/keys/signer/rotate")).key;
       const v3 = await create("signer", { kty: "EC", crv: "P-256" });
       const t1 = await signJwt(client, v1.kid, { alg: "ES256", payload: { v: 1 } });
-      await client.request("PATCH", `/keys/signer/${v2.kid.split("/").pop()}`, { attributes: { enabled: false } });
+      await request(client, "PATCH", `/keys/signer/${v2.kid.split("/").pop()}`, { attributes: { enabled: false } });
       const jwks = await getJwks(client, "signer");
       assert.deepEqual(jwks.keys.map((k) => k.kid).sort(), [v1.kid, v3.kid].sort());
       for (const k of jwks.keys) {
@@ -153,7 +153,7 @@ const suite: SuiteFile = (t, lib) => {
         return emu.fetch(url, init);
       } });
       const { kid } = await importRsa(client, "rsa");
-      for (let i = 0; i < 2; i++) await client.request("POST", "/keys/rsa/rotate");
+      for (let i = 0; i < 2; i++) await request(client, "POST", "/keys/rsa/rotate");
       const sig = await getJwks(client, "rsa");
       assert.equal(sig.keys.length, 3);
       assert.ok(listed >= 2, `pages fetched: ${listed}`);
@@ -245,7 +245,7 @@ const suite: SuiteFile = (t, lib) => {
       await assert.rejects(() => decryptJwe(client, parts.slice(0, 4).join(".")), { code: "ERR_JWE_INVALID" }, "4 parts");
       await assert.rejects(() => decryptJwe(client, jwe, { algorithms: ["RSA-OAEP"] }), { code: "ERR_JWE_INVALID" }, "alg not allowed");
       await assert.rejects(() => decryptJwe(client, withPart(0, enc({ ...header, kid: "https://evil.vault.azure.net/keys/env/00" }))), { code: "ERR_FOREIGN_ORIGIN" }, "foreign kid");
-      await client.request("POST", "/keys/ec/create", { kty: "EC", crv: "P-256" });
+      await request(client, "POST", "/keys/ec/create", { kty: "EC", crv: "P-256" });
       await assert.rejects(() => encryptJwe(client, "ec", "x"), { code: "ERR_UNSUPPORTED" }, "EC key");
       assert.equal((await decryptJwe(client, jwe)).text(), "secret message", "the original still opens");
     });
@@ -272,7 +272,7 @@ const suite: SuiteFile = (t, lib) => {
     t.test("a JWE for one vault key does not open with another", async () => {
       const { client } = setup("jwewrong");
       const { kid } = await importRsa(client, "env");
-      const other = await client.request<{ key: { kid: string } }>("POST", "/keys/other/create", { kty: "RSA", key_size: 2048 });
+      const other = await request<{ key: { kid: string } }>(client, "POST", "/keys/other/create", { kty: "RSA", key_size: 2048 });
       const jwe = await encryptJwe(client, kid, "for env only");
       await assert.rejects(() => decryptJwe(client, jwe, { key: other.key.kid }), { code: "ERR_JWE_DECRYPTION_FAILED" });
     });

@@ -1,0 +1,72 @@
+// What a client reports to `onEvent`: each step of a call, never a token, a body or a header value
+// other than request ids. Types only: a client without `onEvent` builds none of these objects.
+
+/** A request is about to be sent (`attempt` 0 is the first try; the unauthenticated probe is `probe: true`). */
+export interface RequestEvent {
+  type: "request";
+  method: string;
+  url: string;
+  attempt: number;
+  probe: boolean;
+  /** `x-ms-client-request-id`, to find the call in the service's logs. */
+  clientRequestId: string;
+}
+
+/** An answer arrived (or the request failed: `status` 0 and `error` the failure's code or name). */
+export interface ResponseEvent {
+  type: "response";
+  method: string;
+  url: string;
+  attempt: number;
+  status: number;
+  /** `x-ms-request-id` of the answer. */
+  requestId: string | undefined;
+  durationMs: number;
+  error?: string;
+}
+
+/** A retry is scheduled after `waitMs`. */
+export interface RetryEvent {
+  type: "retry";
+  method: string;
+  url: string;
+  /** the attempt about to be made */
+  attempt: number;
+  reason: "status" | "network";
+  status?: number;
+  waitMs: number;
+}
+
+/** A challenge was learned from the vault (first contact, or the vault named another tenant). */
+export interface ChallengeEvent {
+  type: "challenge";
+  url: string;
+  scope: string;
+  tenantId: string | undefined;
+  reason: "discovered" | "changed";
+}
+
+/** The token provider was called (and answered, or failed: `ok` false). */
+export interface TokenEvent {
+  type: "token";
+  scope: string;
+  tenantId: string | undefined;
+  /** `new`: none cached or it expired; `claims`: a CAE challenge asked for claims; `rechallenge`: the vault refused the cached token. */
+  reason: "new" | "claims" | "rechallenge";
+  durationMs: number;
+  ok: boolean;
+}
+
+/** The vault revoked the session (continuous access evaluation): one fresh token with its claims follows. */
+export interface CaeEvent {
+  type: "cae";
+  method: string;
+  url: string;
+}
+
+/**
+ * Every event a {@link KeyVaultClient} reports to its `onEvent` option.
+ * @example
+ * const client = new KeyVaultClient(url, { getToken, onEvent: (e) => e.type === "retry" && console.warn(e) });
+ */
+export type KeyVaultEvent = RequestEvent | ResponseEvent | RetryEvent | ChallengeEvent | TokenEvent | CaeEvent;

@@ -1,0 +1,54 @@
+// request(): JSON in, JSON out, KeyVaultError for non-2xx answers. A standalone function (not a
+// method) so that an app using only `client.fetch` does not ship it; every typed helper is built on it.
+import { send, type Call, type KeyVaultClient } from "./client.js";
+import { KeyVaultClientError, KeyVaultError } from "./errors.js";
+
+/** Options of {@link request}. */
+export interface RequestOptions {
+  signal?: AbortSignal;
+  /** `false` for operations unsafe to repeat (they are retried only on 429); default: from method and path. */
+  idempotent?: boolean;
+  /** Query parameters added to the path; undefined values are skipped. */
+  query?: Record<string, string | number | boolean | undefined>;
+  headers?: Record<string, string>;
+}
+
+/**
+ * Sends JSON to the vault and parses the JSON answer, under the client's deadline (body read
+ * included). Throws {@link KeyVaultError} for non-2xx answers; resolves `undefined` for 204 and empty bodies.
+ * @example
+ * const bundle = await request<{ key: JsonWebKey }>(client, "POST", "/keys/k/create", { kty: "EC", crv: "P-256" });
+ */
+export function request<T = unknown>(client: KeyVaultClient, method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
+  let target = path;
+  if (options.query) {
+    // api-version first, as the official SDKs send it (recorded sessions match on the query's order)
+    if (!/[?&]api-version=/i.test(target)) target += (target.includes("?") ? "&" : "?") + "api-version=" + encodeURIComponent(client.apiVersion);
+    let sep = "&";
+    for (const [k, v] of Object.entries(options.query)) {
+      if (v === undefined) continue;
+      target += `${sep}${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`;
+      sep = "&";
+    }
+  }
+  const init: RequestInit = { method };
+  if (body !== undefined) {
+    init.headers = { ...options.headers, "content-type": "application/json" };
+    init.body = JSON.stringify(body);
+  } else if (options.headers) {
+    init.headers = options.headers;
+  }
+  if (options.signal) init.signal = options.signal;
+  return client[send](target, init, options.idempotent, readJson as (r: Response, c: Call) => Promise<T>);
+}
+
+async function readJson(response: Response, call: Call): Promise<unknown> {
+  if (!response.ok) throw await KeyVaultError.fromResponse(response, { method: call.method, url: response.url || call.url }, [call.token]);
+  const text = await response.text();
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new KeyVaultClientError("ERR_INVALID_RESPONSE", `${call.method} ${call.url.split("?")[0]}: the answer is not JSON`);
+  }
+}
