@@ -9,7 +9,26 @@
 // heap) renders with what is there. To add a part (e.g. keyvault-fetch/secrets): write its module
 // with run + section, and add one entry here.
 import { measureBundles } from "./bundles.mjs";
-import { bytesSection, roundTripsSection, perCallSection, localRemoteSection, startupSection } from "./report.mjs";
+import { bytesSection, roundTripsSection, perCallSection, localRemoteSection, startupSection, panel } from "./report.mjs";
+import { renderSecretsMarkdown } from "./secrets.mjs";
+
+/** keyvault-fetch/secrets (bench/secrets.mjs renders its own tables): its section, losses and chart panel. */
+const secretsSection = {
+  render(r, out) {
+    if (!r.secrets) return;
+    out.heading("Secrets");
+    for (const line of renderSecretsMarkdown(r.secrets).split("\n").slice(2)) out.line(line);
+    const sdk = r.secrets.bytes.find((b) => !b.ours);
+    for (const b of r.secrets.bytes) if (b.ours && sdk && b.gzip >= sdk.gzip) out.loss(`Secrets bytes: ${b.label} (${b.gzip} B gzip) is not smaller than ${sdk.label} (${sdk.gzip} B).`);
+    const none = r.secrets.requests.find((q) => q.mode === "none");
+    for (const q of r.secrets.requests) if (none && q !== none && q.azureRequests > none.azureRequests) out.loss(`Secrets: "${q.label}" sent ${q.azureRequests} requests to Azure, more than without a cache (${none.azureRequests}).`);
+  },
+  svg(r) {
+    if (!r.secrets) return [];
+    return [panel("Secrets: requests to Azure for 100 Worker requests", "10 isolates (miniflare) reading one secret; fewer is better",
+      r.secrets.requests.map((q) => ({ label: q.label, value: q.azureRequests, ours: q.mode !== "none", base: q.mode === "none" })), (v) => String(v))];
+  },
+};
 
 export const PARTS = [
   { name: "bytes", key: "bytes", run: ({ root }) => measureBundles(root), section: bytesSection },
@@ -37,4 +56,5 @@ export const PARTS = [
     name: "startup", key: "startup", section: startupSection,
     run: async ({ root, quick }) => (await import("./startup.mjs")).startupBench({ root, ...(quick ? { rounds: 2 } : {}) }),
   },
+  { name: "secrets", key: "secrets", section: secretsSection, run: async ({ root }) => (await import("./secrets.mjs")).secretsBench({ root }) },
 ];

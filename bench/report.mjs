@@ -428,7 +428,7 @@ export const startupSection = {
 const WIDTH = 860, LABEL_W = 250, ROW_H = 22;
 
 /** One panel of horizontal bars. rows: { label, value, ours, base }. Returns (y0) => [svg, height]. */
-function panel(title, note, rows, format) {
+export function panel(title, note, rows, format) {
   return (y0) => {
     const barW = WIDTH - LABEL_W - 110;
     const max = Math.max(...rows.map((r) => r.value), 1e-9);
