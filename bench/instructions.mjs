@@ -68,7 +68,7 @@ async function measureCase(id, { dist, warmup, region, regions: count, timeoutMs
     process.execPath, ...NODE_FLAGS, join(here, "case-child.mjs"), "instructions", id, dist,
     JSON.stringify({ warmup, outFile, goFile }),
   ];
-  const started = Date.now();
+  const started = performance.now();
   const child = spawn(VALGRIND, args, { stdio: ["pipe", "pipe", "pipe"] });
   let err = "";
   child.stderr.on("data", (d) => { err += d; });
@@ -79,11 +79,11 @@ async function measureCase(id, { dist, warmup, region, regions: count, timeoutMs
     child.kill("SIGKILL");
     const code = await closed;
     const log = err.split("\n").filter((l) => !l.startsWith("==")).join("\n").slice(-2000);
-    return new Error(`${id} under callgrind: ${why} (exit ${code}${Date.now() - started >= timeoutMs ? ", timed out" : ""})${log ? `: ${log}` : ""}`);
+    return new Error(`${id} under callgrind: ${why} (exit ${code}${performance.now() - started >= timeoutMs ? ", timed out" : ""})${log ? `: ${log}` : ""}`);
   };
   try {
     const first = await messages.next();
-    const ready = (Date.now() - started) / 1000;
+    const ready = (performance.now() - started) / 1000;
     if (first.done) throw await fail("no answer");
     if (first.value.skipped) return { skipped: first.value.skipped };
     if (!first.value.ready) throw await fail(`unexpected ${JSON.stringify(first.value)}`);
@@ -114,7 +114,7 @@ async function measureCase(id, { dist, warmup, region, regions: count, timeoutMs
     return {
       perCall: median.perCall, gcPerCall: median.gcPerCall, spread: spreadOf(sorted.filter((x) => x.perCall <= OUTLIER * median.perCall)), outliers,
       regions: regions.map((x) => Math.round(x.perCall)), compilePerCall: regions.map((x) => Math.round(x.compilePerCall)),
-      region, warmup, readySeconds: ready, seconds: (Date.now() - started) / 1000,
+      region, warmup, readySeconds: ready, seconds: (performance.now() - started) / 1000,
     };
   } finally {
     clearTimeout(timer);

@@ -36,24 +36,34 @@ if (render) {
   const loadBefore = loadavg()[0];
   results = { skipped: {} };
   const partSeconds = {};
-  for (const part of PARTS) {
-    if (only && !only.includes(part.name)) continue;
+  const wanted = PARTS.filter((part) => !only || only.includes(part.name));
+  const measure = async (part, background = false) => {
     const t = Date.now();
-    process.stdout.write(`${part.name} … `);
+    if (!background) process.stdout.write(`${part.name} … `);
+    let note = "";
     try {
       results[part.key] = await part.run({ root, dist, quick });
-      partSeconds[part.name] = (Date.now() - t) / 1000;
       // A part may measure most of its rows and fail some: those count as not measured (and fail the run).
       const rows = Array.isArray(results[part.key]) ? results[part.key] : results[part.key]?.rows ?? [];
       const failed = rows.filter((row) => row?.failed);
       for (const row of failed) results.skipped[`${part.name}: ${row.id}`] = `failed: ${row.failed}`;
-      console.log(`${partSeconds[part.name].toFixed(1)} s${failed.length ? ` (${failed.length} failed)` : ""}`);
+      if (failed.length) note = ` (${failed.length} failed)`;
     } catch (e) {
-      console.log("FAILED");
+      note = " FAILED";
       console.error(e?.stack ?? e);
       results.skipped[part.name] = `failed: ${String(e?.message ?? e).split("\n")[0]}`;
     }
-  }
+    partSeconds[part.name] = (Date.now() - t) / 1000;
+    console.log(`${background ? `${part.name} (in the background): ` : ""}${partSeconds[part.name].toFixed(1)} s${note}`);
+  };
+  // Load-independent parts run while the background one does; parts that time things run alone, last.
+  const background = wanted.filter((p) => p.background).map((p) => {
+    console.log(`${p.name} … started in the background`);
+    return measure(p, true);
+  });
+  for (const part of wanted.filter((p) => !p.background && !p.timing)) await measure(part);
+  await Promise.all(background);
+  for (const part of wanted.filter((p) => p.timing)) await measure(part);
   const cpuModel = readFileSync("/proc/cpuinfo", "utf8").match(/^model name\s*:\s*(.+)$/m)?.[1]?.trim() ?? cpus()[0]?.model ?? "unknown CPU";
   results.machine = {
     cpu: cpuModel, cores: cpus().length, load: [loadBefore, loadavg()[0]], node: process.version, platform: `${process.platform} ${process.arch}`,
