@@ -51,7 +51,9 @@ export function renderMarkdown(r, parts) {
     put("- The machine was busy with other work during this run (load above its core count): timings are noisier and slower than on an idle machine; ratios between contenders, measured interleaved, hold better than absolute numbers, and instruction counts do not depend on the load.");
   }
   put(`- Node ${r.machine.node} on ${r.machine.platform}; esbuild ${r.machine.esbuild}; @azure/keyvault-keys ${r.machine.sdk}; aws4fetch ${r.machine.aws4fetch}; tinybench ${r.machine.tinybench}${r.machine.valgrind ? `; ${r.machine.valgrind}` : ""}`);
-  put(`- Total time: ${(r.machine.durationMs / 1000).toFixed(0)} s${r.machine.partSeconds ? ` (${Object.entries(r.machine.partSeconds).map(([k, s]) => `${k} ${s.toFixed(0)} s`).join(", ")})` : ""}`);
+  const bg = new Set(parts.filter((p) => p.background).map((p) => p.name));
+  const times = Object.entries(r.machine.partSeconds ?? {}).map(([k, s]) => `${k} ${s.toFixed(0)} s${bg.has(k) ? " in the background, alongside the parts before it" : ""}`);
+  put(`- Total time: ${(r.machine.durationMs / 1000).toFixed(0)} s${times.length ? ` (${times.join(", ")})` : ""}`);
   put();
   put("The chart (results.svg) shows the main figures; the tables below hold all of them.");
   put();
