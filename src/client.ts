@@ -76,6 +76,12 @@ export interface Call {
 /** Reads a response inside the call's deadline (request() and the helpers pass one). */
 export type ResponseReader<T> = (response: Response, call: Call) => Promise<T>;
 
+// Who a client acts as: its token provider. Caches of what the vault answered (SecretCache) serve an
+// entry only to clients of the provider that read it.
+const providers = new WeakMap<KeyVaultClient, GetToken>();
+/** @internal The token provider of a client (never its tokens). */
+export const providerOf = (client: KeyVaultClient): GetToken | undefined => providers.get(client);
+
 /** @internal The method `request()` and the helpers send through: one call with a body reader. */
 export const send: unique symbol = Symbol("keyvault-fetch.send");
 
@@ -146,6 +152,7 @@ export class KeyVaultClient {
     // A proxy fronts one vault: its challenge is cached under both, so another proxy of the same vault learns its own.
     this.#cacheKey = this.#vaultOriginKey === this.#origin ? this.#origin : `${this.#origin} ${this.#vaultOriginKey}`;
     this.#getToken = options.getToken;
+    providers.set(this, options.getToken);
     // Called unbound on purpose: some runtimes' fetch throws "Illegal invocation" when called as a method.
     this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.apiVersion = options.apiVersion ?? DEFAULT_API_VERSION;
@@ -211,8 +218,7 @@ export class KeyVaultClient {
       const deadline = (this.#deadline = call.deadline = joinDeadline(this.#deadline, this.#timeout, call.started));
       deadline.calls.add(call);
       holdOpen(deadline, true);
-      // Without AbortSignal.any (Node < 20.3) the caller's signal still ends the call through the race.
-      call.signal = caller ? AbortSignal.any?.([caller, deadline.signal]) ?? caller : deadline.signal;
+      call.signal = caller ? followBoth(caller, deadline.signal) : deadline.signal;
     } else {
       call.signal = caller;
     }
@@ -337,8 +343,10 @@ export class KeyVaultClient {
    * is returned as it is, and anything else is refused.
    */
   async #discover(call: Call): Promise<VaultChallenge | Response> {
+    // Joining is bounded (three rounds): when the probe we joined is given up or finds no challenge,
+    // the first caller to notice starts the next one and the others join it, not a probe each.
     for (let round = 0; ; round++) {
-      const joined = round === 0 && this.#discovery !== undefined;
+      const joined = round < 3 && this.#discovery !== undefined;
       let found: Discovery;
       try {
         found = await (joined ? race(call, this.#discovery!) : this.#probe(call));
@@ -434,7 +442,8 @@ export class KeyVaultClient {
         if (this.#onEvent) this.#emit("response", call, { attempt, status: 0, requestId: undefined, durationMs: Date.now() - call.started, error: errorName(e) });
       }
       if (response && !RETRY_STATUSES.has(response.status)) return response; // the common case, first
-      const idempotent = call.idempotent ?? isIdempotent(call.method, call.url);
+      // The probe carries no body and no token: the service refuses it unread, so it is always safe to repeat.
+      const idempotent = !token || (call.idempotent ?? isIdempotent(call.method, call.url));
       const retryable = policy !== null && attempt < policy.retries && (idempotent || response?.status === 429);
       let wait = retryable ? backoffDelay(attempt, policy!) : 0;
       const asked = response && retryAfterMs(response.headers);
@@ -495,6 +504,20 @@ function headerRecord(init: HeadersInit | undefined, out: Record<string, string>
   else if (Array.isArray(init)) for (const [k, v] of init) out[String(k).toLowerCase()] = String(v);
   else for (const k of Object.keys(init)) out[k.toLowerCase()] = String((init as Record<string, string>)[k]);
   return out;
+}
+
+/**
+ * A signal that aborts with the first of the caller's and the deadline's. Not AbortSignal.any: its
+ * signal is held only weakly, and once the call returns nothing else holds it, so a collected signal
+ * would leave a response body the caller can no longer cancel. Here both sources hold it, and the
+ * caller's signal lets go of it when the deadline passes (a long-lived caller signal collects nothing).
+ */
+function followBoth(caller: AbortSignal, deadline: AbortSignal): AbortSignal {
+  const both = new AbortController();
+  const onCaller = () => both.abort(caller.reason);
+  caller.addEventListener("abort", onCaller, { once: true });
+  deadline.addEventListener("abort", () => { caller.removeEventListener("abort", onCaller); both.abort(deadline.reason); }, { once: true });
+  return both.signal;
 }
 
 async function discard(response: Response): Promise<void> {
