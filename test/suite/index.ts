@@ -10,8 +10,11 @@ import emulator from "./emulator.test.js";
 import keys from "./keys.test.js";
 import entra from "./entra.test.js";
 import jose from "./jose.test.js";
+import reliabilityHostile from "./reliability-hostile.test.js";
+import reliabilityFaults from "./reliability-faults.test.js";
+import reliabilityDeadline from "./reliability-deadline.test.js";
 
-export const files: SuiteFile[] = [challenge, client, retry, replay, emulator, keys, entra, jose];
+export const files: SuiteFile[] = [challenge, client, retry, replay, emulator, keys, entra, jose, reliabilityHostile, reliabilityFaults, reliabilityDeadline];
 
 export type LibModules = Omit<Lib, "runtime" | "fixtures">;
 
