@@ -13,8 +13,11 @@ import jose from "./jose.test.js";
 import reliabilityHostile from "./reliability-hostile.test.js";
 import reliabilityFaults from "./reliability-faults.test.js";
 import reliabilityDeadline from "./reliability-deadline.test.js";
+import reliabilityConcurrency from "./reliability-concurrency.test.js";
+// Last: the leak scan reads every error the reliability tests before it caught.
+import reliabilityLeaks from "./reliability-leaks.test.js";
 
-export const files: SuiteFile[] = [challenge, client, retry, replay, emulator, keys, entra, jose, reliabilityHostile, reliabilityFaults, reliabilityDeadline];
+export const files: SuiteFile[] = [challenge, client, retry, replay, emulator, keys, entra, jose, reliabilityHostile, reliabilityFaults, reliabilityDeadline, reliabilityConcurrency, reliabilityLeaks];
 
 export type LibModules = Omit<Lib, "runtime" | "fixtures">;
 

@@ -156,3 +156,15 @@ export async function observe(input: string | URL | Request, init: RequestInit |
 
 /** Counts and percent, for reports. */
 export const pct = (n: number, of: number) => (of ? `${((100 * n) / of).toFixed(1)} %` : "–");
+
+/** A small seeded generator (mulberry32), so random moments repeat exactly. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
