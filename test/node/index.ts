@@ -14,10 +14,11 @@ import entraParityTests from "./entra-parity.test.js";
 import entraExamplesTests from "./entra-examples.test.js";
 import sizeBudgetTests from "./size-budget.test.js";
 import browserProxyTests from "./browser-proxy.test.js";
+import soakTests from "./soak.test.js";
 
 const files: SuiteFile[] = [
   packageTests, serverTests, cliTests, quickstartTests, officialSdkTests,
-  entraParityTests, entraExamplesTests, sizeBudgetTests, browserProxyTests,
+  entraParityTests, entraExamplesTests, sizeBudgetTests, browserProxyTests, soakTests,
 ];
 
 export function runNodeOnly(filter?: string, onResult?: (name: string, ok: boolean | "skip", error?: string) => void) {

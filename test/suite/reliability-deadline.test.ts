@@ -75,7 +75,7 @@ export async function stalledCall(lib: Lib, stall: Stall, entry: Entry, limit: L
   };
   const r = await watchdog(run(), (limit === "deadline" ? TIMEOUT + (TIMEOUT >> 5) : ABORT_AT) + SLACK + 500);
   clearTimeout(timer);
-  if (r.error !== undefined) keep(`stall ${stall} ${entry}`, r.error, [`token-${host}`]);
+  if (r.error !== undefined && r.error !== reason) keep(`stall ${stall} ${entry}`, r.error, [`token-${host}`]);
   return { ...r, kind: r.hung ? "hung" : r.error === undefined ? "ok" : classify(lib, r.error, reason), reason };
 }
 

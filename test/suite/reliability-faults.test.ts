@@ -48,6 +48,7 @@ const suite: SuiteFile = (t, lib) => {
         const wrong: string[] = [];
         for (const c of cells) {
           const op = OPS.find((o) => o.id === c.op)!;
+          if (c.struck === 0) wrong.push(`${show(c)}: the fault never struck (the cell proves nothing)`);
           if (c.processedTwice) wrong.push(`${show(c)}: an unsafe operation was processed ${c.processed} times`);
           if (c.bodyWithoutToken) wrong.push(`${show(c)}: ${c.bodyWithoutToken} bodies went out without a token`);
           if (c.otherOrigin) wrong.push(`${show(c)}: ${c.otherOrigin} requests to another origin`);

@@ -250,7 +250,7 @@ export async function runWorld(lib: Lib, w: World, opts: { timeout?: number; sla
   const r = await watchdog(run(), timeout + (timeout >> 5) + (opts.slack ?? SLACK));
   clearTimeout(abortTimer);
   let outcome = r.hung ? "hung" : r.error === undefined ? "ok" : classify(lib, r.error, reason);
-  if (r.error !== undefined) keep(`hostile ${w.op}`, r.error, issued);
+  if (r.error !== undefined && r.error !== reason) keep(`hostile ${w.op}`, r.error, issued);
   // client.fetch hands back the Response; Chromium reports any error of a body stream it reads as
   // its own "Failed to fetch" TypeError, whatever the stream's reason was.
   if (isForeign(outcome) && lib.runtime === "chromium" && w.op.startsWith("fetch") && /Failed to fetch|network error/i.test(String((r.error as Error)?.message))) outcome = "body-read-error";
