@@ -86,11 +86,13 @@ let prefix: string | undefined;
 let serial = 0;
 /** A UUID-shaped request id: a random per-isolate prefix and a counter (no random draw per call). */
 function requestId(): string {
-  prefix ??= crypto.getRandomValues(new Uint8Array(8)).reduce((s, b) => s + (b | 256).toString(16).slice(1), "").replace(/^(.{8})(.{4})./, "$1-$2-4");
-  return `${prefix}-8${(++serial).toString(16).padStart(15, "0").replace(/^.../, "$&-")}`;
+  prefix ??= crypto.getRandomValues(new Uint8Array(8)).reduce((s, b) => s + (b | 256).toString(16).slice(1), "").replace(/^(.{8})(.{4}).(.{3}).*/, "$1-$2-4$3-8000-");
+  return prefix + (++serial).toString(16).padStart(12, "0");
 }
 
-const invalid = (message: string) => new KeyVaultClientError("ERR_INVALID_INPUT", message);
+/** A local failure: `code` without its `ERR_` prefix. */
+const fail = (code: string, message: string, cause?: unknown) => new KeyVaultClientError(`ERR_${code}`, message, cause === undefined ? undefined : { cause });
+const invalid = (message: string) => fail("INVALID_INPUT", message);
 
 /**
  * An authenticated, challenge-aware `fetch` for one vault (or Managed HSM).
@@ -187,14 +189,14 @@ export class KeyVaultClient {
     if (url.search || url.hash) throw invalid(`${what} with a query or fragment`);
     if (url.protocol !== "https:") {
       const local = url.protocol === "http:" && isLoopbackHost(url.hostname);
-      if (!local || !this.#loopback) throw new KeyVaultClientError("ERR_INSECURE_URL", local ? `${what}: http needs allowInsecureLoopback` : `${what}: https only`);
+      if (!local || !this.#loopback) throw fail("INSECURE_URL", local ? `${what}: http needs allowInsecureLoopback` : `${what}: https only`);
     }
     return url;
   }
 
   /** A scope is one URL, never a list: what is verified is what the provider is asked for. */
   #checkScope(scope: string): void {
-    if (/[\s\0-\x1f]/.test(scope)) throw new KeyVaultClientError("ERR_CHALLENGE_INVALID", "the challenge's scope holds spaces or control characters");
+    if (/[\s\0-\x1f]/.test(scope)) throw fail("CHALLENGE_INVALID", "the challenge's scope holds spaces or control characters");
     if (this.#verify) verifyChallengeResource(scope, `https://${this.#vaultHost}`, { allowInsecureLoopback: this.#loopback });
   }
 
@@ -209,7 +211,8 @@ export class KeyVaultClient {
       const deadline = (this.#deadline = call.deadline = joinDeadline(this.#deadline, this.#timeout, call.started));
       deadline.calls.add(call);
       holdOpen(deadline, true);
-      call.signal = caller ? anySignal(caller, deadline.signal) : deadline.signal;
+      // Without AbortSignal.any (Node < 20.3) the caller's signal still ends the call through the race.
+      call.signal = caller ? AbortSignal.any?.([caller, deadline.signal]) ?? caller : deadline.signal;
     } else {
       call.signal = caller;
     }
@@ -236,8 +239,8 @@ export class KeyVaultClient {
     const request = input instanceof Request ? input : undefined;
     const url = this.#resolve(request ? request.url : input as string | URL);
     const method = (init?.method ?? request?.method ?? "GET").toUpperCase();
-    const headers = { ...this.#headers, ...(request && headerRecord(request.headers)), ...(init?.headers && headerRecord(init.headers)) };
-    delete headers.authorization;
+    const headers = headerRecord(init?.headers, headerRecord(request?.headers, { ...this.#headers }));
+    if (headers.authorization !== undefined) delete headers.authorization; // ours to set
     headers["x-ms-client-request-id"] ??= requestId();
     const raw = init?.body ?? undefined;
     let body: Call["body"] = null;
@@ -248,12 +251,9 @@ export class KeyVaultClient {
     } else if (raw instanceof Uint8Array || raw instanceof ArrayBuffer || ArrayBuffer.isView(raw)) {
       // A copy, not a view: Node's Buffer#slice is a view, and the caller may reuse its buffer.
       body = raw instanceof ArrayBuffer ? new Uint8Array(raw.slice(0)) : new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength).slice();
-    } else if (raw instanceof URLSearchParams) {
-      body = raw.toString();
-      headers["content-type"] ??= "application/x-www-form-urlencoded;charset=UTF-8";
     } else if (raw != null) {
-      // Streams, Blobs and FormData: read once through a Request (which also gives the multipart
-      // boundary), so the challenge and retries can resend them.
+      // Streams, Blobs, FormData, URLSearchParams: read once through a Request (which also gives the
+      // content type), so the challenge and retries can resend them.
       const copy = new Request(url, { method, body: raw, duplex: "half" } as RequestInit);
       const type = copy.headers.get("content-type");
       if (type) headers["content-type"] ??= type;
@@ -270,14 +270,14 @@ export class KeyVaultClient {
   /** A path resolves against the vault URL; an absolute URL must be the vault's (or `vaultOrigin`'s) origin. */
   #resolve(input: string | URL): string {
     let url = String(input);
-    if (!/^[a-z][a-z\d+.-]*:/i.test(url)) {
+    if (url[0] === "/" || !/^[a-z][a-z\d+.-]*:/i.test(url)) {
       url = this.vaultUrl + (url[0] === "/" ? url : "/" + url);
     } else {
       let u: URL;
       try { u = new URL(url); } catch { throw invalid("not a URL"); }
       const key = originKey(u);
       if (u.username || u.password || (key !== this.#origin && key !== this.#vaultOriginKey)) {
-        throw new KeyVaultClientError("ERR_FOREIGN_ORIGIN", `${u.origin} is not the vault`);
+        throw fail("FOREIGN_ORIGIN", `${u.origin} is not the vault`);
       }
       url = key === this.#origin ? u.href : this.vaultUrl + u.pathname + u.search;
     }
@@ -311,7 +311,7 @@ export class KeyVaultClient {
         caeAnswered = true;
         claims = cae.claims;
         reason = "claims";
-        this.#emit({ type: "cae", method: call.method, url: call.url });
+        this.#emit("cae", call, {});
         await discard(response);
         continue;
       }
@@ -352,7 +352,7 @@ export class KeyVaultClient {
       const { response } = found;
       if (call.body === null || RETRY_STATUSES.has(response.status)) return response;
       await discard(response);
-      throw new KeyVaultClientError("ERR_CHALLENGE_INVALID", `the vault answered ${response.status} without a challenge: the body was not sent`);
+      throw fail("CHALLENGE_INVALID", `the vault answered ${response.status} without a challenge: the body was not sent`);
     }
   }
 
@@ -362,9 +362,9 @@ export class KeyVaultClient {
       if (response.status !== 401) return { response };
       const header = response.headers.get("www-authenticate");
       await discard(response);
-      if (!header) throw new KeyVaultClientError("ERR_CHALLENGE_INVALID", "401 without a readable WWW-Authenticate: expose it (CORS) or pass options.challenge");
+      if (!header) throw fail("CHALLENGE_INVALID", "401 without a readable WWW-Authenticate: expose it (CORS) or pass options.challenge");
       const challenge = challengeFromHeader(header);
-      if (!challenge) throw new KeyVaultClientError("ERR_CHALLENGE_INVALID", "challenge without resource or scope");
+      if (!challenge) throw fail("CHALLENGE_INVALID", "challenge without resource or scope");
       this.#learn(challenge, "discovered");
       return { challenge };
     };
@@ -381,10 +381,10 @@ export class KeyVaultClient {
   #learn(challenge: VaultChallenge, reason: "discovered" | "changed"): void {
     this.#checkScope(challenge.scope);
     if (challenge.tenantId !== undefined && !/^[\w.-]+$/.test(challenge.tenantId)) {
-      throw new KeyVaultClientError("ERR_CHALLENGE_INVALID", "the challenge names a tenant that is not a tenant id or domain");
+      throw fail("CHALLENGE_INVALID", "the challenge names a tenant that is not a tenant id or domain");
     }
     rememberChallenge(this.#cacheKey, challenge, this.#vaultHost);
-    this.#emit({ type: "challenge", url: this.vaultUrl, scope: challenge.scope, tenantId: challenge.tenantId, reason });
+    this.#emit("challenge", undefined, { url: this.vaultUrl, scope: challenge.scope, tenantId: challenge.tenantId, reason });
   }
 
   /** Step 3, fast: the last token this client used, while it is fresh and still the cached one. */
@@ -409,7 +409,7 @@ export class KeyVaultClient {
       shared = requestToken(this.#getToken, request);
       const settle = (ok: boolean) => () => {
         this.#pendingTokens.delete(key);
-        this.#emit({ type: "token", scope: challenge.scope, tenantId: challenge.tenantId, reason, durationMs: Date.now() - started, ok });
+        this.#emit("token", undefined, { scope: challenge.scope, tenantId: challenge.tenantId, reason, durationMs: Date.now() - started, ok });
       };
       shared.then(settle(true), settle(false));
       this.#pendingTokens.set(key, shared);
@@ -431,7 +431,7 @@ export class KeyVaultClient {
       } catch (e) {
         if (call.signal?.aborted) throw call.signal.reason;
         failure = e;
-        this.#emit({ type: "response", method: call.method, url: call.url, attempt, status: 0, requestId: undefined, durationMs: Date.now() - call.started, error: errorName(e) });
+        if (this.#onEvent) this.#emit("response", call, { attempt, status: 0, requestId: undefined, durationMs: Date.now() - call.started, error: errorName(e) });
       }
       if (response && !RETRY_STATUSES.has(response.status)) return response; // the common case, first
       const idempotent = call.idempotent ?? isIdempotent(call.method, call.url);
@@ -442,11 +442,9 @@ export class KeyVaultClient {
       if (!retryable || wait > policy!.maxDelayMs || Date.now() - call.started + wait > policy!.maxElapsedMs) {
         if (response) return response;
         const safe = redactError(failure, [token]);
-        throw new KeyVaultClientError("ERR_NETWORK", `fetch failed: ${safe.message}`, { cause: safe });
+        throw fail("NETWORK", `fetch failed: ${safe.message}`, safe);
       }
-      this.#emit(response
-        ? { type: "retry", method: call.method, url: call.url, attempt: attempt + 1, reason: "status", status: response.status, waitMs: wait }
-        : { type: "retry", method: call.method, url: call.url, attempt: attempt + 1, reason: "network", waitMs: wait });
+      this.#emit("retry", call, response ? { attempt: attempt + 1, reason: "status", status: response.status, waitMs: wait } : { attempt: attempt + 1, reason: "network", waitMs: wait });
       if (response) await discard(response);
       await sleep(wait, call.signal);
     }
@@ -454,27 +452,30 @@ export class KeyVaultClient {
 
   /** Step 4: one request. A body goes out only with a token. */
   #send(call: Call, token: string | undefined, attempt: number): Promise<Response> {
-    const init: RequestInit = { method: call.method, headers: token ? { ...call.headers, authorization: "Bearer " + token } : call.headers, redirect: "manual" };
+    // The call's own record: attempts run one after another, and fetch copies it when it starts.
+    const init: RequestInit = { method: call.method, headers: call.headers, redirect: "manual" };
     if (token) {
+      call.headers.authorization = "Bearer " + token;
       call.token = token;
       if (call.body !== null) init.body = call.body as string | Uint8Array<ArrayBuffer>;
+    } else if (call.headers.authorization !== undefined) {
+      delete call.headers.authorization; // a probe carries no token (and, above, no body)
     }
     if (call.signal) init.signal = call.signal;
-    const on = this.#onEvent;
-    if (!on) return call.signal ? race(call, this.#fetch(call.url, init)) : this.#fetch(call.url, init);
-    const sent = Date.now();
-    this.#emit({ type: "request", method: call.method, url: call.url, attempt, probe: !token, clientRequestId: call.headers["x-ms-client-request-id"]! });
     const pending = call.signal ? race(call, this.#fetch(call.url, init)) : this.#fetch(call.url, init);
+    if (!this.#onEvent) return pending; // the hot path builds no event
+    const sent = Date.now();
+    this.#emit("request", call, { attempt, probe: !token, clientRequestId: call.headers["x-ms-client-request-id"] });
     return pending.then((response) => {
-      this.#emit({ type: "response", method: call.method, url: call.url, attempt, status: response.status, requestId: response.headers.get("x-ms-request-id") ?? undefined, durationMs: Date.now() - sent });
+      this.#emit("response", call, { attempt, status: response.status, requestId: response.headers.get("x-ms-request-id") ?? undefined, durationMs: Date.now() - sent });
       return response;
     });
   }
 
-  #emit(event: KeyVaultEvent): void {
+  /** Tells `onEvent` (an observer's failure is not the call's). */
+  #emit(type: KeyVaultEvent["type"], call: Call | undefined, fields: object): void {
     const on = this.#onEvent;
-    if (!on) return;
-    try { on(event); } catch { /* an observer's failure is not the call's */ }
+    if (on) try { on({ type, ...(call && { method: call.method, url: call.url }), ...fields } as KeyVaultEvent); } catch { /* ignored */ }
   }
 }
 
@@ -487,24 +488,13 @@ function tokenRequest(challenge: VaultChallenge, claims?: string): TokenRequest 
   return request;
 }
 
-/** A lower-cased record of any HeadersInit (the form fetch is given: no Headers object per call). */
-function headerRecord(init: HeadersInit | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
+/** Adds any HeadersInit to a lower-cased record (the form fetch is given: no Headers object per call). */
+function headerRecord(init: HeadersInit | undefined, out: Record<string, string> = {}): Record<string, string> {
   if (!init) return out;
   if (init instanceof Headers) init.forEach((v, k) => { out[k] = v; });
   else if (Array.isArray(init)) for (const [k, v] of init) out[String(k).toLowerCase()] = String(v);
   else for (const k of Object.keys(init)) out[k.toLowerCase()] = String((init as Record<string, string>)[k]);
   return out;
-}
-
-/** An AbortSignal that aborts with the first of two. */
-function anySignal(a: AbortSignal, b: AbortSignal): AbortSignal {
-  if (AbortSignal.any) return AbortSignal.any([a, b]);
-  const controller = new AbortController();
-  const abort = (s: AbortSignal) => () => controller.abort(s.reason);
-  a.addEventListener("abort", abort(a), { once: true });
-  b.addEventListener("abort", abort(b), { once: true });
-  return controller.signal;
 }
 
 async function discard(response: Response): Promise<void> {

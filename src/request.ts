@@ -31,11 +31,12 @@ export function request<T = unknown>(client: KeyVaultClient, method: string, pat
       sep = "&";
     }
   }
-  const headers: Record<string, string> = { ...options.headers, accept: "application/json" };
-  const init: RequestInit = { method, headers };
+  const init: RequestInit = { method };
   if (body !== undefined) {
-    headers["content-type"] = "application/json";
+    init.headers = { ...options.headers, "content-type": "application/json" };
     init.body = JSON.stringify(body);
+  } else if (options.headers) {
+    init.headers = options.headers;
   }
   if (options.signal) init.signal = options.signal;
   return client[send](target, init, options.idempotent, readJson as (r: Response, c: Call) => Promise<T>);

@@ -5,10 +5,11 @@
 //   POST /token   {"sub": "user-1"}  → {"token": "<JWT>", "expires_in": 300}
 //   GET  /.well-known/jwks.json      → {"keys": [...]}  (the signing key's enabled versions)
 //
-// Configure (wrangler secrets / vars): KEYVAULT_URL, AZURE_TENANT_ID, AZURE_CLIENT_ID,
-// AZURE_CLIENT_SECRET, SIGNING_KEY (an EC P-256 key in the vault: its name, or name/version to
-// save the GET that finds the newest version on each token), ISSUER; AZURE_AUTHORITY_HOST for a
-// sovereign cloud. Deploy with `wrangler deploy examples/worker/worker.ts`.
+// Configure (wrangler.jsonc vars, `wrangler secret put`, or .dev.vars locally): KEYVAULT_URL,
+// AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, SIGNING_KEY (an EC P-256 key in the vault:
+// its name, or name/version to save the GET that finds the newest version on each token), ISSUER;
+// AZURE_AUTHORITY_HOST for a sovereign cloud or the emulator; ALLOW_INSECURE_LOOPBACK=true only for
+// `wrangler dev` against `keyvault-emulator --http`. Run and deploy: see the README ("Workers").
 import { KeyVaultClient } from "keyvault-fetch";
 import { fromClientSecret } from "keyvault-fetch/entra";
 import { getJwks, signJwt } from "keyvault-fetch/jose";
@@ -21,6 +22,8 @@ export interface Env {
   AZURE_AUTHORITY_HOST?: string;
   SIGNING_KEY: string;
   ISSUER?: string;
+  /** "true" lets the vault and authority be plain http on loopback (local emulator only) */
+  ALLOW_INSECURE_LOOPBACK?: string;
 }
 
 const LIFETIME_SECONDS = 300;
@@ -30,7 +33,7 @@ const LIFETIME_SECONDS = 300;
 let provider: { settings: string; getToken: ReturnType<typeof fromClientSecret> } | undefined;
 
 function tokenProvider(env: Env) {
-  const settings = [env.AZURE_TENANT_ID, env.AZURE_CLIENT_ID, env.AZURE_CLIENT_SECRET, env.AZURE_AUTHORITY_HOST ?? ""].join("\n");
+  const settings = [env.AZURE_TENANT_ID, env.AZURE_CLIENT_ID, env.AZURE_CLIENT_SECRET, env.AZURE_AUTHORITY_HOST ?? "", env.ALLOW_INSECURE_LOOPBACK ?? ""].join("\n");
   if (provider?.settings !== settings) {
     provider = {
       settings,
@@ -39,19 +42,25 @@ function tokenProvider(env: Env) {
         clientId: env.AZURE_CLIENT_ID,
         clientSecret: env.AZURE_CLIENT_SECRET,
         ...(env.AZURE_AUTHORITY_HOST ? { authorityHost: env.AZURE_AUTHORITY_HOST } : {}),
+        allowInsecureLoopback: insecureLoopback(env),
       }),
     };
   }
   return provider.getToken;
 }
 
+/** Plain http to loopback (an emulator started with --http), only when asked for. */
+function insecureLoopback(env: Env): boolean {
+  return env.ALLOW_INSECURE_LOOPBACK === "true";
+}
+
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     const url = new URL(request.url);
-    // A client per request is cheap: the challenge is remembered per isolate, the token by the provider.
-    const client = new KeyVaultClient(env.KEYVAULT_URL, { getToken: tokenProvider(env) });
     const issuer = env.ISSUER ?? url.origin;
     try {
+      // A client per request is cheap: the challenge is remembered per isolate, the token by the provider.
+      const client = new KeyVaultClient(env.KEYVAULT_URL, { getToken: tokenProvider(env), allowInsecureLoopback: insecureLoopback(env) });
       if (request.method === "GET" && url.pathname === "/.well-known/jwks.json") {
         const jwks = await getJwks(client, env.SIGNING_KEY);
         return Response.json(jwks, { headers: { "cache-control": "public, max-age=300" } });

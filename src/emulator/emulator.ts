@@ -5,6 +5,7 @@ import { faultBody, Faults, seededRandom } from "./faults.js";
 import { Authority, type ClientRegistration, type MintOptions } from "./identity/authority.js";
 import { ManagedIdentityEndpoints, type ManagedIdentityInfo, type EmulatorManagedIdentityOptions } from "./identity/managed-identity.js";
 import { VaultService } from "./vault/service.js";
+import { SecretVault, type SecretPermission } from "./vault/secrets-router.js";
 
 /** Options of createEmulator. Everything has a sensible default. */
 export interface EmulatorOptions {
@@ -44,6 +45,8 @@ export interface EmulatorOptions {
    * Off by default.
    */
   managedIdentity?: boolean | EmulatorManagedIdentityOptions;
+  /** Throttle secrets by the service's published limits: past 4,000 reads or 300 sets per 10 s, 429 Throttled. Default false. */
+  serviceLimits?: boolean;
 }
 
 /** One line of the request log. */
@@ -99,12 +102,17 @@ export interface Emulator {
    * Registers another application (a secret, RSA public keys for client assertions, and/or federated
    * credentials trusting an external issuer's tokens), optionally with an access policy.
    */
-  registerClient(registration: ClientRegistration & { keyPermissions?: KeyPermission[] }): void;
+  registerClient(registration: ClientRegistration & { keyPermissions?: KeyPermission[]; secretPermissions?: SecretPermission[] }): void;
   /**
    * Sets the access policy of a client: the key permissions it has (undefined: all, the default).
    * Calls outside it get 403 Forbidden with innererror ForbiddenByPolicy, as from a vault using access policies.
    */
   setKeyPermissions(clientId: string, permissions: KeyPermission[] | undefined): void;
+  /**
+   * Sets the secret permissions of a client's access policy (undefined: all, the default), as setKeyPermissions does for keys.
+   * @example emu.setSecretPermissions("reader-app", ["get", "list"]); // a set is then 403 ForbiddenByPolicy
+   */
+  setSecretPermissions(clientId: string, permissions: SecretPermission[] | undefined): void;
   /** Signs a token directly (tests: expired, foreign-audience or foreign-tenant tokens). */
   mintToken(options?: MintOptions): Promise<string>;
   /** Trusts an attestation authority (issuer URL and its RSA public keys) for key release. */
@@ -168,13 +176,15 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   // Settings made before the vault exists (it is created on its first request).
   const pendingTrust = new Map<string, JsonWebKey[]>();
   const policies = new Map<string, Set<string>>();
+  const secrets = new SecretVault({ url: vaultUrl, recoverableDays, purgeProtection: options.purgeProtection ?? false });
+  secrets.serviceLimits = options.serviceLimits === true;
   const getVault = async () => {
     const sealKey = await sealKeyPromise;
     // Check and create with no await in between, so concurrent first requests share one vault.
     if (!vault) {
       vault = new VaultService({
         url: vaultUrl, managedHsm, tenantId, resource, recoverableDays, purgeProtection: options.purgeProtection ?? false, deletionDelayMs: options.deletionDelayMs ?? 0,
-        authorityHost, now, sealKey,
+        authorityHost, now, sealKey, secrets,
       }, authority);
       for (const [k, p] of policies) vault.accessPolicies.set(k, p);
       for (const [iss, keys] of pendingTrust) vault.attestationAuthorities.set(iss, keys);
@@ -270,8 +280,10 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     registerClient: (r) => {
       authority.registerClient(r);
       if (r.keyPermissions) setKeyPermissions(r.clientId, r.keyPermissions);
+      if (r.secretPermissions) secrets.setPermissions(r.clientId, r.secretPermissions);
     },
     setKeyPermissions,
+    setSecretPermissions: (id, permissions) => secrets.setPermissions(id, permissions),
     mintToken: async (o) => (await authority.mintToken({ audience: resource, tenantId, clientId, ...o })).token,
     trustAttestationAuthority: (issuer, keys) => {
       pendingTrust.set(issuer, keys);

@@ -7,3 +7,4 @@ export type { ClientRegistration, MintOptions } from "./identity/authority.js";
 export type { FederatedCredential } from "./identity/federation.js";
 export type { ManagedIdentityInfo, EmulatorManagedIdentityOptions } from "./identity/managed-identity.js";
 export { SUPPORTED_API_VERSIONS } from "./vault/service.js";
+export type { SecretPermission } from "./vault/secrets-router.js";

@@ -23,3 +23,5 @@ export type { AppProviderOptions } from "./authority.js";
 export { AuthorityError } from "./errors.js";
 export type { AuthorityErrorInit } from "./errors.js";
 export type { FetchLike, ProviderRetryOptions } from "./http.js";
+export { fromMsal, isInteractionRequired, userScope } from "./msal.js";
+export type { MsalOptions, PublicClientApplicationLike, MsalAccountLike, MsalResultLike, MsalTokenRequestLike } from "./msal.js";

@@ -5,6 +5,7 @@ import { KeyVaultClientError } from "../errors.js";
 import { ecAlgorithm } from "./algorithms.js";
 import { getPublicJwk, keyRef, type VaultPublicJwk } from "./key-ref.js";
 import { request } from "../request.js";
+import type { SharedStore } from "../secrets/store.js";
 
 /** One published key: public members only, with `kid`, `alg` and `use`. */
 export interface PublishedJwk extends VaultPublicJwk {
@@ -22,6 +23,14 @@ export interface JwksOptions {
   /** `alg` for RSA keys (default `RS256` for `sig`, `RSA-OAEP-256` for `enc`); EC keys take theirs from the curve. */
   alg?: string;
   signal?: AbortSignal;
+  /**
+   * A store shared by isolates (Workers Cache API, KV, Deno KV: see `keyvault-fetch/secrets`): the
+   * document is read from the vault once per `storeTtlSeconds` for the whole fleet. Public data,
+   * kept unsealed: the store must be writable by your app alone.
+   */
+  store?: SharedStore;
+  /** How long the document stays in `store`, in seconds (default 300; new versions show after it). */
+  storeTtlSeconds?: number;
 }
 
 interface VersionItem { kid?: string; attributes?: { enabled?: boolean; created?: number } }
@@ -40,6 +49,16 @@ export async function getJwks(client: KeyVaultClient, name: string, options: Jwk
   const use = options.use ?? "sig";
   if (use !== "sig" && use !== "enc") throw new KeyVaultClientError("ERR_INVALID_INPUT", `use must be "sig" or "enc"`);
   const signal = options.signal ? { signal: options.signal } : {};
+  const store = options.store;
+  if (store !== undefined && (!store || typeof store.get !== "function" || typeof store.put !== "function")) throw new KeyVaultClientError("ERR_INVALID_INPUT", "store must have get(key) and put(key, value, ttlSeconds)");
+  if (options.storeTtlSeconds !== undefined && !(options.storeTtlSeconds > 0)) throw new KeyVaultClientError("ERR_INVALID_INPUT", "storeTtlSeconds must be a positive number of seconds");
+  const storeKey = `kvf-jwks1:${client.vaultUrl.toLowerCase()}/keys/${ref.name.toLowerCase()}#${use}:${options.alg ?? ""}`;
+  if (store) {
+    let text: unknown;
+    try { text = await store.get(storeKey); } catch { /* a store never breaks a read */ }
+    const shared = typeof text === "string" ? parseJwks(text) : undefined;
+    if (shared) return shared;
+  }
 
   const items: VersionItem[] = [];
   let next: string | undefined = `/keys/${encodeURIComponent(ref.name)}/versions?maxresults=25`;
@@ -54,7 +73,22 @@ export async function getJwks(client: KeyVaultClient, name: string, options: Jwk
     .sort((a, b) => (b.attributes?.created ?? 0) - (a.attributes?.created ?? 0));
   // Versions are fetched once each and then cached: a version's public key never changes.
   const jwks = await Promise.all(enabled.map((i) => getPublicJwk(client, i.kid!, signal)));
-  return { keys: jwks.map((jwk) => publish(jwk, use, options.alg)) };
+  const result = { keys: jwks.map((jwk) => publish(jwk, use, options.alg)) };
+  if (store) {
+    try { await store.put(storeKey, JSON.stringify(result), options.storeTtlSeconds ?? 300); } catch { /* expires anyway */ }
+  }
+  return result;
+}
+
+/** A stored document, if it has the shape this module writes; anything else is read from the vault again. */
+function parseJwks(text: string): Jwks | undefined {
+  try {
+    const doc = JSON.parse(text) as Jwks;
+    const ok = Array.isArray(doc?.keys) && doc.keys.every((k) => k && typeof k === "object" && typeof k.kty === "string" && typeof k.kid === "string" && typeof k.alg === "string");
+    return ok ? { keys: doc.keys.map((k) => ({ ...k })) } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -11,6 +11,7 @@ import { canEncryptLocally, canVerifyLocally, encryptLocally, verifyDataLocally,
 import { getKey } from "./manage.js";
 import { digestFor, sign } from "./sign.js";
 import { verify } from "./verify.js";
+import type { SharedStore } from "../secrets/store.js";
 import type {
   DecryptResult, EncryptResult, EncryptionAlgorithm, KeyOperation, KeyVaultKey, KeyWrapAlgorithm, OperationOptions,
   SignResult, SignatureAlgorithm, UnwrapResult, VerifyResult, WrapResult,
@@ -27,6 +28,15 @@ export interface KeyHandleOptions {
    * cache their key for their lifetime (key material of a version never changes).
    */
   latestMaxAgeMs?: number;
+  /**
+   * A store shared by isolates (Workers Cache API, KV, Deno KV: see `keyvault-fetch/secrets`) for
+   * the public key of each version this handle meets, so a fleet verifying signatures reads each
+   * version from the vault once per `storeTtlSeconds` rather than once per isolate. Public data
+   * only, kept unsealed: the store must be writable by your app alone (a key in it decides what verifies).
+   */
+  store?: SharedStore;
+  /** How long a public key stays in `store`, in seconds (default 300; `enabled`/`exp` changes show after it). */
+  storeTtlSeconds?: number;
 }
 
 /** Per-call option of the operations that may run locally. */
@@ -35,9 +45,54 @@ export interface LocalOptions extends OperationOptions {
   remote?: boolean;
 }
 
-// Keys by version, per client: shared by every handle of that client.
+/**
+ * The most key versions a client keeps for its handles (least recently used go first).
+ * @example MAX_CACHED_KEY_VERSIONS // 1000: a verifier meeting more kids re-reads the oldest
+ */
+export const MAX_CACHED_KEY_VERSIONS = 1000;
+
+// Keys by version, per client: shared by every handle of that client, bounded (LRU).
 const versions = new WeakMap<KeyVaultClient, Map<string, KeyVaultKey>>();
 const cacheKey = (name: string, version: string) => `${name}/${version}`.toLowerCase();
+
+function remember(client: KeyVaultClient, key: KeyVaultKey): void {
+  let byVersion = versions.get(client);
+  if (!byVersion) versions.set(client, (byVersion = new Map()));
+  const k = cacheKey(key.name, key.properties.version);
+  byVersion.delete(k);
+  byVersion.set(k, key);
+  if (byVersion.size > MAX_CACHED_KEY_VERSIONS) byVersion.delete(byVersion.keys().next().value!);
+}
+
+function recall(client: KeyVaultClient, name: string, version: string): KeyVaultKey | undefined {
+  const byVersion = versions.get(client);
+  const k = cacheKey(name, version);
+  const hit = byVersion?.get(k);
+  if (hit) { byVersion!.delete(k); byVersion!.set(k, hit); }
+  return hit;
+}
+
+// A public key in a shared store: JSON, with Dates and bytes tagged so they come back as they were.
+const storeKeyOf = (id: string) => `kvf-pubkey1:${id.toLowerCase()}`;
+function encodeKey(key: KeyVaultKey): string {
+  return JSON.stringify(key, function (this: Record<string, unknown>, k, v) {
+    const raw = this[k];
+    if (raw instanceof Date) return { $date: raw.getTime() };
+    if (raw instanceof Uint8Array) return { $bytes: Array.from(raw) };
+    return v;
+  });
+}
+function decodeKey(text: string, name: string, version: string): KeyVaultKey | undefined {
+  try {
+    const key = JSON.parse(text, (_k, v) => (v && typeof v === "object" && typeof v.$date === "number" ? new Date(v.$date) : v && typeof v === "object" && Array.isArray(v.$bytes) ? new Uint8Array(v.$bytes) : v)) as KeyVaultKey;
+    // Only the version asked for, in a shape we wrote; anything else is ignored and read from the vault.
+    if (typeof key?.id !== "string" || typeof key.name !== "string" || key.name.toLowerCase() !== name.toLowerCase() || typeof key.properties?.version !== "string"
+      || key.properties.version.toLowerCase() !== version.toLowerCase() || typeof key.key?.kty !== "string" || !Array.isArray(key.keyOperations)) return undefined;
+    return key;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * One key, or one version of it, with sign/verify/encrypt/decrypt/wrap/unwrap.
@@ -65,6 +120,10 @@ export class KeyHandle {
     this.client = client;
     this.name = address.name;
     this.version = address.version;
+    if (options.store !== undefined && (!options.store || typeof options.store.get !== "function" || typeof options.store.put !== "function")) {
+      throw new KeyVaultClientError("ERR_INVALID_INPUT", "store must have get(key) and put(key, value, ttlSeconds)");
+    }
+    if (options.storeTtlSeconds !== undefined && !(options.storeTtlSeconds > 0)) throw new KeyVaultClientError("ERR_INVALID_INPUT", "storeTtlSeconds must be a positive number of seconds");
     this.#options = options;
   }
 
@@ -88,7 +147,7 @@ export class KeyHandle {
 
   /** The cached key, when there is a fresh one; never fetches. */
   #cached(): KeyVaultKey | undefined {
-    if (this.version) return versions.get(this.client)?.get(cacheKey(this.name, this.version));
+    if (this.version) return recall(this.client, this.name, this.version);
     const latest = this.#latest;
     return latest && Date.now() - latest.at < (this.#options.latestMaxAgeMs ?? 0) ? latest.key : undefined;
   }
@@ -101,11 +160,19 @@ export class KeyHandle {
   async getPublicKey(options: OperationOptions = {}): Promise<KeyVaultKey> {
     const hit = this.#cached();
     if (hit) return hit;
+    const store = this.#options.store;
+    if (store && this.version) {
+      let text: unknown;
+      try { text = await store.get(storeKeyOf(this.id)); } catch { /* a store never breaks a read */ }
+      const shared = typeof text === "string" ? decodeKey(text, this.name, this.version) : undefined;
+      if (shared) { remember(this.client, shared); return shared; }
+    }
     const key = await getKey(this.client, this.name, this.version, options);
-    let byVersion = versions.get(this.client);
-    if (!byVersion) versions.set(this.client, (byVersion = new Map()));
-    if (key.properties.version) byVersion.set(cacheKey(key.name, key.properties.version), key);
+    if (key.properties.version) remember(this.client, key);
     if (!this.version) this.#latest = { key, at: Date.now() };
+    if (store && this.version) {
+      try { await store.put(storeKeyOf(this.id), encodeKey(key), this.#options.storeTtlSeconds ?? 300); } catch { /* expires anyway */ }
+    }
     return key;
   }
 

@@ -10,7 +10,7 @@
  * @packageDocumentation
  */
 export { KeyClient } from "./key-client.js";
-export { KeyHandle, usable } from "./handle.js";
+export { KeyHandle, usable, MAX_CACHED_KEY_VERSIONS } from "./handle.js";
 export type { KeyHandleOptions, LocalOptions } from "./handle.js";
 export { createKey, createEcKey, createRsaKey, createOctKey, importKey } from "./create.js";
 export type { CreateKeyOptions, ImportKeyOptions, KeyAttributesInput } from "./create.js";

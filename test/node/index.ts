@@ -4,6 +4,8 @@ import * as emulator from "keyvault-fetch/emulator";
 import * as keys from "keyvault-fetch/keys";
 import * as entra from "keyvault-fetch/entra";
 import * as jose from "keyvault-fetch/jose";
+import * as proxy from "keyvault-fetch/proxy";
+import * as secrets from "keyvault-fetch/secrets";
 import { collect, runTests, type Lib, type SuiteFile } from "../suite/harness.js";
 import packageTests from "./package.test.js";
 import serverTests from "./server.test.js";
@@ -13,15 +15,24 @@ import officialSdkTests from "./official-sdk.test.js";
 import entraParityTests from "./entra-parity.test.js";
 import entraExamplesTests from "./entra-examples.test.js";
 import sizeBudgetTests from "./size-budget.test.js";
-import browserProxyTests from "./browser-proxy.test.js";
+import proxyServerTests from "./proxy-server.test.js";
+import proxyBrowserTests from "./proxy-browser.test.js";
+import workerStarterTests from "./worker-starter.test.js";
+import denoProxyTests from "./deno-proxy.test.js";
+import demoTests from "./demo.test.js";
+import officialSdkSecretsTests from "./official-sdk-secrets.test.js";
+import emulatorSecretsStoreTests from "./emulator-secrets-store.test.js";
+import secretsWorkersTests from "./secrets-workers.test.js";
+import secretsDenoKvTests from "./secrets-deno-kv.test.js";
 import soakTests from "./soak.test.js";
 
 const files: SuiteFile[] = [
   packageTests, serverTests, cliTests, quickstartTests, officialSdkTests,
-  entraParityTests, entraExamplesTests, sizeBudgetTests, browserProxyTests, soakTests,
+  entraParityTests, entraExamplesTests, sizeBudgetTests, proxyServerTests, proxyBrowserTests, workerStarterTests, denoProxyTests, demoTests,
+  officialSdkSecretsTests, emulatorSecretsStoreTests, secretsWorkersTests, secretsDenoKvTests, soakTests,
 ];
 
 export function runNodeOnly(filter?: string, onResult?: (name: string, ok: boolean | "skip", error?: string) => void) {
-  const lib = { core, emulator, keys, entra, jose, runtime: "node", fixtures: { recordings: {}, specExamples: {} } } as unknown as Lib;
+  const lib = { core, emulator, keys, entra, jose, proxy, secrets, runtime: "node", fixtures: { recordings: {}, specExamples: {} } } as unknown as Lib;
   return runTests(collect(files, lib), "node", { ...(filter ? { filter } : {}), ...(onResult ? { onResult } : {}) });
 }

@@ -4,9 +4,11 @@ import * as emulator from "keyvault-fetch/emulator";
 import * as keys from "keyvault-fetch/keys";
 import * as entra from "keyvault-fetch/entra";
 import * as jose from "keyvault-fetch/jose";
+import * as proxy from "keyvault-fetch/proxy";
+import * as secrets from "keyvault-fetch/secrets";
 import { runSuite } from "../suite/index.js";
 import type { Runtime } from "../suite/harness.js";
 
 export function run(runtime: Runtime, filter?: string) {
-  return runSuite({ core, emulator, keys, entra, jose } as any, runtime, filter ? { filter } : {});
+  return runSuite({ core, emulator, keys, entra, jose, proxy, secrets } as any, runtime, filter ? { filter } : {});
 }

@@ -313,5 +313,118 @@ const suite: SuiteFile = (t, lib) => {
       await assert.rejects(() => c2.fetch("/keys/k"), { code: "ERR_TOKEN", message: /no token/ });
     });
   });
+
+  t.group("client: behind a proxy (vaultOrigin)", () => {
+    t.test("ids on the vault's own origin are sent to the proxy; other origins are refused; the challenge is verified against the vault", async () => {
+      const vault = mockVault(); // the real vault: https://<host>, challenge resource vault.azure.net
+      const seen: string[] = [];
+      const proxyUrl = "https://kv-proxy.example.workers.dev/kv";
+      const viaProxy = (i: string | URL | Request, init?: RequestInit) => {
+        const r = new Request(i, init);
+        seen.push(r.url);
+        const u = new URL(r.url);
+        return vault.fetch(vault.vaultUrl + u.pathname.replace(/^\/kv/, "") + u.search, init);
+      };
+      const { getToken, calls } = countingProvider();
+      const client = new KeyVaultClient(proxyUrl, { getToken, fetch: viaProxy, vaultOrigin: vault.vaultUrl });
+      assert.equal(client.vaultOrigin, vault.vaultUrl);
+      assert.equal((await client.fetch(`${vault.vaultUrl}/keys/k/0123?api-version=7.6`)).status, 200);
+      assert.ok(seen.every((u) => u.startsWith(proxyUrl + "/keys/k/0123?api-version=7.6")), JSON.stringify(seen));
+      assert.equal(calls[0]!.scopes[0], "https://vault.azure.net/.default", "verified against the vault's host, not the proxy's");
+      await assert.rejects(() => client.fetch("https://other.vault.azure.net/keys/k"), { code: "ERR_FOREIGN_ORIGIN" });
+      const handle = new lib.keys.KeyHandle(client, `${vault.vaultUrl}/keys/k/0123`);
+      assert.deepEqual([handle.name, handle.version, handle.id], ["k", "0123", `${vault.vaultUrl}/keys/k/0123`], "a kid of the vault names a key behind the proxy");
+      await assert.rejects(() => new lib.keys.KeyHandle(client, "https://other.vault.azure.net/keys/k/0123"), { code: "ERR_FOREIGN_ORIGIN" });
+      await assert.rejects(() => new KeyVaultClient(proxyUrl, { getToken, vaultOrigin: "https://v.vault.azure.net/path" }), { code: "ERR_INVALID_INPUT" });
+      await assert.rejects(() => new KeyVaultClient(proxyUrl, { getToken, vaultOrigin: "http://v.vault.azure.net" }), { code: "ERR_INSECURE_URL" });
+    });
+
+    t.test("without vaultOrigin, a proxy's host fails verification (the challenge names vault.azure.net)", async () => {
+      const vault = mockVault();
+      const viaProxy = (i: string | URL | Request, init?: RequestInit) => vault.fetch(vault.vaultUrl + new URL(new Request(i, init).url).pathname, init);
+      const client = new KeyVaultClient("https://kv-proxy.example.workers.dev", { getToken: countingProvider().getToken, fetch: viaProxy });
+      await assert.rejects(() => client.fetch("/keys/k"), { code: "ERR_CHALLENGE_RESOURCE" });
+    });
+  });
+
+  t.group("client: onEvent", () => {
+    t.test("every step is told: probe, challenge, token, request, response, retry, CAE; never a token or a body", async () => {
+      let n = 0;
+      let cae = true;
+      const vault = mockVault({
+        accept: (tok) => (cae && !tok.endsWith("-claims") ? "cae" : true),
+        handler: () => (n++ === 0 ? Response.json({ error: { code: "Busy" } }, { status: 503, headers: { "retry-after-ms": "1", "x-ms-request-id": "rid-1" } }) : Response.json({ ok: true }, { headers: { "x-ms-request-id": "rid-2" } })),
+      });
+      const events: any[] = [];
+      const client = new KeyVaultClient(vault.vaultUrl, { getToken: countingProvider().getToken, fetch: vault.fetch, onEvent: (e) => events.push(e) });
+      const res = await client.fetch("/keys/k/sign", { method: "POST", body: '{"alg":"ES256","value":"SECRETBODY"}' });
+      assert.equal(res.status, 200);
+      cae = false;
+      const types = events.map((e) => e.type);
+      for (const type of ["request", "response", "challenge", "token", "cae", "retry"]) assert.ok(types.includes(type), `${type} in ${types.join(",")}`);
+      assert.equal(events[0].type, "request");
+      assert.equal(events[0].probe, true);
+      assert.match(events[0].clientRequestId, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-8[0-9a-f]{3}-[0-9a-f]{12}$/);
+      const challenge = events.find((e) => e.type === "challenge");
+      assert.deepEqual({ scope: challenge.scope, tenantId: challenge.tenantId, reason: challenge.reason }, { scope: "https://vault.azure.net/.default", tenantId: TENANT, reason: "discovered" });
+      const tokens = events.filter((e) => e.type === "token");
+      assert.deepEqual(tokens.map((e) => [e.reason, e.ok]), [["new", true], ["claims", true]]);
+      const retry = events.find((e) => e.type === "retry");
+      assert.deepEqual([retry.reason, retry.status, retry.waitMs, retry.attempt], ["status", 503, 1, 1]);
+      assert.ok(events.some((e) => e.type === "response" && e.requestId === "rid-2" && e.status === 200));
+      const text = JSON.stringify(events);
+      assert.ok(!text.includes("token-") && !text.includes("SECRETBODY") && !text.includes("Bearer"), text);
+    });
+
+    t.test("a network failure is told as a response with status 0; an observer that throws does not break the call", async () => {
+      let n = 0;
+      const vault = mockVault();
+      const fetch = async (i: string | URL | Request, init?: RequestInit) => { if (n++ === 1) throw new TypeError("connection reset"); return vault.fetch(i, init); };
+      const events: any[] = [];
+      const client = new KeyVaultClient(vault.vaultUrl, { getToken: countingProvider().getToken, fetch, retry: { minDelayMs: 1 }, onEvent: (e) => { events.push(e); throw new Error("observer bug"); } });
+      assert.equal((await client.fetch("/keys/k")).status, 200);
+      assert.ok(events.some((e) => e.type === "response" && e.status === 0 && e.error === "TypeError"));
+      assert.ok(events.some((e) => e.type === "retry" && e.reason === "network"));
+    });
+  });
+
+  t.group("client: bounded caches and the token memo", () => {
+    t.test("the token cache keeps at most MAX_TOKENS_PER_PROVIDER tokens per provider", async () => {
+      const { MAX_TOKENS_PER_PROVIDER, cachedTokenCount } = lib.core;
+      const getToken = (r: { tenantId?: string }) => ({ token: `token-${r.tenantId}`, expiresOnTimestamp: Date.now() + 3600_000 });
+      const host = uniqueHost();
+      let tenant = 0;
+      const fetch = async (i: string | URL | Request, init?: RequestInit) => {
+        const r = new Request(i, init);
+        if (r.headers.get("authorization")) return Response.json({ ok: true });
+        return new Response("", { status: 401, headers: { "www-authenticate": `Bearer authorization="https://login.microsoftonline.com/t${tenant}", resource="https://vault.azure.net"` } });
+      };
+      for (let i = 0; i < MAX_TOKENS_PER_PROVIDER + 40; i++) {
+        tenant = i;
+        lib.core.clearChallengeCache(`https://${host}`);
+        await new KeyVaultClient(`https://${host}`, { getToken, fetch }).fetch("/keys/k");
+      }
+      assert.equal(cachedTokenCount(getToken), MAX_TOKENS_PER_PROVIDER);
+    });
+
+    t.test("the memo follows the cache: a refused token is not reused, a replaced one is not either", async () => {
+      let refuse = "";
+      const vault = mockVault({ accept: (tok) => tok !== refuse });
+      const { getToken, calls } = countingProvider();
+      const client = new KeyVaultClient(vault.vaultUrl, { getToken, fetch: vault.fetch });
+      await client.fetch("/keys/a");
+      await client.fetch("/keys/b");
+      assert.equal(calls.length, 1, "the memo serves the second call");
+      refuse = "token-1"; // the vault now refuses it with a plain 401: re-challenge, fresh token
+      assert.equal((await client.fetch("/keys/c")).status, 200);
+      assert.equal(calls.length, 2);
+      await client.fetch("/keys/d");
+      assert.equal(vault.requests.at(-1)!.authorization, "Bearer token-2");
+      // another client sharing the provider sees the new token too
+      await new KeyVaultClient(vault.vaultUrl, { getToken, fetch: vault.fetch }).fetch("/keys/e");
+      assert.equal(vault.requests.at(-1)!.authorization, "Bearer token-2");
+      assert.equal(calls.length, 2);
+    });
+  });
 };
 export default suite;

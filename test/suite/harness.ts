@@ -5,6 +5,8 @@ import type * as Emulator from "../../src/emulator/index.js";
 import type * as Keys from "../../src/keys/index.js";
 import type * as Entra from "../../src/entra/index.js";
 import type * as Jose from "../../src/jose/index.js";
+import type * as Proxy from "../../src/proxy/index.js";
+import type * as Secrets from "../../src/secrets/index.js";
 
 export type Runtime = "node" | "workerd" | "deno" | "chromium";
 
@@ -30,6 +32,8 @@ export interface Lib {
   keys: typeof Keys;
   entra: typeof Entra;
   jose: typeof Jose;
+  proxy: typeof Proxy;
+  secrets: typeof Secrets;
   runtime: Runtime;
   fixtures: {
     /** keyed by file name without `.json`, e.g. `ec__sign-verify-es256` */

@@ -10,6 +10,10 @@ import emulator from "./emulator.test.js";
 import keys from "./keys.test.js";
 import entra from "./entra.test.js";
 import jose from "./jose.test.js";
+import trust from "./trust.test.js";
+import proxy from "./proxy.test.js";
+import msal from "./msal.test.js";
+import secrets from "./secrets.test.js";
 import reliabilityHostile from "./reliability-hostile.test.js";
 import reliabilityFaults from "./reliability-faults.test.js";
 import reliabilityDeadline from "./reliability-deadline.test.js";
@@ -17,7 +21,10 @@ import reliabilityConcurrency from "./reliability-concurrency.test.js";
 // Last: the leak scan reads every error the reliability tests before it caught.
 import reliabilityLeaks from "./reliability-leaks.test.js";
 
-export const files: SuiteFile[] = [challenge, client, retry, replay, emulator, keys, entra, jose, reliabilityHostile, reliabilityFaults, reliabilityDeadline, reliabilityConcurrency, reliabilityLeaks];
+export const files: SuiteFile[] = [
+  challenge, client, retry, trust, replay, emulator, keys, entra, jose, proxy, msal, secrets,
+  reliabilityHostile, reliabilityFaults, reliabilityDeadline, reliabilityConcurrency, reliabilityLeaks,
+];
 
 export type LibModules = Omit<Lib, "runtime" | "fixtures">;
 

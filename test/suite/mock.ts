@@ -6,6 +6,8 @@ export interface SeenRequest {
   authorization: string | null;
   body: string;
   headers: Headers;
+  /** the request's signal (follows the caller's init.signal) */
+  signal?: AbortSignal;
 }
 
 export interface MockVaultOptions {
@@ -43,7 +45,7 @@ export function mockVault(options: MockVaultOptions = {}) {
     const url = new URL(request.url);
     const seen: SeenRequest = {
       method: request.method, url: request.url, path: url.pathname + url.search,
-      authorization: request.headers.get("authorization"), body: await request.text(), headers: request.headers,
+      authorization: request.headers.get("authorization"), body: await request.text(), headers: request.headers, signal: request.signal,
     };
     requests.push(seen);
     const auth = seen.authorization;

@@ -4,6 +4,7 @@
 import { b64std, b64url, randomBytes, uuid } from "../bytes.js";
 import { checkFederatedAssertion, storeFederatedCredential, type FederatedCredential, type StoredFederatedCredential } from "./federation.js";
 import { decodeJwt, signJwt, verifyJwt, type DecodedJwt } from "./jwt.js";
+import { InteractiveSignIn } from "./authorize.js";
 
 /** A registered application (service principal) that may ask for tokens. */
 export interface ClientRegistration {
@@ -20,6 +21,8 @@ export interface ClientRegistration {
    * audience) the app accepts as client assertions.
    */
   federatedCredentials?: FederatedCredential[];
+  /** Redirect URIs of a single-page app: users sign in for it with the authorization-code flow and PKCE. */
+  redirectUris?: string[];
 }
 
 interface Client { clientId: string; tenantId: string; secret?: string; keys: JsonWebKey[]; federated: StoredFederatedCredential[]; objectId: string }
@@ -60,6 +63,12 @@ export class Authority {
   private serial = 0;
   private revokedThrough = 0;
   private revokedAt = 0;
+  private readonly spaRedirects = new Map<string, string[]>();
+  private readonly signIn = new InteractiveSignIn({
+    host: () => this.host, knownTenant: (t) => this.knownTenant(t), now: () => this.now(), lifetimeSeconds: () => this.tokenLifetimeSeconds,
+    redirectUris: (t, id) => this.clients.has(`${t.toLowerCase()}|${id.toLowerCase()}`) ? this.spaRedirects.get(`${t.toLowerCase()}|${id.toLowerCase()}`) ?? [] : undefined,
+    mintToken: (o) => this.mintToken(o), signJws: (p) => this.signJws(p),
+  });
 
   constructor(
     authorityHost: string,
@@ -75,13 +84,14 @@ export class Authority {
   /** Registers an application; tokens for it can then be requested. */
   registerClient(reg: ClientRegistration): void {
     if (!reg.clientId) throw new TypeError("registerClient: clientId is required");
-    if (!reg.clientSecret && !reg.publicKeyJwk && !reg.federatedCredentials?.length) throw new TypeError("registerClient: give clientSecret, publicKeyJwk and/or federatedCredentials");
+    if (!reg.clientSecret && !reg.publicKeyJwk && !reg.federatedCredentials?.length && !reg.redirectUris?.length) throw new TypeError("registerClient: give clientSecret, publicKeyJwk, federatedCredentials and/or redirectUris");
     const tenantId = (reg.tenantId ?? this.tenantId).toLowerCase();
     this.tenants.add(tenantId);
     const keys = reg.publicKeyJwk === undefined ? [] : Array.isArray(reg.publicKeyJwk) ? reg.publicKeyJwk : [reg.publicKeyJwk];
     for (const k of keys) if (k.kty !== "RSA" || !k.n || !k.e) throw new TypeError("registerClient: publicKeyJwk must be an RSA public JWK");
     const federated = (reg.federatedCredentials ?? []).map(storeFederatedCredential);
     const existing = this.clients.get(`${tenantId}|${reg.clientId.toLowerCase()}`);
+    if (reg.redirectUris?.length) this.spaRedirects.set(`${tenantId}|${reg.clientId.toLowerCase()}`, [...reg.redirectUris]);
     this.clients.set(`${tenantId}|${reg.clientId.toLowerCase()}`, {
       clientId: reg.clientId, tenantId, secret: reg.clientSecret, keys: keys.map((k) => ({ kty: "RSA", n: k.n, e: k.e })), federated,
       objectId: existing?.objectId ?? uuid(),
@@ -227,6 +237,7 @@ export class Authority {
       await this.signingKey();
       return json(200, { keys: this.signingKeys.map((k) => ({ kty: "RSA", use: "sig", kid: k.kid, x5t: k.kid, n: k.publicJwk.n, e: k.publicJwk.e })) });
     }
+    if (rest === "oauth2/v2.0/authorize" && (request.method === "GET" || request.method === "POST")) return this.signIn.authorize(request, url, tenant);
     if (rest === "oauth2/v2.0/token" || rest === "oauth2/token") {
       if (request.method !== "POST") return entraError(405, "invalid_request", 900561, "The endpoint only accepts POST requests.");
       return this.token(request, tenant, rest === "oauth2/token");
@@ -288,6 +299,7 @@ export class Authority {
     if (!this.knownTenant(tenant)) return entraError(400, "invalid_request", 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`);
     const grant = form.get("grant_type");
     if (!grant) return entraError(400, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'.");
+    if (!v1 && (grant === "authorization_code" || grant === "refresh_token")) return this.signIn.redeem(request, form, tenant);
     if (grant !== "client_credentials") return entraError(400, "unsupported_grant_type", 70003, `The app requested an unsupported grant type '${grant}'.`);
 
     // client_secret_basic carries the id and secret in the Authorization header.

@@ -8,6 +8,7 @@ import type { VaultContext } from "./context.js";
 import { purgeExpiredDeletions } from "./lifecycle.js";
 import { rotateDueKeys } from "./rotation.js";
 import { routeVault } from "./router.js";
+import { SecretVault } from "./secrets-router.js";
 import { Store } from "./store.js";
 
 /** Settings of one emulated vault. */
@@ -22,6 +23,8 @@ export interface VaultSettings {
   authorityHost: string;
   now: () => number;
   sealKey: Uint8Array;
+  /** The vault's secrets (made here unless given). */
+  secrets?: SecretVault;
 }
 
 /** api-versions the emulator answers (the keys surface is the same for these). */
@@ -36,9 +39,11 @@ export class VaultService {
   readonly attestationAuthorities = new Map<string, JsonWebKey[]>();
   /** Access policies: key permissions by client id (a client without one may do everything). */
   readonly accessPolicies = new Map<string, Set<string>>();
+  readonly secrets: SecretVault;
 
   constructor(private readonly s: VaultSettings, private readonly authority: Authority) {
     this.store = new Store({ url: s.url, managedHsm: s.managedHsm, recoverableDays: s.recoverableDays, purgeProtection: s.purgeProtection });
+    this.secrets = s.secrets ?? new SecretVault({ url: s.url, recoverableDays: s.recoverableDays, purgeProtection: s.purgeProtection });
   }
 
   /** Serves one vault request. */
@@ -70,7 +75,10 @@ export class VaultService {
       };
       purgeExpiredDeletions(ctx);
       await rotateDueKeys(ctx);
-      const answer = await routeVault(ctx, request.method, url.pathname);
+      // Managed HSM has no secrets: its /secrets stays a 404 from the keys router.
+      const answer = !this.s.managedHsm && SecretVault.serves(url.pathname)
+        ? await this.secrets.route(ctx, check.claims, request.method, url.pathname)
+        : await routeVault(ctx, request.method, url.pathname);
       if (answer.status === 204 || answer.body === undefined) {
         headers.delete("content-type");
         return new Response(null, { status: answer.status, headers });

@@ -1,0 +1,110 @@
+// The cross-isolate store hook: any key-value store with a TTL, typed structurally (nothing is
+// imported), plus adapters for the three shapes edge runtimes have: the Workers Cache API, Workers
+// KV and Deno KV. A store is an optimisation: when it fails, the caller reads the vault instead.
+
+/**
+ * A shared key-value store with expiry: what {@link SecretCache} (sealed) and the public-key and
+ * JWKS caches of `keyvault-fetch/keys` and `keyvault-fetch/jose` (public data only) use to let many
+ * isolates share one vault read.
+ * @example
+ * const store: SharedStore = { get: (k) => map.get(k), put: (k, v) => void map.set(k, v), delete: (k) => void map.delete(k) };
+ */
+export interface SharedStore {
+  /** The value stored under `key`, or null/undefined. */
+  get(key: string): string | null | undefined | Promise<string | null | undefined>;
+  /** Stores `value` under `key` for about `ttlSeconds` (a store may keep it shorter, never much longer). */
+  put(key: string, value: string, ttlSeconds: number): unknown;
+  /** Removes `key` (optional: without it, entries only expire). */
+  delete?(key: string): unknown;
+}
+
+/** The part of the Workers Cache API (`caches.default`) the adapter uses. */
+export interface CacheLike {
+  match(request: Request): Promise<Response | undefined | null>;
+  put(request: Request, response: Response): Promise<void>;
+  delete(request: Request): Promise<boolean>;
+}
+
+/** The part of a Workers KV namespace binding the adapter uses. */
+export interface KvNamespaceLike {
+  get(key: string): Promise<string | null>;
+  put(key: string, value: string, options?: { expirationTtl?: number }): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+/** The part of a `Deno.Kv` the adapter uses. */
+export interface DenoKvLike {
+  get(key: readonly unknown[]): Promise<{ value: unknown }>;
+  set(key: readonly unknown[], value: unknown, options?: { expireIn?: number }): Promise<unknown>;
+  delete(key: readonly unknown[]): Promise<void>;
+}
+
+/**
+ * The Workers Cache API as a store: one data centre's cache, shared by every isolate there. The
+ * entries live under `baseUrl` (on a zone of yours in production: the Cache API does nothing on
+ * workers.dev), as responses with `cache-control: max-age=<ttl>`.
+ * @example
+ * const store = workersCacheStore(caches.default, { baseUrl: "https://example.com/__secret-cache/" });
+ */
+export function workersCacheStore(cache: CacheLike, options: { baseUrl?: string } = {}): SharedStore {
+  const base = new URL(options.baseUrl ?? "https://keyvault-fetch.invalid/cache/");
+  const request = (key: string) => new Request(new URL(encodeURIComponent(key), base));
+  return {
+    async get(key) {
+      const res = await cache.match(request(key));
+      return res ? res.text() : undefined;
+    },
+    put: (key, value, ttlSeconds) => cache.put(request(key), new Response(value, { headers: { "cache-control": `max-age=${Math.max(1, Math.ceil(ttlSeconds))}`, "content-type": "text/plain" } })),
+    delete: (key) => cache.delete(request(key)),
+  };
+}
+
+/**
+ * A Workers KV namespace as a store: global, eventually consistent (a write can take up to a
+ * minute to reach other locations), and KV's shortest expiry is 60 s (shorter TTLs are raised to
+ * it; readers still judge freshness by the entry's own time).
+ * @example const store = workersKvStore(env.SECRET_CACHE);
+ */
+export function workersKvStore(namespace: KvNamespaceLike): SharedStore {
+  return {
+    get: (key) => namespace.get(key),
+    put: (key, value, ttlSeconds) => namespace.put(key, value, { expirationTtl: Math.max(60, Math.ceil(ttlSeconds)) }),
+    delete: (key) => namespace.delete(key),
+  };
+}
+
+/**
+ * A Deno KV database as a store, under `prefix` (default `["keyvault-fetch"]`).
+ * @example const store = denoKvStore(await Deno.openKv());
+ */
+export function denoKvStore(kv: DenoKvLike, options: { prefix?: readonly string[] } = {}): SharedStore {
+  const prefix = options.prefix ?? ["keyvault-fetch"];
+  return {
+    async get(key) {
+      const { value } = await kv.get([...prefix, key]);
+      return typeof value === "string" ? value : undefined;
+    },
+    put: (key, value, ttlSeconds) => kv.set([...prefix, key], value, { expireIn: Math.max(1, Math.ceil(ttlSeconds)) * 1000 }),
+    delete: (key) => kv.delete([...prefix, key]),
+  };
+}
+
+/** Reads a store, turning any failure into a miss (a store never breaks a read). */
+export async function storeGet(store: SharedStore, key: string): Promise<string | undefined> {
+  try {
+    const v = await store.get(key);
+    return typeof v === "string" ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes a store, ignoring failures. */
+export async function storePut(store: SharedStore, key: string, value: string, ttlSeconds: number): Promise<void> {
+  try { await store.put(key, value, ttlSeconds); } catch { /* an optimisation only */ }
+}
+
+/** Deletes from a store when it can, ignoring failures. */
+export async function storeDelete(store: SharedStore, key: string): Promise<void> {
+  try { await store.delete?.(key); } catch { /* expires anyway */ }
+}

@@ -1,0 +1,62 @@
+// The Deno KV adapter against a real Deno KV (deno's own binary, `Deno.openKv(":memory:")`): two
+// caches (two isolates) on one KV database cost one vault read, and the database holds only a
+// sealed value under a hashed key.
+import type { SuiteFile } from "../suite/harness.js";
+import * as assert from "../suite/assert.js";
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { repoRoot } from "./child.js";
+
+const script = (dist: (sub: string) => string) => `
+import { KeyVaultClient } from "${dist("index")}";
+import { SecretCache, denoKvStore } from "${dist("secrets")}";
+const VAULT = "https://deno-kv.vault.azure.net";
+let reads = 0;
+// Canned vault answers: the secret, read through the real client (token, retries, JSON).
+const fetch = async (input) => {
+  reads++;
+  const id = VAULT + "/secrets/db/0123456789abcdef0123456789abcdef";
+  return Response.json({ value: "s3cret-from-vault", id, attributes: { enabled: true, created: 1, updated: 1 } });
+};
+const client = () => new KeyVaultClient(VAULT, { getToken: () => "token", fetch, challenge: { scope: "https://vault.azure.net/.default" } });
+const kv = await Deno.openKv(":memory:");
+const store = denoKvStore(kv);
+const isolate = () => new SecretCache({ store, sealingKey: "deno-kv-sealing-key-0123456789" });
+const a = isolate(), b = isolate();
+const first = await a.getValue(client(), "db");
+const second = await b.getValue(client(), "db");
+const entries = [];
+for await (const e of kv.list({ prefix: ["keyvault-fetch"] })) entries.push([e.key, e.value]);
+console.log(JSON.stringify({ first, second, reads, storeHits: b.stats.storeHits, entries }));
+kv.close();
+`;
+
+const suite: SuiteFile = (t) => {
+  t.test("Deno KV adapter on a real Deno KV: the second isolate is served by the store; sealed, hashed", async () => {
+    const root = repoRoot();
+    const dir = mkdtempSync(join(tmpdir(), "kvf-deno-kv-"));
+    try {
+      const file = join(dir, "kv.mjs");
+      writeFileSync(file, script((sub) => pathToFileURL(join(root, "dist", `${sub}.js`)).href));
+      const deno = join(dirname(createRequire(import.meta.url).resolve("deno/package.json")), "bin.cjs");
+      const stdout = await new Promise<string>((resolve, reject) => execFile(process.execPath, [deno, "run", "--no-prompt", "--no-lock", "--no-config", "--unstable-kv", file], {
+        cwd: root, timeout: 60_000, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? tmpdir(), NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
+      }, (error, out, err) => (error ? reject(new Error(`deno failed: ${error.message}\n${err}\n${out}`)) : resolve(out))));
+      const result = JSON.parse(stdout.trim().split("\n").pop()!);
+      assert.deepEqual([result.first, result.second, result.reads, result.storeHits], ["s3cret-from-vault", "s3cret-from-vault", 1, 1]);
+      assert.equal(result.entries.length, 1);
+      const [[key, value]] = result.entries;
+      assert.equal(key[0], "keyvault-fetch");
+      assert.match(key[1], /^kvf-secret1:[A-Za-z0-9_-]{43}$/);
+      assert.match(value, /^kvf1\./);
+      assert.ok(!JSON.stringify(result.entries).includes("s3cret") && !JSON.stringify(result.entries).includes("/secrets/db"), "no value, no name");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, { timeoutMs: 90_000 });
+};
+export default suite;
