@@ -18,12 +18,13 @@ import reliabilityHostile from "./reliability-hostile.test.js";
 import reliabilityFaults from "./reliability-faults.test.js";
 import reliabilityDeadline from "./reliability-deadline.test.js";
 import reliabilityConcurrency from "./reliability-concurrency.test.js";
+import reliabilityFindings from "./reliability-findings.test.js";
 // Last: the leak scan reads every error the reliability tests before it caught.
 import reliabilityLeaks from "./reliability-leaks.test.js";
 
 export const files: SuiteFile[] = [
   challenge, client, retry, trust, replay, emulator, keys, entra, jose, proxy, msal, secrets,
-  reliabilityHostile, reliabilityFaults, reliabilityDeadline, reliabilityConcurrency, reliabilityLeaks,
+  reliabilityHostile, reliabilityFaults, reliabilityDeadline, reliabilityConcurrency, reliabilityFindings, reliabilityLeaks,
 ];
 
 export type LibModules = Omit<Lib, "runtime" | "fixtures">;

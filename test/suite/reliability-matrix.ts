@@ -139,6 +139,12 @@ export const OPS: OpClass[] = [
       if (res.status !== 200) throw new Unsupported(`the emulator answers PUT /secrets with ${res.status}`);
     },
     run: (lib, client, c, signal) => lib.core.request(client, "PUT", `/secrets/${c.name}`, { value: "s3cret value" }, opt(signal)),
+    effects: async (lib, c) => {
+      try {
+        const page = await lib.core.request<{ value?: unknown[] }>(c.clean, "GET", `/secrets/${c.name}/versions`, undefined, { query: { maxresults: 25 } });
+        return page?.value?.length ?? 0;
+      } catch (e) { if ((e as { status?: number }).status === 404) return 0; throw e; }
+    },
   },
 ];
 
