@@ -91,25 +91,36 @@ export const PATHS: Path[] = [
   } },
 ];
 
+let ran: Promise<string[]> | undefined;
+/** Provokes every error path once (memoized: the scan needs them even when a filter skipped the test that runs them). */
+function runPaths(lib: Lib): Promise<string[]> {
+  ran ??= (async () => {
+    const wrong: string[] = [];
+    for (const path of PATHS) {
+      const tag = path.id.length.toString(36);
+      for (const token of path.jwtOnly ? [testJwt(tag)] : [testJwt(tag), opaqueToken(tag)]) {
+        let error: unknown;
+        try { await path.run(lib, token); } catch (e) { error = e; }
+        if (error === undefined) { wrong.push(`${path.id}: did not fail`); continue; }
+        keep(`leak path: ${path.id}`, error, [token]);
+        const isOurs = error instanceof lib.core.KeyVaultError || error instanceof lib.core.KeyVaultClientError;
+        if (!isOurs) wrong.push(`${path.id}: not our error: ${String((error as Error)?.name)}: ${String((error as Error)?.message).slice(0, 120)}`);
+      }
+    }
+    return wrong;
+  })();
+  return ran;
+}
+
 const suite: SuiteFile = (t, lib) => {
   t.group("reliability: leak scan", () => {
-    t.test(`${PATHS.length} error paths × a JWT and an opaque token (JWT only where the library never saw the token): no token, fragment of one or JWT-shaped text in anything an error prints; every one is our error`, async () => {
-      const wrong: string[] = [];
-      for (const path of PATHS) {
-        const tag = path.id.length.toString(36);
-        for (const token of path.jwtOnly ? [testJwt(tag)] : [testJwt(tag), opaqueToken(tag)]) {
-          let error: unknown;
-          try { await path.run(lib, token); } catch (e) { error = e; }
-          if (error === undefined) { wrong.push(`${path.id}: did not fail`); continue; }
-          keep(`leak path: ${path.id}`, error, [token]);
-          const isOurs = error instanceof lib.core.KeyVaultError || error instanceof lib.core.KeyVaultClientError;
-          if (!isOurs) wrong.push(`${path.id}: not our error: ${String((error as Error)?.name)}: ${String((error as Error)?.message).slice(0, 120)}`);
-        }
-      }
+    t.test(`${PATHS.length} error paths × a JWT and an opaque token (JWT only where the library never saw the token): every one fails with our error`, async () => {
+      const wrong = await runPaths(lib);
       assert.ok(wrong.length === 0, `\n${wrong.join("\n")}`);
     }, { timeoutMs: 30_000 });
 
-    t.test("scans every error the reliability suite caught (the paths above, hostile servers, slow servers, faults): nothing leaks", () => {
+    t.test("no token, fragment of one or JWT-shaped text in anything an error prints: the error paths and every error the reliability tests before caught", async () => {
+      await runPaths(lib);
       const leaks: string[] = [];
       for (const c of caught) {
         const where = findLeak(c.error, c.secrets);
