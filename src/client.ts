@@ -76,6 +76,12 @@ export interface Call {
 /** Reads a response inside the call's deadline (request() and the helpers pass one). */
 export type ResponseReader<T> = (response: Response, call: Call) => Promise<T>;
 
+// Who a client acts as: its token provider. Caches of what the vault answered (SecretCache) serve an
+// entry only to clients of the provider that read it.
+const providers = new WeakMap<KeyVaultClient, GetToken>();
+/** @internal The token provider of a client (never its tokens). */
+export const providerOf = (client: KeyVaultClient): GetToken | undefined => providers.get(client);
+
 /** @internal The method `request()` and the helpers send through: one call with a body reader. */
 export const send: unique symbol = Symbol("keyvault-fetch.send");
 
@@ -146,6 +152,7 @@ export class KeyVaultClient {
     // A proxy fronts one vault: its challenge is cached under both, so another proxy of the same vault learns its own.
     this.#cacheKey = this.#vaultOriginKey === this.#origin ? this.#origin : `${this.#origin} ${this.#vaultOriginKey}`;
     this.#getToken = options.getToken;
+    providers.set(this, options.getToken);
     // Called unbound on purpose: some runtimes' fetch throws "Illegal invocation" when called as a method.
     this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.apiVersion = options.apiVersion ?? DEFAULT_API_VERSION;

@@ -33,3 +33,9 @@ export const forbidden = (message: string, innerCode?: string): ServiceError => 
 
 /** 409 Conflict. */
 export const conflict = (message: string, innerCode?: string): ServiceError => new ServiceError(409, "Conflict", message, innerCode);
+
+/** A value as an error message shows it: strings as they are, anything else as JSON. */
+export function show(v: unknown): string {
+  if (typeof v === "string") return v;
+  try { return JSON.stringify(v) ?? String(v); } catch { return Object.prototype.toString.call(v); }
+}

@@ -1,18 +1,30 @@
 // Node only: serves a standard fetch handler (the emulator's, or any other) over HTTP or HTTPS.
 // Loopback by default; HTTPS by default, with a self-signed certificate made at start.
-// startEmulatorServer puts the emulator behind it, at URLs the official SDKs accept.
+// startEmulatorServer puts the emulator behind it, at URLs the official SDKs accept: several
+// vaults and Managed HSMs by host name, CORS for listed origins, a state file, and an admin
+// endpoint (loopback only) that moves the emulator's clock and resets vaults.
 import * as http from "node:http";
 import * as https from "node:https";
 import { lookup } from "node:dns/promises";
+import { randomBytes } from "node:crypto";
+import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import { open, readFile, rename, unlink } from "node:fs/promises";
 import { isIP, type AddressInfo } from "node:net";
-import { createEmulator, type Emulator, type EmulatorOptions } from "./index.js";
+import { dirname, resolve as resolvePath } from "node:path";
+import { createEmulator, openEmulator, type Emulator, type EmulatorOptions, type EmulatorSweepEvent, type StateKey, type StateStorage } from "./index.js";
 import { createSelfSignedCertificate } from "./self-signed-certificate.js";
 
 export { createSelfSignedCertificate } from "./self-signed-certificate.js";
 export type { SelfSignedCertificate, SelfSignedCertificateOptions } from "./self-signed-certificate.js";
 
+/** What the server knows about a request beyond the Request itself. */
+export interface RequestInfo {
+  /** The client's address as the socket saw it (e.g. `127.0.0.1`, `::1`, `::ffff:10.0.0.2`). */
+  remoteAddress: string;
+}
+
 /** A standard fetch handler: a Request in, a Response out. A rejection drops the connection. */
-export type FetchHandler = (request: Request) => Response | Promise<Response>;
+export type FetchHandler = (request: Request, info: RequestInfo) => Response | Promise<Response>;
 
 /** Where and how to listen. */
 export interface ServeOptions {
@@ -31,6 +43,11 @@ export interface ServeOptions {
   ipAddresses?: string[];
   /** largest request body accepted, in bytes (default 4 MiB; larger gets 413) */
   maxBodyBytes?: number;
+  /**
+   * The answer to a body over `maxBodyBytes` (default: a plain-text 413). It gets the request
+   * without its body, its `content-length` the bytes that arrived before the server stopped reading.
+   */
+  tooLarge?: FetchHandler;
 }
 
 /** A server that is listening. */
@@ -69,7 +86,7 @@ export async function serveFetchHandler(handler: FetchHandler, options: ServeOpt
   const protocol = tls ? "https" : "http";
 
   const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
-    void respond(handler, req, res, protocol, maxBodyBytes);
+    void respond(handler, req, res, protocol, maxBodyBytes, options.tooLarge);
   };
   const server = tls ? https.createServer({ cert: tls.cert, key: tls.key }, listener) : http.createServer(listener);
   await new Promise<void>((resolve, reject) => {
@@ -92,10 +109,12 @@ export async function serveFetchHandler(handler: FetchHandler, options: ServeOpt
 }
 
 /** Turns one Node request into a fetch Request, and the handler's Response back into bytes. */
-async function respond(handler: FetchHandler, req: http.IncomingMessage, res: http.ServerResponse, protocol: string, maxBodyBytes: number): Promise<void> {
+async function respond(handler: FetchHandler, req: http.IncomingMessage, res: http.ServerResponse, protocol: string, maxBodyBytes: number, tooLarge: FetchHandler | undefined): Promise<void> {
   const aborted = new AbortController();
   res.on("close", () => { if (!res.writableFinished) aborted.abort(); });
   let request: Request;
+  let answer = handler;
+  const info: RequestInfo = { remoteAddress: req.socket.remoteAddress ?? "" };
   try {
     // Only origin-form targets ("/path?query"): an absolute target could pose as another origin.
     if (!req.url?.startsWith("/")) return plain(res, 400, "request target must be a path");
@@ -108,8 +127,12 @@ async function respond(handler: FetchHandler, req: http.IncomingMessage, res: ht
     const method = req.method ?? "GET";
     let body: Uint8Array<ArrayBuffer> | undefined;
     if (method !== "GET" && method !== "HEAD") {
-      body = await readBody(req, maxBodyBytes);
-      if (body === undefined) return plain(res, 413, "request body too large");
+      const read = await readBody(req, maxBodyBytes);
+      if (read.tooLarge) {
+        if (!tooLarge) return plain(res, 413, "request body too large");
+        headers.set("content-length", String(read.size));
+        answer = tooLarge;
+      } else body = read.body;
     }
     request = new Request(url, { method, headers, ...(body && body.length ? { body } : {}), signal: aborted.signal });
   } catch {
@@ -118,7 +141,7 @@ async function respond(handler: FetchHandler, req: http.IncomingMessage, res: ht
 
   let response: Response;
   try {
-    response = await handler(request);
+    response = await answer(request, info);
   } catch {
     // The handler refused to answer (e.g. the emulator's "drop" fault): so does the connection.
     req.socket.destroy();
@@ -146,7 +169,8 @@ function authority(req: http.IncomingMessage): string {
   return `${local.includes(":") ? `[${local}]` : local}:${req.socket.localPort}`;
 }
 
-function readBody(req: http.IncomingMessage, limit: number): Promise<Uint8Array<ArrayBuffer> | undefined> {
+/** Reads the body up to `limit` bytes; past it, keeps counting (to drain the socket) but stores nothing. */
+function readBody(req: http.IncomingMessage, limit: number): Promise<{ tooLarge: false; body: Uint8Array<ArrayBuffer> } | { tooLarge: true; size: number }> {
   return new Promise((resolve, reject) => {
     const chunks: Uint8Array[] = [];
     let size = 0;
@@ -157,11 +181,11 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Uint8Array<
       else chunks.push(chunk);
     });
     req.on("end", () => {
-      if (tooLarge) return resolve(undefined);
+      if (tooLarge) return resolve({ tooLarge: true, size });
       const out = new Uint8Array(size);
       let at = 0;
       for (const c of chunks) { out.set(c, at); at += c.length; }
-      resolve(out);
+      resolve({ tooLarge: false, body: out });
     });
     req.on("error", reject);
   });
@@ -174,11 +198,21 @@ function plain(res: http.ServerResponse, status: number, message: string): void 
 
 // --- the emulator over the network ---
 
-/** Options of {@link startEmulatorServer}: where to listen, and which vault to emulate. */
-export interface EmulatorServerOptions extends Omit<ServeOptions, "dnsNames" | "ipAddresses"> {
-  /** vault name (default `"emulator"`) */
+/** A vault or Managed HSM the server serves. */
+export interface EmulatorServerVault {
+  /** its name (3-24 letters, digits and hyphens) */
+  name: string;
+  /** a Managed HSM instead of a vault */
+  managedHsm?: boolean;
+  /** host name clients use (default `<name>.vault.localhost` or `<name>.managedhsm.localhost`) */
+  host?: string;
+}
+
+/** Options of {@link startEmulatorServer}: where to listen, and which vaults to emulate. */
+export interface EmulatorServerOptions extends Omit<ServeOptions, "dnsNames" | "ipAddresses" | "tooLarge"> {
+  /** vault name (default `"emulator"`), when the server has one vault */
   name?: string;
-  /** emulate a Managed HSM instead of a vault */
+  /** emulate a Managed HSM instead of a vault (one vault) */
   managedHsm?: boolean;
   /**
    * Host name clients use for the vault (default `<name>.vault.localhost`, or
@@ -188,66 +222,133 @@ export interface EmulatorServerOptions extends Omit<ServeOptions, "dnsNames" | "
    * against the host (the official SDKs do) pass without opting out.
    */
   vaultHost?: string;
+  /**
+   * Several vaults and Managed HSMs, told apart by host name, behind one authority (instead of
+   * `name`, `managedHsm` and `vaultHost`). The first is `KEYVAULT_URL`.
+   */
+  vaults?: EmulatorServerVault[];
   tenantId?: string;
   clientId?: string;
   clientSecret?: string;
-  /** further options for `createEmulator` (seed, faults, …) */
-  emulator?: Omit<EmulatorOptions, "name" | "managedHsm" | "tenantId" | "clientId" | "clientSecret" | "vaultUrl" | "authorityHost" | "resource">;
+  /** browser origins allowed to call the vaults and the token endpoint directly (CORS); none by default */
+  cors?: string[];
+  /**
+   * Keep the emulator's state in this file: loaded at start, saved (atomically) after every
+   * change. With `key` (a passphrase or 32 bytes) it is encrypted; without, `notes` warns that it
+   * holds key material in the clear. A file that is not a state file, is damaged or is wrongly
+   * keyed is refused with an EmulatorStateError and never overwritten.
+   */
+  state?: string | { file: string; key?: StateKey; kdfIterations?: number };
+  /** serve the admin endpoint `/_emulator` on the authority host to loopback clients (default true) */
+  admin?: boolean;
+  /** further options for `createEmulator` (seed, recoverableDays, tokenLifetimeSeconds, …) */
+  emulator?: Omit<EmulatorOptions, "name" | "managedHsm" | "vaults" | "tenantId" | "clientId" | "clientSecret" | "vaultUrl" | "authorityHost" | "resource" | "cors" | "maxBodyBytes">;
 }
+
+/** A vault as the server serves it. */
+export interface ServedVault {
+  name: string;
+  managedHsm: boolean;
+  /** `https://<host>:<port>` */
+  url: string;
+  /** the resource its challenge names (scope: `<resource>/.default`) */
+  resource: string;
+  /** the environment variable naming it: `KEYVAULT_URL_<NAME>` or `MANAGED_HSM_URL_<NAME>` */
+  envName: string;
+}
+
+/** The environment a client needs; with several vaults, one more line per vault. */
+export type EmulatorEnv = Record<"KEYVAULT_URL" | "AZURE_TENANT_ID" | "AZURE_CLIENT_ID" | "AZURE_CLIENT_SECRET" | "AZURE_AUTHORITY_HOST", string> & Record<string, string>;
 
 /** A running emulator server. */
 export interface EmulatorServer extends RunningServer {
-  /** the emulator behind the server (request log, faults, revokeSessions, …) */
+  /** the emulator behind the server (request log, faults, clock, revokeSessions, …) */
   emulator: Emulator;
-  /** `https://<vaultHost>:<port>` */
+  /** the first vault's URL, `https://<vaultHost>:<port>` */
   vaultUrl: string;
+  /** every vault served */
+  vaults: ServedVault[];
   /** `https://localhost:<port>`: the Entra authority (token endpoint under `/<tenant>/oauth2/v2.0/token`) */
   authorityHost: string;
-  /** the resource the 401 challenge names and tokens must be issued for */
+  /** the resource the first vault's 401 challenge names and tokens must be issued for */
   resource: string;
   tenantId: string;
   clientId: string;
   clientSecret: string;
-  /** `KEYVAULT_URL`, `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET`, `AZURE_AUTHORITY_HOST` */
-  env: Record<"KEYVAULT_URL" | "AZURE_TENANT_ID" | "AZURE_CLIENT_ID" | "AZURE_CLIENT_SECRET" | "AZURE_AUTHORITY_HOST", string>;
-  /** things worth telling a person (e.g. a name that does not resolve here) */
+  /** `KEYVAULT_URL`, `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET`, `AZURE_AUTHORITY_HOST` (+ one per vault when there are several) */
+  env: EmulatorEnv;
+  /** `<authorityHost>/_emulator`, unless `admin: false` */
+  adminUrl?: string;
+  /** things worth telling a person (e.g. a name that does not resolve here, a state file in the clear) */
   notes: string[];
 }
 
 /**
  * Starts the emulator behind an HTTPS server (self-signed certificate unless `tls` is given;
- * `tls: false` for plain HTTP) on loopback.
+ * `tls: false` for plain HTTP) on loopback. Port 0 (the default) picks a free port; `close()`
+ * stops it, saves the state and removes anything it made. Made for test runners:
  *
  * @example
- * const server = await startEmulatorServer({ port: 0 });
+ * const server = await startEmulatorServer();           // any free port, HTTPS, one vault
  * // point any client at server.env (KEYVAULT_URL, AZURE_TENANT_ID, …); trust server.certificate
  * await server.close();
+ * // several vaults, persistence, CORS:
+ * await startEmulatorServer({ vaults: [{ name: "app" }, { name: "hsm", managedHsm: true }], state: "kv.state", cors: ["http://localhost:5173"] });
  */
 export async function startEmulatorServer(options: EmulatorServerOptions = {}): Promise<EmulatorServer> {
-  const name = options.name ?? "emulator";
   const notes: string[] = [];
-  const zone = options.managedHsm ? "managedhsm.localhost" : "vault.localhost";
-  let vaultHost = options.vaultHost;
-  if (!vaultHost) {
-    const wildcard = options.host === "0.0.0.0" || options.host === "::";
-    if (!isLoopbackBind(options.host) && !wildcard) {
-      vaultHost = options.host!; // reachable only at the address it listens on
-    } else if (await resolvesToLoopback(`${name}.${zone}`)) {
-      vaultHost = `${name}.${zone}`;
-    } else {
-      vaultHost = options.host === "::1" ? "::1" : "127.0.0.1";
-      notes.push(`${name}.${zone} does not resolve to loopback on this machine, so the vault is served as ${vaultHost}; ` +
-        `the official Azure SDKs then need disableChallengeResourceVerification: true (keyvault-fetch does not). ` +
-        `To avoid that, add "127.0.0.1 ${name}.${zone}" to /etc/hosts and pass --vault-host ${name}.${zone}.`);
-    }
+  const specs = options.vaults ?? [{ name: options.name ?? "emulator", ...(options.managedHsm ? { managedHsm: true } : {}), ...(options.vaultHost ? { host: options.vaultHost } : {}) }];
+  if (options.vaults && (options.name !== undefined || options.managedHsm !== undefined || options.vaultHost !== undefined)) {
+    throw new TypeError("startEmulatorServer: give name, managedHsm and vaultHost inside vaults[], not next to it");
   }
+  if (specs.length === 0) throw new TypeError("startEmulatorServer: vaults needs at least one vault");
+  const wildcard = options.host === "0.0.0.0" || options.host === "::";
+  const hosts: string[] = [];
+  const unresolved: string[] = [];
+  for (const spec of specs) {
+    const zone = spec.managedHsm ? "managedhsm.localhost" : "vault.localhost";
+    let host = spec.host;
+    if (!host) {
+      if (!isLoopbackBind(options.host) && !wildcard) {
+        if (specs.length > 1) throw new TypeError("startEmulatorServer: several vaults need host names; on a non-loopback address give each a host");
+        host = options.host!; // reachable only at the address it listens on
+      } else if (await resolvesToLoopback(`${spec.name}.${zone}`)) {
+        host = `${spec.name}.${zone}`;
+      } else if (specs.length === 1) {
+        host = options.host === "::1" ? "::1" : "127.0.0.1";
+        notes.push(`${spec.name}.${zone} does not resolve to loopback on this machine, so the vault is served as ${host}; ` +
+          `the official Azure SDKs then need disableChallengeResourceVerification: true (keyvault-fetch does not). ` +
+          `To avoid that, add "127.0.0.1 ${spec.name}.${zone}" to /etc/hosts and pass --vault-host ${spec.name}.${zone}.`);
+      } else {
+        // Several vaults on one port are told apart by host name; curl and browsers resolve *.localhost themselves.
+        host = `${spec.name}.${zone}`;
+        unresolved.push(host);
+      }
+    }
+    if (hosts.includes(host.toLowerCase())) throw new TypeError(`startEmulatorServer: two vaults at ${host}`);
+    hosts.push(host.toLowerCase());
+  }
+  if (unresolved.length) {
+    notes.push(`${unresolved.join(", ")} do${unresolved.length === 1 ? "es" : ""} not resolve to loopback with this machine's resolver (curl and browsers resolve *.localhost themselves); ` +
+      `for other clients add "127.0.0.1 ${unresolved.join(" ")}" to /etc/hosts`);
+  }
+
   let emulator: Emulator | undefined;
   let origins: string[] = [];
-  const server = await serveFetchHandler((request) => {
-    if (!emulator) return new Response("starting\n", { status: 503, headers: { "retry-after": "1" } });
+  let authorityOrigin = "";
+  let closing = false;
+  const admin = options.admin ?? true;
+  const cors = options.cors ?? [];
+  const server = await serveFetchHandler(async (request, info) => {
+    if (!emulator) return new Response(closing ? "stopping\n" : "starting\n", { status: 503, headers: { "retry-after": "1" } });
+    const url = new URL(request.url);
+    const origin = url.origin.toLowerCase();
     // A host the emulator does not serve is a misdirected request, not a dropped connection.
-    if (!origins.includes(new URL(request.url).origin.toLowerCase())) {
+    if (!origins.includes(origin)) {
       return new Response(`this server answers only as ${origins.join(" and ")}\n`, { status: 421, headers: { "content-type": "text/plain; charset=utf-8" } });
+    }
+    if (admin && origin === authorityOrigin && (url.pathname === "/_emulator" || url.pathname.startsWith("/_emulator/"))) {
+      return adminEndpoint(emulator, request, url, info, cors);
     }
     return emulator.fetch(request);
   }, {
@@ -255,38 +356,74 @@ export async function startEmulatorServer(options: EmulatorServerOptions = {}): 
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.tls !== undefined ? { tls: options.tls } : {}),
     ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
-    // the certificate names every host a client will use: the vault's, and a specific bind address
-    dnsNames: isIP(vaultHost) ? [] : [vaultHost],
-    ipAddresses: [vaultHost, options.host ?? ""].filter((h) => isIP(h) && h !== "0.0.0.0" && h !== "::"),
+    // Too large: the emulator answers (it sees the content-length) in the shape of whoever was asked.
+    tooLarge: (request) => emulator ? emulator.fetch(request) : new Response("starting\n", { status: 503 }),
+    // the certificate names every host a client will use: the vaults', and a specific bind address
+    dnsNames: hosts.filter((h) => !isIP(h)),
+    ipAddresses: [...hosts, options.host ?? ""].filter((h) => isIP(h) && h !== "0.0.0.0" && h !== "::"),
   });
-  const origin = (host: string) => `${server.protocol}://${host.includes(":") ? `[${host}]` : host}:${server.port}`;
-  const vaultUrl = origin(vaultHost);
+  const origin = (host: string) => {
+    const defaultPort = server.port === (server.protocol === "https" ? 443 : 80);
+    return `${server.protocol}://${host.includes(":") ? `[${host}]` : host}${defaultPort ? "" : `:${server.port}`}`;
+  };
+  const served: ServedVault[] = specs.map((spec, i) => {
+    const host = hosts[i]!;
+    const resourceName = resourceHost(host);
+    return {
+      name: spec.name, managedHsm: spec.managedHsm ?? false, url: origin(host),
+      resource: `https://${resourceName.includes(":") ? `[${resourceName}]` : resourceName}`,
+      envName: `${spec.managedHsm ? "MANAGED_HSM_URL" : "KEYVAULT_URL"}_${spec.name.toUpperCase().replace(/-/g, "_")}`,
+    };
+  });
   const authorityHost = origin(authorityName(options.host, server.host));
-  const resourceName = resourceHost(vaultHost);
-  const resource = `https://${resourceName.includes(":") ? `[${resourceName}]` : resourceName}`;
-  emulator = createEmulator({
+  const stateFile = typeof options.state === "string" ? { file: options.state } : options.state;
+  const storage = stateFile ? fileStateStorage(stateFile.file) : undefined;
+  const emulatorOptions: EmulatorOptions = {
     ...options.emulator,
-    name,
-    ...(options.managedHsm ? { managedHsm: true } : {}),
+    vaults: served.map((v) => ({ name: v.name, managedHsm: v.managedHsm, vaultUrl: v.url, resource: v.resource })),
     ...(options.tenantId ? { tenantId: options.tenantId } : {}),
     ...(options.clientId ? { clientId: options.clientId } : {}),
     ...(options.clientSecret ? { clientSecret: options.clientSecret } : {}),
-    vaultUrl, authorityHost, resource,
-  });
-  origins = [new URL(vaultUrl).origin, new URL(authorityHost).origin].map((o) => o.toLowerCase());
+    ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
+    cors, authorityHost,
+  };
+  try {
+    emulator = storage
+      ? await openEmulator({ ...emulatorOptions, persistence: { storage, name: resolvePath(stateFile!.file), ...(stateFile!.key !== undefined ? { key: stateFile!.key } : {}), ...(stateFile!.kdfIterations ? { kdfIterations: stateFile!.kdfIterations } : {}) } })
+      : createEmulator(emulatorOptions);
+  } catch (e) {
+    storage?.close();
+    await server.close();
+    throw e;
+  }
+  notes.push(...emulator.warnings);
+  origins = [...served.map((v) => new URL(v.url).origin), new URL(authorityHost).origin].map((o) => o.toLowerCase());
+  authorityOrigin = new URL(authorityHost).origin.toLowerCase();
   if (server.protocol === "http") notes.push("plain HTTP: clients must opt in (keyvault-fetch: allowInsecureLoopback; the official SDK: allowInsecureConnection), and the official identity library refuses an http authority");
   if (!isLoopbackBind(options.host)) notes.push(`listening on ${server.host}, not loopback: anyone who can reach it can use the emulated vault`);
+  const env: EmulatorEnv = {
+    KEYVAULT_URL: served[0]!.url,
+    AZURE_TENANT_ID: emulator.tenantId,
+    AZURE_CLIENT_ID: emulator.clientId,
+    AZURE_CLIENT_SECRET: emulator.clientSecret,
+    AZURE_AUTHORITY_HOST: authorityHost,
+  };
+  if (served.length > 1) for (const v of served) env[v.envName] = v.url;
+  const running = emulator;
   return {
     ...server,
-    emulator, vaultUrl, authorityHost, resource,
-    tenantId: emulator.tenantId, clientId: emulator.clientId, clientSecret: emulator.clientSecret,
-    env: {
-      KEYVAULT_URL: vaultUrl,
-      AZURE_TENANT_ID: emulator.tenantId,
-      AZURE_CLIENT_ID: emulator.clientId,
-      AZURE_CLIENT_SECRET: emulator.clientSecret,
-      AZURE_AUTHORITY_HOST: authorityHost,
+    close: async () => {
+      closing = true;
+      emulator = undefined; // requests still arriving get 503 while the server stops
+      try { await running.flush(); } finally {
+        storage?.close();
+        await server.close();
+      }
     },
+    emulator: running, vaultUrl: served[0]!.url, vaults: served, authorityHost, resource: served[0]!.resource,
+    tenantId: running.tenantId, clientId: running.clientId, clientSecret: running.clientSecret,
+    env,
+    ...(admin ? { adminUrl: `${authorityHost}/_emulator` } : {}),
     notes,
   };
 }
@@ -308,6 +445,12 @@ function isLoopbackBind(host: string | undefined): boolean {
   return host === undefined || host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
+/** A client address on this machine: 127.0.0.0/8, ::1, or either mapped into IPv6. */
+function isLoopbackClient(address: string): boolean {
+  const a = address.replace(/^::ffff:/i, "");
+  return a === "::1" || /^127\.\d+\.\d+\.\d+$/.test(a);
+}
+
 async function resolvesToLoopback(host: string): Promise<boolean> {
   try {
     const addresses = await lookup(host, { all: true });
@@ -315,4 +458,162 @@ async function resolvesToLoopback(host: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+// --- the admin endpoint ---
+
+const adminJson = (status: number, body: unknown, cors?: string) => new Response(status === 204 ? null : JSON.stringify(body), {
+  status,
+  headers: { ...(status === 204 ? {} : { "content-type": "application/json; charset=utf-8" }), "cache-control": "no-store", ...(cors ? { "access-control-allow-origin": cors, vary: "Origin" } : {}) },
+});
+const adminError = (status: number, code: string, message: string, cors?: string) => adminJson(status, { error: { code, message } }, cors);
+
+function clockJson(emulator: Emulator): Record<string, unknown> {
+  const now = emulator.clock.now();
+  return { now: new Date(now).toISOString(), epochMs: now, offsetMs: emulator.clock.offsetMs };
+}
+
+/**
+ * `/_emulator` on the authority host, for loopback clients only (and, from a browser, listed
+ * origins only: a page elsewhere cannot move the clock of a developer's emulator):
+ *   GET  /_emulator                         vaults, authority, clock
+ *   GET  /_emulator/clock                   { now, epochMs, offsetMs }
+ *   POST /_emulator/clock                   { "set": "2030-01-01T00:00:00Z" | ms } | { "advance": "P30D" | ms } | { "reset": true }
+ *   POST /_emulator/sweep                   runs what the clock made due; answers the events
+ *   POST /_emulator/revoke-sessions         CAE: tokens issued so far get the insufficient_claims challenge
+ *   POST /_emulator/vaults/{name}/reset     forgets every key of a vault
+ *   GET  /_emulator/vaults/{name}/state     exports a vault's state (private keys included)
+ *   PUT  /_emulator/vaults/{name}/state     imports one
+ */
+async function adminEndpoint(emulator: Emulator, request: Request, url: URL, info: RequestInfo, cors: string[]): Promise<Response> {
+  const origin = request.headers.get("origin");
+  const allowed = origin && cors.some((o) => o.toLowerCase() === origin.toLowerCase()) ? origin : undefined;
+  if (!isLoopbackClient(info.remoteAddress)) return adminError(403, "Forbidden", `the admin endpoint answers loopback clients only, not ${info.remoteAddress}`);
+  if (origin && !allowed) return adminError(403, "Forbidden", `the admin endpoint does not answer pages from ${origin} (list it with --cors)`);
+  if (request.method === "OPTIONS" && allowed) {
+    return new Response(null, { status: 204, headers: { "access-control-allow-origin": allowed, "access-control-allow-methods": "GET, POST, PUT", "access-control-allow-headers": request.headers.get("access-control-request-headers") ?? "content-type", vary: "Origin" } });
+  }
+  const path = url.pathname.replace(/\/+$/, "");
+  let body: Record<string, unknown> = {};
+  if (request.method === "POST" || request.method === "PUT") {
+    const text = await request.text();
+    if (text.trim()) {
+      try { body = JSON.parse(text); } catch { return adminError(400, "BadParameter", "the body must be JSON", allowed); }
+      if (!body || typeof body !== "object" || Array.isArray(body)) return adminError(400, "BadParameter", "the body must be a JSON object", allowed);
+    }
+  }
+  try {
+    if (path === "/_emulator" && request.method === "GET") {
+      return adminJson(200, { vaults: emulator.vaults.map((v) => ({ name: v.name, url: v.url, managedHsm: v.managedHsm, resource: v.resource })), authorityHost: emulator.authorityHost, tenantId: emulator.tenantId, clock: clockJson(emulator) }, allowed);
+    }
+    if (path === "/_emulator/clock") {
+      if (request.method === "GET") return adminJson(200, clockJson(emulator), allowed);
+      if (request.method !== "POST") return adminError(405, "MethodNotAllowed", "GET or POST", allowed);
+      const given = ["set", "advance", "reset"].filter((k) => Object.hasOwn(body, k));
+      if (given.length !== 1) return adminError(400, "BadParameter", 'give one of "set" (a date-time or ms), "advance" (ms or an ISO 8601 duration such as "P30D") or "reset": true', allowed);
+      if (given[0] === "set") emulator.clock.set(body.set as string | number);
+      else if (given[0] === "advance") emulator.clock.advance(body.advance as string | number);
+      else emulator.clock.reset();
+      const events: EmulatorSweepEvent[] = await emulator.sweep();
+      return adminJson(200, { ...clockJson(emulator), events }, allowed);
+    }
+    if (path === "/_emulator/sweep" && request.method === "POST") return adminJson(200, { events: await emulator.sweep() }, allowed);
+    if (path === "/_emulator/revoke-sessions" && request.method === "POST") { emulator.revokeSessions(); await emulator.flush(); return adminJson(204, undefined, allowed); }
+    const m = /^\/_emulator\/vaults\/([^/]+)\/(reset|state)$/.exec(path);
+    if (m) {
+      let vault;
+      try { vault = emulator.vault(decodeURIComponent(m[1]!)); } catch { return adminError(404, "NotFound", `no vault ${m[1]}`, allowed); }
+      if (m[2] === "reset" && request.method === "POST") { vault.reset(); await emulator.flush(); return adminJson(204, undefined, allowed); }
+      if (m[2] === "state" && request.method === "GET") return adminJson(200, vault.exportState(), allowed);
+      if (m[2] === "state" && request.method === "PUT") { vault.importState(body as never); await emulator.flush(); return adminJson(204, undefined, allowed); }
+      return adminError(405, "MethodNotAllowed", `${request.method} is not supported here`, allowed);
+    }
+    return adminError(404, "NotFound", `no admin route ${request.method} ${path}`, allowed);
+  } catch (e) {
+    if (e instanceof TypeError || e instanceof RangeError) return adminError(400, "BadParameter", e.message, allowed);
+    throw e;
+  }
+}
+
+// --- the state file ---
+
+/**
+ * A state file for `openEmulator` (and `startEmulatorServer({ state })`): writes go to a
+ * temporary file in the same folder, fsynced, then renamed over the old one, so a kill at any
+ * moment leaves the old state or the new, never a torn file. A lock file (`<file>.lock`, holding
+ * the pid) keeps a second emulator from using the same file; `close()` releases it.
+ *
+ * @example
+ * const storage = fileStateStorage("kv.state");
+ * const emulator = await openEmulator({ persistence: { storage, key: process.env.KV_STATE_KEY } });
+ */
+export function fileStateStorage(path: string): StateStorage & { close(): void } {
+  const file = resolvePath(path);
+  const lock = `${file}.lock`;
+  let locked = false;
+  let counter = 0;
+  const takeLock = () => {
+    if (locked) return;
+    if (lockedHere.has(file)) throw Object.assign(new Error(`${file} is in use by another emulator in this process; close it first`), { code: "ERR_STATE_LOCKED" });
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fd = openSync(lock, "wx", 0o600);
+        writeSync(fd, String(process.pid));
+        closeSync(fd);
+        locked = true;
+        lockedHere.add(file);
+        process.once("exit", release);
+        return;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+        const pid = Number(readFileSync(lock, "utf8").trim());
+        if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+          throw Object.assign(new Error(`${file} is in use by another emulator (process ${pid}); stop it, or delete ${lock} if it is gone`), { code: "ERR_STATE_LOCKED" });
+        }
+        try { unlinkSync(lock); } catch { /* taken by someone else meanwhile: the next attempt says so */ }
+      }
+    }
+    throw Object.assign(new Error(`could not lock ${file}`), { code: "ERR_STATE_LOCKED" });
+  };
+  function release(): void {
+    if (!locked) return;
+    locked = false;
+    lockedHere.delete(file);
+    process.removeListener("exit", release);
+    try { if (readFileSync(lock, "utf8").trim() === String(process.pid)) unlinkSync(lock); } catch { /* already gone */ }
+  }
+  return {
+    async read() {
+      takeLock();
+      try { return await readFile(file, "utf8"); } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+        throw e;
+      }
+    },
+    async write(text) {
+      takeLock();
+      const tmp = `${file}.${process.pid}.${++counter}.${randomBytes(4).toString("hex")}.tmp`;
+      const fh = await open(tmp, "wx", 0o600);
+      try {
+        await fh.writeFile(text, "utf8");
+        await fh.sync();
+      } catch (e) {
+        await fh.close();
+        await unlink(tmp).catch(() => {});
+        throw e;
+      }
+      await fh.close();
+      try { await rename(tmp, file); } catch (e) { await unlink(tmp).catch(() => {}); throw e; }
+      // The rename is durable only once the folder is: fsync it (where the platform allows).
+      try { const dir = await open(dirname(file), "r"); try { await dir.sync(); } finally { await dir.close(); } } catch { /* e.g. Windows */ }
+    },
+    close: release,
+  };
+}
+
+/** State files this process holds (a lock file with our own pid is ours, not stale). */
+const lockedHere = new Set<string>();
+
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === "EPERM"; }
 }

@@ -2,7 +2,7 @@
 // values only (a promise made while serving one Workers request hangs when another awaits it);
 // in-flight reads are shared only by callers of one client, which on Workers lives for one request.
 // Optionally a shared store (Cache API, KV, Deno KV) lets many isolates share one read, sealed.
-import type { KeyVaultClient } from "../client.js";
+import { providerOf, type KeyVaultClient } from "../client.js";
 import { KeyVaultClientError, KeyVaultError, type RequestSummary } from "../errors.js";
 import { describe, invalid, resolveSecret, type SecretAddress } from "./ids.js";
 import { toSecret, type RestSecret } from "./model.js";
@@ -66,6 +66,8 @@ export interface SecretCacheStats {
 
 interface ValueEntry {
   kind: "value";
+  /** the identity (token provider) whose client read it: only its clients are served this entry */
+  owner: object;
   bundle: RestSecret;
   fetchedAt: number;
   freshUntil: number;
@@ -75,6 +77,7 @@ interface ValueEntry {
 }
 interface NegativeEntry {
   kind: "negative";
+  owner: object;
   until: number;
   /** A 404 as the vault said it, or the reason a secret is not usable now. */
   error: { status: number; code: string; message: string; innerError: unknown; requestId: string | undefined; body: unknown; request: RequestSummary } | { unusable: string };
@@ -90,8 +93,9 @@ const whole = (n: unknown, what: string, min: number): number => {
 };
 
 /**
- * A cache of secret values for one app identity: every client you hand it must be allowed to
- * read what another client cached in it (one cache per `getToken`, typically at module scope).
+ * A cache of secret values. An entry in memory serves only clients made with the same `getToken` as
+ * the client that read it (another identity reads for itself); the shared store belongs to the app
+ * whose `sealingKey` opens it.
  *
  * - **Isolate-safe**: only resolved values are kept; concurrent reads share one request only when
  *   they come through the same client (on Workers: make the client per request, keep the cache at
@@ -151,7 +155,8 @@ export class SecretCache {
     const { address, key } = this.#address(client, name, options);
     const now = this.#now();
     const entry = this.#entries.get(key);
-    if (entry) {
+    // An entry read by another identity is not served: this client might not be allowed to read it.
+    if (entry && entry.owner === ownerOf(client)) {
       if (entry.kind === "value") {
         if (now < entry.freshUntil) { this.#touch(key, entry); this.stats.hits++; return toSecret(entry.bundle); }
         if (now < entry.staleUntil) {
@@ -168,7 +173,7 @@ export class SecretCache {
         this.#entries.delete(key);
       }
     }
-    const shared = await this.#fromStore(key, now);
+    const shared = await this.#fromStore(key, now, ownerOf(client));
     if (shared) {
       this.#set(key, shared);
       if (now >= shared.freshUntil) this.#revalidate(client, address, key, shared, options, now);
@@ -250,17 +255,17 @@ export class SecretCache {
     } catch (e) {
       if (e instanceof KeyVaultError && e.status === 404) {
         const { status, code, message, innerError, requestId, body, request } = e;
-        this.#set(key, { kind: "negative", until: this.#now() + this.#negative, error: { status, code, message, innerError, requestId, body, request } });
+        this.#set(key, { kind: "negative", owner: ownerOf(client), until: this.#now() + this.#negative, error: { status, code, message, innerError, requestId, body, request } });
       }
       throw e;
     }
     const now = this.#now();
-    const entry = this.#entryFor(bundle, now);
+    const entry = this.#entryFor(bundle, now, ownerOf(client));
     const why = unusable(bundle, now);
     if (why) {
       const nbf = bundle.attributes?.nbf;
       const until = Math.min(now + this.#negative, typeof nbf === "number" && nbf * 1000 > now ? nbf * 1000 : Infinity);
-      const negative: NegativeEntry = { kind: "negative", until, error: { unusable: `secret ${address.name} ${why}` } };
+      const negative: NegativeEntry = { kind: "negative", owner: ownerOf(client), until, error: { unusable: `secret ${address.name} ${why}` } };
       this.#set(key, negative);
       throw rebuild(negative);
     }
@@ -284,11 +289,11 @@ export class SecretCache {
     options.waitUntil?.(done);
   }
 
-  #entryFor(bundle: RestSecret, fetchedAt: number): ValueEntry {
+  #entryFor(bundle: RestSecret, fetchedAt: number, owner: object): ValueEntry {
     const exp = bundle.attributes?.exp;
     const expMs = typeof exp === "number" ? exp * 1000 : Infinity;
     const freshUntil = Math.min(fetchedAt + this.#ttl, expMs);
-    return { kind: "value", bundle, fetchedAt, freshUntil, staleUntil: Math.min(freshUntil + this.#swr, expMs) };
+    return { kind: "value", owner, bundle, fetchedAt, freshUntil, staleUntil: Math.min(freshUntil + this.#swr, expMs) };
   }
 
   #set(key: string, entry: Entry): void {
@@ -310,7 +315,8 @@ export class SecretCache {
     return this.#sealer ?? (this.#sealer = await createSealer(this.#sealingKey!));
   }
 
-  async #fromStore(key: string, now: number): Promise<ValueEntry | undefined> {
+  // The shared store belongs to the app whose sealing key opens it: its entries serve that app's clients.
+  async #fromStore(key: string, now: number, owner: object): Promise<ValueEntry | undefined> {
     if (!this.#store) return undefined;
     const sealer = await this.#getSealer();
     const storeKey = await sealer.storeKey(key);
@@ -323,7 +329,7 @@ export class SecretCache {
       this.stats.storeRejected++;
       return undefined;
     }
-    const entry = this.#entryFor(payload.bundle, Math.min(payload.at, now));
+    const entry = this.#entryFor(payload.bundle, Math.min(payload.at, now), owner);
     if (now >= entry.staleUntil || unusable(payload.bundle, now)) { this.stats.storeRejected++; return undefined; }
     this.stats.storeHits++;
     return entry;
@@ -338,6 +344,8 @@ export class SecretCache {
     await storePut(this.#store!, storeKey, sealed, ttlSeconds);
   }
 }
+
+const ownerOf = (client: KeyVaultClient): object => providerOf(client) ?? client;
 
 /** The vault a client reaches: its URL and, behind a proxy, the origin the vault calls itself. */
 const vaultOf = (client: KeyVaultClient): string => (client.vaultOrigin && client.vaultOrigin !== new URL(client.vaultUrl).origin ? `${client.vaultUrl} ${client.vaultOrigin}` : client.vaultUrl);

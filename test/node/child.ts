@@ -1,7 +1,7 @@
 // Runs Node code in a child process: the only way to make Node trust a certificate for all of
 // its clients (NODE_EXTRA_CA_CERTS is read at start), and a clean room for the official SDK.
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -57,6 +57,7 @@ function runNodeArgs(args: string[], options: ChildOptions): Promise<ChildResult
   return new Promise((resolve, reject) => {
     const child = execFile(process.execPath, [...pre, ...args], { env, cwd: repoRoot(), timeout: options.timeoutMs ?? 30_000, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
+        rmSync(dir, { recursive: true, force: true }); // the child's certificate copy: nothing left in the temp folder
         const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
         if (error) reject(new Error(`child exited with ${code}${error.killed ? " (killed: timeout)" : ""}\n${stderr}\n${stdout}`.trim()));
         else resolve({ stdout, stderr, code });

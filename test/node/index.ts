@@ -20,6 +20,9 @@ import proxyBrowserTests from "./proxy-browser.test.js";
 import workerStarterTests from "./worker-starter.test.js";
 import denoProxyTests from "./deno-proxy.test.js";
 import demoTests from "./demo.test.js";
+import emulatorDevServerTests from "./emulator-devserver.test.js";
+import emulatorCorsTests from "./emulator-cors.test.js";
+import emulatorWorkerdTests from "./emulator-workerd.test.js";
 import officialSdkSecretsTests from "./official-sdk-secrets.test.js";
 import emulatorSecretsStoreTests from "./emulator-secrets-store.test.js";
 import secretsWorkersTests from "./secrets-workers.test.js";
@@ -29,6 +32,7 @@ import soakTests from "./soak.test.js";
 const files: SuiteFile[] = [
   packageTests, serverTests, cliTests, quickstartTests, officialSdkTests,
   entraParityTests, entraExamplesTests, sizeBudgetTests, proxyServerTests, proxyBrowserTests, workerStarterTests, denoProxyTests, demoTests,
+  emulatorDevServerTests, emulatorCorsTests, emulatorWorkerdTests,
   officialSdkSecretsTests, emulatorSecretsStoreTests, secretsWorkersTests, secretsDenoKvTests, soakTests,
 ];
 

@@ -7,6 +7,8 @@ import client from "./client.test.js";
 import retry from "./retry.test.js";
 import replay from "./replay.test.js";
 import emulator from "./emulator.test.js";
+import emulatorTrust from "./emulator-trust.test.js";
+import emulatorDevServer from "./emulator-devserver.test.js";
 import keys from "./keys.test.js";
 import entra from "./entra.test.js";
 import jose from "./jose.test.js";
@@ -23,7 +25,7 @@ import reliabilityFindings from "./reliability-findings.test.js";
 import reliabilityLeaks from "./reliability-leaks.test.js";
 
 export const files: SuiteFile[] = [
-  challenge, client, retry, trust, replay, emulator, keys, entra, jose, proxy, msal, secrets,
+  challenge, client, retry, trust, replay, emulator, emulatorTrust, emulatorDevServer, keys, entra, jose, proxy, msal, secrets,
   reliabilityHostile, reliabilityFaults, reliabilityDeadline, reliabilityConcurrency, reliabilityFindings, reliabilityLeaks,
 ];
 

@@ -83,6 +83,24 @@ export function secretsCache(t: Registrar, lib: Lib): void {
       await assert.rejects(() => joined, { status: 404 }, "the shared read carries no caller's signal");
     });
 
+    t.test("an entry serves only clients of the identity that read it: another app's client reads for itself (and is refused)", async () => {
+      const { clock, emu, reads, admin } = setup();
+      await setSecret(admin, "payroll", "s3cr3t");
+      emu.registerClient({ clientId: "other-app", clientSecret: "other-secret", secretPermissions: ["list"] });
+      const otherToken = async (r: { scopes: string[]; tenantId?: string }) => {
+        const form = { grant_type: "client_credentials", client_id: "other-app", client_secret: "other-secret", scope: r.scopes.join(" ") };
+        const res = await emu.fetch(`${emu.authorityHost}/${r.tenantId ?? emu.tenantId}/oauth2/v2.0/token`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(form) });
+        const json = (await res.json()) as { access_token: string; expires_in: number };
+        return { token: json.access_token, expiresOnTimestamp: Date.now() + json.expires_in * 1000 };
+      };
+      const cache = new SecretCache({ now: () => clock.now });
+      assert.equal(await cache.getValue(admin, "payroll"), "s3cr3t");
+      const other = new KeyVaultClient(emu.vaultUrl, { getToken: otherToken, fetch: emu.fetch });
+      await assert.rejects(() => cache.getValue(other, "payroll"), { status: 403 }, "not served the value another identity read");
+      assert.equal(reads("payroll"), 2);
+      assert.equal(await cache.getValue(new KeyVaultClient(emu.vaultUrl, { getToken: emu.getToken, fetch: emu.fetch }), "payroll"), "s3cr3t", "the first identity's clients are still served");
+    });
+
     t.test("404 is remembered for negativeTtlMs, then read again", async () => {
       const { clock, client, reads, admin } = setup();
       const cache = new SecretCache({ negativeTtlMs: 10_000, now: () => clock.now });

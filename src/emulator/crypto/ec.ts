@@ -20,6 +20,9 @@ export const CURVES: Record<Curve, { size: number; alg: string; digest: number }
   "P-256K": { size: 32, alg: "ES256K", digest: 32 },
 };
 
+/** Whether a value names a curve Key Vault supports (own keys only: "toString" is no curve). */
+export const isCurve = (crv: unknown): crv is Curve => typeof crv === "string" && Object.hasOwn(CURVES, crv);
+
 /** Error thrown when the optional peer dependency is missing. */
 export class MissingPeerError extends Error {
   override name = "MissingPeerError";
@@ -51,8 +54,8 @@ function point(uncompressed: Uint8Array, size: number): { x: Uint8Array; y: Uint
 
 /** Reads an EC private JWK, checking that d matches x and y; undefined when invalid. */
 export async function ecFromJwk(jwk: JsonWebKey): Promise<EcKey | undefined> {
-  const crv = jwk.crv as Curve;
-  if (!(crv in CURVES)) return undefined;
+  const crv = jwk.crv;
+  if (!isCurve(crv)) return undefined;
   const size = CURVES[crv].size;
   const d = fromB64(jwk.d), x = fromB64(jwk.x), y = fromB64(jwk.y);
   if (!d || d.length === 0 || d.length > size) return undefined;

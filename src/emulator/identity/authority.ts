@@ -27,7 +27,17 @@ export interface ClientRegistration {
 
 interface Client { clientId: string; tenantId: string; secret?: string; keys: JsonWebKey[]; federated: StoredFederatedCredential[]; objectId: string }
 
-interface SigningKey { kid: string; privateKey: CryptoKey; publicJwk: JsonWebKey }
+interface SigningKey { kid: string; privateKey: CryptoKey; publicJwk: JsonWebKey; /** kept for saving the authority's state */ privateJwk: JsonWebKey }
+
+/** The authority's state that outlives a restart: its signing keys and the tokens it issued. */
+export interface AuthorityState {
+  signingKeys: { kid: string; privateJwk: JsonWebKey }[];
+  /** [uti, serial, exp] of each token still valid (revocation is judged by serial). */
+  issued: [string, number, number][];
+  serial: number;
+  revokedThrough: number;
+  revokedAt: number;
+}
 
 /** What minting a token may override (tests use it to build expired or foreign tokens). */
 export interface MintOptions {
@@ -59,10 +69,12 @@ export class Authority {
   private readonly clients = new Map<string, Client>();
   private readonly tenants = new Set<string>();
   private readonly signingKeys: SigningKey[] = [];
-  private readonly issued = new Map<string, number>();
+  private readonly issued = new Map<string, { serial: number; exp: number }>();
   private serial = 0;
   private revokedThrough = 0;
   private revokedAt = 0;
+  /** Hears every change worth saving (a key made, a token issued, sessions revoked). */
+  onChange: () => void = () => {};
   private readonly spaRedirects = new Map<string, string[]>();
   private readonly signIn = new InteractiveSignIn({
     host: () => this.host, knownTenant: (t) => this.knownTenant(t), now: () => this.now(), lifetimeSeconds: () => this.tokenLifetimeSeconds,
@@ -115,6 +127,41 @@ export class Authority {
   revokeSessions(): void {
     this.revokedThrough = this.serial;
     this.revokedAt = Math.floor(this.now() / 1000);
+    this.onChange();
+  }
+
+  /** Forgets issued tokens that have expired (past the clock skew too): they fail on lifetime anyway. */
+  pruneIssued(): number {
+    const now = Math.floor(this.now() / 1000);
+    let n = 0;
+    for (const [uti, t] of this.issued) if (t.exp + this.clockSkewSeconds < now) { this.issued.delete(uti); n++; }
+    if (n) this.onChange();
+    return n;
+  }
+
+  /** The state to save (signing keys with their private halves, issued tokens, revocation). */
+  exportState(): AuthorityState {
+    return {
+      signingKeys: this.signingKeys.map((k) => ({ kid: k.kid, privateJwk: k.privateJwk })),
+      issued: [...this.issued].map(([uti, t]) => [uti, t.serial, t.exp]),
+      serial: this.serial, revokedThrough: this.revokedThrough, revokedAt: this.revokedAt,
+    };
+  }
+
+  /** Restores saved state: tokens issued before a restart stay valid (and revocable). */
+  async importState(state: AuthorityState): Promise<void> {
+    const keys: SigningKey[] = [];
+    for (const k of state.signingKeys) {
+      const privateKey = await crypto.subtle.importKey("jwk", k.privateJwk, { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, false, ["sign"]);
+      keys.push({ kid: k.kid, privateKey, privateJwk: k.privateJwk, publicJwk: { kty: "RSA", n: k.privateJwk.n, e: k.privateJwk.e } });
+    }
+    this.signingKeys.length = 0;
+    this.signingKeys.push(...keys);
+    this.issued.clear();
+    for (const [uti, serial, exp] of state.issued) this.issued.set(uti, { serial, exp });
+    this.serial = state.serial;
+    this.revokedThrough = state.revokedThrough;
+    this.revokedAt = state.revokedAt;
   }
 
   /** The claims challenge Key Vault sends after a revocation (standard base64 of JSON). */
@@ -143,9 +190,11 @@ export class Authority {
     const pair = (await crypto.subtle.generateKey(
       { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" }, true, ["sign", "verify"],
     )) as CryptoKeyPair;
-    const jwk = await crypto.subtle.exportKey("jwk", pair.publicKey);
-    const key: SigningKey = { kid: b64url(randomBytes(20)), privateKey: pair.privateKey, publicJwk: { kty: "RSA", n: jwk.n, e: jwk.e } };
+    const jwk = await crypto.subtle.exportKey("jwk", pair.privateKey);
+    const privateJwk: JsonWebKey = { kty: "RSA", n: jwk.n, e: jwk.e, d: jwk.d, p: jwk.p, q: jwk.q, dp: jwk.dp, dq: jwk.dq, qi: jwk.qi };
+    const key: SigningKey = { kid: b64url(randomBytes(20)), privateKey: pair.privateKey, publicJwk: { kty: "RSA", n: jwk.n, e: jwk.e }, privateJwk };
     this.signingKeys.push(key);
+    this.onChange();
     return key;
   }
 
@@ -157,7 +206,7 @@ export class Authority {
     const now = Math.floor(this.now() / 1000);
     const exp = now + (opts.expiresInSeconds ?? this.tokenLifetimeSeconds);
     const uti = b64url(randomBytes(16));
-    this.issued.set(uti, ++this.serial);
+    this.issued.set(uti, { serial: ++this.serial, exp });
     const oid = client?.objectId ?? uuid();
     const claims: Record<string, unknown> = {
       aud: opts.audience ?? "https://vault.azure.net",
@@ -177,7 +226,9 @@ export class Authority {
       ...opts.claims,
     };
     const key = await this.signingKey();
-    return { token: await signJwt({ typ: "JWT", alg: "RS256", x5t: key.kid, kid: key.kid }, claims, key.privateKey), expiresOn: exp };
+    const token = await signJwt({ typ: "JWT", alg: "RS256", x5t: key.kid, kid: key.kid }, claims, key.privateKey);
+    this.onChange();
+    return { token, expiresOn: exp };
   }
 
   /** Signs any payload as an RS256 JWS with the authority's key (release answers, attestation). */
@@ -217,7 +268,7 @@ export class Authority {
     if (String(c.iss ?? "").toLowerCase() !== this.issuerFor(expected.tenantId).toLowerCase()) return { ok: false, problem: "issuer", claims: c };
     // Revocation reaches only CAE-capable tokens (xms_cc cp1): a resource sends claims
     // challenges only to clients that said they can answer them; others live until they expire.
-    const serial = this.issued.get(String(c.uti));
+    const serial = this.issued.get(String(c.uti))?.serial;
     const caeCapable = JSON.stringify(c.xms_cc ?? "").toUpperCase().includes("CP1");
     if (serial === undefined || (caeCapable && serial <= this.revokedThrough)) return { ok: false, problem: "revoked", claims: c };
     return { ok: true, claims: c };

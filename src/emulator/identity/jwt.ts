@@ -10,14 +10,15 @@ export interface DecodedJwt {
   signature: Uint8Array;
 }
 
-const ALGS: Record<string, RsaHashedImportParams & { saltLength?: number }> = {
-  RS256: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" },
-  RS384: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-384" },
-  RS512: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-512" },
-  PS256: { name: "RSA-PSS", hash: "SHA-256", saltLength: 32 },
-  PS384: { name: "RSA-PSS", hash: "SHA-384", saltLength: 48 },
-  PS512: { name: "RSA-PSS", hash: "SHA-512", saltLength: 64 },
-};
+// Maps, not object literals: an `alg` of "constructor" must find nothing.
+const ALGS = new Map<string, RsaHashedImportParams & { saltLength?: number }>([
+  ["RS256", { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }],
+  ["RS384", { name: "RSASSA-PKCS1-v1_5", hash: "SHA-384" }],
+  ["RS512", { name: "RSASSA-PKCS1-v1_5", hash: "SHA-512" }],
+  ["PS256", { name: "RSA-PSS", hash: "SHA-256", saltLength: 32 }],
+  ["PS384", { name: "RSA-PSS", hash: "SHA-384", saltLength: 48 }],
+  ["PS512", { name: "RSA-PSS", hash: "SHA-512", saltLength: 64 }],
+]);
 
 /** Splits and parses a compact JWS; undefined when it is not one. */
 export function decodeJwt(token: string): DecodedJwt | undefined {
@@ -37,22 +38,22 @@ export function decodeJwt(token: string): DecodedJwt | undefined {
 
 /** Signs claims as a compact JWS with an RSA private key. */
 export async function signJwt(header: Record<string, unknown>, payload: Record<string, unknown>, key: CryptoKey): Promise<string> {
-  const alg = ALGS[String(header.alg)];
+  const alg = ALGS.get(String(header.alg));
   if (!alg) throw new Error(`unsupported JWS alg ${String(header.alg)}`);
   const input = `${b64url(utf8(JSON.stringify(header)))}.${b64url(utf8(JSON.stringify(payload)))}`;
   const sig = new Uint8Array(await crypto.subtle.sign(alg.saltLength ? { name: alg.name, saltLength: alg.saltLength } : alg.name, key, buf(utf8(input))));
   return `${input}.${b64url(sig)}`;
 }
 
-const EC_ALGS: Record<string, { crv: string; hash: string }> = {
-  ES256: { crv: "P-256", hash: "SHA-256" },
-  ES384: { crv: "P-384", hash: "SHA-384" },
-  ES512: { crv: "P-521", hash: "SHA-512" },
-};
+const EC_ALGS = new Map<string, { crv: string; hash: string }>([
+  ["ES256", { crv: "P-256", hash: "SHA-256" }],
+  ["ES384", { crv: "P-384", hash: "SHA-384" }],
+  ["ES512", { crv: "P-521", hash: "SHA-512" }],
+]);
 
 /** Verifies a decoded JWS against an RSA (or, for ES*, EC) public JWK; false on any mismatch (never throws for bad input). */
 export async function verifyJwt(jwt: DecodedJwt, publicJwk: JsonWebKey): Promise<boolean> {
-  const ec = EC_ALGS[String(jwt.header.alg)];
+  const ec = EC_ALGS.get(String(jwt.header.alg));
   if (ec) {
     if (publicJwk.kty !== "EC" || publicJwk.crv !== ec.crv) return false;
     try {
@@ -62,7 +63,7 @@ export async function verifyJwt(jwt: DecodedJwt, publicJwk: JsonWebKey): Promise
       return false;
     }
   }
-  const alg = ALGS[String(jwt.header.alg)];
+  const alg = ALGS.get(String(jwt.header.alg));
   if (!alg || publicJwk.kty !== "RSA") return false;
   try {
     const key = await crypto.subtle.importKey("jwk", { kty: "RSA", n: publicJwk.n!, e: publicJwk.e! }, { name: alg.name, hash: alg.hash }, false, ["verify"]);
@@ -73,4 +74,4 @@ export async function verifyJwt(jwt: DecodedJwt, publicJwk: JsonWebKey): Promise
 }
 
 /** The JWS algorithms verifyJwt understands. */
-export const SUPPORTED_JWS_ALGS = [...Object.keys(ALGS), ...Object.keys(EC_ALGS)];
+export const SUPPORTED_JWS_ALGS = [...ALGS.keys(), ...EC_ALGS.keys()];

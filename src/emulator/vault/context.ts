@@ -1,7 +1,11 @@
 // What every vault handler receives, and the shared input rules (names, bodies, attributes).
 import { fromB64 } from "../bytes.js";
-import { badParameter, conflict, forbidden, keyNotFound } from "../errors.js";
+import { badParameter, forbidden, keyNotFound, show } from "../errors.js";
+import type { ApiShape } from "./api-version.js";
 import { latest, type KeyEntry, type KeyVersion, type Store } from "./store.js";
+
+/** The object kinds an access policy lists permissions for. */
+export type PermissionKind = "keys" | "secrets" | "certificates";
 
 /** Per-request context of a vault handler. */
 export interface VaultContext {
@@ -22,8 +26,10 @@ export interface VaultContext {
   signJws(payload: Record<string, unknown>): Promise<string>;
   /** PEM (SPKI) of the key behind signJws, for attestation statements. */
   signerPem(): Promise<string>;
-  /** Throws 403 ForbiddenByPolicy when the caller's access policy lacks this key permission. */
-  requirePermission(permission: string): void;
+  /** Throws 403 ForbiddenByPolicy when the caller's access policy lacks this permission (of `kind`, default "keys"). */
+  requirePermission(permission: string, kind?: PermissionKind): void;
+  /** What answers to the requested api-version hold. */
+  shape: ApiShape;
   /** Public keys of attestation authorities the emulator trusts for key release, by issuer. */
   attestationAuthorities: Map<string, JsonWebKey[]>;
 }
@@ -78,10 +84,7 @@ export function keyVersion(ctx: VaultContext, name: string, version: string): { 
 
 /** A name held by a deleted key cannot be reused until purged or recovered. */
 export function checkNameFree(ctx: VaultContext, name: string): void {
-  const d = ctx.store.deletedKey(name);
-  if (!d) return;
-  if (d.readyAtMs > ctx.nowMs) throw conflict(`Key ${name} is currently being deleted.`, "ObjectIsBeingDeleted");
-  throw conflict(`Key ${name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the key can only be recovered or purged.`, "ObjectIsDeletedButRecoverable");
+  ctx.store.checkNameFree(name, ctx.nowMs);
 }
 
 /**
@@ -108,7 +111,7 @@ export const KEY_OPS = ["encrypt", "decrypt", "sign", "verify", "wrapKey", "unwr
 export function parseKeyOps(v: unknown): string[] | undefined {
   if (v === undefined || v === null) return undefined;
   if (!Array.isArray(v)) throw badParameter("Property 'key_ops' must be an array of strings.");
-  for (const op of v) if (typeof op !== "string" || !KEY_OPS.includes(op)) throw badParameter(`Invalid key operation: ${String(op)}. Valid operations are ${KEY_OPS.join(", ")}.`);
+  for (const op of v) if (typeof op !== "string" || !KEY_OPS.includes(op)) throw badParameter(`Invalid key operation: ${show(op)}. Valid operations are ${KEY_OPS.join(", ")}.`);
   return [...new Set(v as string[])];
 }
 

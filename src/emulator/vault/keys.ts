@@ -1,25 +1,28 @@
 // Key CRUD: create, import, get, update, list, list versions.
 import { b64url, fromB64, randomBytes, randomVersion, stripLeadingZeros } from "../bytes.js";
-import { CURVES, ecFromJwk, generateEc, type Curve } from "../crypto/ec.js";
+import { ecFromJwk, generateEc, isCurve } from "../crypto/ec.js";
 import { generateRsa, rsaBits, rsaFromJwk, rsaToJwk } from "../crypto/rsa.js";
-import { badParameter, keyNotFound } from "../errors.js";
+import { badParameter, keyNotFound, show } from "../errors.js";
 import { checkName, checkNameFree, keyVersion, objectBody, parseAttributes, parseKeyOps, parseTags, type Answer, type VaultContext } from "./context.js";
 import { page } from "./paging.js";
 import { latest, type KeyEntry, type KeyVersion, type Kty, type Material, type ReleasePolicy } from "./store.js";
 
-const DEFAULT_OPS: Record<string, string[]> = {
-  RSA: ["encrypt", "decrypt", "sign", "verify", "wrapKey", "unwrapKey"],
-  EC: ["sign", "verify"],
-  oct: ["deriveKey", "wrapKey", "verify", "sign", "unwrapKey", "encrypt", "decrypt"],
-};
+const DEFAULT_OPS = new Map<"RSA" | "EC" | "oct", string[]>([
+  ["RSA", ["encrypt", "decrypt", "sign", "verify", "wrapKey", "unwrapKey"]],
+  ["EC", ["sign", "verify"]],
+  ["oct", ["deriveKey", "wrapKey", "verify", "sign", "unwrapKey", "encrypt", "decrypt"]],
+]);
+const defaultOps = (kty: Kty): string[] => [...DEFAULT_OPS.get(family(kty))!];
+
+// A Map, so that a kty of "__proto__" or "constructor" is just an unknown string.
+const KTY_NAMES = new Map<string, Kty>([["rsa", "RSA"], ["rsa-hsm", "RSA-HSM"], ["ec", "EC"], ["ec-hsm", "EC-HSM"], ["oct", "oct"], ["oct-hsm", "oct-HSM"], ["aes", "oct-HSM"]]);
 
 const family = (kty: Kty): "RSA" | "EC" | "oct" => kty.replace("-HSM", "") as "RSA" | "EC" | "oct";
 
 /** Maps a requested kty to the stored one (Managed HSM keeps everything in the HSM). */
 function normalizeKty(ctx: VaultContext, raw: unknown, hsmFlag = false): Kty {
   if (typeof raw !== "string" || !raw) throw badParameter("Property 'kty' is required.");
-  const known: Record<string, Kty> = { rsa: "RSA", "rsa-hsm": "RSA-HSM", ec: "EC", "ec-hsm": "EC-HSM", oct: "oct", "oct-hsm": "oct-HSM", aes: "oct-HSM" };
-  let kty = known[raw.toLowerCase()];
+  let kty = KTY_NAMES.get(raw.toLowerCase());
   if (!kty) throw badParameter(`Invalid kty '${raw}'. Valid key types are EC, EC-HSM, RSA, RSA-HSM, oct, oct-HSM.`);
   if (ctx.managedHsm || hsmFlag) kty = `${family(kty)}-HSM` as Kty;
   if (family(kty) === "oct" && !ctx.managedHsm) throw badParameter(`Key type '${raw}' is not supported by this vault: symmetric (AES) keys need a Managed HSM.`);
@@ -48,30 +51,29 @@ async function newMaterial(kty: Kty, body: Record<string, unknown>): Promise<Mat
   const fam = family(kty);
   if (fam === "RSA") {
     const size = body.key_size ?? 2048;
-    if (size !== 2048 && size !== 3072 && size !== 4096) throw badParameter(`Invalid key_size ${String(size)} for RSA. Supported sizes are 2048, 3072 and 4096.`);
+    if (size !== 2048 && size !== 3072 && size !== 4096) throw badParameter(`Invalid key_size ${show(size)} for RSA. Supported sizes are 2048, 3072 and 4096.`);
     const exp = body.public_exponent ?? 65537;
-    if (exp !== 65537 && exp !== 3) throw badParameter(`Invalid public_exponent ${String(exp)}. Supported values are 3 and 65537.`);
+    if (exp !== 65537 && exp !== 3) throw badParameter(`Invalid public_exponent ${show(exp)}. Supported values are 3 and 65537.`);
     return { kind: "RSA", jwk: await generateRsa(size as number, exp as number), bits: size as number };
   }
   if (fam === "EC") {
-    const crv = (body.crv ?? "P-256") as Curve;
-    if (!(typeof crv === "string" && crv in CURVES)) throw badParameter(`Invalid curve '${String(body.crv)}'. Supported curves are P-256, P-384, P-521 and P-256K.`);
+    const crv = body.crv ?? "P-256";
+    if (!isCurve(crv)) throw badParameter(`Invalid curve '${show(body.crv)}'. Supported curves are P-256, P-384, P-521 and P-256K.`);
     return { kind: "EC", key: await generateEc(crv) };
   }
   const size = body.key_size ?? 256;
-  if (size !== 128 && size !== 192 && size !== 256) throw badParameter(`Invalid key_size ${String(size)} for an AES key. Supported sizes are 128, 192 and 256.`);
+  if (size !== 128 && size !== 192 && size !== 256) throw badParameter(`Invalid key_size ${show(size)} for an AES key. Supported sizes are 128, 192 and 256.`);
   return { kind: "oct", k: randomBytes((size as number) / 8) };
 }
 
-/** Adds a version to a key, creating the key if needed. */
-export function addVersion(ctx: VaultContext, name: string, v: Omit<KeyVersion, "version" | "created" | "updated">): { entry: KeyEntry; v: KeyVersion } {
+/**
+ * Adds a version to a key, creating the key if needed (409 while a deleted key holds the name).
+ * Call it after every await of the operation, so its checks and its change happen together.
+ * `to`: the entry a rotation read (404 if it was deleted meanwhile).
+ */
+export function addVersion(ctx: VaultContext, name: string, v: Omit<KeyVersion, "version" | "created" | "updated">, to?: KeyEntry): { entry: KeyEntry; v: KeyVersion } {
   const version: KeyVersion = { ...v, version: randomVersion(), created: ctx.nowSeconds, updated: ctx.nowSeconds };
-  let entry = ctx.store.key(name);
-  if (!entry) {
-    entry = { name, versions: [] };
-    ctx.store.keys.set(name.toLowerCase(), entry);
-  }
-  entry.versions.push(version);
+  const entry = ctx.store.addVersion(name, version, ctx.nowMs, to);
   return { entry, v: version };
 }
 
@@ -84,12 +86,12 @@ export async function createKey(ctx: VaultContext, name: string): Promise<Answer
   checkName(name);
   const body = objectBody(ctx);
   const kty = normalizeKty(ctx, body.kty);
-  const keyOps = parseKeyOps(body.key_ops) ?? DEFAULT_OPS[family(kty)]!;
+  const keyOps = parseKeyOps(body.key_ops) ?? defaultOps(kty);
   const attrs = parseAttributes(body.attributes);
   const tags = parseTags(body.tags);
   const releasePolicy = parseReleasePolicy(body.release_policy);
   checkExportable(attrs.exportable, releasePolicy);
-  checkNameFree(ctx, name);
+  checkNameFree(ctx, name); // fail fast; addVersion checks again once the key is made
   const material = await newMaterial(kty, body);
   const { entry, v } = addVersion(ctx, name, {
     kty, material, keyOps, enabled: attrs.enabled ?? true, nbf: attrs.nbf, exp: attrs.exp, exportable: attrs.exportable ?? false, tags, releasePolicy,
@@ -105,7 +107,7 @@ export async function importKey(ctx: VaultContext, name: string): Promise<Answer
   if (!jwk || typeof jwk !== "object") throw badParameter("Property 'key' (a JSON Web Key) is required.");
   if (body.Hsm !== undefined && typeof body.Hsm !== "boolean") throw badParameter("Property 'Hsm' must be a boolean.");
   const kty = normalizeKty(ctx, jwk.kty, body.Hsm === true);
-  const keyOps = parseKeyOps(jwk.key_ops) ?? DEFAULT_OPS[family(kty)]!;
+  const keyOps = parseKeyOps(jwk.key_ops) ?? defaultOps(kty);
   const attrs = parseAttributes(body.attributes);
   const tags = parseTags(body.tags);
   const releasePolicy = parseReleasePolicy(body.release_policy);
@@ -155,19 +157,21 @@ export function updateKey(ctx: VaultContext, name: string, version: string): Ans
   if (nbf !== undefined && exp !== undefined && nbf >= exp) throw badParameter("The key's not-before time (nbf) must be earlier than its expiry time (exp).");
   if (releasePolicy && v.releasePolicy?.immutable) throw badParameter("AKV.SKR.1015: The release policy of this key is immutable and cannot be changed.");
   if (attrs.exportable !== undefined && attrs.exportable !== v.exportable) throw badParameter("The 'exportable' attribute cannot be changed after the key is created.");
-  if (keyOps) v.keyOps = keyOps;
-  if (attrs.enabled !== undefined) v.enabled = attrs.enabled;
-  v.nbf = nbf;
-  v.exp = exp;
-  if (tags) v.tags = tags;
-  if (releasePolicy) v.releasePolicy = releasePolicy;
-  v.updated = ctx.nowSeconds;
+  ctx.store.update(entry, () => {
+    if (keyOps) v.keyOps = keyOps;
+    if (attrs.enabled !== undefined) v.enabled = attrs.enabled;
+    v.nbf = nbf;
+    v.exp = exp;
+    if (tags) v.tags = tags;
+    if (releasePolicy) v.releasePolicy = releasePolicy;
+    v.updated = ctx.nowSeconds;
+  });
   return { status: 200, body: ctx.store.bundle(entry.name, v) };
 }
 
 /** GET /keys */
 export function listKeys(ctx: VaultContext): Answer {
-  const entries = [...ctx.store.keys.values()].filter((e) => (e.visibleAtMs ?? 0) <= ctx.nowMs).sort((a, b) => a.name.toLowerCase().localeCompare(b.name.toLowerCase()));
+  const entries = ctx.store.keys().filter((e) => (e.visibleAtMs ?? 0) <= ctx.nowMs).sort((a, b) => a.name.toLowerCase().localeCompare(b.name.toLowerCase()));
   return { status: 200, body: page(ctx, entries.map((e) => ctx.store.item(e.name, latest(e), false))) };
 }
 

@@ -3,7 +3,7 @@ import { b64url, concat, fromB64, fromUtf8, utf8 } from "../bytes.js";
 import { badParameter, conflict, deletedKeyNotFound, forbidden, keyNotFound, ServiceError } from "../errors.js";
 import { checkName, liveKey, objectBody, type Answer, type VaultContext } from "./context.js";
 import { page } from "./paging.js";
-import { deserializeEntry, latest, serializeEntry, type DeletedEntry } from "./store.js";
+import { deserializeEntry, latest, serializeEntry, type DeletedEntry, type Store } from "./store.js";
 
 const BACKUP_MAGIC = utf8("KVFETCH-EMULATOR-BACKUP-V1:");
 
@@ -24,15 +24,7 @@ function visibleDeleted(ctx: VaultContext, name: string): DeletedEntry {
 
 /** DELETE /keys/{name} */
 export function deleteKey(ctx: VaultContext, name: string): Answer {
-  const entry = liveKey(ctx, name);
-  ctx.store.keys.delete(name.toLowerCase());
-  const d: DeletedEntry = {
-    entry,
-    deletedDate: ctx.nowSeconds,
-    scheduledPurgeDate: ctx.nowSeconds + ctx.store.info.recoverableDays * 86400,
-    readyAtMs: ctx.nowMs + ctx.deletionDelayMs,
-  };
-  ctx.store.deleted.set(name.toLowerCase(), d);
+  const d = ctx.store.softDelete(liveKey(ctx, name), ctx.nowSeconds, ctx.nowMs, ctx.deletionDelayMs);
   return { status: 200, body: deletedBundle(ctx, d) };
 }
 
@@ -43,7 +35,7 @@ export function getDeletedKey(ctx: VaultContext, name: string): Answer {
 
 /** GET /deletedkeys */
 export function listDeletedKeys(ctx: VaultContext): Answer {
-  const items = [...ctx.store.deleted.values()]
+  const items = ctx.store.deletedKeys()
     .filter((d) => d.readyAtMs <= ctx.nowMs)
     .sort((a, b) => a.entry.name.toLowerCase().localeCompare(b.entry.name.toLowerCase()))
     .map((d) => ({ ...ctx.store.deletedFields(d), ...ctx.store.item(d.entry.name, latest(d.entry), false) }));
@@ -62,8 +54,7 @@ export function purgeDeletedKey(ctx: VaultContext, name: string): Answer {
     throw forbidden(`Operation "purge" is not allowed because purge protection is enabled for this vault. Key Vault service will automatically purge it after the retention period has passed.`, "VaultPurgeProtectionEnabled");
   }
   notYetDeleted(ctx, name);
-  visibleDeleted(ctx, name);
-  ctx.store.deleted.delete(name.toLowerCase());
+  ctx.store.purge(visibleDeleted(ctx, name));
   return { status: 204 };
 }
 
@@ -73,10 +64,8 @@ export function recoverDeletedKey(ctx: VaultContext, name: string): Answer {
   notYetDeleted(ctx, name);
   const d = ctx.store.deletedKey(name);
   if (!d) throw keyNotFound(name);
-  ctx.store.deleted.delete(name.toLowerCase());
-  d.entry.visibleAtMs = ctx.nowMs + ctx.deletionDelayMs;
-  ctx.store.keys.set(name.toLowerCase(), d.entry);
-  return { status: 200, body: ctx.store.bundle(d.entry.name, latest(d.entry)) };
+  const entry = ctx.store.recover(d, ctx.nowMs + ctx.deletionDelayMs);
+  return { status: 200, body: ctx.store.bundle(entry.name, latest(entry)) };
 }
 
 /** POST /keys/{name}/backup: an opaque, sealed blob holding every version. */
@@ -98,15 +87,14 @@ export async function restoreKey(ctx: VaultContext): Promise<Answer> {
   if (!plain) throw malformed();
   let entry;
   try { entry = deserializeEntry(JSON.parse(fromUtf8(plain))); } catch { throw malformed(); }
-  if (ctx.store.key(entry.name) || ctx.store.deletedKey(entry.name)) {
+  if (!ctx.store.restore(entry)) {
     const kid = ctx.store.kid(entry.name, latest(entry));
     throw conflict(`There was a conflict restoring the key '${kid}'. This can happen if either: a second key with the same name was created after the first key was deleted; thus trying to restore a key whose name is already in use. To fix this, rename the second key to something else so that the restore works. The second probable cause of this exception is when multiple operations are performed in parallel against the key. To avoid this error, perform operations against a key in a sequential manner.`);
   }
-  ctx.store.keys.set(entry.name.toLowerCase(), entry);
   return { status: 200, body: ctx.store.bundle(entry.name, latest(entry)) };
 }
 
-/** Deleted keys past their scheduled purge date are gone (checked lazily on each request). */
-export function purgeExpiredDeletions(ctx: VaultContext): void {
-  for (const [k, d] of ctx.store.deleted) if (d.scheduledPurgeDate <= ctx.nowSeconds) ctx.store.deleted.delete(k);
+/** Deleted keys past their scheduled purge date are gone; returns their names. */
+export function purgeExpiredDeletions(store: Store, nowSeconds: number): string[] {
+  return store.purgeExpired(nowSeconds);
 }

@@ -15,10 +15,11 @@ function rsaKey(jwk: JsonWebKey): RsaKey {
   return k;
 }
 
-const RSA_SIGN: Record<string, { hash: ShaName; pss: boolean; len: number }> = {
-  RS256: { hash: "SHA-256", pss: false, len: 32 }, RS384: { hash: "SHA-384", pss: false, len: 48 }, RS512: { hash: "SHA-512", pss: false, len: 64 },
-  PS256: { hash: "SHA-256", pss: true, len: 32 }, PS384: { hash: "SHA-384", pss: true, len: 48 }, PS512: { hash: "SHA-512", pss: true, len: 64 },
-};
+// A Map: an `alg` of "constructor" is an unknown algorithm, not Object.prototype.constructor.
+const RSA_SIGN = new Map<string, { hash: ShaName; pss: boolean; len: number }>([
+  ["RS256", { hash: "SHA-256", pss: false, len: 32 }], ["RS384", { hash: "SHA-384", pss: false, len: 48 }], ["RS512", { hash: "SHA-512", pss: false, len: 64 }],
+  ["PS256", { hash: "SHA-256", pss: true, len: 32 }], ["PS384", { hash: "SHA-384", pss: true, len: 48 }], ["PS512", { hash: "SHA-512", pss: true, len: 64 }],
+]);
 
 function algOf(body: Record<string, unknown>): string {
   if (typeof body.alg !== "string" || !body.alg) throw badParameter("Property 'alg' is required.");
@@ -41,8 +42,9 @@ export async function sign(ctx: VaultContext, name: string, version: string): Pr
   const digest = bytesField(body, "value")!;
   const m = v.material;
   let sig: Uint8Array;
-  if (m.kind === "RSA" && RSA_SIGN[alg]) {
-    const a = RSA_SIGN[alg]!;
+  const rsa = RSA_SIGN.get(alg);
+  if (m.kind === "RSA" && rsa) {
+    const a = rsa;
     checkDigest(alg, digest, a.len);
     const k = rsaKey(m.jwk);
     sig = a.pss ? await signPss(k, a.hash, digest) : signPkcs1(k, a.hash, digest);
@@ -65,8 +67,9 @@ export async function verify(ctx: VaultContext, name: string, version: string): 
   const sig = bytesField(body, "value")!;
   const m = v.material;
   let ok: boolean;
-  if (m.kind === "RSA" && RSA_SIGN[alg]) {
-    const a = RSA_SIGN[alg]!;
+  const rsa = RSA_SIGN.get(alg);
+  if (m.kind === "RSA" && rsa) {
+    const a = rsa;
     checkDigest(alg, digest, a.len);
     const k = rsaPublicFromJwk(m.jwk)!;
     ok = a.pss ? await verifyPss(k, a.hash, digest, sig) : verifyPkcs1(k, a.hash, digest, sig);

@@ -13,18 +13,20 @@ type Condition = { claim?: string; equals?: unknown; allOf?: Condition[]; anyOf?
 
 const trimSlash = (s: string) => s.replace(/\/+$/, "").toLowerCase();
 
+/** A claim by name or dotted path; own properties only ("constructor" is no claim). */
 function claimAt(claims: Record<string, unknown>, path: string): unknown {
-  if (path in claims) return claims[path];
-  return path.split(".").reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), claims);
+  if (Object.hasOwn(claims, path)) return claims[path];
+  return path.split(".").reduce<unknown>((o, k) => (o && typeof o === "object" && Object.hasOwn(o, k) ? (o as Record<string, unknown>)[k] : undefined), claims);
 }
 
-/** Evaluates one policy node (claim/equals, allOf, anyOf) against token claims. */
+/** Evaluates one policy node (claim/equals, allOf, anyOf) against token claims; anything but an object fails. */
 function satisfies(node: Condition, claims: Record<string, unknown>): boolean {
-  if (node.allOf && !node.allOf.every((c) => satisfies(c, claims))) return false;
-  if (node.anyOf && !node.anyOf.some((c) => satisfies(c, claims))) return false;
+  if (!node || typeof node !== "object" || Array.isArray(node)) return false;
+  if (node.allOf !== undefined && !(Array.isArray(node.allOf) && node.allOf.every((c) => satisfies(c, claims)))) return false;
+  if (node.anyOf !== undefined && !(Array.isArray(node.anyOf) && node.anyOf.some((c) => satisfies(c, claims)))) return false;
   if (node.claim !== undefined) {
     const v = claimAt(claims, node.claim);
-    if (v === undefined || String(v).toLowerCase() !== String(node.equals).toLowerCase()) return false;
+    if (typeof node.claim !== "string" || v === undefined || String(v).toLowerCase() !== String(node.equals).toLowerCase()) return false;
   }
   return true;
 }
@@ -65,8 +67,9 @@ export async function release(ctx: VaultContext, name: string, version: string):
 
   let policy: { anyOf?: Condition[]; allOf?: Condition[] };
   try { policy = JSON.parse(fromUtf8(fromB64(v.releasePolicy.data)!)); } catch { throw badParameter("The key's release policy is not valid JSON."); }
-  const clauses = [...(policy.anyOf ?? []), ...(policy.allOf ? [{ allOf: policy.allOf } as Condition] : [])];
-  const ok = clauses.some((c) => (!c.authority || trimSlash(c.authority) === trimSlash(iss)) && satisfies(c, jwt.payload));
+  if (!policy || typeof policy !== "object") throw badParameter("The key's release policy is not valid JSON.");
+  const clauses = [...(Array.isArray(policy.anyOf) ? policy.anyOf : []), ...(Array.isArray(policy.allOf) ? [{ allOf: policy.allOf } as Condition] : [])];
+  const ok = clauses.some((c) => Boolean(c) && typeof c === "object" && (c.authority === undefined || (typeof c.authority === "string" && trimSlash(c.authority) === trimSlash(iss))) && satisfies(c, jwt.payload));
   if (!ok) throw forbidden("The target attestation token does not satisfy the key's release policy.");
 
   const runtimeKeys = (jwt.payload["x-ms-runtime"] as { keys?: JsonWebKey[] } | undefined)?.keys ?? [];

@@ -1,5 +1,5 @@
 // Key rotation (a new version made like the latest) and rotation policies.
-import { badParameter } from "../errors.js";
+import { badParameter, ServiceError } from "../errors.js";
 import { liveKey, objectBody, type Answer, type VaultContext } from "./context.js";
 import { addVersion } from "./keys.js";
 import { latest, type KeyEntry, type KeyVersion, type Material, type RotationPolicy } from "./store.js";
@@ -65,8 +65,9 @@ export function putRotationPolicy(ctx: VaultContext, name: string): Answer {
   // The service keeps a Notify action (30 days before expiry) even when the caller sent none.
   if (!actions.some((a) => a.action.type === "Notify")) actions.push({ trigger: { timeBeforeExpiry: "P30D" }, action: { type: "Notify" } });
   const created = entry.rotationPolicy?.created ?? ctx.nowSeconds;
-  entry.rotationPolicy = { lifetimeActions: actions, expiryTime: typeof attrs.expiryTime === "string" ? attrs.expiryTime : undefined, created, updated: ctx.nowSeconds };
-  return { status: 200, body: policyJson(ctx, entry.name, entry.rotationPolicy) };
+  const policy: RotationPolicy = { lifetimeActions: actions, expiryTime: typeof attrs.expiryTime === "string" ? attrs.expiryTime : undefined, created, updated: ctx.nowSeconds };
+  ctx.store.update(entry, () => { entry.rotationPolicy = policy; });
+  return { status: 200, body: policyJson(ctx, entry.name, policy) };
 }
 
 async function freshMaterial(m: Material): Promise<Material> {
@@ -77,28 +78,38 @@ async function freshMaterial(m: Material): Promise<Material> {
 
 /** POST /keys/{name}/rotate: a new version with the latest version's type, size, ops and tags. */
 export async function rotateKey(ctx: VaultContext, name: string): Promise<Answer> {
-  const entry = liveKey(ctx, name);
+  return { status: 200, body: (await rotateEntry(ctx, liveKey(ctx, name))).body };
+}
+
+/**
+ * Adds a version made like the latest one. The new key material is made first; the version is
+ * added only if the key is still the same live key (a delete racing the rotation wins: 404).
+ */
+async function rotateEntry(ctx: VaultContext, entry: KeyEntry): Promise<{ body: Record<string, unknown>; kid: string }> {
   const last: KeyVersion = latest(entry);
   const expiryDays = entry.rotationPolicy?.expiryTime ? durationDays(entry.rotationPolicy.expiryTime) : undefined;
+  const material = await freshMaterial(last.material);
   const { v } = addVersion(ctx, entry.name, {
     kty: last.kty,
-    material: await freshMaterial(last.material),
+    material,
     keyOps: [...last.keyOps],
     enabled: true,
     exp: expiryDays !== undefined ? ctx.nowSeconds + Math.round(expiryDays * 86400) : undefined,
     exportable: last.exportable,
     tags: last.tags ? { ...last.tags } : undefined,
     releasePolicy: last.releasePolicy ? { ...last.releasePolicy } : undefined,
-  });
-  return { status: 200, body: ctx.store.bundle(entry.name, v) };
+  }, entry);
+  return { body: ctx.store.bundle(entry.name, v), kid: ctx.store.kid(entry.name, v) };
 }
 
 /**
- * Runs due Rotate actions of rotation policies, lazily: the emulator has no scheduler, so each
- * vault request first rotates every key whose trigger time (by the emulator's clock) has passed.
+ * Runs due Rotate actions of rotation policies: the emulator has no scheduler, so the vault's
+ * sweep (before each request, and when the clock moves) rotates every key whose trigger time
+ * (by the emulator's clock) has passed. Returns the new versions' ids.
  */
-export async function rotateDueKeys(ctx: VaultContext): Promise<void> {
-  for (const entry of [...ctx.store.keys.values()]) {
+export async function rotateDueKeys(ctx: VaultContext): Promise<string[]> {
+  const made: string[] = [];
+  for (const entry of ctx.store.keys()) {
     if (rotating.has(entry)) continue;
     const p = entry.rotationPolicy;
     const rotate = p?.lifetimeActions.find((a) => a.action.type === "Rotate");
@@ -112,8 +123,13 @@ export async function rotateDueKeys(ctx: VaultContext): Promise<void> {
     if (due === undefined || due > ctx.nowSeconds) continue;
     // Concurrent requests must not rotate the same key twice while a key is being generated.
     rotating.add(entry);
-    try { await rotateKey(ctx, entry.name); } finally { rotating.delete(entry); }
+    try {
+      made.push((await rotateEntry(ctx, entry)).kid);
+    } catch (e) {
+      if (!(e instanceof ServiceError)) throw e; // deleted meanwhile: nothing to rotate
+    } finally { rotating.delete(entry); }
   }
+  return made;
 }
 
 const rotating = new WeakSet<KeyEntry>();

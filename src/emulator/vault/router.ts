@@ -10,22 +10,33 @@ import { attestation, release } from "./release.js";
 const notFound = (): ServiceError => new ServiceError(404, "NotFound", "The requested operation or resource does not exist.");
 const badMethod = (method: string): ServiceError => new ServiceError(405, "MethodNotAllowed", `The HTTP method '${method}' is not supported for this resource.`);
 
-/** The access-policy key permission each operation needs. */
-const KEY_OP_PERMISSION: Record<string, string> = { sign: "sign", verify: "verify", encrypt: "encrypt", decrypt: "decrypt", wrapkey: "wrapKey", unwrapkey: "unwrapKey", release: "release" };
+type KeyOp = (ctx: VaultContext, name: string, version: string) => Promise<Answer>;
 
-const KEY_OPS: Record<string, (ctx: VaultContext, name: string, version: string) => Promise<Answer>> = {
-  sign, verify,
-  encrypt: (c, n, v) => cipher(c, n, v, "encrypt"),
-  decrypt: (c, n, v) => cipher(c, n, v, "decrypt"),
-  wrapkey: (c, n, v) => wrap(c, n, v, "wrapKey"),
-  unwrapkey: (c, n, v) => wrap(c, n, v, "unwrapKey"),
-  release,
-};
+/** Each operation on a key version, with the access-policy permission it needs. A Map, so that
+ * `/keys/k/constructor` finds no operation (an object literal would find Object.prototype's). */
+const KEY_OPS = new Map<string, { run: KeyOp; permission: string }>([
+  ["sign", { run: sign, permission: "sign" }],
+  ["verify", { run: verify, permission: "verify" }],
+  ["encrypt", { run: (c, n, v) => cipher(c, n, v, "encrypt"), permission: "encrypt" }],
+  ["decrypt", { run: (c, n, v) => cipher(c, n, v, "decrypt"), permission: "decrypt" }],
+  ["wrapkey", { run: (c, n, v) => wrap(c, n, v, "wrapKey"), permission: "wrapKey" }],
+  ["unwrapkey", { run: (c, n, v) => wrap(c, n, v, "unwrapKey"), permission: "unwrapKey" }],
+  ["release", { run: release, permission: "release" }],
+]);
+
+/** Percent-decodes a path segment; a malformed escape (`%E0`) is the caller's error, not ours. */
+function decodeSegment(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw new ServiceError(400, "BadParameter", `The request URI contains an invalid escape sequence: ${s}`);
+  }
+}
 
 /** Runs the handler for a vault request; throws ServiceError for 4xx answers. */
 export async function routeVault(ctx: VaultContext, method: string, path: string): Promise<Answer> {
   // Keep empty segments: "/keys/name/" (latest version) and "/keys/name//sign" are real forms.
-  const seg = path.split("/").slice(1).map((s) => decodeURIComponent(s));
+  const seg = path.split("/").slice(1).map(decodeSegment);
   if (seg.length > 1 && seg[seg.length - 1] === "" && seg.length !== 3) seg.pop();
   const [root = "", name, a, b, c] = seg;
   const lowerRoot = root.toLowerCase();
@@ -82,7 +93,8 @@ export async function routeVault(ctx: VaultContext, method: string, path: string
       if (method === "PUT") { ctx.requirePermission("setrotationpolicy"); return putRotationPolicy(ctx, name); }
       throw badMethod(method);
     }
-    if (method === "POST" && KEY_OPS[lowerA]) { ctx.requirePermission(KEY_OP_PERMISSION[lowerA]!); return KEY_OPS[lowerA]!(ctx, name, ""); }
+    const op = KEY_OPS.get(lowerA);
+    if (method === "POST" && op) { ctx.requirePermission(op.permission); return op.run(ctx, name, ""); }
     if (method === "GET") { ctx.requirePermission("get"); return getKey(ctx, name, a); }
     if (method === "PATCH") { ctx.requirePermission("update"); return updateKey(ctx, name, a); }
     throw badMethod(method);
@@ -90,9 +102,9 @@ export async function routeVault(ctx: VaultContext, method: string, path: string
   // /keys/{name}/{version}/{operation}
   const op = b.toLowerCase();
   if (op === "attestation") { if (method !== "GET") throw badMethod(method); ctx.requirePermission("get"); return attestation(ctx, name, a); }
-  const handler = KEY_OPS[op];
+  const handler = KEY_OPS.get(op);
   if (!handler) throw notFound();
   if (method !== "POST") throw badMethod(method);
-  ctx.requirePermission(KEY_OP_PERMISSION[op]!);
-  return handler(ctx, name, a);
+  ctx.requirePermission(handler.permission);
+  return handler.run(ctx, name, a);
 }

@@ -1,19 +1,27 @@
 // The vault front door: bearer-token check with the exact challenges, api-version check,
-// JSON body parsing, the service's response headers, and error bodies.
+// JSON body parsing, the service's response headers, and error bodies. It also owns the
+// vault's state as a whole: the parts (keys; other object kinds plug in the same way), the
+// access policies, the one sweep of time-driven changes, and export/import of all of it.
 import { buf, concat, randomBytes, uuid } from "../bytes.js";
 import { MissingPeerError } from "../crypto/ec.js";
 import { ServiceError, badParameter } from "../errors.js";
 import type { Authority, TokenCheck } from "../identity/authority.js";
-import type { VaultContext } from "./context.js";
+import { apiShape, NEWEST, shapeAnswer, SUPPORTED_API_VERSIONS } from "./api-version.js";
+import type { PermissionKind, VaultContext } from "./context.js";
 import { purgeExpiredDeletions } from "./lifecycle.js";
 import { rotateDueKeys } from "./rotation.js";
 import { routeVault } from "./router.js";
 import { SecretVault } from "./secrets-router.js";
+import { SecretStore } from "./secrets-store.js";
 import { Store } from "./store.js";
+
+export { SUPPORTED_API_VERSIONS } from "./api-version.js";
 
 /** Settings of one emulated vault. */
 export interface VaultSettings {
   url: string;
+  /** The vault's name (its identity in saved state). */
+  name: string;
   managedHsm: boolean;
   tenantId: string;
   resource: string;
@@ -22,31 +30,108 @@ export interface VaultSettings {
   deletionDelayMs: number;
   authorityHost: string;
   now: () => number;
-  sealKey: Uint8Array;
-  /** The vault's secrets (made here unless given). */
-  secrets?: SecretVault;
+  /** The key that seals backup blobs (shared by the emulator's vaults). */
+  sealKey: () => Promise<Uint8Array>;
+  /** Throttle secrets by the service's published limits. */
+  serviceLimits?: boolean;
 }
 
-/** api-versions the emulator answers (the keys surface is the same for these). */
-export const SUPPORTED_API_VERSIONS = [
-  "7.0", "7.1", "7.2", "7.3", "7.4", "7.5", "7.6", "2025-07-01",
-  "7.3-preview", "7.4-preview.1", "7.5-preview.1", "7.6-preview.1", "7.6-preview.2", "2025-06-01-preview",
-];
+/** Permissions of one client's access policy, per object kind; a kind left out is not restricted. */
+export type AccessPolicy = Partial<Record<PermissionKind, Set<string>>>;
+
+/** Something that changed because time passed: a rotation policy fired, a deleted item reached its purge date. */
+export interface SweepEvent { kind: string; id: string }
+
+/**
+ * One kind of object a vault holds (keys today): how its state is saved, restored and reset,
+ * and what changes when time passes. The vault collects them, so saving, resetting and sweeping
+ * a vault covers every part; another kind (secrets) registers one more part.
+ */
+export interface VaultPart {
+  /** Set by the vault: the part calls it after every change of its state (the emulator saves then). */
+  onChange: () => void;
+  serialize(): unknown;
+  /** Replaces the state (throws, changing nothing, on data serialize() did not make). */
+  deserialize(data: unknown): void;
+  clear(): void;
+  /** Time-driven changes due now (by the emulator's clock). */
+  sweep(ctx: VaultContext): Promise<SweepEvent[]>;
+}
+
+/** A vault's state as exportState() gives it: JSON-safe, private key material included. */
+export interface VaultState {
+  format: "keyvault-fetch-emulator-vault";
+  version: 1;
+  managedHsm: boolean;
+  /** State of each part, by name ("keys"). */
+  parts: Record<string, unknown>;
+  /** Access policies: [client id, { keys: [...permissions] }]. */
+  accessPolicies: [string, Partial<Record<PermissionKind, string[]>>][];
+}
+
+const KINDS: PermissionKind[] = ["keys", "secrets", "certificates"];
 
 /** One emulated vault (or Managed HSM). */
 export class VaultService {
   readonly store: Store;
   readonly attestationAuthorities = new Map<string, JsonWebKey[]>();
-  /** Access policies: key permissions by client id (a client without one may do everything). */
-  readonly accessPolicies = new Map<string, Set<string>>();
-  readonly secrets: SecretVault;
+  /** Access policies by client id (lower-case); a client without one may do everything. */
+  readonly accessPolicies = new Map<string, AccessPolicy>();
+  /** The vault's parts by name; each one's state is saved under that name. */
+  readonly parts = new Map<string, VaultPart>();
+  /** Parts found in imported state that this emulator does not have: kept, so saving loses nothing. */
+  private foreignParts = new Map<string, unknown>();
+  /** Hears every change of the vault's state. */
+  onChange: () => void = () => {};
+  /** The vault's secrets (a Managed HSM has none). */
+  readonly secrets: SecretVault | undefined;
 
   constructor(private readonly s: VaultSettings, private readonly authority: Authority) {
     this.store = new Store({ url: s.url, managedHsm: s.managedHsm, recoverableDays: s.recoverableDays, purgeProtection: s.purgeProtection });
-    this.secrets = s.secrets ?? new SecretVault({ url: s.url, recoverableDays: s.recoverableDays, purgeProtection: s.purgeProtection });
+    const store = this.store;
+    const keys: VaultPart = {
+      onChange: () => {},
+      serialize: () => store.serialize(),
+      deserialize: (data) => store.deserialize(data),
+      clear: () => store.clear(),
+      async sweep(ctx) {
+        const purged = purgeExpiredDeletions(store, ctx.nowSeconds).map((id) => ({ kind: "key-purged", id: store.kidBase(id) }));
+        const rotated = (await rotateDueKeys(ctx)).map((id) => ({ kind: "key-rotated", id }));
+        return [...purged, ...rotated];
+      },
+    };
+    store.onChange = () => keys.onChange();
+    this.addPart("keys", keys);
+    if (!s.managedHsm) {
+      const info = { url: s.url, recoverableDays: s.recoverableDays, purgeProtection: s.purgeProtection };
+      const secrets = new SecretVault(info);
+      secrets.serviceLimits = s.serviceLimits === true;
+      this.secrets = secrets;
+      // The secrets store has no change hook: the vault reports a change after each secrets request
+      // that can write (handle, below); time-driven changes follow from the saved dates.
+      this.addPart("secrets", {
+        onChange: () => {},
+        serialize: () => secrets.store.serialize(),
+        deserialize: (data) => { secrets.store = SecretStore.deserialize(data, info); },
+        clear: () => { secrets.store = new SecretStore(info); },
+        async sweep(ctx) { secrets.store.sweep(ctx.nowMs); return []; },
+      });
+    }
   }
 
-  /** Serves one vault request. */
+  /** Adds a part (an object kind); its state is saved, reset and swept with the vault's. */
+  addPart(name: string, part: VaultPart): void {
+    if (this.parts.has(name)) throw new TypeError(`vault part ${name} exists`);
+    part.onChange = () => this.onChange();
+    this.parts.set(name, part);
+  }
+
+  get url(): string { return this.s.url; }
+  get name(): string { return this.s.name; }
+  get managedHsm(): boolean { return this.s.managedHsm; }
+  get resource(): string { return this.s.resource; }
+
+  /** Serves one vault request (its body already read, within the size limit). */
   async handle(request: Request, url: URL): Promise<Response> {
     const headers = this.headers(request);
     const auth = request.headers.get("authorization");
@@ -58,47 +143,140 @@ export class VaultService {
     try {
       const apiVersion = url.searchParams.get("api-version");
       if (!apiVersion) throw badParameter("The api-version query parameter (?api-version=) is required for all requests.");
-      if (!SUPPORTED_API_VERSIONS.includes(apiVersion)) throw badParameter(`The specified version (${apiVersion}) is not recognized. Consider using the latest supported version (2025-07-01).`);
+      const shape = apiShape(apiVersion);
+      if (!shape) throw badParameter(`The specified version (${apiVersion}) is not recognized. Consider using the latest supported version (2025-07-01).`);
       const text = request.method === "GET" || request.method === "HEAD" ? "" : await request.text();
       let body: unknown;
       if (text.trim()) {
         try { body = JSON.parse(text); } catch { throw badParameter("The request body is not valid JSON."); }
       }
-      const nowMs = this.s.now();
-      const ctx: VaultContext = {
-        store: this.store, nowMs, nowSeconds: Math.floor(nowMs / 1000), managedHsm: this.s.managedHsm, url, body,
-        deletionDelayMs: this.s.deletionDelayMs,
-        seal: (p) => this.seal(p), open: (c) => this.open(c),
-        signJws: (p) => this.authority.signJws(p), signerPem: () => this.authority.signerPem(),
-        attestationAuthorities: this.attestationAuthorities,
-        requirePermission: (permission) => this.requirePermission(check.claims, permission),
-      };
-      purgeExpiredDeletions(ctx);
-      await rotateDueKeys(ctx);
+      const ctx = this.context(url, body, shape, (permission, kind) => this.requirePermission(check.claims, permission, kind));
+      await this.sweep(ctx);
       // Managed HSM has no secrets: its /secrets stays a 404 from the keys router.
-      const answer = !this.s.managedHsm && SecretVault.serves(url.pathname)
-        ? await this.secrets.route(ctx, check.claims, request.method, url.pathname)
+      const secrets = this.secrets && SecretVault.serves(url.pathname) ? this.secrets : undefined;
+      const answer = secrets
+        ? await secrets.route(ctx, check.claims, request.method, url.pathname).finally(() => { if (request.method !== "GET" && request.method !== "HEAD") this.onChange(); })
         : await routeVault(ctx, request.method, url.pathname);
       if (answer.status === 204 || answer.body === undefined) {
         headers.delete("content-type");
         return new Response(null, { status: answer.status, headers });
       }
-      return new Response(JSON.stringify(answer.body), { status: answer.status, headers });
+      const shaped = shapeAnswer(answer.body, shape, request.method === "DELETE" ? "delete" : "other");
+      return new Response(JSON.stringify(shaped), { status: answer.status, headers });
     } catch (e) {
-      if (e instanceof ServiceError) return new Response(JSON.stringify(e.body()), { status: e.status, headers });
-      if (e instanceof MissingPeerError) return new Response(JSON.stringify({ error: { code: "NotImplemented", message: e.message } }), { status: 501, headers });
-      // A bug or a runtime limit: answer like a failing service rather than a network error.
-      return new Response(JSON.stringify({ error: { code: "InternalServerError", message: `The emulator failed: ${e instanceof Error ? e.message : String(e)}` } }), { status: 500, headers });
+      return this.failure(e, headers);
     }
   }
 
-  private requirePermission(claims: Record<string, unknown>, permission: string): void {
+  /** The answer to a request whose body is over the size limit (413 with the service's error body). */
+  tooLarge(request: Request, limit: number): Response {
+    return new Response(JSON.stringify({ error: { code: "RequestEntityTooLarge", message: `The request body is too large: this vault accepts at most ${limit} bytes.` } }), { status: 413, headers: this.headers(request) });
+  }
+
+  /** Runs every part's time-driven changes (before each request, and when the clock moves). */
+  async sweep(ctx: VaultContext = this.context(new URL(this.s.url), undefined, NEWEST, () => {})): Promise<SweepEvent[]> {
+    const events: SweepEvent[] = [];
+    for (const part of this.parts.values()) events.push(...(await part.sweep(ctx)));
+    return events;
+  }
+
+  /** Forgets every object (keys, deleted keys, …); access policies stay. */
+  reset(): void {
+    for (const part of this.parts.values()) part.clear();
+    this.foreignParts.clear();
+    this.onChange();
+  }
+
+  /** The vault's state, private key material included, as JSON-safe data. */
+  exportState(): VaultState {
+    const parts: Record<string, unknown> = Object.create(null);
+    for (const [name, data] of this.foreignParts) parts[name] = data;
+    for (const [name, part] of this.parts) parts[name] = part.serialize();
+    const rows = new Map<string, Partial<Record<PermissionKind, string[]>>>();
+    for (const [id, p] of this.accessPolicies) {
+      const lists: Partial<Record<PermissionKind, string[]>> = {};
+      for (const k of KINDS) { const set = p[k]; if (set) lists[k] = [...set]; }
+      rows.set(id, lists);
+    }
+    // Secret permissions live with the secrets side; saved in the same rows.
+    for (const [id, set] of this.secrets?.policies ?? []) rows.set(id, { ...rows.get(id), secrets: [...set] });
+    const accessPolicies: VaultState["accessPolicies"] = [...rows];
+    return { format: "keyvault-fetch-emulator-vault", version: 1, managedHsm: this.s.managedHsm, parts: { ...parts }, accessPolicies };
+  }
+
+  /** Replaces the vault's state with an exported one; throws (changing nothing) when it is not one. */
+  importState(state: unknown): void {
+    if (!state || typeof state !== "object") throw new TypeError("importState: expected an object from exportState()");
+    const st = state as Partial<VaultState>;
+    if (st.format !== "keyvault-fetch-emulator-vault") throw new TypeError("importState: not a vault state (format is not keyvault-fetch-emulator-vault)");
+    if (st.version !== 1) throw new TypeError(`importState: vault state version ${String(st.version)} is not supported (this emulator reads version 1)`);
+    if (st.managedHsm !== this.s.managedHsm) throw new TypeError(`importState: that state is a ${st.managedHsm ? "Managed HSM's" : "vault's"}, this is a ${this.s.managedHsm ? "Managed HSM" : "vault"}`);
+    if (!st.parts || typeof st.parts !== "object" || !Array.isArray(st.accessPolicies)) throw new TypeError("importState: parts and accessPolicies are required");
+    const policies = new Map<string, AccessPolicy>();
+    for (const row of st.accessPolicies) {
+      if (!Array.isArray(row) || typeof row[0] !== "string" || !row[1] || typeof row[1] !== "object") throw new TypeError("importState: bad access policy");
+      const p: AccessPolicy = {};
+      for (const k of KINDS) {
+        const list = (row[1] as Record<string, unknown>)[k];
+        if (list === undefined) continue;
+        if (!Array.isArray(list) || !list.every((x) => typeof x === "string")) throw new TypeError(`importState: bad ${k} permissions`);
+        p[k] = new Set(list.map((x) => x.toLowerCase()));
+      }
+      policies.set(row[0].toLowerCase(), p);
+    }
+    // Check every part's data before changing anything: a bad part leaves the vault as it was.
+    const before = new Map<string, unknown>();
+    for (const [name, part] of this.parts) before.set(name, part.serialize());
+    const foreign = new Map<string, unknown>();
+    try {
+      for (const [name, part] of this.parts) {
+        if (Object.hasOwn(st.parts, name)) part.deserialize((st.parts as Record<string, unknown>)[name]);
+        else part.clear();
+      }
+      for (const name of Object.keys(st.parts)) if (!this.parts.has(name)) foreign.set(name, (st.parts as Record<string, unknown>)[name]);
+    } catch (e) {
+      for (const [name, part] of this.parts) part.deserialize(before.get(name));
+      throw new TypeError(`importState: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    this.foreignParts = foreign;
+    this.accessPolicies.clear();
+    this.secrets?.policies.clear();
+    for (const [k, p] of policies) {
+      const { secrets, ...rest } = p;
+      const kept: AccessPolicy = rest;
+      if (secrets && this.secrets) this.secrets.policies.set(k, secrets);
+      else if (secrets) kept.secrets = secrets;
+      if (Object.keys(kept).length) this.accessPolicies.set(k, kept);
+    }
+    this.onChange();
+  }
+
+  private context(url: URL, body: unknown, shape: VaultContext["shape"], requirePermission: VaultContext["requirePermission"]): VaultContext {
+    const nowMs = this.s.now();
+    return {
+      store: this.store, nowMs, nowSeconds: Math.floor(nowMs / 1000), managedHsm: this.s.managedHsm, url, body, shape,
+      deletionDelayMs: this.s.deletionDelayMs,
+      seal: (p) => this.seal(p), open: (c) => this.open(c),
+      signJws: (p) => this.authority.signJws(p), signerPem: () => this.authority.signerPem(),
+      attestationAuthorities: this.attestationAuthorities,
+      requirePermission,
+    };
+  }
+
+  private failure(e: unknown, headers: Headers): Response {
+    if (e instanceof ServiceError) return new Response(JSON.stringify(e.body()), { status: e.status, headers });
+    if (e instanceof MissingPeerError) return new Response(JSON.stringify({ error: { code: "NotImplemented", message: e.message } }), { status: 501, headers });
+    // A bug or a runtime limit: answer like a failing service rather than a network error.
+    return new Response(JSON.stringify({ error: { code: "InternalServerError", message: `The emulator failed: ${e instanceof Error ? e.message : String(e)}` } }), { status: 500, headers });
+  }
+
+  private requirePermission(claims: Record<string, unknown>, permission: string, kind: PermissionKind = "keys"): void {
     const appid = String(claims.appid ?? "");
-    const allowed = this.accessPolicies.get(appid.toLowerCase());
+    const allowed = this.accessPolicies.get(appid.toLowerCase())?.[kind];
     if (!allowed || allowed.has(permission.toLowerCase())) return;
     const vaultName = new URL(this.s.url).hostname.split(".")[0];
     throw new ServiceError(403, "Forbidden",
-      `The user, group or application 'appid=${appid};oid=${String(claims.oid)};iss=${String(claims.iss)}' does not have keys ${permission} permission on key vault '${vaultName};location=emulator'. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287`,
+      `The user, group or application 'appid=${appid};oid=${String(claims.oid)};iss=${String(claims.iss)}' does not have ${kind} ${permission} permission on key vault '${vaultName};location=emulator'. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287`,
       "ForbiddenByPolicy");
   }
 
@@ -153,7 +331,7 @@ export class VaultService {
   }
 
   private async sealCryptoKey(usage: "encrypt" | "decrypt"): Promise<CryptoKey> {
-    return crypto.subtle.importKey("raw", buf(this.s.sealKey), "AES-GCM", false, [usage]);
+    return crypto.subtle.importKey("raw", buf(await this.s.sealKey()), "AES-GCM", false, [usage]);
   }
 
   private async seal(plain: Uint8Array): Promise<Uint8Array> {
@@ -171,4 +349,3 @@ export class VaultService {
     }
   }
 }
-
