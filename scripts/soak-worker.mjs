@@ -4,7 +4,7 @@
 // with seeded random faults on the vault and the authority, C at a time. It samples the heap after
 // a full GC at intervals, records every unhandled rejection, classifies every failure, and prints
 // one JSON line with the figures.
-// Usage: node --expose-gc scripts/soak-worker.mjs [--ops 100000] [--seed 1] [--concurrency 32] [--samples 40]
+// Usage: node --expose-gc scripts/soak-worker.mjs [--ops 100000] [--seed 1] [--concurrency 32] [--samples 100] [--plant-leak bytes]
 import { KeyVaultClient, KeyVaultClientError, KeyVaultError, request } from "../dist/index.js";
 import * as keys from "../dist/keys.js";
 import { createEmulator } from "../dist/emulator.js";
@@ -14,7 +14,10 @@ const arg = (name, fallback) => { const i = args.indexOf(`--${name}`); return i 
 const OPS = arg("ops", 100_000);
 const SEED = arg("seed", 1);
 const CONCURRENCY = arg("concurrency", 32);
-const SAMPLES = arg("samples", 40);
+const SAMPLES = arg("samples", 100);
+// For proving the heap check can fail: keep about this many bytes per operation for ever.
+const PLANT = arg("plant-leak", 0);
+const planted = [];
 const TIMEOUT = 2000;
 
 const unhandled = [];
@@ -52,10 +55,16 @@ const FAULTS = [
   { latencyMs: TIMEOUT + 100, probability: 0.0005 },
   { target: "authority", status: 503, probability: 0.05 },
 ];
-for (const f of FAULTS) emulator.faults.add({ times: Infinity, ...f });
+// Each fault is installed with a large, finite count: what it has left says how often it struck
+// (the emulator's request log is bounded, so it cannot be counted from there).
+const HITS = 1e12;
+const installed = FAULTS.map((f) => ({ spec: f, fault: emulator.faults.add({ times: HITS, ...f }) }));
+const describe = (f) => [f.target === "authority" ? "authority" : "", f.status ? `status ${f.status}${f.retryAfterMs ? " + wait" : ""}` : "", f.drop ? (f.drop === "after" ? "drop after" : "drop") : "", f.malformedBody ? "malformed body" : "", f.latencyMs ? `latency ${f.latencyMs}ms` : ""].filter(Boolean).join(" ");
 // 5xx after processing (the answer lost) is not one of the emulator's faults: a fetch in front of it does it.
 let lostAnswers = 0;
+let vaultRequests = 0;
 const fetch = async (input, init) => {
+  vaultRequests++;
   const res = await emulator.fetch(input, init);
   if (random() < 0.003) { lostAnswers++; await res.body?.cancel(); return Response.json({ error: { code: "InternalServerError", message: "lost" } }, { status: 503 }); }
   return res;
@@ -102,14 +111,10 @@ const byOp = {};
 const foreign = [];
 const count = (map, k) => { map[k] = (map[k] ?? 0) + 1; };
 const heap = [];
-const faultHits = {};
-let vaultRequests = 0;
-function tallyFaults() {
-  for (const entry of emulator.requests) {
-    if (entry.target === "vault") vaultRequests++;
-    for (const f of entry.faults ?? []) count(faultHits, f);
-  }
-  emulator.requests.length = 0;
+function faultHits() {
+  const hits = {};
+  for (const { spec, fault } of installed) hits[describe(spec)] = (hits[describe(spec)] ?? 0) + (HITS - fault.remaining);
+  return hits;
 }
 let done = 0;
 let started = 0;
@@ -137,6 +142,7 @@ async function one() {
     else { outcome = "FOREIGN"; if (foreign.length < 20) foreign.push(`${name}: ${e?.name}: ${String(e?.message).slice(0, 200)}`); }
   }
   clearTimeout(timer);
+  if (PLANT) planted.push(new Array(Math.ceil(PLANT / 8)).fill(started));
   count(outcomes, outcome);
   byOp[name] ??= {};
   count(byOp[name], outcome === "ok" ? "ok" : "failed");
@@ -148,8 +154,6 @@ async function lane() {
     await one();
     done++;
     if (done % every === 0) {
-      // The emulator's own request log is not the library's memory: tallied and emptied before each sample.
-      tallyFaults();
       globalThis.gc(); globalThis.gc();
       heap.push({ ops: done, heapUsed: process.memoryUsage().heapUsed });
     }
@@ -165,10 +169,14 @@ const mx = steady.reduce((s, p) => s + p.ops, 0) / n;
 const my = steady.reduce((s, p) => s + p.heapUsed, 0) / n;
 const slope = n > 1 ? steady.reduce((s, p) => s + (p.ops - mx) * (p.heapUsed - my), 0) / steady.reduce((s, p) => s + (p.ops - mx) ** 2, 0) : 0;
 await new Promise((r) => setTimeout(r, 50));
-tallyFaults();
+// And the growth between the medians of the second and the last quarter of the samples, per 1,000 operations.
+const q = Math.floor(heap.length / 4);
+const med = (xs) => { const s = xs.map((p) => p.heapUsed).sort((a, b) => a - b); return s[Math.floor(s.length / 2)] ?? 0; };
+// (the quarters' middles are 2 quarters of the operations apart)
+const growth = q > 0 ? ((med(heap.slice(3 * q)) - med(heap.slice(q, 2 * q))) / (heap[Math.floor(3.5 * q)].ops - heap[Math.floor(1.5 * q)].ops)) * 1000 : 0;
 process.stdout.write(JSON.stringify({
   ops: done, seed: SEED, concurrency: CONCURRENCY, elapsedMs, opsPerSecond: Math.round((done / elapsedMs) * 1000),
-  outcomes, byOp, foreign, unhandled, lostAnswers, faultHits, vaultRequests, heap,
-  heapSlopeBytesPer1000Ops: Math.round(slope * 1000), heapFirst: steady[0]?.heapUsed, heapLast: steady.at(-1)?.heapUsed,
+  outcomes, byOp, foreign, unhandled, lostAnswers, faultHits: faultHits(), vaultRequests, heap,
+  heapSlopeBytesPer1000Ops: Math.round(slope * 1000), heapMedianGrowthBytesPer1000Ops: Math.round(growth), heapFirst: steady[0]?.heapUsed, heapLast: steady.at(-1)?.heapUsed,
 }) + "\n");
 process.exit(0);
