@@ -1,7 +1,7 @@
 // CAE loops, many concurrent cold callers some of whom abort, and the isolate-wide challenge cache
 // shared by clients that verify and clients that do not (several vaults, ports, proxies).
 import fc from "fast-check";
-import type { Lib, SuiteFile } from "./harness.js";
+import type { SuiteFile } from "./harness.js";
 import * as assert from "./assert.js";
 import { CAE_HEADER } from "./mock.js";
 import { classify, delay, freshHost, keep, seededRandom, watchdog } from "./reliability-kit.js";
