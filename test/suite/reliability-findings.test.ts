@@ -34,6 +34,31 @@ const suite: SuiteFile = (t, lib) => {
       });
     }
 
+    t.test("five callers in turn start the probe the others joined and give it up: the 50 others still share one probe each time, never one each", async () => {
+      let probes = 0;
+      const fetch = async (i: string | URL | Request, init?: RequestInit) => {
+        const req = new Request(i, init);
+        if (req.headers.get("authorization")) return Response.json({ ok: true });
+        probes++;
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(resolve, 40);
+          init?.signal?.addEventListener("abort", () => { clearTimeout(timer); reject(init.signal!.reason); }, { once: true });
+        });
+        return new Response("", { status: 401, headers: { "www-authenticate": challenge } });
+      };
+      const client = new KeyVaultClient(`https://${freshHost("f")}`, { getToken: provider(), fetch });
+      // Each quitter gives up while the probe it may own is in flight (40 ms each).
+      const quitters = Array.from({ length: 5 }, (_, i) => {
+        const c = new AbortController();
+        setTimeout(() => c.abort(new Error(`quitter ${i}`)), 10 + 35 * i);
+        return client.fetch(`/keys/q${i}`, { signal: c.signal }).then((r) => r.status, () => "gave up");
+      });
+      const others = Array.from({ length: 50 }, (_, i) => client.fetch(`/keys/k${i}`).then((r) => r.status));
+      assert.ok((await Promise.all(others)).every((s) => s === 200));
+      await Promise.all(quitters);
+      assert.ok(probes <= 6, `${probes} probes for 55 callers, 5 of whom gave up`);
+    });
+
     t.test("50 callers join a probe whose owner aborts: they share one new probe, not one each", async () => {
       let probes = 0;
       const fetch = async (i: string | URL | Request, init?: RequestInit) => {
