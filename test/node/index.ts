@@ -30,6 +30,7 @@ import secretsDenoKvTests from "./secrets-deno-kv.test.js";
 import publishTests from "./publish.test.js";
 import tarballTests from "./tarball.test.js";
 import tarballReadmeTests from "./tarball-readme.test.js";
+import deadlineHttpTests from "./deadline-http.test.js";
 import tmpdirTests from "./tmpdir.test.js";
 import soakTests from "./soak.test.js";
 
@@ -38,7 +39,8 @@ const files: SuiteFile[] = [
   entraParityTests, entraExamplesTests, sizeBudgetTests, proxyServerTests, proxyBrowserTests, workerStarterTests, denoProxyTests, demoTests,
   emulatorDevServerTests, emulatorCorsTests, emulatorWorkerdTests,
   officialSdkSecretsTests, emulatorSecretsStoreTests, secretsWorkersTests, secretsDenoKvTests,
-  publishTests, tarballTests, tarballReadmeTests, soakTests,
+  publishTests, tarballTests, tarballReadmeTests,
+  deadlineHttpTests, soakTests,
   tmpdirTests, // last: it checks what every other test left in the temp directory
 ];
 
