@@ -13,6 +13,7 @@ import type { KeyVaultEvent } from "./events.js";
 import { redactError } from "./redact.js";
 import { DEFAULT_RETRY, RETRY_STATUSES, backoffDelay, isIdempotent, retryAfterMs, sleep, type RetryOptions } from "./retry.js";
 import { cachedToken, forgetToken, requestToken, type CachedToken, type GetToken, type TokenRequest } from "./token.js";
+import type { HeadersInitLike } from "./web-types.js";
 
 /** The api-version sent when a request names none. */
 export const DEFAULT_API_VERSION = "2025-07-01";
@@ -45,7 +46,7 @@ export interface KeyVaultClientOptions {
   /** Allow a plain-http vault on loopback (localhost, 127.0.0.0/8, [::1]), for local emulators. */
   allowInsecureLoopback?: boolean;
   /** Headers sent with every request. */
-  headers?: HeadersInit;
+  headers?: HeadersInitLike;
   /**
    * The origin the vault calls itself, when `vaultUrl` is a proxy in front of it (browsers), e.g.
    * `"https://myvault.vault.azure.net"`. URLs on this origin (key ids, nextLinks) are accepted and
@@ -364,10 +365,11 @@ export class KeyVaultClient {
    * is returned as it is, and anything else is refused.
    */
   async #discover(call: Call): Promise<VaultChallenge | Response> {
-    // Joining is bounded (three rounds): when the probe we joined is given up or finds no challenge,
-    // the first caller to notice starts the next one and the others join it, not a probe each.
-    for (let round = 0; ; round++) {
-      const joined = round < 3 && this.#discovery !== undefined;
+    // When the probe we joined is given up or finds no challenge, the first caller to notice starts the
+    // next one and the others join it, not a probe each. This ends: every round, the probe's owner
+    // leaves with its answer, and every caller leaves at its own deadline.
+    for (;;) {
+      const joined = this.#discovery !== undefined;
       let found: Discovery;
       try {
         found = await (joined ? race(call, this.#discovery!) : this.#probe(call));

@@ -130,7 +130,7 @@ export async function updateSecretProperties(client: KeyVaultClient, name: strin
  * subscription and geography restores.
  * @example const blob = await backupSecret(client, "db-password"); // Uint8Array
  */
-export async function backupSecret(client: KeyVaultClient, name: string, opts: OperationOptions = {}): Promise<Uint8Array> {
+export async function backupSecret(client: KeyVaultClient, name: string, opts: OperationOptions = {}): Promise<Uint8Array<ArrayBuffer>> {
   checkSecretName(name);
   const res = await send<{ value?: string }>(client, "POST", `/secrets/${name}/backup`, undefined, opts.signal ? { signal: opts.signal } : {});
   if (typeof res?.value !== "string") throw invalid("the vault's backup answer has no value");

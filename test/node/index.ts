@@ -32,6 +32,7 @@ import tarballTests from "./tarball.test.js";
 import tarballReadmeTests from "./tarball-readme.test.js";
 import deadlineHttpTests from "./deadline-http.test.js";
 import tmpdirTests from "./tmpdir.test.js";
+import consumerTypesTests from "./consumer-types.test.js";
 import soakTests from "./soak.test.js";
 
 const files: SuiteFile[] = [
@@ -39,7 +40,7 @@ const files: SuiteFile[] = [
   entraParityTests, entraExamplesTests, sizeBudgetTests, proxyServerTests, proxyBrowserTests, workerStarterTests, denoProxyTests, demoTests,
   emulatorDevServerTests, emulatorCorsTests, emulatorWorkerdTests,
   officialSdkSecretsTests, emulatorSecretsStoreTests, secretsWorkersTests, secretsDenoKvTests,
-  publishTests, tarballTests, tarballReadmeTests,
+  publishTests, tarballTests, tarballReadmeTests, consumerTypesTests,
   deadlineHttpTests, soakTests,
   tmpdirTests, // last: it checks what every other test left in the temp directory
 ];
