@@ -33,6 +33,7 @@ import tarballReadmeTests from "./tarball-readme.test.js";
 import deadlineHttpTests from "./deadline-http.test.js";
 import tmpdirTests from "./tmpdir.test.js";
 import consumerTypesTests from "./consumer-types.test.js";
+import soakTests from "./soak.test.js";
 
 const files: SuiteFile[] = [
   packageTests, serverTests, cliTests, quickstartTests, officialSdkTests,
@@ -40,7 +41,7 @@ const files: SuiteFile[] = [
   emulatorDevServerTests, emulatorCorsTests, emulatorWorkerdTests,
   officialSdkSecretsTests, emulatorSecretsStoreTests, secretsWorkersTests, secretsDenoKvTests,
   publishTests, tarballTests, tarballReadmeTests, consumerTypesTests,
-  deadlineHttpTests,
+  deadlineHttpTests, soakTests,
   tmpdirTests, // last: it checks what every other test left in the temp directory
 ];
 

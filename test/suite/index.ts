@@ -17,8 +17,18 @@ import proxy from "./proxy.test.js";
 import msal from "./msal.test.js";
 import secrets from "./secrets.test.js";
 import bytes from "./bytes.test.js";
+import reliabilityHostile from "./reliability-hostile.test.js";
+import reliabilityFaults from "./reliability-faults.test.js";
+import reliabilityDeadline from "./reliability-deadline.test.js";
+import reliabilityConcurrency from "./reliability-concurrency.test.js";
+import reliabilityFindings from "./reliability-findings.test.js";
+// Last: the leak scan reads every error the reliability tests before it caught.
+import reliabilityLeaks from "./reliability-leaks.test.js";
 
-export const files: SuiteFile[] = [challenge, client, retry, trust, replay, emulator, emulatorTrust, emulatorDevServer, keys, entra, jose, proxy, msal, secrets, bytes];
+export const files: SuiteFile[] = [
+  challenge, client, retry, trust, replay, emulator, emulatorTrust, emulatorDevServer, keys, entra, jose, proxy, msal, secrets, bytes,
+  reliabilityHostile, reliabilityFaults, reliabilityDeadline, reliabilityConcurrency, reliabilityFindings, reliabilityLeaks,
+];
 
 export type LibModules = Omit<Lib, "runtime" | "fixtures">;
 
