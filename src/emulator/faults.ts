@@ -128,7 +128,7 @@ export class Faults {
     return this.installed.filter((f) => f.remaining > 0);
   }
 
-  /** Decides, and consumes, the faults that hit this request. */
+  /** @internal Decides, and consumes, the faults that hit this request (the emulator calls it). */
   take(request: Request, path: string, target: "vault" | "authority"): FaultEffect {
     // Latency stacks; at most one terminal fault (status, drop, malformed body) hits a
     // request, and the others keep their count for the next matching requests.

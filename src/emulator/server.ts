@@ -1,8 +1,16 @@
-// Node only: serves a standard fetch handler (the emulator's, or any other) over HTTP or HTTPS.
-// Loopback by default; HTTPS by default, with a self-signed certificate made at start.
-// startEmulatorServer puts the emulator behind it, at URLs the official SDKs accept: several
-// vaults and Managed HSMs by host name, CORS for listed origins, a state file, and an admin
-// endpoint (loopback only) that moves the emulator's clock and resets vaults.
+/**
+ * keyvault-fetch/emulator/server (Node only): the emulator over HTTPS on loopback, what the
+ * `keyvault-emulator` CLI runs. {@link startEmulatorServer} serves the vaults at URLs the official
+ * SDKs accept (several vaults and Managed HSMs by host name), with a self-signed certificate made at
+ * start, CORS for listed origins, a state file, and an admin endpoint (loopback only) that moves the
+ * emulator's clock and resets vaults. {@link serveFetchHandler} serves any fetch handler the same way.
+ * @module keyvault-fetch/emulator/server
+ * @example
+ * import { startEmulatorServer } from "keyvault-fetch/emulator/server";
+ * const server = await startEmulatorServer({ port: 0 });
+ * server.env.KEYVAULT_URL; // and AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, AZURE_AUTHORITY_HOST
+ * await server.close();
+ */
 import * as http from "node:http";
 import * as https from "node:https";
 import { lookup } from "node:dns/promises";

@@ -1,6 +1,14 @@
-// Node only: runs the proxy (or any fetch handler) on node:http / node:https. Request bodies stream
-// into the handler, which counts them; answers stream back. Only origin-form targets ("/path?q")
-// are accepted, and the request URL is built from the socket's own address, never from Host.
+/**
+ * keyvault-fetch/proxy/server (Node only): runs the vault proxy (or any fetch handler) on
+ * `node:http` / `node:https`, in its own entry so that no edge bundle can pull in Node's modules.
+ * Request bodies stream into the handler, which counts them; answers stream back. Only origin-form
+ * targets (`/path?q`) are accepted, and the request URL is built from the socket's own address,
+ * never from `Host`.
+ * @module keyvault-fetch/proxy/server
+ * @example
+ * import { serveVaultProxy } from "keyvault-fetch/proxy/server";
+ * const server = await serveVaultProxy({ vaultUrl: "https://myvault.vault.azure.net", allowedOrigins: ["https://app.example.com"], port: 8787 });
+ */
 import * as http from "node:http";
 import * as https from "node:https";
 import { once } from "node:events";
