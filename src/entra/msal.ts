@@ -31,7 +31,8 @@ export interface MsalTokenRequestLike {
  * `acquireTokenSilent` is always needed; `acquireTokenPopup` / `acquireTokenRedirect` for those interactions.
  */
 export interface PublicClientApplicationLike {
-  acquireTokenSilent(request: MsalTokenRequestLike & { account: MsalAccountLike }): Promise<MsalResultLike>;
+  /** Called with `account` set. (Typed without requiring it, so that MSAL's own signature fits.) */
+  acquireTokenSilent(request: MsalTokenRequestLike): Promise<MsalResultLike>;
   acquireTokenPopup?(request: MsalTokenRequestLike): Promise<MsalResultLike>;
   acquireTokenRedirect?(request: MsalTokenRequestLike): Promise<void>;
   getActiveAccount?(): MsalAccountLike | null;

@@ -58,6 +58,14 @@ const suite: SuiteFile = (t) => {
       assert.deepEqual(missing, [], "without an @example");
     }, slow);
 
+    t.test("README.md's links to its own sections name headings that exist", () => {
+      const readme = readFileSync(join(root, "README.md"), "utf8");
+      const anchors = headingAnchors(readme);
+      const links = [...readme.replace(/```[\s\S]*?```/g, "").matchAll(/\]\(#([^)\s]+)\)/g)].map((m) => m[1]!);
+      assert.ok(links.length > 10, "README has in-page links");
+      assert.deepEqual(links.filter((l) => !anchors.has(l)), [], `links to missing sections (headings: ${[...anchors].join(", ")})`);
+    });
+
     t.test("every @example type-checks against the built declarations (one TypeScript program)", async () => {
       const m = await model();
       // One comment can reach several exports (a class and its constructor, an alias): check it once.
@@ -65,7 +73,9 @@ const suite: SuiteFile = (t) => {
       for (const e of [...m.modules.flatMap((x) => x.examples), ...m.items.flatMap((i) => [...i.examples, ...i.methods.flatMap((x) => x.examples)])]) {
         if (!unique.has(`${e.source}\n${e.code}`)) unique.set(`${e.source}\n${e.code}`, e);
       }
-      const examples = [...unique.values()];
+      const quickstart = quickstartSnippets(readFileSync(join(root, "README.md"), "utf8"));
+      assert.ok(quickstart.length >= 3, "the README's Quickstart has TypeScript snippets (Workers, Deno, browser)");
+      const examples = [...unique.values(), ...quickstart];
       assert.ok(examples.length > 0, "examples found");
       const started = Date.now();
       const all = [...examples, ...CANARIES];
@@ -78,4 +88,31 @@ const suite: SuiteFile = (t) => {
     }, slow);
   });
 };
+/**
+ * The README's Quickstart code in TypeScript (the runtimes' snippets; the JavaScript ones run in
+ * the tarball tests), checked like the examples. Deno's `npm:` specifiers become package names.
+ */
+export function quickstartSnippets(readme: string): ApiExample[] {
+  const start = readme.indexOf("\n## Quickstart\n");
+  const end = readme.indexOf("\n## ", start + 1);
+  const lineOf = (i: number) => readme.slice(0, i).split("\n").length;
+  return [...readme.slice(start, end).matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => ({
+    owner: `README.md:${lineOf(start + m.index!) + 1} (Quickstart)`, entry: "keyvault-fetch", source: "README.md",
+    code: m[1]!.replace(/"npm:keyvault-fetch@[^/"]*(\/[^"]*)?"/g, (_, sub: string | undefined) => `"keyvault-fetch${sub ?? ""}"`),
+  }));
+}
+
+/** GitHub's anchors for a markdown text's headings (github-slugger: lower case, punctuation dropped, spaces to dashes, repeats numbered). */
+export function headingAnchors(markdown: string): Set<string> {
+  const seen = new Map<string, number>();
+  const anchors = new Set<string>();
+  for (const m of markdown.replace(/```[\s\S]*?```/g, "").matchAll(/^#{1,6}\s+(.+?)\s*$/gm)) {
+    const base = m[1]!.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, "").replace(/\s/g, "-");
+    const n = seen.get(base) ?? 0;
+    seen.set(base, n + 1);
+    anchors.add(n ? `${base}-${n}` : base);
+  }
+  return anchors;
+}
+
 export default suite;

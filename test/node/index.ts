@@ -28,12 +28,13 @@ import emulatorSecretsStoreTests from "./emulator-secrets-store.test.js";
 import secretsWorkersTests from "./secrets-workers.test.js";
 import secretsDenoKvTests from "./secrets-deno-kv.test.js";
 import docsTests from "./docs.test.js";
+import readmeRecipeTests from "./readme-recipe.test.js";
 
 const files: SuiteFile[] = [
   packageTests, serverTests, cliTests, quickstartTests, officialSdkTests,
   entraParityTests, entraExamplesTests, sizeBudgetTests, proxyServerTests, proxyBrowserTests, workerStarterTests, denoProxyTests, demoTests,
   emulatorDevServerTests, emulatorCorsTests, emulatorWorkerdTests,
-  officialSdkSecretsTests, emulatorSecretsStoreTests, secretsWorkersTests, secretsDenoKvTests, docsTests,
+  officialSdkSecretsTests, emulatorSecretsStoreTests, secretsWorkersTests, secretsDenoKvTests, docsTests, readmeRecipeTests,
 ];
 
 export function runNodeOnly(filter?: string, onResult?: (name: string, ok: boolean | "skip", error?: string) => void) {
