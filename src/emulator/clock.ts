@@ -1,6 +1,7 @@
 // The emulator's clock: the base clock (Date.now, or the `now` option) plus an offset that tests
 // and the admin endpoint move. Token lifetimes, nbf/exp, rotation policies and purge dates all
 // read this one clock, so moving it moves all of them together.
+import { inputError } from "./errors.js";
 
 /** Read and move the emulator's time. */
 export interface EmulatorClock {
@@ -29,7 +30,7 @@ export function durationMs(s: string): number | undefined {
 /** Parses a time given as ms, a Date or an ISO 8601 string; throws RangeError when it is none. */
 export function parseTime(time: number | Date | string): number {
   const t = typeof time === "number" ? time : time instanceof Date ? time.getTime() : typeof time === "string" ? Date.parse(time) : NaN;
-  if (!Number.isFinite(t)) throw new RangeError(`clock: not a time: ${String(time)}`);
+  if (!Number.isFinite(t)) throw inputError(`clock: not a time: ${String(time)}`, true);
   return Math.trunc(t);
 }
 
@@ -50,7 +51,7 @@ export function createClock(base: () => number, onChange: () => void = () => {},
     },
     advance(by) {
       const ms = typeof by === "number" ? by : durationMs(by);
-      if (ms === undefined || !Number.isFinite(ms)) throw new RangeError(`clock.advance: not a duration: ${String(by)} (ms, or ISO 8601 such as "P30D" or "PT1H")`);
+      if (ms === undefined || !Number.isFinite(ms)) throw inputError(`clock.advance: not a duration: ${String(by)} (ms, or ISO 8601 such as "P30D" or "PT1H")`, true);
       offset += Math.trunc(ms);
       onChange();
       return clock.now();

@@ -2,6 +2,7 @@
 // 503, added latency, dropped connections (the fetch rejects like a network error) and
 // malformed bodies. Faults match per route or globally, count down with `times`, and are
 // deterministic: probabilities draw from a seeded generator, and scripts play in order.
+import { inputError } from "./errors.js";
 
 /** Which side of the emulator a fault applies to. */
 export type FaultTarget = "vault" | "authority" | "any";
@@ -98,7 +99,7 @@ export class Faults {
 
   /** Installs a fault; returns it so a test can inspect `remaining`. */
   add(spec: FaultSpec): ActiveFault {
-    if (spec.probability !== undefined && !(spec.probability >= 0 && spec.probability <= 1)) throw new RangeError("faults.add: probability must be between 0 and 1");
+    if (spec.probability !== undefined && !(spec.probability >= 0 && spec.probability <= 1)) throw inputError("faults.add: probability must be between 0 and 1", true);
     const f = { spec, remaining: spec.times ?? 1 };
     this.installed.push(f);
     return f;

@@ -1,6 +1,7 @@
 // A self-signed X.509 certificate for the emulator's HTTPS server, made with Web Crypto:
 // an ECDSA P-256 key, a minimal DER encoder, and the handful of extensions TLS clients check
 // (subjectAltName above all: modern clients ignore the common name).
+import { inputError } from "./errors.js";
 
 /** A PEM certificate and its PEM (PKCS #8) private key, ready for a TLS server. */
 export interface SelfSignedCertificate {
@@ -150,7 +151,7 @@ function ipBytes(ip: string): Uint8Array {
   const front = groups(head);
   const back = tail === undefined ? [] : groups(tail);
   const words = [...front, ...new Array(8 - front.length - back.length).fill(0), ...back];
-  if (words.length !== 8 || words.some((w) => !(w >= 0 && w <= 0xffff))) throw new TypeError(`not an IP address: ${ip}`);
+  if (words.length !== 8 || words.some((w) => !(w >= 0 && w <= 0xffff))) throw inputError(`not an IP address: ${ip}`);
   return new Uint8Array(words.flatMap((w) => [w >> 8, w & 0xff]));
 }
 

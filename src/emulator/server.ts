@@ -21,6 +21,7 @@ import { isIP, type AddressInfo } from "node:net";
 import { dirname, resolve as resolvePath } from "node:path";
 import { createEmulator, openEmulator, type Emulator, type EmulatorOptions, type EmulatorSweepEvent, type StateKey, type StateStorage } from "./index.js";
 import { createSelfSignedCertificate } from "./self-signed-certificate.js";
+import { inputError, kindOf } from "./errors.js";
 
 export { createSelfSignedCertificate } from "./self-signed-certificate.js";
 export type { SelfSignedCertificate, SelfSignedCertificateOptions } from "./self-signed-certificate.js";
@@ -71,6 +72,16 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** Throws `ERR_INVALID_INPUT` unless `options` are listening options a server can use. */
+function checkServeOptions(options: unknown, fn: string): asserts options is ServeOptions {
+  if (options === null || typeof options !== "object" || Array.isArray(options)) throw inputError(`${fn} takes an options object; got ${kindOf(options)}`);
+  const o = options as ServeOptions;
+  if (o.port !== undefined && !(Number.isInteger(o.port) && o.port >= 0 && o.port <= 65535)) throw inputError(`${fn}: port must be an integer from 0 to 65535 (0: any free port); got ${String(o.port)}`, true);
+  if (o.host !== undefined && (typeof o.host !== "string" || !o.host)) throw inputError(`${fn}: host must be an address to bind, e.g. "127.0.0.1"`);
+  if (o.tls !== undefined && o.tls !== false && !(o.tls && typeof o.tls.cert === "string" && typeof o.tls.key === "string")) throw inputError(`${fn}: tls must be false (plain HTTP) or { cert, key } as PEM text`);
+  if (o.maxBodyBytes !== undefined && !(typeof o.maxBodyBytes === "number" && o.maxBodyBytes >= 0)) throw inputError(`${fn}: maxBodyBytes must be a number of bytes, 0 or more`, true);
+}
+
 const hopByHop = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection", "te", "trailer", "host"]);
 
 /**
@@ -82,6 +93,8 @@ const hopByHop = new Set(["connection", "keep-alive", "transfer-encoding", "upgr
  * await server.close();
  */
 export async function serveFetchHandler(handler: FetchHandler, options: ServeOptions = {}): Promise<RunningServer> {
+  if (typeof handler !== "function") throw inputError(`serveFetchHandler takes a fetch handler, (request) => Response, first; got ${kindOf(handler)}`);
+  checkServeOptions(options, "serveFetchHandler");
   const host = options.host ?? "127.0.0.1";
   const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
   let tls: { cert: string; key: string } | undefined;
@@ -304,12 +317,13 @@ export interface EmulatorServer extends RunningServer {
  * await startEmulatorServer({ vaults: [{ name: "app" }, { name: "hsm", managedHsm: true }], state: "kv.state", cors: ["http://localhost:5173"] });
  */
 export async function startEmulatorServer(options: EmulatorServerOptions = {}): Promise<EmulatorServer> {
+  checkServeOptions(options, "startEmulatorServer");
   const notes: string[] = [];
   const specs = options.vaults ?? [{ name: options.name ?? "emulator", ...(options.managedHsm ? { managedHsm: true } : {}), ...(options.vaultHost ? { host: options.vaultHost } : {}) }];
   if (options.vaults && (options.name !== undefined || options.managedHsm !== undefined || options.vaultHost !== undefined)) {
-    throw new TypeError("startEmulatorServer: give name, managedHsm and vaultHost inside vaults[], not next to it");
+    throw inputError("startEmulatorServer: give name, managedHsm and vaultHost inside vaults[], not next to it");
   }
-  if (specs.length === 0) throw new TypeError("startEmulatorServer: vaults needs at least one vault");
+  if (specs.length === 0) throw inputError("startEmulatorServer: vaults needs at least one vault");
   const wildcard = options.host === "0.0.0.0" || options.host === "::";
   const hosts: string[] = [];
   const unresolved: string[] = [];
@@ -318,7 +332,7 @@ export async function startEmulatorServer(options: EmulatorServerOptions = {}): 
     let host = spec.host;
     if (!host) {
       if (!isLoopbackBind(options.host) && !wildcard) {
-        if (specs.length > 1) throw new TypeError("startEmulatorServer: several vaults need host names; on a non-loopback address give each a host");
+        if (specs.length > 1) throw inputError("startEmulatorServer: several vaults need host names; on a non-loopback address give each a host");
         host = options.host!; // reachable only at the address it listens on
       } else if (await resolvesToLoopback(`${spec.name}.${zone}`)) {
         host = `${spec.name}.${zone}`;
@@ -333,7 +347,7 @@ export async function startEmulatorServer(options: EmulatorServerOptions = {}): 
         unresolved.push(host);
       }
     }
-    if (hosts.includes(host.toLowerCase())) throw new TypeError(`startEmulatorServer: two vaults at ${host}`);
+    if (hosts.includes(host.toLowerCase())) throw inputError(`startEmulatorServer: two vaults at ${host}`);
     hosts.push(host.toLowerCase());
   }
   if (unresolved.length) {

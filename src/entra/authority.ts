@@ -4,7 +4,8 @@ import { isLoopbackHost } from "../challenge.js";
 import { base64UrlDecode, utf8Decode } from "../encoding.js";
 import { KeyVaultClientError } from "../errors.js";
 import type { AccessToken, TokenRequest } from "../token.js";
-import { sendTokenRequest, type FetchLike, type ProviderRetryOptions } from "./http.js";
+import { checkRetry, sendTokenRequest, type FetchLike, type ProviderRetryOptions } from "./http.js";
+import { checkType, describe, invalid } from "../input.js";
 
 /** Public Azure's authority. Sovereign clouds: `https://login.microsoftonline.us`, `https://login.chinacloudapi.cn`. */
 export const DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com";
@@ -65,6 +66,7 @@ export function authorityBase(host: string | undefined, allowInsecureLoopback = 
 
 /** `{authority}/{tenant}/oauth2/v2.0/token`: also the audience of client assertions. */
 export function tokenEndpoint(base: string, tenant: string): URL {
+  if (typeof base !== "string" || typeof tenant !== "string") throw invalid(`tokenEndpoint(base, tenant) takes two strings; got ${describe(base)} and ${describe(tenant)}`);
   return new URL(`${base}/${encodeURIComponent(tenant)}/oauth2/v2.0/token`);
 }
 
@@ -73,6 +75,7 @@ export function tokenEndpoint(base: string, tenant: string): URL {
  * `additionallyAllowedTenants` allows (`"*"`: any). Otherwise throws `ERR_TENANT_NOT_ALLOWED`.
  */
 export function chooseTenant(configured: string, requested: string | undefined, allowed: readonly string[] = []): string {
+  if (typeof configured !== "string") throw invalid(`chooseTenant: the configured tenant must be a string; got ${describe(configured)}`);
   if (!requested || requested.toLowerCase() === configured.toLowerCase()) return configured;
   checkTenant(requested, "the challenge's tenant");
   if (configured.toLowerCase() === "adfs") {
@@ -125,9 +128,17 @@ export interface AppAuthority {
 
 /** Validates the options shared by the app-registration providers (at creation, not first use). */
 export function appAuthority(options: AppProviderOptions, kind: string): AppAuthority {
-  if (!options || typeof options !== "object") throw new KeyVaultClientError("ERR_INVALID_INPUT", `${kind}: options are required`);
+  if (!options || typeof options !== "object" || Array.isArray(options)) {
+    // The @azure/identity credentials take tenant, client and credential positionally; these are named.
+    throw invalid(`${kind} takes one options object ({ tenantId, clientId, … }); got ${describe(options)}${typeof options === "string" ? `: ${kind}({ tenantId, clientId, … }), not positional arguments` : ""}`);
+  }
   checkTenant(options.tenantId);
-  if (typeof options.clientId !== "string" || !options.clientId) throw new KeyVaultClientError("ERR_INVALID_INPUT", `${kind}: clientId is required`);
+  if (typeof options.clientId !== "string" || !options.clientId) throw invalid(`${kind}: clientId is required (the application id); got ${describe(options.clientId)}`);
+  checkType(options.authorityHost, "string", `${kind}: authorityHost`);
+  checkType(options.allowInsecureLoopback, "boolean", `${kind}: allowInsecureLoopback`);
+  checkType(options.enableCae, "boolean", `${kind}: enableCae`);
+  checkType(options.fetch, "function", `${kind}: fetch`);
+  checkRetry(options.retry, kind);
   const allowed = options.additionallyAllowedTenants ?? [];
   if (!Array.isArray(allowed) || allowed.some((t) => typeof t !== "string")) {
     throw new KeyVaultClientError("ERR_INVALID_INPUT", `${kind}: additionallyAllowedTenants must be an array of tenant ids`);

@@ -5,6 +5,7 @@ import { redactError } from "../redact.js";
 import type { AccessToken, TokenRequest } from "../token.js";
 import { appAuthority, chooseTenant, clientCredentials, type AppProviderOptions } from "./authority.js";
 import { withTokenCache } from "./cache.js";
+import { describe } from "../input.js";
 
 /** The JWT-bearer client assertion type (RFC 7523). */
 export const CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -40,7 +41,7 @@ export function fromClientAssertion(options: ClientAssertionOptions): (request: 
   const authority = appAuthority(options, "fromClientAssertion");
   const source = options.assertion;
   if (typeof source !== "function" && (typeof source !== "string" || !source)) {
-    throw new KeyVaultClientError("ERR_INVALID_INPUT", "fromClientAssertion: assertion must be a non-empty string or a function");
+    throw new KeyVaultClientError("ERR_INVALID_INPUT", `fromClientAssertion: assertion must be a non-empty string or a function; got ${describe(source)}`);
   }
   const tenantOf = (r: TokenRequest) => chooseTenant(authority.tenantId, r.tenantId, authority.allowed);
   return withTokenCache(

@@ -3,6 +3,7 @@
 // costs a page nothing it does not already load.
 import { KeyVaultClientError } from "../errors.js";
 import type { AccessToken, TokenRequest } from "../token.js";
+import { describe } from "../input.js";
 
 /** The fields of an MSAL `AccountInfo` this adapter passes along (it never reads the others). */
 export interface MsalAccountLike {
@@ -71,6 +72,7 @@ export function isInteractionRequired(error: unknown): boolean {
 
 /** The delegated scope for a vault: `https://vault.azure.net/.default` -> `https://vault.azure.net/user_impersonation`. */
 export function userScope(scope: string): string {
+  if (typeof scope !== "string") throw new KeyVaultClientError("ERR_INVALID_INPUT", `userScope takes a scope string; got ${describe(scope)}`);
   return scope.endsWith("/.default") ? scope.slice(0, -"/.default".length) + "/user_impersonation" : scope;
 }
 
@@ -89,8 +91,11 @@ export function userScope(scope: string): string {
  * const client = new KeyVaultClient("https://kv-proxy.example.com", { getToken: fromMsal(msal, { interaction: "popup" }) });
  */
 export function fromMsal(app: PublicClientApplicationLike, options: MsalOptions): (request: TokenRequest) => Promise<AccessToken | string> {
-  if (!app || typeof app.acquireTokenSilent !== "function") throw new KeyVaultClientError("ERR_INVALID_INPUT", "fromMsal: pass an MSAL PublicClientApplication (it needs acquireTokenSilent)");
-  const interaction = options?.interaction;
+  if (!app || typeof app.acquireTokenSilent !== "function") throw new KeyVaultClientError("ERR_INVALID_INPUT", `fromMsal: pass an MSAL PublicClientApplication (it needs acquireTokenSilent); got ${describe(app)}`);
+  if (!options || typeof options !== "object") {
+    throw new KeyVaultClientError("ERR_INVALID_INPUT", `fromMsal(msal, options) takes an options object; got ${describe(options)}${typeof options === "string" ? `: fromMsal(msal, { interaction: ${JSON.stringify(options)} })` : ""}`);
+  }
+  const interaction = options.interaction;
   if (interaction !== "popup" && interaction !== "redirect" && interaction !== "none") {
     throw new KeyVaultClientError("ERR_INVALID_INPUT", 'fromMsal: interaction must be "popup", "redirect" or "none"');
   }

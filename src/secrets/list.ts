@@ -5,6 +5,7 @@ import { send } from "./http.js";
 import { checkSecretName, invalid } from "./ids.js";
 import { toDeletedSecretProperties, toSecretProperties, type RestSecret } from "./model.js";
 import type { DeletedSecretProperties, OperationOptions, Page, SecretProperties } from "./types.js";
+import { checkClient, optionsOf } from "../input.js";
 
 /** Options of the list operations. */
 export interface ListOptions extends OperationOptions {
@@ -36,8 +37,9 @@ function pageSize(size: number | undefined): number | undefined {
   return size;
 }
 
-function paged<T>(client: KeyVaultClient, path: string, map: (item: RestSecret) => T, options: ListOptions): PagedAsyncIterable<T> {
-  if (options === null || typeof options !== "object") throw invalid("list options must be an object ({ maxPageSize, signal })");
+function paged<T>(client: KeyVaultClient, path: string, map: (item: RestSecret) => T, opts: ListOptions | undefined, fn: string): PagedAsyncIterable<T> {
+  checkClient(client, fn);
+  const options = optionsOf(opts, fn);
   pageSize(options.maxPageSize);
   const signal = options.signal ? { signal: options.signal } : {};
   async function* pages(settings: PageSettings = {}): AsyncGenerator<Page<T>> {
@@ -70,23 +72,24 @@ function paged<T>(client: KeyVaultClient, path: string, map: (item: RestSecret) 
  * (`id` and `version` carry no version). Use {@link getSecret} for a value.
  * @example for await (const props of listPropertiesOfSecrets(client)) if (props.enabled) console.log(props.name);
  */
-export function listPropertiesOfSecrets(client: KeyVaultClient, options: ListOptions = {}): PagedAsyncIterable<SecretProperties> {
-  return paged(client, "/secrets", toSecretProperties, options);
+export function listPropertiesOfSecrets(client: KeyVaultClient, options?: ListOptions): PagedAsyncIterable<SecretProperties> {
+  return paged(client, "/secrets", toSecretProperties, options, "listPropertiesOfSecrets");
 }
 
 /**
  * Lists the versions of one secret (properties, no values). An unknown name lists nothing.
  * @example for await (const v of listPropertiesOfSecretVersions(client, "db-password")) console.log(v.version, v.createdOn);
  */
-export function listPropertiesOfSecretVersions(client: KeyVaultClient, name: string, options: ListOptions = {}): PagedAsyncIterable<SecretProperties> {
+export function listPropertiesOfSecretVersions(client: KeyVaultClient, name: string, options?: ListOptions): PagedAsyncIterable<SecretProperties> {
+  checkClient(client, "listPropertiesOfSecretVersions");
   checkSecretName(name);
-  return paged(client, `/secrets/${name}/versions`, toSecretProperties, options);
+  return paged(client, `/secrets/${name}/versions`, toSecretProperties, options, "listPropertiesOfSecretVersions");
 }
 
 /**
  * Lists deleted secrets (soft-delete vaults).
  * @example for await (const d of listDeletedSecrets(client)) console.log(d.name, d.scheduledPurgeDate);
  */
-export function listDeletedSecrets(client: KeyVaultClient, options: ListOptions = {}): PagedAsyncIterable<DeletedSecretProperties> {
-  return paged(client, "/deletedsecrets", toDeletedSecretProperties, options);
+export function listDeletedSecrets(client: KeyVaultClient, options?: ListOptions): PagedAsyncIterable<DeletedSecretProperties> {
+  return paged(client, "/deletedsecrets", toDeletedSecretProperties, options, "listDeletedSecrets");
 }

@@ -1,6 +1,7 @@
 // The cross-isolate store hook: any key-value store with a TTL, typed structurally (nothing is
 // imported), plus adapters for the three shapes edge runtimes have: the Workers Cache API, Workers
 // KV and Deno KV. A store is an optimisation: when it fails, the caller reads the vault instead.
+import { checkType, describe, invalid, optionsOf } from "../input.js";
 
 /**
  * A shared key-value store with expiry: what {@link SecretCache} (sealed) and the public-key and
@@ -47,6 +48,8 @@ export interface DenoKvLike {
  * const store = workersCacheStore(caches.default, { baseUrl: "https://example.com/__secret-cache/" });
  */
 export function workersCacheStore(cache: CacheLike, options: { baseUrl?: string } = {}): SharedStore {
+  needs(cache, ["match", "put", "delete"], "workersCacheStore", "a Cache (caches.default, or await caches.open(name))");
+  checkType(optionsOf(options, "workersCacheStore").baseUrl, "string", "workersCacheStore: baseUrl");
   const base = new URL(options.baseUrl ?? "https://keyvault-fetch.invalid/cache/");
   const request = (key: string) => new Request(new URL(encodeURIComponent(key), base));
   return {
@@ -66,6 +69,7 @@ export function workersCacheStore(cache: CacheLike, options: { baseUrl?: string 
  * @example const store = workersKvStore(env.SECRET_CACHE);
  */
 export function workersKvStore(namespace: KvNamespaceLike): SharedStore {
+  needs(namespace, ["get", "put", "delete"], "workersKvStore", "a KV namespace binding (env.MY_NAMESPACE)");
   return {
     get: (key) => namespace.get(key),
     put: (key, value, ttlSeconds) => namespace.put(key, value, { expirationTtl: Math.max(60, Math.ceil(ttlSeconds)) }),
@@ -78,7 +82,9 @@ export function workersKvStore(namespace: KvNamespaceLike): SharedStore {
  * @example const store = denoKvStore(await Deno.openKv());
  */
 export function denoKvStore(kv: DenoKvLike, options: { prefix?: readonly string[] } = {}): SharedStore {
-  const prefix = options.prefix ?? ["keyvault-fetch"];
+  needs(kv, ["get", "set", "delete"], "denoKvStore", "a Deno KV database (await Deno.openKv())");
+  const prefix = optionsOf(options, "denoKvStore").prefix ?? ["keyvault-fetch"];
+  if (!Array.isArray(prefix) || prefix.some((p) => typeof p !== "string")) throw invalid(`denoKvStore: prefix must be an array of strings; got ${describe(prefix)}`);
   return {
     async get(key) {
       const { value } = await kv.get([...prefix, key]);
@@ -87,6 +93,11 @@ export function denoKvStore(kv: DenoKvLike, options: { prefix?: readonly string[
     put: (key, value, ttlSeconds) => kv.set([...prefix, key], value, { expireIn: Math.max(1, Math.ceil(ttlSeconds)) * 1000 }),
     delete: (key) => kv.delete([...prefix, key]),
   };
+}
+
+/** Throws unless `value` has the methods an adapter calls. */
+function needs(value: unknown, methods: string[], fn: string, what: string): void {
+  if (!value || methods.some((m) => typeof (value as Record<string, unknown>)[m] !== "function")) throw invalid(`${fn} takes ${what}: an object with ${methods.join(", ")}; got ${describe(value)}`);
 }
 
 /** Reads a store, turning any failure into a miss (a store never breaks a read). */

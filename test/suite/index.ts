@@ -16,8 +16,9 @@ import trust from "./trust.test.js";
 import proxy from "./proxy.test.js";
 import msal from "./msal.test.js";
 import secrets from "./secrets.test.js";
+import validation from "./validation.test.js";
 
-export const files: SuiteFile[] = [challenge, client, retry, trust, replay, emulator, emulatorTrust, emulatorDevServer, keys, entra, jose, proxy, msal, secrets];
+export const files: SuiteFile[] = [challenge, client, retry, trust, replay, emulator, emulatorTrust, emulatorDevServer, keys, entra, jose, proxy, msal, secrets, validation];
 
 export type LibModules = Omit<Lib, "runtime" | "fixtures">;
 

@@ -3,6 +3,7 @@
 // authority's real tokens for one identity, without any credential of the caller's own.
 import { b64url, randomBytes, uuid } from "../bytes.js";
 import type { Authority } from "./authority.js";
+import { inputError } from "../errors.js";
 
 /** Options of the emulated managed identity (createEmulator({ managedIdentity })). */
 export interface EmulatorManagedIdentityOptions {
@@ -45,10 +46,10 @@ export class ManagedIdentityEndpoints {
     this.appService = new URL(options.identityEndpoint ?? "http://localhost:42356/msi/token");
     const loopback = ["localhost", "127.0.0.1", "[::1]"].includes(this.appService.hostname);
     if (this.appService.protocol !== "https:" && !(this.appService.protocol === "http:" && loopback)) {
-      throw new TypeError("createEmulator: managedIdentity.identityEndpoint must be https or loopback http");
+      throw inputError("createEmulator: managedIdentity.identityEndpoint must be https or loopback http");
     }
     const identityHeader = options.identityHeader ?? b64url(randomBytes(24));
-    if (!identityHeader) throw new TypeError("createEmulator: managedIdentity.identityHeader must not be empty");
+    if (!identityHeader) throw inputError("createEmulator: managedIdentity.identityHeader must not be empty");
     this.info = {
       clientId,
       objectId: authority.registerIdentity(clientId),

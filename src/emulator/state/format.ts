@@ -3,6 +3,7 @@
 // AES-256-GCM ciphertext under a key given as 32 raw bytes or derived from a passphrase with
 // PBKDF2-SHA-256, the envelope's header bound to it as additional data. Web Crypto only.
 import { b64url, buf, fromB64, fromUtf8, randomBytes, utf8 } from "../bytes.js";
+import { inputError } from "../errors.js";
 
 /** The `format` member every state file starts with. */
 export const STATE_FORMAT = "keyvault-fetch-emulator-state";
@@ -43,11 +44,11 @@ interface Envelope {
 /** Makes (or, given a file's header, re-makes) the AES-GCM key from the user's key. */
 export async function prepareKey(key: StateKey, header?: KeyHeader, iterations = DEFAULT_KDF_ITERATIONS): Promise<PreparedKey> {
   if (key instanceof Uint8Array) {
-    if (key.length !== 32) throw new TypeError("state key: raw keys are 32 bytes (AES-256); give a passphrase string otherwise");
+    if (key.length !== 32) throw inputError("state key: raw keys are 32 bytes (AES-256); give a passphrase string otherwise");
     if (header && header.kdf !== "raw") throw new EmulatorStateError("ERR_STATE_KEY", "the state file is protected by a passphrase, and a raw key was given");
     return { key: await crypto.subtle.importKey("raw", buf(key), "AES-GCM", false, ["encrypt", "decrypt"]), header: { kdf: "raw" } };
   }
-  if (typeof key !== "string" || key.length === 0) throw new TypeError("state key: give a non-empty passphrase or 32 raw bytes");
+  if (typeof key !== "string" || key.length === 0) throw inputError("state key: give a non-empty passphrase or 32 raw bytes");
   if (header && header.kdf !== "PBKDF2-SHA256") throw new EmulatorStateError("ERR_STATE_KEY", "the state file is protected by a raw key, and a passphrase was given");
   const h = header ?? { kdf: "PBKDF2-SHA256" as const, iterations, salt: b64url(randomBytes(16)) };
   if (!Number.isInteger(h.iterations) || h.iterations < 1) throw new EmulatorStateError("ERR_STATE_CORRUPT", "the state file names an invalid PBKDF2 iteration count");

@@ -1,0 +1,133 @@
+// Forgiving, clear inputs, in every runtime: each helper family given wrong types, missing
+// arguments, and options where a version (or a positional value) goes. Each call must fail with
+// KeyVaultClientError ERR_INVALID_INPUT (the emulator: a TypeError or RangeError with that code)
+// and a message that says what was expected, before anything is sent: every client and provider
+// here sends through a fetch that counts, and the count stays 0.
+import type { Lib, Registrar, SuiteFile } from "./harness.js";
+import * as assert from "./assert.js";
+
+type Case = [label: string, call: () => unknown, message: RegExp];
+
+/** Runs each case, expecting ERR_INVALID_INPUT with the message; then checks nothing was sent. */
+async function refuses(cases: Case[], sent: () => number, name = "KeyVaultClientError"): Promise<void> {
+  for (const [label, call, message] of cases) {
+    await assert.rejects(async () => call(), { name, code: "ERR_INVALID_INPUT", message }, label);
+  }
+  assert.equal(sent(), 0, "requests sent");
+}
+
+const suite: SuiteFile = (t: Registrar, lib: Lib) => {
+  const { KeyVaultClient } = lib.core;
+  const { createEmulator } = lib.emulator;
+  const any = (v: unknown) => v as any;
+
+  /** A client of a fresh emulator whose every request (vault or token) is counted. */
+  function counted() {
+    const emu = createEmulator();
+    let sent = 0;
+    const fetch = (input: string | URL | Request, init?: RequestInit) => { sent++; return emu.fetch(input, init); };
+    const client = new KeyVaultClient(emu.vaultUrl, { getToken: emu.getToken, fetch });
+    return { emu, client, fetch, sent: () => sent };
+  }
+
+  t.group("validation", () => {
+    t.test("secrets: wrong types, missing arguments, options in the wrong place", async () => {
+      const s = lib.secrets;
+      const { client, sent } = counted();
+      await refuses([
+        ["no client", () => s.getSecret(any(undefined), "db"), /^getSecret takes a KeyVaultClient first; got undefined$/],
+        ["the name where the client goes", () => s.getSecret(any("db-password")), /^getSecret takes a KeyVaultClient first; got a string$/],
+        ["a plain object as the client", () => s.setSecret(any({ vaultUrl: "https://x.vault.azure.net" }), "db", "v"), /^setSecret takes a KeyVaultClient first; got an object$/],
+        ["a version string where the options go", () => s.getSecret(client, "db", any("0123")), /getSecret takes an options object .*: for a version pass \{ version: "…" \}/],
+        ["a signal that is not one", () => s.getSecret(client, "db", { signal: any("stop") }), /^getSecret: signal must be an AbortSignal; got a string$/],
+        ["no name", () => s.getSecret(client, any(undefined)), /a secret name or identifier is required; got undefined/],
+        ["no value", () => s.setSecret(client, "db", any(undefined)), /setSecret needs the value as a string; got undefined/],
+        ["options where the version goes", () => s.updateSecretProperties(client, "db", any({ enabled: false }), any(undefined)), /the third argument is the version .*, as if it were the options/],
+        ["backup: options of the wrong type", () => s.backupSecret(client, "db", any("now")), /^backupSecret takes an options object; got a string$/],
+        ["restore: no backup", () => s.restoreSecretBackup(client, any(undefined)), /restoreSecretBackup needs the backup as non-empty bytes \(Uint8Array\); got undefined/],
+        ["delete: wait given positionally", () => s.deleteSecret(client, "db", any(true)), /^deleteSecret takes an options object; got a boolean$/],
+        ["delete: wait of the wrong type", () => s.deleteSecret(client, "db", { wait: any("yes") }), /wait must be true, false or \{ timeoutMs, intervalMs \}/],
+        ["get deleted: no client", () => s.getDeletedSecret(any(null), "db"), /^getDeletedSecret takes a KeyVaultClient first; got null$/],
+        ["recover: options of the wrong type", () => s.recoverDeletedSecret(client, "db", any(5)), /^recoverDeletedSecret takes an options object; got a number$/],
+        ["purge: a bad name", () => s.purgeDeletedSecret(client, any(42)), /invalid secret name a number/],
+        ["list: a page size where the options go", () => s.listPropertiesOfSecrets(client, any(25)), /^listPropertiesOfSecrets takes an options object; got a number$/],
+        ["list versions: no name", () => s.listPropertiesOfSecretVersions(client, any(undefined)), /invalid secret name undefined/],
+        ["list deleted: no client", () => s.listDeletedSecrets(any(undefined)), /^listDeletedSecrets takes a KeyVaultClient first; got undefined$/],
+        ["page size out of range", () => s.listPropertiesOfSecrets(client, { maxPageSize: 26 }), /maxPageSize must be an integer from 1 to 25; got 26/],
+        ["KV store: no namespace", () => s.workersKvStore(any(undefined)), /^workersKvStore takes a KV namespace binding \(env\.MY_NAMESPACE\): an object with get, put, delete; got undefined$/],
+        ["Cache store: not a cache", () => s.workersCacheStore(any({ match: () => undefined })), /^workersCacheStore takes a Cache .*; got an object$/],
+        ["Cache store: a base URL of the wrong type", () => s.workersCacheStore(any({ match() {}, put() {}, delete() {} }), any({ baseUrl: 5 })), /^workersCacheStore: baseUrl must be a string; got a number$/],
+        ["Deno KV store: not a database", () => s.denoKvStore(any("kv")), /^denoKvStore takes a Deno KV database .*; got a string$/],
+        ["Deno KV store: a prefix that is not a list", () => s.denoKvStore(any({ get() {}, set() {}, delete() {} }), any({ prefix: "app" })), /^denoKvStore: prefix must be an array of strings; got a string$/],
+        ["SecretClient: options where the version goes", () => new s.SecretClient(client.vaultUrl, { getToken: async () => "t", fetch: () => { throw new Error("sent"); } }).updateSecretProperties("db", any({ tags: {} }), any(undefined)), /the third argument is the version/],
+      ], sent);
+    });
+
+    t.test("entra: options objects, not positional credentials; every option of its type", async () => {
+      const e = lib.entra;
+      let sent = 0;
+      const fetch = async () => { sent++; return new Response("{}", { status: 500 }); };
+      const app = { tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47", clientId: "11111111-2222-3333-4444-555555555555", fetch };
+      const msal = { acquireTokenSilent: async () => ({ accessToken: "t", expiresOn: null }), acquireTokenPopup: async () => ({ accessToken: "t", expiresOn: null }) };
+      await refuses([
+        ["client secret: the @azure/identity argument order", () => e.fromClientSecret(any(app.tenantId), any(app.clientId), any("secret")),
+          /^fromClientSecret takes one options object \(\{ tenantId, clientId, … \}\); got a string: fromClientSecret\(\{ tenantId, clientId, … \}\), not positional arguments$/],
+        ["client secret: no options", () => e.fromClientSecret(any(undefined)), /^fromClientSecret takes one options object .*; got undefined$/],
+        ["client secret: no secret", () => e.fromClientSecret(any({ ...app })), /^fromClientSecret: clientSecret is required \(the secret's value, a string\); got undefined$/],
+        ["client secret: no client id", () => e.fromClientSecret(any({ tenantId: app.tenantId, clientSecret: "s" })), /^fromClientSecret: clientId is required \(the application id\); got undefined$/],
+        ["client secret: no tenant", () => e.fromClientSecret(any({ clientId: app.clientId, clientSecret: "s" })), /tenantId must be a tenant id or domain/],
+        ["enableCae of the wrong type", () => e.fromClientSecret({ ...app, clientSecret: "s", enableCae: any("yes") }), /^fromClientSecret: enableCae must be a boolean; got a string$/],
+        ["allowInsecureLoopback of the wrong type", () => e.fromClientSecret({ ...app, clientSecret: "s", allowInsecureLoopback: any(1) }), /^fromClientSecret: allowInsecureLoopback must be a boolean; got a number$/],
+        ["authorityHost of the wrong type", () => e.fromClientSecret({ ...app, clientSecret: "s", authorityHost: any(new URL("https://login.microsoftonline.us")) }), /^fromClientSecret: authorityHost must be a string; got an object$/],
+        ["fetch that is not a function", () => e.fromClientSecret({ ...app, clientSecret: "s", fetch: any("fetch") }), /^fromClientSecret: fetch must be a function; got a string$/],
+        ["retry of the wrong type", () => e.fromClientSecret({ ...app, clientSecret: "s", retry: any(3) }), /^fromClientSecret: retry must be false or \{ retries, minDelayMs, maxDelayMs \}; got a number$/],
+        ["retry count below 0", () => e.fromClientSecret({ ...app, clientSecret: "s", retry: { retries: -1 } }), /^fromClientSecret: retry\.retries must be a whole number of at least 0; got a number$/],
+        ["certificate: not PEM text", () => e.fromClientCertificate(any({ ...app, certificate: new Uint8Array(4) })), /^fromClientCertificate: certificate must be PEM text \(a string\); got bytes$/],
+        ["certificate: a private key of the wrong type", () => e.fromClientCertificate(any({ ...app, certificate: "-----BEGIN CERTIFICATE-----", privateKey: 42 })), /^fromClientCertificate: privateKey must be PEM text or a CryptoKey; got a number$/],
+        ["certificate: sendCertificateChain of the wrong type", () => e.fromClientCertificate(any({ ...app, certificate: "pem", sendCertificateChain: "yes" })), /^fromClientCertificate: sendCertificateChain must be a boolean; got a string$/],
+        ["certificate: a lifetime out of range", () => e.fromClientCertificate(any({ ...app, certificate: "pem", assertionLifetimeSeconds: 0 })), /assertionLifetimeSeconds must be a number of seconds from 1 to 3600; got a number/],
+        ["certificate: positional", () => e.fromClientCertificate(any(app.tenantId)), /^fromClientCertificate takes one options object/],
+        ["assertion: none", () => e.fromClientAssertion(any({ ...app })), /^fromClientAssertion: assertion must be a non-empty string or a function; got undefined$/],
+        ["managed identity: a client id where the options go", () => e.fromManagedIdentity(any("11111111-2222-3333-4444-555555555555")), /^fromManagedIdentity takes an options object; got a string: for a user-assigned identity pass \{ clientId: "…" \}$/],
+        ["managed identity: an endpoint of the wrong type", () => e.fromManagedIdentity(any({ identityEndpoint: new URL("http://localhost:42356/msi/token"), identityHeader: "h" })), /^fromManagedIdentity: identityEndpoint must be a string; got an object$/],
+        ["managed identity: fetch that is not a function", () => e.fromManagedIdentity(any({ fetch: {} })), /^fromManagedIdentity: fetch must be a function; got an object$/],
+        ["managed identity: two ids", () => e.fromManagedIdentity({ clientId: "a", objectId: "b" }), /give at most one of clientId, objectId, resourceId/],
+        ["managedIdentityFromEnv: no environment", () => e.managedIdentityFromEnv(any(undefined)), /^managedIdentityFromEnv takes the environment as an object .*; got undefined$/],
+        ["MSAL: no application", () => e.fromMsal(any(undefined), { interaction: "popup" }), /^fromMsal: pass an MSAL PublicClientApplication .*; got undefined$/],
+        ["MSAL: the interaction where the options go", () => e.fromMsal(msal, any("popup")), /^fromMsal\(msal, options\) takes an options object; got a string: fromMsal\(msal, \{ interaction: "popup" \}\)$/],
+        ["MSAL: an unknown interaction", () => e.fromMsal(msal, any({ interaction: "window" })), /interaction must be "popup", "redirect" or "none"/],
+        ["userScope: not a scope", () => e.userScope(any(undefined)), /^userScope takes a scope string; got undefined$/],
+        ["tokenEndpoint: no base", () => e.tokenEndpoint(any(undefined), "t"), /^tokenEndpoint\(base, tenant\) takes two strings; got undefined and a string$/],
+        ["chooseTenant: no configured tenant", () => e.chooseTenant(any(undefined), "t"), /^chooseTenant: the configured tenant must be a string; got undefined$/],
+      ], () => sent);
+    });
+
+    t.test("emulator: createEmulator's options and the emulator's methods refuse bad input with a code", async () => {
+      const cases: [string, () => unknown, RegExp, string][] = [
+        ["a name where the options go", () => createEmulator(any("test-vault")), /^createEmulator takes an options object; got a string: createEmulator\(\{ name: "test-vault" \}\)$/, "TypeError"],
+        ["null options", () => createEmulator(any(null)), /^createEmulator takes an options object; got null$/, "TypeError"],
+        ["a seed that is not a number", () => createEmulator(any({ seed: "42" })), /^createEmulator: seed must be a number; got a string$/, "TypeError"],
+        ["a clock that is not a function", () => createEmulator(any({ now: Date.now() })), /^createEmulator: now must be a function; got a number$/, "TypeError"],
+        ["a managed HSM flag of the wrong type", () => createEmulator(any({ managedHsm: "yes" })), /^createEmulator: managedHsm must be a boolean; got a string$/, "TypeError"],
+        ["cors as one string", () => createEmulator(any({ cors: "http://localhost:5173" })), /^createEmulator: cors must be an array of origins$/, "TypeError"],
+        ["a bad cors origin", () => createEmulator({ cors: ["localhost:5173"] }), /cors origins are scheme:\/\/host\[:port\]/, "TypeError"],
+        ["managedIdentity of the wrong type", () => createEmulator(any({ managedIdentity: "yes" })), /^createEmulator: managedIdentity must be true, false or \{/, "TypeError"],
+        ["a negative log limit", () => createEmulator({ requestLogLimit: -1 }), /requestLogLimit must be 0 or more/, "RangeError"],
+        ["a token lifetime of 0", () => createEmulator({ tokenLifetimeSeconds: 0 }), /tokenLifetimeSeconds must be more than 0/, "RangeError"],
+        ["recoverable days out of range", () => createEmulator({ recoverableDays: 3 }), /recoverableDays must be an integer from 7 to 90/, "RangeError"],
+        ["a bad vault name", () => createEmulator({ name: "x" }), /invalid vault name 'x'/, "TypeError"],
+        ["vaults beside name", () => createEmulator({ name: "one-vault", vaults: [{ name: "two-vault" }] }), /give name inside vaults\[\], not next to it/, "TypeError"],
+        ["registerClient without a client id", () => createEmulator().registerClient(any({ clientSecret: "s" })), /registerClient: clientId is required/, "TypeError"],
+        ["a clock move that is no duration", () => createEmulator().clock.advance(any("soon")), /clock\.advance: not a duration/, "RangeError"],
+        ["a fault probability over 1", () => createEmulator().faults.add({ status: 503, probability: 2 }), /probability must be between 0 and 1/, "RangeError"],
+      ];
+      for (const [label, call, message, name] of cases) {
+        await assert.rejects(async () => call(), { name, code: "ERR_INVALID_INPUT", message }, label);
+      }
+      const emu = createEmulator();
+      await assert.rejects(async () => emu.vault(emu.vaultUrl).importState(any({})), { name: "TypeError", code: "ERR_INVALID_INPUT", message: /^importState: not a vault state/ }, "a state that is not one");
+      await assert.rejects(async () => lib.emulator.openEmulator(any("state.json")), { name: "TypeError", code: "ERR_INVALID_INPUT", message: /^openEmulator takes an options object; got a string/ }, "openEmulator without options");
+    });
+  });
+};
+export default suite;
