@@ -1,36 +1,105 @@
-import { defineConfig } from "tsup";
+import { defineConfig, type Options } from "tsup";
 
-// Every runtime gets the same ESM build (plus CJS for require()); the emulator's
-// server and CLI are Node-only and built separately so no edge entry can pull them in.
+/**
+ * The package's public subpaths and their sources. Each builds to `dist/<file>.js` (and `.cjs`,
+ * `.d.ts`, `.d.cts`), where `<file>` is the subpath with `/` as `-` (`.` is `index`). Adding a
+ * subpath is one line here, plus its block in package.json `exports`, its line in `typesVersions`
+ * and in jsr.json `exports`; test/node/package.test.ts names whatever is missing, ready to paste.
+ */
+export const SUBPATHS: Record<string, string> = {
+  ".": "src/index.ts",
+  "./emulator": "src/emulator/index.ts",
+  "./emulator/server": "src/emulator/server.ts",
+  "./keys": "src/keys/index.ts",
+  "./entra": "src/entra/index.ts",
+  "./jose": "src/jose/index.ts",
+  "./proxy": "src/proxy/index.ts",
+  "./proxy/server": "src/proxy/server.ts",
+  "./secrets": "src/secrets/index.ts",
+};
+
+/** `dist/<file>.js` for a subpath: `.` is `index`, `./emulator/server` is `emulator-server`. */
+export function distName(subpath: string): string {
+  return subpath === "." ? "index" : subpath.slice(2).replaceAll("/", "-");
+}
+
+const common: Options = {
+  target: "es2022",
+  // One build for every runtime; the server's node: imports stay imports (only the server and CLI have them).
+  platform: "neutral",
+  external: [/^node:/],
+  // The emulator's vetted crypto (@noble/curves, @noble/ciphers) is bundled into its own chunks, so
+  // the emulator, its server and the CLI work with nothing else installed; the core and the other
+  // subpaths never import it (test/node/package.test.ts checks both).
+  noExternal: [/^@noble\//],
+  // Keep the @noble licence headers (`/*! … MIT License … */`) beside the code they cover.
+  esbuildOptions(options) {
+    options.legalComments = "inline";
+    options.mainFields = ["module", "main"];
+    options.conditions = ["import", "default"];
+  },
+  // `node:http` stays `node:http` (Deno and Bun need the prefix; tsup would strip it).
+  removeNodeProtocol: false,
+  // Maps for the coverage report (test/run.mjs maps dist/ back to src/); not in the tarball (see
+  // package.json `files`), and no file names them, so nothing points at a missing map.
+  sourcemap: true,
+  clean: false, // several developers may build one tree at once; never delete under them
+  treeshake: true,
+};
+
 export default defineConfig([
   {
-    entry: {
-      index: "src/index.ts",
-      emulator: "src/emulator/index.ts",
-      keys: "src/keys/index.ts",
-      entra: "src/entra/index.ts",
-      jose: "src/jose/index.ts",
-      proxy: "src/proxy/index.ts",
-      secrets: "src/secrets/index.ts",
-    },
+    ...common,
+    // The servers (emulator, proxy) are in the same build as the rest, so each imports the one
+    // shared chunk of what it serves (one `Faults` class, one store); their CJS builds let Node
+    // before 20.19 require() them.
+    entry: Object.fromEntries(Object.entries(SUBPATHS).map(([subpath, source]) => [distName(subpath), source])),
     format: ["esm", "cjs"],
-    dts: true,
-    sourcemap: false,
-    clean: false, // several developers may build one tree at once; never delete under them
-    target: "es2022",
-    platform: "neutral",
+    dts: { compilerOptions: { types: ["node"] } },
     splitting: true,
-    treeshake: true,
-    external: ["@noble/curves", "@noble/ciphers", "@noble/hashes"],
+    onSuccess: () => finish((name) => !name.startsWith("emulator-cli.")),
   },
   {
-    entry: { "emulator-server": "src/emulator/server.ts", "emulator-cli": "src/emulator/cli.ts", "proxy-server": "src/proxy/server.ts" },
+    ...common,
+    // The CLI is ESM only and imports the server entry as a sibling file instead of bundling a
+    // second copy of it.
+    entry: { "emulator-cli": "src/emulator/cli.ts" },
     format: ["esm"],
-    dts: { entry: { "emulator-server": "src/emulator/server.ts", "proxy-server": "src/proxy/server.ts" } },
-    tsconfig: "tsconfig.node.json",
-    target: "node20",
-    platform: "node",
-    external: ["@noble/curves", "@noble/ciphers", "@noble/hashes"],
-    clean: false,
+    dts: false,
+    esbuildPlugins: [{
+      name: "server-entry",
+      setup(build) {
+        build.onResolve({ filter: /^\.\/server\.js$/ }, () => ({ path: "./emulator-server.js", external: true }));
+      },
+    }],
+    onSuccess: () => finish((name) => name.startsWith("emulator-cli.")),
   },
 ]);
+
+/**
+ * Two fixes to what esbuild wrote, in place (each build touches only its own files: the two builds
+ * run at the same time):
+ * - A class that names itself in its body comes out as `var KeyVaultError = class _KeyVaultError`,
+ *   so `KeyVaultError.name`, stacks and util.inspect would say `_KeyVaultError`. esbuild's
+ *   `keepNames` fixes that with a `__name(fn, "fn")` call after every function, which no bundler can
+ *   tree-shake (an app that signs would ship every key helper: 15 KB became 40 KB). Instead the
+ *   inner name `_X` becomes ` X` (the class expression's own binding, same meaning; a space keeps
+ *   every column, so the source maps stay exact).
+ * - The `//# sourceMappingURL=` lines go: the maps stay out of the tarball, and a published file
+ *   must not name a file that is not there (bundlers warn about it). Coverage finds the maps by name.
+ */
+async function finish(ours: (name: string) => boolean): Promise<void> {
+  const { readdir, readFile, writeFile } = await import("node:fs/promises");
+  for (const name of await readdir("dist")) {
+    if (!/\.c?js$/.test(name) || !ours(name)) continue;
+    const path = `dist/${name}`;
+    const text = await readFile(path, "utf8");
+    // (tsup appends the comment once more to esbuild's own, hence `+`.)
+    let fixed = text.replace(/(?:\n\/\/# sourceMappingURL=[^\n]*)+\n?$/, "\n");
+    for (const [, outer] of text.matchAll(/\b(?:var|let|const) ([A-Za-z$][\w$]*) = class _\1\b/g)) {
+      const inner = new RegExp(`(?<![\\w$.])_${outer.replaceAll("$", "\\$")}(?![\\w$])`, "g");
+      fixed = fixed.replace(inner, ` ${outer}`);
+    }
+    if (fixed !== text) await writeFile(path, fixed);
+  }
+}

@@ -1,6 +1,8 @@
-// Canned vault answers for the CPU bench (part 3): the same bytes for every contender, answered
-// instantly, so what is measured is each client's own work per call.
-import { createHttpHeaders } from "@azure/core-rest-pipeline";
+// Canned vault answers for the CPU, heap and start-up parts: the same bytes for every contender,
+// answered instantly (or held until released, for the heap part), so what is measured is each
+// client's own work per call. Web APIs only and no imports: this file is bundled into the
+// keyvault-fetch Worker of the start-up part, which must carry no Azure SDK code (the SDK's
+// transports are in azure-adapter.mjs).
 
 export const VAULT = "https://cpu-bench.vault.azure.net";
 export const VERSION = "0123456789abcdef0123456789abcdef";
@@ -30,7 +32,10 @@ const unauthorized = JSON.stringify({ error: { code: "Unauthorized", message: "A
  */
 export function answer(method, url, authorized) {
   if (!authorized) return { status: 401, body: unauthorized, challenge: true };
-  const path = new URL(url).pathname.toLowerCase().replace(/\/+$/, "");
+  const q = url.indexOf("?");
+  const bare = q < 0 ? url : url.slice(0, q);
+  const slash = bare.indexOf("/", bare.indexOf("//") + 2);
+  const path = (slash < 0 ? "/" : bare.slice(slash)).toLowerCase().replace(/\/+$/, "");
   if (method === "GET" && path.startsWith("/keys/ec")) return { status: 200, body: keyBundle };
   if (method === "GET" && path.startsWith("/keys/rsa")) return { status: 403, body: forbidden };
   if (method === "POST" && path.endsWith("/sign")) return { status: 200, body: signAnswer };
@@ -45,15 +50,53 @@ export function responseHeaders(a) {
   return h;
 }
 
+/**
+ * Whether fetch-style headers carry an authorization header, looked up the cheapest way for each
+ * form (so no contender pays for a conversion another one is spared).
+ */
+function hasAuthorization(headers) {
+  if (!headers) return false;
+  if (typeof headers.has === "function") return headers.has("authorization");
+  if (Array.isArray(headers)) return headers.some(([k]) => k.toLowerCase() === "authorization");
+  for (const k in headers) if (k.toLowerCase() === "authorization") return true;
+  return false;
+}
+
+/** What a canned fetch answers to `fetch(input, init)`. */
+function answerFor(input, init) {
+  const url = typeof input === "string" ? input : input.url ?? String(input);
+  const authorized = hasAuthorization(init?.headers ?? (typeof input === "object" ? input.headers : undefined));
+  const method = init?.method ?? (typeof input === "object" ? input.method : undefined) ?? "GET";
+  return answer(method.toUpperCase(), url, authorized);
+}
+
 /** A standard fetch answering instantly (used by the floor and by keyvault-fetch). */
 export async function cannedFetch(input, init) {
-  const url = typeof input === "string" ? input : input.url ?? String(input);
-  const headers = init?.headers instanceof Headers ? init.headers : new Headers(init?.headers);
-  const a = answer((init?.method ?? "GET").toUpperCase(), url, headers.has("authorization"));
+  const a = answerFor(input, init);
   return new Response(a.body, { status: a.status, headers: responseHeaders(a) });
 }
 
-/** A TokenCredential that always has the same token (no token requests). */
-export const fixedCredential = {
-  async getToken() { return { token: TOKEN, expiresOnTimestamp: Date.now() + 3600_000 }; },
-};
+/**
+ * A standard fetch whose answers wait until `release()`: while they wait, the heap holds what each
+ * caller keeps for a call in flight. It keeps only the answer to give and the promise's resolver
+ * (as a real fetch would keep its request, which the callers' objects are measured without).
+ * @returns {{ fetch: typeof cannedFetch, pending: () => number, release: () => void }}
+ */
+export function createHeldFetch() {
+  let held = [];
+  return {
+    fetch(input, init) {
+      const a = answerFor(input, init);
+      return new Promise((resolve) => held.push({ a, resolve }));
+    },
+    pending: () => held.length,
+    release() {
+      const now = held;
+      held = [];
+      for (const { a, resolve } of now) resolve(new Response(a.body, { status: a.status, headers: responseHeaders(a) }));
+    },
+  };
+}
+
+/** A token provider for keyvault-fetch that always has the same token (no token requests). */
+export const fixedGetToken = () => ({ token: TOKEN, expiresOnTimestamp: Date.now() + 3600_000 });

@@ -1,98 +1,80 @@
-// Part 3: CPU per call. getKey, sign and encrypt against a vault that answers instantly with canned
-// bytes, for: a hand-written fetch with a fixed token (the floor), keyvault-fetch, and the official SDK.
+// Part 3a: rate and CPU time per call. Every case of cases.mjs (floor, keyvault-fetch, the official
+// SDK with both transports) against the canned vault, one call at a time, with tinybench, in one
+// child process of its own (no other part's code or garbage). For each operation the contenders run
+// interleaved, `rounds` times; each keeps its best round (on a shared machine other work only ever
+// slows a round down). Besides tinybench's wall-clock rate, each round records the process's CPU
+// time (user + system, all threads: GC and JIT included) divided by the calls it made.
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { Bench } from "tinybench";
-import { KeyClient as AzureKeyClient, CryptographyClient } from "@azure/keyvault-keys";
-import { VAULT, VERSION, TOKEN, cannedFetch, fixedCredential } from "./canned.mjs";
-import { cannedHttpClient, httpClientFor } from "./azure-adapter.mjs";
+import { OPS, casesFor, loadContext, prepareCase } from "./cases.mjs";
 
-const API = "api-version=2025-07-01";
+const self = fileURLToPath(import.meta.url);
 
 /**
- * Runs getKey / sign / encrypt for the three contenders, `rounds` times each (contenders interleaved),
- * and keeps each one's best round: on a shared machine, other work only ever slows a round down.
+ * Runs the part in a child process.
+ * @returns {Promise<{ rows: { id: string; op: string; kind: string; opsPerSec: number; rme: number; cpuUsPerCall: number; samples: number }[]; skipped: Record<string, string> }>}
  */
-export async function cpuBench({ dist, time = 600, warmupTime = 150, rounds = 5 }) {
-  const core = await import(`${dist}/index.js`);
-  const keys = await import(`${dist}/keys.js`);
-  const { base64UrlEncode, base64UrlDecode } = core;
-  const digest = new Uint8Array(32).fill(7);
-  const plaintext = new Uint8Array(32).fill(9);
-
-  // The floor: what a careful hand-written call costs (fixed token, no challenge, no retries).
-  const post = (path, body) => cannedFetch(`${VAULT}${path}?${API}`, {
-    method: "POST", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }, body: JSON.stringify(body),
+export function cpuBench({ dist, time = 500, warmupTime = 120, rounds = 5 }) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [self, "--child", JSON.stringify({ dist, time, warmupTime, rounds })], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (d) => { out += d; });
+    child.on("close", (code) => {
+      if (code !== 0) return reject(new Error(`cpu part exited with ${code}`));
+      try { resolve(JSON.parse(out.trim().split("\n").pop())); } catch (e) { reject(e); }
+    });
   });
-  const floor = {
-    async getKey() {
-      const res = await cannedFetch(`${VAULT}/keys/ec/${VERSION}?${API}`, { headers: { authorization: `Bearer ${TOKEN}` } });
-      if (!res.ok) throw new Error(`floor getKey ${res.status}`);
-      return res.json();
-    },
-    async sign() {
-      const res = await post(`/keys/ec/${VERSION}/sign`, { alg: "ES256", value: base64UrlEncode(digest) });
-      if (!res.ok) throw new Error(`floor sign ${res.status}`);
-      const j = await res.json();
-      return { kid: j.kid, result: base64UrlDecode(j.value) };
-    },
-    async encrypt() {
-      const res = await post(`/keys/rsa/${VERSION}/encrypt`, { alg: "RSA-OAEP-256", value: base64UrlEncode(plaintext) });
-      if (!res.ok) throw new Error(`floor encrypt ${res.status}`);
-      const j = await res.json();
-      return { kid: j.kid, result: base64UrlDecode(j.value) };
-    },
-  };
+}
 
-  // keyvault-fetch: one client, challenge learned by the first call (as in a long-lived isolate).
-  const getToken = () => ({ token: TOKEN, expiresOnTimestamp: Date.now() + 3600_000 });
-  const client = new core.KeyVaultClient(VAULT, { getToken, fetch: cannedFetch });
-  const ours = {
-    getKey: () => keys.getKey(client, "ec", VERSION),
-    sign: () => keys.sign(client, `ec/${VERSION}`, "ES256", digest),
-    encrypt: () => keys.encrypt(client, `rsa/${VERSION}`, "RSA-OAEP-256", plaintext),
-  };
-
-  // The official SDK, twice: with an HttpClient that goes through the same canned fetch (the same
-  // transport cost as the others: a Response built and read, as its fetch-based client does), and
-  // with one that hands it the canned text directly (its cheapest possible transport).
-  const sdkWith = (httpClient) => {
-    const pipeline = { httpClient, retryOptions: { maxRetries: 0 } };
-    const sdkKeys = new AzureKeyClient(VAULT, fixedCredential, pipeline);
-    const sdkEc = new CryptographyClient(`${VAULT}/keys/ec/${VERSION}`, fixedCredential, pipeline);
-    const sdkRsa = new CryptographyClient(`${VAULT}/keys/rsa/${VERSION}`, fixedCredential, pipeline);
-    return {
-      getKey: () => sdkKeys.getKey("ec", { version: VERSION }),
-      sign: () => sdkEc.sign("ES256", digest),
-      encrypt: () => sdkRsa.encrypt({ algorithm: "RSA-OAEP-256", plaintext }),
-    };
-  };
-
-  const contenders = {
-    floor, "keyvault-fetch": ours,
-    "@azure/keyvault-keys": sdkWith(httpClientFor(cannedFetch)),
-    "@azure/keyvault-keys (direct)": sdkWith(cannedHttpClient),
-  };
-  // Warm every path once (challenge, key fetch) and check each answers what we think.
-  for (const [name, c] of Object.entries(contenders)) {
-    for (const op of ["getKey", "sign", "encrypt"]) {
-      const r = await c[op]();
-      if (!r) throw new Error(`${name} ${op} returned nothing`);
-    }
+async function measure({ dist, time, warmupTime, rounds }) {
+  const ctx = await loadContext({ dist });
+  const cases = [];
+  const skipped = {};
+  for (const c of casesFor("cpu")) {
+    const p = await prepareCase(ctx, c);
+    if (p.skipped) skipped[c.id] = p.skipped;
+    else cases.push({ ...c, fn: p.fn });
   }
-
   const best = new Map();
   for (let round = 0; round < rounds; round++) {
-    for (const op of ["getKey", "sign", "encrypt"]) {
+    for (const op of Object.keys(OPS)) {
       const bench = new Bench({ time, warmupTime });
-      for (const [name, c] of Object.entries(contenders)) bench.add(name, c[op]);
+      const counters = new Map();
+      for (const c of cases.filter((k) => k.op === op)) {
+        const counter = { calls: 0, cpu: undefined, cpuUs: 0 };
+        counters.set(c.id, counter);
+        const fn = c.fn;
+        bench.add(c.id, () => { counter.calls++; return fn(); }, {
+          async: true,
+          beforeAll(mode) { if (mode === "run") { counter.calls = 0; counter.cpu = process.cpuUsage(); } },
+          afterAll(mode) { if (mode === "run") { const u = process.cpuUsage(counter.cpu); counter.cpuUs = u.user + u.system; } },
+        });
+      }
       await bench.run();
       for (const task of bench.tasks) {
         const r = task.result;
-        if (r.state !== "completed") throw new Error(`${op} ${task.name}: ${r.state} ${r.error ?? ""}`);
-        const row = { op, contender: task.name, opsPerSec: 1000 / r.period, meanUs: r.period * 1000, rme: r.latency.rme, samples: r.latency.samplesCount, rounds };
-        const key = `${op}\n${task.name}`;
-        if (!best.has(key) || best.get(key).opsPerSec < row.opsPerSec) best.set(key, row);
+        if (r.state !== "completed") throw new Error(`${task.name}: ${r.state} ${r.error?.stack ?? r.error ?? ""}`);
+        const c = cases.find((k) => k.id === task.name);
+        const counter = counters.get(task.name);
+        const row = {
+          id: c.id, op: c.op, kind: c.kind, opsPerSec: 1000 / r.period, rme: r.latency.rme, samples: r.latency.samplesCount,
+          cpuUsPerCall: counter.cpuUs / counter.calls,
+        };
+        const prior = best.get(c.id);
+        if (!prior) best.set(c.id, { ...row, rounds: 1 });
+        else {
+          prior.rounds++;
+          if (row.opsPerSec > prior.opsPerSec) Object.assign(prior, { opsPerSec: row.opsPerSec, rme: row.rme, samples: row.samples });
+          prior.cpuUsPerCall = Math.min(prior.cpuUsPerCall, row.cpuUsPerCall);
+        }
       }
     }
   }
-  return [...best.values()];
+  return { rows: [...best.values()], skipped };
+}
+
+if (process.argv[2] === "--child") {
+  const result = await measure(JSON.parse(process.argv[3]));
+  process.stdout.write(`${JSON.stringify(result)}\n`);
 }

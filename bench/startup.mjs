@@ -11,16 +11,16 @@ const WORKERS = {
   "keyvault-fetch": `
     import { KeyVaultClient } from "{dist}/index.js";
     import { sign } from "{dist}/keys.js";
-    import { cannedFetch, VAULT, VERSION, TOKEN } from "{bench}/canned.mjs";
+    import { cannedFetch, fixedGetToken, VAULT, VERSION } from "{bench}/canned.mjs";
     export default { async fetch() {
-      const client = new KeyVaultClient(VAULT, { fetch: cannedFetch, getToken: () => ({ token: TOKEN, expiresOnTimestamp: Date.now() + 3600000 }) });
+      const client = new KeyVaultClient(VAULT, { fetch: cannedFetch, getToken: fixedGetToken });
       const { result } = await sign(client, "ec/" + VERSION, "ES256", new Uint8Array(32));
       return new Response(String(result.length));
     } };`,
   "@azure/keyvault-keys": `
     import { CryptographyClient } from "@azure/keyvault-keys";
-    import { cannedHttpClient } from "{bench}/azure-adapter.mjs";
-    import { fixedCredential, VAULT, VERSION } from "{bench}/canned.mjs";
+    import { cannedHttpClient, fixedCredential } from "{bench}/azure-adapter.mjs";
+    import { VAULT, VERSION } from "{bench}/canned.mjs";
     export default { async fetch() {
       const client = new CryptographyClient(VAULT + "/keys/ec/" + VERSION, fixedCredential, { httpClient: cannedHttpClient, retryOptions: { maxRetries: 0 } });
       const { result } = await client.sign("ES256", new Uint8Array(32));
@@ -32,9 +32,21 @@ async function bundleWorker(root, source) {
   const contents = source.replaceAll("{dist}", join(root, "dist")).replaceAll("{bench}", join(root, "bench"));
   const r = await build({
     stdin: { contents, resolveDir: root, loader: "js" }, bundle: true, write: false, minify: true, format: "esm",
-    platform: "browser", conditions: ["workerd", "worker", "browser"], target: "es2022", logLevel: "silent",
+    platform: "browser", conditions: ["workerd", "worker", "browser"], target: "es2022", logLevel: "silent", metafile: true,
   });
-  return r.outputFiles[0].text;
+  return { text: r.outputFiles[0].text, inputs: Object.keys(r.metafile.inputs) };
+}
+
+/**
+ * What in a bundle is the Azure SDK's: its input files from `@azure/*` (and `@typespec/*`, which the
+ * SDK's core depends on), and text only the SDK has (its logger's environment variable, its package
+ * names). Empty for a bundle without Azure code.
+ * @param {{ text: string; inputs: string[] }} bundle
+ */
+export function azureCodeIn(bundle) {
+  const found = bundle.inputs.filter((f) => /(^|\/)node_modules\/@(azure|typespec)\//.test(f));
+  for (const marker of ["AZURE_LOG_LEVEL", "@azure/"]) if (bundle.text.includes(marker)) found.push(`the text ${JSON.stringify(marker)}`);
+  return found;
 }
 
 async function once(script) {
@@ -60,7 +72,16 @@ const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.le
  */
 export async function startupBench({ root, rounds = 9 }) {
   const scripts = {};
-  for (const [name, source] of Object.entries(WORKERS)) scripts[name] = await bundleWorker(root, source);
+  const bundles = {};
+  for (const [name, source] of Object.entries(WORKERS)) {
+    bundles[name] = await bundleWorker(root, source);
+    scripts[name] = bundles[name].text;
+  }
+  // Our Worker's start-up must not carry the SDK's code (the canned answers once pulled in its logger);
+  // the check must find the SDK's Worker's, or it proves nothing.
+  const ours = azureCodeIn(bundles["keyvault-fetch"]);
+  if (ours.length) throw new Error(`the keyvault-fetch Worker carries Azure SDK code: ${ours.slice(0, 5).join(", ")}`);
+  if (!azureCodeIn(bundles["@azure/keyvault-keys"]).length) throw new Error("the Azure-code check found nothing in the SDK's own Worker: it is broken");
   const runs = Object.fromEntries(Object.keys(WORKERS).map((n) => [n, []]));
   for (const name of Object.keys(WORKERS)) await once(scripts[name]); // warm the disk cache and workerd binary
   for (let i = 0; i < rounds; i++) {
@@ -72,7 +93,7 @@ export async function startupBench({ root, rounds = 9 }) {
   }
   const baseline = Math.min(...runs["empty Worker"]);
   return Object.keys(WORKERS).map((name) => ({
-    contender: name, bytes: scripts[name].length, bestMs: Math.min(...runs[name]), medianMs: median(runs[name]),
+    contender: name, bytes: scripts[name].length, azureCode: azureCodeIn(bundles[name]).length, bestMs: Math.min(...runs[name]), medianMs: median(runs[name]),
     overBaselineMs: Math.min(...runs[name]) - baseline, runs: runs[name],
   }));
 }

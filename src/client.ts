@@ -85,6 +85,9 @@ export const providerOf = (client: KeyVaultClient): GetToken | undefined => prov
 /** @internal The method `request()` and the helpers send through: one call with a body reader. */
 export const send: unique symbol = Symbol("keyvault-fetch.send");
 
+/** The fast path's first attempt, handed to the steps that continue it. */
+interface FirstAttempt { challenge: VaultChallenge; token: string; response: Response | undefined; failure: unknown }
+
 type Discovery = { challenge: VaultChallenge } | { challenge?: undefined; response: Response };
 
 // Drawn on first use, not at load: Workers refuse random values in the global scope.
@@ -218,15 +221,25 @@ export class KeyVaultClient {
       const deadline = (this.#deadline = call.deadline = joinDeadline(this.#deadline, this.#timeout, call.started));
       deadline.calls.add(call);
       holdOpen(deadline, true);
-      // Without AbortSignal.any (Node < 20.3) the caller's signal still ends the call through the race.
-      call.signal = caller ? AbortSignal.any?.([caller, deadline.signal]) ?? caller : deadline.signal;
+      call.signal = caller ? followBoth(caller, deadline.signal) : deadline.signal;
     } else {
       call.signal = caller;
     }
     if (caller) caller.addEventListener("abort", (onAbort = () => call.fail?.(caller.reason)), { once: true });
     try {
       if (call.body instanceof Promise) call.body = await race(call, call.body);
-      const response = await this.#exchange(call);
+      // The fast path, in this one frame: a known challenge, this client's last token, one answer
+      // that needs nothing more. Anything else (no challenge, a 401, a retry) goes to the steps below.
+      const challenge = this.#static ?? knownChallenge(this.#cacheKey, this.#level);
+      const token = challenge && this.#memoized(challenge);
+      let response: Response | undefined;
+      let failure: unknown;
+      if (token) {
+        try { response = await this.#send(call, token, 0); } catch (e) { failure = this.#failed(call, e, 0); }
+      }
+      if (!response || response.status === 401 || RETRY_STATUSES.has(response.status)) {
+        response = await this.#exchange(call, token ? { challenge: challenge!, token, response, failure } : undefined);
+      }
       return read ? await race(call, read(response, call)) : (response as T);
     } catch (e) {
       // Whatever rejected first, a call past its deadline fails with ERR_TIMEOUT.
@@ -292,9 +305,12 @@ export class KeyVaultClient {
     return q < 0 ? `${url}?${this.#query}` : /[?&]api-version=/i.test(url.slice(q)) ? url : `${url}&${this.#query}`;
   }
 
-  /** Steps 2 to 6: challenge, token, send, retries, and the answer to a CAE or tenant challenge. */
-  async #exchange(call: Call): Promise<Response> {
-    let challenge = this.#static ?? knownChallenge(this.#cacheKey, this.#level);
+  /**
+   * Steps 2 to 6: challenge, token, send, retries, and the answer to a CAE or tenant challenge.
+   * `first`: the fast path's first attempt, already made.
+   */
+  async #exchange(call: Call, first?: FirstAttempt): Promise<Response> {
+    let challenge = first ? first.challenge : this.#static ?? knownChallenge(this.#cacheKey, this.#level);
     const cached = challenge !== undefined && !this.#static;
     if (!challenge) {
       const found = await this.#discover(call);
@@ -306,8 +322,9 @@ export class KeyVaultClient {
     let mayRechallenge = cached;
     let caeAnswered = false;
     for (;;) {
-      const token = (!reason && this.#memoized(challenge)) || (await this.#token(challenge, claims, reason ?? "new", call));
-      const response = await this.#attempts(call, token);
+      const token = first?.token ?? ((!reason && this.#memoized(challenge)) || (await this.#token(challenge, claims, reason ?? "new", call)));
+      const response = await this.#attempts(call, token, first);
+      first = undefined;
       if (response.status !== 401) return response;
       const header = response.headers.get("www-authenticate");
       let cae;
@@ -344,8 +361,10 @@ export class KeyVaultClient {
    * is returned as it is, and anything else is refused.
    */
   async #discover(call: Call): Promise<VaultChallenge | Response> {
+    // Joining is bounded (three rounds): when the probe we joined is given up or finds no challenge,
+    // the first caller to notice starts the next one and the others join it, not a probe each.
     for (let round = 0; ; round++) {
-      const joined = round === 0 && this.#discovery !== undefined;
+      const joined = round < 3 && this.#discovery !== undefined;
       let found: Discovery;
       try {
         found = await (joined ? race(call, this.#discovery!) : this.#probe(call));
@@ -428,20 +447,19 @@ export class KeyVaultClient {
   }
 
   /** Steps 4 and 5: send, and retry transient failures by the retry rules. No token: the probe. */
-  async #attempts(call: Call, token: string | undefined): Promise<Response> {
+  async #attempts(call: Call, token: string | undefined, first?: FirstAttempt): Promise<Response> {
     const policy = this.#retry;
     for (let attempt = 0; ; attempt++) {
       let response: Response | undefined;
       let failure: unknown;
-      try {
-        response = await this.#send(call, token, attempt);
-      } catch (e) {
-        if (call.signal?.aborted) throw call.signal.reason;
-        failure = e;
-        if (this.#onEvent) this.#emit("response", call, { attempt, status: 0, requestId: undefined, durationMs: Date.now() - call.started, error: errorName(e) });
+      if (attempt === 0 && first) {
+        ({ response, failure } = first);
+      } else {
+        try { response = await this.#send(call, token, attempt); } catch (e) { failure = this.#failed(call, e, attempt); }
       }
       if (response && !RETRY_STATUSES.has(response.status)) return response; // the common case, first
-      const idempotent = call.idempotent ?? isIdempotent(call.method, call.url);
+      // The probe carries no body and no token: the service refuses it unread, so it is always safe to repeat.
+      const idempotent = !token || (call.idempotent ?? isIdempotent(call.method, call.url));
       const retryable = policy !== null && attempt < policy.retries && (idempotent || response?.status === 429);
       let wait = retryable ? backoffDelay(attempt, policy!) : 0;
       const asked = response && retryAfterMs(response.headers);
@@ -455,6 +473,13 @@ export class KeyVaultClient {
       if (response) await discard(response);
       await sleep(wait, call.signal);
     }
+  }
+
+  /** A request that failed: the call's end if it was aborted (deadline or caller), else a failure to retry. */
+  #failed(call: Call, e: unknown, attempt: number): unknown {
+    if (call.signal?.aborted) throw call.signal.reason;
+    if (this.#onEvent) this.#emit("response", call, { attempt, status: 0, requestId: undefined, durationMs: Date.now() - call.started, error: errorName(e) });
+    return e;
   }
 
   /** Step 4: one request. A body goes out only with a token. */
@@ -502,6 +527,20 @@ function headerRecord(init: HeadersInit | undefined, out: Record<string, string>
   else if (Array.isArray(init)) for (const [k, v] of init) out[String(k).toLowerCase()] = String(v);
   else for (const k of Object.keys(init)) out[k.toLowerCase()] = String((init as Record<string, string>)[k]);
   return out;
+}
+
+/**
+ * A signal that aborts with the first of the caller's and the deadline's. Not AbortSignal.any: its
+ * signal is held only weakly, and once the call returns nothing else holds it, so a collected signal
+ * would leave a response body the caller can no longer cancel. Here both sources hold it, and the
+ * caller's signal lets go of it when the deadline passes (a long-lived caller signal collects nothing).
+ */
+function followBoth(caller: AbortSignal, deadline: AbortSignal): AbortSignal {
+  const both = new AbortController();
+  const onCaller = () => both.abort(caller.reason);
+  caller.addEventListener("abort", onCaller, { once: true });
+  deadline.addEventListener("abort", () => { caller.removeEventListener("abort", onCaller); both.abort(deadline.reason); }, { once: true });
+  return both.signal;
 }
 
 async function discard(response: Response): Promise<void> {

@@ -32,7 +32,7 @@ export class KeyVaultClientError extends Error {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
   }
-  toJSON() {
+  toJSON(): { name: "KeyVaultClientError"; code: ClientErrorCode; message: string } {
     return { name: this.name, code: this.code, message: this.message };
   }
 }
@@ -103,7 +103,7 @@ export class KeyVaultError extends Error {
     });
   }
 
-  toJSON() {
+  toJSON(): { name: "KeyVaultError"; status: number; code: string; message: string; requestId: string | undefined; innerError: unknown } {
     return { name: this.name, status: this.status, code: this.code, message: this.message, requestId: this.requestId, innerError: this.innerError };
   }
 }

@@ -33,6 +33,16 @@ export function redactError(error: unknown, secrets?: readonly (string | undefin
   return out;
 }
 
+/** Whether nothing reachable from an error (message, stack, JSON, its cause chain) needs redacting. */
+export function isClean(error: unknown, secrets?: readonly (string | undefined)[], depth = 0): boolean {
+  if (!(error instanceof Error) || depth > 2) return false;
+  let json: string | undefined;
+  try { json = JSON.stringify(error); } catch { return false; }
+  for (const text of [error.message, String(error.stack), json ?? ""]) if (redact(text, secrets) !== text) return false;
+  const cause = (error as { cause?: unknown }).cause;
+  return cause === undefined || isClean(cause, secrets, depth + 1);
+}
+
 /** A JSON value with every string in it redacted (for error bodies that echo what they were sent). */
 export function redactDeep(value: unknown, secrets?: readonly (string | undefined)[], depth = 0): unknown {
   if (typeof value === "string") return redact(value, secrets);

@@ -21,7 +21,7 @@ export const RETRY_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 
  * The wait a response asks for, in ms: `x-ms-retry-after-ms`, `retry-after-ms`, then `Retry-After`
  * (seconds or an HTTP date). Undefined when it asks for none or the value is unreadable.
  */
-export function retryAfterMs(headers: Headers, now = Date.now()): number | undefined {
+export function retryAfterMs(headers: Headers, now: number = Date.now()): number | undefined {
   for (const name of ["x-ms-retry-after-ms", "retry-after-ms"]) {
     const v = headers.get(name);
     if (v !== null && /^\s*\d+(\.\d+)?\s*$/.test(v)) return Math.ceil(Number(v));

@@ -1,6 +1,6 @@
 // Token providers, and the cache that keeps their tokens until shortly before they expire.
 import { KeyVaultClientError } from "./errors.js";
-import { redact, redactError } from "./redact.js";
+import { isClean, redact, redactError } from "./redact.js";
 
 /** What a client asks a token provider for. */
 export interface TokenRequest {
@@ -120,8 +120,9 @@ export async function requestToken(provider: GetToken, request: TokenRequest): P
   } catch (cause) {
     if (request.signal?.aborted) throw request.signal.reason;
     // Refresh failures often quote the token they tried to refresh: the old one is redacted too.
-    // Our own errors (AuthorityError, say) are redacted where they are made, and stay as they are.
-    const safe = cause instanceof KeyVaultClientError ? cause : redactError(cause, [caches.get(provider)?.get(cacheKey(request))?.token]);
+    const old = [caches.get(provider)?.get(cacheKey(request))?.token];
+    // Our own errors (AuthorityError, say) stay as they are, for `instanceof`, when nothing in them needs redacting.
+    const safe = cause instanceof KeyVaultClientError && isClean(cause, old) ? cause : redactError(cause, old);
     throw new KeyVaultClientError("ERR_TOKEN", `the token provider failed: ${redact(`${safe.name} ${(safe as { code?: string }).code ?? ""}: ${safe.message}`)}`, { cause: safe });
   }
   const token = typeof result === "string" ? result : result?.token;

@@ -1,11 +1,16 @@
 #!/usr/bin/env node
 // `npm test` after the build: bundles the suite, runs every runtime leg (and the Node-only
-// tests), prints each leg's count, and ends with one line `N passed, N failed`.
-// A leg that cannot start is a failure, never a silent pass.
+// tests), prints each leg's count and the Node leg's coverage, and ends with one line
+// `N passed, N failed`. A leg that cannot start is a failure, never a silent pass.
 // Usage: node test/run.mjs [--leg node,workerd,deno,chromium,node-only] [--filter text] [--verbose]
+//        [--no-coverage]
 import { execFileSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { chromiumExecutable } from "./chromium.mjs";
+import { startCoverage } from "./coverage.mjs";
 
 const outDir = fileURLToPath(new URL(`./.out/run-${process.pid}/`, import.meta.url));
 process.env.KVF_TEST_OUT = outDir;
@@ -15,20 +20,41 @@ const opt = (name) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1
 const legs = (opt("--leg") ?? "node,workerd,deno,chromium,node-only").split(",");
 const filter = opt("--filter");
 const verbose = args.includes("--verbose");
+const coverage = !args.includes("--no-coverage");
+
+// Chromium from the @sparticuz/chromium package is extracted into the temp directory on first use
+// and reused after (/tmp/chromium, fonts/, the swiftshader libraries, and the locales/ folder
+// Chromium makes beside itself). Resolve it before the run gets its own temp directory, so that
+// cache stays where it is shared across runs. A failure here is left for the leg to report.
+if (legs.some((leg) => leg === "chromium" || leg === "node-only") && !process.env.CHROMIUM_PATH) {
+  try { process.env.CHROMIUM_PATH = await chromiumExecutable(); } catch { /* the leg fails loudly */ }
+}
+
+// The run's own temp directory: everything the tests, the CLI and the tools they start make with
+// os.tmpdir() lands here (TMPDIR is read on each call and inherited by children), so the last
+// Node-only test (test/node/tmpdir.test.ts) can compare it with this listing and name every
+// leftover, unaffected by other runs or programs sharing the machine's temp directory.
+const tmpRoot = mkdtempSync(join(tmpdir(), "kvf-run-"));
+process.env.TMPDIR = tmpRoot;
+process.env.KVF_TMP_ROOT = tmpRoot;
+process.env.KVF_TMP_BEFORE = JSON.stringify(readdirSync(tmpRoot));
 
 execFileSync(process.execPath, [new URL("./build.mjs", import.meta.url).pathname], { stdio: "inherit" });
 
+const report = (n, ok) => console.log(`  ${ok === true ? "ok  " : ok === "skip" ? "skip" : "FAIL"} ${n}`);
 const runners = {
-  node: async () => (await import("./runners/node.mjs")).run(filter, verbose ? (n, ok) => console.log(`  ${ok === true ? "ok  " : ok === "skip" ? "skip" : "FAIL"} ${n}`) : undefined),
+  node: async () => (await import("./runners/node.mjs")).run(filter, verbose ? report : undefined),
   workerd: async () => (await import("./runners/workerd.mjs")).run(filter),
   deno: async () => (await import("./runners/deno.mjs")).run(filter),
   chromium: async () => (await import("./runners/chromium.mjs")).run(filter),
   "node-only": async () => (await import("./node/run.mjs")).run(filter, verbose),
 };
 
-let passed = 0, failed = 0, skipped = 0;
+let passed = 0, failed = 0;
 for (const leg of legs) {
   const started = Date.now();
+  // The Node leg runs in this process against dist/; V8's own coverage of it is mapped back to src/.
+  const covered = leg === "node" && coverage && !filter ? await startCoverage() : undefined;
   let r;
   try {
     if (!runners[leg]) throw new Error(`unknown leg ${leg}`);
@@ -39,8 +65,19 @@ for (const leg of legs) {
   }
   for (const f of r.failures) console.error(`[${leg}] FAIL ${f.name}\n    ${f.error.replace(/\n/g, "\n    ")}`);
   console.log(`[${leg}] ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  passed += r.passed; failed += r.failed; skipped += r.skipped;
+  if (covered) {
+    try {
+      const summary = await covered.report(join(outDir, "coverage"), verbose);
+      console.log(`[${leg}] coverage of src/ (V8, dist/ mapped back by source maps): ${summary}`);
+    } catch (e) {
+      console.error(`[${leg}] coverage report failed: ${e?.stack ?? e}`);
+      failed++;
+    }
+  }
+  passed += r.passed; failed += r.failed;
 }
 rmSync(outDir, { recursive: true, force: true });
+// Leftovers were reported by the tmpdir test; remove them anyway so no run leaves anything behind.
+if (existsSync(tmpRoot)) rmSync(tmpRoot, { recursive: true, force: true });
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);

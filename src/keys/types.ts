@@ -202,5 +202,4 @@ export interface UnwrapResult {
   result: Uint8Array;
 }
 
-/** One page of a list operation: its items, plus the next page's URL (`nextLink`) when there is one. */
-export type Page<T> = T[] & { continuationToken?: string };
+export type { Page } from "../paging.js";

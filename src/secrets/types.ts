@@ -16,8 +16,7 @@ export interface OperationOptions {
   signal?: AbortSignal;
 }
 
-/** A page of a list: the items, and the token that resumes after it (absent on the last page). */
-export type Page<T> = T[] & { continuationToken?: string };
+export type { Page } from "../paging.js";
 
 /** A secret's properties: everything but its value. Times are `Date`s. */
 export interface SecretProperties {

@@ -212,6 +212,7 @@ const suite: SuiteFile = (t) => {
         assert.equal(stdout.trim(), "401");
       } finally {
         await cli.stop();
+        rmSync(dir, { recursive: true, force: true });
       }
     });
 

@@ -27,6 +27,10 @@ import officialSdkSecretsTests from "./official-sdk-secrets.test.js";
 import emulatorSecretsStoreTests from "./emulator-secrets-store.test.js";
 import secretsWorkersTests from "./secrets-workers.test.js";
 import secretsDenoKvTests from "./secrets-deno-kv.test.js";
+import publishTests from "./publish.test.js";
+import tarballTests from "./tarball.test.js";
+import tarballReadmeTests from "./tarball-readme.test.js";
+import tmpdirTests from "./tmpdir.test.js";
 import docsTests from "./docs.test.js";
 import readmeRecipeTests from "./readme-recipe.test.js";
 import emulatorOptionsTests from "./emulator-options.test.js";
@@ -35,7 +39,9 @@ const files: SuiteFile[] = [
   packageTests, serverTests, cliTests, quickstartTests, officialSdkTests,
   entraParityTests, entraExamplesTests, sizeBudgetTests, proxyServerTests, proxyBrowserTests, workerStarterTests, denoProxyTests, demoTests,
   emulatorDevServerTests, emulatorCorsTests, emulatorWorkerdTests,
-  officialSdkSecretsTests, emulatorSecretsStoreTests, secretsWorkersTests, secretsDenoKvTests, docsTests, readmeRecipeTests, emulatorOptionsTests,
+  officialSdkSecretsTests, emulatorSecretsStoreTests, secretsWorkersTests, secretsDenoKvTests,
+  publishTests, tarballTests, tarballReadmeTests, docsTests, readmeRecipeTests, emulatorOptionsTests,
+  tmpdirTests, // last: it checks what every other test left in the temp directory
 ];
 
 export function runNodeOnly(filter?: string, onResult?: (name: string, ok: boolean | "skip", error?: string) => void) {

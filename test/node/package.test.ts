@@ -1,37 +1,200 @@
+// The package as npm and JSR see it: metadata, the exports map against the build's entries,
+// what the tarball holds, and properties of the built files a user relies on (one emulator,
+// class names, require() of the server without require(esm), @noble only in the emulator).
 import type { SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { SUBPATHS, distName } from "../../tsup.config.js";
+import { repoRoot, runNode } from "./child.js";
+import { distClosure, distSources } from "./dist.js";
+
+/** What package.json `exports` must say for a subpath (ESM and CJS, each with its types). */
+function exportBlock(subpath: string) {
+  const name = distName(subpath);
+  return {
+    import: { types: `./dist/${name}.d.ts`, default: `./dist/${name}.js` },
+    require: { types: `./dist/${name}.d.cts`, default: `./dist/${name}.cjs` },
+  };
+}
 
 const suite: SuiteFile = (t) => {
   t.group("package", () => {
-    const pkg = JSON.parse(readFileSync("package.json", "utf8"));
+    const root = repoRoot();
+    const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+    const jsr = JSON.parse(readFileSync(join(root, "jsr.json"), "utf8"));
+    const subpaths = Object.keys(SUBPATHS);
+    const entryFiles = (ext: "js" | "cjs") => subpaths.map((s) => `${distName(s)}.${ext}`);
+    const coreFiles = (ext: "js" | "cjs") => subpaths.filter((s) => !s.startsWith("./emulator")).map((s) => `${distName(s)}.${ext}`);
 
-    t.test("has no runtime dependencies; its Node-free subpaths declare only optional peers", () => {
-      assert.deepEqual(Object.keys(pkg.dependencies ?? {}), []);
-      for (const name of Object.keys(pkg.peerDependencies ?? {})) assert.equal(pkg.peerDependenciesMeta?.[name]?.optional, true, name);
-    });
-
-    t.test("npm pack holds dist/, README, LICENSE and package.json only", () => {
-      const out = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { encoding: "utf8" }));
-      const files: string[] = out[0].files.map((f: { path: string }) => f.path);
-      const stray = files.filter((f) => !f.startsWith("dist/") && !["README.md", "LICENSE", "package.json"].includes(f));
-      assert.deepEqual(stray, []);
-      for (const need of ["README.md", "LICENSE", "package.json", "dist/index.js", "dist/index.cjs", "dist/index.d.ts"]) assert.ok(files.includes(need), need);
-    });
-
-    t.test("every export in the exports map exists after the build, with types", () => {
-      const dist = new Set(readdirSync("dist"));
-      for (const [sub, target] of Object.entries<any>(pkg.exports)) {
-        if (sub === "./package.json") continue;
-        const paths = typeof target === "string" ? [target] : [target.import?.default, target.import?.types, target.require?.default, target.default, target.types].filter(Boolean);
-        for (const p of paths) assert.ok(dist.has(p.replace("./dist/", "")), `${sub} → ${p}`);
+    t.test("has no dependencies of any kind at run time: the emulator bundles what it needs", () => {
+      for (const field of ["dependencies", "peerDependencies", "peerDependenciesMeta", "optionalDependencies", "bundleDependencies"]) {
+        assert.equal(pkg[field], undefined, field);
       }
     });
 
-    t.test("the core entry works through require() too", async () => {
-      const out = execFileSync(process.execPath, ["-e", "const k=require('keyvault-fetch');console.log(typeof k.KeyVaultClient, typeof k.parseWwwAuthenticate)"], { encoding: "utf8" });
+    t.test("has the metadata npm (and provenance) needs: repository, homepage, bugs, licence, engines", () => {
+      assert.match(pkg.repository?.url ?? "", /^git\+https:\/\/github\.com\/[\w.-]+\/[\w.-]+\.git$/, "repository.url");
+      assert.equal(pkg.repository?.type, "git");
+      const repo = pkg.repository.url.replace(/^git\+/, "").replace(/\.git$/, "");
+      assert.equal(pkg.homepage, `${repo}#readme`);
+      assert.equal(pkg.bugs?.url, `${repo}/issues`);
+      assert.equal(pkg.license, "MIT");
+      assert.ok(pkg.description && pkg.keywords?.length, "description and keywords");
+      // >= 20.0: the server has a CJS build, so nothing needs require(esm) (20.19); see the tests below.
+      assert.equal(pkg.engines?.node, ">=20");
+    });
+
+    t.test("prepack builds dist/ from scratch, so a clean clone packs a complete tarball", () => {
+      assert.match(pkg.scripts?.prepack ?? "", /rmSync\('dist',\{recursive:true,force:true\}\)\\?"? && tsup$/);
+    });
+
+    t.test("bin is written without ./ (npm rewrites it otherwise, with a warning) and is a Node script", () => {
+      for (const [name, path] of Object.entries<string>(pkg.bin)) {
+        assert.ok(!path.startsWith("./"), `${name}: ${path}`);
+        assert.match(readFileSync(join(root, path), "utf8"), /^#!\/usr\/bin\/env node\n/, `${name} has a shebang`);
+      }
+    });
+
+    t.test("every subpath the build makes is in exports, typesVersions and jsr.json, and nothing else is", () => {
+      const problems: string[] = [];
+      for (const subpath of subpaths) {
+        const block = exportBlock(subpath);
+        if (!assert.isDeepEqual(pkg.exports[subpath], block)) problems.push(`package.json exports needs "${subpath}": ${JSON.stringify(block)}`);
+        if (subpath !== ".") {
+          const types = [`./dist/${distName(subpath)}.d.cts`];
+          const key = subpath.slice(2);
+          if (!assert.isDeepEqual(pkg.typesVersions?.["*"]?.[key], types)) problems.push(`package.json typesVersions["*"] needs "${key}": ${JSON.stringify(types)}`);
+        }
+        if (jsr.exports?.[subpath] !== `./${SUBPATHS[subpath]}`) problems.push(`jsr.json exports needs "${subpath}": "./${SUBPATHS[subpath]}"`);
+      }
+      for (const subpath of Object.keys(pkg.exports)) {
+        if (subpath !== "./package.json" && !subpaths.includes(subpath)) problems.push(`package.json exports has "${subpath}", which tsup.config.ts SUBPATHS does not build`);
+      }
+      for (const key of Object.keys(pkg.typesVersions?.["*"] ?? {})) {
+        if (!subpaths.includes(`./${key}`)) problems.push(`package.json typesVersions has "${key}", which is no subpath`);
+      }
+      for (const subpath of Object.keys(jsr.exports ?? {})) {
+        if (!subpaths.includes(subpath)) problems.push(`jsr.json exports has "${subpath}", which is no subpath`);
+      }
+      assert.deepEqual(problems, []);
+      assert.deepEqual([pkg.main, pkg.module, pkg.types], ["./dist/index.cjs", "./dist/index.js", "./dist/index.d.cts"], "main, module, types (node10)");
+    });
+
+    t.test("jsr.json has package.json's version and licence", () => {
+      assert.equal(jsr.version, pkg.version);
+      assert.equal(jsr.license, pkg.license);
+    });
+
+    t.test("npm pack holds dist/ code and types, README, LICENSE, notices and package.json only (no source maps)", () => {
+      const out = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: root, encoding: "utf8" }));
+      const files: string[] = out[0].files.map((f: { path: string }) => f.path);
+      const stray = files.filter((f) => !/^dist\/[^/]+\.(js|cjs|d\.ts|d\.cts)$/.test(f) && !["README.md", "LICENSE", "THIRD-PARTY-NOTICES.md", "package.json"].includes(f));
+      assert.deepEqual(stray, []);
+      const live = new Set([...entryFiles("js"), ...entryFiles("cjs")].flatMap((e) => distClosure(root, e)));
+      for (const need of [...live, "README.md", "LICENSE", "THIRD-PARTY-NOTICES.md", "dist/emulator-cli.js"]) {
+        assert.ok(files.includes(need) || files.includes(`dist/${need}`), need);
+      }
+    });
+
+    t.test("every file the exports map names exists after the build", () => {
+      const dist = new Set(readdirSync(join(root, "dist")));
+      for (const [sub, target] of Object.entries<any>(pkg.exports)) {
+        if (sub === "./package.json") continue;
+        for (const p of [target.import.types, target.import.default, target.require.types, target.require.default]) {
+          assert.ok(dist.has(p.replace("./dist/", "")), `${sub} → ${p}`);
+        }
+      }
+    });
+
+    t.test("the core entry works through require() too", () => {
+      const out = execFileSync(process.execPath, ["-e", "const k=require('keyvault-fetch');console.log(typeof k.KeyVaultClient, typeof k.parseWwwAuthenticate)"], { cwd: root, encoding: "utf8" });
       assert.equal(out.trim(), "function function");
+    });
+
+    t.test("class names survive the build: every exported class is named as exported (ESM and CJS); util.inspect says KeyVaultError", async () => {
+      const { stdout } = await runNode(`
+        import { createRequire } from "node:module";
+        import { inspect } from "node:util";
+        const require = createRequire(process.cwd() + "/");
+        const wrong = [];
+        for (const sub of ${JSON.stringify(subpaths.map((s) => s.replace(/^\./, "keyvault-fetch")))}) {
+          for (const [how, mod] of [["import", await import(sub)], ["require", require(sub)]]) {
+            for (const [name, value] of Object.entries(mod)) {
+              if (typeof value === "function" && /^class\\b/.test(Function.prototype.toString.call(value)) && value.name !== name) wrong.push(how + " " + sub + " " + name + " is named " + value.name);
+            }
+          }
+        }
+        const { KeyVaultError, KeyVaultClientError } = await import("keyvault-fetch");
+        const e = new KeyVaultError({ status: 404, code: "KeyNotFound", message: "404 KeyNotFound: no such key", request: { method: "GET", url: "/" } });
+        console.log(JSON.stringify({ wrong, inspected: inspect(e).split("\\n")[0], client: inspect(new KeyVaultClientError("ERR_TIMEOUT", "late")).split("\\n")[0] }));
+      `);
+      const r = JSON.parse(stdout);
+      assert.deepEqual(r.wrong, []);
+      assert.equal(r.inspected, "KeyVaultError: 404 KeyNotFound: no such key");
+      assert.equal(r.client, "KeyVaultClientError: late");
+    });
+
+    t.test("one emulator in dist/: the server's emulator is the emulator subpath's (ESM, and CJS without require(esm))", async () => {
+      const source = `
+        const { startEmulatorServer } = await load("keyvault-fetch/emulator/server");
+        const { Faults, createEmulator } = await load("keyvault-fetch/emulator");
+        const server = await startEmulatorServer({ port: 0, tls: false });
+        try { console.log(String(server.emulator.faults instanceof Faults), String(createEmulator().faults instanceof Faults)); }
+        finally { await server.close(); }`;
+      const esm = await runNode(`const load = (s) => import(s);${source}`);
+      assert.equal(esm.stdout.trim(), "true true", "ESM");
+      // require(esm) came with Node 20.19; with it turned off, this is what Node 20.0 to 20.18 do.
+      const cjs = await runNode(`import { createRequire } from "node:module"; const require = createRequire(process.cwd() + "/"); const load = async (s) => require(s);${source}`,
+        { env: { NODE_OPTIONS: "--no-experimental-require-module" } });
+      assert.equal(cjs.stdout.trim(), "true true", "CJS");
+      // And the bytes: the emulator's source is in exactly one ESM file and one CJS file.
+      for (const ext of ["js", "cjs"] as const) {
+        const files = [...new Set([`emulator.${ext}`, `emulator-server.${ext}`, ...(ext === "js" ? ["emulator-cli.js"] : [])].flatMap((e) => distClosure(root, e)))];
+        const holders = files.filter((f) => distSources(root, f).includes("src/emulator/emulator.ts"));
+        assert.equal(holders.length, 1, `${ext}: src/emulator/emulator.ts is in ${holders.join(", ")}`);
+      }
+    });
+
+    t.test("the CLI imports the server entry rather than bundling it again", () => {
+      assert.deepEqual(distSources(root, "emulator-cli.js"), ["src/emulator/cli.ts"]);
+      assert.match(readFileSync(join(root, "dist/emulator-cli.js"), "utf8"), /from ["']\.\/emulator-server\.js["']/);
+    });
+
+    t.test("the emulator's chunks carry @noble/curves and @noble/ciphers with their licence headers", () => {
+      const sources = new Set(distClosure(root, "emulator.js").flatMap((f) => distSources(root, f)));
+      for (const need of ["node_modules/@noble/curves/nist.js", "node_modules/@noble/curves/secp256k1.js", "node_modules/@noble/ciphers/aes.js"]) assert.ok(sources.has(need), need);
+      for (const ext of ["js", "cjs"]) {
+        for (const f of distClosure(root, `emulator.${ext}`)) {
+          if (distSources(root, f).some((s) => s.includes("@noble/"))) assert.match(readFileSync(join(root, "dist", f), "utf8"), /\/\*! noble-[\w-]+ - MIT License/, `${f} keeps the licence header`);
+        }
+      }
+    });
+
+    t.test("the core, keys, entra and jose reach no @noble code (nor does any build name it)", () => {
+      for (const ext of ["js", "cjs"] as const) {
+        for (const entry of coreFiles(ext)) {
+          for (const f of distClosure(root, entry)) {
+            assert.deepEqual(distSources(root, f).filter((s) => !s.startsWith("src/")), [], `${entry} reaches ${f}`);
+            assert.ok(!/noble/i.test(readFileSync(join(root, "dist", f), "utf8")), `${entry} reaches ${f}, which mentions noble`);
+          }
+        }
+      }
+    });
+
+    t.test("THIRD-PARTY-NOTICES.md has each bundled package with its installed version and licence, word for word", () => {
+      const notices = readFileSync(join(root, "THIRD-PARTY-NOTICES.md"), "utf8");
+      const bundled = new Set([...entryFiles("js"), ...entryFiles("cjs")].flatMap((e) => distClosure(root, e)).flatMap((f) => distSources(root, f))
+        .filter((s) => s.startsWith("node_modules/")).map((s) => s.split("/").slice(1, 3).join("/")));
+      assert.deepEqual([...bundled].sort(), ["@noble/ciphers", "@noble/curves", "@noble/hashes"]);
+      for (const name of bundled) {
+        const dir = join(root, "node_modules", name);
+        const { version } = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
+        assert.ok(notices.includes(`\n## ${name} ${version}\n`), `a "## ${name} ${version}" section`);
+        const section = notices.slice(notices.indexOf(`## ${name} `)).split("\n## ")[0]!;
+        assert.ok(section.includes(readFileSync(join(dir, "LICENSE"), "utf8").trimEnd()), `${name}'s LICENSE, word for word`);
+      }
     });
 
     t.test("edge code uses no Node APIs (only the emulator's server and CLI may)", () => {
@@ -47,8 +210,16 @@ const suite: SuiteFile = (t) => {
           }
         }
       };
-      walk("src");
+      walk(join(root, "src"));
       assert.deepEqual(offenders, []);
+    });
+
+    t.test("the built server and CLI import Node built-ins with the node: prefix (Deno and Bun need it)", () => {
+      for (const f of ["emulator-server.js", "emulator-server.cjs", "emulator-cli.js", "proxy-server.js", "proxy-server.cjs"]) {
+        const text = readFileSync(join(root, "dist", f), "utf8");
+        const bare = [...text.matchAll(/(?:from\s*|require\(\s*)["']([a-z_/]+)["']/g)].map((m) => m[1]).filter((s) => existsSync(join(root, "node_modules/@types/node", `${s}.d.ts`)));
+        assert.deepEqual(bare, [], f);
+      }
     });
   });
 };

@@ -45,7 +45,9 @@ export function mockVault(options: MockVaultOptions = {}) {
     const url = new URL(request.url);
     const seen: SeenRequest = {
       method: request.method, url: request.url, path: url.pathname + url.search,
-      authorization: request.headers.get("authorization"), body: await request.text(), headers: request.headers, signal: request.signal,
+      authorization: request.headers.get("authorization"), body: await request.text(), headers: request.headers,
+      // init.signal itself: a Request's own signal follows it only weakly in undici (it may be collected)
+      signal: init?.signal ?? request.signal,
     };
     requests.push(seen);
     const auth = seen.authorization;

@@ -131,8 +131,8 @@ export function parseTags(v: unknown): Record<string, string> | undefined {
 /** Parsed `attributes` input. */
 export interface AttributesInput { enabled?: boolean; nbf?: number; exp?: number; exportable?: boolean }
 
-/** Validates `attributes` input (times are unix seconds). */
-export function parseAttributes(v: unknown): AttributesInput {
+/** Validates `attributes` input (times are unix seconds); `exportable` exists for keys only. */
+export function parseAttributes(v: unknown, kind: "key" | "secret" = "key"): AttributesInput {
   if (v === undefined || v === null) return {};
   if (typeof v !== "object" || Array.isArray(v)) throw badParameter("Property 'attributes' must be an object.");
   const a = v as Record<string, unknown>;
@@ -146,10 +146,10 @@ export function parseAttributes(v: unknown): AttributesInput {
     if (typeof a[f] !== "number" || !Number.isInteger(a[f]) || (a[f] as number) < 0) throw badParameter(`Property 'attributes.${f}' must be a unix time in seconds.`);
     out[f] = a[f] as number;
   }
-  if (a.exportable !== undefined && a.exportable !== null) {
+  if (kind === "key" && a.exportable !== undefined && a.exportable !== null) {
     if (typeof a.exportable !== "boolean") throw badParameter("Property 'attributes.exportable' must be a boolean.");
     out.exportable = a.exportable;
   }
-  if (out.nbf !== undefined && out.exp !== undefined && out.nbf >= out.exp) throw badParameter("The key's not-before time (nbf) must be earlier than its expiry time (exp).");
+  if (out.nbf !== undefined && out.exp !== undefined && out.nbf >= out.exp) throw badParameter(`The ${kind}'s not-before time (nbf) must be earlier than its expiry time (exp).`);
   return out;
 }

@@ -4,7 +4,7 @@
 // and messages (test/fixtures/recordings/secrets__*.json).
 import { b64url, concat, fromB64, fromUtf8, randomVersion, utf8 } from "../bytes.js";
 import { ServiceError, badParameter, conflict, forbidden } from "../errors.js";
-import type { Answer, VaultContext } from "./context.js";
+import { parseAttributes, type Answer, type VaultContext } from "./context.js";
 import { page } from "./paging.js";
 import { checkEntry, latestSecret, type DeletedSecretEntry, type SecretEntry, type SecretStore, type SecretVersion } from "./secrets-store.js";
 
@@ -58,25 +58,6 @@ function parseContentType(v: unknown): string | undefined {
   return v;
 }
 
-interface AttributesInput { enabled?: boolean; nbf?: number; exp?: number }
-
-function parseAttributes(v: unknown): AttributesInput {
-  if (v === undefined || v === null) return {};
-  if (typeof v !== "object" || Array.isArray(v)) throw badParameter("Property 'attributes' must be an object.");
-  const a = v as Record<string, unknown>;
-  const out: AttributesInput = {};
-  if (a.enabled !== undefined && a.enabled !== null) {
-    if (typeof a.enabled !== "boolean") throw badParameter("Property 'attributes.enabled' must be a boolean.");
-    out.enabled = a.enabled;
-  }
-  for (const f of ["nbf", "exp"] as const) {
-    if (a[f] === undefined || a[f] === null) continue;
-    if (typeof a[f] !== "number" || !Number.isInteger(a[f]) || (a[f] as number) < 0) throw badParameter(`Property 'attributes.${f}' must be a unix time in seconds.`);
-    out[f] = a[f] as number;
-  }
-  if (out.nbf !== undefined && out.exp !== undefined && out.nbf >= out.exp) throw badParameter("The secret's not-before time (nbf) must be earlier than its expiry time (exp).");
-  return out;
-}
 
 /** The live, visible secret, or 404. */
 function liveSecret(s: SecretsContext, name: string): SecretEntry {
@@ -116,7 +97,7 @@ export function setSecret(s: SecretsContext, name: string): Answer {
   if (utf8(b.value).length > MAX_SECRET_VALUE_BYTES) throw badParameter(`The secret value is larger than the maximum allowed size of ${MAX_SECRET_VALUE_BYTES} bytes.`);
   const contentType = parseContentType(b.contentType);
   const tags = parseTags(b.tags);
-  const attrs = parseAttributes(b.attributes);
+  const attrs = parseAttributes(b.attributes, "secret");
   checkNameFree(s, name);
   const now = s.ctx.nowSeconds;
   const v: SecretVersion = { version: randomVersion(), value: b.value, enabled: attrs.enabled ?? true, created: now, updated: now };
@@ -160,7 +141,7 @@ export function updateSecret(s: SecretsContext, name: string, version: string): 
   const b = body(s.ctx);
   const contentType = parseContentType(b.contentType);
   const tags = parseTags(b.tags);
-  const attrs = parseAttributes(b.attributes);
+  const attrs = parseAttributes(b.attributes, "secret");
   const { entry, v } = secretVersion(s, name, version);
   const nbf = attrs.nbf ?? v.nbf, exp = attrs.exp ?? v.exp;
   if (nbf !== undefined && exp !== undefined && nbf >= exp) throw badParameter("The secret's not-before time (nbf) must be earlier than its expiry time (exp).");
