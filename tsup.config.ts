@@ -97,7 +97,7 @@ async function finish(ours: (name: string) => boolean): Promise<void> {
     // (tsup appends the comment once more to esbuild's own, hence `+`.)
     let fixed = text.replace(/(?:\n\/\/# sourceMappingURL=[^\n]*)+\n?$/, "\n");
     for (const [, outer] of text.matchAll(/\b(?:var|let|const) ([A-Za-z$][\w$]*) = class _\1\b/g)) {
-      const inner = new RegExp(`(?<![\\w$.])_${outer.replaceAll("$", "\\$")}(?![\\w$])`, "g");
+      const inner = new RegExp(`(?<![\\w$.])_${outer!.replaceAll("$", "\\$")}(?![\\w$])`, "g");
       fixed = fixed.replace(inner, ` ${outer}`);
     }
     if (fixed !== text) await writeFile(path, fixed);

@@ -54,7 +54,7 @@ async function measure({ dist, time, warmupTime, rounds }) {
       await bench.run();
       for (const task of bench.tasks) {
         const r = task.result;
-        if (r.state !== "completed") throw new Error(`${task.name}: ${r.state} ${r.error?.stack ?? r.error ?? ""}`);
+        if (r.state !== "completed") throw new Error(`${task.name}: ${r.state} ${("error" in r && (r.error?.stack ?? r.error)) || ""}`);
         const c = cases.find((k) => k.id === task.name);
         const counter = counters.get(task.name);
         const row = {

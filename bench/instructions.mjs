@@ -24,6 +24,7 @@ export function valgrindAvailable() {
 
 /**
  * Measures every case (that takes part in "instructions"), `concurrency` processes at a time.
+ * @param {{ dist?: string; warmup?: number; region?: number; regions?: number; concurrency?: number; timeoutMs?: number; only?: string[] }} [options]
  * @returns {Promise<{ id: string; perCall?: number; spread?: number; converged?: boolean; regions?: number[]; skipped?: string }[]>}
  */
 export async function instructionsBench({ dist, warmup = 3000, region = 200, regions = 5, concurrency = 2, timeoutMs = 300_000, only } = {}) {

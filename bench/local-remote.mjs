@@ -63,8 +63,8 @@ export async function localRemoteBench({ dist, latencies = [0, 5, 50], time = 40
       await bench.run();
       for (const task of bench.tasks) {
         const r = task.result;
-        if (r.state !== "completed") throw new Error(`${task.name}: ${r.state} ${r.error ?? ""}`);
-        const [op, mode] = task.name.split(" ");
+        if (r.state !== "completed") throw new Error(`${task.name}: ${r.state} ${("error" in r && r.error) || ""}`);
+        const [op, mode] = /** @type {[string, "local" | "remote" | "in-process"]} */ (task.name.split(" "));
         // the median resists the stalls other work on a shared machine causes
         results.push({ op, latencyMs: ms, mode, meanMs: r.period, medianMs: r.latency.p50, samples: r.latency.samplesCount });
       }

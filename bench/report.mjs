@@ -18,7 +18,7 @@ const verdict = (pass) => (pass === undefined ? "not measured" : pass ? "**PASS*
 /**
  * Builds the Markdown report.
  * @param {{ machine: object; skipped: Record<string,string>; [key: string]: any }} r the results, by part key
- * @param {{ name: string; section?: { render: Function } }[]} parts
+ * @param {{ name: string; background?: boolean; section?: { render: Function } }[]} parts
  */
 export function renderMarkdown(r, parts) {
   const body = [];
@@ -272,7 +272,7 @@ export const perCallSection = {
           out.goal(`${name}: heap per call in flight ≤ ${HEAP_GOAL}× the floor's`, heapOk, heapOk === undefined ? "" : `${int(f.heap)} B against ${int(floor.heap)} B, ${x(f.heap / floor.heap)}`);
           if (heapOk === false) out.loss(`Heap: each ${name} call in flight holds ${int(f.heap)} B, ${x(f.heap / floor.heap)} the floor's ${int(floor.heap)} B (goal: ${HEAP_GOAL}×).`);
         } else if (!f.case.hookOf) {
-          for (const [vs, who] of [[vsDirect, "the SDK with its direct HttpClient"], [vsFetch, "the SDK through fetch"]]) {
+          for (const [vs, who] of /** @type {[ReturnType<typeof rate>, string][]} */ ([[vsDirect, "the SDK with its direct HttpClient"], [vsFetch, "the SDK through fetch"]])) {
             if ((vs.instr !== undefined && vs.instr < 1) || (vs.cpu !== undefined && vs.cpu < 1)) out.loss(`Per call: ${name} costs more than ${who} (rate ${both(vs)}, instructions · CPU time).`);
           }
         }

@@ -47,10 +47,11 @@ function installClock() {
   const RealDate = globalThis.Date;
   let offset = 0;
   class ShiftedDate extends RealDate {
-    constructor(...args) { if (args.length === 0) super(RealDate.now() + offset); else super(...args); }
+    /** @param {any[]} args */
+    constructor(...args) { if (args.length === 0) super(RealDate.now() + offset); else super(.../** @type {[string]} */ (args)); }
     static now() { return RealDate.now() + offset; }
   }
-  globalThis.Date = ShiftedDate;
+  globalThis.Date = /** @type {DateConstructor} */ (/** @type {unknown} */ (ShiftedDate));
   return { advance(ms) { offset += ms; }, restore() { globalThis.Date = RealDate; } };
 }
 

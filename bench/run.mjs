@@ -28,6 +28,7 @@ if (only) for (const name of only) if (!PARTS.some((p) => p.name === name)) thro
 
 const version = (pkg) => JSON.parse(readFileSync(join(root, "node_modules", pkg, "package.json"), "utf8")).version;
 
+/** @type {any} the parts fill it in, or results.json does */
 let results;
 if (render) {
   results = JSON.parse(readFileSync(join(here, "results.json"), "utf8"));

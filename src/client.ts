@@ -13,6 +13,7 @@ import type { KeyVaultEvent } from "./events.js";
 import { redactError } from "./redact.js";
 import { DEFAULT_RETRY, RETRY_STATUSES, backoffDelay, isIdempotent, retryAfterMs, sleep, type RetryOptions } from "./retry.js";
 import { cachedToken, forgetToken, requestToken, type CachedToken, type GetToken, type TokenRequest } from "./token.js";
+import type { HeadersInitLike } from "./web-types.js";
 
 /** The api-version sent when a request names none. */
 export const DEFAULT_API_VERSION = "2025-07-01";
@@ -45,7 +46,7 @@ export interface KeyVaultClientOptions {
   /** Allow a plain-http vault on loopback (localhost, 127.0.0.0/8, [::1]), for local emulators. */
   allowInsecureLoopback?: boolean;
   /** Headers sent with every request. */
-  headers?: HeadersInit;
+  headers?: HeadersInitLike;
   /**
    * The origin the vault calls itself, when `vaultUrl` is a proxy in front of it (browsers), e.g.
    * `"https://myvault.vault.azure.net"`. URLs on this origin (key ids, nextLinks) are accepted and

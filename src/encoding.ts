@@ -42,7 +42,7 @@ export function base64UrlEncode(bytes: Uint8Array): string {
  * uses standard base64). Throws `KeyVaultClientError` `ERR_INVALID_INPUT` on anything else.
  * @example base64UrlDecode("-_8") // Uint8Array [251, 255]
  */
-export function base64UrlDecode(text: string): Uint8Array {
+export function base64UrlDecode(text: string): Uint8Array<ArrayBuffer> {
   if (typeof text !== "string") throw new KeyVaultClientError("ERR_INVALID_INPUT", "expected a base64url string");
   const normal = text.replace(/-/g, "+").replace(/_/g, "/").replace(/=+$/, "");
   if (!/^[A-Za-z0-9+/]*$/.test(normal) || normal.length % 4 === 1) {
@@ -56,3 +56,11 @@ export function base64UrlDecode(text: string): Uint8Array {
 
 /** Same as {@link base64UrlDecode}; named for standard base64 inputs. */
 export const base64Decode = base64UrlDecode;
+
+/**
+ * The bytes as Web Crypto's `BufferSource` takes them: the same array when it sits on an
+ * ArrayBuffer (the usual case), a copy when it sits on a SharedArrayBuffer (which Web Crypto refuses).
+ */
+export function arrayBufferBytes(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  return bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes);
+}

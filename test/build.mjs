@@ -46,6 +46,7 @@ const distPlugin = {
   },
 };
 
+/** @type {import("esbuild").BuildOptions} */
 const common = {
   bundle: true,
   format: "esm",

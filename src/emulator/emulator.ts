@@ -11,6 +11,7 @@ import type { PermissionKind } from "./vault/context.js";
 import type { SecretPermission } from "./vault/secrets-router.js";
 import { VaultService, type AccessPolicy, type VaultState } from "./vault/service.js";
 import { inputError, kindOf } from "./errors.js";
+import type { Jwk, JwkInput } from "../web-types.js";
 
 /** One vault (or Managed HSM) of an emulator made with `vaults`. */
 export interface EmulatorVaultOptions {
@@ -218,9 +219,9 @@ export interface Emulator {
   /** Signs a token directly (tests: expired, foreign-audience or foreign-tenant tokens). */
   mintToken(options?: MintOptions): Promise<string>;
   /** Trusts an attestation authority (issuer URL and its RSA public keys) for key release. */
-  trustAttestationAuthority(issuer: string, keys: JsonWebKey[]): void;
+  trustAttestationAuthority(issuer: string, keys: JwkInput[]): void;
   /** The authority's current public signing keys (JWKS "keys"). */
-  authorityKeys(): Promise<JsonWebKey[]>;
+  authorityKeys(): Promise<(Jwk & { kid: string })[]>;
   /**
    * The managed identity, when created with `managedIdentity`: its ids and the endpoints (IMDS,
    * App Service) that give its tokens through `fetch`.

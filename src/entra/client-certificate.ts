@@ -8,13 +8,14 @@ import { withTokenCache } from "./cache.js";
 import { CLIENT_ASSERTION_TYPE } from "./client-assertion.js";
 import { certificateParts } from "./pem.js";
 import { checkType, describe } from "../input.js";
+import type { CryptoKeyLike } from "../web-types.js";
 
 /** Options of {@link fromClientCertificate}. */
 export interface ClientCertificateOptions extends AppProviderOptions {
   /** PEM text with the certificate (leaf first; chain optional), and the private key unless given apart. */
   certificate: string;
   /** The unencrypted PKCS #8 private key (`-----BEGIN PRIVATE KEY-----`), or a Web Crypto RSA signing key. */
-  privateKey?: string | CryptoKey;
+  privateKey?: string | CryptoKeyLike;
   /** Assertion signature: `PS256` (default, what MSAL uses with x5t#S256) or `RS256`. */
   algorithm?: "PS256" | "RS256";
   /** Send the chain in `x5c` (for subject name / issuer authentication). Default false. */
@@ -45,7 +46,7 @@ export function fromClientCertificate(options: ClientCertificateOptions): (reque
   const parts = certificateParts(options.certificate, typeof options.privateKey === "string" ? options.privateKey : undefined);
   const leaf = parts.chain[0];
   if (!leaf) throw new KeyVaultClientError("ERR_INVALID_INPUT", "fromClientCertificate: no -----BEGIN CERTIFICATE----- block found");
-  const givenKey = typeof options.privateKey === "object" ? options.privateKey : undefined;
+  const givenKey = typeof options.privateKey === "object" ? options.privateKey as CryptoKey : undefined; // the caller's Web Crypto key
   if (!givenKey && !parts.pkcs8) throw new KeyVaultClientError("ERR_INVALID_INPUT", "fromClientCertificate: no -----BEGIN PRIVATE KEY----- block found");
   const lifetime = options.assertionLifetimeSeconds ?? 600;
   const x5c = options.sendCertificateChain ? parts.chain.map(base64Encode) : undefined;
@@ -57,9 +58,9 @@ export function fromClientCertificate(options: ClientCertificateOptions): (reque
     const key = givenKey ?? await importSigningKey(parts.pkcs8!, alg);
     const header: Record<string, unknown> = {
       alg, typ: "JWT",
-      "x5t#S256": base64UrlEncode(new Uint8Array(await crypto.subtle.digest("SHA-256", leaf as BufferSource))),
+      "x5t#S256": base64UrlEncode(new Uint8Array(await crypto.subtle.digest("SHA-256", leaf))),
       // SHA-1 thumbprint too: older authorities (and AD FS) look for x5t.
-      x5t: base64UrlEncode(new Uint8Array(await crypto.subtle.digest("SHA-1", leaf as BufferSource))),
+      x5t: base64UrlEncode(new Uint8Array(await crypto.subtle.digest("SHA-1", leaf))),
     };
     if (x5c) header.x5c = x5c;
     return (prepared = { key, header: base64UrlEncode(utf8Encode(JSON.stringify(header))) });
@@ -73,7 +74,7 @@ export function fromClientCertificate(options: ClientCertificateOptions): (reque
       const claims = { aud: endpoint.href, iss: authority.clientId, sub: authority.clientId, jti: crypto.randomUUID(), iat: now, nbf: now, exp: now + lifetime };
       const input = `${header}.${base64UrlEncode(utf8Encode(JSON.stringify(claims)))}`;
       const params = alg === "PS256" ? { name: "RSA-PSS", saltLength: 32 } : { name: "RSASSA-PKCS1-v1_5" };
-      const signature = new Uint8Array(await crypto.subtle.sign(params, key, utf8Encode(input) as BufferSource));
+      const signature = new Uint8Array(await crypto.subtle.sign(params, key, utf8Encode(input)));
       const assertion = `${input}.${base64UrlEncode(signature)}`;
       return { fields: { client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion }, secrets: [assertion] };
     }),
@@ -81,10 +82,10 @@ export function fromClientCertificate(options: ClientCertificateOptions): (reque
   );
 }
 
-async function importSigningKey(pkcs8: Uint8Array, alg: "PS256" | "RS256"): Promise<CryptoKey> {
+async function importSigningKey(pkcs8: Uint8Array<ArrayBuffer>, alg: "PS256" | "RS256"): Promise<CryptoKey> {
   const algorithm = { name: alg === "PS256" ? "RSA-PSS" : "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
   try {
-    return await crypto.subtle.importKey("pkcs8", pkcs8 as BufferSource, algorithm, false, ["sign"]);
+    return await crypto.subtle.importKey("pkcs8", pkcs8, algorithm, false, ["sign"]);
   } catch (cause) {
     throw new KeyVaultClientError("ERR_INVALID_INPUT", "fromClientCertificate: the private key is not an RSA PKCS #8 key this runtime can import", { cause });
   }

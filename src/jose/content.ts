@@ -1,4 +1,5 @@
 // JWE content encryption (RFC 7518 §5) with Web Crypto: AES-GCM, and AES-CBC with HMAC-SHA-2.
+import { arrayBufferBytes } from "../encoding.js";
 import { KeyVaultClientError } from "../errors.js";
 
 /** Content encryption algorithms this module reads and writes. */
@@ -20,7 +21,8 @@ export function contentSpec(enc: unknown): ContentSpec | undefined {
   return typeof enc === "string" && Object.prototype.hasOwnProperty.call(SPECS, enc) ? SPECS[enc as ContentEncryption] : undefined;
 }
 
-const buf = (b: Uint8Array) => b as BufferSource;
+// The plaintext is the caller's: copied only if it sits on a SharedArrayBuffer.
+const buf = arrayBufferBytes;
 
 function concat(...parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
@@ -58,7 +60,7 @@ function failed(cause?: unknown): KeyVaultClientError {
 }
 
 /** Checks the tag and decrypts; any mismatch is `ERR_JWE_DECRYPTION_FAILED`. */
-export async function decryptContent(enc: ContentEncryption, cek: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array, tag: Uint8Array, aad: Uint8Array): Promise<Uint8Array> {
+export async function decryptContent(enc: ContentEncryption, cek: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array, tag: Uint8Array, aad: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
   const spec = SPECS[enc];
   if (cek.length !== spec.cekBytes || iv.length !== spec.ivBytes || tag.length !== spec.tagBytes) throw failed();
   if (!spec.hash) {

@@ -6,6 +6,7 @@ import { KeyVaultClientError, KeyVaultError } from "../errors.js";
 import { contentSpec, decryptContent, encryptContent, type ContentEncryption } from "./content.js";
 import { getPublicJwk, keyPath, keyRef, versionOf, type VaultPublicJwk } from "./key-ref.js";
 import { request } from "../request.js";
+import type { JwkInput } from "../web-types.js";
 
 /** Key management algorithms: RSA-OAEP with SHA-256 (default) or SHA-1. RSA1_5 is not offered. */
 export type KeyManagement = "RSA-OAEP-256" | "RSA-OAEP";
@@ -34,7 +35,7 @@ export interface DecryptJweOptions {
 
 /** What {@link decryptJwe} returns. */
 export interface DecryptedJwe {
-  plaintext: Uint8Array;
+  plaintext: Uint8Array<ArrayBuffer>;
   protectedHeader: Record<string, unknown>;
   /** the key version that unwrapped the content key */
   kid: string;
@@ -64,7 +65,7 @@ export async function encryptJwe(client: KeyVaultClient, key: string, plaintext:
  * Encrypts to a public RSA JWK without any network call (e.g. a JWK from {@link getPublicJwk},
  * kept in configuration). Its `kid`, if any, goes into the header.
  */
-export async function encryptJweToJwk(jwk: JsonWebKey & { kid?: string }, plaintext: Uint8Array | string, options: EncryptJweOptions = {}): Promise<string> {
+export async function encryptJweToJwk(jwk: JwkInput & { kid?: string }, plaintext: Uint8Array | string, options: EncryptJweOptions = {}): Promise<string> {
   const alg = options.alg ?? "RSA-OAEP-256";
   const enc = options.enc ?? "A256GCM";
   const spec = contentSpec(enc);
@@ -82,7 +83,7 @@ export async function encryptJweToJwk(jwk: JsonWebKey & { kid?: string }, plaint
   const encodedHeader = base64UrlEncode(utf8Encode(JSON.stringify(header)));
   const cek = crypto.getRandomValues(new Uint8Array(spec.cekBytes));
   const publicKey = await crypto.subtle.importKey("jwk", { kty: "RSA", n: jwk.n, e: jwk.e, ext: true }, { name: "RSA-OAEP", hash: RSA_HASH[alg] }, false, ["encrypt"]);
-  const encryptedKey = new Uint8Array(await crypto.subtle.encrypt({ name: "RSA-OAEP" }, publicKey, cek as BufferSource));
+  const encryptedKey = new Uint8Array(await crypto.subtle.encrypt({ name: "RSA-OAEP" }, publicKey, cek));
   const { iv, ciphertext, tag } = await encryptContent(enc, cek, data, utf8Encode(encodedHeader));
   cek.fill(0);
   return [encodedHeader, base64UrlEncode(encryptedKey), base64UrlEncode(iv), base64UrlEncode(ciphertext), base64UrlEncode(tag)].join(".");

@@ -62,7 +62,7 @@ export async function signJws(client: KeyVaultClient, key: string, options: Sign
 
   const header = { ...options.header, alg, kid: options.header?.kid ?? kid };
   const input = `${base64UrlEncode(utf8Encode(JSON.stringify(header)))}.${base64UrlEncode(payload)}`;
-  const digest = new Uint8Array(await crypto.subtle.digest(spec.hash, utf8Encode(input) as BufferSource));
+  const digest = new Uint8Array(await crypto.subtle.digest(spec.hash, utf8Encode(input)));
   const answer = await request<{ kid?: string; value?: string }>(client, "POST", keyPath(ref, "sign"), { alg, value: base64UrlEncode(digest) }, signal);
   if (!answer || typeof answer.value !== "string") throw new KeyVaultClientError("ERR_INVALID_RESPONSE", "the vault's sign answer has no value");
   const signature = base64UrlDecode(answer.value);

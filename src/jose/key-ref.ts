@@ -4,12 +4,13 @@ import type { KeyVaultClient } from "../client.js";
 import { KeyVaultClientError } from "../errors.js";
 import { request } from "../request.js";
 import { isOwnOrigin } from "../keys/ids.js";
+import type { Jwk, JwkInput } from "../web-types.js";
 
 /** A key's name and, when known, exact version. */
 export interface KeyRef { name: string; version?: string }
 
 /** The public half of a vault key, as Key Vault's JWK carries it, with the exact versioned `kid`. */
-export interface VaultPublicJwk extends JsonWebKey {
+export interface VaultPublicJwk extends Jwk {
   kid: string;
 }
 
@@ -65,7 +66,7 @@ const PUBLIC_MEMBERS: Record<string, string[]> = { RSA: ["n", "e"], EC: ["crv", 
  * The public part of a Key Vault JWK, with `kty` as JOSE names it (`RSA-HSM` → `RSA`, `EC-HSM`
  * → `EC`). Throws `ERR_UNSUPPORTED` for symmetric keys, which have no public part.
  */
-export function publicJwk(key: JsonWebKey & { kid?: string }): VaultPublicJwk {
+export function publicJwk(key: JwkInput & { kid?: string }): VaultPublicJwk {
   const kty = String(key.kty ?? "").replace(/-HSM$/i, "").toUpperCase();
   const members = PUBLIC_MEMBERS[kty];
   if (!members) throw new KeyVaultClientError("ERR_UNSUPPORTED", `a ${String(key.kty)} key has no public key to publish or encrypt to`);

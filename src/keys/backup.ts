@@ -12,7 +12,7 @@ import { request } from "../request.js";
  * Backs up a key with all its versions.
  * @example const blob = await backupKey(client, "signer"); // Uint8Array, store it safely
  */
-export async function backupKey(client: KeyVaultClient, name: string, options: OperationOptions = {}): Promise<Uint8Array> {
+export async function backupKey(client: KeyVaultClient, name: string, options: OperationOptions = {}): Promise<Uint8Array<ArrayBuffer>> {
   checkName(name);
   const res = await request<{ value: string }>(client, "POST", `/keys/${name}/backup`, undefined, { signal: options.signal });
   return base64UrlDecode(res.value);

@@ -1,7 +1,7 @@
 // Encryption and key wrapping by the service: POST .../encrypt, /decrypt, /wrapkey, /unwrapkey.
 // (KeyHandle.encrypt and .wrapKey do RSA-OAEP locally where they can.)
 import type { KeyVaultClient } from "../client.js";
-import { base64UrlDecode, base64UrlEncode } from "../encoding.js";
+import { arrayBufferBytes, base64UrlDecode, base64UrlEncode } from "../encoding.js";
 import { checkCipherInput } from "./algorithms.js";
 import { keyPath, resolveKey } from "./ids.js";
 import type { DecryptResult, EncryptResult, EncryptionAlgorithm, KeyWrapAlgorithm, OperationOptions, UnwrapResult, WrapResult } from "./types.js";
@@ -18,6 +18,8 @@ interface CipherAnswer { kid: string; value: string; iv?: string; tag?: string; 
 
 const b64 = (v: Uint8Array | undefined) => (v === undefined ? undefined : base64UrlEncode(v));
 const bin = (v: string | undefined) => (typeof v === "string" && v ? base64UrlDecode(v) : undefined);
+// The caller's own iv or aad, echoed in the result (copied only if it sits on a SharedArrayBuffer).
+const echo = (v: Uint8Array | undefined) => (v === undefined ? undefined : arrayBufferBytes(v));
 
 async function call(client: KeyVaultClient, key: string, op: string, algorithm: string, value: Uint8Array, o: CipherOptions): Promise<CipherAnswer> {
   const address = resolveKey(client, key);
@@ -36,7 +38,7 @@ export async function encrypt(client: KeyVaultClient, key: string, algorithm: En
   if ((spec?.mode === "CBC" || spec?.mode === "CBCPAD") && !options.iv) options = { ...options, iv: crypto.getRandomValues(new Uint8Array(16)) };
   const r = await call(client, key, "encrypt", algorithm, plaintext, options);
   const out: EncryptResult = { algorithm, kid: r.kid, result: base64UrlDecode(r.value), local: false };
-  const iv = bin(r.iv) ?? options.iv, tag = bin(r.tag), aad = bin(r.aad) ?? options.aad;
+  const iv = bin(r.iv) ?? echo(options.iv), tag = bin(r.tag), aad = bin(r.aad) ?? echo(options.aad);
   if (iv) out.iv = iv;
   if (tag) out.tag = tag;
   if (aad) out.aad = aad;

@@ -4,6 +4,7 @@ import { checkName, invalid } from "./ids.js";
 import { attributesBody, releasePolicyBody, toKey, type RestKeyBundle } from "./model.js";
 import type { KeyCurveName, KeyOperation, KeyReleasePolicyInput, KeyType, KeyVaultKey, OperationOptions } from "./types.js";
 import { request } from "../request.js";
+import type { JwkInput } from "../web-types.js";
 
 /** Attributes and metadata settable on create, import and update. */
 export interface KeyAttributesInput {
@@ -97,7 +98,7 @@ const JWK_MEMBERS = ["kty", "key_ops", "n", "e", "d", "dp", "dq", "qi", "p", "q"
  * const pair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
  * const key = await importKey(client, "imported", await crypto.subtle.exportKey("jwk", pair.privateKey), { keyOps: ["sign", "verify"] });
  */
-export async function importKey(client: KeyVaultClient, name: string, jwk: JsonWebKey & Record<string, unknown>, options: ImportKeyOptions = {}): Promise<KeyVaultKey> {
+export async function importKey(client: KeyVaultClient, name: string, jwk: JwkInput & Record<string, unknown>, options: ImportKeyOptions = {}): Promise<KeyVaultKey> {
   checkName(name);
   if (!jwk || typeof jwk !== "object" || typeof jwk.kty !== "string") throw invalid("importKey needs a JWK with a kty");
   const key: Record<string, unknown> = {};

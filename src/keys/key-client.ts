@@ -13,6 +13,7 @@ import { releaseKey, type ReleaseKeyOptions, type ReleaseKeyResult } from "./rel
 import { getRotationPolicy, rotateKey, updateRotationPolicy } from "./rotation.js";
 import { sign, signData } from "./sign.js";
 import { verify, verifyData } from "./verify.js";
+import type { JwkInput } from "../web-types.js";
 import type {
   DecryptResult, DeletedKey, DeletedKeyProperties, EncryptResult, EncryptionAlgorithm, KeyProperties, KeyRotationPolicy,
   KeyType, KeyVaultKey, KeyWrapAlgorithm, OperationOptions, SignResult, SignatureAlgorithm, UnwrapResult, VerifyResult, WrapResult,
@@ -45,7 +46,7 @@ export class KeyClient extends KeyVaultClient {
   /** See {@link createOctKey}. */
   createOctKey(name: string, options?: Omit<CreateKeyOptions, "curve" | "publicExponent">): Promise<KeyVaultKey> { return createOctKey(this, name, options); }
   /** See {@link importKey}. */
-  importKey(name: string, jwk: JsonWebKey & Record<string, unknown>, options?: ImportKeyOptions): Promise<KeyVaultKey> { return importKey(this, name, jwk, options); }
+  importKey(name: string, jwk: JwkInput & Record<string, unknown>, options?: ImportKeyOptions): Promise<KeyVaultKey> { return importKey(this, name, jwk, options); }
   /** See {@link getKey}. */
   getKey(key: string, version?: string, options?: OperationOptions): Promise<KeyVaultKey> { return getKey(this, key, version, options); }
   /** See {@link updateKey}. */
@@ -65,7 +66,7 @@ export class KeyClient extends KeyVaultClient {
   /** See {@link listDeletedKeys}. */
   listDeletedKeys(options?: ListOptions): PagedAsyncIterable<DeletedKeyProperties> { return listDeletedKeys(this, options); }
   /** See {@link backupKey}. */
-  backupKey(name: string, options?: OperationOptions): Promise<Uint8Array> { return backupKey(this, name, options); }
+  backupKey(name: string, options?: OperationOptions): Promise<Uint8Array<ArrayBuffer>> { return backupKey(this, name, options); }
   /** See {@link restoreKey}. */
   restoreKey(backup: Uint8Array, options?: OperationOptions): Promise<KeyVaultKey> { return restoreKey(this, backup, options); }
   /** See {@link rotateKey}. */
@@ -77,7 +78,7 @@ export class KeyClient extends KeyVaultClient {
     return updateRotationPolicy(this, name, policy, options);
   }
   /** See {@link getRandomBytes}. */
-  getRandomBytes(count: number, options?: OperationOptions): Promise<Uint8Array> { return getRandomBytes(this, count, options); }
+  getRandomBytes(count: number, options?: OperationOptions): Promise<Uint8Array<ArrayBuffer>> { return getRandomBytes(this, count, options); }
   /** See {@link releaseKey}. */
   releaseKey(key: string, targetAttestationToken: string, options?: ReleaseKeyOptions): Promise<ReleaseKeyResult> { return releaseKey(this, key, targetAttestationToken, options); }
   /** See {@link getKeyAttestation}. */

@@ -1,13 +1,14 @@
 // Public-key operations without a request, from a public JWK: what Web Crypto can do, plus the RSA
 // and ECDSA checks over a bare digest that it cannot (see rsa-verify.ts, ecdsa-verify.ts).
-import { base64UrlDecode } from "../encoding.js";
+import { arrayBufferBytes, base64UrlDecode } from "../encoding.js";
 import { KeyVaultClientError } from "../errors.js";
 import { checkBytes, checkSignInput, encryptionSpec, signatureSpec } from "./algorithms.js";
 import { isEcdsaDigestCurve, verifyEcdsaDigest } from "./ecdsa-verify.js";
 import { verifyPkcs1, verifyPss } from "./rsa-verify.js";
 import type { EncryptionAlgorithm, SignatureAlgorithm } from "./types.js";
+import type { JwkInput } from "../web-types.js";
 
-type PublicJwk = JsonWebKey;
+type PublicJwk = JwkInput;
 
 const family = (jwk: PublicJwk) => String(jwk.kty ?? "").replace(/-HSM$/i, "");
 
@@ -73,10 +74,10 @@ export async function verifyDataLocally(jwk: PublicJwk, algorithm: SignatureAlgo
   if (!spec || !canVerifyLocally(algorithm, jwk)) throw unsupported(`${algorithm} verification with this ${jwk.kty} key`);
   if (spec.family === "RSA") {
     // RSA's public operation is cheap; the digest path also accepts any PSS salt length.
-    return verifyLocally(jwk, algorithm, new Uint8Array(await crypto.subtle.digest(spec.hash, data as BufferSource)), signature);
+    return verifyLocally(jwk, algorithm, new Uint8Array(await crypto.subtle.digest(spec.hash, arrayBufferBytes(data))), signature);
   }
   const key = await importPublic(jwk, { name: "ECDSA", namedCurve: spec.curve! }, "verify", `ECDSA`);
-  return crypto.subtle.verify({ name: "ECDSA", hash: spec.hash }, key, signature as BufferSource, data as BufferSource);
+  return crypto.subtle.verify({ name: "ECDSA", hash: spec.hash }, key, arrayBufferBytes(signature), arrayBufferBytes(data));
 }
 
 /**
@@ -84,7 +85,7 @@ export async function verifyDataLocally(jwk: PublicJwk, algorithm: SignatureAlgo
  * The service decrypts it with the private key.
  * @example const ciphertext = await encryptLocally(key.key, "RSA-OAEP-256", dek);
  */
-export async function encryptLocally(jwk: PublicJwk, algorithm: EncryptionAlgorithm, plaintext: Uint8Array): Promise<Uint8Array> {
+export async function encryptLocally(jwk: PublicJwk, algorithm: EncryptionAlgorithm, plaintext: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
   checkBytes(plaintext, "plaintext");
   const spec = encryptionSpec(algorithm);
   if (!spec?.oaepHash || !canEncryptLocally(algorithm, jwk)) throw unsupported(`${algorithm} encryption with this ${jwk.kty} key`);
@@ -95,5 +96,5 @@ export async function encryptLocally(jwk: PublicJwk, algorithm: EncryptionAlgori
   if (plaintext.length > max) {
     throw new KeyVaultClientError("ERR_INVALID_INPUT", `${algorithm} with a ${modulusBytes * 8}-bit key encrypts at most ${max} bytes; got ${plaintext.length}`);
   }
-  return new Uint8Array(await crypto.subtle.encrypt({ name: "RSA-OAEP" }, key, plaintext as BufferSource));
+  return new Uint8Array(await crypto.subtle.encrypt({ name: "RSA-OAEP" }, key, arrayBufferBytes(plaintext)));
 }

@@ -6,6 +6,7 @@ import type {
   DeletedKey, DeletedKeyProperties, KeyAttestation, KeyProperties, KeyReleasePolicy, KeyReleasePolicyInput,
   KeyRotationPolicy, KeyVaultKey,
 } from "./types.js";
+import type { Jwk } from "../web-types.js";
 
 /** A JWK as Key Vault sends it (may carry `-HSM` types and `key_ops`). */
 export interface RestJwk {
@@ -49,7 +50,7 @@ export function unixSeconds(value: Date, what: string): number {
   return Math.floor(value.getTime() / 1000);
 }
 
-const bytes = (text: string | undefined): Uint8Array | undefined => (typeof text === "string" ? base64UrlDecode(text) : undefined);
+const bytes = (text: string | undefined): Uint8Array<ArrayBuffer> | undefined => (typeof text === "string" ? base64UrlDecode(text) : undefined);
 
 // `{ a: undefined }` and `{}` are the same thing to us; keep only the defined members so objects compare
 // and print cleanly (copied, not deleted from: `delete` turns an object into a slow dictionary).
@@ -60,11 +61,11 @@ function compact<T extends object>(object: T): T {
 }
 
 /** Key Vault's JWK -> a standard public JWK (see {@link KeyVaultKey.key}). */
-export function publicJwk(jwk: RestJwk): JsonWebKey & { kid?: string } {
+export function publicJwk(jwk: RestJwk): Jwk & { kid?: string } {
   const kty = String(jwk.kty ?? "").replace(/-HSM$/i, "");
-  const out: JsonWebKey & { kid?: string } = { kty: kty === "AES" ? "oct" : kty };
+  const out: Jwk & { kid?: string } = { kty: kty === "AES" ? "oct" : kty };
   if (jwk.kid !== undefined) out.kid = jwk.kid;
-  for (const m of ["crv", "n", "e", "x", "y"] as const) if (typeof jwk[m] === "string") (out as Record<string, unknown>)[m] = jwk[m];
+  for (const m of ["crv", "n", "e", "x", "y"] as const) if (typeof jwk[m] === "string") out[m] = jwk[m];
   return out;
 }
 

@@ -9,7 +9,7 @@ import { request } from "../request.js";
  * Gets 1 to 128 random bytes from a Managed HSM.
  * @example const nonce = await getRandomBytes(client, 32);
  */
-export async function getRandomBytes(client: KeyVaultClient, count: number, options: OperationOptions = {}): Promise<Uint8Array> {
+export async function getRandomBytes(client: KeyVaultClient, count: number, options: OperationOptions = {}): Promise<Uint8Array<ArrayBuffer>> {
   if (!Number.isInteger(count) || count < 1 || count > 128) throw invalid(`getRandomBytes takes a count from 1 to 128; got ${count}`);
   const res = await request<{ value: string }>(client, "POST", "/rng", { count }, { signal: options.signal });
   return base64UrlDecode(res.value);

@@ -1,6 +1,6 @@
 // Signing is always done by the service (the private key never leaves it): POST .../sign.
 import type { KeyVaultClient } from "../client.js";
-import { base64UrlDecode, base64UrlEncode } from "../encoding.js";
+import { arrayBufferBytes, base64UrlDecode, base64UrlEncode } from "../encoding.js";
 import { checkBytes, checkSignInput, signatureSpec } from "./algorithms.js";
 import { invalid, keyPath, resolveKey } from "./ids.js";
 import type { OperationOptions, SignResult, SignatureAlgorithm } from "./types.js";
@@ -31,9 +31,9 @@ export async function signData(client: KeyVaultClient, key: string, algorithm: S
 }
 
 /** The digest of `data` for a signature algorithm, by Web Crypto. */
-export async function digestFor(algorithm: SignatureAlgorithm, data: Uint8Array): Promise<Uint8Array> {
+export async function digestFor(algorithm: SignatureAlgorithm, data: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
   checkBytes(data, "data");
   const spec = signatureSpec(algorithm);
   if (!spec) throw invalid(`unknown signature algorithm ${JSON.stringify(algorithm)}: hash the data yourself and use sign/verify`);
-  return new Uint8Array(await crypto.subtle.digest(spec.hash, data as BufferSource));
+  return new Uint8Array(await crypto.subtle.digest(spec.hash, arrayBufferBytes(data)));
 }

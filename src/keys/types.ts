@@ -1,6 +1,7 @@
 // The vocabulary of keyvault-fetch/keys: literal unions that name what the service knows today
 // and still accept new strings (`(string & {})`), so a new algorithm never needs a library update.
 // Type-only module: it adds nothing to a bundle.
+import type { Jwk } from "../web-types.js";
 
 /** Key types of api-version 2025-07-01. `-HSM` types live in an HSM; Managed HSM also takes `AES` on create. */
 export type KeyType = "EC" | "EC-HSM" | "RSA" | "RSA-HSM" | "oct" | "oct-HSM" | "AES" | (string & {});
@@ -60,7 +61,7 @@ export interface KeyReleasePolicy {
   /** Default `application/json; charset=utf-8`. */
   contentType?: string;
   /** The policy. Read back as bytes. */
-  data?: Uint8Array;
+  data?: Uint8Array<ArrayBuffer>;
   /** An immutable policy can never change again. */
   immutable?: boolean;
 }
@@ -72,9 +73,9 @@ export interface KeyReleasePolicyInput extends Omit<KeyReleasePolicy, "data"> {
 
 /** Attestation blobs of an HSM key (Managed HSM / Premium), as bytes. */
 export interface KeyAttestation {
-  certificatePemFile?: Uint8Array;
-  privateKeyAttestation?: Uint8Array;
-  publicKeyAttestation?: Uint8Array;
+  certificatePemFile?: Uint8Array<ArrayBuffer>;
+  privateKeyAttestation?: Uint8Array<ArrayBuffer>;
+  publicKeyAttestation?: Uint8Array<ArrayBuffer>;
   version?: string;
 }
 
@@ -118,7 +119,7 @@ export interface KeyVaultKey {
   keyType: KeyType;
   keyOperations: KeyOperation[];
   /** Public key (no private members), standard JWK with `kid`. */
-  key: JsonWebKey & { kid?: string };
+  key: Jwk & { kid?: string };
   properties: KeyProperties;
 }
 
@@ -158,7 +159,7 @@ export interface KeyRotationPolicy {
 export interface SignResult {
   algorithm: SignatureAlgorithm;
   kid: string;
-  result: Uint8Array;
+  result: Uint8Array<ArrayBuffer>;
 }
 
 /** Result of a verification. `local` tells whether Web Crypto answered without a request. */
@@ -173,10 +174,10 @@ export interface VerifyResult {
 export interface EncryptResult {
   algorithm: EncryptionAlgorithm;
   kid: string;
-  result: Uint8Array;
-  iv?: Uint8Array;
-  tag?: Uint8Array;
-  aad?: Uint8Array;
+  result: Uint8Array<ArrayBuffer>;
+  iv?: Uint8Array<ArrayBuffer>;
+  tag?: Uint8Array<ArrayBuffer>;
+  aad?: Uint8Array<ArrayBuffer>;
   local: boolean;
 }
 
@@ -184,14 +185,14 @@ export interface EncryptResult {
 export interface DecryptResult {
   algorithm: EncryptionAlgorithm;
   kid: string;
-  result: Uint8Array;
+  result: Uint8Array<ArrayBuffer>;
 }
 
 /** Result of wrapping a key. */
 export interface WrapResult {
   algorithm: KeyWrapAlgorithm;
   kid: string;
-  result: Uint8Array;
+  result: Uint8Array<ArrayBuffer>;
   local: boolean;
 }
 
@@ -199,7 +200,7 @@ export interface WrapResult {
 export interface UnwrapResult {
   algorithm: KeyWrapAlgorithm;
   kid: string;
-  result: Uint8Array;
+  result: Uint8Array<ArrayBuffer>;
 }
 
 export type { Page } from "../paging.js";

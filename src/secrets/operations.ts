@@ -134,7 +134,7 @@ export async function updateSecretProperties(client: KeyVaultClient, name: strin
  * subscription and geography restores.
  * @example const blob = await backupSecret(client, "db-password"); // Uint8Array
  */
-export async function backupSecret(client: KeyVaultClient, name: string, options?: OperationOptions): Promise<Uint8Array> {
+export async function backupSecret(client: KeyVaultClient, name: string, options?: OperationOptions): Promise<Uint8Array<ArrayBuffer>> {
   checkClient(client, "backupSecret");
   checkSecretName(name);
   const opts = optionsOf(options, "backupSecret");

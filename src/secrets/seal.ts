@@ -3,9 +3,10 @@
 // vault, name and version, so the store sees neither values nor names. Web Crypto only.
 import { base64UrlDecode, base64UrlEncode, utf8Decode, utf8Encode } from "../encoding.js";
 import { describe, invalid } from "./ids.js";
+import type { CryptoKeyLike } from "../web-types.js";
 
 /** What a caller may give as the sealing key: a string or bytes (at least 16 bytes, 32 random ones recommended), or an HKDF CryptoKey. */
-export type SealingKeyInput = string | Uint8Array | CryptoKey;
+export type SealingKeyInput = string | Uint8Array | CryptoKeyLike;
 
 /** The derived keys; resolved values only (each caller derives its own until one is kept). */
 export interface Sealer {
@@ -37,7 +38,7 @@ export async function createSealer(key: SealingKeyInput): Promise<Sealer> {
   checkSealingKey(key);
   const base = typeof key === "string" || key instanceof Uint8Array
     ? await crypto.subtle.importKey("raw", bytes(typeof key === "string" ? utf8Encode(key) : key), "HKDF", false, ["deriveKey"])
-    : key;
+    : (key as CryptoKey); // checkSealingKey: a real CryptoKey
   const hkdf = (info: string) => ({ name: "HKDF", hash: "SHA-256", salt: utf8Encode("keyvault-fetch secret cache"), info: utf8Encode(info) });
   const aes = await crypto.subtle.deriveKey(hkdf("seal v1"), base, { name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
   const mac = await crypto.subtle.deriveKey(hkdf("store key v1"), base, { name: "HMAC", hash: "SHA-256", length: 256 }, false, ["sign"]);

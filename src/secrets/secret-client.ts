@@ -38,7 +38,7 @@ export class SecretClient extends KeyVaultClient {
   /** See {@link purgeDeletedSecret}. */
   purgeDeletedSecret(name: string, options?: OperationOptions): Promise<void> { return purgeDeletedSecret(this, name, options); }
   /** See {@link backupSecret}. */
-  backupSecret(name: string, options?: OperationOptions): Promise<Uint8Array> { return backupSecret(this, name, options); }
+  backupSecret(name: string, options?: OperationOptions): Promise<Uint8Array<ArrayBuffer>> { return backupSecret(this, name, options); }
   /** See {@link restoreSecretBackup}. */
   restoreSecretBackup(backup: Uint8Array, options?: OperationOptions): Promise<SecretProperties> { return restoreSecretBackup(this, backup, options); }
   /** See {@link listPropertiesOfSecrets}. */

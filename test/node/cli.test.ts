@@ -133,7 +133,8 @@ const suite: SuiteFile = (t) => {
         await cli.stop();
         const good = readFileSync(state);
         const damaged = Buffer.from(good);
-        damaged[Math.floor(damaged.length / 2)] ^= 0x01; // one bit, in the middle of the payload
+        const middle = Math.floor(damaged.length / 2);
+        damaged[middle] = damaged[middle]! ^ 0x01; // one bit, in the middle of the payload
         for (const [bytes, message] of [[damaged, /damaged/], [Buffer.from("[section]\nkey=value\n"), /not a keyvault-emulator state file/]] as const) {
           writeFileSync(state, bytes);
           const run = await runCliToEnd(["--port", "0", "--http", "--state", state]);

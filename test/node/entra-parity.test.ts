@@ -26,7 +26,7 @@ const suite: SuiteFile = (t) => {
         const verified = async (tk: Token) => (await jose.jwtVerify(tk.token, jwks, { audience: server.resource })).payload;
         const stable = (c: jose.JWTPayload) => Object.fromEntries(Object.entries(c).filter(([k]) => !VOLATILE.has(k)));
 
-        for (const [officialName, oursName] of [["officialCae", "oursCae"], ["official", "ours"]]) {
+        for (const [officialName, oursName] of [["officialCae", "oursCae"], ["official", "ours"]] as const) {
           const official = await verified(got[officialName]!);
           const ours = await verified(got[oursName]!);
           assert.deepEqual(stable(ours), stable(official), `${oursName} vs ${officialName}`);

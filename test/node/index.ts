@@ -34,13 +34,14 @@ import tmpdirTests from "./tmpdir.test.js";
 import docsTests from "./docs.test.js";
 import readmeRecipeTests from "./readme-recipe.test.js";
 import emulatorOptionsTests from "./emulator-options.test.js";
+import consumerTypesTests from "./consumer-types.test.js";
 
 const files: SuiteFile[] = [
   packageTests, serverTests, cliTests, quickstartTests, officialSdkTests,
   entraParityTests, entraExamplesTests, sizeBudgetTests, proxyServerTests, proxyBrowserTests, workerStarterTests, denoProxyTests, demoTests,
   emulatorDevServerTests, emulatorCorsTests, emulatorWorkerdTests,
   officialSdkSecretsTests, emulatorSecretsStoreTests, secretsWorkersTests, secretsDenoKvTests,
-  publishTests, tarballTests, tarballReadmeTests, docsTests, readmeRecipeTests, emulatorOptionsTests,
+  publishTests, tarballTests, tarballReadmeTests, consumerTypesTests, docsTests, readmeRecipeTests, emulatorOptionsTests,
   tmpdirTests, // last: it checks what every other test left in the temp directory
 ];
 

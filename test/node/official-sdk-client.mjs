@@ -7,7 +7,7 @@ import { constants, createHash, randomBytes, createPublicKey, verify as nodeVeri
 import { askParent, check, expect, finish, rejection, sdkClients } from "./sdk-report.mjs";
 
 const { vaultUrl, tenantId, credential, client } = sdkClients();
-const poll = { updateIntervalInMs: 20 }; // short poll intervals only; everything else is default
+const poll = { intervalInMs: 20 }; // short poll intervals only; everything else is default
 const prefix = `sdk${Date.now().toString(36)}`;
 const sha256 = (data) => createHash("sha256").update(data).digest();
 

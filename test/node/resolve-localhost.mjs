@@ -6,6 +6,7 @@
 import dns from "node:dns";
 
 const original = dns.lookup;
+// @ts-expect-error: the patched lookup has no __promisify__ (its callers use callbacks)
 dns.lookup = function lookup(hostname, options, callback) {
   if (typeof options === "function") { callback = options; options = {}; }
   if (typeof options === "number") options = { family: options };

@@ -17,7 +17,7 @@ export default {
       staleWhileRevalidateMs: 0,
       now: () => testNow ?? Date.now(),
       ...(env.STORE_KIND === "kv" ? { store: workersKvStore(env.SECRET_STORE), sealingKey: env.SEALING_KEY } : {}),
-      ...(env.STORE_KIND === "cache" ? { store: workersCacheStore(caches.default), sealingKey: env.SEALING_KEY } : {}),
+      ...(env.STORE_KIND === "cache" ? { store: workersCacheStore(/** @type {CacheStorage & { default: Cache }} */ (caches).default), sealingKey: env.SEALING_KEY } : {}),
     });
     const url = new URL(request.url);
     if (request.headers.has("x-test-now")) testNow = Number(request.headers.get("x-test-now"));

@@ -17,17 +17,17 @@ export async function run(filter) {
 <script type="module">import { run } from "/all.js"; window.runSuite = run; window.suiteReady = true;</script>`);
     }
   });
-  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  await new Promise((r) => server.listen(0, "127.0.0.1", () => r(undefined)));
   const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     const errors = [];
     page.on("pageerror", (e) => errors.push(String(e)));
-    await page.goto(`http://127.0.0.1:${server.address().port}/`);
-    await page.waitForFunction(() => window.suiteReady === true, null, { timeout: 30_000 }).catch(() => {
+    await page.goto(`http://127.0.0.1:${/** @type {import("node:net").AddressInfo} */ (server.address()).port}/`);
+    await page.waitForFunction(() => /** @type {any} */ (window).suiteReady === true, null, { timeout: 30_000 }).catch(() => {
       throw new Error(`the suite did not load in Chromium: ${errors.join("\n")}`);
     });
-    return await page.evaluate((f) => window.runSuite("chromium", f || undefined), filter ?? "");
+    return await page.evaluate((f) => /** @type {any} */ (window).runSuite("chromium", f || undefined), filter ?? "");
   } finally {
     await browser.close();
     server.close();

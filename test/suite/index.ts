@@ -17,8 +17,9 @@ import proxy from "./proxy.test.js";
 import msal from "./msal.test.js";
 import secrets from "./secrets.test.js";
 import validation from "./validation.test.js";
+import bytes from "./bytes.test.js";
 
-export const files: SuiteFile[] = [challenge, client, retry, trust, replay, emulator, emulatorTrust, emulatorDevServer, keys, entra, jose, proxy, msal, secrets, validation];
+export const files: SuiteFile[] = [challenge, client, retry, trust, replay, emulator, emulatorTrust, emulatorDevServer, keys, entra, jose, proxy, msal, secrets, bytes, validation];
 
 export type LibModules = Omit<Lib, "runtime" | "fixtures">;
 

@@ -230,7 +230,7 @@ const suite: SuiteFile = (t, lib) => {
       const { kid } = await importRsa(client, "env");
       const jwe = await encryptJwe(client, kid, "secret message");
       const parts = jwe.split(".");
-      const flip = (s: string) => { const b = lib.core.base64UrlDecode(s); b[0] ^= 1; return lib.core.base64UrlEncode(b); };
+      const flip = (s: string) => { const b = lib.core.base64UrlDecode(s); b[0] = b[0]! ^ 1; return lib.core.base64UrlEncode(b); };
       const enc = (o: unknown) => lib.core.base64UrlEncode(lib.core.utf8Encode(JSON.stringify(o)));
       const header = JSON.parse(lib.core.utf8Decode(lib.core.base64UrlDecode(parts[0]!)));
       const withPart = (i: number, v: string) => parts.map((p, j) => (j === i ? v : p)).join(".");

@@ -4,7 +4,7 @@
 import type { SuiteFile } from "./harness.js";
 import * as assert from "./assert.js";
 
-interface Account { homeAccountId: string; username: string }
+interface Account { homeAccountId: string; username?: string }
 type Req = { scopes: string[]; account?: Account; claims?: string };
 
 class InteractionRequiredAuthError extends Error {

@@ -2,6 +2,8 @@
 // standalone functions and SecretClient, the input checks (clear ERR_INVALID_INPUT, nothing sent),
 // the retry rules of the unsafe operations, the bounded wait, lazy lists and identifiers.
 import type { Lib, Registrar } from "./harness.js";
+import type { Page } from "../../src/paging.js";
+import type { SecretProperties } from "../../src/secrets/index.js";
 import * as assert from "./assert.js";
 
 export function secretsHelpers(t: Registrar, lib: Lib): void {
@@ -175,7 +177,7 @@ export function secretsHelpers(t: Registrar, lib: Lib): void {
       const list = s.listPropertiesOfSecrets(client, { maxPageSize: 2 });
       assert.equal(vaultRequests().length, before, "nothing requested before iteration");
       const pages = list.byPage();
-      const first = (await pages[Symbol.asyncIterator]().next()).value!;
+      const first = (await pages[Symbol.asyncIterator]().next()).value as Page<SecretProperties>;
       assert.equal(vaultRequests().length, before + 1, "one page per step");
       assert.deepEqual(first.map((p) => p.name), ["item-0", "item-1"]);
       assert.match(first.continuationToken!, /^https:\/\/[^/]+:443\/secrets\?/);

@@ -6,6 +6,7 @@ import { checkFederatedAssertion, storeFederatedCredential, type FederatedCreden
 import { decodeJwt, signJwt, verifyJwt, type DecodedJwt } from "./jwt.js";
 import { InteractiveSignIn } from "./authorize.js";
 import { inputError } from "../errors.js";
+import type { Jwk, JwkInput } from "../../web-types.js";
 
 /** A registered application (service principal) that may ask for tokens. */
 export interface ClientRegistration {
@@ -16,7 +17,7 @@ export interface ClientRegistration {
   /** Accepted client secret, if any. */
   clientSecret?: string;
   /** Public keys (RSA JWK) whose private keys may sign client assertions. */
-  publicKeyJwk?: JsonWebKey | JsonWebKey[];
+  publicKeyJwk?: JwkInput | JwkInput[];
   /**
    * Workload identity federation: external issuers whose tokens (for the given subject and
    * audience) the app accepts as client assertions.
@@ -247,9 +248,9 @@ export class Authority {
   }
 
   /** The authority's public signing keys (JWKS "keys"). */
-  async jwks(): Promise<JsonWebKey[]> {
+  async jwks(): Promise<(Jwk & { kid: string })[]> {
     await this.signingKey();
-    return this.signingKeys.map((k) => ({ kty: "RSA", use: "sig", kid: k.kid, n: k.publicJwk.n, e: k.publicJwk.e }) as JsonWebKey);
+    return this.signingKeys.map((k) => ({ kty: "RSA", use: "sig", kid: k.kid, n: k.publicJwk.n, e: k.publicJwk.e }) as Jwk & { kid: string });
   }
 
   /** Checks signature, lifetime and revocation; audience/issuer are checked by the caller's rules. */

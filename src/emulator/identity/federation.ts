@@ -3,6 +3,7 @@
 // The emulator cannot fetch the issuer's OIDC metadata, so each credential carries its keys.
 import { verifyJwt, type DecodedJwt } from "./jwt.js";
 import { inputError } from "../errors.js";
+import type { JwkInput } from "../../web-types.js";
 
 /** The audience Entra suggests for federated tokens. */
 export const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
@@ -21,9 +22,9 @@ export interface FederatedCredential {
   /** Accepted `aud` values (default `["api://AzureADTokenExchange"]`). */
   audiences?: string[];
   /** The issuer's JWKS document (what its `jwks_uri` serves). */
-  jwks?: { keys: JsonWebKey[] };
+  jwks?: { keys: JwkInput[] };
   /** Or the issuer's public key(s) as JWKs (RSA, or EC P-256/P-384/P-521). */
-  publicKeyJwk?: JsonWebKey | JsonWebKey[];
+  publicKeyJwk?: JwkInput | JwkInput[];
 }
 
 /** A stored, normalised federated credential. */
