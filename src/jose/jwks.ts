@@ -6,6 +6,7 @@ import { ecAlgorithm } from "./algorithms.js";
 import { getPublicJwk, keyRef, type VaultPublicJwk } from "./key-ref.js";
 import { request } from "../request.js";
 import type { SharedStore } from "../secrets/store.js";
+import { checkClient, checkType, describe, invalid, optionsOf } from "../input.js";
 
 /** One published key: public members only, with `kid`, `alg` and `use`. */
 export interface PublishedJwk extends VaultPublicJwk {
@@ -43,7 +44,10 @@ interface VersionItem { kid?: string; attributes?: { enabled?: boolean; created?
  * const jwks = await getJwks(client, "signer");
  * return Response.json(jwks, { headers: { "cache-control": "public, max-age=300" } });
  */
-export async function getJwks(client: KeyVaultClient, name: string, options: JwksOptions = {}): Promise<Jwks> {
+export async function getJwks(client: KeyVaultClient, name: string, opts?: JwksOptions): Promise<Jwks> {
+  checkClient(client, "getJwks");
+  const options = optionsOf(opts, "getJwks");
+  checkType(options.alg, "string", "getJwks: alg");
   const ref = keyRef(client, name);
   if (ref.version) throw new KeyVaultClientError("ERR_INVALID_INPUT", "getJwks takes a key name, not a version");
   const use = options.use ?? "sig";
@@ -95,8 +99,13 @@ function parseJwks(text: string): Jwks | undefined {
  * A public JWK ready to publish: `use`, and `alg` from the curve (EC) or the option (RSA).
  * @example publishJwk(await getPublicJwk(client, "signer"), { use: "sig", alg: "PS256" })
  */
-export function publishJwk(jwk: VaultPublicJwk, options: { use?: "sig" | "enc"; alg?: string } = {}): PublishedJwk {
-  return publish(jwk, options.use ?? "sig", options.alg);
+export function publishJwk(jwk: VaultPublicJwk, opts?: { use?: "sig" | "enc"; alg?: string }): PublishedJwk {
+  if (!jwk || typeof jwk !== "object" || typeof jwk.kty !== "string") throw invalid(`publishJwk takes a public JWK (getPublicJwk's answer); got ${describe(jwk)}`);
+  const options = optionsOf(opts, "publishJwk");
+  const use = options.use ?? "sig";
+  if (use !== "sig" && use !== "enc") throw invalid(`publishJwk: use must be "sig" or "enc"; got ${describe(use)}`);
+  checkType(options.alg, "string", "publishJwk: alg");
+  return publish(jwk, use, options.alg);
 }
 
 // EC keys take their algorithm from the curve; `alg` applies to RSA keys only.

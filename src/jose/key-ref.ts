@@ -5,6 +5,7 @@ import { KeyVaultClientError } from "../errors.js";
 import { request } from "../request.js";
 import { isOwnOrigin } from "../keys/ids.js";
 import type { Jwk, JwkInput } from "../web-types.js";
+import { checkClient, describe, optionsOf } from "../input.js";
 
 /** A key's name and, when known, exact version. */
 export interface KeyRef { name: string; version?: string }
@@ -17,16 +18,14 @@ export interface VaultPublicJwk extends Jwk {
 const NAME = /^[0-9a-zA-Z-]{1,127}$/;
 const VERSION = /^[0-9a-zA-Z]{1,64}$/;
 
-function invalid(message: string): KeyVaultClientError {
-  return new KeyVaultClientError("ERR_INVALID_INPUT", message);
-}
+const invalid = (message: string): KeyVaultClientError => new KeyVaultClientError("ERR_INVALID_INPUT", message);
 
 /**
  * Parses a key reference against the client's vault. A key identifier URL must name the
  * client's own vault (a `kid` from elsewhere is refused with `ERR_FOREIGN_ORIGIN`).
  */
 export function keyRef(client: KeyVaultClient, key: string): KeyRef {
-  if (typeof key !== "string" || !key) throw invalid("a key name, name/version or key identifier is required");
+  if (typeof key !== "string" || !key) throw invalid(`a key name, name/version or key identifier is required; got ${describe(key)}`);
   let parts: string[];
   if (/^https?:\/\//i.test(key)) {
     let url: URL;
@@ -67,6 +66,7 @@ const PUBLIC_MEMBERS: Record<string, string[]> = { RSA: ["n", "e"], EC: ["crv", 
  * → `EC`). Throws `ERR_UNSUPPORTED` for symmetric keys, which have no public part.
  */
 export function publicJwk(key: JwkInput & { kid?: string }): VaultPublicJwk {
+  if (!key || typeof key !== "object") throw invalid(`publicJwk takes a key's JWK (getKey's key); got ${describe(key)}`);
   const kty = String(key.kty ?? "").replace(/-HSM$/i, "").toUpperCase();
   const members = PUBLIC_MEMBERS[kty];
   if (!members) throw new KeyVaultClientError("ERR_UNSUPPORTED", `a ${String(key.kty)} key has no public key to publish or encrypt to`);
@@ -95,7 +95,9 @@ const MAX_CACHED = 256;
  * The public JWK of a key version, fetched once per exact version; a reference without a
  * version fetches the newest version each time (it may have been rotated).
  */
-export async function getPublicJwk(client: KeyVaultClient, key: string, options: { signal?: AbortSignal } = {}): Promise<VaultPublicJwk> {
+export async function getPublicJwk(client: KeyVaultClient, key: string, opts?: { signal?: AbortSignal }): Promise<VaultPublicJwk> {
+  checkClient(client, "getPublicJwk");
+  const options = optionsOf(opts, "getPublicJwk");
   const ref = keyRef(client, key);
   const cacheKey = ref.version ? `${client.vaultOrigin}/keys/${ref.name}/${ref.version}`.toLowerCase() : undefined;
   const hit = cacheKey ? publicKeys.get(cacheKey) : undefined;

@@ -1,6 +1,7 @@
 // What each algorithm needs (digest length, key type, curve, iv), checked before any request so a
 // mistake gets a message that says how to fix it instead of a 400 from the service.
 import { invalid } from "./ids.js";
+import { describe } from "../input.js";
 import type { EncryptionAlgorithm, SignatureAlgorithm } from "./types.js";
 
 /** Web Crypto hash names used by the algorithms. */
@@ -33,7 +34,7 @@ const needs = (alg: string, s: SignatureSpec) => `${alg} needs a ${s.size}-byte 
 
 /** Checks the algorithm name and the digest; returns the spec (undefined for an unknown algorithm). */
 export function checkSignInput(algorithm: SignatureAlgorithm, digest: Uint8Array): SignatureSpec | undefined {
-  if (typeof algorithm !== "string" || !algorithm) throw invalid("a signature algorithm is required, e.g. \"ES256\"");
+  if (typeof algorithm !== "string" || !algorithm) throw invalid(`a signature algorithm is required, e.g. "ES256"; got ${describe(algorithm)}`);
   checkBytes(digest, "digest");
   const spec = signatureSpec(algorithm);
   if (spec && digest.length !== spec.size) throw invalid(`${needs(algorithm, spec)}; got a ${digest.length}-byte digest`);
@@ -84,7 +85,7 @@ export function checkCipherInput(
   o: { iv?: Uint8Array; tag?: Uint8Array; aad?: Uint8Array },
   direction: "encrypt" | "decrypt",
 ): EncryptionSpec | undefined {
-  if (typeof algorithm !== "string" || !algorithm) throw invalid("an encryption algorithm is required, e.g. \"RSA-OAEP-256\"");
+  if (typeof algorithm !== "string" || !algorithm) throw invalid(`an encryption algorithm is required, e.g. "RSA-OAEP-256"; got ${describe(algorithm)}`);
   checkBytes(value, direction === "encrypt" ? "plaintext" : "ciphertext");
   for (const k of ["iv", "tag", "aad"] as const) if (o[k] !== undefined) checkBytes(o[k], k);
   const spec = encryptionSpec(algorithm);
@@ -114,5 +115,5 @@ export function checkEncryptionKey(algorithm: string, key: { keyType: string; pr
 
 /** Throws unless `value` is a Uint8Array. */
 export function checkBytes(value: unknown, what: string): asserts value is Uint8Array {
-  if (!(value instanceof Uint8Array)) throw invalid(`${what} must be a Uint8Array`);
+  if (!(value instanceof Uint8Array)) throw invalid(`${what} must be a Uint8Array; got ${describe(value)}${typeof value === "string" ? " (encode text with new TextEncoder().encode(text))" : value instanceof ArrayBuffer ? " (wrap it: new Uint8Array(buffer))" : ""}`);
 }

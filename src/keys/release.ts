@@ -3,6 +3,7 @@ import type { KeyVaultClient } from "../client.js";
 import { invalid, keyPath, resolveKey } from "./ids.js";
 import type { OperationOptions } from "./types.js";
 import { request } from "../request.js";
+import { checkClient, checkType, describe, optionsOf } from "../input.js";
 
 /** How the released key is wrapped for the target. */
 export type KeyExportEncryptionAlgorithm = "CKM_RSA_AES_KEY_WRAP" | "RSA_AES_KEY_WRAP_256" | "RSA_AES_KEY_WRAP_384" | (string & {});
@@ -27,9 +28,14 @@ export interface ReleaseKeyResult {
  * attestation service's JWT for the environment; the key comes back wrapped for that environment.
  * @example const { value: jws } = await releaseKey(client, "exportable", attestationJwt);
  */
-export async function releaseKey(client: KeyVaultClient, key: string, targetAttestationToken: string, options: ReleaseKeyOptions = {}): Promise<ReleaseKeyResult> {
+export async function releaseKey(client: KeyVaultClient, key: string, targetAttestationToken: string, opts?: ReleaseKeyOptions): Promise<ReleaseKeyResult> {
+  checkClient(client, "releaseKey");
+  const options = optionsOf(opts, "releaseKey");
+  checkType(options.version, "string", "releaseKey: version");
+  checkType(options.nonce, "string", "releaseKey: nonce");
+  checkType(options.algorithm, "string", "releaseKey: algorithm");
   const address = resolveKey(client, key, options.version);
-  if (typeof targetAttestationToken !== "string" || !targetAttestationToken) throw invalid("releaseKey needs the target's attestation token");
+  if (typeof targetAttestationToken !== "string" || !targetAttestationToken) throw invalid(`releaseKey needs the target's attestation token (a JWT string); got ${describe(targetAttestationToken)}`);
   const body = { target: targetAttestationToken, nonce: options.nonce, enc: options.algorithm };
   const res = await request<{ value: string }>(client, "POST", keyPath(address, "release"), body, { signal: options.signal });
   return { value: res.value };
