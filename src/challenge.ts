@@ -19,14 +19,9 @@ export interface VaultChallenge {
 }
 
 const MAX_HEADER = 16 * 1024;
-// Sticky regexes: each matches exactly at the parser's position.
-const TOKEN = /[!#$%&'*+\-.^_`|~0-9A-Za-z]+/y;
-const TOKEN68 = /[A-Za-z0-9\-._~+/]+=*(?=[ \t]*(?:,|$))/y;
-const QUOTED = /"((?:[^"\\]|\\[\s\S])*)"/y;
-const BARE = /[^\s,"]+/y; // lenient: servers send bare URLs, which are not RFC tokens
-const WS = /[ \t]*/y;
-const EQ = /[ \t]*=[ \t]*/y;
-const SEP = /[ \t,]*/y;
+// One list element at the parser's position (sticky): an optional comma, a token, then either
+// `= value` (quoted, or bare: servers send bare URLs, which are not RFC tokens) or a token68.
+const STEP = /[ \t]*(,[ \t,]*)?([!#$%&'*+\-.^_`|~0-9A-Za-z]+)(?:[ \t]*(=)[ \t]*(?:"((?:[^"\\]|\\[\s\S])*)"|([^\s,"]+))?|[ \t]+([A-Za-z0-9\-._~+/]+=*)(?=[ \t]*(?:,|$)))?/y;
 
 function invalid(message: string): KeyVaultClientError {
   return new KeyVaultClientError("ERR_CHALLENGE_INVALID", `WWW-Authenticate: ${message}`);
@@ -42,45 +37,37 @@ function invalid(message: string): KeyVaultClientError {
  */
 export function parseWwwAuthenticate(header: string): AuthChallenge[] {
   if (typeof header !== "string" || header.length > MAX_HEADER) throw invalid("not a string, or too long");
-  let i = 0;
-  const eat = (re: RegExp) => {
-    re.lastIndex = i;
-    const m = re.exec(header);
-    if (m) i = re.lastIndex;
-    return m;
-  };
-  const param = (challenge: AuthChallenge, name: string) => {
-    const q = eat(QUOTED);
-    const value = q ? q[1]!.replace(/\\([\s\S])/g, "$1") : eat(BARE)?.[0];
-    if (value === undefined) throw invalid(`no value for ${name}`);
-    const key = name.toLowerCase();
-    if (Object.prototype.hasOwnProperty.call(challenge.params, key)) throw invalid(`${key} given twice`);
-    challenge.params[key] = value;
-  };
   const out: AuthChallenge[] = [];
   let current: AuthChallenge | undefined;
-  // A comma-separated list whose elements are `scheme [token68 | param]` or a further `param`.
-  while ((eat(SEP), i < header.length)) {
-    const name = eat(TOKEN)?.[0];
-    if (!name) throw invalid(`unexpected character at ${i}`);
-    if (current && eat(EQ)) {
-      param(current, name);
-    } else {
-      out.push((current = { scheme: name.toLowerCase(), params: {} }));
-      if (eat(WS)![0] && i < header.length && header[i] !== ",") {
-        const t68 = eat(TOKEN68);
-        if (t68) current.token68 = t68[0];
-        else {
-          const first = eat(TOKEN)?.[0];
-          if (!first || !eat(EQ)) throw invalid(`expected a parameter at ${i}`);
-          param(current, first);
-        }
-      }
+  // 0: an element may start here; 1: after a bare scheme (its first parameter may follow a space);
+  // 2: after a parameter or token68 (only a comma may follow)
+  let state = 0;
+  for (let i = 0; ; ) {
+    STEP.lastIndex = i;
+    const m = STEP.exec(header);
+    if (!m) {
+      if (/^[ \t,]*$/.test(header.slice(i))) return out;
+      throw invalid(`unexpected character at ${i}`);
     }
-    eat(WS);
-    if (i < header.length && header[i] !== ",") throw invalid(`expected "," at ${i}`);
+    i = STEP.lastIndex;
+    const [, comma, name, eq, quoted, bare, token68] = m as unknown as (string | undefined)[];
+    const free = comma !== undefined || state === 0;
+    if (eq) {
+      if (!current || !(free || state === 1)) throw invalid(`unexpected parameter ${name} at ${i}`);
+      const value = quoted !== undefined ? quoted.replace(/\\([\s\S])/g, "$1") : bare;
+      if (value === undefined) throw invalid(`no value for ${name}`);
+      const key = name!.toLowerCase();
+      if (Object.hasOwn(current.params, key)) throw invalid(`${key} given twice`);
+      current.params[key] = value;
+      state = 2;
+    } else {
+      if (!free) throw invalid(`expected "," before ${name} at ${i}`);
+      // No prototype: a parameter named "constructor" or "__proto__" is just a parameter.
+      out.push((current = { scheme: name!.toLowerCase(), params: Object.create(null) as Record<string, string> }));
+      if (token68) current.token68 = token68;
+      state = token68 ? 2 : 1;
+    }
   }
-  return out;
 }
 
 function bearerOf(header: string): AuthChallenge | undefined {

@@ -137,6 +137,8 @@ export class KeyVaultClient {
   readonly #level: ChallengeLevel;
   readonly #query: string;
   readonly #onEvent: ((event: KeyVaultEvent) => void) | undefined;
+  /** The runtime's own fetch, which honours its signal (no race needed). */
+  readonly #trusted: boolean;
   #discovery: Promise<Discovery> | undefined;
   #deadline: Deadline | undefined;
   #memo: { challenge: VaultChallenge; entry: CachedToken } | undefined;
@@ -159,6 +161,7 @@ export class KeyVaultClient {
     providers.set(this, options.getToken);
     // Called unbound on purpose: some runtimes' fetch throws "Illegal invocation" when called as a method.
     this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.#trusted = !options.fetch;
     this.apiVersion = options.apiVersion ?? DEFAULT_API_VERSION;
     this.#query = "api-version=" + encodeURIComponent(this.apiVersion);
     this.#retry = options.retry === false ? null : { ...DEFAULT_RETRY, ...options.retry };
@@ -241,7 +244,7 @@ export class KeyVaultClient {
       if (!response || response.status === 401 || RETRY_STATUSES.has(response.status)) {
         response = await this.#exchange(call, token ? { challenge: challenge!, token, response, failure } : undefined);
       }
-      return read ? await race(call, read(response, call)) : (response as T);
+      return read ? await (this.#trusted ? read(response, call) : race(call, read(response, call))) : (response as T);
     } catch (e) {
       // Whatever rejected first, a call past its deadline fails with ERR_TIMEOUT.
       throw call.deadline?.signal.aborted && !caller?.aborted ? call.deadline.signal.reason : e;
@@ -495,7 +498,9 @@ export class KeyVaultClient {
       delete call.headers.authorization; // a probe carries no token (and, above, no body)
     }
     if (call.signal) init.signal = call.signal;
-    const pending = call.signal ? race(call, this.#fetch(call.url, init)) : this.#fetch(call.url, init);
+    // A custom fetch may ignore its signal: its answer (and, in #call, its body) is raced against the
+    // deadline. The runtime's own fetch honours the signal, headers and body alike.
+    const pending = call.signal && !this.#trusted ? race(call, this.#fetch(call.url, init)) : this.#fetch(call.url, init);
     if (!this.#onEvent) return pending; // the hot path builds no event
     const sent = Date.now();
     this.#emit("request", call, { attempt, probe: !token, clientRequestId: call.headers["x-ms-client-request-id"] });

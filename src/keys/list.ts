@@ -4,7 +4,7 @@ import type { KeyVaultClient } from "../client.js";
 import { paged, type ListOptions as BaseListOptions, type PagedAsyncIterable } from "../paging.js";
 import { checkName } from "./ids.js";
 import { checkClient } from "../input.js";
-import { toDeletedKeyProperties, toKeyProperties, type RestKeyItem } from "./model.js";
+import { toDeletedKeyProperties, toKeyProperties } from "./model.js";
 import type { DeletedKeyProperties, KeyProperties, OperationOptions } from "./types.js";
 
 /** Options of the list operations. */

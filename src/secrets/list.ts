@@ -4,7 +4,7 @@ import type { KeyVaultClient } from "../client.js";
 import { paged, type ListOptions as BaseListOptions, type PagedAsyncIterable } from "../paging.js";
 import { checkSecretName } from "./ids.js";
 import { checkClient } from "../input.js";
-import { toDeletedSecretProperties, toSecretProperties, type RestSecret } from "./model.js";
+import { toDeletedSecretProperties, toSecretProperties } from "./model.js";
 import type { DeletedSecretProperties, OperationOptions, SecretProperties } from "./types.js";
 
 /** Options of the list operations. */

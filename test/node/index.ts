@@ -30,6 +30,7 @@ import secretsDenoKvTests from "./secrets-deno-kv.test.js";
 import publishTests from "./publish.test.js";
 import tarballTests from "./tarball.test.js";
 import tarballReadmeTests from "./tarball-readme.test.js";
+import deadlineHttpTests from "./deadline-http.test.js";
 import tmpdirTests from "./tmpdir.test.js";
 import docsTests from "./docs.test.js";
 import readmeRecipeTests from "./readme-recipe.test.js";
@@ -42,6 +43,7 @@ const files: SuiteFile[] = [
   emulatorDevServerTests, emulatorCorsTests, emulatorWorkerdTests,
   officialSdkSecretsTests, emulatorSecretsStoreTests, secretsWorkersTests, secretsDenoKvTests,
   publishTests, tarballTests, tarballReadmeTests, consumerTypesTests, docsTests, readmeRecipeTests, emulatorOptionsTests,
+  deadlineHttpTests,
   tmpdirTests, // last: it checks what every other test left in the temp directory
 ];
 

@@ -6,7 +6,7 @@ import { buf, concat, randomBytes, uuid } from "../bytes.js";
 import { MissingPeerError } from "../crypto/ec.js";
 import { ServiceError, badParameter, inputError } from "../errors.js";
 import type { Authority, TokenCheck } from "../identity/authority.js";
-import { apiShape, NEWEST, shapeAnswer, SUPPORTED_API_VERSIONS } from "./api-version.js";
+import { apiShape, NEWEST, shapeAnswer } from "./api-version.js";
 import type { PermissionKind, VaultContext } from "./context.js";
 import { purgeExpiredDeletions } from "./lifecycle.js";
 import { rotateDueKeys } from "./rotation.js";

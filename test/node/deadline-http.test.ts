@@ -1,0 +1,67 @@
+// The deadline with the runtime's own fetch (no race: Node's fetch honours its signal), against a
+// real loopback server that answers with headers and then dribbles its body, or never answers.
+import type { SuiteFile } from "../suite/harness.js";
+import * as assert from "../suite/assert.js";
+import { createServer, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { KeyVaultClient, request } from "keyvault-fetch";
+import { getKey } from "keyvault-fetch/keys";
+
+async function slowVault(mode: "dribble" | "silent") {
+  const open = new Set<ServerResponse>();
+  const server = createServer((req, res) => {
+    if (!req.headers.authorization) {
+      res.writeHead(401, { "www-authenticate": `Bearer authorization="https://login.microsoftonline.com/t1", resource="http://127.0.0.1"` });
+      return res.end();
+    }
+    open.add(res);
+    res.on("close", () => open.delete(res));
+    if (mode === "silent") return; // headers never come
+    res.writeHead(200, { "content-type": "application/json" });
+    res.write('{"key":{"kid":"');
+    const timer = setInterval(() => res.write("a"), 20);
+    res.on("close", () => clearInterval(timer));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    open,
+    close: () => new Promise<void>((r) => { for (const res of open) res.destroy(); server.closeAllConnections(); server.close(() => r()); }),
+  };
+}
+
+const getToken = () => ({ token: "token-deadline", expiresOnTimestamp: Date.now() + 3600_000 });
+
+const suite: SuiteFile = (t) => {
+  t.group("deadline with the runtime's fetch", () => {
+    for (const mode of ["dribble", "silent"] as const) {
+      t.test(`request() and getKey end at the deadline (${mode} server), and the connection is closed`, async () => {
+        const vault = await slowVault(mode);
+        try {
+          const client = new KeyVaultClient(vault.url, { getToken, allowInsecureLoopback: true, timeout: 200 });
+          const started = Date.now();
+          await assert.rejects(() => request(client, "GET", "/keys/k"), { code: "ERR_TIMEOUT" });
+          await assert.rejects(() => getKey(client, "k"), { code: "ERR_TIMEOUT" });
+          assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+          await new Promise((r) => setTimeout(r, 100));
+          assert.equal(vault.open.size, 0, "the aborted requests' connections were closed");
+        } finally { await vault.close(); }
+      });
+    }
+
+    t.test("client.fetch: the caller's signal and the deadline cancel the body read", async () => {
+      const vault = await slowVault("dribble");
+      try {
+        const client = new KeyVaultClient(vault.url, { getToken, allowInsecureLoopback: true, timeout: 300 });
+        const controller = new AbortController();
+        const res = await client.fetch("/keys/k", { signal: controller.signal });
+        setTimeout(() => controller.abort(new Error("caller stopped")), 50);
+        await assert.rejects(() => res.text(), { message: /caller stopped/ });
+        const res2 = await client.fetch("/keys/k");
+        await assert.rejects(() => res2.text(), { code: "ERR_TIMEOUT" });
+      } finally { await vault.close(); }
+    });
+  });
+};
+export default suite;
