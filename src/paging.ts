@@ -5,7 +5,14 @@ import { KeyVaultClientError } from "./errors.js";
 import { request } from "./request.js";
 import { checkClient, optionsOf } from "./input.js";
 
-/** A page of a list: its items, and the token that resumes after it (absent on the last page). */
+/**
+ * A page of a list: its items, and the token that resumes after it (absent on the last page).
+ * @example
+ * for await (const page of listPropertiesOfSecrets(client).byPage({ maxPageSize: 5 })) {
+ *   const items: Page<SecretProperties> = page;
+ *   console.log(items.length, items.continuationToken ?? "last page");
+ * }
+ */
 export type Page<T> = T[] & { continuationToken?: string };
 
 /** Options of the list operations. */
@@ -15,7 +22,14 @@ export interface ListOptions {
   signal?: AbortSignal;
 }
 
-/** Options of `byPage()`. */
+/**
+ * Options of `byPage()`.
+ * @example
+ * const settings: PageSettings = { maxPageSize: 25 };
+ * for await (const page of listKeys(client).byPage(settings)) {
+ *   settings.continuationToken = page.continuationToken; // keep it to resume later
+ * }
+ */
 export interface PageSettings {
   /** Resume from a page's `continuationToken`. */
   continuationToken?: string;

@@ -3,7 +3,13 @@
 // read this one clock, so moving it moves all of them together.
 import { inputError } from "./errors.js";
 
-/** Read and move the emulator's time. */
+/**
+ * Read and move the emulator's time.
+ * @example
+ * const clock: EmulatorClock = emu.clock;
+ * clock.advance("P31D");  // a key with exp in 30 days is now expired
+ * clock.reset();
+ */
 export interface EmulatorClock {
   /** The emulator's time, in ms since the epoch. */
   now(): number;
@@ -17,7 +23,12 @@ export interface EmulatorClock {
   reset(): void;
 }
 
-/** ISO 8601 duration (PnYnMnWnDTnHnMnS) in ms, counting Y as 365 and M as 30 days; undefined if malformed. */
+/**
+ * ISO 8601 duration (PnYnMnWnDTnHnMnS) in ms, counting Y as 365 and M as 30 days; undefined if malformed.
+ * @example
+ * durationMs("P30D");   // 2592000000
+ * durationMs("PT1H30M"); // 5400000
+ */
 export function durationMs(s: string): number | undefined {
   const m = /^(-)?P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i.exec(s.trim());
   if (!m || /^-?P$/i.test(s.trim()) || /T$/i.test(s.trim())) return undefined;

@@ -13,7 +13,12 @@ import { VaultService, type AccessPolicy, type VaultState } from "./vault/servic
 import { inputError, kindOf } from "./errors.js";
 import type { Jwk, JwkInput } from "../web-types.js";
 
-/** One vault (or Managed HSM) of an emulator made with `vaults`. */
+/**
+ * One vault (or Managed HSM) of an emulator made with `vaults`.
+ * @example
+ * const vaults: EmulatorVaultOptions[] = [{ name: "app-vault" }, { name: "keys-hsm", managedHsm: true, purgeProtection: true }];
+ * const emulator = createEmulator({ vaults });
+ */
 export interface EmulatorVaultOptions {
   /** The vault's name: https://<name>.vault.azure.net (3-24 letters, digits and hyphens). */
   name: string;
@@ -33,7 +38,12 @@ export interface EmulatorVaultOptions {
   state?: VaultState;
 }
 
-/** Options of createEmulator. Everything has a sensible default. */
+/**
+ * Options of createEmulator. Everything has a sensible default.
+ * @example
+ * const options: EmulatorOptions = { name: "ci-vault", seed: 42, deletionDelayMs: 500, recoverableDays: 7 };
+ * const emulator = createEmulator(options);
+ */
 export interface EmulatorOptions {
   /** Vault name: the vault is https://<name>.vault.azure.net (default: a random name). */
   name?: string;
@@ -91,7 +101,13 @@ export interface EmulatorOptions {
   serviceLimits?: boolean;
 }
 
-/** Where and how openEmulator keeps the state. */
+/**
+ * Where and how openEmulator keeps the state.
+ * @example
+ * let saved: string | undefined;
+ * const persistence: EmulatorPersistence = { storage: { read: async () => saved, write: async (text) => { saved = text; } }, key: "a passphrase" };
+ * const emulator = await openEmulator({ name: "dev", persistence });
+ */
 export interface EmulatorPersistence {
   /** Reads and atomically replaces the saved text (the server's `fileStateStorage(path)`, or your own). */
   storage: StateStorage;
@@ -106,7 +122,11 @@ export interface EmulatorPersistence {
   name?: string;
 }
 
-/** One line of the request log. */
+/**
+ * One line of the request log.
+ * @example
+ * const signs: RequestLogEntry[] = emu.requests.filter((r) => r.target === "vault" && r.url.includes("/sign"));
+ */
 export interface RequestLogEntry {
   method: string;
   url: string;
@@ -120,20 +140,41 @@ export interface RequestLogEntry {
   faults?: string[];
 }
 
-/** Key permissions of a Key Vault access policy. */
+/**
+ * Key permissions of a Key Vault access policy.
+ * @example
+ * const permissions: KeyPermission[] = ["get", "sign"];
+ * emu.setKeyPermissions(emu.clientId, permissions); // a verify is now 403 ForbiddenByPolicy
+ */
 export type KeyPermission = "get" | "list" | "update" | "create" | "import" | "delete" | "recover" | "backup" | "restore"
   | "decrypt" | "encrypt" | "unwrapKey" | "wrapKey" | "verify" | "sign" | "purge" | "release" | "rotate" | "getrotationpolicy" | "setrotationpolicy";
 
-/** A token request, as the core library's GetToken receives it. */
+/**
+ * A token request, as the core library's GetToken receives it.
+ * @example
+ * const request: EmulatorTokenRequest = { scopes: ["https://vault.azure.net/.default"] };
+ * const { token } = await emu.getToken(request);
+ */
 export interface EmulatorTokenRequest { scopes: string[]; tenantId?: string; claims?: string; signal?: AbortSignal }
 
-/** Error thrown by Emulator.getToken when the authority refuses (no secret in the message). */
+/**
+ * Error thrown by Emulator.getToken when the authority refuses (no secret in the message).
+ * @example
+ * try { await emulator.getToken({ scopes: ["https://vault.azure.net"] }) } // no "/.default"
+ * catch (e) { if (e instanceof EmulatorTokenError) console.log(e.code, e.status) } // invalid_scope 400
+ */
 export class EmulatorTokenError extends Error {
   override name = "EmulatorTokenError";
   constructor(message: string, readonly code: string, readonly status: number) { super(message); }
 }
 
-/** Something that changed because time passed. */
+/**
+ * Something that changed because time passed.
+ * @example
+ * emu.clock.advance("P91D");
+ * const events: EmulatorSweepEvent[] = await emu.sweep();
+ * for (const e of events) console.log(e.kind, e.id); // key-rotated https://…/keys/rotating/<new version>
+ */
 export interface EmulatorSweepEvent {
   /** The vault's URL. */
   vault: string;
@@ -143,7 +184,13 @@ export interface EmulatorSweepEvent {
   id: string;
 }
 
-/** One vault of an emulator: its URL, its access policies and its state. */
+/**
+ * One vault of an emulator: its URL, its access policies and its state.
+ * @example
+ * const audit: EmulatorVault = createEmulator({ vaults: [{ name: "app-vault" }, { name: "audit-vault" }] }).vault("audit-vault");
+ * audit.reset();               // forget its keys and secrets
+ * const state = audit.exportState();
+ */
 export interface EmulatorVault {
   readonly name: string;
   /** https://<name>.vault.azure.net (or .managedhsm.azure.net, or the URL given). */
@@ -163,7 +210,13 @@ export interface EmulatorVault {
   importState(state: VaultState): void;
 }
 
-/** The emulator returned by createEmulator. */
+/**
+ * The emulator returned by createEmulator.
+ * @example
+ * const emulator: Emulator = createEmulator({ name: "test-vault" });
+ * const client = new KeyVaultClient(emulator.vaultUrl, { getToken: emulator.getToken, fetch: emulator.fetch });
+ * emulator.requests.length; // every request the emulator answered (the last 1,000)
+ */
 export interface Emulator {
   /** Standard fetch serving the vaults and the authority in-process. */
   fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;

@@ -3,7 +3,12 @@
 // (subjectAltName above all: modern clients ignore the common name).
 import { inputError } from "./errors.js";
 
-/** A PEM certificate and its PEM (PKCS #8) private key, ready for a TLS server. */
+/**
+ * A PEM certificate and its PEM (PKCS #8) private key, ready for a TLS server.
+ * @example
+ * const { cert, key, fingerprint256 }: SelfSignedCertificate = await createSelfSignedCertificate();
+ * console.log(fingerprint256); // pin it, or trust cert
+ */
 export interface SelfSignedCertificate {
   /** `-----BEGIN CERTIFICATE-----` … the certificate, also what clients must trust */
   cert: string;
@@ -13,7 +18,12 @@ export interface SelfSignedCertificate {
   fingerprint256: string;
 }
 
-/** What to put in the certificate. */
+/**
+ * What to put in the certificate.
+ * @example
+ * const options: SelfSignedCertificateOptions = { dnsNames: ["localhost", "app.vault.localhost"], ipAddresses: ["127.0.0.1"], days: 30 };
+ * const { cert, key } = await createSelfSignedCertificate(options);
+ */
 export interface SelfSignedCertificateOptions {
   /** DNS names for subjectAltName (default `["localhost"]`); the first is also the common name */
   dnsNames?: string[];
@@ -27,8 +37,9 @@ export interface SelfSignedCertificateOptions {
  * Makes a fresh self-signed TLS server certificate (ECDSA P-256 with SHA-256).
  *
  * @example
+ * import { createServer } from "node:https";
  * const { cert, key } = await createSelfSignedCertificate({ dnsNames: ["localhost", "kv.vault.localhost"] });
- * https.createServer({ cert, key }, handler);
+ * createServer({ cert, key }, (req, res) => res.end("hello")).listen(8443);
  */
 export async function createSelfSignedCertificate(options: SelfSignedCertificateOptions = {}): Promise<SelfSignedCertificate> {
   const dnsNames = options.dnsNames ?? ["localhost"];

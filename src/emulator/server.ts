@@ -26,16 +26,30 @@ import { inputError, kindOf } from "./errors.js";
 export { createSelfSignedCertificate } from "./self-signed-certificate.js";
 export type { SelfSignedCertificate, SelfSignedCertificateOptions } from "./self-signed-certificate.js";
 
-/** What the server knows about a request beyond the Request itself. */
+/**
+ * What the server knows about a request beyond the Request itself.
+ * @example
+ * const server = await serveFetchHandler((request, info: RequestInfo) => new Response(`hello ${info.remoteAddress}`), { port: 0, tls: false });
+ */
 export interface RequestInfo {
   /** The client's address as the socket saw it (e.g. `127.0.0.1`, `::1`, `::ffff:10.0.0.2`). */
   remoteAddress: string;
 }
 
-/** A standard fetch handler: a Request in, a Response out. A rejection drops the connection. */
+/**
+ * A standard fetch handler: a Request in, a Response out. A rejection drops the connection.
+ * @example
+ * const handler: FetchHandler = (request, { remoteAddress }) => new Response(remoteAddress);
+ * const server = await serveFetchHandler(handler, { port: 0 });
+ */
 export type FetchHandler = (request: Request, info: RequestInfo) => Response | Promise<Response>;
 
-/** Where and how to listen. */
+/**
+ * Where and how to listen.
+ * @example
+ * const options: ServeOptions = { port: 0, tls: false, maxBodyBytes: 64 * 1024 };
+ * const server = await serveFetchHandler((request) => new Response(request.method), options);
+ */
 export interface ServeOptions {
   /** address to bind (default `"127.0.0.1"`: loopback only) */
   host?: string;
@@ -59,7 +73,13 @@ export interface ServeOptions {
   tooLarge?: FetchHandler;
 }
 
-/** A server that is listening. */
+/**
+ * A server that is listening.
+ * @example
+ * const server: RunningServer = await serveFetchHandler(() => new Response("ok"), { port: 0 });
+ * console.log(server.url, server.certificate ? "trust the certificate printed" : "plain HTTP");
+ * await server.close();
+ */
 export interface RunningServer {
   /** the server's origin as a client reaches it, e.g. `https://127.0.0.1:8443` */
   url: string;
@@ -219,7 +239,12 @@ function plain(res: http.ServerResponse, status: number, message: string): void 
 
 // --- the emulator over the network ---
 
-/** A vault or Managed HSM the server serves. */
+/**
+ * A vault or Managed HSM the server serves.
+ * @example
+ * const vault: EmulatorServerVault = { name: "app", host: "app.vault.localhost" };
+ * const server = await startEmulatorServer({ port: 0, vaults: [vault] });
+ */
 export interface EmulatorServerVault {
   /** its name (3-24 letters, digits and hyphens) */
   name: string;
@@ -229,7 +254,12 @@ export interface EmulatorServerVault {
   host?: string;
 }
 
-/** Options of {@link startEmulatorServer}: where to listen, and which vaults to emulate. */
+/**
+ * Options of {@link startEmulatorServer}: where to listen, and which vaults to emulate.
+ * @example
+ * const options: EmulatorServerOptions = { port: 8443, vaults: [{ name: "app" }, { name: "keys", managedHsm: true }], cors: ["http://localhost:5173"], state: "dev.state" };
+ * const server = await startEmulatorServer(options);
+ */
 export interface EmulatorServerOptions extends Omit<ServeOptions, "dnsNames" | "ipAddresses" | "tooLarge"> {
   /** vault name (default `"emulator"`), when the server has one vault */
   name?: string;
@@ -266,7 +296,13 @@ export interface EmulatorServerOptions extends Omit<ServeOptions, "dnsNames" | "
   emulator?: Omit<EmulatorOptions, "name" | "managedHsm" | "vaults" | "tenantId" | "clientId" | "clientSecret" | "vaultUrl" | "authorityHost" | "resource" | "cors" | "maxBodyBytes">;
 }
 
-/** A vault as the server serves it. */
+/**
+ * A vault as the server serves it.
+ * @example
+ * const server = await startEmulatorServer({ port: 0, vaults: [{ name: "app" }, { name: "audit" }] });
+ * const vaults: ServedVault[] = server.vaults;
+ * for (const v of vaults) console.log(v.envName, v.url); // KEYVAULT_URL_APP https://app.vault.localhost:<port>
+ */
 export interface ServedVault {
   name: string;
   managedHsm: boolean;
@@ -278,10 +314,22 @@ export interface ServedVault {
   envName: string;
 }
 
-/** The environment a client needs; with several vaults, one more line per vault. */
+/**
+ * The environment a client needs; with several vaults, one more line per vault.
+ * @example
+ * const server = await startEmulatorServer({ port: 0 });
+ * const env: EmulatorEnv = server.env;
+ * const getToken = fromClientSecret({ tenantId: env.AZURE_TENANT_ID, clientId: env.AZURE_CLIENT_ID, clientSecret: env.AZURE_CLIENT_SECRET, authorityHost: env.AZURE_AUTHORITY_HOST });
+ */
 export type EmulatorEnv = Record<"KEYVAULT_URL" | "AZURE_TENANT_ID" | "AZURE_CLIENT_ID" | "AZURE_CLIENT_SECRET" | "AZURE_AUTHORITY_HOST", string> & Record<string, string>;
 
-/** A running emulator server. */
+/**
+ * A running emulator server.
+ * @example
+ * const server: EmulatorServer = await startEmulatorServer({ port: 0, tls: false });
+ * server.emulator.faults.throttle({ times: 1 }); // the in-process emulator behind it
+ * await server.close();
+ */
 export interface EmulatorServer extends RunningServer {
   /** the emulator behind the server (request log, faults, clock, revokeSessions, …) */
   emulator: Emulator;

@@ -7,10 +7,19 @@ import type { AccessToken, TokenRequest } from "../token.js";
 import { checkRetry, sendTokenRequest, type FetchLike, type ProviderRetryOptions } from "./http.js";
 import { checkType, describe, invalid } from "../input.js";
 
-/** Public Azure's authority. Sovereign clouds: `https://login.microsoftonline.us`, `https://login.chinacloudapi.cn`. */
+/**
+ * Public Azure's authority. Sovereign clouds: `https://login.microsoftonline.us`, `https://login.chinacloudapi.cn`.
+ * @example
+ * const getToken = fromClientSecret({ tenantId, clientId, clientSecret, authorityHost: env.AZURE_AUTHORITY_HOST || DEFAULT_AUTHORITY_HOST });
+ */
 export const DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com";
 
-/** Options every app-registration provider (secret, certificate, assertion) takes. */
+/**
+ * Options every app-registration provider (secret, certificate, assertion) takes.
+ * @example
+ * const app: AppProviderOptions = { tenantId, clientId, authorityHost: "https://login.microsoftonline.us", additionallyAllowedTenants: ["*"] };
+ * const getToken = fromClientSecret({ ...app, clientSecret });
+ */
 export interface AppProviderOptions {
   /** Directory (tenant) id or domain of the app registration. */
   tenantId: string;
@@ -64,7 +73,12 @@ export function authorityBase(host: string | undefined, allowInsecureLoopback = 
   return url.href.replace(/\/+$/, "");
 }
 
-/** `{authority}/{tenant}/oauth2/v2.0/token`: also the audience of client assertions. */
+/**
+ * `{authority}/{tenant}/oauth2/v2.0/token`: also the audience of client assertions.
+ * @example
+ * tokenEndpoint(DEFAULT_AUTHORITY_HOST, "contoso.onmicrosoft.com").href
+ * // "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token"
+ */
 export function tokenEndpoint(base: string, tenant: string): URL {
   if (typeof base !== "string" || typeof tenant !== "string") throw invalid(`tokenEndpoint(base, tenant) takes two strings; got ${describe(base)} and ${describe(tenant)}`);
   return new URL(`${base}/${encodeURIComponent(tenant)}/oauth2/v2.0/token`);
@@ -73,6 +87,9 @@ export function tokenEndpoint(base: string, tenant: string): URL {
 /**
  * The tenant to ask: the configured one, unless the request names another that
  * `additionallyAllowedTenants` allows (`"*"`: any). Otherwise throws `ERR_TENANT_NOT_ALLOWED`.
+ * @example
+ * chooseTenant("contoso.onmicrosoft.com", "fabrikam.onmicrosoft.com", ["fabrikam.onmicrosoft.com"]); // "fabrikam.onmicrosoft.com"
+ * chooseTenant("contoso.onmicrosoft.com", "fabrikam.onmicrosoft.com"); // throws ERR_TENANT_NOT_ALLOWED
  */
 export function chooseTenant(configured: string, requested: string | undefined, allowed: readonly string[] = []): string {
   if (typeof configured !== "string") throw invalid(`chooseTenant: the configured tenant must be a string; got ${describe(configured)}`);

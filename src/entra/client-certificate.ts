@@ -10,7 +10,12 @@ import { certificateParts } from "./pem.js";
 import { checkType, describe } from "../input.js";
 import type { CryptoKeyLike } from "../web-types.js";
 
-/** Options of {@link fromClientCertificate}. */
+/**
+ * Options of {@link fromClientCertificate}.
+ * @example
+ * const options: ClientCertificateOptions = { tenantId, clientId, certificate: env.CERT_PEM, privateKey: env.KEY_PEM, sendCertificateChain: true };
+ * const getToken = fromClientCertificate(options);
+ */
 export interface ClientCertificateOptions extends AppProviderOptions {
   /** PEM text with the certificate (leaf first; chain optional), and the private key unless given apart. */
   certificate: string;

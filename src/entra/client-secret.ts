@@ -5,7 +5,12 @@ import { appAuthority, chooseTenant, clientCredentials, type AppProviderOptions 
 import { withTokenCache } from "./cache.js";
 import { describe } from "../input.js";
 
-/** Options of {@link fromClientSecret}. */
+/**
+ * Options of {@link fromClientSecret}.
+ * @example
+ * const options: ClientSecretOptions = { tenantId: env.AZURE_TENANT_ID, clientId: env.AZURE_CLIENT_ID, clientSecret: env.AZURE_CLIENT_SECRET };
+ * const getToken = fromClientSecret(options);
+ */
 export interface ClientSecretOptions extends AppProviderOptions {
   /** The secret's value (not its id). */
   clientSecret: string;

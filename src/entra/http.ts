@@ -7,10 +7,20 @@ import type { AccessToken } from "../token.js";
 import { AuthorityError, redact } from "./errors.js";
 import { describe, invalid } from "../input.js";
 
-/** The fetch a provider sends with (default: the global fetch). */
+/**
+ * The fetch a provider sends with (default: the global fetch).
+ * @example
+ * const loggingFetch: FetchLike = async (input, init) => { console.log("token request to", String(input)); return fetch(input, init); };
+ * const getToken = fromClientSecret({ tenantId, clientId, clientSecret, fetch: loggingFetch });
+ */
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
-/** How a provider retries throttled or failing authorities. */
+/**
+ * How a provider retries throttled or failing authorities.
+ * @example
+ * const retry: ProviderRetryOptions = { retries: 4, minDelayMs: 500, maxDelayMs: 5_000 };
+ * const getToken = fromManagedIdentity({ retry });
+ */
 export interface ProviderRetryOptions {
   /** retries after the first attempt (default 2) */
   retries?: number;

@@ -8,10 +8,19 @@ import { withTokenCache } from "./cache.js";
 import { checkRetry, sendTokenRequest, type FetchLike, type ProviderRetryOptions } from "./http.js";
 import { checkType, describe } from "../input.js";
 
-/** The instance metadata service's token endpoint. */
+/**
+ * The instance metadata service's token endpoint (the default of `imdsEndpoint`).
+ * @example
+ * const getToken = fromManagedIdentity({ imdsEndpoint: IMDS_ENDPOINT, clientId: "<user-assigned client id>" });
+ */
 export const IMDS_ENDPOINT = "http://169.254.169.254/metadata/identity/oauth2/token";
 
-/** Options of {@link fromManagedIdentity}. With neither `identityEndpoint` nor `imdsEndpoint`, IMDS is used. */
+/**
+ * Options of {@link fromManagedIdentity}. With neither `identityEndpoint` nor `imdsEndpoint`, IMDS is used.
+ * @example
+ * const options: ManagedIdentityOptions = { clientId: "11111111-2222-3333-4444-555555555555" }; // a user-assigned identity
+ * const getToken = fromManagedIdentity(options);
+ */
 export interface ManagedIdentityOptions {
   /** Client id of a user-assigned identity (default: the system-assigned identity). */
   clientId?: string;

@@ -5,13 +5,23 @@ import { KeyVaultClientError } from "../errors.js";
 import type { AccessToken, TokenRequest } from "../token.js";
 import { describe } from "../input.js";
 
-/** The fields of an MSAL `AccountInfo` this adapter passes along (it never reads the others). */
+/**
+ * The fields of an MSAL `AccountInfo` this adapter passes along (it never reads the others).
+ * @example
+ * const account: MsalAccountLike | undefined = msal.getAllAccounts?.()[0];
+ * const getToken = fromMsal(msal, { interaction: "popup", ...(account ? { account } : {}) });
+ */
 export interface MsalAccountLike {
   homeAccountId: string;
   username?: string;
 }
 
-/** The fields of an MSAL `AuthenticationResult` this adapter reads. */
+/**
+ * The fields of an MSAL `AuthenticationResult` this adapter reads.
+ * @example
+ * const result: MsalResultLike = await msal.acquireTokenSilent({ scopes: ["https://vault.azure.net/user_impersonation"] });
+ * result.expiresOn; // becomes the token's expiresOnTimestamp
+ */
 export interface MsalResultLike {
   accessToken: string;
   /** MSAL's `expiresOn`: a `Date`, or null when unknown */
@@ -19,7 +29,12 @@ export interface MsalResultLike {
   account?: MsalAccountLike | null;
 }
 
-/** What the adapter hands to `acquireTokenSilent`, `acquireTokenPopup` and `acquireTokenRedirect`. */
+/**
+ * What the adapter hands to `acquireTokenSilent`, `acquireTokenPopup` and `acquireTokenRedirect`.
+ * @example
+ * const request: MsalTokenRequestLike = { scopes: [userScope("https://vault.azure.net/.default")] };
+ * const { accessToken } = await msal.acquireTokenSilent(request);
+ */
 export interface MsalTokenRequestLike {
   scopes: string[];
   account?: MsalAccountLike;
@@ -30,6 +45,10 @@ export interface MsalTokenRequestLike {
 /**
  * The parts of `@azure/msal-browser`'s `PublicClientApplication` the adapter calls. Only
  * `acquireTokenSilent` is always needed; `acquireTokenPopup` / `acquireTokenRedirect` for those interactions.
+ * @example
+ * import { PublicClientApplication } from "@azure/msal-browser";
+ * const app: PublicClientApplicationLike = new PublicClientApplication({ auth: { clientId: "<SPA app id>" } });
+ * const getToken = fromMsal(app, { interaction: "popup" });
  */
 export interface PublicClientApplicationLike {
   /** Called with `account` set. (Typed without requiring it, so that MSAL's own signature fits.) */
@@ -40,7 +59,12 @@ export interface PublicClientApplicationLike {
   getAllAccounts?(): MsalAccountLike[];
 }
 
-/** Options of {@link fromMsal}. */
+/**
+ * Options of {@link fromMsal}.
+ * @example
+ * const options: MsalOptions = { interaction: "redirect", scopes: ["https://vault.azure.net/user_impersonation"] };
+ * const getToken = fromMsal(msal, options);
+ */
 export interface MsalOptions {
   /**
    * What to do when MSAL cannot get a token silently (no account, consent needed, session expired,
@@ -64,13 +88,22 @@ const INTERACTION_CODES = new Set([
   "native_account_unavailable", "refresh_token_expired",
 ]);
 
-/** Whether an MSAL error means "only the user can fix this" (an `InteractionRequiredAuthError`). */
+/**
+ * Whether an MSAL error means "only the user can fix this" (an `InteractionRequiredAuthError`).
+ * @example
+ * try { await msal.acquireTokenSilent({ scopes: ["https://vault.azure.net/user_impersonation"] }) }
+ * catch (e) { if (isInteractionRequired(e)) console.log("ask the user to sign in") }
+ */
 export function isInteractionRequired(error: unknown): boolean {
   const e = error as { name?: unknown; errorCode?: unknown } | null;
   return !!e && (e.name === "InteractionRequiredAuthError" || (typeof e.errorCode === "string" && INTERACTION_CODES.has(e.errorCode)));
 }
 
-/** The delegated scope for a vault: `https://vault.azure.net/.default` -> `https://vault.azure.net/user_impersonation`. */
+/**
+ * The delegated scope for a vault: `https://vault.azure.net/.default` -> `https://vault.azure.net/user_impersonation`.
+ * @example
+ * userScope("https://managedhsm.azure.net/.default"); // "https://managedhsm.azure.net/user_impersonation"
+ */
 export function userScope(scope: string): string {
   if (typeof scope !== "string") throw new KeyVaultClientError("ERR_INVALID_INPUT", `userScope takes a scope string; got ${describe(scope)}`);
   return scope.endsWith("/.default") ? scope.slice(0, -"/.default".length) + "/user_impersonation" : scope;

@@ -9,10 +9,20 @@ import { request } from "../request.js";
 import type { JwkInput } from "../web-types.js";
 import { checkClient, checkType, describe, invalid, optionsOf } from "../input.js";
 
-/** Key management algorithms: RSA-OAEP with SHA-256 (default) or SHA-1. RSA1_5 is not offered. */
+/**
+ * Key management algorithms: RSA-OAEP with SHA-256 (default) or SHA-1. RSA1_5 is not offered.
+ * @example
+ * const alg: KeyManagement = "RSA-OAEP"; // for peers without RSA-OAEP-256
+ * const token = await encryptJwe(client, "envelope", "hello", { alg });
+ */
 export type KeyManagement = "RSA-OAEP-256" | "RSA-OAEP";
 
-/** Options of {@link encryptJwe} and {@link encryptJweToJwk}. */
+/**
+ * Options of {@link encryptJwe} and {@link encryptJweToJwk}.
+ * @example
+ * const options: EncryptJweOptions = { alg: "RSA-OAEP-256", enc: "A256GCM", header: { cty: "application/json" } };
+ * const token = await encryptJwe(client, "envelope", JSON.stringify({ card: "4111…" }), options);
+ */
 export interface EncryptJweOptions {
   /** Key management (default `RSA-OAEP-256`). */
   alg?: KeyManagement;
@@ -23,7 +33,12 @@ export interface EncryptJweOptions {
   signal?: AbortSignal;
 }
 
-/** Options of {@link decryptJwe}. */
+/**
+ * Options of {@link decryptJwe}.
+ * @example
+ * const options: DecryptJweOptions = { algorithms: ["RSA-OAEP-256"], encryptionAlgorithms: ["A256GCM"] }; // refuse anything else
+ * const { plaintext } = await decryptJwe(client, jwe, options);
+ */
 export interface DecryptJweOptions {
   /** The vault key to unwrap with (default: the header's `kid`, which must be in this client's vault). */
   key?: string;
@@ -34,7 +49,13 @@ export interface DecryptJweOptions {
   signal?: AbortSignal;
 }
 
-/** What {@link decryptJwe} returns. */
+/**
+ * What {@link decryptJwe} returns.
+ * @example
+ * const decrypted: DecryptedJwe = await decryptJwe(client, jwe);
+ * decrypted.text();           // the plaintext as UTF-8
+ * decrypted.protectedHeader;  // { alg, enc, kid, ... }
+ */
 export interface DecryptedJwe {
   plaintext: Uint8Array<ArrayBuffer>;
   protectedHeader: Record<string, unknown>;
@@ -72,6 +93,9 @@ export async function encryptJwe(client: KeyVaultClient, key: string, plaintext:
 /**
  * Encrypts to a public RSA JWK without any network call (e.g. a JWK from {@link getPublicJwk},
  * kept in configuration). Its `kid`, if any, goes into the header.
+ * @example
+ * const jwk = await getPublicJwk(client, "envelope");   // once, e.g. at deploy time
+ * const jwe = await encryptJweToJwk(jwk, "card number", { enc: "A128GCM" }); // offline from here on
  */
 export async function encryptJweToJwk(jwk: JwkInput & { kid?: string }, plaintext: Uint8Array | string, opts?: EncryptJweOptions): Promise<string> {
   if (!jwk || typeof jwk !== "object") throw invalid(`encryptJweToJwk takes a public RSA JWK first; got ${describe(jwk)}`);

@@ -8,16 +8,31 @@ import { request } from "../request.js";
 import type { SharedStore } from "../secrets/store.js";
 import { checkClient, checkType, describe, invalid, optionsOf } from "../input.js";
 
-/** One published key: public members only, with `kid`, `alg` and `use`. */
+/**
+ * One published key: public members only, with `kid`, `alg` and `use`.
+ * @example
+ * const published: PublishedJwk = publishJwk(await getPublicJwk(client, "signer"));
+ * published.alg; // "ES256" for a P-256 key
+ */
 export interface PublishedJwk extends VaultPublicJwk {
   alg: string;
   use: "sig" | "enc";
 }
 
-/** A JWK Set (RFC 7517 §5). */
+/**
+ * A JWK Set (RFC 7517 §5).
+ * @example
+ * const jwks: Jwks = await getJwks(client, "signer");
+ * jwks.keys.map((k) => k.kid); // every enabled version, newest first
+ */
 export interface Jwks { keys: PublishedJwk[] }
 
-/** Options of {@link getJwks}. */
+/**
+ * Options of {@link getJwks}.
+ * @example
+ * const options: JwksOptions = { use: "sig", alg: "PS256", store: workersKvStore(env.SECRET_CACHE), storeTtlSeconds: 300 };
+ * const jwks = await getJwks(client, "rsa-signer", options);
+ */
 export interface JwksOptions {
   /** `"sig"` (default) for signing keys, `"enc"` for encryption keys. */
   use?: "sig" | "enc";
@@ -41,8 +56,9 @@ interface VersionItem { kid?: string; attributes?: { enabled?: boolean; created?
  * (what {@link signJwt} puts in the header). Serve it with a cache lifetime: relying parties
  * refetch it when they meet a `kid` they do not know, e.g. after a rotation.
  * @example
+ * // GET /.well-known/jwks.json
  * const jwks = await getJwks(client, "signer");
- * return Response.json(jwks, { headers: { "cache-control": "public, max-age=300" } });
+ * const response = Response.json(jwks, { headers: { "cache-control": "public, max-age=300" } });
  */
 export async function getJwks(client: KeyVaultClient, name: string, opts?: JwksOptions): Promise<Jwks> {
   checkClient(client, "getJwks");

@@ -8,7 +8,12 @@ import { getPublicJwk, keyPath, keyRef, versionOf } from "./key-ref.js";
 import { request } from "../request.js";
 import { checkClient, describe, invalid, optionsOf } from "../input.js";
 
-/** Options of {@link signJws}. */
+/**
+ * Options of {@link signJws}.
+ * @example
+ * const options: SignJwsOptions = { alg: "ES256", payload: new TextEncoder().encode("detached content"), header: { cty: "text/plain" } };
+ * const jws = await signJws(client, "signer", options);
+ */
 export interface SignJwsOptions {
   alg: JwsAlgorithm;
   /** Extra protected header members (`typ`, `cty`, ...). `alg` is always the one given; `kid` defaults to the key version's id. */
@@ -18,7 +23,13 @@ export interface SignJwsOptions {
   signal?: AbortSignal;
 }
 
-/** Options of {@link signJwt}. */
+/**
+ * Options of {@link signJwt}.
+ * @example
+ * const now = Math.floor(Date.now() / 1000);
+ * const options: SignJwtOptions = { alg: "RS256", payload: { iss: "https://issuer.example", sub: "alice", iat: now, exp: now + 300 } };
+ * const token = await signJwt(client, "rsa-signer", options);
+ */
 export interface SignJwtOptions {
   alg: JwsAlgorithm;
   /** Extra protected header members; `typ` defaults to `"JWT"`. */

@@ -10,7 +10,12 @@ import { checkClient, describe, optionsOf } from "../input.js";
 /** A key's name and, when known, exact version. */
 export interface KeyRef { name: string; version?: string }
 
-/** The public half of a vault key, as Key Vault's JWK carries it, with the exact versioned `kid`. */
+/**
+ * The public half of a vault key, as Key Vault's JWK carries it, with the exact versioned `kid`.
+ * @example
+ * const jwk: VaultPublicJwk = await getPublicJwk(client, "signer");
+ * jwk.kid; // the exact version's identifier
+ */
 export interface VaultPublicJwk extends Jwk {
   kid: string;
 }
@@ -64,6 +69,9 @@ const PUBLIC_MEMBERS: Record<string, string[]> = { RSA: ["n", "e"], EC: ["crv", 
 /**
  * The public part of a Key Vault JWK, with `kty` as JOSE names it (`RSA-HSM` → `RSA`, `EC-HSM`
  * → `EC`). Throws `ERR_UNSUPPORTED` for symmetric keys, which have no public part.
+ * @example
+ * const { key: vaultJwk } = await getKey(client, "signer");
+ * const jwk = publicJwk(vaultJwk); // { kty: "EC", crv, x, y, kid }: nothing else
  */
 export function publicJwk(key: JwkInput & { kid?: string }): VaultPublicJwk {
   if (!key || typeof key !== "object") throw invalid(`publicJwk takes a key's JWK (getKey's key); got ${describe(key)}`);
@@ -94,6 +102,9 @@ const MAX_CACHED = 256;
 /**
  * The public JWK of a key version, fetched once per exact version; a reference without a
  * version fetches the newest version each time (it may have been rotated).
+ * @example
+ * const jwk = await getPublicJwk(client, kid);   // cached: a version's key never changes
+ * const verifyKey = await crypto.subtle.importKey("jwk", jwk, { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]);
  */
 export async function getPublicJwk(client: KeyVaultClient, key: string, opts?: { signal?: AbortSignal }): Promise<VaultPublicJwk> {
   checkClient(client, "getPublicJwk");

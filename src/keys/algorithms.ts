@@ -4,10 +4,18 @@ import { invalid } from "./ids.js";
 import { describe } from "../input.js";
 import type { EncryptionAlgorithm, SignatureAlgorithm } from "./types.js";
 
-/** Web Crypto hash names used by the algorithms. */
+/**
+ * Web Crypto hash names used by the algorithms.
+ * @example
+ * const hash: HashName | undefined = signatureSpec("PS384")?.hash; // "SHA-384"
+ */
 export type HashName = "SHA-1" | "SHA-256" | "SHA-384" | "SHA-512";
 
-/** What a signature algorithm needs. */
+/**
+ * What a signature algorithm needs.
+ * @example
+ * const spec: SignatureSpec | undefined = signatureSpec("ES256"); // { hash: "SHA-256", size: 32, family: "EC", curve: "P-256" }
+ */
 export interface SignatureSpec {
   hash: HashName;
   /** digest length in bytes */
@@ -25,7 +33,11 @@ const SIGNATURES: Record<string, SignatureSpec> = {
   ES384: { ...sha(384), family: "EC", curve: "P-384" }, ES512: { ...sha(512), family: "EC", curve: "P-521" },
 };
 
-/** The needs of a known signature algorithm; undefined for one this library does not know (sent as is). */
+/**
+ * The needs of a known signature algorithm; undefined for one this library does not know (sent as is).
+ * @example
+ * signatureSpec("ES384"); // { hash: "SHA-384", size: 48, family: "EC", curve: "P-384" }
+ */
 export function signatureSpec(algorithm: SignatureAlgorithm): SignatureSpec | undefined {
   return Object.prototype.hasOwnProperty.call(SIGNATURES, algorithm) ? SIGNATURES[algorithm] : undefined;
 }
@@ -58,7 +70,11 @@ export function checkSignatureKey(algorithm: string, key: { keyType: string; key
   }
 }
 
-/** What an encryption or wrap algorithm needs. */
+/**
+ * What an encryption or wrap algorithm needs.
+ * @example
+ * const spec: EncryptionSpec | undefined = encryptionSpec("A256CBCPAD"); // { family: "oct", mode: "CBCPAD", bits: 256 }
+ */
 export interface EncryptionSpec {
   family: "RSA" | "oct";
   /** OAEP hash for RSA-OAEP*, undefined for RSA1_5 */
@@ -68,7 +84,12 @@ export interface EncryptionSpec {
   bits?: number;
 }
 
-/** The needs of a known encryption algorithm, undefined for others. */
+/**
+ * The needs of a known encryption algorithm, undefined for others.
+ * @example
+ * encryptionSpec("RSA-OAEP-256"); // { family: "RSA", oaepHash: "SHA-256" }
+ * encryptionSpec("A256GCM");      // { family: "oct", mode: "GCM", bits: 256 }
+ */
 export function encryptionSpec(algorithm: EncryptionAlgorithm): EncryptionSpec | undefined {
   if (algorithm === "RSA-OAEP") return { family: "RSA", oaepHash: "SHA-1" };
   if (algorithm === "RSA-OAEP-256") return { family: "RSA", oaepHash: "SHA-256" };

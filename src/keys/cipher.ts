@@ -8,7 +8,13 @@ import type { DecryptResult, EncryptResult, EncryptionAlgorithm, KeyWrapAlgorith
 import { request } from "../request.js";
 import { checkClient, optionsOf } from "../input.js";
 
-/** AES options: `iv` (CBC: random when left out; GCM: the service makes it), `aad` (GCM), and `tag` (GCM decryption). */
+/**
+ * AES options: `iv` (CBC: random when left out; GCM: the service makes it), `aad` (GCM), and `tag` (GCM decryption).
+ * @example
+ * const options: CipherOptions = { aad: new TextEncoder().encode("order-42") };
+ * const { result, iv, tag } = await encrypt(client, "aes", "A256GCM", plaintext, options);
+ * await decrypt(client, "aes", "A256GCM", result, { iv, tag, aad: options.aad });
+ */
 export interface CipherOptions extends OperationOptions {
   iv?: Uint8Array;
   aad?: Uint8Array;

@@ -7,7 +7,12 @@ import { request } from "../request.js";
 import type { JwkInput } from "../web-types.js";
 import { checkClient, checkType, describe, optionsOf } from "../input.js";
 
-/** Attributes and metadata settable on create, import and update. */
+/**
+ * Attributes and metadata settable on create, import and update.
+ * @example
+ * const attributes: KeyAttributesInput = { enabled: true, notBefore: new Date(), expiresOn: new Date(Date.now() + 365 * 864e5) };
+ * await updateKey(client, "signer", attributes);
+ */
 export interface KeyAttributesInput {
   enabled?: boolean;
   notBefore?: Date;
@@ -18,7 +23,12 @@ export interface KeyAttributesInput {
   releasePolicy?: KeyReleasePolicyInput;
 }
 
-/** Options of {@link createKey}. */
+/**
+ * Options of {@link createKey}.
+ * @example
+ * const options: CreateKeyOptions = { keySize: 3072, keyOps: ["wrapKey", "unwrapKey"], expiresOn: new Date("2027-01-01"), tags: { team: "payments" } };
+ * const key = await createKey(client, "kek", "RSA", options);
+ */
 export interface CreateKeyOptions extends KeyAttributesInput, OperationOptions {
   /** RSA: 2048, 3072 or 4096 bits; AES (Managed HSM): 128, 192 or 256. */
   keySize?: number;
@@ -102,7 +112,11 @@ export async function createOctKey(client: KeyVaultClient, name: string, options
   return create(client, name, "oct", { hsm: true, ...optionsOf(options, "createOctKey") }, "createOctKey");
 }
 
-/** Options of {@link importKey}. */
+/**
+ * Options of {@link importKey}.
+ * @example
+ * const options: ImportKeyOptions = { hsm: true, keyOps: ["sign", "verify"], tags: { source: "on-prem" } };
+ */
 export interface ImportKeyOptions extends KeyAttributesInput, OperationOptions {
   /** Keep the key in an HSM (the REST `Hsm` flag). */
   hsm?: boolean;
@@ -119,14 +133,15 @@ const JWK_MEMBERS = ["kty", "key_ops", "n", "e", "d", "dp", "dq", "qi", "p", "q"
  * const pair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
  * const key = await importKey(client, "imported", await crypto.subtle.exportKey("jwk", pair.privateKey), { keyOps: ["sign", "verify"] });
  */
-export async function importKey(client: KeyVaultClient, name: string, jwk: JwkInput & Record<string, unknown>, opts?: ImportKeyOptions): Promise<KeyVaultKey> {
+export async function importKey(client: KeyVaultClient, name: string, jwk: JwkInput, opts?: ImportKeyOptions): Promise<KeyVaultKey> {
   checkClient(client, "importKey");
   checkName(name);
   if (!jwk || typeof jwk !== "object" || typeof jwk.kty !== "string") throw invalid(`importKey needs the key as a JWK with a kty (e.g. from crypto.subtle.exportKey("jwk", privateKey)); got ${describe(jwk)}`);
   const options = optionsOf(opts, "importKey");
   checkKeySettings(options, "importKey");
   const key: Record<string, unknown> = {};
-  for (const m of JWK_MEMBERS) if (jwk[m] !== undefined) key[m] = jwk[m];
+  const members = jwk as Record<string, unknown>;
+  for (const m of JWK_MEMBERS) if (members[m] !== undefined) key[m] = members[m];
   if (options.keyOps) key.key_ops = options.keyOps;
   const body = {
     key,

@@ -8,14 +8,22 @@ const NAME = /^[0-9A-Za-z-]{1,127}$/;
 // Versions are 32 hex characters today; accept any plain token so a new format still works.
 const VERSION = /^[0-9A-Za-z-]{1,128}$/;
 
-/** A key addressed by name and (optionally) version. */
+/**
+ * A key addressed by name and (optionally) version.
+ * @example
+ * const { name, version }: KeyAddress = parseKeyId(kid);
+ */
 export interface KeyAddress {
   name: string;
   /** "" for the newest version. */
   version: string;
 }
 
-/** The parts of a key identifier (`kid`). */
+/**
+ * The parts of a key identifier (`kid`).
+ * @example
+ * const { vaultUrl, collection, name, version }: ParsedKeyId = parseKeyId("https://myvault.vault.azure.net/keys/signer/0123abcd");
+ */
 export interface ParsedKeyId extends KeyAddress {
   vaultUrl: string;
   /** `keys` or `deletedkeys`. */

@@ -7,7 +7,12 @@ import { checkClient } from "../input.js";
 import { toDeletedKeyProperties, toKeyProperties } from "./model.js";
 import type { DeletedKeyProperties, KeyProperties, OperationOptions } from "./types.js";
 
-/** Options of the list operations. */
+/**
+ * Options of the list operations.
+ * @example
+ * const options: ListOptions = { maxPageSize: 10, signal: AbortSignal.timeout(5000) };
+ * for await (const props of listKeys(client, options)) console.log(props.name);
+ */
 export interface ListOptions extends BaseListOptions, OperationOptions {}
 export type { PageSettings, PagedAsyncIterable } from "../paging.js";
 

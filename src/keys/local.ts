@@ -16,7 +16,12 @@ function checkJwk(jwk: unknown, fn: string): asserts jwk is JwkInput {
   if (!jwk || typeof jwk !== "object") throw new KeyVaultClientError("ERR_INVALID_INPUT", `${fn} takes a public JWK (e.g. a vault key's key); got ${describe(jwk)}`);
 }
 
-/** True when {@link verifyLocally} / {@link verifyDataLocally} can check this algorithm with this key. */
+/**
+ * True when {@link verifyLocally} / {@link verifyDataLocally} can check this algorithm with this key.
+ * @example
+ * const { key: jwk } = await getKey(client, kid);
+ * const valid = canVerifyLocally("ES256", jwk) ? await verifyLocally(jwk, "ES256", digest, signature) : (await verify(client, kid, "ES256", digest, signature)).result;
+ */
 export function canVerifyLocally(algorithm: SignatureAlgorithm, jwk: JwkInput): boolean {
   checkJwk(jwk, "canVerifyLocally");
   const spec = signatureSpec(algorithm);
@@ -25,7 +30,11 @@ export function canVerifyLocally(algorithm: SignatureAlgorithm, jwk: JwkInput): 
   return spec.curve === jwk.crv && isEcdsaDigestCurve(spec.curve!) && typeof jwk.x === "string" && typeof jwk.y === "string";
 }
 
-/** True when {@link encryptLocally} can encrypt (or wrap) with this algorithm and key: RSA-OAEP and RSA-OAEP-256. */
+/**
+ * True when {@link encryptLocally} can encrypt (or wrap) with this algorithm and key: RSA-OAEP and RSA-OAEP-256.
+ * @example
+ * canEncryptLocally("RSA-OAEP-256", key.key); // true for an RSA key; false for EC keys and RSA1_5
+ */
 export function canEncryptLocally(algorithm: EncryptionAlgorithm, jwk: JwkInput): boolean {
   checkJwk(jwk, "canEncryptLocally");
   const spec = encryptionSpec(algorithm);

@@ -25,7 +25,12 @@ export async function getKey(client: KeyVaultClient, key: string, version?: stri
   return toKey(await request<RestKeyBundle>(client, "GET", path, undefined, { signal: options.signal }));
 }
 
-/** Options of {@link updateKey}: what to change (anything left out stays as it is). */
+/**
+ * Options of {@link updateKey}: what to change (anything left out stays as it is).
+ * @example
+ * const changes: UpdateKeyOptions = { version: "0123456789abcdef0123456789abcdef", enabled: false };
+ * await updateKey(client, "signer", changes);
+ */
 export interface UpdateKeyOptions extends KeyAttributesInput, OperationOptions {
   /** The version to update (default: the newest; may also be given in `key`). */
   version?: string;

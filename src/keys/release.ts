@@ -5,10 +5,20 @@ import type { OperationOptions } from "./types.js";
 import { request } from "../request.js";
 import { checkClient, checkType, describe, optionsOf } from "../input.js";
 
-/** How the released key is wrapped for the target. */
+/**
+ * How the released key is wrapped for the target.
+ * @example
+ * const algorithm: KeyExportEncryptionAlgorithm = "RSA_AES_KEY_WRAP_256";
+ * const { value } = await releaseKey(client, "exportable", attestationJwt, { algorithm });
+ */
 export type KeyExportEncryptionAlgorithm = "CKM_RSA_AES_KEY_WRAP" | "RSA_AES_KEY_WRAP_256" | "RSA_AES_KEY_WRAP_384" | (string & {});
 
-/** Options of {@link releaseKey}. */
+/**
+ * Options of {@link releaseKey}.
+ * @example
+ * const options: ReleaseKeyOptions = { version: "0123456789abcdef0123456789abcdef", nonce: crypto.randomUUID(), algorithm: "CKM_RSA_AES_KEY_WRAP" };
+ * const { value: jws } = await releaseKey(client, "exportable", attestationJwt, options);
+ */
 export interface ReleaseKeyOptions extends OperationOptions {
   /** The version to release (default: the newest; may also be given in `key`). */
   version?: string;
@@ -18,7 +28,12 @@ export interface ReleaseKeyOptions extends OperationOptions {
   algorithm?: KeyExportEncryptionAlgorithm;
 }
 
-/** The service's answer: a JWS whose payload carries the wrapped key. */
+/**
+ * The service's answer: a JWS whose payload carries the wrapped key.
+ * @example
+ * const { value }: ReleaseKeyResult = await releaseKey(client, "exportable", attestationJwt);
+ * const [, payload] = value.split("."); // a JWS whose payload carries the wrapped key
+ */
 export interface ReleaseKeyResult {
   value: string;
 }

@@ -35,7 +35,12 @@ export async function signData(client: KeyVaultClient, key: string, algorithm: S
   return sign(client, key, algorithm, await digestFor(algorithm, data), options);
 }
 
-/** The digest of `data` for a signature algorithm, by Web Crypto. */
+/**
+ * The digest of `data` for a signature algorithm, by Web Crypto (SHA-256 for `ES256`, `RS256`, `PS256`, ...).
+ * @example
+ * const digest = await digestFor("ES384", data); // 48 bytes of SHA-384
+ * const { result: signature } = await sign(client, "p384-signer", "ES384", digest);
+ */
 export async function digestFor(algorithm: SignatureAlgorithm, data: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
   checkBytes(data, "data");
   const spec = signatureSpec(algorithm);

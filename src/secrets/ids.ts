@@ -8,14 +8,22 @@ const NAME = /^[0-9A-Za-z-]{1,127}$/;
 // Versions are 32 hex characters today; accept any plain token so a new format still works.
 const VERSION = /^[0-9A-Za-z-]{1,128}$/;
 
-/** A secret addressed by name and (optionally) version. */
+/**
+ * A secret addressed by name and (optionally) version.
+ * @example
+ * const { name, version }: SecretAddress = parseSecretId(secret.properties.id);
+ */
 export interface SecretAddress {
   name: string;
   /** "" for the newest version. */
   version: string;
 }
 
-/** The parts of a secret identifier. */
+/**
+ * The parts of a secret identifier.
+ * @example
+ * const { vaultUrl, name, version }: ParsedSecretId = parseSecretId("https://myvault.vault.azure.net/secrets/db-password/0123abcd");
+ */
 export interface ParsedSecretId extends SecretAddress {
   /** The identifier as given. */
   sourceId: string;

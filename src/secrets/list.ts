@@ -7,7 +7,12 @@ import { checkClient } from "../input.js";
 import { toDeletedSecretProperties, toSecretProperties } from "./model.js";
 import type { DeletedSecretProperties, OperationOptions, SecretProperties } from "./types.js";
 
-/** Options of the list operations. */
+/**
+ * Options of the list operations.
+ * @example
+ * const options: ListOptions = { maxPageSize: 25 };
+ * for await (const props of listPropertiesOfSecrets(client, options)) console.log(props.name);
+ */
 export interface ListOptions extends BaseListOptions, OperationOptions {}
 export type { PageSettings, PagedAsyncIterable } from "../paging.js";
 

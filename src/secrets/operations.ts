@@ -10,11 +10,18 @@ import { checkClient, optionsOf } from "../input.js";
 
 /**
  * The service's limit on a secret's value: 25 KB, counted in UTF-8 bytes.
- * @example if (new TextEncoder().encode(text).length > MAX_SECRET_BYTES) storeElsewhere(text);
+ * @example
+ * const certificate = await (await fetch("https://example.com/chain.pem")).text();
+ * if (new TextEncoder().encode(certificate).length > MAX_SECRET_BYTES) throw new Error("too large for one secret: split it, or keep it in blob storage");
  */
 export const MAX_SECRET_BYTES = 25_600;
 
-/** Options of {@link getSecret}. */
+/**
+ * Options of {@link getSecret}.
+ * @example
+ * const options: GetSecretOptions = { outContentType: "application/x-pem-file" }; // a certificate's PFX as PEM
+ * const { value: pem } = await getSecret(client, "tls-certificate", options);
+ */
 export interface GetSecretOptions extends OperationOptions {
   /** A version (default: the newest; may also be given in `name` as `"name/version"` or an identifier). */
   version?: string;
@@ -22,7 +29,12 @@ export interface GetSecretOptions extends OperationOptions {
   outContentType?: SecretContentType;
 }
 
-/** Settable properties of a secret version. */
+/**
+ * Settable properties of a secret version.
+ * @example
+ * const input: SecretPropertiesInput = { contentType: "text/plain", tags: { owner: "payments" }, expiresOn: new Date("2027-01-01") };
+ * await setSecret(client, "db-password", "hunter2", input);
+ */
 export interface SecretPropertiesInput {
   contentType?: string;
   tags?: Record<string, string>;
@@ -31,10 +43,20 @@ export interface SecretPropertiesInput {
   expiresOn?: Date;
 }
 
-/** Options of {@link setSecret}. */
+/**
+ * Options of {@link setSecret}.
+ * @example
+ * const options: SetSecretOptions = { contentType: "application/json", enabled: true };
+ * await setSecret(client, "feature-flags", JSON.stringify({ beta: true }), options);
+ */
 export interface SetSecretOptions extends SecretPropertiesInput, OperationOptions {}
 
-/** Options of {@link updateSecretProperties}: what to change (anything left out stays as it is). */
+/**
+ * Options of {@link updateSecretProperties}: what to change (anything left out stays as it is).
+ * @example
+ * const changes: UpdateSecretPropertiesOptions = { enabled: false, tags: { retired: "2026-05" } };
+ * await updateSecretProperties(client, "old-password", "", changes);
+ */
 export interface UpdateSecretPropertiesOptions extends SecretPropertiesInput, OperationOptions {}
 
 function options<T extends object>(value: T | undefined, fn: string, hint: string): T {

@@ -8,7 +8,9 @@ import { checkType, describe, invalid, optionsOf } from "../input.js";
  * JWKS caches of `keyvault-fetch/keys` and `keyvault-fetch/jose` (public data only) use to let many
  * isolates share one vault read.
  * @example
+ * const map = new Map<string, string>(); // one process only: a real store is shared (KV, Cache API, Redis, ...)
  * const store: SharedStore = { get: (k) => map.get(k), put: (k, v) => void map.set(k, v), delete: (k) => void map.delete(k) };
+ * const cache = new SecretCache({ store, sealingKey: env.SECRET_CACHE_KEY });
  */
 export interface SharedStore {
   /** The value stored under `key`, or null/undefined. */
@@ -19,21 +21,36 @@ export interface SharedStore {
   delete?(key: string): unknown;
 }
 
-/** The part of the Workers Cache API (`caches.default`) the adapter uses. */
+/**
+ * The part of the Workers Cache API (`caches.default`) the adapter uses.
+ * @example
+ * const workersCache: CacheLike = caches.default; // or await caches.open("secrets")
+ * const store = workersCacheStore(workersCache, { baseUrl: "https://example.com/__secret-cache/" });
+ */
 export interface CacheLike {
   match(request: Request): Promise<Response | undefined | null>;
   put(request: Request, response: Response): Promise<void>;
   delete(request: Request): Promise<boolean>;
 }
 
-/** The part of a Workers KV namespace binding the adapter uses. */
+/**
+ * The part of a Workers KV namespace binding the adapter uses.
+ * @example
+ * const namespace: KvNamespaceLike = env.SECRET_CACHE; // a KV binding in wrangler.jsonc
+ * const store = workersKvStore(namespace);
+ */
 export interface KvNamespaceLike {
   get(key: string): Promise<string | null>;
   put(key: string, value: string, options?: { expirationTtl?: number }): Promise<void>;
   delete(key: string): Promise<void>;
 }
 
-/** The part of a `Deno.Kv` the adapter uses. */
+/**
+ * The part of a `Deno.Kv` the adapter uses.
+ * @example
+ * const kv: DenoKvLike = await Deno.openKv();
+ * const store = denoKvStore(kv, { prefix: ["my-app", "secrets"] });
+ */
 export interface DenoKvLike {
   get(key: readonly unknown[]): Promise<{ value: unknown }>;
   set(key: readonly unknown[], value: unknown, options?: { expireIn?: number }): Promise<unknown>;

@@ -24,7 +24,7 @@ export const ENTRY_POINTS = [
 export const EXAMPLE_GLOBALS = `
 import type { KeyVaultClient, GetToken } from "keyvault-fetch";
 import type { KeyClient, KeyHandle, KeyVaultKey } from "keyvault-fetch/keys";
-import type { SecretClient, KeyVaultSecret, KvNamespaceLike, CacheLike, DenoKvLike } from "keyvault-fetch/secrets";
+import type { SecretClient, SecretCache, KeyVaultSecret, KvNamespaceLike, CacheLike, DenoKvLike } from "keyvault-fetch/secrets";
 import type { PublicClientApplicationLike } from "keyvault-fetch/entra";
 import type { Emulator } from "keyvault-fetch/emulator";
 type Bytes = Uint8Array<ArrayBuffer>;
@@ -38,6 +38,8 @@ declare global {
   /** a key as the vault returned it */
   const key: KeyVaultKey;
   const secret: KeyVaultSecret;
+  /** a SecretCache */
+  const cache: SecretCache;
   const getToken: GetToken;
   const emu: Emulator;
   const emulator: Emulator;
@@ -49,12 +51,15 @@ declare global {
   /** a JWT's exp, in seconds */
   const exp: number;
   const signal: AbortSignal;
-  /** a Worker's environment and context */
-  const env: Record<string, string>;
+  /** a Worker's environment (its vars, secrets and bindings) and context */
+  const env: {
+    KEYVAULT_URL: string; AZURE_TENANT_ID: string; AZURE_CLIENT_ID: string; AZURE_CLIENT_SECRET: string; AZURE_AUTHORITY_HOST: string;
+    CERT_PEM: string; KEY_PEM: string; SECRET_CACHE: KvNamespaceLike; SECRET_CACHE_KEY: string;
+  };
   const ctx: { waitUntil(promise: Promise<unknown>): void };
-  const kvNamespace: KvNamespaceLike;
-  const cache: CacheLike;
   const msal: PublicClientApplicationLike;
+  /** Workers' default cache (caches.default) */
+  interface CacheStorage { readonly default: CacheLike }
   const Deno: {
     serve(handler: (request: Request) => Response | Promise<Response>): unknown;
     env: { get(name: string): string | undefined; toObject(): Record<string, string> };
@@ -182,7 +187,8 @@ export function wrapExample(example: ApiExample, exportsOf: Map<string, Set<stri
   }
   const declared = new Set<string>();
   for (const m of code.matchAll(/\b(?:const|let|var|function|class)\s+([A-Za-z_$][\w$]*)/g)) declared.add(m[1]!);
-  const used = new Set(code.replace(/\/\/[^\n]*/g, "").match(/(?<![\w$.])[A-Za-z_$][\w$]*/g) ?? []);
+  // Comments are left out (a word in one is no use of a name); "//" inside a URL is no comment.
+  const used = new Set(code.replace(/(^|\s)\/\/[^\n]*/g, "$1").match(/(?<![\w$.])[A-Za-z_$][\w$]*/g) ?? []);
   const order = [example.entry, ...ENTRY_POINTS.filter((e) => e !== example.entry)];
   const imports = new Map<string, string[]>();
   for (const name of used) {

@@ -8,7 +8,12 @@ import { InteractiveSignIn } from "./authorize.js";
 import { inputError } from "../errors.js";
 import type { Jwk, JwkInput } from "../../web-types.js";
 
-/** A registered application (service principal) that may ask for tokens. */
+/**
+ * A registered application (service principal) that may ask for tokens.
+ * @example
+ * const reader: ClientRegistration = { clientId: "reader-app", clientSecret: "s3cret" };
+ * emu.registerClient({ ...reader, keyPermissions: ["get", "verify"] });
+ */
 export interface ClientRegistration {
   /** Application (client) id. */
   clientId: string;
@@ -41,7 +46,12 @@ export interface AuthorityState {
   revokedAt: number;
 }
 
-/** What minting a token may override (tests use it to build expired or foreign tokens). */
+/**
+ * What minting a token may override (tests use it to build expired or foreign tokens).
+ * @example
+ * const expired: MintOptions = { expiresInSeconds: -60 };
+ * const token = await emu.mintToken(expired); // a test of the 401 an expired token gets
+ */
 export interface MintOptions {
   tenantId?: string;
   clientId?: string;

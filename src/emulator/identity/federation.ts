@@ -12,7 +12,12 @@ export const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
  * A federated identity credential on an app registration. `issuer`, `subject` and audiences
  * match exactly (case-sensitive), as Entra matches them.
  * @example
- * { issuer: "https://token.actions.githubusercontent.com", subject: "repo:octo/app:ref:refs/heads/main", jwks }
+ * const { publicKey } = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
+ * const credential: FederatedCredential = {
+ *   issuer: "https://token.actions.githubusercontent.com", subject: "repo:octo/app:ref:refs/heads/main",
+ *   publicKeyJwk: await crypto.subtle.exportKey("jwk", publicKey),
+ * };
+ * emu.registerClient({ clientId: "ci-app", federatedCredentials: [credential] });
  */
 export interface FederatedCredential {
   /** The external issuer, exactly as the token's `iss` says it. */

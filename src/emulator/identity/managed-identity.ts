@@ -5,7 +5,12 @@ import { b64url, randomBytes, uuid } from "../bytes.js";
 import type { Authority } from "./authority.js";
 import { inputError } from "../errors.js";
 
-/** Options of the emulated managed identity (createEmulator({ managedIdentity })). */
+/**
+ * Options of the emulated managed identity (createEmulator({ managedIdentity })).
+ * @example
+ * const managedIdentity: EmulatorManagedIdentityOptions = { clientId: "11111111-2222-3333-4444-555555555555", identityHeader: "header-secret" };
+ * const withIdentity = createEmulator({ managedIdentity });
+ */
 export interface EmulatorManagedIdentityOptions {
   /** Client id of the identity (default: a random UUID). */
   clientId?: string;
@@ -17,7 +22,12 @@ export interface EmulatorManagedIdentityOptions {
   identityHeader?: string;
 }
 
-/** What a test needs to reach the emulated managed identity. */
+/**
+ * What a test needs to reach the emulated managed identity.
+ * @example
+ * const info: ManagedIdentityInfo | undefined = createEmulator({ managedIdentity: true }).managedIdentity;
+ * const getToken = fromManagedIdentity({ identityEndpoint: info!.identityEndpoint, identityHeader: info!.identityHeader });
+ */
 export interface ManagedIdentityInfo {
   readonly clientId: string;
   /** Object (principal) id: `oid` of its tokens, and what `object_id` / `principal_id` select. */

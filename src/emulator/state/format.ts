@@ -12,20 +12,35 @@ export const STATE_VERSION = 1;
 /** PBKDF2 iterations for passphrases (OWASP's 2023 figure for PBKDF2-SHA-256). */
 export const DEFAULT_KDF_ITERATIONS = 600_000;
 
-/** Why a state file was refused. */
+/**
+ * Why a state file was refused.
+ * @example
+ * try { await openEmulator({ persistence: { storage: { read: async () => "{}", write: async () => {} } } }) }
+ * catch (e) {
+ *   const code: EmulatorStateErrorCode | undefined = e instanceof EmulatorStateError ? e.code : undefined;
+ *   if (code === "ERR_STATE_FOREIGN") console.error("that file is no emulator state");
+ * }
+ */
 export type EmulatorStateErrorCode = "ERR_STATE_FOREIGN" | "ERR_STATE_CORRUPT" | "ERR_STATE_VERSION" | "ERR_STATE_KEY";
 
 /**
  * A state file the emulator will not use (and so never overwrites).
  * @example
- * try { await openEmulator({ persistence }) } catch (e) { if (e instanceof EmulatorStateError) console.error(e.code, e.message) }
+ * const storage = { read: async () => "not a state file", write: async (text: string) => {} };
+ * try { await openEmulator({ persistence: { storage } }) }
+ * catch (e) { if (e instanceof EmulatorStateError) console.error(e.code, e.message) } // ERR_STATE_FOREIGN
  */
 export class EmulatorStateError extends Error {
   override name = "EmulatorStateError";
   constructor(readonly code: EmulatorStateErrorCode, message: string) { super(message); }
 }
 
-/** The key that protects a state file: a passphrase, or 32 raw bytes. */
+/**
+ * The key that protects a state file: a passphrase, or 32 raw bytes.
+ * @example
+ * const key: StateKey = crypto.getRandomValues(new Uint8Array(32)); // or a passphrase string
+ * const emulator = await openEmulator({ persistence: { storage: { read: async () => undefined, write: async () => {} }, key } });
+ */
 export type StateKey = string | Uint8Array;
 
 /** The key, ready to use, with what the envelope records about it. */

@@ -58,7 +58,12 @@ export interface VaultPart {
   sweep(ctx: VaultContext): Promise<SweepEvent[]>;
 }
 
-/** A vault's state as exportState() gives it: JSON-safe, private key material included. */
+/**
+ * A vault's state as exportState() gives it: JSON-safe, private key material included.
+ * @example
+ * const fixture: VaultState = emu.vault(emu.vaultUrl).exportState(); // save it next to your tests
+ * const again = createEmulator({ vaults: [{ name: "from-fixture", state: fixture }] });
+ */
 export interface VaultState {
   format: "keyvault-fetch-emulator-vault";
   version: 1;
