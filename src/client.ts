@@ -365,10 +365,11 @@ export class KeyVaultClient {
    * is returned as it is, and anything else is refused.
    */
   async #discover(call: Call): Promise<VaultChallenge | Response> {
-    // Joining is bounded (three rounds): when the probe we joined is given up or finds no challenge,
-    // the first caller to notice starts the next one and the others join it, not a probe each.
-    for (let round = 0; ; round++) {
-      const joined = round < 3 && this.#discovery !== undefined;
+    // When the probe we joined is given up or finds no challenge, the first caller to notice starts the
+    // next one and the others join it, not a probe each. This ends: every round, the probe's owner
+    // leaves with its answer, and every caller leaves at its own deadline.
+    for (;;) {
+      const joined = this.#discovery !== undefined;
       let found: Discovery;
       try {
         found = await (joined ? race(call, this.#discovery!) : this.#probe(call));
