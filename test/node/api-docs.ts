@@ -187,8 +187,9 @@ export function wrapExample(example: ApiExample, exportsOf: Map<string, Set<stri
   }
   const declared = new Set<string>();
   for (const m of code.matchAll(/\b(?:const|let|var|function|class)\s+([A-Za-z_$][\w$]*)/g)) declared.add(m[1]!);
-  // Comments are left out (a word in one is no use of a name); "//" inside a URL is no comment.
-  const used = new Set(code.replace(/(^|\s)\/\/[^\n]*/g, "$1").match(/(?<![\w$.])[A-Za-z_$][\w$]*/g) ?? []);
+  // Comments are left out (a word in one is no use of a name; "//" inside a URL is no comment), and
+  // a spread is no member access.
+  const used = new Set(code.replace(/(^|\s)\/\/[^\n]*/g, "$1").replace(/\.\.\./g, " ").match(/(?<![\w$.])[A-Za-z_$][\w$]*/g) ?? []);
   const order = [example.entry, ...ENTRY_POINTS.filter((e) => e !== example.entry)];
   const imports = new Map<string, string[]>();
   for (const name of used) {
