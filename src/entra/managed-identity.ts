@@ -47,7 +47,7 @@ export interface ManagedIdentityOptions {
  * @example const getToken = fromManagedIdentity(managedIdentityFromEnv(Deno.env.toObject()));
  */
 export function managedIdentityFromEnv(env: Record<string, string | undefined>): ManagedIdentityOptions {
-  if (!env || typeof env !== "object") throw new KeyVaultClientError("ERR_INVALID_INPUT", `managedIdentityFromEnv takes the environment as an object (Deno.env.toObject(), process.env); got ${describe(env)}`);
+  if (!env || typeof env !== "object") throw new KeyVaultClientError("ERR_INVALID_INPUT", `managedIdentityFromEnv takes the environment as an object (Deno.env.toObject(), or Node's environment object); got ${describe(env)}`);
   const options: ManagedIdentityOptions = {};
   if (env.IDENTITY_ENDPOINT && env.IDENTITY_HEADER) {
     options.identityEndpoint = env.IDENTITY_ENDPOINT;
