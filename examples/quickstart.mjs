@@ -8,7 +8,7 @@
 // decrypts in the vault, wraps and unwraps a key, lists the vault's keys, then deletes what it made.
 import { KeyVaultClient, utf8Decode, utf8Encode } from "keyvault-fetch";
 import { createEcKey, createRsaKey, decrypt, deleteKey, listKeys, signData, unwrapKey, wrapKey } from "keyvault-fetch/keys";
-import { clientSecretToken } from "./client-secret-token.mjs";
+import { fromClientSecret } from "keyvault-fetch/entra";
 
 const started = Date.now();
 const { client, where, requests } = await connect();
@@ -66,9 +66,9 @@ async function connect() {
     if (!AZURE_TENANT_ID || !AZURE_CLIENT_ID || !AZURE_CLIENT_SECRET) {
       throw new Error("KEYVAULT_URL is set: also set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (an app registration with key permissions on the vault)");
     }
-    const getToken = clientSecretToken({
-      tenantId: AZURE_TENANT_ID, clientId: AZURE_CLIENT_ID, clientSecret: AZURE_CLIENT_SECRET,
-      ...(AZURE_AUTHORITY_HOST ? { authorityHost: AZURE_AUTHORITY_HOST } : {}),
+    // One form POST to Entra ID per token lifetime (AZURE_AUTHORITY_HOST: a sovereign cloud, or the emulator server).
+    const getToken = fromClientSecret({
+      tenantId: AZURE_TENANT_ID, clientId: AZURE_CLIENT_ID, clientSecret: AZURE_CLIENT_SECRET, authorityHost: AZURE_AUTHORITY_HOST,
     });
     return { client: new KeyVaultClient(KEYVAULT_URL, { getToken }), where: `vault ${new URL(KEYVAULT_URL).origin}` };
   }

@@ -2,14 +2,24 @@
 // verify the resource against the vault's host, and remember what was learned per origin.
 import { KeyVaultClientError } from "./errors.js";
 
-/** One challenge of a `WWW-Authenticate` header. Scheme and parameter names are lower-cased. */
+/**
+ * One challenge of a `WWW-Authenticate` header. Scheme and parameter names are lower-cased.
+ * @example
+ * const [bearer]: AuthChallenge[] = parseWwwAuthenticate('Bearer authorization="https://login.microsoftonline.com/72f9", resource="https://vault.azure.net"');
+ * bearer?.params.resource; // "https://vault.azure.net"
+ */
 export interface AuthChallenge {
   scheme: string;
   params: Record<string, string>;
   token68?: string;
 }
 
-/** What a client needs to answer a Key Vault challenge. */
+/**
+ * What a client needs to answer a Key Vault challenge.
+ * @example
+ * const challenge: VaultChallenge = { scope: "https://vault.azure.net/.default", tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47" };
+ * const client = new KeyVaultClient("https://kv-proxy.example.com", { getToken, vaultOrigin: "https://myvault.vault.azure.net", challenge });
+ */
 export interface VaultChallenge {
   /** e.g. `https://vault.azure.net/.default` */
   scope: string;
@@ -101,7 +111,11 @@ export function challengeFromHeader(header: string): VaultChallenge | undefined 
   return result;
 }
 
-/** `https://vault.azure.net` → `https://vault.azure.net/.default` */
+/**
+ * `https://vault.azure.net` → `https://vault.azure.net/.default`
+ * @example
+ * scopeFromResource("https://vault.azure.net"); // "https://vault.azure.net/.default"
+ */
 export function scopeFromResource(resource: string): string {
   if (resource.endsWith("/.default")) return resource;
   return resource.replace(/\/+$/, "") + "/.default";
@@ -110,6 +124,8 @@ export function scopeFromResource(resource: string): string {
 /**
  * The tenant of an authorization URL: its first path segment; `dstsv2` takes the second.
  * Returns undefined when the URL does not parse or has no path.
+ * @example
+ * tenantFromAuthorization("https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47"); // "72f988bf-…"
  */
 export function tenantFromAuthorization(authorization: string): string | undefined {
   let url: URL;
@@ -120,7 +136,13 @@ export function tenantFromAuthorization(authorization: string): string | undefin
   return first;
 }
 
-/** A CAE challenge: `error="insufficient_claims"` with the claims decoded to their JSON text. */
+/**
+ * A CAE challenge: `error="insufficient_claims"` with the claims decoded to their JSON text.
+ * @example
+ * const res = await client.fetch("/keys");
+ * const cae: ClaimsChallenge | undefined = claimsChallengeFromHeader(res.headers.get("www-authenticate") ?? "");
+ * if (cae) console.log("the vault wants a token with", cae.claims);
+ */
 export interface ClaimsChallenge {
   error: string;
   claims: string;
@@ -146,7 +168,12 @@ export function claimsChallengeFromHeader(header: string): ClaimsChallenge | und
   return { error: bearer.params.error, claims };
 }
 
-/** Loopback hosts: `localhost`, `127.0.0.0/8`, `[::1]`. */
+/**
+ * Loopback hosts: `localhost`, `127.0.0.0/8`, `[::1]`.
+ * @example
+ * isLoopbackHost("127.0.0.1"); // true: allowInsecureLoopback may allow http:// here
+ * isLoopbackHost("10.0.0.2");  // false
+ */
 export function isLoopbackHost(host: string): boolean {
   const h = host.toLowerCase().replace(/^\[|\]$/g, "");
   return h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h);
@@ -223,7 +250,12 @@ export function rememberChallenge(key: string, challenge: VaultChallenge, vaultH
   cache.set(key, { challenge: { ...challenge }, level: challengeLevel(challenge, vaultHost) });
 }
 
-/** The challenge learned for an origin, if any (whether or not it passed verification). */
+/**
+ * The challenge learned for an origin, if any (whether or not it passed verification).
+ * @example
+ * await client.fetch("/keys");
+ * getCachedChallenge(client.vaultUrl); // { scope: "https://vault.azure.net/.default", tenantId, authorization }
+ */
 export function getCachedChallenge(url: string | URL): VaultChallenge | undefined {
   const entry = cache.get(originKey(url));
   return entry && { ...entry.challenge };
@@ -233,13 +265,21 @@ export function getCachedChallenge(url: string | URL): VaultChallenge | undefine
  * Remembers a challenge for an origin (the cache is shared by every client in this isolate/process).
  * It is verified against the origin's host when used: a client that verifies challenges ignores it
  * unless it passes.
+ * @example
+ * // learned once (e.g. at deploy time): no discovery round trip for any client of this isolate
+ * setCachedChallenge("https://myvault.vault.azure.net", { scope: "https://vault.azure.net/.default", tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47" });
  */
 export function setCachedChallenge(url: string | URL, challenge: VaultChallenge): void {
   const u = typeof url === "string" ? new URL(url) : url;
   rememberChallenge(originKey(u), challenge, u.hostname);
 }
 
-/** Forgets one origin's challenge, or all of them. */
+/**
+ * Forgets one origin's challenge, or all of them.
+ * @example
+ * clearChallengeCache("https://myvault.vault.azure.net"); // that vault is discovered again on the next call
+ * clearChallengeCache();                                   // every origin (e.g. between tests)
+ */
 export function clearChallengeCache(url?: string | URL): void {
   if (url === undefined) cache.clear();
   else cache.delete(originKey(url));

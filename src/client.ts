@@ -15,12 +15,31 @@ import { DEFAULT_RETRY, RETRY_STATUSES, backoffDelay, isIdempotent, retryAfterMs
 import { cachedToken, forgetToken, requestToken, type CachedToken, type GetToken, type TokenRequest } from "./token.js";
 import type { HeadersInitLike } from "./web-types.js";
 
-/** The api-version sent when a request names none. */
+/**
+ * The api-version sent when a request names none.
+ * @example
+ * const client = new KeyVaultClient("https://myvault.vault.azure.net", { getToken, apiVersion: "7.5" }); // instead of DEFAULT_API_VERSION
+ * client.apiVersion === DEFAULT_API_VERSION; // false
+ */
 export const DEFAULT_API_VERSION = "2025-07-01";
-/** Default time for one call: retries and the body read included. */
+/**
+ * Default time for one call: retries and the body read included.
+ * @example
+ * const patient = new KeyVaultClient("https://myvault.vault.azure.net", { getToken, timeout: 2 * DEFAULT_TIMEOUT_MS });
+ */
 export const DEFAULT_TIMEOUT_MS = 60_000;
 
-/** Options of {@link KeyVaultClient}. Only `getToken` is required. */
+/**
+ * Options of {@link KeyVaultClient}. Only `getToken` is required.
+ * @example
+ * const options: KeyVaultClientOptions = {
+ *   getToken: fromClientSecret({ tenantId, clientId, clientSecret }),
+ *   timeout: 10_000,
+ *   retry: { retries: 2 },
+ *   onEvent: (e) => { if (e.type === "retry") console.warn(e); },
+ * };
+ * const client = new KeyVaultClient("https://myvault.vault.azure.net", options);
+ */
 export interface KeyVaultClientOptions {
   /** Gives tokens for the scope and tenant the vault's challenge names. */
   getToken: GetToken;

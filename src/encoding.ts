@@ -4,12 +4,18 @@ import { KeyVaultClientError } from "./errors.js";
 const encoder = /* @__PURE__ */ new TextEncoder();
 const decoder = /* @__PURE__ */ new TextDecoder("utf-8", { fatal: true });
 
-/** UTF-8 encode a string. */
+/**
+ * UTF-8 encode a string.
+ * @example const { result: signature } = await signData(client, "signer", "ES256", utf8Encode("hello"));
+ */
 export function utf8Encode(text: string): Uint8Array<ArrayBuffer> {
   return encoder.encode(text);
 }
 
-/** UTF-8 decode bytes; throws on invalid UTF-8. */
+/**
+ * UTF-8 decode bytes; throws on invalid UTF-8.
+ * @example const text = utf8Decode((await decrypt(client, kid, "RSA-OAEP-256", ciphertext)).result);
+ */
 export function utf8Decode(bytes: Uint8Array): string {
   return decoder.decode(bytes);
 }
@@ -54,7 +60,10 @@ export function base64UrlDecode(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-/** Same as {@link base64UrlDecode}; named for standard base64 inputs. */
+/**
+ * Same as {@link base64UrlDecode}; named for standard base64 inputs.
+ * @example base64Decode("AQID") // Uint8Array [1, 2, 3]
+ */
 export const base64Decode = base64UrlDecode;
 
 /**

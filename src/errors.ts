@@ -3,7 +3,15 @@
 // what a service or a provider says is redacted before it goes into an error.
 import { redact, redactDeep } from "./redact.js";
 
-/** Codes of {@link KeyVaultClientError}: stable strings, safe to switch on. */
+/**
+ * Codes of {@link KeyVaultClientError}: stable strings, safe to switch on.
+ * @example
+ * try { await getKey(client, "signer", undefined, { signal: AbortSignal.timeout(1) }) }
+ * catch (e) {
+ *   const code: ClientErrorCode | undefined = e instanceof KeyVaultClientError ? e.code : undefined;
+ *   if (code === "ERR_TIMEOUT" || code === "ERR_NETWORK") console.warn("try again later");
+ * }
+ */
 export type ClientErrorCode =
   | "ERR_INVALID_INPUT"
   | "ERR_CHALLENGE_INVALID"
@@ -23,7 +31,7 @@ export type ClientErrorCode =
  * a network failure after retries, a token provider that failed.
  * @example
  * try { await client.fetch("https://other.example/keys") }
- * catch (e) { if (e instanceof KeyVaultClientError && e.code === "ERR_FOREIGN_ORIGIN") ... }
+ * catch (e) { if (e instanceof KeyVaultClientError && e.code === "ERR_FOREIGN_ORIGIN") console.error("not this client's vault") }
  */
 export class KeyVaultClientError extends Error {
   override readonly name = "KeyVaultClientError" as const;
@@ -37,13 +45,23 @@ export class KeyVaultClientError extends Error {
   }
 }
 
-/** The request an error is about: method and URL only, never headers (they hold the token). */
+/**
+ * The request an error is about: method and URL only, never headers (they hold the token).
+ * @example
+ * try { await getKey(client, "missing") }
+ * catch (e) { if (e instanceof KeyVaultError) { const { method, url }: RequestSummary = e.request; console.log(method, url) } }
+ */
 export interface RequestSummary {
   method: string;
   url: string;
 }
 
-/** Key Vault's error body: `{"error":{"code","message","innererror"}}`. */
+/**
+ * Key Vault's error body: `{"error":{"code","message","innererror"}}`.
+ * @example
+ * try { await getKey(client, "missing") }
+ * catch (e) { if (e instanceof KeyVaultError) console.log((e.body as ServiceErrorBody).error?.message) }
+ */
 export interface ServiceErrorBody {
   error?: { code?: string; message?: string; innererror?: unknown; innerError?: unknown };
 }
@@ -53,8 +71,8 @@ export interface ServiceErrorBody {
  * `code` is the service's `error.code` (`KeyNotFound`, `BadParameter`, `Forbidden`, ...), or
  * `HTTP_<status>` when the body had none.
  * @example
- * try { await keys.getKey(client, "missing") }
- * catch (e) { if (e instanceof KeyVaultError && e.status === 404) ... }
+ * try { await getKey(client, "missing") }
+ * catch (e) { if (e instanceof KeyVaultError && e.status === 404) console.log(e.code, e.requestId) } // KeyNotFound, the x-ms-request-id
  */
 export class KeyVaultError extends Error {
   override readonly name = "KeyVaultError" as const;
@@ -79,6 +97,9 @@ export class KeyVaultError extends Error {
    * Builds the error from a response, reading its body; a bad or non-JSON body still gives a clear
    * error. Every string taken from the answer is redacted (a hostile server may echo the token), and
    * so is each of `secrets`.
+   * @example
+   * const res = await client.fetch("/keys/signer");
+   * if (!res.ok) throw await KeyVaultError.fromResponse(res, { method: "GET", url: res.url });
    */
   static async fromResponse(response: Response, request?: RequestSummary, secrets?: readonly (string | undefined)[]): Promise<KeyVaultError> {
     let text = "";

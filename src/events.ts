@@ -1,7 +1,11 @@
 // What a client reports to `onEvent`: each step of a call, never a token, a body or a header value
 // other than request ids. Types only: a client without `onEvent` builds none of these objects.
 
-/** A request is about to be sent (`attempt` 0 is the first try; the unauthenticated probe is `probe: true`). */
+/**
+ * A request is about to be sent (`attempt` 0 is the first try; the unauthenticated probe is `probe: true`).
+ * @example
+ * const onEvent = (e: KeyVaultEvent) => { if (e.type === "request") console.log(e.method, e.url, e.probe ? "(probe)" : "", e.clientRequestId); };
+ */
 export interface RequestEvent {
   type: "request";
   method: string;
@@ -12,7 +16,11 @@ export interface RequestEvent {
   clientRequestId: string;
 }
 
-/** An answer arrived (or the request failed: `status` 0 and `error` the failure's code or name). */
+/**
+ * An answer arrived (or the request failed: `status` 0 and `error` the failure's code or name).
+ * @example
+ * const onEvent = (e: KeyVaultEvent) => { if (e.type === "response") console.log(e.status, e.requestId, `${e.durationMs} ms`, e.error ?? ""); };
+ */
 export interface ResponseEvent {
   type: "response";
   method: string;
@@ -25,7 +33,11 @@ export interface ResponseEvent {
   error?: string;
 }
 
-/** A retry is scheduled after `waitMs`. */
+/**
+ * A retry is scheduled after `waitMs`.
+ * @example
+ * const onEvent = (e: KeyVaultEvent) => { if (e.type === "retry") console.log(`attempt ${e.attempt} in ${e.waitMs} ms (${e.reason} ${e.status ?? ""})`); };
+ */
 export interface RetryEvent {
   type: "retry";
   method: string;
@@ -37,7 +49,11 @@ export interface RetryEvent {
   waitMs: number;
 }
 
-/** A challenge was learned from the vault (first contact, or the vault named another tenant). */
+/**
+ * A challenge was learned from the vault (first contact, or the vault named another tenant).
+ * @example
+ * const onEvent = (e: KeyVaultEvent) => { if (e.type === "challenge") console.log(`${e.reason} ${e.scope} (tenant ${e.tenantId})`); };
+ */
 export interface ChallengeEvent {
   type: "challenge";
   url: string;
@@ -46,7 +62,11 @@ export interface ChallengeEvent {
   reason: "discovered" | "changed";
 }
 
-/** The token provider was called (and answered, or failed: `ok` false). */
+/**
+ * The token provider was called (and answered, or failed: `ok` false).
+ * @example
+ * const onEvent = (e: KeyVaultEvent) => { if (e.type === "token" && !e.ok) console.error(`no token for ${e.scope} after ${e.durationMs} ms`); };
+ */
 export interface TokenEvent {
   type: "token";
   scope: string;
@@ -57,7 +77,11 @@ export interface TokenEvent {
   ok: boolean;
 }
 
-/** The vault revoked the session (continuous access evaluation): one fresh token with its claims follows. */
+/**
+ * The vault revoked the session (continuous access evaluation): one fresh token with its claims follows.
+ * @example
+ * const onEvent = (e: KeyVaultEvent) => { if (e.type === "cae") console.log(`CAE challenge on ${e.method} ${e.url}: asking for a fresh token`); };
+ */
 export interface CaeEvent {
   type: "cae";
   method: string;
@@ -67,6 +91,9 @@ export interface CaeEvent {
 /**
  * Every event a {@link KeyVaultClient} reports to its `onEvent` option.
  * @example
- * const client = new KeyVaultClient(url, { getToken, onEvent: (e) => e.type === "retry" && console.warn(e) });
+ * const client = new KeyVaultClient("https://myvault.vault.azure.net", {
+ *   getToken,
+ *   onEvent: (e) => { if (e.type === "retry") console.warn(`retrying ${e.url} after ${e.waitMs} ms (${e.reason})`); },
+ * });
  */
 export type KeyVaultEvent = RequestEvent | ResponseEvent | RetryEvent | ChallengeEvent | TokenEvent | CaeEvent;

@@ -1,6 +1,18 @@
 /**
- * keyvault-fetch: Azure Key Vault from any runtime with fetch and Web Crypto.
- * @packageDocumentation
+ * keyvault-fetch: Azure Key Vault from any runtime with fetch and Web Crypto. {@link KeyVaultClient}
+ * is an authenticated `fetch` for one vault: it learns the vault's authority from its 401 challenge,
+ * gets tokens from your `getToken`, answers CAE challenges, retries, keeps one deadline per call,
+ * and never sends a token anywhere but the vault. {@link request} is its JSON convenience; the typed
+ * helpers live in `keyvault-fetch/keys` and `keyvault-fetch/secrets`.
+ * @module keyvault-fetch
+ * @example
+ * import { KeyVaultClient, request } from "keyvault-fetch";
+ * import { fromClientSecret } from "keyvault-fetch/entra";
+ * const client = new KeyVaultClient("https://myvault.vault.azure.net", {
+ *   getToken: fromClientSecret({ tenantId, clientId, clientSecret }),
+ * });
+ * const res = await client.fetch("/keys?maxresults=5");          // a plain Response
+ * const { value } = await request<{ value: unknown[] }>(client, "GET", "/secrets"); // JSON, or a KeyVaultError
  */
 export { KeyVaultClient, DEFAULT_API_VERSION, DEFAULT_TIMEOUT_MS } from "./client.js";
 export type { KeyVaultClientOptions } from "./client.js";

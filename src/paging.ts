@@ -3,8 +3,16 @@
 import type { KeyVaultClient } from "./client.js";
 import { KeyVaultClientError } from "./errors.js";
 import { request } from "./request.js";
+import { checkClient, optionsOf } from "./input.js";
 
-/** A page of a list: its items, and the token that resumes after it (absent on the last page). */
+/**
+ * A page of a list: its items, and the token that resumes after it (absent on the last page).
+ * @example
+ * for await (const page of listPropertiesOfSecrets(client).byPage({ maxPageSize: 5 })) {
+ *   const items: Page<SecretProperties> = page;
+ *   console.log(items.length, items.continuationToken ?? "last page");
+ * }
+ */
 export type Page<T> = T[] & { continuationToken?: string };
 
 /** Options of the list operations. */
@@ -14,7 +22,14 @@ export interface ListOptions {
   signal?: AbortSignal;
 }
 
-/** Options of `byPage()`. */
+/**
+ * Options of `byPage()`.
+ * @example
+ * const settings: PageSettings = { maxPageSize: 25 };
+ * for await (const page of listKeys(client).byPage(settings)) {
+ *   settings.continuationToken = page.continuationToken; // keep it to resume later
+ * }
+ */
 export interface PageSettings {
   /** Resume from a page's `continuationToken`. */
   continuationToken?: string;
@@ -40,9 +55,10 @@ function pageSize(size: number | undefined): number | undefined {
   return size;
 }
 
-/** @internal A lazy paged list of `path`, each item turned into a `T` by `map`. */
-export function paged<I, T>(client: KeyVaultClient, path: string, map: (item: I) => T, options: ListOptions): PagedAsyncIterable<T> {
-  if (options === null || typeof options !== "object") throw invalid("list options must be an object ({ maxPageSize, signal })");
+/** @internal A lazy paged list of `path`, each item turned into a `T` by `map`; `fn` names the list for messages. */
+export function paged<I, T>(client: KeyVaultClient, path: string, map: (item: I) => T, opts: ListOptions | undefined, fn: string): PagedAsyncIterable<T> {
+  checkClient(client, fn);
+  const options = optionsOf(opts, fn);
   pageSize(options.maxPageSize);
   const signal = options.signal ? { signal: options.signal } : {};
   async function* pages(settings: PageSettings = {}): AsyncGenerator<Page<T>> {

@@ -3,7 +3,12 @@
 import { send, type Call, type KeyVaultClient } from "./client.js";
 import { KeyVaultClientError, KeyVaultError } from "./errors.js";
 
-/** Options of {@link request}. */
+/**
+ * Options of {@link request}.
+ * @example
+ * const options: RequestOptions = { query: { maxresults: 5 }, signal: AbortSignal.timeout(5000) };
+ * const page = await request<{ value: { kid: string }[]; nextLink?: string }>(client, "GET", "/keys", undefined, options);
+ */
 export interface RequestOptions {
   signal?: AbortSignal;
   /** `false` for operations unsafe to repeat (they are retried only on 429); default: from method and path. */

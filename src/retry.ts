@@ -1,6 +1,11 @@
 // Retry rules: which answers to retry, how long to wait, and which operations are unsafe to repeat.
 
-/** How a client retries. `false` in the client options turns retries off. */
+/**
+ * How a client retries. `false` in the client options turns retries off.
+ * @example
+ * const retry: RetryOptions = { retries: 2, maxDelayMs: 5_000, maxElapsedMs: 15_000 };
+ * const client = new KeyVaultClient("https://myvault.vault.azure.net", { getToken, retry });
+ */
 export interface RetryOptions {
   /** retries after the first attempt (default 3) */
   retries?: number;
@@ -12,14 +17,27 @@ export interface RetryOptions {
   maxElapsedMs?: number;
 }
 
+/**
+ * The retry policy a client uses unless `retry` says otherwise.
+ * @example
+ * const client = new KeyVaultClient("https://myvault.vault.azure.net", { getToken, retry: { ...DEFAULT_RETRY, retries: 5 } });
+ */
 export const DEFAULT_RETRY: Required<RetryOptions> = { retries: 3, minDelayMs: 500, maxDelayMs: 30_000, maxElapsedMs: 60_000 };
 
-/** Statuses worth another try: throttled, or a transient server failure. */
+/**
+ * Statuses worth another try: throttled, or a transient server failure.
+ * @example
+ * const res = await client.fetch("/keys"); // already retried by the client
+ * if (RETRY_STATUSES.has(res.status)) console.warn("the vault is still throttling or failing:", res.status);
+ */
 export const RETRY_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504]);
 
 /**
  * The wait a response asks for, in ms: `x-ms-retry-after-ms`, `retry-after-ms`, then `Retry-After`
  * (seconds or an HTTP date). Undefined when it asks for none or the value is unreadable.
+ * @example
+ * retryAfterMs(new Headers({ "retry-after": "2" }));           // 2000
+ * retryAfterMs(new Headers({ "x-ms-retry-after-ms": "150" })); // 150
  */
 export function retryAfterMs(headers: Headers, now: number = Date.now()): number | undefined {
   for (const name of ["x-ms-retry-after-ms", "retry-after-ms"]) {
@@ -33,7 +51,11 @@ export function retryAfterMs(headers: Headers, now: number = Date.now()): number
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-/** Exponential backoff with full jitter for retry number `attempt` (0-based). */
+/**
+ * Exponential backoff with full jitter for retry number `attempt` (0-based).
+ * @example
+ * backoffDelay(3, DEFAULT_RETRY); // random, up to min(30 000, 500 · 2³) = 4000 ms
+ */
 export function backoffDelay(attempt: number, options: Required<RetryOptions>, random: () => number = Math.random): number {
   const ceiling = Math.min(options.maxDelayMs, options.minDelayMs * 2 ** attempt);
   return Math.floor(random() * ceiling);

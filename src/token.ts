@@ -2,7 +2,14 @@
 import { KeyVaultClientError } from "./errors.js";
 import { isClean, redact, redactError } from "./redact.js";
 
-/** What a client asks a token provider for. */
+/**
+ * What a client asks a token provider for.
+ * @example
+ * const getToken: GetToken = async (request: TokenRequest) => {
+ *   console.log(request.scopes, request.tenantId, request.claims ? "CAE claims" : "");
+ *   return { token: "…", expiresOnTimestamp: Date.now() + 3600_000 };
+ * };
+ */
 export interface TokenRequest {
   /** e.g. `["https://vault.azure.net/.default"]` */
   scopes: string[];
@@ -17,7 +24,12 @@ export interface TokenRequest {
   signal?: AbortSignal;
 }
 
-/** A token with its expiry (milliseconds since the epoch). */
+/**
+ * A token with its expiry (milliseconds since the epoch).
+ * @example
+ * const token: AccessToken = { token: "eyJ…", expiresOnTimestamp: Date.now() + 3600_000 };
+ * const client = new KeyVaultClient("https://myvault.vault.azure.net", { getToken: () => token });
+ */
 export interface AccessToken {
   token: string;
   expiresOnTimestamp: number;
@@ -31,7 +43,13 @@ export interface AccessToken {
  */
 export type GetToken = (request: TokenRequest) => string | AccessToken | Promise<string | AccessToken>;
 
-/** The shape of an `@azure/identity` `TokenCredential`, typed structurally so nothing is imported. */
+/**
+ * The shape of an `@azure/identity` `TokenCredential`, typed structurally so nothing is imported.
+ * @example
+ * import { ClientSecretCredential } from "@azure/identity";
+ * const credential: TokenCredentialLike = new ClientSecretCredential(tenantId, clientId, clientSecret);
+ * const getToken = fromTokenCredential(credential);
+ */
 export interface TokenCredentialLike {
   getToken(
     scopes: string | string[],
@@ -41,7 +59,9 @@ export interface TokenCredentialLike {
 
 /**
  * Adapts any `TokenCredential` (e.g. `@azure/identity`'s `DefaultAzureCredential`) to {@link GetToken}.
- * @example new KeyVaultClient(url, { getToken: fromTokenCredential(new DefaultAzureCredential()) })
+ * @example
+ * import { DefaultAzureCredential } from "@azure/identity";
+ * const client = new KeyVaultClient("https://myvault.vault.azure.net", { getToken: fromTokenCredential(new DefaultAzureCredential()) });
  */
 export function fromTokenCredential(credential: TokenCredentialLike): GetToken {
   return async ({ scopes, tenantId, claims, signal }) => {
@@ -55,9 +75,18 @@ export function fromTokenCredential(credential: TokenCredentialLike): GetToken {
   };
 }
 
-/** Refresh this long before expiry (the official SDKs use two minutes). */
+/**
+ * Refresh this long before expiry (the official SDKs use two minutes).
+ * @example
+ * const token = await getToken({ scopes: ["https://vault.azure.net/.default"] });
+ * // a cached token of an hour is asked for again REFRESH_MARGIN_MS (2 min) before it expires
+ */
 export const REFRESH_MARGIN_MS = 2 * 60 * 1000;
-/** Tokens kept per provider function (one per scope and tenant); expired ones go first, then the oldest. */
+/**
+ * Tokens kept per provider function (one per scope and tenant); expired ones go first, then the oldest.
+ * @example
+ * if (cachedTokenCount(getToken) === MAX_TOKENS_PER_PROVIDER) console.warn("this provider serves very many scopes and tenants");
+ */
 export const MAX_TOKENS_PER_PROVIDER = 500;
 
 /** A cached token. `dead` is set when it is dropped, so a client holding it as a memo notices. */
@@ -87,7 +116,12 @@ export function forgetToken(provider: GetToken, request: TokenRequest): void {
   if (entry) { entry.dead = true; map!.delete(key); }
 }
 
-/** How many tokens are cached for a provider (tests of the bound). */
+/**
+ * How many tokens are cached for a provider (tests of the bound).
+ * @example
+ * await client.fetch("/keys");
+ * cachedTokenCount(getToken); // 1: one token, for the vault's scope and tenant
+ */
 export function cachedTokenCount(provider: GetToken): number {
   return caches.get(provider)?.size ?? 0;
 }

@@ -38,6 +38,7 @@ export interface Jwk {
  * `crypto.subtle.exportKey("jwk", ...)` resolves to (the functions that take it check it).
  * @example
  * import type { JwkInput } from "keyvault-fetch";
+ * const { publicKey } = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
  * const jwk: JwkInput = await crypto.subtle.exportKey("jwk", publicKey);
  */
 export type JwkInput = Partial<Jwk>;
@@ -47,7 +48,7 @@ export type JwkInput = Partial<Jwk>;
  * fits in every runtime; Node's types declare none globally).
  * @example
  * import type { CryptoKeyLike } from "keyvault-fetch";
- * const key: CryptoKeyLike = await crypto.subtle.importKey("raw", secretBytes, "HKDF", false, ["deriveKey"]);
+ * const key: CryptoKeyLike = await crypto.subtle.importKey("raw", crypto.getRandomValues(new Uint8Array(32)), "HKDF", false, ["deriveKey"]);
  */
 export interface CryptoKeyLike {
   readonly type: string;

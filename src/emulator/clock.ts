@@ -1,8 +1,15 @@
 // The emulator's clock: the base clock (Date.now, or the `now` option) plus an offset that tests
 // and the admin endpoint move. Token lifetimes, nbf/exp, rotation policies and purge dates all
 // read this one clock, so moving it moves all of them together.
+import { inputError } from "./errors.js";
 
-/** Read and move the emulator's time. */
+/**
+ * Read and move the emulator's time.
+ * @example
+ * const clock: EmulatorClock = emu.clock;
+ * clock.advance("P31D");  // a key with exp in 30 days is now expired
+ * clock.reset();
+ */
 export interface EmulatorClock {
   /** The emulator's time, in ms since the epoch. */
   now(): number;
@@ -16,7 +23,12 @@ export interface EmulatorClock {
   reset(): void;
 }
 
-/** ISO 8601 duration (PnYnMnWnDTnHnMnS) in ms, counting Y as 365 and M as 30 days; undefined if malformed. */
+/**
+ * ISO 8601 duration (PnYnMnWnDTnHnMnS) in ms, counting Y as 365 and M as 30 days; undefined if malformed.
+ * @example
+ * durationMs("P30D");   // 2592000000
+ * durationMs("PT1H30M"); // 5400000
+ */
 export function durationMs(s: string): number | undefined {
   const m = /^(-)?P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i.exec(s.trim());
   if (!m || /^-?P$/i.test(s.trim()) || /T$/i.test(s.trim())) return undefined;
@@ -29,7 +41,7 @@ export function durationMs(s: string): number | undefined {
 /** Parses a time given as ms, a Date or an ISO 8601 string; throws RangeError when it is none. */
 export function parseTime(time: number | Date | string): number {
   const t = typeof time === "number" ? time : time instanceof Date ? time.getTime() : typeof time === "string" ? Date.parse(time) : NaN;
-  if (!Number.isFinite(t)) throw new RangeError(`clock: not a time: ${String(time)}`);
+  if (!Number.isFinite(t)) throw inputError(`clock: not a time: ${String(time)}`, true);
   return Math.trunc(t);
 }
 
@@ -50,7 +62,7 @@ export function createClock(base: () => number, onChange: () => void = () => {},
     },
     advance(by) {
       const ms = typeof by === "number" ? by : durationMs(by);
-      if (ms === undefined || !Number.isFinite(ms)) throw new RangeError(`clock.advance: not a duration: ${String(by)} (ms, or ISO 8601 such as "P30D" or "PT1H")`);
+      if (ms === undefined || !Number.isFinite(ms)) throw inputError(`clock.advance: not a duration: ${String(by)} (ms, or ISO 8601 such as "P30D" or "PT1H")`, true);
       offset += Math.trunc(ms);
       onChange();
       return clock.now();

@@ -10,9 +10,15 @@ import { Persister, type StateStorage } from "./state/persister.js";
 import type { PermissionKind } from "./vault/context.js";
 import type { SecretPermission } from "./vault/secrets-router.js";
 import { VaultService, type AccessPolicy, type VaultState } from "./vault/service.js";
+import { inputError, kindOf } from "./errors.js";
 import type { Jwk, JwkInput } from "../web-types.js";
 
-/** One vault (or Managed HSM) of an emulator made with `vaults`. */
+/**
+ * One vault (or Managed HSM) of an emulator made with `vaults`.
+ * @example
+ * const vaults: EmulatorVaultOptions[] = [{ name: "app-vault" }, { name: "keys-hsm", managedHsm: true, purgeProtection: true }];
+ * const emulator = createEmulator({ vaults });
+ */
 export interface EmulatorVaultOptions {
   /** The vault's name: https://<name>.vault.azure.net (3-24 letters, digits and hyphens). */
   name: string;
@@ -32,7 +38,12 @@ export interface EmulatorVaultOptions {
   state?: VaultState;
 }
 
-/** Options of createEmulator. Everything has a sensible default. */
+/**
+ * Options of createEmulator. Everything has a sensible default.
+ * @example
+ * const options: EmulatorOptions = { name: "ci-vault", seed: 42, deletionDelayMs: 500, recoverableDays: 7 };
+ * const emulator = createEmulator(options);
+ */
 export interface EmulatorOptions {
   /** Vault name: the vault is https://<name>.vault.azure.net (default: a random name). */
   name?: string;
@@ -90,7 +101,13 @@ export interface EmulatorOptions {
   serviceLimits?: boolean;
 }
 
-/** Where and how openEmulator keeps the state. */
+/**
+ * Where and how openEmulator keeps the state.
+ * @example
+ * let saved: string | undefined;
+ * const persistence: EmulatorPersistence = { storage: { read: async () => saved, write: async (text) => { saved = text; } }, key: "a passphrase" };
+ * const emulator = await openEmulator({ name: "dev", persistence });
+ */
 export interface EmulatorPersistence {
   /** Reads and atomically replaces the saved text (the server's `fileStateStorage(path)`, or your own). */
   storage: StateStorage;
@@ -105,7 +122,11 @@ export interface EmulatorPersistence {
   name?: string;
 }
 
-/** One line of the request log. */
+/**
+ * One line of the request log.
+ * @example
+ * const signs: RequestLogEntry[] = emu.requests.filter((r) => r.target === "vault" && r.url.includes("/sign"));
+ */
 export interface RequestLogEntry {
   method: string;
   url: string;
@@ -119,20 +140,41 @@ export interface RequestLogEntry {
   faults?: string[];
 }
 
-/** Key permissions of a Key Vault access policy. */
+/**
+ * Key permissions of a Key Vault access policy.
+ * @example
+ * const permissions: KeyPermission[] = ["get", "sign"];
+ * emu.setKeyPermissions(emu.clientId, permissions); // a verify is now 403 ForbiddenByPolicy
+ */
 export type KeyPermission = "get" | "list" | "update" | "create" | "import" | "delete" | "recover" | "backup" | "restore"
   | "decrypt" | "encrypt" | "unwrapKey" | "wrapKey" | "verify" | "sign" | "purge" | "release" | "rotate" | "getrotationpolicy" | "setrotationpolicy";
 
-/** A token request, as the core library's GetToken receives it. */
+/**
+ * A token request, as the core library's GetToken receives it.
+ * @example
+ * const request: EmulatorTokenRequest = { scopes: ["https://vault.azure.net/.default"] };
+ * const { token } = await emu.getToken(request);
+ */
 export interface EmulatorTokenRequest { scopes: string[]; tenantId?: string; claims?: string; signal?: AbortSignal }
 
-/** Error thrown by Emulator.getToken when the authority refuses (no secret in the message). */
+/**
+ * Error thrown by Emulator.getToken when the authority refuses (no secret in the message).
+ * @example
+ * try { await emulator.getToken({ scopes: ["https://vault.azure.net"] }) } // no "/.default"
+ * catch (e) { if (e instanceof EmulatorTokenError) console.log(e.code, e.status) } // invalid_scope 400
+ */
 export class EmulatorTokenError extends Error {
   override name = "EmulatorTokenError";
   constructor(message: string, readonly code: string, readonly status: number) { super(message); }
 }
 
-/** Something that changed because time passed. */
+/**
+ * Something that changed because time passed.
+ * @example
+ * emu.clock.advance("P91D");
+ * const events: EmulatorSweepEvent[] = await emu.sweep();
+ * for (const e of events) console.log(e.kind, e.id); // key-rotated https://…/keys/rotating/<new version>
+ */
 export interface EmulatorSweepEvent {
   /** The vault's URL. */
   vault: string;
@@ -142,7 +184,13 @@ export interface EmulatorSweepEvent {
   id: string;
 }
 
-/** One vault of an emulator: its URL, its access policies and its state. */
+/**
+ * One vault of an emulator: its URL, its access policies and its state.
+ * @example
+ * const audit: EmulatorVault = createEmulator({ vaults: [{ name: "app-vault" }, { name: "audit-vault" }] }).vault("audit-vault");
+ * audit.reset();               // forget its keys and secrets
+ * const state = audit.exportState();
+ */
 export interface EmulatorVault {
   readonly name: string;
   /** https://<name>.vault.azure.net (or .managedhsm.azure.net, or the URL given). */
@@ -162,7 +210,13 @@ export interface EmulatorVault {
   importState(state: VaultState): void;
 }
 
-/** The emulator returned by createEmulator. */
+/**
+ * The emulator returned by createEmulator.
+ * @example
+ * const emulator: Emulator = createEmulator({ name: "test-vault" });
+ * const client = new KeyVaultClient(emulator.vaultUrl, { getToken: emulator.getToken, fetch: emulator.fetch });
+ * emulator.requests.length; // every request the emulator answered (the last 1,000)
+ */
 export interface Emulator {
   /** Standard fetch serving the vaults and the authority in-process. */
   fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
@@ -255,7 +309,7 @@ const originOf = (u: string): string => new URL(u).origin.toLowerCase();
 /** A URL without trailing slashes or a default port. */
 function normalizeUrl(u: string, what: string): string {
   let url: URL;
-  try { url = new URL(u); } catch { throw new TypeError(`createEmulator: ${what} is not a URL: ${u}`); }
+  try { url = new URL(u); } catch { throw inputError(`createEmulator: ${what} is not a URL: ${u}`); }
   return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`;
 }
 
@@ -289,8 +343,9 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
  * const emu = await openEmulator({ name: "dev", persistence: { storage: fileStateStorage("kv.state"), key: process.env.KV_STATE_KEY } });
  */
 export async function openEmulator(options: EmulatorOptions & { persistence: EmulatorPersistence }): Promise<Emulator> {
+  checkEmulatorOptions(options, "openEmulator");
   const p = options.persistence;
-  if (!p || typeof p.storage?.read !== "function" || typeof p.storage.write !== "function") throw new TypeError("openEmulator: persistence.storage needs read() and write()");
+  if (!p || typeof p.storage?.read !== "function" || typeof p.storage.write !== "function") throw inputError("openEmulator: persistence.storage needs read() and write()");
   const name = p.name ?? "the state file";
   const iterations = p.kdfIterations ?? DEFAULT_KDF_ITERATIONS;
   const text = await p.storage.read();
@@ -340,7 +395,33 @@ interface Built {
   attach(persister: Persister): void;
 }
 
+/** The type each scalar option must have. */
+const OPTION_TYPES: [keyof EmulatorOptions, "string" | "number" | "boolean" | "function"][] = [
+  ["name", "string"], ["tenantId", "string"], ["clientId", "string"], ["clientSecret", "string"], ["vaultUrl", "string"],
+  ["authorityHost", "string"], ["resource", "string"], ["backupSecret", "string"], ["seed", "number"], ["recoverableDays", "number"],
+  ["tokenLifetimeSeconds", "number"], ["deletionDelayMs", "number"], ["requestLogLimit", "number"], ["maxBodyBytes", "number"],
+  ["managedHsm", "boolean"], ["purgeProtection", "boolean"], ["serviceLimits", "boolean"], ["now", "function"],
+];
+
+/** Throws `ERR_INVALID_INPUT` unless `options` is an options object whose scalar options have their types. */
+export function checkEmulatorOptions(options: unknown, fn: string): asserts options is EmulatorOptions {
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    throw inputError(`${fn} takes an options object; got ${kindOf(options)}${typeof options === "string" ? `: ${fn}({ name: ${JSON.stringify(options)} })` : ""}`);
+  }
+  const o = options as Record<string, unknown>;
+  for (const [k, type] of OPTION_TYPES) {
+    if (o[k] !== undefined && typeof o[k] !== type) throw inputError(`${fn}: ${k} must be a ${type}; got ${kindOf(o[k])}`);
+  }
+  if (o.cors !== undefined && !(Array.isArray(o.cors) && o.cors.every((c) => typeof c === "string"))) throw inputError(`${fn}: cors must be an array of origins`);
+  if (o.managedIdentity !== undefined && typeof o.managedIdentity !== "boolean" && (o.managedIdentity === null || typeof o.managedIdentity !== "object")) {
+    throw inputError(`${fn}: managedIdentity must be true, false or { clientId, resourceId, identityEndpoint, identityHeader }`);
+  }
+  if (o.tokenLifetimeSeconds !== undefined && !((o.tokenLifetimeSeconds as number) > 0)) throw inputError(`${fn}: tokenLifetimeSeconds must be more than 0`, true);
+  if (o.deletionDelayMs !== undefined && !((o.deletionDelayMs as number) >= 0)) throw inputError(`${fn}: deletionDelayMs must be 0 or more`, true);
+}
+
 function build(options: EmulatorOptions, restored: Snapshot | undefined): Built {
+  checkEmulatorOptions(options, restored ? "openEmulator" : "createEmulator");
   const warnings: string[] = [];
   let persister: Persister | undefined;
   const changed = () => persister?.markDirty();
@@ -355,9 +436,9 @@ function build(options: EmulatorOptions, restored: Snapshot | undefined): Built 
   const now = () => clock.now();
   const random = options.seed === undefined ? Math.random : seededRandom(options.seed);
   const requestLogLimit = options.requestLogLimit ?? DEFAULT_LOG_LIMIT;
-  if (!(requestLogLimit >= 0)) throw new RangeError("createEmulator: requestLogLimit must be 0 or more");
+  if (!(requestLogLimit >= 0)) throw inputError("createEmulator: requestLogLimit must be 0 or more", true);
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
-  if (!(maxBodyBytes >= 0)) throw new RangeError("createEmulator: maxBodyBytes must be 0 or more");
+  if (!(maxBodyBytes >= 0)) throw inputError("createEmulator: maxBodyBytes must be 0 or more", true);
   const allowedOrigins = new Set((options.cors ?? []).map((o) => corsOrigin(o)));
 
   const tokenLifetimeSeconds = options.tokenLifetimeSeconds ?? 3599;
@@ -382,9 +463,9 @@ function build(options: EmulatorOptions, restored: Snapshot | undefined): Built 
     const managedHsm = spec.managedHsm ?? false;
     const url = normalizeUrl(spec.vaultUrl ?? `https://${spec.name}.${managedHsm ? "managedhsm" : "vault"}.azure.net`, "vaultUrl");
     const recoverableDays = spec.recoverableDays ?? defaults.recoverableDays;
-    if (!(Number.isInteger(recoverableDays) && recoverableDays >= 7 && recoverableDays <= 90)) throw new RangeError("createEmulator: recoverableDays must be an integer from 7 to 90");
+    if (!(Number.isInteger(recoverableDays) && recoverableDays >= 7 && recoverableDays <= 90)) throw inputError("createEmulator: recoverableDays must be an integer from 7 to 90", true);
     const origin = originOf(url);
-    if (byOrigin.has(origin)) throw new TypeError(`createEmulator: two vaults at ${origin}`);
+    if (byOrigin.has(origin)) throw inputError(`createEmulator: two vaults at ${origin}`);
     const vault = new VaultService({
       url, name: spec.name, managedHsm, tenantId, resource: spec.resource ?? (managedHsm ? "https://managedhsm.azure.net" : "https://vault.azure.net"),
       recoverableDays, purgeProtection: spec.purgeProtection ?? defaults.purgeProtection, deletionDelayMs: spec.deletionDelayMs ?? defaults.deletionDelayMs,
@@ -541,7 +622,7 @@ function build(options: EmulatorOptions, restored: Snapshot | undefined): Built 
       let origin: string | undefined;
       try { origin = originOf(nameOrUrl); } catch { /* a name */ }
       const i = vaults.findIndex((v) => v.name.toLowerCase() === wanted || (origin !== undefined && originOf(v.url) === origin));
-      if (i < 0) throw new TypeError(`emulator.vault: no vault ${nameOrUrl} (there are ${vaults.map((v) => v.name).join(", ")})`);
+      if (i < 0) throw inputError(`emulator.vault: no vault ${nameOrUrl} (there are ${vaults.map((v) => v.name).join(", ")})`);
       return facades[i]!;
     },
     getToken, requests, faults, clock, sweep,
@@ -580,20 +661,20 @@ function build(options: EmulatorOptions, restored: Snapshot | undefined): Built 
 function vaultSpecs(options: EmulatorOptions): EmulatorVaultOptions[] {
   if (options.vaults) {
     for (const k of ["name", "managedHsm", "vaultUrl", "resource"] as const) {
-      if (options[k] !== undefined) throw new TypeError(`createEmulator: give ${k} inside vaults[], not next to it`);
+      if (options[k] !== undefined) throw inputError(`createEmulator: give ${k} inside vaults[], not next to it`);
     }
-    if (!Array.isArray(options.vaults) || options.vaults.length === 0) throw new TypeError("createEmulator: vaults needs at least one vault");
+    if (!Array.isArray(options.vaults) || options.vaults.length === 0) throw inputError("createEmulator: vaults needs at least one vault");
     const names = new Set<string>();
     for (const v of options.vaults) {
-      if (!v || typeof v.name !== "string" || !NAME.test(v.name)) throw new TypeError(`createEmulator: invalid vault name '${String(v?.name)}' (3-24 letters, digits and hyphens)`);
+      if (!v || typeof v.name !== "string" || !NAME.test(v.name)) throw inputError(`createEmulator: invalid vault name '${String(v?.name)}' (3-24 letters, digits and hyphens)`);
       const id = `${v.managedHsm ? "hsm" : "vault"}:${v.name.toLowerCase()}`;
-      if (names.has(id)) throw new TypeError(`createEmulator: two vaults named ${v.name}`);
+      if (names.has(id)) throw inputError(`createEmulator: two vaults named ${v.name}`);
       names.add(id);
     }
     return options.vaults;
   }
   const name = options.name ?? `kvemu-${hex(randomBytes(5))}`;
-  if (!options.vaultUrl && !NAME.test(name)) throw new TypeError(`createEmulator: invalid vault name '${name}' (3-24 letters, digits and hyphens)`);
+  if (!options.vaultUrl && !NAME.test(name)) throw inputError(`createEmulator: invalid vault name '${name}' (3-24 letters, digits and hyphens)`);
   return [{
     name,
     ...(options.managedHsm !== undefined ? { managedHsm: options.managedHsm } : {}),
@@ -607,7 +688,7 @@ function corsOrigin(o: string): string {
   let u: URL | undefined;
   try { u = new URL(o); } catch { /* below */ }
   if (!u || (u.protocol !== "http:" && u.protocol !== "https:") || u.origin.toLowerCase() !== o.replace(/\/$/, "").toLowerCase()) {
-    throw new TypeError(`createEmulator: cors origins are scheme://host[:port] (e.g. http://localhost:5173), got '${o}'`);
+    throw inputError(`createEmulator: cors origins are scheme://host[:port] (e.g. http://localhost:5173), got '${o}'`);
   }
   return u.origin.toLowerCase();
 }

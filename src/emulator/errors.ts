@@ -1,4 +1,19 @@
-// Service errors, shaped like Key Vault's: {"error":{"code","message","innererror"?}}.
+// Service errors, shaped like Key Vault's: {"error":{"code","message","innererror"?}}, and the
+// emulator's own refusals of bad options and arguments.
+
+/** What a value is, for those messages: `null`, `an array`, `an object`, `a string`, ... */
+export function kindOf(value: unknown): string {
+  return value === null ? "null" : Array.isArray(value) ? "an array" : typeof value === "object" ? "an object" : value === undefined ? "undefined" : `a ${typeof value}`;
+}
+
+/**
+ * A bad option or argument of the emulator's own API (createEmulator, startEmulatorServer,
+ * registerClient, ...): a `TypeError`, or a `RangeError` for a value out of range, with the
+ * stable `code` `ERR_INVALID_INPUT` (as keyvault-fetch's own input errors).
+ */
+export function inputError(message: string, range = false): (TypeError | RangeError) & { code: "ERR_INVALID_INPUT" } {
+  return Object.assign(range ? new RangeError(message) : new TypeError(message), { code: "ERR_INVALID_INPUT" as const });
+}
 
 /** A failure the emulated service reports to the caller as an HTTP error. */
 export class ServiceError extends Error {

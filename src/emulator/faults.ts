@@ -2,11 +2,22 @@
 // 503, added latency, dropped connections (the fetch rejects like a network error) and
 // malformed bodies. Faults match per route or globally, count down with `times`, and are
 // deterministic: probabilities draw from a seeded generator, and scripts play in order.
+import { inputError } from "./errors.js";
 
-/** Which side of the emulator a fault applies to. */
+/**
+ * Which side of the emulator a fault applies to.
+ * @example
+ * const target: FaultTarget = "authority";
+ * emu.faults.add({ target, status: 503, times: 1 }); // the token endpoint fails once
+ */
 export type FaultTarget = "vault" | "authority" | "any";
 
-/** A fault to inject. Effects combine: e.g. latency plus a 503. */
+/**
+ * A fault to inject. Effects combine: e.g. latency plus a 503.
+ * @example
+ * const slowSign: FaultSpec = { route: (request) => request.method === "POST" && new URL(request.url).pathname.endsWith("/sign"), latencyMs: 2000, times: 5 };
+ * emu.faults.add(slowSign);
+ */
 export interface FaultSpec {
   /**
    * Which requests: a glob on "METHOD /path" or "/path" (`*` = one path segment's characters,
@@ -35,7 +46,13 @@ export interface FaultSpec {
   malformedBody?: boolean;
 }
 
-/** An installed fault (as listed by `faults.active`). */
+/**
+ * An installed fault (as listed by `faults.active`).
+ * @example
+ * const fault: ActiveFault = emu.faults.add({ route: "POST /keys/signer/sign", status: 429, times: 3 });
+ * // … after the client's retries:
+ * fault.remaining; // 0 once three sign requests met it
+ */
 export interface ActiveFault { spec: FaultSpec; remaining: number }
 
 /** The combined effect for one request. */
@@ -70,7 +87,12 @@ function describe(spec: FaultSpec): string {
   return parts.join(" + ") || "none";
 }
 
-/** A small seeded PRNG (mulberry32), so fault sequences repeat exactly. */
+/**
+ * A small seeded PRNG (mulberry32), so fault sequences repeat exactly.
+ * @example
+ * const random = seededRandom(42);
+ * random(); // the same number in [0, 1) on every run (createEmulator({ seed: 42 }) uses it for faults' probability)
+ */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
@@ -96,15 +118,25 @@ export class Faults {
 
   constructor(private readonly random: () => number) {}
 
-  /** Installs a fault; returns it so a test can inspect `remaining`. */
+  /**
+   * Installs a fault; returns it so a test can inspect `remaining`.
+   * @example
+   * const fault = emu.faults.add({ route: "POST /keys/signer/sign", status: 503, times: 2 });
+   * fault.remaining; // 2 until two matching requests have met it
+   */
   add(spec: FaultSpec): ActiveFault {
-    if (spec.probability !== undefined && !(spec.probability >= 0 && spec.probability <= 1)) throw new RangeError("faults.add: probability must be between 0 and 1");
+    if (!spec || typeof spec !== "object") throw inputError("faults.add takes a fault: { route, target, status, retryAfter, latencyMs, drop, malformedBody, times, probability }");
+    if (spec.probability !== undefined && !(spec.probability >= 0 && spec.probability <= 1)) throw inputError("faults.add: probability must be between 0 and 1", true);
     const f = { spec, remaining: spec.times ?? 1 };
     this.installed.push(f);
     return f;
   }
 
-  /** Shorthand: throttle matching requests with 429 (optionally with Retry-After seconds). */
+  /**
+   * Shorthand: throttle matching requests with 429 (optionally with Retry-After seconds).
+   * @example
+   * emu.faults.throttle({ route: "GET /secrets/**", retryAfter: 1, times: 3 });
+   */
   throttle(opts: Omit<FaultSpec, "status"> = {}): ActiveFault {
     return this.add({ ...opts, status: 429 });
   }
@@ -112,12 +144,18 @@ export class Faults {
   /**
    * Plays faults in order on successive matching requests; `null` lets a request through.
    * Scripts run before faults added with `add`.
+   * @example
+   * emu.faults.script([{ status: 503 }, null, { drop: "after" }], { route: "POST /keys/signer/sign" });
    */
   script(steps: (FaultSpec | null)[], opts: { route?: FaultSpec["route"]; target?: FaultTarget } = {}): void {
     this.scripts.push({ steps: [...steps], route: opts.route, target: opts.target });
   }
 
-  /** Removes every fault and script. */
+  /**
+   * Removes every fault and script.
+   * @example
+   * emu.faults.clear(); // e.g. in afterEach
+   */
   clear(): void {
     this.installed.length = 0;
     this.scripts.length = 0;
@@ -128,7 +166,7 @@ export class Faults {
     return this.installed.filter((f) => f.remaining > 0);
   }
 
-  /** Decides, and consumes, the faults that hit this request. */
+  /** @internal Decides, and consumes, the faults that hit this request (the emulator calls it). */
   take(request: Request, path: string, target: "vault" | "authority"): FaultEffect {
     // Latency stacks; at most one terminal fault (status, drop, malformed body) hits a
     // request, and the others keep their count for the next matching requests.

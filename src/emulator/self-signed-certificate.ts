@@ -1,8 +1,14 @@
 // A self-signed X.509 certificate for the emulator's HTTPS server, made with Web Crypto:
 // an ECDSA P-256 key, a minimal DER encoder, and the handful of extensions TLS clients check
 // (subjectAltName above all: modern clients ignore the common name).
+import { inputError } from "./errors.js";
 
-/** A PEM certificate and its PEM (PKCS #8) private key, ready for a TLS server. */
+/**
+ * A PEM certificate and its PEM (PKCS #8) private key, ready for a TLS server.
+ * @example
+ * const { cert, key, fingerprint256 }: SelfSignedCertificate = await createSelfSignedCertificate();
+ * console.log(fingerprint256); // pin it, or trust cert
+ */
 export interface SelfSignedCertificate {
   /** `-----BEGIN CERTIFICATE-----` … the certificate, also what clients must trust */
   cert: string;
@@ -12,7 +18,12 @@ export interface SelfSignedCertificate {
   fingerprint256: string;
 }
 
-/** What to put in the certificate. */
+/**
+ * What to put in the certificate.
+ * @example
+ * const options: SelfSignedCertificateOptions = { dnsNames: ["localhost", "app.vault.localhost"], ipAddresses: ["127.0.0.1"], days: 30 };
+ * const { cert, key } = await createSelfSignedCertificate(options);
+ */
 export interface SelfSignedCertificateOptions {
   /** DNS names for subjectAltName (default `["localhost"]`); the first is also the common name */
   dnsNames?: string[];
@@ -26,8 +37,9 @@ export interface SelfSignedCertificateOptions {
  * Makes a fresh self-signed TLS server certificate (ECDSA P-256 with SHA-256).
  *
  * @example
+ * import { createServer } from "node:https";
  * const { cert, key } = await createSelfSignedCertificate({ dnsNames: ["localhost", "kv.vault.localhost"] });
- * https.createServer({ cert, key }, handler);
+ * createServer({ cert, key }, (req, res) => res.end("hello")).listen(8443);
  */
 export async function createSelfSignedCertificate(options: SelfSignedCertificateOptions = {}): Promise<SelfSignedCertificate> {
   const dnsNames = options.dnsNames ?? ["localhost"];
@@ -150,7 +162,7 @@ function ipBytes(ip: string): Uint8Array {
   const front = groups(head);
   const back = tail === undefined ? [] : groups(tail);
   const words = [...front, ...new Array(8 - front.length - back.length).fill(0), ...back];
-  if (words.length !== 8 || words.some((w) => !(w >= 0 && w <= 0xffff))) throw new TypeError(`not an IP address: ${ip}`);
+  if (words.length !== 8 || words.some((w) => !(w >= 0 && w <= 0xffff))) throw inputError(`not an IP address: ${ip}`);
   return new Uint8Array(words.flatMap((w) => [w >> 8, w & 0xff]));
 }
 

@@ -1,8 +1,16 @@
-// Node only: serves a standard fetch handler (the emulator's, or any other) over HTTP or HTTPS.
-// Loopback by default; HTTPS by default, with a self-signed certificate made at start.
-// startEmulatorServer puts the emulator behind it, at URLs the official SDKs accept: several
-// vaults and Managed HSMs by host name, CORS for listed origins, a state file, and an admin
-// endpoint (loopback only) that moves the emulator's clock and resets vaults.
+/**
+ * keyvault-fetch/emulator/server (Node only): the emulator over HTTPS on loopback, what the
+ * `keyvault-emulator` CLI runs. {@link startEmulatorServer} serves the vaults at URLs the official
+ * SDKs accept (several vaults and Managed HSMs by host name), with a self-signed certificate made at
+ * start, CORS for listed origins, a state file, and an admin endpoint (loopback only) that moves the
+ * emulator's clock and resets vaults. {@link serveFetchHandler} serves any fetch handler the same way.
+ * @module keyvault-fetch/emulator/server
+ * @example
+ * import { startEmulatorServer } from "keyvault-fetch/emulator/server";
+ * const server = await startEmulatorServer({ port: 0 });
+ * server.env.KEYVAULT_URL; // and AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, AZURE_AUTHORITY_HOST
+ * await server.close();
+ */
 import * as http from "node:http";
 import * as https from "node:https";
 import { lookup } from "node:dns/promises";
@@ -13,20 +21,35 @@ import { isIP, type AddressInfo } from "node:net";
 import { dirname, resolve as resolvePath } from "node:path";
 import { createEmulator, openEmulator, type Emulator, type EmulatorOptions, type EmulatorSweepEvent, type StateKey, type StateStorage } from "./index.js";
 import { createSelfSignedCertificate } from "./self-signed-certificate.js";
+import { inputError, kindOf } from "./errors.js";
 
 export { createSelfSignedCertificate } from "./self-signed-certificate.js";
 export type { SelfSignedCertificate, SelfSignedCertificateOptions } from "./self-signed-certificate.js";
 
-/** What the server knows about a request beyond the Request itself. */
+/**
+ * What the server knows about a request beyond the Request itself.
+ * @example
+ * const server = await serveFetchHandler((request, info: RequestInfo) => new Response(`hello ${info.remoteAddress}`), { port: 0, tls: false });
+ */
 export interface RequestInfo {
   /** The client's address as the socket saw it (e.g. `127.0.0.1`, `::1`, `::ffff:10.0.0.2`). */
   remoteAddress: string;
 }
 
-/** A standard fetch handler: a Request in, a Response out. A rejection drops the connection. */
+/**
+ * A standard fetch handler: a Request in, a Response out. A rejection drops the connection.
+ * @example
+ * const handler: FetchHandler = (request, { remoteAddress }) => new Response(remoteAddress);
+ * const server = await serveFetchHandler(handler, { port: 0 });
+ */
 export type FetchHandler = (request: Request, info: RequestInfo) => Response | Promise<Response>;
 
-/** Where and how to listen. */
+/**
+ * Where and how to listen.
+ * @example
+ * const options: ServeOptions = { port: 0, tls: false, maxBodyBytes: 64 * 1024 };
+ * const server = await serveFetchHandler((request) => new Response(request.method), options);
+ */
 export interface ServeOptions {
   /** address to bind (default `"127.0.0.1"`: loopback only) */
   host?: string;
@@ -50,7 +73,13 @@ export interface ServeOptions {
   tooLarge?: FetchHandler;
 }
 
-/** A server that is listening. */
+/**
+ * A server that is listening.
+ * @example
+ * const server: RunningServer = await serveFetchHandler(() => new Response("ok"), { port: 0 });
+ * console.log(server.url, server.certificate ? "trust the certificate printed" : "plain HTTP");
+ * await server.close();
+ */
 export interface RunningServer {
   /** the server's origin as a client reaches it, e.g. `https://127.0.0.1:8443` */
   url: string;
@@ -61,6 +90,16 @@ export interface RunningServer {
   certificate?: string;
   /** stops listening and closes open connections */
   close(): Promise<void>;
+}
+
+/** Throws `ERR_INVALID_INPUT` unless `options` are listening options a server can use. */
+function checkServeOptions(options: unknown, fn: string): asserts options is ServeOptions {
+  if (options === null || typeof options !== "object" || Array.isArray(options)) throw inputError(`${fn} takes an options object; got ${kindOf(options)}`);
+  const o = options as ServeOptions;
+  if (o.port !== undefined && !(Number.isInteger(o.port) && o.port >= 0 && o.port <= 65535)) throw inputError(`${fn}: port must be an integer from 0 to 65535 (0: any free port); got ${String(o.port)}`, true);
+  if (o.host !== undefined && (typeof o.host !== "string" || !o.host)) throw inputError(`${fn}: host must be an address to bind, e.g. "127.0.0.1"`);
+  if (o.tls !== undefined && o.tls !== false && !(o.tls && typeof o.tls.cert === "string" && typeof o.tls.key === "string")) throw inputError(`${fn}: tls must be false (plain HTTP) or { cert, key } as PEM text`);
+  if (o.maxBodyBytes !== undefined && !(typeof o.maxBodyBytes === "number" && o.maxBodyBytes >= 0)) throw inputError(`${fn}: maxBodyBytes must be a number of bytes, 0 or more`, true);
 }
 
 const hopByHop = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection", "te", "trailer", "host"]);
@@ -74,6 +113,8 @@ const hopByHop = new Set(["connection", "keep-alive", "transfer-encoding", "upgr
  * await server.close();
  */
 export async function serveFetchHandler(handler: FetchHandler, options: ServeOptions = {}): Promise<RunningServer> {
+  if (typeof handler !== "function") throw inputError(`serveFetchHandler takes a fetch handler, (request) => Response, first; got ${kindOf(handler)}`);
+  checkServeOptions(options, "serveFetchHandler");
   const host = options.host ?? "127.0.0.1";
   const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
   let tls: { cert: string; key: string } | undefined;
@@ -198,7 +239,12 @@ function plain(res: http.ServerResponse, status: number, message: string): void 
 
 // --- the emulator over the network ---
 
-/** A vault or Managed HSM the server serves. */
+/**
+ * A vault or Managed HSM the server serves.
+ * @example
+ * const vault: EmulatorServerVault = { name: "app", host: "app.vault.localhost" };
+ * const server = await startEmulatorServer({ port: 0, vaults: [vault] });
+ */
 export interface EmulatorServerVault {
   /** its name (3-24 letters, digits and hyphens) */
   name: string;
@@ -208,7 +254,12 @@ export interface EmulatorServerVault {
   host?: string;
 }
 
-/** Options of {@link startEmulatorServer}: where to listen, and which vaults to emulate. */
+/**
+ * Options of {@link startEmulatorServer}: where to listen, and which vaults to emulate.
+ * @example
+ * const options: EmulatorServerOptions = { port: 8443, vaults: [{ name: "app" }, { name: "keys", managedHsm: true }], cors: ["http://localhost:5173"], state: "dev.state" };
+ * const server = await startEmulatorServer(options);
+ */
 export interface EmulatorServerOptions extends Omit<ServeOptions, "dnsNames" | "ipAddresses" | "tooLarge"> {
   /** vault name (default `"emulator"`), when the server has one vault */
   name?: string;
@@ -245,7 +296,13 @@ export interface EmulatorServerOptions extends Omit<ServeOptions, "dnsNames" | "
   emulator?: Omit<EmulatorOptions, "name" | "managedHsm" | "vaults" | "tenantId" | "clientId" | "clientSecret" | "vaultUrl" | "authorityHost" | "resource" | "cors" | "maxBodyBytes">;
 }
 
-/** A vault as the server serves it. */
+/**
+ * A vault as the server serves it.
+ * @example
+ * const server = await startEmulatorServer({ port: 0, vaults: [{ name: "app" }, { name: "audit" }] });
+ * const vaults: ServedVault[] = server.vaults;
+ * for (const v of vaults) console.log(v.envName, v.url); // KEYVAULT_URL_APP https://app.vault.localhost:<port>
+ */
 export interface ServedVault {
   name: string;
   managedHsm: boolean;
@@ -257,10 +314,22 @@ export interface ServedVault {
   envName: string;
 }
 
-/** The environment a client needs; with several vaults, one more line per vault. */
+/**
+ * The environment a client needs; with several vaults, one more line per vault.
+ * @example
+ * const server = await startEmulatorServer({ port: 0 });
+ * const env: EmulatorEnv = server.env;
+ * const getToken = fromClientSecret({ tenantId: env.AZURE_TENANT_ID, clientId: env.AZURE_CLIENT_ID, clientSecret: env.AZURE_CLIENT_SECRET, authorityHost: env.AZURE_AUTHORITY_HOST });
+ */
 export type EmulatorEnv = Record<"KEYVAULT_URL" | "AZURE_TENANT_ID" | "AZURE_CLIENT_ID" | "AZURE_CLIENT_SECRET" | "AZURE_AUTHORITY_HOST", string> & Record<string, string>;
 
-/** A running emulator server. */
+/**
+ * A running emulator server.
+ * @example
+ * const server: EmulatorServer = await startEmulatorServer({ port: 0, tls: false });
+ * server.emulator.faults.throttle({ times: 1 }); // the in-process emulator behind it
+ * await server.close();
+ */
 export interface EmulatorServer extends RunningServer {
   /** the emulator behind the server (request log, faults, clock, revokeSessions, …) */
   emulator: Emulator;
@@ -296,12 +365,13 @@ export interface EmulatorServer extends RunningServer {
  * await startEmulatorServer({ vaults: [{ name: "app" }, { name: "hsm", managedHsm: true }], state: "kv.state", cors: ["http://localhost:5173"] });
  */
 export async function startEmulatorServer(options: EmulatorServerOptions = {}): Promise<EmulatorServer> {
+  checkServeOptions(options, "startEmulatorServer");
   const notes: string[] = [];
   const specs = options.vaults ?? [{ name: options.name ?? "emulator", ...(options.managedHsm ? { managedHsm: true } : {}), ...(options.vaultHost ? { host: options.vaultHost } : {}) }];
   if (options.vaults && (options.name !== undefined || options.managedHsm !== undefined || options.vaultHost !== undefined)) {
-    throw new TypeError("startEmulatorServer: give name, managedHsm and vaultHost inside vaults[], not next to it");
+    throw inputError("startEmulatorServer: give name, managedHsm and vaultHost inside vaults[], not next to it");
   }
-  if (specs.length === 0) throw new TypeError("startEmulatorServer: vaults needs at least one vault");
+  if (specs.length === 0) throw inputError("startEmulatorServer: vaults needs at least one vault");
   const wildcard = options.host === "0.0.0.0" || options.host === "::";
   const hosts: string[] = [];
   const unresolved: string[] = [];
@@ -310,7 +380,7 @@ export async function startEmulatorServer(options: EmulatorServerOptions = {}): 
     let host = spec.host;
     if (!host) {
       if (!isLoopbackBind(options.host) && !wildcard) {
-        if (specs.length > 1) throw new TypeError("startEmulatorServer: several vaults need host names; on a non-loopback address give each a host");
+        if (specs.length > 1) throw inputError("startEmulatorServer: several vaults need host names; on a non-loopback address give each a host");
         host = options.host!; // reachable only at the address it listens on
       } else if (await resolvesToLoopback(`${spec.name}.${zone}`)) {
         host = `${spec.name}.${zone}`;
@@ -325,7 +395,7 @@ export async function startEmulatorServer(options: EmulatorServerOptions = {}): 
         unresolved.push(host);
       }
     }
-    if (hosts.includes(host.toLowerCase())) throw new TypeError(`startEmulatorServer: two vaults at ${host}`);
+    if (hosts.includes(host.toLowerCase())) throw inputError(`startEmulatorServer: two vaults at ${host}`);
     hosts.push(host.toLowerCase());
   }
   if (unresolved.length) {

@@ -4,12 +4,22 @@ import { isLoopbackHost } from "../challenge.js";
 import { base64UrlDecode, utf8Decode } from "../encoding.js";
 import { KeyVaultClientError } from "../errors.js";
 import type { AccessToken, TokenRequest } from "../token.js";
-import { sendTokenRequest, type FetchLike, type ProviderRetryOptions } from "./http.js";
+import { checkRetry, sendTokenRequest, type FetchLike, type ProviderRetryOptions } from "./http.js";
+import { checkType, describe, invalid } from "../input.js";
 
-/** Public Azure's authority. Sovereign clouds: `https://login.microsoftonline.us`, `https://login.chinacloudapi.cn`. */
+/**
+ * Public Azure's authority. Sovereign clouds: `https://login.microsoftonline.us`, `https://login.chinacloudapi.cn`.
+ * @example
+ * const getToken = fromClientSecret({ tenantId, clientId, clientSecret, authorityHost: env.AZURE_AUTHORITY_HOST || DEFAULT_AUTHORITY_HOST });
+ */
 export const DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com";
 
-/** Options every app-registration provider (secret, certificate, assertion) takes. */
+/**
+ * Options every app-registration provider (secret, certificate, assertion) takes.
+ * @example
+ * const app: AppProviderOptions = { tenantId, clientId, authorityHost: "https://login.microsoftonline.us", additionallyAllowedTenants: ["*"] };
+ * const getToken = fromClientSecret({ ...app, clientSecret });
+ */
 export interface AppProviderOptions {
   /** Directory (tenant) id or domain of the app registration. */
   tenantId: string;
@@ -63,16 +73,26 @@ export function authorityBase(host: string | undefined, allowInsecureLoopback = 
   return url.href.replace(/\/+$/, "");
 }
 
-/** `{authority}/{tenant}/oauth2/v2.0/token`: also the audience of client assertions. */
+/**
+ * `{authority}/{tenant}/oauth2/v2.0/token`: also the audience of client assertions.
+ * @example
+ * tokenEndpoint(DEFAULT_AUTHORITY_HOST, "contoso.onmicrosoft.com").href
+ * // "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token"
+ */
 export function tokenEndpoint(base: string, tenant: string): URL {
+  if (typeof base !== "string" || typeof tenant !== "string") throw invalid(`tokenEndpoint(base, tenant) takes two strings; got ${describe(base)} and ${describe(tenant)}`);
   return new URL(`${base}/${encodeURIComponent(tenant)}/oauth2/v2.0/token`);
 }
 
 /**
  * The tenant to ask: the configured one, unless the request names another that
  * `additionallyAllowedTenants` allows (`"*"`: any). Otherwise throws `ERR_TENANT_NOT_ALLOWED`.
+ * @example
+ * chooseTenant("contoso.onmicrosoft.com", "fabrikam.onmicrosoft.com", ["fabrikam.onmicrosoft.com"]); // "fabrikam.onmicrosoft.com"
+ * chooseTenant("contoso.onmicrosoft.com", "fabrikam.onmicrosoft.com"); // throws ERR_TENANT_NOT_ALLOWED
  */
 export function chooseTenant(configured: string, requested: string | undefined, allowed: readonly string[] = []): string {
+  if (typeof configured !== "string") throw invalid(`chooseTenant: the configured tenant must be a string; got ${describe(configured)}`);
   if (!requested || requested.toLowerCase() === configured.toLowerCase()) return configured;
   checkTenant(requested, "the challenge's tenant");
   if (configured.toLowerCase() === "adfs") {
@@ -125,9 +145,17 @@ export interface AppAuthority {
 
 /** Validates the options shared by the app-registration providers (at creation, not first use). */
 export function appAuthority(options: AppProviderOptions, kind: string): AppAuthority {
-  if (!options || typeof options !== "object") throw new KeyVaultClientError("ERR_INVALID_INPUT", `${kind}: options are required`);
+  if (!options || typeof options !== "object" || Array.isArray(options)) {
+    // The @azure/identity credentials take tenant, client and credential positionally; these are named.
+    throw invalid(`${kind} takes one options object ({ tenantId, clientId, … }); got ${describe(options)}${typeof options === "string" ? `: ${kind}({ tenantId, clientId, … }), not positional arguments` : ""}`);
+  }
   checkTenant(options.tenantId);
-  if (typeof options.clientId !== "string" || !options.clientId) throw new KeyVaultClientError("ERR_INVALID_INPUT", `${kind}: clientId is required`);
+  if (typeof options.clientId !== "string" || !options.clientId) throw invalid(`${kind}: clientId is required (the application id); got ${describe(options.clientId)}`);
+  checkType(options.authorityHost, "string", `${kind}: authorityHost`);
+  checkType(options.allowInsecureLoopback, "boolean", `${kind}: allowInsecureLoopback`);
+  checkType(options.enableCae, "boolean", `${kind}: enableCae`);
+  checkType(options.fetch, "function", `${kind}: fetch`);
+  checkRetry(options.retry, kind);
   const allowed = options.additionallyAllowedTenants ?? [];
   if (!Array.isArray(allowed) || allowed.some((t) => typeof t !== "string")) {
     throw new KeyVaultClientError("ERR_INVALID_INPUT", `${kind}: additionallyAllowedTenants must be an array of tenant ids`);

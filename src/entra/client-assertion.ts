@@ -5,11 +5,23 @@ import { redactError } from "../redact.js";
 import type { AccessToken, TokenRequest } from "../token.js";
 import { appAuthority, chooseTenant, clientCredentials, type AppProviderOptions } from "./authority.js";
 import { withTokenCache } from "./cache.js";
+import { describe } from "../input.js";
 
-/** The JWT-bearer client assertion type (RFC 7523). */
+/**
+ * The JWT-bearer client assertion type (RFC 7523): the `client_assertion_type` form field.
+ * @example
+ * new URLSearchParams({ client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: "eyJ…" });
+ */
 export const CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
-/** What an assertion callback is told: where the assertion goes, and the request's abort signal. */
+/**
+ * What an assertion callback is told: where the assertion goes, and the request's abort signal.
+ * @example
+ * const getToken = fromClientAssertion({
+ *   tenantId, clientId,
+ *   assertion: async ({ tokenEndpoint, signal }: AssertionContext) => (await fetch("https://issuer.example/token?aud=" + encodeURIComponent(tokenEndpoint), { signal })).text(),
+ * });
+ */
 export interface AssertionContext {
   /** the token endpoint the assertion is sent to (the audience a self-signed assertion needs) */
   tokenEndpoint: string;
@@ -17,7 +29,12 @@ export interface AssertionContext {
   signal?: AbortSignal;
 }
 
-/** Options of {@link fromClientAssertion}. */
+/**
+ * Options of {@link fromClientAssertion}.
+ * @example
+ * const options: ClientAssertionOptions = { tenantId, clientId, assertion: () => Deno.readTextFile("/var/run/secrets/azure/tokens/azure-identity-token") };
+ * const getToken = fromClientAssertion(options);
+ */
 export interface ClientAssertionOptions extends AppProviderOptions {
   /**
    * The assertion, or a function that gives a fresh one for each token request (federated
@@ -40,7 +57,7 @@ export function fromClientAssertion(options: ClientAssertionOptions): (request: 
   const authority = appAuthority(options, "fromClientAssertion");
   const source = options.assertion;
   if (typeof source !== "function" && (typeof source !== "string" || !source)) {
-    throw new KeyVaultClientError("ERR_INVALID_INPUT", "fromClientAssertion: assertion must be a non-empty string or a function");
+    throw new KeyVaultClientError("ERR_INVALID_INPUT", `fromClientAssertion: assertion must be a non-empty string or a function; got ${describe(source)}`);
   }
   const tenantOf = (r: TokenRequest) => chooseTenant(authority.tenantId, r.tenantId, authority.allowed);
   return withTokenCache(

@@ -7,9 +7,15 @@ import { appAuthority, chooseTenant, clientCredentials, type AppProviderOptions 
 import { withTokenCache } from "./cache.js";
 import { CLIENT_ASSERTION_TYPE } from "./client-assertion.js";
 import { certificateParts } from "./pem.js";
+import { checkType, describe } from "../input.js";
 import type { CryptoKeyLike } from "../web-types.js";
 
-/** Options of {@link fromClientCertificate}. */
+/**
+ * Options of {@link fromClientCertificate}.
+ * @example
+ * const options: ClientCertificateOptions = { tenantId, clientId, certificate: env.CERT_PEM, privateKey: env.KEY_PEM, sendCertificateChain: true };
+ * const getToken = fromClientCertificate(options);
+ */
 export interface ClientCertificateOptions extends AppProviderOptions {
   /** PEM text with the certificate (leaf first; chain optional), and the private key unless given apart. */
   certificate: string;
@@ -32,7 +38,14 @@ export interface ClientCertificateOptions extends AppProviderOptions {
  */
 export function fromClientCertificate(options: ClientCertificateOptions): (request: TokenRequest) => Promise<AccessToken> {
   const authority = appAuthority(options, "fromClientCertificate");
-  if (typeof options.certificate !== "string") throw new KeyVaultClientError("ERR_INVALID_INPUT", "fromClientCertificate: certificate must be PEM text");
+  if (typeof options.certificate !== "string") throw new KeyVaultClientError("ERR_INVALID_INPUT", `fromClientCertificate: certificate must be PEM text (a string); got ${describe(options.certificate)}`);
+  const pk = options.privateKey;
+  if (pk !== undefined && typeof pk !== "string" && !(typeof CryptoKey === "function" && pk instanceof CryptoKey)) {
+    throw new KeyVaultClientError("ERR_INVALID_INPUT", `fromClientCertificate: privateKey must be PEM text or a CryptoKey; got ${describe(pk)}`);
+  }
+  checkType(options.sendCertificateChain, "boolean", "fromClientCertificate: sendCertificateChain");
+  const life = options.assertionLifetimeSeconds;
+  if (life !== undefined && !(typeof life === "number" && life > 0 && life <= 3600)) throw new KeyVaultClientError("ERR_INVALID_INPUT", `fromClientCertificate: assertionLifetimeSeconds must be a number of seconds from 1 to 3600; got ${describe(life)}`);
   const alg = options.algorithm ?? "PS256";
   if (alg !== "PS256" && alg !== "RS256") throw new KeyVaultClientError("ERR_INVALID_INPUT", `fromClientCertificate: algorithm must be PS256 or RS256 (got ${String(alg)})`);
   const parts = certificateParts(options.certificate, typeof options.privateKey === "string" ? options.privateKey : undefined);

@@ -3,8 +3,14 @@ import { KeyVaultClientError } from "../errors.js";
 import type { AccessToken, TokenRequest } from "../token.js";
 import { appAuthority, chooseTenant, clientCredentials, type AppProviderOptions } from "./authority.js";
 import { withTokenCache } from "./cache.js";
+import { describe } from "../input.js";
 
-/** Options of {@link fromClientSecret}. */
+/**
+ * Options of {@link fromClientSecret}.
+ * @example
+ * const options: ClientSecretOptions = { tenantId: env.AZURE_TENANT_ID, clientId: env.AZURE_CLIENT_ID, clientSecret: env.AZURE_CLIENT_SECRET };
+ * const getToken = fromClientSecret(options);
+ */
 export interface ClientSecretOptions extends AppProviderOptions {
   /** The secret's value (not its id). */
   clientSecret: string;
@@ -21,7 +27,7 @@ export interface ClientSecretOptions extends AppProviderOptions {
 export function fromClientSecret(options: ClientSecretOptions): (request: TokenRequest) => Promise<AccessToken> {
   const authority = appAuthority(options, "fromClientSecret");
   const secret = options.clientSecret;
-  if (typeof secret !== "string" || !secret) throw new KeyVaultClientError("ERR_INVALID_INPUT", "fromClientSecret: clientSecret is required");
+  if (typeof secret !== "string" || !secret) throw new KeyVaultClientError("ERR_INVALID_INPUT", `fromClientSecret: clientSecret is required (the secret's value, a string); got ${describe(secret)}`);
   const tenantOf = (r: TokenRequest) => chooseTenant(authority.tenantId, r.tenantId, authority.allowed);
   return withTokenCache(
     (request) => clientCredentials(authority, request, tenantOf(request), async () => ({ fields: { client_secret: secret }, secrets: [secret] })),

@@ -1,7 +1,12 @@
 // The error a token provider throws when the authority (Entra ID, IMDS, App Service) says no.
 import { KeyVaultClientError } from "../errors.js";
 
-/** What the authority answered, as far as it is safe to repeat. */
+/**
+ * What the authority answered, as far as it is safe to repeat.
+ * @example
+ * const init: AuthorityErrorInit = { status: 401, error: "invalid_client", errorDescription: "AADSTS7000215: Invalid client secret provided.", errorCodes: [7000215] };
+ * const error = new AuthorityError(init); // what a test double of an authority can throw
+ */
 export interface AuthorityErrorInit {
   status: number;
   error: string;
@@ -16,8 +21,12 @@ export interface AuthorityErrorInit {
  * `error_description` and `error_codes` (as `error`, `errorDescription`, `errorCodes`); the
  * secret, the client assertion and the identity header are never part of it.
  * @example
- * try { await getToken({ scopes }) }
- * catch (e) { if (e instanceof AuthorityError && e.errorCodes.includes(7000215)) console.log("wrong secret") }
+ * try { await request(client, "GET", "/keys") }
+ * catch (e) {
+ *   // through a KeyVaultClient, a provider's failure is the cause of an ERR_TOKEN error
+ *   const cause = e instanceof KeyVaultClientError ? e.cause : e;
+ *   if (cause instanceof AuthorityError && cause.errorCodes.includes(7000215)) console.error("wrong client secret");
+ * }
  */
 export class AuthorityError extends KeyVaultClientError {
   /** HTTP status of the answer. */

@@ -5,11 +5,22 @@ import { redactError } from "../redact.js";
 import { DEFAULT_RETRY, RETRY_STATUSES, backoffDelay, retryAfterMs, sleep } from "../retry.js";
 import type { AccessToken } from "../token.js";
 import { AuthorityError, redact } from "./errors.js";
+import { describe, invalid } from "../input.js";
 
-/** The fetch a provider sends with (default: the global fetch). */
+/**
+ * The fetch a provider sends with (default: the global fetch).
+ * @example
+ * const loggingFetch: FetchLike = async (input, init) => { console.log("token request to", String(input)); return fetch(input, init); };
+ * const getToken = fromClientSecret({ tenantId, clientId, clientSecret, fetch: loggingFetch });
+ */
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
-/** How a provider retries throttled or failing authorities. */
+/**
+ * How a provider retries throttled or failing authorities.
+ * @example
+ * const retry: ProviderRetryOptions = { retries: 4, minDelayMs: 500, maxDelayMs: 5_000 };
+ * const getToken = fromManagedIdentity({ retry });
+ */
 export interface ProviderRetryOptions {
   /** retries after the first attempt (default 2) */
   retries?: number;
@@ -27,6 +38,17 @@ export interface SendOptions {
   retry: ProviderRetryOptions | false | undefined;
   /** extra statuses worth retrying (IMDS answers 404 and 410 while it starts) */
   retryStatuses?: readonly number[];
+}
+
+/** Throws unless `retry` is `false` or retry options of numbers (what {@link sendTokenRequest} takes). */
+export function checkRetry(retry: unknown, kind: string): void {
+  if (retry === undefined || retry === false) return;
+  const r = retry as Record<string, unknown> | null;
+  if (!r || typeof r !== "object" || Array.isArray(r)) throw invalid(`${kind}: retry must be false or { retries, minDelayMs, maxDelayMs }; got ${describe(retry)}`);
+  for (const k of ["retries", "minDelayMs", "maxDelayMs"]) {
+    const v = r[k];
+    if (v !== undefined && !(typeof v === "number" && v >= 0 && (k !== "retries" || Number.isInteger(v)))) throw invalid(`${kind}: retry.${k} must be a ${k === "retries" ? "whole number" : "number of milliseconds"} of at least 0; got ${describe(v)}`);
+  }
 }
 
 /** Picks the caller's fetch, or the global one called unbound (some runtimes refuse it as a method). */

@@ -3,12 +3,12 @@
  * Deno, browsers and Node. Each returns `{ token, expiresOnTimestamp }` and is a `GetToken`:
  * hand it to `KeyVaultClient`. Make a provider once (module scope in a Worker); it keeps its
  * tokens until about two minutes before they expire.
+ * @module keyvault-fetch/entra
  * @example
  * import { KeyVaultClient } from "keyvault-fetch";
  * import { fromClientSecret } from "keyvault-fetch/entra";
  * const getToken = fromClientSecret({ tenantId, clientId, clientSecret });
  * const client = new KeyVaultClient("https://myvault.vault.azure.net", { getToken });
- * @packageDocumentation
  */
 export { fromClientSecret } from "./client-secret.js";
 export type { ClientSecretOptions } from "./client-secret.js";

@@ -5,12 +5,22 @@ import { isLoopbackHost } from "../challenge.js";
 import { KeyVaultClientError } from "../errors.js";
 import type { AccessToken, TokenRequest } from "../token.js";
 import { withTokenCache } from "./cache.js";
-import { sendTokenRequest, type FetchLike, type ProviderRetryOptions } from "./http.js";
+import { checkRetry, sendTokenRequest, type FetchLike, type ProviderRetryOptions } from "./http.js";
+import { checkType, describe } from "../input.js";
 
-/** The instance metadata service's token endpoint. */
+/**
+ * The instance metadata service's token endpoint (the default of `imdsEndpoint`).
+ * @example
+ * const getToken = fromManagedIdentity({ imdsEndpoint: IMDS_ENDPOINT, clientId: "<user-assigned client id>" });
+ */
 export const IMDS_ENDPOINT = "http://169.254.169.254/metadata/identity/oauth2/token";
 
-/** Options of {@link fromManagedIdentity}. With neither `identityEndpoint` nor `imdsEndpoint`, IMDS is used. */
+/**
+ * Options of {@link fromManagedIdentity}. With neither `identityEndpoint` nor `imdsEndpoint`, IMDS is used.
+ * @example
+ * const options: ManagedIdentityOptions = { clientId: "11111111-2222-3333-4444-555555555555" }; // a user-assigned identity
+ * const getToken = fromManagedIdentity(options);
+ */
 export interface ManagedIdentityOptions {
   /** Client id of a user-assigned identity (default: the system-assigned identity). */
   clientId?: string;
@@ -37,6 +47,7 @@ export interface ManagedIdentityOptions {
  * @example const getToken = fromManagedIdentity(managedIdentityFromEnv(Deno.env.toObject()));
  */
 export function managedIdentityFromEnv(env: Record<string, string | undefined>): ManagedIdentityOptions {
+  if (!env || typeof env !== "object") throw new KeyVaultClientError("ERR_INVALID_INPUT", `managedIdentityFromEnv takes the environment as an object (Deno.env.toObject(), or Node's environment object); got ${describe(env)}`);
   const options: ManagedIdentityOptions = {};
   if (env.IDENTITY_ENDPOINT && env.IDENTITY_HEADER) {
     options.identityEndpoint = env.IDENTITY_ENDPOINT;
@@ -55,6 +66,14 @@ export function managedIdentityFromEnv(env: Record<string, string | undefined>):
  * const client = new KeyVaultClient(vaultUrl, { getToken: fromManagedIdentity() });
  */
 export function fromManagedIdentity(options: ManagedIdentityOptions = {}): (request: TokenRequest) => Promise<AccessToken> {
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    // ManagedIdentityCredential takes a client id positionally; here it is named.
+    throw new KeyVaultClientError("ERR_INVALID_INPUT", `fromManagedIdentity takes an options object; got ${describe(options)}${typeof options === "string" ? ': for a user-assigned identity pass { clientId: "…" }' : ""}`);
+  }
+  checkType(options.identityEndpoint, "string", "fromManagedIdentity: identityEndpoint");
+  checkType(options.imdsEndpoint, "string", "fromManagedIdentity: imdsEndpoint");
+  checkType(options.fetch, "function", "fromManagedIdentity: fetch");
+  checkRetry(options.retry, "fromManagedIdentity");
   const ids = [options.clientId, options.objectId, options.resourceId].filter((v) => v !== undefined);
   if (ids.length > 1) throw new KeyVaultClientError("ERR_INVALID_INPUT", "fromManagedIdentity: give at most one of clientId, objectId, resourceId");
   if (ids.some((v) => typeof v !== "string" || !v)) throw new KeyVaultClientError("ERR_INVALID_INPUT", "fromManagedIdentity: identity ids must be non-empty strings");

@@ -3,14 +3,25 @@
 // costs a page nothing it does not already load.
 import { KeyVaultClientError } from "../errors.js";
 import type { AccessToken, TokenRequest } from "../token.js";
+import { describe } from "../input.js";
 
-/** The fields of an MSAL `AccountInfo` this adapter passes along (it never reads the others). */
+/**
+ * The fields of an MSAL `AccountInfo` this adapter passes along (it never reads the others).
+ * @example
+ * const account: MsalAccountLike | undefined = msal.getAllAccounts?.()[0];
+ * const getToken = fromMsal(msal, { interaction: "popup", ...(account ? { account } : {}) });
+ */
 export interface MsalAccountLike {
   homeAccountId: string;
   username?: string;
 }
 
-/** The fields of an MSAL `AuthenticationResult` this adapter reads. */
+/**
+ * The fields of an MSAL `AuthenticationResult` this adapter reads.
+ * @example
+ * const result: MsalResultLike = await msal.acquireTokenSilent({ scopes: ["https://vault.azure.net/user_impersonation"] });
+ * result.expiresOn; // becomes the token's expiresOnTimestamp
+ */
 export interface MsalResultLike {
   accessToken: string;
   /** MSAL's `expiresOn`: a `Date`, or null when unknown */
@@ -18,7 +29,12 @@ export interface MsalResultLike {
   account?: MsalAccountLike | null;
 }
 
-/** What the adapter hands to `acquireTokenSilent`, `acquireTokenPopup` and `acquireTokenRedirect`. */
+/**
+ * What the adapter hands to `acquireTokenSilent`, `acquireTokenPopup` and `acquireTokenRedirect`.
+ * @example
+ * const request: MsalTokenRequestLike = { scopes: [userScope("https://vault.azure.net/.default")] };
+ * const { accessToken } = await msal.acquireTokenSilent(request);
+ */
 export interface MsalTokenRequestLike {
   scopes: string[];
   account?: MsalAccountLike;
@@ -29,16 +45,26 @@ export interface MsalTokenRequestLike {
 /**
  * The parts of `@azure/msal-browser`'s `PublicClientApplication` the adapter calls. Only
  * `acquireTokenSilent` is always needed; `acquireTokenPopup` / `acquireTokenRedirect` for those interactions.
+ * @example
+ * import { PublicClientApplication } from "@azure/msal-browser";
+ * const app: PublicClientApplicationLike = new PublicClientApplication({ auth: { clientId: "<SPA app id>" } });
+ * const getToken = fromMsal(app, { interaction: "popup" });
  */
 export interface PublicClientApplicationLike {
-  acquireTokenSilent(request: MsalTokenRequestLike & { account: MsalAccountLike }): Promise<MsalResultLike>;
+  /** Called with `account` set. (Typed without requiring it, so that MSAL's own signature fits.) */
+  acquireTokenSilent(request: MsalTokenRequestLike): Promise<MsalResultLike>;
   acquireTokenPopup?(request: MsalTokenRequestLike): Promise<MsalResultLike>;
   acquireTokenRedirect?(request: MsalTokenRequestLike): Promise<void>;
   getActiveAccount?(): MsalAccountLike | null;
   getAllAccounts?(): MsalAccountLike[];
 }
 
-/** Options of {@link fromMsal}. */
+/**
+ * Options of {@link fromMsal}.
+ * @example
+ * const options: MsalOptions = { interaction: "redirect", scopes: ["https://vault.azure.net/user_impersonation"] };
+ * const getToken = fromMsal(msal, options);
+ */
 export interface MsalOptions {
   /**
    * What to do when MSAL cannot get a token silently (no account, consent needed, session expired,
@@ -62,14 +88,24 @@ const INTERACTION_CODES = new Set([
   "native_account_unavailable", "refresh_token_expired",
 ]);
 
-/** Whether an MSAL error means "only the user can fix this" (an `InteractionRequiredAuthError`). */
+/**
+ * Whether an MSAL error means "only the user can fix this" (an `InteractionRequiredAuthError`).
+ * @example
+ * try { await msal.acquireTokenSilent({ scopes: ["https://vault.azure.net/user_impersonation"] }) }
+ * catch (e) { if (isInteractionRequired(e)) console.log("ask the user to sign in") }
+ */
 export function isInteractionRequired(error: unknown): boolean {
   const e = error as { name?: unknown; errorCode?: unknown } | null;
   return !!e && (e.name === "InteractionRequiredAuthError" || (typeof e.errorCode === "string" && INTERACTION_CODES.has(e.errorCode)));
 }
 
-/** The delegated scope for a vault: `https://vault.azure.net/.default` -> `https://vault.azure.net/user_impersonation`. */
+/**
+ * The delegated scope for a vault: `https://vault.azure.net/.default` -> `https://vault.azure.net/user_impersonation`.
+ * @example
+ * userScope("https://managedhsm.azure.net/.default"); // "https://managedhsm.azure.net/user_impersonation"
+ */
 export function userScope(scope: string): string {
+  if (typeof scope !== "string") throw new KeyVaultClientError("ERR_INVALID_INPUT", `userScope takes a scope string; got ${describe(scope)}`);
   return scope.endsWith("/.default") ? scope.slice(0, -"/.default".length) + "/user_impersonation" : scope;
 }
 
@@ -88,8 +124,11 @@ export function userScope(scope: string): string {
  * const client = new KeyVaultClient("https://kv-proxy.example.com", { getToken: fromMsal(msal, { interaction: "popup" }) });
  */
 export function fromMsal(app: PublicClientApplicationLike, options: MsalOptions): (request: TokenRequest) => Promise<AccessToken | string> {
-  if (!app || typeof app.acquireTokenSilent !== "function") throw new KeyVaultClientError("ERR_INVALID_INPUT", "fromMsal: pass an MSAL PublicClientApplication (it needs acquireTokenSilent)");
-  const interaction = options?.interaction;
+  if (!app || typeof app.acquireTokenSilent !== "function") throw new KeyVaultClientError("ERR_INVALID_INPUT", `fromMsal: pass an MSAL PublicClientApplication (it needs acquireTokenSilent); got ${describe(app)}`);
+  if (!options || typeof options !== "object") {
+    throw new KeyVaultClientError("ERR_INVALID_INPUT", `fromMsal(msal, options) takes an options object; got ${describe(options)}${typeof options === "string" ? `: fromMsal(msal, { interaction: ${JSON.stringify(options)} })` : ""}`);
+  }
+  const interaction = options.interaction;
   if (interaction !== "popup" && interaction !== "redirect" && interaction !== "none") {
     throw new KeyVaultClientError("ERR_INVALID_INPUT", 'fromMsal: interaction must be "popup", "redirect" or "none"');
   }

@@ -1,6 +1,11 @@
 // The JWS algorithms a vault key can sign with: hash, signature size, and the key they need.
 
-/** JWS algorithms Key Vault signs with (ES256K is RFC 8812; not every verifier accepts it). */
+/**
+ * JWS algorithms Key Vault signs with (ES256K is RFC 8812; not every verifier accepts it).
+ * @example
+ * const alg: JwsAlgorithm = "ES384";
+ * const token = await signJwt(client, "p384-signer", { alg, payload: { sub: "alice", exp } });
+ */
 export type JwsAlgorithm = "ES256" | "ES384" | "ES512" | "ES256K" | "RS256" | "RS384" | "RS512" | "PS256" | "PS384" | "PS512";
 
 interface JwsSpec { hash: "SHA-256" | "SHA-384" | "SHA-512"; kty: "EC" | "RSA"; crv?: string; signatureBytes?: number }

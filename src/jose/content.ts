@@ -2,7 +2,12 @@
 import { arrayBufferBytes } from "../encoding.js";
 import { KeyVaultClientError } from "../errors.js";
 
-/** Content encryption algorithms this module reads and writes. */
+/**
+ * Content encryption algorithms this module reads and writes.
+ * @example
+ * const enc: ContentEncryption = "A128CBC-HS256";
+ * const token = await encryptJwe(client, "envelope", "hello", { enc });
+ */
 export type ContentEncryption = "A128GCM" | "A192GCM" | "A256GCM" | "A128CBC-HS256" | "A192CBC-HS384" | "A256CBC-HS512";
 
 interface ContentSpec { cekBytes: number; ivBytes: number; tagBytes: number; hash?: "SHA-256" | "SHA-384" | "SHA-512" }

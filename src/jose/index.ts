@@ -3,11 +3,11 @@
  * the vault (the private key never leaves it), the JWKS of a key's versions for relying parties,
  * and envelope encryption as compact JWE (encrypt locally, decrypt with one unwrapKey). What it
  * makes, the `jose` library verifies and decrypts; what `jose` encrypts to a vault key, it opens.
+ * @module keyvault-fetch/jose
  * @example
  * import { signJwt, getJwks } from "keyvault-fetch/jose";
  * const token = await signJwt(client, "signer", { alg: "ES256", payload: { sub: "user-1", exp } });
  * const jwks = await getJwks(client, "signer"); // serve at /.well-known/jwks.json
- * @packageDocumentation
  */
 export { signJws, signJwt } from "./jws.js";
 export type { SignJwsOptions, SignJwtOptions } from "./jws.js";

@@ -7,11 +7,22 @@ import { contentSpec, decryptContent, encryptContent, type ContentEncryption } f
 import { getPublicJwk, keyPath, keyRef, versionOf, type VaultPublicJwk } from "./key-ref.js";
 import { request } from "../request.js";
 import type { JwkInput } from "../web-types.js";
+import { checkClient, checkType, describe, invalid, optionsOf } from "../input.js";
 
-/** Key management algorithms: RSA-OAEP with SHA-256 (default) or SHA-1. RSA1_5 is not offered. */
+/**
+ * Key management algorithms: RSA-OAEP with SHA-256 (default) or SHA-1. RSA1_5 is not offered.
+ * @example
+ * const alg: KeyManagement = "RSA-OAEP"; // for peers without RSA-OAEP-256
+ * const token = await encryptJwe(client, "envelope", "hello", { alg });
+ */
 export type KeyManagement = "RSA-OAEP-256" | "RSA-OAEP";
 
-/** Options of {@link encryptJwe} and {@link encryptJweToJwk}. */
+/**
+ * Options of {@link encryptJwe} and {@link encryptJweToJwk}.
+ * @example
+ * const options: EncryptJweOptions = { alg: "RSA-OAEP-256", enc: "A256GCM", header: { cty: "application/json" } };
+ * const token = await encryptJwe(client, "envelope", JSON.stringify({ card: "4111…" }), options);
+ */
 export interface EncryptJweOptions {
   /** Key management (default `RSA-OAEP-256`). */
   alg?: KeyManagement;
@@ -22,7 +33,12 @@ export interface EncryptJweOptions {
   signal?: AbortSignal;
 }
 
-/** Options of {@link decryptJwe}. */
+/**
+ * Options of {@link decryptJwe}.
+ * @example
+ * const options: DecryptJweOptions = { algorithms: ["RSA-OAEP-256"], encryptionAlgorithms: ["A256GCM"] }; // refuse anything else
+ * const { plaintext } = await decryptJwe(client, jwe, options);
+ */
 export interface DecryptJweOptions {
   /** The vault key to unwrap with (default: the header's `kid`, which must be in this client's vault). */
   key?: string;
@@ -33,7 +49,13 @@ export interface DecryptJweOptions {
   signal?: AbortSignal;
 }
 
-/** What {@link decryptJwe} returns. */
+/**
+ * What {@link decryptJwe} returns.
+ * @example
+ * const decrypted: DecryptedJwe = await decryptJwe(client, jwe);
+ * decrypted.text();           // the plaintext as UTF-8
+ * decrypted.protectedHeader;  // { alg, enc, kid, ... }
+ */
 export interface DecryptedJwe {
   plaintext: Uint8Array<ArrayBuffer>;
   protectedHeader: Record<string, unknown>;
@@ -44,6 +66,10 @@ export interface DecryptedJwe {
 }
 
 const RSA_HASH: Record<KeyManagement, string> = { "RSA-OAEP-256": "SHA-256", "RSA-OAEP": "SHA-1" };
+
+function checkPlaintext(plaintext: unknown, fn: string): void {
+  if (typeof plaintext !== "string" && !(plaintext instanceof Uint8Array)) throw invalid(`${fn}: the plaintext must be bytes or a string; got ${describe(plaintext)}`);
+}
 
 function jweError(message: string): KeyVaultClientError {
   return new KeyVaultClientError("ERR_JWE_INVALID", message);
@@ -56,7 +82,10 @@ function jweError(message: string): KeyVaultClientError {
  * const jwe = await encryptJwe(client, "envelope/0123abcd…", new TextEncoder().encode("secret"));
  * const { plaintext } = await decryptJwe(client, jwe); // one unwrapKey call
  */
-export async function encryptJwe(client: KeyVaultClient, key: string, plaintext: Uint8Array | string, options: EncryptJweOptions = {}): Promise<string> {
+export async function encryptJwe(client: KeyVaultClient, key: string, plaintext: Uint8Array | string, opts?: EncryptJweOptions): Promise<string> {
+  checkClient(client, "encryptJwe");
+  const options = optionsOf(opts, "encryptJwe");
+  checkPlaintext(plaintext, "encryptJwe");
   const jwk = await getPublicJwk(client, key, options.signal ? { signal: options.signal } : {});
   return encryptJweToJwk(jwk, plaintext, options);
 }
@@ -64,8 +93,15 @@ export async function encryptJwe(client: KeyVaultClient, key: string, plaintext:
 /**
  * Encrypts to a public RSA JWK without any network call (e.g. a JWK from {@link getPublicJwk},
  * kept in configuration). Its `kid`, if any, goes into the header.
+ * @example
+ * const jwk = await getPublicJwk(client, "envelope");   // once, e.g. at deploy time
+ * const jwe = await encryptJweToJwk(jwk, "card number", { enc: "A128GCM" }); // offline from here on
  */
-export async function encryptJweToJwk(jwk: JwkInput & { kid?: string }, plaintext: Uint8Array | string, options: EncryptJweOptions = {}): Promise<string> {
+export async function encryptJweToJwk(jwk: JwkInput & { kid?: string }, plaintext: Uint8Array | string, opts?: EncryptJweOptions): Promise<string> {
+  if (!jwk || typeof jwk !== "object") throw invalid(`encryptJweToJwk takes a public RSA JWK first; got ${describe(jwk)}`);
+  const options = optionsOf(opts, "encryptJweToJwk");
+  checkPlaintext(plaintext, "encryptJweToJwk");
+  if (options.header !== undefined && (!options.header || typeof options.header !== "object" || Array.isArray(options.header))) throw invalid(`encryptJweToJwk: header must be an object; got ${describe(options.header)}`);
   const alg = options.alg ?? "RSA-OAEP-256";
   const enc = options.enc ?? "A256GCM";
   const spec = contentSpec(enc);
@@ -97,8 +133,14 @@ export async function encryptJweToJwk(jwk: JwkInput & { kid?: string }, plaintex
  * @example
  * const { plaintext, kid } = await decryptJwe(client, jwe);
  */
-export async function decryptJwe(client: KeyVaultClient, jwe: string, options: DecryptJweOptions = {}): Promise<DecryptedJwe> {
-  if (typeof jwe !== "string") throw jweError("a compact JWE must be a string");
+export async function decryptJwe(client: KeyVaultClient, jwe: string, opts?: DecryptJweOptions): Promise<DecryptedJwe> {
+  checkClient(client, "decryptJwe");
+  if (typeof jwe !== "string") throw invalid(`decryptJwe takes the compact JWE as a string; got ${describe(jwe)}`);
+  const options = optionsOf(opts, "decryptJwe");
+  checkType(options.key, "string", "decryptJwe: key");
+  for (const k of ["algorithms", "encryptionAlgorithms"] as const) {
+    if (options[k] !== undefined && !Array.isArray(options[k])) throw invalid(`decryptJwe: ${k} must be an array of algorithm names; got ${describe(options[k])}`);
+  }
   const parts = jwe.trim().split(".");
   if (parts.length !== 5) throw jweError(`a compact JWE has 5 parts; this has ${parts.length}`);
   const [encodedHeader, encodedKey, encodedIv, encodedCiphertext, encodedTag] = parts as [string, string, string, string, string];

@@ -6,17 +6,33 @@ import { ecAlgorithm } from "./algorithms.js";
 import { getPublicJwk, keyRef, type VaultPublicJwk } from "./key-ref.js";
 import { request } from "../request.js";
 import type { SharedStore } from "../secrets/store.js";
+import { checkClient, checkType, describe, invalid, optionsOf } from "../input.js";
 
-/** One published key: public members only, with `kid`, `alg` and `use`. */
+/**
+ * One published key: public members only, with `kid`, `alg` and `use`.
+ * @example
+ * const published: PublishedJwk = publishJwk(await getPublicJwk(client, "signer"));
+ * published.alg; // "ES256" for a P-256 key
+ */
 export interface PublishedJwk extends VaultPublicJwk {
   alg: string;
   use: "sig" | "enc";
 }
 
-/** A JWK Set (RFC 7517 §5). */
+/**
+ * A JWK Set (RFC 7517 §5).
+ * @example
+ * const jwks: Jwks = await getJwks(client, "signer");
+ * jwks.keys.map((k) => k.kid); // every enabled version, newest first
+ */
 export interface Jwks { keys: PublishedJwk[] }
 
-/** Options of {@link getJwks}. */
+/**
+ * Options of {@link getJwks}.
+ * @example
+ * const options: JwksOptions = { use: "sig", alg: "PS256", store: workersKvStore(env.SECRET_CACHE), storeTtlSeconds: 300 };
+ * const jwks = await getJwks(client, "rsa-signer", options);
+ */
 export interface JwksOptions {
   /** `"sig"` (default) for signing keys, `"enc"` for encryption keys. */
   use?: "sig" | "enc";
@@ -40,10 +56,14 @@ interface VersionItem { kid?: string; attributes?: { enabled?: boolean; created?
  * (what {@link signJwt} puts in the header). Serve it with a cache lifetime: relying parties
  * refetch it when they meet a `kid` they do not know, e.g. after a rotation.
  * @example
+ * // GET /.well-known/jwks.json
  * const jwks = await getJwks(client, "signer");
- * return Response.json(jwks, { headers: { "cache-control": "public, max-age=300" } });
+ * const response = Response.json(jwks, { headers: { "cache-control": "public, max-age=300" } });
  */
-export async function getJwks(client: KeyVaultClient, name: string, options: JwksOptions = {}): Promise<Jwks> {
+export async function getJwks(client: KeyVaultClient, name: string, opts?: JwksOptions): Promise<Jwks> {
+  checkClient(client, "getJwks");
+  const options = optionsOf(opts, "getJwks");
+  checkType(options.alg, "string", "getJwks: alg");
   const ref = keyRef(client, name);
   if (ref.version) throw new KeyVaultClientError("ERR_INVALID_INPUT", "getJwks takes a key name, not a version");
   const use = options.use ?? "sig";
@@ -95,8 +115,13 @@ function parseJwks(text: string): Jwks | undefined {
  * A public JWK ready to publish: `use`, and `alg` from the curve (EC) or the option (RSA).
  * @example publishJwk(await getPublicJwk(client, "signer"), { use: "sig", alg: "PS256" })
  */
-export function publishJwk(jwk: VaultPublicJwk, options: { use?: "sig" | "enc"; alg?: string } = {}): PublishedJwk {
-  return publish(jwk, options.use ?? "sig", options.alg);
+export function publishJwk(jwk: VaultPublicJwk, opts?: { use?: "sig" | "enc"; alg?: string }): PublishedJwk {
+  if (!jwk || typeof jwk !== "object" || typeof jwk.kty !== "string") throw invalid(`publishJwk takes a public JWK (getPublicJwk's answer); got ${describe(jwk)}`);
+  const options = optionsOf(opts, "publishJwk");
+  const use = options.use ?? "sig";
+  if (use !== "sig" && use !== "enc") throw invalid(`publishJwk: use must be "sig" or "enc"; got ${describe(use)}`);
+  checkType(options.alg, "string", "publishJwk: alg");
+  return publish(jwk, use, options.alg);
 }
 
 // EC keys take their algorithm from the curve; `alg` applies to RSA keys only.

@@ -6,8 +6,14 @@ import { KeyVaultClientError } from "../errors.js";
 import { jwsSpec, type JwsAlgorithm } from "./algorithms.js";
 import { getPublicJwk, keyPath, keyRef, versionOf } from "./key-ref.js";
 import { request } from "../request.js";
+import { checkClient, describe, invalid, optionsOf } from "../input.js";
 
-/** Options of {@link signJws}. */
+/**
+ * Options of {@link signJws}.
+ * @example
+ * const options: SignJwsOptions = { alg: "ES256", payload: new TextEncoder().encode("detached content"), header: { cty: "text/plain" } };
+ * const jws = await signJws(client, "signer", options);
+ */
 export interface SignJwsOptions {
   alg: JwsAlgorithm;
   /** Extra protected header members (`typ`, `cty`, ...). `alg` is always the one given; `kid` defaults to the key version's id. */
@@ -17,7 +23,13 @@ export interface SignJwsOptions {
   signal?: AbortSignal;
 }
 
-/** Options of {@link signJwt}. */
+/**
+ * Options of {@link signJwt}.
+ * @example
+ * const now = Math.floor(Date.now() / 1000);
+ * const options: SignJwtOptions = { alg: "RS256", payload: { iss: "https://issuer.example", sub: "alice", iat: now, exp: now + 300 } };
+ * const token = await signJwt(client, "rsa-signer", options);
+ */
 export interface SignJwtOptions {
   alg: JwsAlgorithm;
   /** Extra protected header members; `typ` defaults to `"JWT"`. */
@@ -35,13 +47,20 @@ export interface SignJwtOptions {
  * const jws = await signJws(client, "signer/0123abcd…", { alg: "ES256", payload: "hello" });
  */
 export async function signJws(client: KeyVaultClient, key: string, options: SignJwsOptions): Promise<string> {
-  const { alg } = options ?? {};
+  return sign(client, key, options, "signJws");
+}
+
+async function sign(client: KeyVaultClient, key: string, options: SignJwsOptions, fn: string): Promise<string> {
+  checkClient(client, fn);
+  if (!options || typeof options !== "object") throw invalid(`${fn}(client, key, { alg, payload }) needs its options; got ${describe(options)}`);
+  optionsOf(options, fn);
+  const { alg } = options;
   const spec = jwsSpec(alg);
   if (!spec) throw new KeyVaultClientError("ERR_INVALID_INPUT", `unsupported JWS algorithm ${JSON.stringify(alg)}: use ES256/384/512, ES256K, RS256/384/512 or PS256/384/512`);
   const payload = typeof options.payload === "string" ? utf8Encode(options.payload) : options.payload;
-  if (!(payload instanceof Uint8Array)) throw new KeyVaultClientError("ERR_INVALID_INPUT", "payload must be bytes or a string");
+  if (!(payload instanceof Uint8Array)) throw new KeyVaultClientError("ERR_INVALID_INPUT", `payload must be bytes or a string; got ${describe(options.payload)}`);
   if (options.header !== undefined && (typeof options.header !== "object" || options.header === null || Array.isArray(options.header))) {
-    throw new KeyVaultClientError("ERR_INVALID_INPUT", "header must be an object");
+    throw new KeyVaultClientError("ERR_INVALID_INPUT", `header must be an object; got ${describe(options.header)}`);
   }
   const signal = options.signal ? { signal: options.signal } : {};
 
@@ -80,11 +99,13 @@ export async function signJws(client: KeyVaultClient, key: string, options: Sign
  * const token = await signJwt(client, "signer", { alg: "ES256", payload: { sub: "user-1", iat: now, exp: now + 300 } });
  */
 export async function signJwt(client: KeyVaultClient, key: string, options: SignJwtOptions): Promise<string> {
-  const payload = options?.payload;
-  if (!payload || typeof payload !== "object" || Array.isArray(payload)) throw new KeyVaultClientError("ERR_INVALID_INPUT", "a JWT payload must be an object of claims");
+  checkClient(client, "signJwt");
+  if (!options || typeof options !== "object") throw invalid(`signJwt(client, key, { alg, payload }) needs its options; got ${describe(options)}`);
+  const payload = options.payload;
+  if (!payload || typeof payload !== "object" || Array.isArray(payload)) throw new KeyVaultClientError("ERR_INVALID_INPUT", `a JWT payload must be an object of claims; got ${describe(payload)}`);
   const { alg, header, signal } = options;
-  return signJws(client, key, {
+  return sign(client, key, {
     alg, payload: JSON.stringify(payload), header: { typ: "JWT", ...header },
     ...(signal ? { signal } : {}),
-  });
+  }, "signJwt");
 }

@@ -5,11 +5,17 @@ import { KeyVaultClientError } from "../errors.js";
 import { request } from "../request.js";
 import { isOwnOrigin } from "../keys/ids.js";
 import type { Jwk, JwkInput } from "../web-types.js";
+import { checkClient, describe, optionsOf } from "../input.js";
 
 /** A key's name and, when known, exact version. */
 export interface KeyRef { name: string; version?: string }
 
-/** The public half of a vault key, as Key Vault's JWK carries it, with the exact versioned `kid`. */
+/**
+ * The public half of a vault key, as Key Vault's JWK carries it, with the exact versioned `kid`.
+ * @example
+ * const jwk: VaultPublicJwk = await getPublicJwk(client, "signer");
+ * jwk.kid; // the exact version's identifier
+ */
 export interface VaultPublicJwk extends Jwk {
   kid: string;
 }
@@ -17,16 +23,14 @@ export interface VaultPublicJwk extends Jwk {
 const NAME = /^[0-9a-zA-Z-]{1,127}$/;
 const VERSION = /^[0-9a-zA-Z]{1,64}$/;
 
-function invalid(message: string): KeyVaultClientError {
-  return new KeyVaultClientError("ERR_INVALID_INPUT", message);
-}
+const invalid = (message: string): KeyVaultClientError => new KeyVaultClientError("ERR_INVALID_INPUT", message);
 
 /**
  * Parses a key reference against the client's vault. A key identifier URL must name the
  * client's own vault (a `kid` from elsewhere is refused with `ERR_FOREIGN_ORIGIN`).
  */
 export function keyRef(client: KeyVaultClient, key: string): KeyRef {
-  if (typeof key !== "string" || !key) throw invalid("a key name, name/version or key identifier is required");
+  if (typeof key !== "string" || !key) throw invalid(`a key name, name/version or key identifier is required; got ${describe(key)}`);
   let parts: string[];
   if (/^https?:\/\//i.test(key)) {
     let url: URL;
@@ -65,8 +69,12 @@ const PUBLIC_MEMBERS: Record<string, string[]> = { RSA: ["n", "e"], EC: ["crv", 
 /**
  * The public part of a Key Vault JWK, with `kty` as JOSE names it (`RSA-HSM` → `RSA`, `EC-HSM`
  * → `EC`). Throws `ERR_UNSUPPORTED` for symmetric keys, which have no public part.
+ * @example
+ * const { key: vaultJwk } = await getKey(client, "signer");
+ * const jwk = publicJwk(vaultJwk); // { kty: "EC", crv, x, y, kid }: nothing else
  */
 export function publicJwk(key: JwkInput & { kid?: string }): VaultPublicJwk {
+  if (!key || typeof key !== "object") throw invalid(`publicJwk takes a key's JWK (getKey's key); got ${describe(key)}`);
   const kty = String(key.kty ?? "").replace(/-HSM$/i, "").toUpperCase();
   const members = PUBLIC_MEMBERS[kty];
   if (!members) throw new KeyVaultClientError("ERR_UNSUPPORTED", `a ${String(key.kty)} key has no public key to publish or encrypt to`);
@@ -94,8 +102,13 @@ const MAX_CACHED = 256;
 /**
  * The public JWK of a key version, fetched once per exact version; a reference without a
  * version fetches the newest version each time (it may have been rotated).
+ * @example
+ * const jwk = await getPublicJwk(client, kid);   // cached: a version's key never changes
+ * const verifyKey = await crypto.subtle.importKey("jwk", jwk, { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]);
  */
-export async function getPublicJwk(client: KeyVaultClient, key: string, options: { signal?: AbortSignal } = {}): Promise<VaultPublicJwk> {
+export async function getPublicJwk(client: KeyVaultClient, key: string, opts?: { signal?: AbortSignal }): Promise<VaultPublicJwk> {
+  checkClient(client, "getPublicJwk");
+  const options = optionsOf(opts, "getPublicJwk");
   const ref = keyRef(client, key);
   const cacheKey = ref.version ? `${client.vaultOrigin}/keys/${ref.name}/${ref.version}`.toLowerCase() : undefined;
   const hit = cacheKey ? publicKeys.get(cacheKey) : undefined;

@@ -1,12 +1,21 @@
 // What each algorithm needs (digest length, key type, curve, iv), checked before any request so a
 // mistake gets a message that says how to fix it instead of a 400 from the service.
 import { invalid } from "./ids.js";
+import { describe } from "../input.js";
 import type { EncryptionAlgorithm, SignatureAlgorithm } from "./types.js";
 
-/** Web Crypto hash names used by the algorithms. */
+/**
+ * Web Crypto hash names used by the algorithms.
+ * @example
+ * const hash: HashName | undefined = signatureSpec("PS384")?.hash; // "SHA-384"
+ */
 export type HashName = "SHA-1" | "SHA-256" | "SHA-384" | "SHA-512";
 
-/** What a signature algorithm needs. */
+/**
+ * What a signature algorithm needs.
+ * @example
+ * const spec: SignatureSpec | undefined = signatureSpec("ES256"); // { hash: "SHA-256", size: 32, family: "EC", curve: "P-256" }
+ */
 export interface SignatureSpec {
   hash: HashName;
   /** digest length in bytes */
@@ -24,7 +33,11 @@ const SIGNATURES: Record<string, SignatureSpec> = {
   ES384: { ...sha(384), family: "EC", curve: "P-384" }, ES512: { ...sha(512), family: "EC", curve: "P-521" },
 };
 
-/** The needs of a known signature algorithm; undefined for one this library does not know (sent as is). */
+/**
+ * The needs of a known signature algorithm; undefined for one this library does not know (sent as is).
+ * @example
+ * signatureSpec("ES384"); // { hash: "SHA-384", size: 48, family: "EC", curve: "P-384" }
+ */
 export function signatureSpec(algorithm: SignatureAlgorithm): SignatureSpec | undefined {
   return Object.prototype.hasOwnProperty.call(SIGNATURES, algorithm) ? SIGNATURES[algorithm] : undefined;
 }
@@ -33,7 +46,7 @@ const needs = (alg: string, s: SignatureSpec) => `${alg} needs a ${s.size}-byte 
 
 /** Checks the algorithm name and the digest; returns the spec (undefined for an unknown algorithm). */
 export function checkSignInput(algorithm: SignatureAlgorithm, digest: Uint8Array): SignatureSpec | undefined {
-  if (typeof algorithm !== "string" || !algorithm) throw invalid("a signature algorithm is required, e.g. \"ES256\"");
+  if (typeof algorithm !== "string" || !algorithm) throw invalid(`a signature algorithm is required, e.g. "ES256"; got ${describe(algorithm)}`);
   checkBytes(digest, "digest");
   const spec = signatureSpec(algorithm);
   if (spec && digest.length !== spec.size) throw invalid(`${needs(algorithm, spec)}; got a ${digest.length}-byte digest`);
@@ -57,7 +70,11 @@ export function checkSignatureKey(algorithm: string, key: { keyType: string; key
   }
 }
 
-/** What an encryption or wrap algorithm needs. */
+/**
+ * What an encryption or wrap algorithm needs.
+ * @example
+ * const spec: EncryptionSpec | undefined = encryptionSpec("A256CBCPAD"); // { family: "oct", mode: "CBCPAD", bits: 256 }
+ */
 export interface EncryptionSpec {
   family: "RSA" | "oct";
   /** OAEP hash for RSA-OAEP*, undefined for RSA1_5 */
@@ -67,7 +84,12 @@ export interface EncryptionSpec {
   bits?: number;
 }
 
-/** The needs of a known encryption algorithm, undefined for others. */
+/**
+ * The needs of a known encryption algorithm, undefined for others.
+ * @example
+ * encryptionSpec("RSA-OAEP-256"); // { family: "RSA", oaepHash: "SHA-256" }
+ * encryptionSpec("A256GCM");      // { family: "oct", mode: "GCM", bits: 256 }
+ */
 export function encryptionSpec(algorithm: EncryptionAlgorithm): EncryptionSpec | undefined {
   if (algorithm === "RSA-OAEP") return { family: "RSA", oaepHash: "SHA-1" };
   if (algorithm === "RSA-OAEP-256") return { family: "RSA", oaepHash: "SHA-256" };
@@ -84,7 +106,7 @@ export function checkCipherInput(
   o: { iv?: Uint8Array; tag?: Uint8Array; aad?: Uint8Array },
   direction: "encrypt" | "decrypt",
 ): EncryptionSpec | undefined {
-  if (typeof algorithm !== "string" || !algorithm) throw invalid("an encryption algorithm is required, e.g. \"RSA-OAEP-256\"");
+  if (typeof algorithm !== "string" || !algorithm) throw invalid(`an encryption algorithm is required, e.g. "RSA-OAEP-256"; got ${describe(algorithm)}`);
   checkBytes(value, direction === "encrypt" ? "plaintext" : "ciphertext");
   for (const k of ["iv", "tag", "aad"] as const) if (o[k] !== undefined) checkBytes(o[k], k);
   const spec = encryptionSpec(algorithm);
@@ -114,5 +136,5 @@ export function checkEncryptionKey(algorithm: string, key: { keyType: string; pr
 
 /** Throws unless `value` is a Uint8Array. */
 export function checkBytes(value: unknown, what: string): asserts value is Uint8Array {
-  if (!(value instanceof Uint8Array)) throw invalid(`${what} must be a Uint8Array`);
+  if (!(value instanceof Uint8Array)) throw invalid(`${what} must be a Uint8Array; got ${describe(value)}${typeof value === "string" ? " (encode text with new TextEncoder().encode(text))" : value instanceof ArrayBuffer ? " (wrap it: new Uint8Array(buffer))" : ""}`);
 }

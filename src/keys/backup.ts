@@ -7,12 +7,15 @@ import { checkName } from "./ids.js";
 import { toKey, type RestKeyBundle } from "./model.js";
 import type { KeyVaultKey, OperationOptions } from "./types.js";
 import { request } from "../request.js";
+import { checkClient, optionsOf } from "../input.js";
 
 /**
  * Backs up a key with all its versions.
  * @example const blob = await backupKey(client, "signer"); // Uint8Array, store it safely
  */
-export async function backupKey(client: KeyVaultClient, name: string, options: OperationOptions = {}): Promise<Uint8Array<ArrayBuffer>> {
+export async function backupKey(client: KeyVaultClient, name: string, opts?: OperationOptions): Promise<Uint8Array<ArrayBuffer>> {
+  checkClient(client, "backupKey");
+  const options = optionsOf(opts, "backupKey");
   checkName(name);
   const res = await request<{ value: string }>(client, "POST", `/keys/${name}/backup`, undefined, { signal: options.signal });
   return base64UrlDecode(res.value);
@@ -22,7 +25,9 @@ export async function backupKey(client: KeyVaultClient, name: string, options: O
  * Restores a key from {@link backupKey}'s blob (the name must be free: purge a deleted key first).
  * @example const key = await restoreKey(client, blob);
  */
-export async function restoreKey(client: KeyVaultClient, backup: Uint8Array, options: OperationOptions = {}): Promise<KeyVaultKey> {
+export async function restoreKey(client: KeyVaultClient, backup: Uint8Array, opts?: OperationOptions): Promise<KeyVaultKey> {
+  checkClient(client, "restoreKey");
+  const options = optionsOf(opts, "restoreKey");
   checkBytes(backup, "backup");
   return toKey(await request<RestKeyBundle>(client, "POST", "/keys/restore", { value: base64UrlEncode(backup) }, { signal: options.signal, idempotent: false }));
 }

@@ -6,8 +6,15 @@ import { checkCipherInput } from "./algorithms.js";
 import { keyPath, resolveKey } from "./ids.js";
 import type { DecryptResult, EncryptResult, EncryptionAlgorithm, KeyWrapAlgorithm, OperationOptions, UnwrapResult, WrapResult } from "./types.js";
 import { request } from "../request.js";
+import { checkClient, optionsOf } from "../input.js";
 
-/** AES options: `iv` (CBC: random when left out; GCM: the service makes it), `aad` (GCM), and `tag` (GCM decryption). */
+/**
+ * AES options: `iv` (CBC: random when left out; GCM: the service makes it), `aad` (GCM), and `tag` (GCM decryption).
+ * @example
+ * const options: CipherOptions = { aad: new TextEncoder().encode("order-42") };
+ * const { result, iv, tag } = await encrypt(client, "aes", "A256GCM", plaintext, options);
+ * await decrypt(client, "aes", "A256GCM", result, { iv, tag, aad: options.aad });
+ */
 export interface CipherOptions extends OperationOptions {
   iv?: Uint8Array;
   aad?: Uint8Array;
@@ -32,7 +39,9 @@ async function call(client: KeyVaultClient, key: string, op: string, algorithm: 
  * Managed HSM AES: `A256GCM` (the service makes the iv; keep `iv` and `tag` for decryption), `A256CBCPAD` (a random `iv` unless given; keep it for decryption), ...
  * @example const { result: ciphertext, kid } = await encrypt(client, "rsa-key", "RSA-OAEP-256", plaintext);
  */
-export async function encrypt(client: KeyVaultClient, key: string, algorithm: EncryptionAlgorithm, plaintext: Uint8Array, options: CipherOptions = {}): Promise<EncryptResult> {
+export async function encrypt(client: KeyVaultClient, key: string, algorithm: EncryptionAlgorithm, plaintext: Uint8Array, opts?: CipherOptions): Promise<EncryptResult> {
+  checkClient(client, "encrypt");
+  let options = optionsOf(opts, "encrypt");
   const spec = checkCipherInput(algorithm, plaintext, options, "encrypt");
   // The service needs a CBC iv from the caller; a fresh random one is the safe default.
   if ((spec?.mode === "CBC" || spec?.mode === "CBCPAD") && !options.iv) options = { ...options, iv: crypto.getRandomValues(new Uint8Array(16)) };
@@ -49,7 +58,9 @@ export async function encrypt(client: KeyVaultClient, key: string, algorithm: En
  * Decrypts with a key in the service (private keys never leave it).
  * @example const { result } = await decrypt(client, kid, "A256GCM", ciphertext, { iv, tag });
  */
-export async function decrypt(client: KeyVaultClient, key: string, algorithm: EncryptionAlgorithm, ciphertext: Uint8Array, options: CipherOptions = {}): Promise<DecryptResult> {
+export async function decrypt(client: KeyVaultClient, key: string, algorithm: EncryptionAlgorithm, ciphertext: Uint8Array, opts?: CipherOptions): Promise<DecryptResult> {
+  checkClient(client, "decrypt");
+  const options = optionsOf(opts, "decrypt");
   checkCipherInput(algorithm, ciphertext, options, "decrypt");
   const r = await call(client, key, "decrypt", algorithm, ciphertext, options);
   return { algorithm, kid: r.kid, result: base64UrlDecode(r.value) };
@@ -59,7 +70,9 @@ export async function decrypt(client: KeyVaultClient, key: string, algorithm: En
  * Wraps (encrypts) a key, e.g. a data-encryption key, with a key in the service.
  * @example const { result: wrapped, kid } = await wrapKey(client, "kek", "RSA-OAEP-256", dek);
  */
-export async function wrapKey(client: KeyVaultClient, key: string, algorithm: KeyWrapAlgorithm, keyToWrap: Uint8Array, options: OperationOptions = {}): Promise<WrapResult> {
+export async function wrapKey(client: KeyVaultClient, key: string, algorithm: KeyWrapAlgorithm, keyToWrap: Uint8Array, opts?: OperationOptions): Promise<WrapResult> {
+  checkClient(client, "wrapKey");
+  const options = optionsOf(opts, "wrapKey");
   checkCipherInput(algorithm, keyToWrap, {}, "encrypt");
   const r = await call(client, key, "wrapkey", algorithm, keyToWrap, options);
   return { algorithm, kid: r.kid, result: base64UrlDecode(r.value), local: false };
@@ -69,7 +82,9 @@ export async function wrapKey(client: KeyVaultClient, key: string, algorithm: Ke
  * Unwraps a key wrapped by {@link wrapKey}.
  * @example const { result: dek } = await unwrapKey(client, kid, "RSA-OAEP-256", wrapped);
  */
-export async function unwrapKey(client: KeyVaultClient, key: string, algorithm: KeyWrapAlgorithm, wrappedKey: Uint8Array, options: OperationOptions = {}): Promise<UnwrapResult> {
+export async function unwrapKey(client: KeyVaultClient, key: string, algorithm: KeyWrapAlgorithm, wrappedKey: Uint8Array, opts?: OperationOptions): Promise<UnwrapResult> {
+  checkClient(client, "unwrapKey");
+  const options = optionsOf(opts, "unwrapKey");
   checkCipherInput(algorithm, wrappedKey, {}, "decrypt");
   const r = await call(client, key, "unwrapkey", algorithm, wrappedKey, options);
   return { algorithm, kid: r.kid, result: base64UrlDecode(r.value) };

@@ -4,7 +4,7 @@
 // a promise made by another request).
 import type { KeyVaultClient } from "../client.js";
 import { KeyVaultClientError } from "../errors.js";
-import { checkCipherInput, checkEncryptionKey, checkSignInput, checkSignatureKey, encryptionSpec, signatureSpec } from "./algorithms.js";
+import { checkBytes, checkCipherInput, checkEncryptionKey, checkSignInput, checkSignatureKey, encryptionSpec, signatureSpec } from "./algorithms.js";
 import { decrypt, encrypt, unwrapKey, wrapKey, type CipherOptions } from "./cipher.js";
 import { keyIdOf, resolveKey, type KeyAddress } from "./ids.js";
 import { canEncryptLocally, canVerifyLocally, encryptLocally, verifyDataLocally, verifyLocally } from "./local.js";
@@ -12,12 +12,18 @@ import { getKey } from "./manage.js";
 import { digestFor, sign } from "./sign.js";
 import { verify } from "./verify.js";
 import type { SharedStore } from "../secrets/store.js";
+import { checkClient, checkType, checkVersion, describe, optionsOf } from "../input.js";
 import type {
   DecryptResult, EncryptResult, EncryptionAlgorithm, KeyOperation, KeyVaultKey, KeyWrapAlgorithm, OperationOptions,
   SignResult, SignatureAlgorithm, UnwrapResult, VerifyResult, WrapResult,
 } from "./types.js";
 
-/** Options of a {@link KeyHandle}. */
+/**
+ * Options of a {@link KeyHandle}.
+ * @example
+ * const options: KeyHandleOptions = { latestMaxAgeMs: 60_000, store: workersKvStore(env.SECRET_CACHE), storeTtlSeconds: 600 };
+ * const verifier = new KeyHandle(client, "signer", undefined, options);
+ */
 export interface KeyHandleOptions {
   /** Send every operation to the service, never use local crypto. */
   remote?: boolean;
@@ -39,7 +45,12 @@ export interface KeyHandleOptions {
   storeTtlSeconds?: number;
 }
 
-/** Per-call option of the operations that may run locally. */
+/**
+ * Per-call option of the operations that may run locally.
+ * @example
+ * const options: LocalOptions = { remote: true }; // ask the service, e.g. to audit the call there
+ * const { result } = await handle.verify("ES256", digest, signature, options);
+ */
 export interface LocalOptions extends OperationOptions {
   /** Send this call to the service. */
   remote?: boolean;
@@ -102,9 +113,11 @@ function decodeKey(text: string, name: string, version: string): KeyVaultKey | u
  * the key's `enabled`, `key_ops`, `nbf` and `exp` like the service does (`ERR_KEY_NOT_USABLE`).
  * Every result carries the `kid` of the exact version that did the work.
  * @example
- * const key = client.key("signer");                    // newest version
- * const { result: sig, kid } = await key.signData("ES256", data);
- * const ok = (await client.key(kid).verifyData("ES256", data, sig)).result; // local, no request
+ * const signer = keyClient.key("signer");               // newest version (keyClient: a KeyClient)
+ * const { result: sig, kid } = await signer.signData("ES256", data);
+ * const ok = (await keyClient.key(kid).verifyData("ES256", data, sig)).result; // local, no request
+ * // on a plain KeyVaultClient:
+ * const same = new KeyHandle(client, kid);
  */
 export class KeyHandle {
   readonly client: KeyVaultClient;
@@ -115,8 +128,15 @@ export class KeyHandle {
   #latest: { key: KeyVaultKey; at: number } | undefined;
 
   /** `key` is a name, `"name/version"` or a key identifier of the client's vault. */
-  constructor(client: KeyVaultClient, key: string, version?: string, options: KeyHandleOptions = {}) {
+  constructor(client: KeyVaultClient, key: string, version?: string, opts?: KeyHandleOptions) {
+    checkClient(client, "KeyHandle");
+    checkVersion(version, "KeyHandle");
+    const options = optionsOf(opts, "KeyHandle");
     const address = resolveKey(client, key, version);
+    checkType(options.remote, "boolean", "KeyHandle: remote");
+    if (options.latestMaxAgeMs !== undefined && !(typeof options.latestMaxAgeMs === "number" && options.latestMaxAgeMs >= 0)) {
+      throw new KeyVaultClientError("ERR_INVALID_INPUT", `KeyHandle: latestMaxAgeMs must be a number of milliseconds, 0 or more (Infinity: resolve once); got ${describe(options.latestMaxAgeMs)}`);
+    }
     this.client = client;
     this.name = address.name;
     this.version = address.version;
@@ -155,9 +175,10 @@ export class KeyHandle {
   /**
    * The key's public part and properties: fetched once per version (a version-less handle asks
    * for the newest version each time, see {@link KeyHandleOptions.latestMaxAgeMs}).
-   * @example const { key: jwk } = await client.key("signer").getPublicKey(); // a standard public JWK
+   * @example const { key: jwk } = await keyClient.key("signer").getPublicKey(); // a standard public JWK
    */
-  async getPublicKey(options: OperationOptions = {}): Promise<KeyVaultKey> {
+  async getPublicKey(opts?: OperationOptions): Promise<KeyVaultKey> {
+    const options = optionsOf(opts, "getPublicKey");
     const hit = this.#cached();
     if (hit) return hit;
     const store = this.#options.store;
@@ -176,7 +197,12 @@ export class KeyHandle {
     return key;
   }
 
-  /** Forgets the cached key of this handle, e.g. after `updateKey` changed its attributes. */
+  /**
+   * Forgets the cached key of this handle, e.g. after `updateKey` changed its attributes.
+   * @example
+   * await updateKey(client, handle.id, { enabled: false });
+   * handle.refresh(); // the next local operation reads the key again (and refuses: it is disabled)
+   */
   refresh(): void {
     this.#latest = undefined;
     if (this.version) versions.get(this.client)?.delete(cacheKey(this.name, this.version));
@@ -188,9 +214,10 @@ export class KeyHandle {
 
   /**
    * Signs a digest in the service.
-   * @example const { result, kid } = await key.sign("RS256", digest);
+   * @example const { result, kid } = await handle.sign("RS256", digest);
    */
-  async sign(algorithm: SignatureAlgorithm, digest: Uint8Array, options: OperationOptions = {}): Promise<SignResult> {
+  async sign(algorithm: SignatureAlgorithm, digest: Uint8Array, opts?: OperationOptions): Promise<SignResult> {
+    const options = optionsOf(opts, "sign");
     checkSignInput(algorithm, digest);
     const known = this.#cached();
     if (known) checkSignatureKey(algorithm, known);
@@ -199,18 +226,21 @@ export class KeyHandle {
 
   /**
    * Hashes `data` with Web Crypto and signs the digest in the service.
-   * @example const { result: signature, kid } = await key.signData("ES256", new TextEncoder().encode("hello"));
+   * @example const { result: signature, kid } = await handle.signData("ES256", new TextEncoder().encode("hello"));
    */
-  async signData(algorithm: SignatureAlgorithm, data: Uint8Array, options: OperationOptions = {}): Promise<SignResult> {
+  async signData(algorithm: SignatureAlgorithm, data: Uint8Array, opts?: OperationOptions): Promise<SignResult> {
+    const options = optionsOf(opts, "signData");
     return this.sign(algorithm, await digestFor(algorithm, data), options);
   }
 
   /**
    * Verifies a signature over a digest; locally for RS*, PS*, ES256/384/512.
-   * @example const { result: valid, local } = await client.key(kid).verify("ES256", digest, signature);
+   * @example const { result: valid, local } = await keyClient.key(kid).verify("ES256", digest, signature);
    */
-  async verify(algorithm: SignatureAlgorithm, digest: Uint8Array, signature: Uint8Array, options: LocalOptions = {}): Promise<VerifyResult> {
+  async verify(algorithm: SignatureAlgorithm, digest: Uint8Array, signature: Uint8Array, opts?: LocalOptions): Promise<VerifyResult> {
+    const options = optionsOf(opts, "verify");
     checkSignInput(algorithm, digest);
+    checkBytes(signature, "signature");
     const key = await this.#localKey(algorithm, options, true);
     if (!key || !canVerifyLocally(algorithm, key.key)) return verify(this.client, this.#ref(key), algorithm, digest, signature, options);
     usable(key, "verify");
@@ -219,9 +249,11 @@ export class KeyHandle {
 
   /**
    * Verifies a signature over `data` (hashed by Web Crypto); locally for RS*, PS*, ES256/384/512.
-   * @example const { result: valid } = await client.key(kid).verifyData("PS256", data, signature);
+   * @example const { result: valid } = await keyClient.key(kid).verifyData("PS256", data, signature);
    */
-  async verifyData(algorithm: SignatureAlgorithm, data: Uint8Array, signature: Uint8Array, options: LocalOptions = {}): Promise<VerifyResult> {
+  async verifyData(algorithm: SignatureAlgorithm, data: Uint8Array, signature: Uint8Array, opts?: LocalOptions): Promise<VerifyResult> {
+    const options = optionsOf(opts, "verifyData");
+    checkBytes(signature, "signature");
     const digest = await digestFor(algorithm, data);
     const key = await this.#localKey(algorithm, options, true);
     if (!key || !canVerifyLocally(algorithm, key.key)) return verify(this.client, this.#ref(key), algorithm, digest, signature, options);
@@ -231,9 +263,10 @@ export class KeyHandle {
 
   /**
    * Encrypts; locally for RSA-OAEP and RSA-OAEP-256 (the service decrypts), in the service otherwise.
-   * @example const { result: ciphertext, kid } = await key.encrypt("RSA-OAEP-256", secret);
+   * @example const { result: ciphertext, kid } = await handle.encrypt("RSA-OAEP-256", new TextEncoder().encode("for the vault only"));
    */
-  async encrypt(algorithm: EncryptionAlgorithm, plaintext: Uint8Array, options: CipherOptions & LocalOptions = {}): Promise<EncryptResult> {
+  async encrypt(algorithm: EncryptionAlgorithm, plaintext: Uint8Array, opts?: CipherOptions & LocalOptions): Promise<EncryptResult> {
+    const options = optionsOf(opts, "encrypt");
     checkCipherInput(algorithm, plaintext, options, "encrypt");
     const key = await this.#localKey(algorithm, options, false);
     if (!key || !canEncryptLocally(algorithm, key.key)) return encrypt(this.client, this.#ref(key), algorithm, plaintext, options);
@@ -243,9 +276,10 @@ export class KeyHandle {
 
   /**
    * Decrypts in the service.
-   * @example const { result } = await client.key(kid).decrypt("RSA-OAEP-256", ciphertext);
+   * @example const { result } = await keyClient.key(kid).decrypt("RSA-OAEP-256", ciphertext);
    */
-  async decrypt(algorithm: EncryptionAlgorithm, ciphertext: Uint8Array, options: CipherOptions = {}): Promise<DecryptResult> {
+  async decrypt(algorithm: EncryptionAlgorithm, ciphertext: Uint8Array, opts?: CipherOptions): Promise<DecryptResult> {
+    const options = optionsOf(opts, "decrypt");
     const known = this.#cached();
     if (known) checkEncryptionKey(algorithm, known);
     return decrypt(this.client, this.#ref(), algorithm, ciphertext, options);
@@ -253,9 +287,10 @@ export class KeyHandle {
 
   /**
    * Wraps a key; locally for RSA-OAEP and RSA-OAEP-256, in the service otherwise.
-   * @example const { result: wrapped, kid } = await key.wrapKey("RSA-OAEP-256", dek);
+   * @example const { result: wrapped, kid } = await handle.wrapKey("RSA-OAEP-256", dek);
    */
-  async wrapKey(algorithm: KeyWrapAlgorithm, keyToWrap: Uint8Array, options: LocalOptions = {}): Promise<WrapResult> {
+  async wrapKey(algorithm: KeyWrapAlgorithm, keyToWrap: Uint8Array, opts?: LocalOptions): Promise<WrapResult> {
+    const options = optionsOf(opts, "wrapKey");
     checkCipherInput(algorithm, keyToWrap, {}, "encrypt");
     const key = await this.#localKey(algorithm, options, false);
     if (!key || !canEncryptLocally(algorithm, key.key)) return wrapKey(this.client, this.#ref(key), algorithm, keyToWrap, options);
@@ -265,9 +300,10 @@ export class KeyHandle {
 
   /**
    * Unwraps a key in the service.
-   * @example const { result: dek } = await client.key(kid).unwrapKey("RSA-OAEP-256", wrapped);
+   * @example const { result: dek } = await keyClient.key(kid).unwrapKey("RSA-OAEP-256", wrapped);
    */
-  async unwrapKey(algorithm: KeyWrapAlgorithm, wrappedKey: Uint8Array, options: OperationOptions = {}): Promise<UnwrapResult> {
+  async unwrapKey(algorithm: KeyWrapAlgorithm, wrappedKey: Uint8Array, opts?: OperationOptions): Promise<UnwrapResult> {
+    const options = optionsOf(opts, "unwrapKey");
     const known = this.#cached();
     if (known) checkEncryptionKey(algorithm, known);
     return unwrapKey(this.client, this.#ref(), algorithm, wrappedKey, options);
@@ -295,8 +331,14 @@ export class KeyHandle {
 /**
  * Throws `ERR_KEY_NOT_USABLE` when the service would refuse `operation` with this key: disabled,
  * not in `key_ops`, or (for encrypt and wrapKey, which make new ciphertext) before `nbf` or after `exp`.
+ * @example
+ * const rsa = await getKey(client, "wrapper");
+ * usable(rsa, "wrapKey"); // throws ERR_KEY_NOT_USABLE for a disabled or expired key
  */
 export function usable(key: KeyVaultKey, operation: KeyOperation): void {
+  if (!key || typeof key !== "object" || !key.properties || !Array.isArray(key.keyOperations)) {
+    throw new KeyVaultClientError("ERR_INVALID_INPUT", `usable takes a key as the vault returned it (getKey's answer); got ${describe(key)}`);
+  }
   const p = key.properties;
   const refuse = (why: string) => {
     throw new KeyVaultClientError("ERR_KEY_NOT_USABLE", `key ${key.id} ${why}; the service would refuse ${operation} (pass { remote: true } to ask it anyway)`);

@@ -2,19 +2,28 @@
 // change which resource (or which host) a request reaches.
 import type { KeyVaultClient } from "../client.js";
 import { KeyVaultClientError } from "../errors.js";
+import { describe } from "../input.js";
 
 const NAME = /^[0-9A-Za-z-]{1,127}$/;
 // Versions are 32 hex characters today; accept any plain token so a new format still works.
 const VERSION = /^[0-9A-Za-z-]{1,128}$/;
 
-/** A key addressed by name and (optionally) version. */
+/**
+ * A key addressed by name and (optionally) version.
+ * @example
+ * const { name, version }: KeyAddress = parseKeyId(kid);
+ */
 export interface KeyAddress {
   name: string;
   /** "" for the newest version. */
   version: string;
 }
 
-/** The parts of a key identifier (`kid`). */
+/**
+ * The parts of a key identifier (`kid`).
+ * @example
+ * const { vaultUrl, collection, name, version }: ParsedKeyId = parseKeyId("https://myvault.vault.azure.net/keys/signer/0123abcd");
+ */
 export interface ParsedKeyId extends KeyAddress {
   vaultUrl: string;
   /** `keys` or `deletedkeys`. */
@@ -47,7 +56,7 @@ export function parseKeyId(id: string): ParsedKeyId {
  * belong to the client's vault). An explicit `version` wins over one in `key`.
  */
 export function resolveKey(client: Pick<KeyVaultClient, "vaultUrl" | "vaultOrigin">, key: string, version?: string): KeyAddress {
-  if (typeof key !== "string" || key === "") throw invalid("a key name or identifier is required");
+  if (typeof key !== "string" || key === "") throw invalid(`a key name or identifier is required; got ${describe(key)}`);
   let name: string, v: string;
   if (/^https?:\/\//i.test(key)) {
     const parsed = parseKeyId(key);
@@ -75,7 +84,7 @@ export function isOwnOrigin(client: Pick<KeyVaultClient, "vaultUrl" | "vaultOrig
 /** Throws `ERR_INVALID_INPUT` unless `name` is 1 to 127 letters, digits and dashes. */
 export function checkName(name: string): void {
   if (typeof name !== "string" || !NAME.test(name)) {
-    throw invalid(`invalid key name ${JSON.stringify(String(name).slice(0, 200))}: use 1 to 127 letters, digits and dashes`);
+    throw invalid(`invalid key name ${typeof name === "string" ? JSON.stringify(name.slice(0, 200)) : describe(name)}: use 1 to 127 letters, digits and dashes`);
   }
 }
 

@@ -2,12 +2,12 @@
  * keyvault-fetch/keys: typed helpers for every Key Vault key operation, as standalone functions
  * taking the client first (they tree-shake: an app that only signs carries only `sign`), as methods
  * of {@link KeyClient}, and on a {@link KeyHandle} that does public-key work with Web Crypto.
+ * @module keyvault-fetch/keys
  * @example
  * import { KeyVaultClient } from "keyvault-fetch";
  * import { sign } from "keyvault-fetch/keys";
  * const client = new KeyVaultClient("https://myvault.vault.azure.net", { getToken });
  * const { result, kid } = await sign(client, "signer", "ES256", digest);
- * @packageDocumentation
  */
 export { KeyClient } from "./key-client.js";
 export { KeyHandle, usable, MAX_CACHED_KEY_VERSIONS } from "./handle.js";

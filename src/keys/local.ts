@@ -7,21 +7,36 @@ import { isEcdsaDigestCurve, verifyEcdsaDigest } from "./ecdsa-verify.js";
 import { verifyPkcs1, verifyPss } from "./rsa-verify.js";
 import type { EncryptionAlgorithm, SignatureAlgorithm } from "./types.js";
 import type { JwkInput } from "../web-types.js";
+import { describe } from "../input.js";
 
-type PublicJwk = JwkInput;
+const family = (jwk: JwkInput) => String(jwk.kty ?? "").replace(/-HSM$/i, "");
 
-const family = (jwk: PublicJwk) => String(jwk.kty ?? "").replace(/-HSM$/i, "");
+/** Throws unless `jwk` is a key object (a vault key's `key`, or any public JWK). */
+function checkJwk(jwk: unknown, fn: string): asserts jwk is JwkInput {
+  if (!jwk || typeof jwk !== "object") throw new KeyVaultClientError("ERR_INVALID_INPUT", `${fn} takes a public JWK (e.g. a vault key's key); got ${describe(jwk)}`);
+}
 
-/** True when {@link verifyLocally} / {@link verifyDataLocally} can check this algorithm with this key. */
-export function canVerifyLocally(algorithm: SignatureAlgorithm, jwk: PublicJwk): boolean {
+/**
+ * True when {@link verifyLocally} / {@link verifyDataLocally} can check this algorithm with this key.
+ * @example
+ * const { key: jwk } = await getKey(client, kid);
+ * const valid = canVerifyLocally("ES256", jwk) ? await verifyLocally(jwk, "ES256", digest, signature) : (await verify(client, kid, "ES256", digest, signature)).result;
+ */
+export function canVerifyLocally(algorithm: SignatureAlgorithm, jwk: JwkInput): boolean {
+  checkJwk(jwk, "canVerifyLocally");
   const spec = signatureSpec(algorithm);
   if (!spec || family(jwk) !== spec.family) return false;
   if (spec.family === "RSA") return typeof jwk.n === "string" && typeof jwk.e === "string";
   return spec.curve === jwk.crv && isEcdsaDigestCurve(spec.curve!) && typeof jwk.x === "string" && typeof jwk.y === "string";
 }
 
-/** True when {@link encryptLocally} can encrypt (or wrap) with this algorithm and key: RSA-OAEP and RSA-OAEP-256. */
-export function canEncryptLocally(algorithm: EncryptionAlgorithm, jwk: PublicJwk): boolean {
+/**
+ * True when {@link encryptLocally} can encrypt (or wrap) with this algorithm and key: RSA-OAEP and RSA-OAEP-256.
+ * @example
+ * canEncryptLocally("RSA-OAEP-256", key.key); // true for an RSA key; false for EC keys and RSA1_5
+ */
+export function canEncryptLocally(algorithm: EncryptionAlgorithm, jwk: JwkInput): boolean {
+  checkJwk(jwk, "canEncryptLocally");
   const spec = encryptionSpec(algorithm);
   return !!spec?.oaepHash && family(jwk) === "RSA" && typeof jwk.n === "string" && typeof jwk.e === "string";
 }
@@ -36,7 +51,8 @@ function unsupported(what: string): KeyVaultClientError {
  * digest of the wrong length and `ERR_UNSUPPORTED` for ES256K or an unknown algorithm.
  * @example const ok = await verifyLocally(key.key, "ES256", digest, signature);
  */
-export async function verifyLocally(jwk: PublicJwk, algorithm: SignatureAlgorithm, digest: Uint8Array, signature: Uint8Array): Promise<boolean> {
+export async function verifyLocally(jwk: JwkInput, algorithm: SignatureAlgorithm, digest: Uint8Array, signature: Uint8Array): Promise<boolean> {
+  checkJwk(jwk, "verifyLocally");
   const spec = checkSignInput(algorithm, digest);
   checkBytes(signature, "signature");
   if (!spec || !canVerifyLocally(algorithm, jwk)) throw unsupported(`${algorithm} verification with this ${jwk.kty} ${jwk.crv ?? ""} key`.replace(/ +/g, " "));
@@ -50,7 +66,7 @@ export async function verifyLocally(jwk: PublicJwk, algorithm: SignatureAlgorith
 // Imported CryptoKeys per JWK object and algorithm: a resolved value, safe to share across requests.
 const imported = new WeakMap<object, Map<string, CryptoKey>>();
 
-async function importPublic(jwk: PublicJwk, algorithm: RsaHashedImportParams | EcKeyImportParams, usage: KeyUsage, cacheKey: string): Promise<CryptoKey> {
+async function importPublic(jwk: JwkInput, algorithm: RsaHashedImportParams | EcKeyImportParams, usage: KeyUsage, cacheKey: string): Promise<CryptoKey> {
   let byAlg = imported.get(jwk);
   const hit = byAlg?.get(cacheKey);
   if (hit) return hit;
@@ -67,7 +83,8 @@ async function importPublic(jwk: PublicJwk, algorithm: RsaHashedImportParams | E
  * Verifies a signature over `data` with a public JWK, no request (Web Crypto hashes the data).
  * @example const ok = await verifyDataLocally(key.key, "PS256", data, signature);
  */
-export async function verifyDataLocally(jwk: PublicJwk, algorithm: SignatureAlgorithm, data: Uint8Array, signature: Uint8Array): Promise<boolean> {
+export async function verifyDataLocally(jwk: JwkInput, algorithm: SignatureAlgorithm, data: Uint8Array, signature: Uint8Array): Promise<boolean> {
+  checkJwk(jwk, "verifyDataLocally");
   checkBytes(data, "data");
   checkBytes(signature, "signature");
   const spec = signatureSpec(algorithm);
@@ -85,7 +102,8 @@ export async function verifyDataLocally(jwk: PublicJwk, algorithm: SignatureAlgo
  * The service decrypts it with the private key.
  * @example const ciphertext = await encryptLocally(key.key, "RSA-OAEP-256", dek);
  */
-export async function encryptLocally(jwk: PublicJwk, algorithm: EncryptionAlgorithm, plaintext: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
+export async function encryptLocally(jwk: JwkInput, algorithm: EncryptionAlgorithm, plaintext: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
+  checkJwk(jwk, "encryptLocally");
   checkBytes(plaintext, "plaintext");
   const spec = encryptionSpec(algorithm);
   if (!spec?.oaepHash || !canEncryptLocally(algorithm, jwk)) throw unsupported(`${algorithm} encryption with this ${jwk.kty} key`);

@@ -7,6 +7,7 @@ import type {
   KeyRotationPolicy, KeyVaultKey,
 } from "./types.js";
 import type { Jwk } from "../web-types.js";
+import { describe } from "../input.js";
 
 /** A JWK as Key Vault sends it (may carry `-HSM` types and `key_ops`). */
 export interface RestJwk {
@@ -46,7 +47,7 @@ const date = (seconds: number | undefined): Date | undefined =>
 
 /** Date -> unix seconds, refusing anything that is not a valid Date. */
 export function unixSeconds(value: Date, what: string): number {
-  if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw invalid(`${what} must be a valid Date`);
+  if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw invalid(`${what} must be a valid Date; got ${value instanceof Date ? "an invalid Date" : describe(value)}`);
   return Math.floor(value.getTime() / 1000);
 }
 
@@ -164,7 +165,7 @@ export function toRotationPolicy(p: RestRotationPolicy): KeyRotationPolicy {
 
 /** KeyRotationPolicy -> REST. */
 export function rotationPolicyBody(p: Pick<KeyRotationPolicy, "lifetimeActions" | "expiresIn">): RestRotationPolicy {
-  if (!p || !Array.isArray(p.lifetimeActions)) throw invalid("a rotation policy needs lifetimeActions (an array)");
+  if (!p || !Array.isArray(p.lifetimeActions)) throw invalid(`a rotation policy needs lifetimeActions (an array of { action, timeAfterCreate | timeBeforeExpiry }); got ${describe(p)}`);
   const body: RestRotationPolicy = {
     lifetimeActions: p.lifetimeActions.map((a) => {
       if ((a.timeAfterCreate === undefined) === (a.timeBeforeExpiry === undefined)) {

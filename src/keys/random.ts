@@ -4,13 +4,16 @@ import { base64UrlDecode } from "../encoding.js";
 import { invalid } from "./ids.js";
 import type { OperationOptions } from "./types.js";
 import { request } from "../request.js";
+import { checkClient, describe, optionsOf } from "../input.js";
 
 /**
  * Gets 1 to 128 random bytes from a Managed HSM.
  * @example const nonce = await getRandomBytes(client, 32);
  */
-export async function getRandomBytes(client: KeyVaultClient, count: number, options: OperationOptions = {}): Promise<Uint8Array<ArrayBuffer>> {
-  if (!Number.isInteger(count) || count < 1 || count > 128) throw invalid(`getRandomBytes takes a count from 1 to 128; got ${count}`);
+export async function getRandomBytes(client: KeyVaultClient, count: number, opts?: OperationOptions): Promise<Uint8Array<ArrayBuffer>> {
+  checkClient(client, "getRandomBytes");
+  const options = optionsOf(opts, "getRandomBytes");
+  if (!Number.isInteger(count) || count < 1 || count > 128) throw invalid(`getRandomBytes takes a count from 1 to 128; got ${typeof count === "number" ? count : describe(count)}`);
   const res = await request<{ value: string }>(client, "POST", "/rng", { count }, { signal: options.signal });
   return base64UrlDecode(res.value);
 }

@@ -3,11 +3,22 @@ import type { KeyVaultClient } from "../client.js";
 import { invalid, keyPath, resolveKey } from "./ids.js";
 import type { OperationOptions } from "./types.js";
 import { request } from "../request.js";
+import { checkClient, checkType, describe, optionsOf } from "../input.js";
 
-/** How the released key is wrapped for the target. */
+/**
+ * How the released key is wrapped for the target.
+ * @example
+ * const algorithm: KeyExportEncryptionAlgorithm = "RSA_AES_KEY_WRAP_256";
+ * const { value } = await releaseKey(client, "exportable", attestationJwt, { algorithm });
+ */
 export type KeyExportEncryptionAlgorithm = "CKM_RSA_AES_KEY_WRAP" | "RSA_AES_KEY_WRAP_256" | "RSA_AES_KEY_WRAP_384" | (string & {});
 
-/** Options of {@link releaseKey}. */
+/**
+ * Options of {@link releaseKey}.
+ * @example
+ * const options: ReleaseKeyOptions = { version: "0123456789abcdef0123456789abcdef", nonce: crypto.randomUUID(), algorithm: "CKM_RSA_AES_KEY_WRAP" };
+ * const { value: jws } = await releaseKey(client, "exportable", attestationJwt, options);
+ */
 export interface ReleaseKeyOptions extends OperationOptions {
   /** The version to release (default: the newest; may also be given in `key`). */
   version?: string;
@@ -17,7 +28,12 @@ export interface ReleaseKeyOptions extends OperationOptions {
   algorithm?: KeyExportEncryptionAlgorithm;
 }
 
-/** The service's answer: a JWS whose payload carries the wrapped key. */
+/**
+ * The service's answer: a JWS whose payload carries the wrapped key.
+ * @example
+ * const { value }: ReleaseKeyResult = await releaseKey(client, "exportable", attestationJwt);
+ * const [, payload] = value.split("."); // a JWS whose payload carries the wrapped key
+ */
 export interface ReleaseKeyResult {
   value: string;
 }
@@ -27,9 +43,14 @@ export interface ReleaseKeyResult {
  * attestation service's JWT for the environment; the key comes back wrapped for that environment.
  * @example const { value: jws } = await releaseKey(client, "exportable", attestationJwt);
  */
-export async function releaseKey(client: KeyVaultClient, key: string, targetAttestationToken: string, options: ReleaseKeyOptions = {}): Promise<ReleaseKeyResult> {
+export async function releaseKey(client: KeyVaultClient, key: string, targetAttestationToken: string, opts?: ReleaseKeyOptions): Promise<ReleaseKeyResult> {
+  checkClient(client, "releaseKey");
+  const options = optionsOf(opts, "releaseKey");
+  checkType(options.version, "string", "releaseKey: version");
+  checkType(options.nonce, "string", "releaseKey: nonce");
+  checkType(options.algorithm, "string", "releaseKey: algorithm");
   const address = resolveKey(client, key, options.version);
-  if (typeof targetAttestationToken !== "string" || !targetAttestationToken) throw invalid("releaseKey needs the target's attestation token");
+  if (typeof targetAttestationToken !== "string" || !targetAttestationToken) throw invalid(`releaseKey needs the target's attestation token (a JWT string); got ${describe(targetAttestationToken)}`);
   const body = { target: targetAttestationToken, nonce: options.nonce, enc: options.algorithm };
   const res = await request<{ value: string }>(client, "POST", keyPath(address, "release"), body, { signal: options.signal });
   return { value: res.value };

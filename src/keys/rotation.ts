@@ -4,12 +4,15 @@ import { checkName } from "./ids.js";
 import { rotationPolicyBody, toKey, toRotationPolicy, type RestKeyBundle, type RestRotationPolicy } from "./model.js";
 import type { KeyRotationPolicy, KeyVaultKey, OperationOptions } from "./types.js";
 import { request } from "../request.js";
+import { checkClient, optionsOf } from "../input.js";
 
 /**
  * Creates a new version of a key now, with the same type and settings.
  * @example const next = await rotateKey(client, "signer"); next.properties.version;
  */
-export async function rotateKey(client: KeyVaultClient, name: string, options: OperationOptions = {}): Promise<KeyVaultKey> {
+export async function rotateKey(client: KeyVaultClient, name: string, opts?: OperationOptions): Promise<KeyVaultKey> {
+  checkClient(client, "rotateKey");
+  const options = optionsOf(opts, "rotateKey");
   checkName(name);
   return toKey(await request<RestKeyBundle>(client, "POST", `/keys/${name}/rotate`, undefined, { signal: options.signal, idempotent: false }));
 }
@@ -18,7 +21,9 @@ export async function rotateKey(client: KeyVaultClient, name: string, options: O
  * Gets a key's rotation policy.
  * @example const policy = await getRotationPolicy(client, "signer"); policy.lifetimeActions;
  */
-export async function getRotationPolicy(client: KeyVaultClient, name: string, options: OperationOptions = {}): Promise<KeyRotationPolicy> {
+export async function getRotationPolicy(client: KeyVaultClient, name: string, opts?: OperationOptions): Promise<KeyRotationPolicy> {
+  checkClient(client, "getRotationPolicy");
+  const options = optionsOf(opts, "getRotationPolicy");
   checkName(name);
   return toRotationPolicy(await request<RestRotationPolicy>(client, "GET", `/keys/${name}/rotationpolicy`, undefined, { signal: options.signal }));
 }
@@ -33,8 +38,10 @@ export async function getRotationPolicy(client: KeyVaultClient, name: string, op
  * });
  */
 export async function updateRotationPolicy(
-  client: KeyVaultClient, name: string, policy: Pick<KeyRotationPolicy, "lifetimeActions" | "expiresIn">, options: OperationOptions = {},
+  client: KeyVaultClient, name: string, policy: Pick<KeyRotationPolicy, "lifetimeActions" | "expiresIn">, opts?: OperationOptions,
 ): Promise<KeyRotationPolicy> {
+  checkClient(client, "updateRotationPolicy");
+  const options = optionsOf(opts, "updateRotationPolicy");
   checkName(name);
   const body = rotationPolicyBody(policy);
   return toRotationPolicy(await request<RestRotationPolicy>(client, "PUT", `/keys/${name}/rotationpolicy`, body, { signal: options.signal }));

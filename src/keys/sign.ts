@@ -5,6 +5,7 @@ import { checkBytes, checkSignInput, signatureSpec } from "./algorithms.js";
 import { invalid, keyPath, resolveKey } from "./ids.js";
 import type { OperationOptions, SignResult, SignatureAlgorithm } from "./types.js";
 import { request } from "../request.js";
+import { checkClient, optionsOf } from "../input.js";
 
 /**
  * Signs a digest with a key. `key` is a name (newest version), `"name/version"` or a key
@@ -15,7 +16,9 @@ import { request } from "../request.js";
  * const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", data));
  * const { result: signature, kid } = await sign(client, "signer", "ES256", digest);
  */
-export async function sign(client: KeyVaultClient, key: string, algorithm: SignatureAlgorithm, digest: Uint8Array, options: OperationOptions = {}): Promise<SignResult> {
+export async function sign(client: KeyVaultClient, key: string, algorithm: SignatureAlgorithm, digest: Uint8Array, opts?: OperationOptions): Promise<SignResult> {
+  checkClient(client, "sign");
+  const options = optionsOf(opts, "sign");
   checkSignInput(algorithm, digest);
   const address = resolveKey(client, key);
   const res = await request<{ kid: string; value: string }>(client, "POST", keyPath(address, "sign"), { alg: algorithm, value: base64UrlEncode(digest) }, { signal: options.signal });
@@ -26,11 +29,18 @@ export async function sign(client: KeyVaultClient, key: string, algorithm: Signa
  * Hashes `data` with Web Crypto (the algorithm's hash) and signs the digest with {@link sign}.
  * @example const { result } = await signData(client, "signer", "PS256", new TextEncoder().encode("hello"));
  */
-export async function signData(client: KeyVaultClient, key: string, algorithm: SignatureAlgorithm, data: Uint8Array, options: OperationOptions = {}): Promise<SignResult> {
+export async function signData(client: KeyVaultClient, key: string, algorithm: SignatureAlgorithm, data: Uint8Array, opts?: OperationOptions): Promise<SignResult> {
+  checkClient(client, "signData");
+  const options = optionsOf(opts, "signData");
   return sign(client, key, algorithm, await digestFor(algorithm, data), options);
 }
 
-/** The digest of `data` for a signature algorithm, by Web Crypto. */
+/**
+ * The digest of `data` for a signature algorithm, by Web Crypto (SHA-256 for `ES256`, `RS256`, `PS256`, ...).
+ * @example
+ * const digest = await digestFor("ES384", data); // 48 bytes of SHA-384
+ * const { result: signature } = await sign(client, "p384-signer", "ES384", digest);
+ */
 export async function digestFor(algorithm: SignatureAlgorithm, data: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
   checkBytes(data, "data");
   const spec = signatureSpec(algorithm);

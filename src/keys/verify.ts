@@ -6,6 +6,7 @@ import { keyIdOf, keyPath, resolveKey } from "./ids.js";
 import { digestFor } from "./sign.js";
 import type { OperationOptions, SignatureAlgorithm, VerifyResult } from "./types.js";
 import { request } from "../request.js";
+import { checkClient, optionsOf } from "../input.js";
 
 /**
  * Asks the service whether `signature` is valid for `digest`. Use the `kid` that signed (a
@@ -14,8 +15,10 @@ import { request } from "../request.js";
  * @example const { result: valid } = await verify(client, kid, "ES256", digest, signature);
  */
 export async function verify(
-  client: KeyVaultClient, key: string, algorithm: SignatureAlgorithm, digest: Uint8Array, signature: Uint8Array, options: OperationOptions = {},
+  client: KeyVaultClient, key: string, algorithm: SignatureAlgorithm, digest: Uint8Array, signature: Uint8Array, opts?: OperationOptions,
 ): Promise<VerifyResult> {
+  checkClient(client, "verify");
+  const options = optionsOf(opts, "verify");
   checkSignInput(algorithm, digest);
   checkBytes(signature, "signature");
   const address = resolveKey(client, key);
@@ -29,7 +32,9 @@ export async function verify(
  * @example const { result } = await verifyData(client, kid, "RS256", data, signature);
  */
 export async function verifyData(
-  client: KeyVaultClient, key: string, algorithm: SignatureAlgorithm, data: Uint8Array, signature: Uint8Array, options: OperationOptions = {},
+  client: KeyVaultClient, key: string, algorithm: SignatureAlgorithm, data: Uint8Array, signature: Uint8Array, opts?: OperationOptions,
 ): Promise<VerifyResult> {
+  checkClient(client, "verifyData");
+  const options = optionsOf(opts, "verifyData");
   return verify(client, key, algorithm, await digestFor(algorithm, data), signature, options);
 }

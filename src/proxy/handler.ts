@@ -5,7 +5,15 @@ import { isLoopbackHost } from "../challenge.js";
 import { KeyVaultClientError } from "../errors.js";
 import { EXPOSED_RESPONSE_HEADERS, FORWARDED_REQUEST_HEADERS, mayForward, requestHeadersFor, responseHeadersFrom } from "./headers.js";
 
-/** Options of {@link createVaultProxy}. `vaultUrl` and `allowedOrigins` are required. */
+/**
+ * Options of {@link createVaultProxy}. `vaultUrl` and `allowedOrigins` are required.
+ * @example
+ * const options: VaultProxyOptions = {
+ *   vaultUrl: "https://myvault.vault.azure.net", allowedOrigins: ["https://app.example.com"],
+ *   allowPath: (path, method) => method === "POST" && path.endsWith("/sign"), // pages may only sign
+ * };
+ * export default { fetch: createVaultProxy(options) };
+ */
 export interface VaultProxyOptions {
   /** The one vault every request goes to, e.g. `https://myvault.vault.azure.net` (an origin: no path). */
   vaultUrl: string;
@@ -37,12 +45,23 @@ export interface VaultProxyOptions {
   allowInsecureLoopback?: boolean;
 }
 
-/** A standard fetch handler: a Request in, a Response out. */
+/**
+ * A standard fetch handler: a Request in, a Response out.
+ * @example
+ * const proxy: ProxyHandler = createVaultProxy({ vaultUrl: "https://myvault.vault.azure.net", allowedOrigins: ["https://app.example.com"] });
+ * const answer = await proxy(new Request("https://kv-proxy.example.com/keys?api-version=2025-07-01"));
+ */
 export type ProxyHandler = (request: Request) => Promise<Response>;
 
 /**
  * Codes of the proxy's own refusals, in `{"error":{"code","message"}}` bodies shaped like Key Vault's
  * (so `KeyVaultError.code` carries them) and in the `x-keyvault-proxy-error` header.
+ * @example
+ * try { await request(client, "GET", "/keys") }
+ * catch (e) {
+ *   const code = e instanceof KeyVaultError ? (e.code as ProxyErrorCode | string) : undefined;
+ *   if (code === "ProxyOriginNotAllowed") console.error("add this page's origin to allowedOrigins");
+ * }
  */
 export type ProxyErrorCode =
   | "ProxyOriginNotAllowed"
@@ -52,7 +71,11 @@ export type ProxyErrorCode =
   | "ProxyUpstreamTimeout"
   | "ProxyUpstreamUnreachable";
 
-/** Default cap on a request body (256 KiB; Key Vault's own request bodies are a few KB). */
+/**
+ * Default cap on a request body (256 KiB; Key Vault's own request bodies are a few KB).
+ * @example
+ * const proxy = createVaultProxy({ vaultUrl: "https://myvault.vault.azure.net", allowedOrigins: ["https://app.example.com"], maxBodyBytes: 4 * DEFAULT_MAX_BODY_BYTES });
+ */
 export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
 
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"];

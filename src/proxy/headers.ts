@@ -1,13 +1,21 @@
 // Which headers cross the proxy, in each direction. Requests: an allow-list (Key Vault needs few);
 // responses: everything but hop-by-hop headers, cookies and what the proxy itself rewrites.
 
-/** Request headers forwarded to the vault by default (lower case). */
+/**
+ * Request headers forwarded to the vault by default (lower case); `forwardHeaders` adds to them.
+ * @example
+ * FORWARDED_REQUEST_HEADERS.includes("authorization"); // true: the page's own token goes to the vault
+ */
 export const FORWARDED_REQUEST_HEADERS: readonly string[] = [
   "authorization", "content-type", "accept", "accept-language",
   "x-ms-client-request-id", "x-ms-return-client-request-id", "traceparent", "tracestate",
 ];
 
-/** Response headers a page may read besides the CORS-safelisted ones (lower case). */
+/**
+ * Response headers a page may read besides the CORS-safelisted ones (lower case); `exposeHeaders` adds to them.
+ * @example
+ * EXPOSED_RESPONSE_HEADERS.includes("www-authenticate"); // true: the client can discover the challenge
+ */
 export const EXPOSED_RESPONSE_HEADERS: readonly string[] = [
   // the challenge: without it a browser client cannot discover scope and tenant
   "www-authenticate",

@@ -3,10 +3,10 @@
  * headers). One fetch handler, Web APIs only: a Cloudflare Worker's `fetch`, `Deno.serve`'s handler,
  * or a Node server's through `keyvault-fetch/proxy/server`. It forwards to exactly one vault and
  * nothing else.
+ * @module keyvault-fetch/proxy
  * @example
  * import { createVaultProxy } from "keyvault-fetch/proxy";
  * Deno.serve(createVaultProxy({ vaultUrl: "https://myvault.vault.azure.net", allowedOrigins: ["https://app.example.com"] }));
- * @packageDocumentation
  */
 export { createVaultProxy, DEFAULT_MAX_BODY_BYTES } from "./handler.js";
 export type { VaultProxyOptions, ProxyHandler, ProxyErrorCode } from "./handler.js";

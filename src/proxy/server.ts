@@ -1,16 +1,35 @@
-// Node only: runs the proxy (or any fetch handler) on node:http / node:https. Request bodies stream
-// into the handler, which counts them; answers stream back. Only origin-form targets ("/path?q")
-// are accepted, and the request URL is built from the socket's own address, never from Host.
+/**
+ * keyvault-fetch/proxy/server (Node only): runs the vault proxy (or any fetch handler) on
+ * `node:http` / `node:https`, in its own entry so that no edge bundle can pull in Node's modules.
+ * Request bodies stream into the handler, which counts them; answers stream back. Only origin-form
+ * targets (`/path?q`) are accepted, and the request URL is built from the socket's own address,
+ * never from `Host`.
+ * @module keyvault-fetch/proxy/server
+ * @example
+ * import { serveVaultProxy } from "keyvault-fetch/proxy/server";
+ * const server = await serveVaultProxy({ vaultUrl: "https://myvault.vault.azure.net", allowedOrigins: ["https://app.example.com"], port: 8787 });
+ */
 import * as http from "node:http";
 import * as https from "node:https";
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { createVaultProxy, type VaultProxyOptions } from "./handler.js";
 
-/** A standard fetch handler. */
+/**
+ * A standard fetch handler.
+ * @example
+ * import { createServer } from "node:http";
+ * const hello: FetchHandler = (request) => new Response(`hello ${new URL(request.url).pathname}`);
+ * createServer(toNodeListener(hello)).listen(8080);
+ */
 export type FetchHandler = (request: Request) => Response | Promise<Response>;
 
-/** Where the proxy listens. */
+/**
+ * Where the proxy listens.
+ * @example
+ * const listen: ProxyServerOptions = { host: "127.0.0.1", port: 8787 };
+ * const server = await serveVaultProxy({ vaultUrl: "https://myvault.vault.azure.net", allowedOrigins: ["http://localhost:5173"], ...listen });
+ */
 export interface ProxyServerOptions {
   /** address to bind (default `"127.0.0.1"`: loopback only) */
   host?: string;
@@ -20,7 +39,13 @@ export interface ProxyServerOptions {
   tls?: { cert: string; key: string };
 }
 
-/** A listening proxy. */
+/**
+ * A listening proxy.
+ * @example
+ * const server: RunningProxyServer = await serveVaultProxy({ vaultUrl: "https://myvault.vault.azure.net", allowedOrigins: ["http://localhost:5173"], port: 0 });
+ * console.log(server.url); // http://127.0.0.1:<port>
+ * await server.close();
+ */
 export interface RunningProxyServer {
   /** e.g. `http://127.0.0.1:8787`: the URL to hand to `new KeyVaultClient(url, …)` */
   url: string;

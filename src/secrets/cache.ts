@@ -11,7 +11,12 @@ import { checkSealingKey, createSealer, type Sealer, type SealingKeyInput } from
 import { storeDelete, storeGet, storePut, type SharedStore } from "./store.js";
 import type { KeyVaultSecret, OperationOptions } from "./types.js";
 
-/** Options of a {@link SecretCache}. */
+/**
+ * Options of a {@link SecretCache}.
+ * @example
+ * const options: SecretCacheOptions = { ttlMs: 600_000, staleWhileRevalidateMs: 120_000, negativeTtlMs: 5_000, maxEntries: 100 };
+ * const secrets = new SecretCache(options);
+ */
 export interface SecretCacheOptions {
   /** How long a value is served after it was read, in ms (default 300 000: five minutes). */
   ttlMs?: number;
@@ -35,7 +40,12 @@ export interface SecretCacheOptions {
   now?: () => number;
 }
 
-/** Options of {@link SecretCache.get}. */
+/**
+ * Options of {@link SecretCache.get}.
+ * @example
+ * const options: CachedSecretOptions = { version: "0123456789abcdef0123456789abcdef", waitUntil: ctx.waitUntil.bind(ctx) };
+ * const { value } = await cache.get(client, "db-password", options);
+ */
 export interface CachedSecretOptions extends OperationOptions {
   /** A version (default: the newest; may also be given in the name as `"name/version"`). */
   version?: string;
@@ -46,7 +56,12 @@ export interface CachedSecretOptions extends OperationOptions {
   waitUntil?: (promise: Promise<unknown>) => void;
 }
 
-/** Counters, for tests and dashboards. */
+/**
+ * Counters, for tests and dashboards.
+ * @example
+ * const stats: SecretCacheStats = cache.stats;
+ * console.log(`${stats.hits} hits, ${stats.vaultReads} vault reads, ${stats.storeHits} from the shared store`);
+ */
 export interface SecretCacheStats {
   /** Served from memory while fresh. */
   hits: number;
@@ -108,10 +123,13 @@ const whole = (n: unknown, what: string, min: number): number => {
  *   entry that does not open is ignored and the vault is read instead.
  * @example
  * const cache = new SecretCache({ ttlMs: 300_000 });                 // module scope
- * export default { async fetch(req, env, ctx) {
- *   const client = new KeyVaultClient(env.KEYVAULT_URL, { getToken }); // per request
- *   const apiKey = await cache.getValue(client, "partner-api-key", { waitUntil: ctx.waitUntil.bind(ctx) });
- * } };
+ * export default {
+ *   async fetch(request: Request, env: { KEYVAULT_URL: string }, ctx: { waitUntil(p: Promise<unknown>): void }) {
+ *     const client = new KeyVaultClient(env.KEYVAULT_URL, { getToken }); // per request
+ *     const apiKey = await cache.getValue(client, "partner-api-key", { waitUntil: ctx.waitUntil.bind(ctx) });
+ *     return fetch("https://partner.example/api", { headers: { authorization: `Bearer ${apiKey}` } });
+ *   },
+ * };
  */
 export class SecretCache {
   readonly stats: SecretCacheStats = { hits: 0, staleHits: 0, storeHits: 0, storeRejected: 0, vaultReads: 0, negativeHits: 0, evictions: 0 };
@@ -194,8 +212,9 @@ export class SecretCache {
    * Reads the secret from the vault now and caches the answer (in the store too): for "the cached
    * copy stopped working" (a rotated password, a revoked API key).
    * @example
-   * try { await db.connect(await cache.getValue(client, "db-password")) }
-   * catch { await db.connect((await cache.refresh(client, "db-password")).value) }
+   * const connect = async (password: string) => { console.log("connecting with a password of", password.length, "characters") };
+   * try { await connect(await cache.getValue(client, "db-password")) }
+   * catch { await connect((await cache.refresh(client, "db-password")).value) } // rotated: read it again
    */
   async refresh(client: KeyVaultClient, name: string, options: CachedSecretOptions = {}): Promise<KeyVaultSecret> {
     const { address, key } = this.#address(client, name, options);
@@ -221,7 +240,11 @@ export class SecretCache {
     }
   }
 
-  /** Forgets everything held in memory (the shared store keeps its entries until they expire). */
+  /**
+   * Forgets everything held in memory (the shared store keeps its entries until they expire).
+   * @example
+   * cache.clear(); // e.g. between tests; the next read of each name goes to the vault (or the store)
+   */
   clear(): void {
     this.#entries.clear();
   }

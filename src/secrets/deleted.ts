@@ -7,6 +7,7 @@ import { checkSecretName } from "./ids.js";
 import { toDeletedSecret, toSecretProperties, type RestSecret } from "./model.js";
 import type { DeletedSecret, OperationOptions, SecretProperties } from "./types.js";
 import { pollUntil, waitSettings, type WaitableOptions } from "./wait.js";
+import { checkClient, optionsOf } from "../input.js";
 
 /**
  * Deletes a secret with all its versions. With soft delete (the default) it can be recovered until
@@ -16,8 +17,10 @@ import { pollUntil, waitSettings, type WaitableOptions } from "./wait.js";
  * const deleted = await deleteSecret(client, "old", { wait: true });
  * await purgeDeletedSecret(client, "old");
  */
-export async function deleteSecret(client: KeyVaultClient, name: string, options: WaitableOptions = {}): Promise<DeletedSecret> {
+export async function deleteSecret(client: KeyVaultClient, name: string, opts?: WaitableOptions): Promise<DeletedSecret> {
+  checkClient(client, "deleteSecret");
   checkSecretName(name);
+  const options = optionsOf(opts, "deleteSecret");
   const settings = waitSettings(options);
   const signal = options.signal ? { signal: options.signal } : {};
   // Not repeated on 5xx: a retry after a lost answer would turn a success into a 404.
@@ -30,8 +33,10 @@ export async function deleteSecret(client: KeyVaultClient, name: string, options
  * Gets a deleted secret (its properties; the service sends no value).
  * @example const d = await getDeletedSecret(client, "old"); d.scheduledPurgeDate;
  */
-export async function getDeletedSecret(client: KeyVaultClient, name: string, options: OperationOptions = {}): Promise<DeletedSecret> {
+export async function getDeletedSecret(client: KeyVaultClient, name: string, opts?: OperationOptions): Promise<DeletedSecret> {
+  checkClient(client, "getDeletedSecret");
   checkSecretName(name);
+  const options = optionsOf(opts, "getDeletedSecret");
   return toDeletedSecret(await send<RestSecret>(client, "GET", `/deletedsecrets/${name}`, undefined, options.signal ? { signal: options.signal } : {}));
 }
 
@@ -40,8 +45,10 @@ export async function getDeletedSecret(client: KeyVaultClient, name: string, opt
  * background: `wait` looks (`GET /secrets/{name}/`) until the secret answers again. Retried only on 429.
  * @example const props = await recoverDeletedSecret(client, "old", { wait: { timeoutMs: 30_000 } });
  */
-export async function recoverDeletedSecret(client: KeyVaultClient, name: string, options: WaitableOptions = {}): Promise<SecretProperties> {
+export async function recoverDeletedSecret(client: KeyVaultClient, name: string, opts?: WaitableOptions): Promise<SecretProperties> {
+  checkClient(client, "recoverDeletedSecret");
   checkSecretName(name);
+  const options = optionsOf(opts, "recoverDeletedSecret");
   const settings = waitSettings(options);
   const signal = options.signal ? { signal: options.signal } : {};
   const recovered = toSecretProperties(await send<RestSecret>(client, "POST", `/deletedsecrets/${name}/recover`, undefined, { ...signal, idempotent: false }));
@@ -61,7 +68,9 @@ export async function recoverDeletedSecret(client: KeyVaultClient, name: string,
  * Deletes a deleted secret for good (needs the purge permission; refused where purge protection is on).
  * @example await purgeDeletedSecret(client, "old");
  */
-export async function purgeDeletedSecret(client: KeyVaultClient, name: string, options: OperationOptions = {}): Promise<void> {
+export async function purgeDeletedSecret(client: KeyVaultClient, name: string, opts?: OperationOptions): Promise<void> {
+  checkClient(client, "purgeDeletedSecret");
   checkSecretName(name);
+  const options = optionsOf(opts, "purgeDeletedSecret");
   await send<void>(client, "DELETE", `/deletedsecrets/${name}`, undefined, { ...(options.signal ? { signal: options.signal } : {}), idempotent: false });
 }

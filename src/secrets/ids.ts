@@ -2,19 +2,28 @@
 // never change which resource (or which host) a request reaches.
 import type { KeyVaultClient } from "../client.js";
 import { KeyVaultClientError } from "../errors.js";
+import { describe } from "../input.js";
 
 const NAME = /^[0-9A-Za-z-]{1,127}$/;
 // Versions are 32 hex characters today; accept any plain token so a new format still works.
 const VERSION = /^[0-9A-Za-z-]{1,128}$/;
 
-/** A secret addressed by name and (optionally) version. */
+/**
+ * A secret addressed by name and (optionally) version.
+ * @example
+ * const { name, version }: SecretAddress = parseSecretId(secret.properties.id);
+ */
 export interface SecretAddress {
   name: string;
   /** "" for the newest version. */
   version: string;
 }
 
-/** The parts of a secret identifier. */
+/**
+ * The parts of a secret identifier.
+ * @example
+ * const { vaultUrl, name, version }: ParsedSecretId = parseSecretId("https://myvault.vault.azure.net/secrets/db-password/0123abcd");
+ */
 export interface ParsedSecretId extends SecretAddress {
   /** The identifier as given. */
   sourceId: string;
@@ -80,13 +89,8 @@ export function secretPath(address: SecretAddress): string {
   return `/secrets/${address.name}${address.version ? "/" + address.version : ""}`;
 }
 
-/** What a value is, for messages that must never show a secret: its type only. */
-export function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (value instanceof Uint8Array) return "bytes";
-  return typeof value === "object" ? "an object" : `a ${typeof value}`;
-}
+// What a value is, for messages that must never show a secret: its kind only.
+export { describe };
 
 /** A `KeyVaultClientError` with code `ERR_INVALID_INPUT`. */
 export function invalid(message: string): KeyVaultClientError {

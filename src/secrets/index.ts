@@ -3,12 +3,12 @@
  * client first (an app that only reads carries only `getSecret`), as methods of
  * {@link SecretClient}, and {@link SecretCache}: values served from memory, safe on Workers, with an
  * optional sealed store shared by isolates.
+ * @module keyvault-fetch/secrets
  * @example
  * import { KeyVaultClient } from "keyvault-fetch";
  * import { getSecret } from "keyvault-fetch/secrets";
  * const client = new KeyVaultClient("https://myvault.vault.azure.net", { getToken });
  * const { value } = await getSecret(client, "db-password");
- * @packageDocumentation
  */
 export { SecretClient } from "./secret-client.js";
 export { getSecret, setSecret, updateSecretProperties, backupSecret, restoreSecretBackup, MAX_SECRET_BYTES } from "./operations.js";

@@ -6,14 +6,22 @@ import { send } from "./http.js";
 import { checkSecretName, describe, invalid, resolveSecret, secretPath, type SecretAddress } from "./ids.js";
 import { toSecret, toSecretProperties, unixSeconds, type RestSecret, type RestSecretAttributes } from "./model.js";
 import type { KeyVaultSecret, OperationOptions, SecretContentType, SecretProperties } from "./types.js";
+import { checkClient, optionsOf } from "../input.js";
 
 /**
  * The service's limit on a secret's value: 25 KB, counted in UTF-8 bytes.
- * @example if (new TextEncoder().encode(text).length > MAX_SECRET_BYTES) storeElsewhere(text);
+ * @example
+ * const certificate = await (await fetch("https://example.com/chain.pem")).text();
+ * if (new TextEncoder().encode(certificate).length > MAX_SECRET_BYTES) throw new Error("too large for one secret: split it, or keep it in blob storage");
  */
 export const MAX_SECRET_BYTES = 25_600;
 
-/** Options of {@link getSecret}. */
+/**
+ * Options of {@link getSecret}.
+ * @example
+ * const options: GetSecretOptions = { outContentType: "application/x-pem-file" }; // a certificate's PFX as PEM
+ * const { value: pem } = await getSecret(client, "tls-certificate", options);
+ */
 export interface GetSecretOptions extends OperationOptions {
   /** A version (default: the newest; may also be given in `name` as `"name/version"` or an identifier). */
   version?: string;
@@ -21,7 +29,12 @@ export interface GetSecretOptions extends OperationOptions {
   outContentType?: SecretContentType;
 }
 
-/** Settable properties of a secret version. */
+/**
+ * Settable properties of a secret version.
+ * @example
+ * const input: SecretPropertiesInput = { contentType: "text/plain", tags: { owner: "payments" }, expiresOn: new Date("2027-01-01") };
+ * await setSecret(client, "db-password", "hunter2", input);
+ */
 export interface SecretPropertiesInput {
   contentType?: string;
   tags?: Record<string, string>;
@@ -30,16 +43,26 @@ export interface SecretPropertiesInput {
   expiresOn?: Date;
 }
 
-/** Options of {@link setSecret}. */
+/**
+ * Options of {@link setSecret}.
+ * @example
+ * const options: SetSecretOptions = { contentType: "application/json", enabled: true };
+ * await setSecret(client, "feature-flags", JSON.stringify({ beta: true }), options);
+ */
 export interface SetSecretOptions extends SecretPropertiesInput, OperationOptions {}
 
-/** Options of {@link updateSecretProperties}: what to change (anything left out stays as it is). */
+/**
+ * Options of {@link updateSecretProperties}: what to change (anything left out stays as it is).
+ * @example
+ * const changes: UpdateSecretPropertiesOptions = { enabled: false, tags: { retired: "2026-05" } };
+ * await updateSecretProperties(client, "old-password", "", changes);
+ */
 export interface UpdateSecretPropertiesOptions extends SecretPropertiesInput, OperationOptions {}
 
 function options<T extends object>(value: T | undefined, fn: string, hint: string): T {
   if (value === undefined || value === null) return {} as T;
   if (typeof value !== "object" || Array.isArray(value)) throw invalid(`${fn} takes an options object${hint}; got ${describe(value)}`);
-  return value;
+  return optionsOf(value, fn);
 }
 
 /**
@@ -50,6 +73,7 @@ function options<T extends object>(value: T | undefined, fn: string, hint: strin
  * const pinned = await getSecret(client, "db-password", { version: "0123456789abcdef0123456789abcdef" });
  */
 export async function getSecret(client: KeyVaultClient, name: string, opts?: GetSecretOptions): Promise<KeyVaultSecret> {
+  checkClient(client, "getSecret");
   const o = options(opts, "getSecret", ` ({ version, outContentType, signal })${typeof opts === "string" ? `: for a version pass { version: "…" }` : ""}`);
   const address = resolveSecret(client, name, o.version);
   if (o.outContentType !== undefined && typeof o.outContentType !== "string") throw invalid("outContentType must be a string");
@@ -89,6 +113,7 @@ function attributes(o: SecretPropertiesInput): RestSecretAttributes {
  * secret.properties.version; // the new version
  */
 export async function setSecret(client: KeyVaultClient, name: string, value: string, opts?: SetSecretOptions): Promise<KeyVaultSecret> {
+  checkClient(client, "setSecret");
   checkSecretName(name);
   if (typeof value !== "string") throw invalid(`setSecret needs the value as a string; got ${describe(value)}${(value as unknown) instanceof Uint8Array ? " (encode bytes first, e.g. base64)" : ""}`);
   const size = utf8Encode(value).length;
@@ -109,6 +134,7 @@ export async function setSecret(client: KeyVaultClient, name: string, value: str
  * await updateSecretProperties(client, "db-password", secret.properties.version, { tags: { rotated: "2026-05" } });
  */
 export async function updateSecretProperties(client: KeyVaultClient, name: string, version: string, opts: UpdateSecretPropertiesOptions): Promise<SecretProperties> {
+  checkClient(client, "updateSecretProperties");
   if (typeof version !== "string") {
     throw invalid(`updateSecretProperties(client, name, version, options): the third argument is the version ("" for the newest); got ${describe(version)}${version && typeof version === "object" ? ", as if it were the options" : ""}`);
   }
@@ -130,8 +156,10 @@ export async function updateSecretProperties(client: KeyVaultClient, name: strin
  * subscription and geography restores.
  * @example const blob = await backupSecret(client, "db-password"); // Uint8Array
  */
-export async function backupSecret(client: KeyVaultClient, name: string, opts: OperationOptions = {}): Promise<Uint8Array<ArrayBuffer>> {
+export async function backupSecret(client: KeyVaultClient, name: string, options?: OperationOptions): Promise<Uint8Array<ArrayBuffer>> {
+  checkClient(client, "backupSecret");
   checkSecretName(name);
+  const opts = optionsOf(options, "backupSecret");
   const res = await send<{ value?: string }>(client, "POST", `/secrets/${name}/backup`, undefined, opts.signal ? { signal: opts.signal } : {});
   if (typeof res?.value !== "string") throw invalid("the vault's backup answer has no value");
   return base64UrlDecode(res.value);
@@ -142,7 +170,9 @@ export async function backupSecret(client: KeyVaultClient, name: string, opts: O
  * first: right after a purge the service may answer 409 for a few seconds). Retried only on 429.
  * @example const props = await restoreSecretBackup(client, blob);
  */
-export async function restoreSecretBackup(client: KeyVaultClient, backup: Uint8Array, opts: OperationOptions = {}): Promise<SecretProperties> {
+export async function restoreSecretBackup(client: KeyVaultClient, backup: Uint8Array, options?: OperationOptions): Promise<SecretProperties> {
+  checkClient(client, "restoreSecretBackup");
+  const opts = optionsOf(options, "restoreSecretBackup");
   if (!(backup instanceof Uint8Array) || backup.length === 0) throw invalid(`restoreSecretBackup needs the backup as non-empty bytes (Uint8Array); got ${describe(backup)}`);
   return toSecretProperties(await send<RestSecret>(client, "POST", "/secrets/restore", { value: base64UrlEncode(backup) }, { ...(opts.signal ? { signal: opts.signal } : {}), idempotent: false }));
 }

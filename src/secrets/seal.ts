@@ -5,7 +5,12 @@ import { base64UrlDecode, base64UrlEncode, utf8Decode, utf8Encode } from "../enc
 import { describe, invalid } from "./ids.js";
 import type { CryptoKeyLike } from "../web-types.js";
 
-/** What a caller may give as the sealing key: a string or bytes (at least 16 bytes, 32 random ones recommended), or an HKDF CryptoKey. */
+/**
+ * What a caller may give as the sealing key: a string or bytes (at least 16 bytes, 32 random ones recommended), or an HKDF CryptoKey.
+ * @example
+ * const sealingKey: SealingKeyInput = env.SECRET_CACHE_KEY; // 32 random bytes, base64: openssl rand -base64 32
+ * const shared = new SecretCache({ store: workersKvStore(env.SECRET_CACHE), sealingKey });
+ */
 export type SealingKeyInput = string | Uint8Array | CryptoKeyLike;
 
 /** The derived keys; resolved values only (each caller derives its own until one is kept). */

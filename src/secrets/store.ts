@@ -1,13 +1,16 @@
 // The cross-isolate store hook: any key-value store with a TTL, typed structurally (nothing is
 // imported), plus adapters for the three shapes edge runtimes have: the Workers Cache API, Workers
 // KV and Deno KV. A store is an optimisation: when it fails, the caller reads the vault instead.
+import { checkType, describe, invalid, optionsOf } from "../input.js";
 
 /**
  * A shared key-value store with expiry: what {@link SecretCache} (sealed) and the public-key and
  * JWKS caches of `keyvault-fetch/keys` and `keyvault-fetch/jose` (public data only) use to let many
  * isolates share one vault read.
  * @example
+ * const map = new Map<string, string>(); // one process only: a real store is shared (KV, Cache API, Redis, ...)
  * const store: SharedStore = { get: (k) => map.get(k), put: (k, v) => void map.set(k, v), delete: (k) => void map.delete(k) };
+ * const cache = new SecretCache({ store, sealingKey: env.SECRET_CACHE_KEY });
  */
 export interface SharedStore {
   /** The value stored under `key`, or null/undefined. */
@@ -18,21 +21,36 @@ export interface SharedStore {
   delete?(key: string): unknown;
 }
 
-/** The part of the Workers Cache API (`caches.default`) the adapter uses. */
+/**
+ * The part of the Workers Cache API (`caches.default`) the adapter uses.
+ * @example
+ * const workersCache: CacheLike = caches.default; // or await caches.open("secrets")
+ * const store = workersCacheStore(workersCache, { baseUrl: "https://example.com/__secret-cache/" });
+ */
 export interface CacheLike {
   match(request: Request): Promise<Response | undefined | null>;
   put(request: Request, response: Response): Promise<void>;
   delete(request: Request): Promise<boolean>;
 }
 
-/** The part of a Workers KV namespace binding the adapter uses. */
+/**
+ * The part of a Workers KV namespace binding the adapter uses.
+ * @example
+ * const namespace: KvNamespaceLike = env.SECRET_CACHE; // a KV binding in wrangler.jsonc
+ * const store = workersKvStore(namespace);
+ */
 export interface KvNamespaceLike {
   get(key: string): Promise<string | null>;
   put(key: string, value: string, options?: { expirationTtl?: number }): Promise<void>;
   delete(key: string): Promise<void>;
 }
 
-/** The part of a `Deno.Kv` the adapter uses. */
+/**
+ * The part of a `Deno.Kv` the adapter uses.
+ * @example
+ * const kv: DenoKvLike = await Deno.openKv();
+ * const store = denoKvStore(kv, { prefix: ["my-app", "secrets"] });
+ */
 export interface DenoKvLike {
   get(key: readonly unknown[]): Promise<{ value: unknown }>;
   set(key: readonly unknown[], value: unknown, options?: { expireIn?: number }): Promise<unknown>;
@@ -47,6 +65,8 @@ export interface DenoKvLike {
  * const store = workersCacheStore(caches.default, { baseUrl: "https://example.com/__secret-cache/" });
  */
 export function workersCacheStore(cache: CacheLike, options: { baseUrl?: string } = {}): SharedStore {
+  needs(cache, ["match", "put", "delete"], "workersCacheStore", "a Cache (caches.default, or await caches.open(name))");
+  checkType(optionsOf(options, "workersCacheStore").baseUrl, "string", "workersCacheStore: baseUrl");
   const base = new URL(options.baseUrl ?? "https://keyvault-fetch.invalid/cache/");
   const request = (key: string) => new Request(new URL(encodeURIComponent(key), base));
   return {
@@ -66,6 +86,7 @@ export function workersCacheStore(cache: CacheLike, options: { baseUrl?: string 
  * @example const store = workersKvStore(env.SECRET_CACHE);
  */
 export function workersKvStore(namespace: KvNamespaceLike): SharedStore {
+  needs(namespace, ["get", "put", "delete"], "workersKvStore", "a KV namespace binding (env.MY_NAMESPACE)");
   return {
     get: (key) => namespace.get(key),
     put: (key, value, ttlSeconds) => namespace.put(key, value, { expirationTtl: Math.max(60, Math.ceil(ttlSeconds)) }),
@@ -78,7 +99,9 @@ export function workersKvStore(namespace: KvNamespaceLike): SharedStore {
  * @example const store = denoKvStore(await Deno.openKv());
  */
 export function denoKvStore(kv: DenoKvLike, options: { prefix?: readonly string[] } = {}): SharedStore {
-  const prefix = options.prefix ?? ["keyvault-fetch"];
+  needs(kv, ["get", "set", "delete"], "denoKvStore", "a Deno KV database (await Deno.openKv())");
+  const prefix = optionsOf(options, "denoKvStore").prefix ?? ["keyvault-fetch"];
+  if (!Array.isArray(prefix) || prefix.some((p) => typeof p !== "string")) throw invalid(`denoKvStore: prefix must be an array of strings; got ${describe(prefix)}`);
   return {
     async get(key) {
       const { value } = await kv.get([...prefix, key]);
@@ -87,6 +110,11 @@ export function denoKvStore(kv: DenoKvLike, options: { prefix?: readonly string[
     put: (key, value, ttlSeconds) => kv.set([...prefix, key], value, { expireIn: Math.max(1, Math.ceil(ttlSeconds)) * 1000 }),
     delete: (key) => kv.delete([...prefix, key]),
   };
+}
+
+/** Throws unless `value` has the methods an adapter calls. */
+function needs(value: unknown, methods: string[], fn: string, what: string): void {
+  if (!value || methods.some((m) => typeof (value as Record<string, unknown>)[m] !== "function")) throw invalid(`${fn} takes ${what}: an object with ${methods.join(", ")}; got ${describe(value)}`);
 }
 
 /** Reads a store, turning any failure into a miss (a store never breaks a read). */

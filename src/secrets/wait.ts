@@ -4,7 +4,12 @@ import { KeyVaultClientError, KeyVaultError } from "../errors.js";
 import { invalid } from "./ids.js";
 import type { OperationOptions } from "./types.js";
 
-/** How to wait for an operation the service completes in the background. */
+/**
+ * How to wait for an operation the service completes in the background.
+ * @example
+ * const wait: WaitOptions = { timeoutMs: 20_000, intervalMs: 2_000 };
+ * await recoverDeletedSecret(client, "old-password", { wait });
+ */
 export interface WaitOptions {
   /** Give up after this many ms (default 60 000): `ERR_TIMEOUT`, though the operation itself went through. */
   timeoutMs?: number;
@@ -12,7 +17,12 @@ export interface WaitOptions {
   intervalMs?: number;
 }
 
-/** Options of the operations that can wait: `wait: true` (defaults) or `{ timeoutMs, intervalMs }`. */
+/**
+ * Options of the operations that can wait: `wait: true` (defaults) or `{ timeoutMs, intervalMs }`.
+ * @example
+ * const options: WaitableOptions = { wait: { timeoutMs: 30_000, intervalMs: 500 } };
+ * await deleteSecret(client, "old-password", options);
+ */
 export interface WaitableOptions extends OperationOptions {
   /** Wait until the service has completed the operation (default: return as soon as it accepted it). */
   wait?: boolean | WaitOptions;

@@ -32,6 +32,9 @@ import tarballTests from "./tarball.test.js";
 import tarballReadmeTests from "./tarball-readme.test.js";
 import deadlineHttpTests from "./deadline-http.test.js";
 import tmpdirTests from "./tmpdir.test.js";
+import docsTests from "./docs.test.js";
+import readmeRecipeTests from "./readme-recipe.test.js";
+import emulatorOptionsTests from "./emulator-options.test.js";
 import consumerTypesTests from "./consumer-types.test.js";
 import soakTests from "./soak.test.js";
 
@@ -40,7 +43,7 @@ const files: SuiteFile[] = [
   entraParityTests, entraExamplesTests, sizeBudgetTests, proxyServerTests, proxyBrowserTests, workerStarterTests, denoProxyTests, demoTests,
   emulatorDevServerTests, emulatorCorsTests, emulatorWorkerdTests,
   officialSdkSecretsTests, emulatorSecretsStoreTests, secretsWorkersTests, secretsDenoKvTests,
-  publishTests, tarballTests, tarballReadmeTests, consumerTypesTests,
+  publishTests, tarballTests, tarballReadmeTests, consumerTypesTests, docsTests, readmeRecipeTests, emulatorOptionsTests,
   deadlineHttpTests, soakTests,
   tmpdirTests, // last: it checks what every other test left in the temp directory
 ];

@@ -16,6 +16,7 @@ import trust from "./trust.test.js";
 import proxy from "./proxy.test.js";
 import msal from "./msal.test.js";
 import secrets from "./secrets.test.js";
+import validation from "./validation.test.js";
 import bytes from "./bytes.test.js";
 import reliabilityHostile from "./reliability-hostile.test.js";
 import reliabilityFaults from "./reliability-faults.test.js";
@@ -26,7 +27,7 @@ import reliabilityFindings from "./reliability-findings.test.js";
 import reliabilityLeaks from "./reliability-leaks.test.js";
 
 export const files: SuiteFile[] = [
-  challenge, client, retry, trust, replay, emulator, emulatorTrust, emulatorDevServer, keys, entra, jose, proxy, msal, secrets, bytes,
+  challenge, client, retry, trust, replay, emulator, emulatorTrust, emulatorDevServer, keys, entra, jose, proxy, msal, secrets, bytes, validation,
   reliabilityHostile, reliabilityFaults, reliabilityDeadline, reliabilityConcurrency, reliabilityFindings, reliabilityLeaks,
 ];
 

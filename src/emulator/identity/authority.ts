@@ -5,9 +5,15 @@ import { b64std, b64url, randomBytes, uuid } from "../bytes.js";
 import { checkFederatedAssertion, storeFederatedCredential, type FederatedCredential, type StoredFederatedCredential } from "./federation.js";
 import { decodeJwt, signJwt, verifyJwt, type DecodedJwt } from "./jwt.js";
 import { InteractiveSignIn } from "./authorize.js";
+import { inputError } from "../errors.js";
 import type { Jwk, JwkInput } from "../../web-types.js";
 
-/** A registered application (service principal) that may ask for tokens. */
+/**
+ * A registered application (service principal) that may ask for tokens.
+ * @example
+ * const reader: ClientRegistration = { clientId: "reader-app", clientSecret: "s3cret" };
+ * emu.registerClient({ ...reader, keyPermissions: ["get", "verify"] });
+ */
 export interface ClientRegistration {
   /** Application (client) id. */
   clientId: string;
@@ -40,7 +46,12 @@ export interface AuthorityState {
   revokedAt: number;
 }
 
-/** What minting a token may override (tests use it to build expired or foreign tokens). */
+/**
+ * What minting a token may override (tests use it to build expired or foreign tokens).
+ * @example
+ * const expired: MintOptions = { expiresInSeconds: -60 };
+ * const token = await emu.mintToken(expired); // a test of the 401 an expired token gets
+ */
 export interface MintOptions {
   tenantId?: string;
   clientId?: string;
@@ -96,12 +107,12 @@ export class Authority {
 
   /** Registers an application; tokens for it can then be requested. */
   registerClient(reg: ClientRegistration): void {
-    if (!reg.clientId) throw new TypeError("registerClient: clientId is required");
-    if (!reg.clientSecret && !reg.publicKeyJwk && !reg.federatedCredentials?.length && !reg.redirectUris?.length) throw new TypeError("registerClient: give clientSecret, publicKeyJwk, federatedCredentials and/or redirectUris");
+    if (!reg.clientId) throw inputError("registerClient: clientId is required");
+    if (!reg.clientSecret && !reg.publicKeyJwk && !reg.federatedCredentials?.length && !reg.redirectUris?.length) throw inputError("registerClient: give clientSecret, publicKeyJwk, federatedCredentials and/or redirectUris");
     const tenantId = (reg.tenantId ?? this.tenantId).toLowerCase();
     this.tenants.add(tenantId);
     const keys = reg.publicKeyJwk === undefined ? [] : Array.isArray(reg.publicKeyJwk) ? reg.publicKeyJwk : [reg.publicKeyJwk];
-    for (const k of keys) if (k.kty !== "RSA" || !k.n || !k.e) throw new TypeError("registerClient: publicKeyJwk must be an RSA public JWK");
+    for (const k of keys) if (k.kty !== "RSA" || !k.n || !k.e) throw inputError("registerClient: publicKeyJwk must be an RSA public JWK");
     const federated = (reg.federatedCredentials ?? []).map(storeFederatedCredential);
     const existing = this.clients.get(`${tenantId}|${reg.clientId.toLowerCase()}`);
     if (reg.redirectUris?.length) this.spaRedirects.set(`${tenantId}|${reg.clientId.toLowerCase()}`, [...reg.redirectUris]);

@@ -2,6 +2,7 @@
 // Kubernetes, another cloud) signs for one subject, and accepts them as client assertions.
 // The emulator cannot fetch the issuer's OIDC metadata, so each credential carries its keys.
 import { verifyJwt, type DecodedJwt } from "./jwt.js";
+import { inputError } from "../errors.js";
 import type { JwkInput } from "../../web-types.js";
 
 /** The audience Entra suggests for federated tokens. */
@@ -11,7 +12,12 @@ export const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
  * A federated identity credential on an app registration. `issuer`, `subject` and audiences
  * match exactly (case-sensitive), as Entra matches them.
  * @example
- * { issuer: "https://token.actions.githubusercontent.com", subject: "repo:octo/app:ref:refs/heads/main", jwks }
+ * const { publicKey } = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
+ * const credential: FederatedCredential = {
+ *   issuer: "https://token.actions.githubusercontent.com", subject: "repo:octo/app:ref:refs/heads/main",
+ *   publicKeyJwk: await crypto.subtle.exportKey("jwk", publicKey),
+ * };
+ * emu.registerClient({ clientId: "ci-app", federatedCredentials: [credential] });
  */
 export interface FederatedCredential {
   /** The external issuer, exactly as the token's `iss` says it. */
@@ -32,18 +38,18 @@ export interface StoredFederatedCredential { issuer: string; subject: string; au
 /** Validates and normalises a federated credential (TypeError when unusable). */
 export function storeFederatedCredential(c: FederatedCredential): StoredFederatedCredential {
   if (!c || typeof c.issuer !== "string" || !c.issuer || typeof c.subject !== "string" || !c.subject) {
-    throw new TypeError("federatedCredentials: each needs a non-empty issuer and subject");
+    throw inputError("federatedCredentials: each needs a non-empty issuer and subject");
   }
   const keys = [...(c.jwks?.keys ?? []), ...(c.publicKeyJwk === undefined ? [] : Array.isArray(c.publicKeyJwk) ? c.publicKeyJwk : [c.publicKeyJwk])];
-  if (keys.length === 0) throw new TypeError(`federatedCredentials: give the keys of ${c.issuer} (jwks or publicKeyJwk)`);
+  if (keys.length === 0) throw inputError(`federatedCredentials: give the keys of ${c.issuer} (jwks or publicKeyJwk)`);
   for (const k of keys) {
     const rsa = k.kty === "RSA" && k.n && k.e, ec = k.kty === "EC" && k.crv && k.x && k.y;
-    if (!rsa && !ec) throw new TypeError("federatedCredentials: keys must be RSA or EC public JWKs");
-    if ("d" in k) throw new TypeError("federatedCredentials: give public keys only");
+    if (!rsa && !ec) throw inputError("federatedCredentials: keys must be RSA or EC public JWKs");
+    if ("d" in k) throw inputError("federatedCredentials: give public keys only");
   }
   const audiences = c.audiences ?? [TOKEN_EXCHANGE_AUDIENCE];
   if (!Array.isArray(audiences) || audiences.length === 0 || audiences.some((a) => typeof a !== "string" || !a)) {
-    throw new TypeError("federatedCredentials: audiences must be non-empty strings");
+    throw inputError("federatedCredentials: audiences must be non-empty strings");
   }
   return { issuer: c.issuer, subject: c.subject, audiences: [...audiences], keys: keys.map((k) => ({ ...k })) };
 }

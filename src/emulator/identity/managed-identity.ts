@@ -3,8 +3,14 @@
 // authority's real tokens for one identity, without any credential of the caller's own.
 import { b64url, randomBytes, uuid } from "../bytes.js";
 import type { Authority } from "./authority.js";
+import { inputError } from "../errors.js";
 
-/** Options of the emulated managed identity (createEmulator({ managedIdentity })). */
+/**
+ * Options of the emulated managed identity (createEmulator({ managedIdentity })).
+ * @example
+ * const managedIdentity: EmulatorManagedIdentityOptions = { clientId: "11111111-2222-3333-4444-555555555555", identityHeader: "header-secret" };
+ * const withIdentity = createEmulator({ managedIdentity });
+ */
 export interface EmulatorManagedIdentityOptions {
   /** Client id of the identity (default: a random UUID). */
   clientId?: string;
@@ -16,7 +22,12 @@ export interface EmulatorManagedIdentityOptions {
   identityHeader?: string;
 }
 
-/** What a test needs to reach the emulated managed identity. */
+/**
+ * What a test needs to reach the emulated managed identity.
+ * @example
+ * const info: ManagedIdentityInfo | undefined = createEmulator({ managedIdentity: true }).managedIdentity;
+ * const getToken = fromManagedIdentity({ identityEndpoint: info!.identityEndpoint, identityHeader: info!.identityHeader });
+ */
 export interface ManagedIdentityInfo {
   readonly clientId: string;
   /** Object (principal) id: `oid` of its tokens, and what `object_id` / `principal_id` select. */
@@ -45,10 +56,10 @@ export class ManagedIdentityEndpoints {
     this.appService = new URL(options.identityEndpoint ?? "http://localhost:42356/msi/token");
     const loopback = ["localhost", "127.0.0.1", "[::1]"].includes(this.appService.hostname);
     if (this.appService.protocol !== "https:" && !(this.appService.protocol === "http:" && loopback)) {
-      throw new TypeError("createEmulator: managedIdentity.identityEndpoint must be https or loopback http");
+      throw inputError("createEmulator: managedIdentity.identityEndpoint must be https or loopback http");
     }
     const identityHeader = options.identityHeader ?? b64url(randomBytes(24));
-    if (!identityHeader) throw new TypeError("createEmulator: managedIdentity.identityHeader must not be empty");
+    if (!identityHeader) throw inputError("createEmulator: managedIdentity.identityHeader must not be empty");
     this.info = {
       clientId,
       objectId: authority.registerIdentity(clientId),

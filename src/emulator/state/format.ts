@@ -3,6 +3,7 @@
 // AES-256-GCM ciphertext under a key given as 32 raw bytes or derived from a passphrase with
 // PBKDF2-SHA-256, the envelope's header bound to it as additional data. Web Crypto only.
 import { b64url, buf, fromB64, fromUtf8, randomBytes, utf8 } from "../bytes.js";
+import { inputError } from "../errors.js";
 
 /** The `format` member every state file starts with. */
 export const STATE_FORMAT = "keyvault-fetch-emulator-state";
@@ -11,20 +12,35 @@ export const STATE_VERSION = 1;
 /** PBKDF2 iterations for passphrases (OWASP's 2023 figure for PBKDF2-SHA-256). */
 export const DEFAULT_KDF_ITERATIONS = 600_000;
 
-/** Why a state file was refused. */
+/**
+ * Why a state file was refused.
+ * @example
+ * try { await openEmulator({ persistence: { storage: { read: async () => "{}", write: async () => {} } } }) }
+ * catch (e) {
+ *   const code: EmulatorStateErrorCode | undefined = e instanceof EmulatorStateError ? e.code : undefined;
+ *   if (code === "ERR_STATE_FOREIGN") console.error("that file is no emulator state");
+ * }
+ */
 export type EmulatorStateErrorCode = "ERR_STATE_FOREIGN" | "ERR_STATE_CORRUPT" | "ERR_STATE_VERSION" | "ERR_STATE_KEY";
 
 /**
  * A state file the emulator will not use (and so never overwrites).
  * @example
- * try { await openEmulator({ persistence }) } catch (e) { if (e instanceof EmulatorStateError) console.error(e.code, e.message) }
+ * const storage = { read: async () => "not a state file", write: async (text: string) => {} };
+ * try { await openEmulator({ persistence: { storage } }) }
+ * catch (e) { if (e instanceof EmulatorStateError) console.error(e.code, e.message) } // ERR_STATE_FOREIGN
  */
 export class EmulatorStateError extends Error {
   override name = "EmulatorStateError";
   constructor(readonly code: EmulatorStateErrorCode, message: string) { super(message); }
 }
 
-/** The key that protects a state file: a passphrase, or 32 raw bytes. */
+/**
+ * The key that protects a state file: a passphrase, or 32 raw bytes.
+ * @example
+ * const key: StateKey = crypto.getRandomValues(new Uint8Array(32)); // or a passphrase string
+ * const emulator = await openEmulator({ persistence: { storage: { read: async () => undefined, write: async () => {} }, key } });
+ */
 export type StateKey = string | Uint8Array;
 
 /** The key, ready to use, with what the envelope records about it. */
@@ -43,11 +59,11 @@ interface Envelope {
 /** Makes (or, given a file's header, re-makes) the AES-GCM key from the user's key. */
 export async function prepareKey(key: StateKey, header?: KeyHeader, iterations = DEFAULT_KDF_ITERATIONS): Promise<PreparedKey> {
   if (key instanceof Uint8Array) {
-    if (key.length !== 32) throw new TypeError("state key: raw keys are 32 bytes (AES-256); give a passphrase string otherwise");
+    if (key.length !== 32) throw inputError("state key: raw keys are 32 bytes (AES-256); give a passphrase string otherwise");
     if (header && header.kdf !== "raw") throw new EmulatorStateError("ERR_STATE_KEY", "the state file is protected by a passphrase, and a raw key was given");
     return { key: await crypto.subtle.importKey("raw", buf(key), "AES-GCM", false, ["encrypt", "decrypt"]), header: { kdf: "raw" } };
   }
-  if (typeof key !== "string" || key.length === 0) throw new TypeError("state key: give a non-empty passphrase or 32 raw bytes");
+  if (typeof key !== "string" || key.length === 0) throw inputError("state key: give a non-empty passphrase or 32 raw bytes");
   if (header && header.kdf !== "PBKDF2-SHA256") throw new EmulatorStateError("ERR_STATE_KEY", "the state file is protected by a raw key, and a passphrase was given");
   const h = header ?? { kdf: "PBKDF2-SHA256" as const, iterations, salt: b64url(randomBytes(16)) };
   if (!Number.isInteger(h.iterations) || h.iterations < 1) throw new EmulatorStateError("ERR_STATE_CORRUPT", "the state file names an invalid PBKDF2 iteration count");

@@ -4,7 +4,12 @@
 // before it and concurrent requests share one write. What the storage does with the text (write
 // a temporary file and rename it over the old one) decides what a crash can leave behind.
 
-/** Where the state file lives: the Node server gives a file; tests and other runtimes, anything. */
+/**
+ * Where the state file lives: the Node server gives a file; tests and other runtimes, anything.
+ * @example
+ * const memory: StateStorage = { read: async () => undefined, write: async (text) => { console.log(`${text.length} bytes of state`); } };
+ * const emulator = await openEmulator({ persistence: { storage: memory } });
+ */
 export interface StateStorage {
   /** The saved text, or undefined when nothing was saved yet. */
   read(): Promise<string | undefined>;

@@ -29,7 +29,11 @@ const GENERATION = new Map<string, number>([
 ]);
 const rank = (g: number) => (g === 2015 ? 0 : g === 2016 ? 1 : g);
 
-/** api-versions the emulator answers: every version the keys REST specs define. */
+/**
+ * api-versions the emulator answers: every version the keys REST specs define.
+ * @example
+ * SUPPORTED_API_VERSIONS.includes("7.4"); // true: a client pinned to 7.4 gets 7.4's answers
+ */
 export const SUPPORTED_API_VERSIONS: readonly string[] = [...GENERATION.keys()];
 
 /** The answer shape of a version, or undefined when the service does not know it. */

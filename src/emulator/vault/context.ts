@@ -4,7 +4,13 @@ import { badParameter, forbidden, keyNotFound, show } from "../errors.js";
 import type { ApiShape } from "./api-version.js";
 import { latest, type KeyEntry, type KeyVersion, type Store } from "./store.js";
 
-/** The object kinds an access policy lists permissions for. */
+/**
+ * The object kinds an access policy lists permissions for.
+ * @example
+ * const kind: PermissionKind = "secrets";
+ * const { accessPolicies } = emu.vault(emu.vaultUrl).exportState(); // [clientId, { keys?, secrets?, certificates? }][]
+ * const secretReaders = accessPolicies.filter(([, lists]) => lists[kind]?.includes("get"));
+ */
 export type PermissionKind = "keys" | "secrets" | "certificates";
 
 /** Per-request context of a vault handler. */

@@ -9,7 +9,12 @@ import {
 } from "./secrets.js";
 import { SecretThrottle } from "./secrets-throttle.js";
 
-/** Secret permissions of a Key Vault access policy. */
+/**
+ * Secret permissions of a Key Vault access policy.
+ * @example
+ * const permissions: SecretPermission[] = ["get", "list"];
+ * emu.registerClient({ clientId: "reader-app", clientSecret: "s3cret", secretPermissions: permissions });
+ */
 export type SecretPermission = "get" | "list" | "set" | "delete" | "backup" | "restore" | "recover" | "purge";
 
 const notFound = (): ServiceError => new ServiceError(404, "NotFound", "The requested operation or resource does not exist.");

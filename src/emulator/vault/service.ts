@@ -4,7 +4,7 @@
 // access policies, the one sweep of time-driven changes, and export/import of all of it.
 import { buf, concat, randomBytes, uuid } from "../bytes.js";
 import { MissingPeerError } from "../crypto/ec.js";
-import { ServiceError, badParameter } from "../errors.js";
+import { ServiceError, badParameter, inputError } from "../errors.js";
 import type { Authority, TokenCheck } from "../identity/authority.js";
 import { apiShape, NEWEST, shapeAnswer } from "./api-version.js";
 import type { PermissionKind, VaultContext } from "./context.js";
@@ -58,7 +58,12 @@ export interface VaultPart {
   sweep(ctx: VaultContext): Promise<SweepEvent[]>;
 }
 
-/** A vault's state as exportState() gives it: JSON-safe, private key material included. */
+/**
+ * A vault's state as exportState() gives it: JSON-safe, private key material included.
+ * @example
+ * const fixture: VaultState = emu.vault(emu.vaultUrl).exportState(); // save it next to your tests
+ * const again = createEmulator({ vaults: [{ name: "from-fixture", state: fixture }] });
+ */
 export interface VaultState {
   format: "keyvault-fetch-emulator-vault";
   version: 1;
@@ -206,20 +211,20 @@ export class VaultService {
 
   /** Replaces the vault's state with an exported one; throws (changing nothing) when it is not one. */
   importState(state: unknown): void {
-    if (!state || typeof state !== "object") throw new TypeError("importState: expected an object from exportState()");
+    if (!state || typeof state !== "object") throw inputError("importState: expected an object from exportState()");
     const st = state as Partial<VaultState>;
-    if (st.format !== "keyvault-fetch-emulator-vault") throw new TypeError("importState: not a vault state (format is not keyvault-fetch-emulator-vault)");
-    if (st.version !== 1) throw new TypeError(`importState: vault state version ${String(st.version)} is not supported (this emulator reads version 1)`);
-    if (st.managedHsm !== this.s.managedHsm) throw new TypeError(`importState: that state is a ${st.managedHsm ? "Managed HSM's" : "vault's"}, this is a ${this.s.managedHsm ? "Managed HSM" : "vault"}`);
-    if (!st.parts || typeof st.parts !== "object" || !Array.isArray(st.accessPolicies)) throw new TypeError("importState: parts and accessPolicies are required");
+    if (st.format !== "keyvault-fetch-emulator-vault") throw inputError("importState: not a vault state (format is not keyvault-fetch-emulator-vault)");
+    if (st.version !== 1) throw inputError(`importState: vault state version ${String(st.version)} is not supported (this emulator reads version 1)`);
+    if (st.managedHsm !== this.s.managedHsm) throw inputError(`importState: that state is a ${st.managedHsm ? "Managed HSM's" : "vault's"}, this is a ${this.s.managedHsm ? "Managed HSM" : "vault"}`);
+    if (!st.parts || typeof st.parts !== "object" || !Array.isArray(st.accessPolicies)) throw inputError("importState: parts and accessPolicies are required");
     const policies = new Map<string, AccessPolicy>();
     for (const row of st.accessPolicies) {
-      if (!Array.isArray(row) || typeof row[0] !== "string" || !row[1] || typeof row[1] !== "object") throw new TypeError("importState: bad access policy");
+      if (!Array.isArray(row) || typeof row[0] !== "string" || !row[1] || typeof row[1] !== "object") throw inputError("importState: bad access policy");
       const p: AccessPolicy = {};
       for (const k of KINDS) {
         const list = (row[1] as Record<string, unknown>)[k];
         if (list === undefined) continue;
-        if (!Array.isArray(list) || !list.every((x) => typeof x === "string")) throw new TypeError(`importState: bad ${k} permissions`);
+        if (!Array.isArray(list) || !list.every((x) => typeof x === "string")) throw inputError(`importState: bad ${k} permissions`);
         p[k] = new Set(list.map((x) => x.toLowerCase()));
       }
       policies.set(row[0].toLowerCase(), p);
@@ -236,7 +241,7 @@ export class VaultService {
       for (const name of Object.keys(st.parts)) if (!this.parts.has(name)) foreign.set(name, (st.parts as Record<string, unknown>)[name]);
     } catch (e) {
       for (const [name, part] of this.parts) part.deserialize(before.get(name));
-      throw new TypeError(`importState: ${e instanceof Error ? e.message : String(e)}`);
+      throw inputError(`importState: ${e instanceof Error ? e.message : String(e)}`);
     }
     this.foreignParts = foreign;
     this.accessPolicies.clear();
