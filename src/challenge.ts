@@ -63,15 +63,16 @@ export function parseWwwAuthenticate(header: string): AuthChallenge[] {
     const [, comma, name, eq, quoted, bare, token68] = m as unknown as (string | undefined)[];
     const free = comma !== undefined || state === 0;
     if (eq) {
-      if (!current || !(free || state === 1)) throw invalid(`unexpected parameter ${name} at ${i}`);
+      if (!current || !(free || state === 1)) throw invalid(`unexpected parameter at ${i}`);
       const value = quoted !== undefined ? quoted.replace(/\\([\s\S])/g, "$1") : bare;
-      if (value === undefined) throw invalid(`no value for ${name}`);
+      if (value === undefined) throw invalid(`parameter without a value at ${i}`);
       const key = name!.toLowerCase();
-      if (Object.hasOwn(current.params, key)) throw invalid(`${key} given twice`);
+      if (Object.hasOwn(current.params, key)) throw invalid(`parameter given twice at ${i}`);
       current.params[key] = value;
       state = 2;
     } else {
-      if (!free) throw invalid(`expected "," before ${name} at ${i}`);
+      // Positions only, never the text: a hostile header may hold a token.
+      if (!free) throw invalid(`expected "," at ${i}`);
       // No prototype: a parameter named "constructor" or "__proto__" is just a parameter.
       out.push((current = { scheme: name!.toLowerCase(), params: Object.create(null) as Record<string, string> }));
       if (token68) current.token68 = token68;

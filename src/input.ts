@@ -8,6 +8,27 @@ export function invalid(message: string): KeyVaultClientError {
   return new KeyVaultClientError("ERR_INVALID_INPUT", message);
 }
 
+/**
+ * A `KeyVaultClientError` with code `ERR_INVALID_RESPONSE`: the vault answered 2xx with something
+ * that is not what the operation returns. The message names what was missing, never what came.
+ */
+export function badAnswer(what: string): KeyVaultClientError {
+  return new KeyVaultClientError("ERR_INVALID_RESPONSE", `the vault's answer ${what}`);
+}
+
+/** The vault's answer if it is a JSON object (not null, an array or a bare value); else `ERR_INVALID_RESPONSE`. */
+export function answerObject<T extends object>(value: unknown, what: string): T {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) throw badAnswer(`is not ${what}`);
+  return value as T;
+}
+
+/** The string members `names` of the vault's answer object; else `ERR_INVALID_RESPONSE`. */
+export function answerStrings<T extends object>(value: unknown, what: string, ...names: string[]): T {
+  const o = answerObject<Record<string, unknown>>(value, what);
+  for (const n of names) if (typeof o[n] !== "string") throw badAnswer(`(${what}) has no ${n}`);
+  return o as T;
+}
+
 /** What a value is, for messages: its kind, never its content. */
 export function describe(value: unknown): string {
   if (value == null) return String(value);

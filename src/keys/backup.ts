@@ -7,7 +7,7 @@ import { checkName } from "./ids.js";
 import { toKey, type RestKeyBundle } from "./model.js";
 import type { KeyVaultKey, OperationOptions } from "./types.js";
 import { request } from "../request.js";
-import { checkClient, optionsOf } from "../input.js";
+import { answerStrings, checkClient, optionsOf } from "../input.js";
 
 /**
  * Backs up a key with all its versions.
@@ -17,7 +17,7 @@ export async function backupKey(client: KeyVaultClient, name: string, opts?: Ope
   checkClient(client, "backupKey");
   const options = optionsOf(opts, "backupKey");
   checkName(name);
-  const res = await request<{ value: string }>(client, "POST", `/keys/${name}/backup`, undefined, { signal: options.signal });
+  const res = answerStrings<{ value: string }>(await request(client, "POST", `/keys/${name}/backup`, undefined, { signal: options.signal }), "a backup", "value");
   return base64UrlDecode(res.value);
 }
 

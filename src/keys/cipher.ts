@@ -6,7 +6,7 @@ import { checkCipherInput } from "./algorithms.js";
 import { keyPath, resolveKey } from "./ids.js";
 import type { DecryptResult, EncryptResult, EncryptionAlgorithm, KeyWrapAlgorithm, OperationOptions, UnwrapResult, WrapResult } from "./types.js";
 import { request } from "../request.js";
-import { checkClient, optionsOf } from "../input.js";
+import { answerStrings, checkClient, optionsOf } from "../input.js";
 
 /**
  * AES options: `iv` (CBC: random when left out; GCM: the service makes it), `aad` (GCM), and `tag` (GCM decryption).
@@ -31,7 +31,7 @@ const echo = (v: Uint8Array | undefined) => (v === undefined ? undefined : array
 async function call(client: KeyVaultClient, key: string, op: string, algorithm: string, value: Uint8Array, o: CipherOptions): Promise<CipherAnswer> {
   const address = resolveKey(client, key);
   const body = { alg: algorithm, value: base64UrlEncode(value), iv: b64(o.iv), aad: b64(o.aad), tag: b64(o.tag) };
-  return request<CipherAnswer>(client, "POST", keyPath(address, op), body, { signal: o.signal });
+  return answerStrings<CipherAnswer>(await request(client, "POST", keyPath(address, op), body, { signal: o.signal }), `an ${op} result`, "kid", "value");
 }
 
 /**

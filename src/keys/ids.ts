@@ -43,11 +43,13 @@ export function parseKeyId(id: string): ParsedKeyId {
   // the dearest step of turning an answer into a key.
   const m = typeof id === "string" ? SERVICE_ID.exec(id) : null;
   if (m) return { vaultUrl: m[1]!.replace(/:443$/, ""), collection: m[2]!, name: m[3]!, version: m[4] ?? "" };
+  // The message shows what the id is, not what it says: an id read from an answer may be anything, a token too.
+  const refused = () => invalid(`not a key identifier (https://{vault}/keys/{name}[/{version}]); got ${describe(id)}`);
   let url: URL;
-  try { url = new URL(id); } catch { throw invalid(`not a key identifier: ${JSON.stringify(String(id).slice(0, 200))}`); }
+  try { url = new URL(id); } catch { throw refused(); }
   const parts = url.pathname.split("/").filter(Boolean);
   const [collection, name, version = ""] = parts;
-  if (!collection || !name || parts.length > 3) throw invalid(`not a key identifier: ${JSON.stringify(id.slice(0, 200))}`);
+  if (!collection || !name || parts.length > 3) throw refused();
   return { vaultUrl: url.origin, collection, name, version };
 }
 

@@ -1,13 +1,13 @@
 // REST shapes <-> the typed model: unix seconds become Date, base64url becomes Uint8Array, and the
 // key's JWK becomes a standard public JWK. Only this module knows the wire names.
 import { base64UrlDecode, base64UrlEncode, utf8Encode } from "../encoding.js";
-import { parseKeyId, invalid } from "./ids.js";
+import { parseKeyId, invalid, type ParsedKeyId } from "./ids.js";
 import type {
   DeletedKey, DeletedKeyProperties, KeyAttestation, KeyProperties, KeyReleasePolicy, KeyReleasePolicyInput,
   KeyRotationPolicy, KeyVaultKey,
 } from "./types.js";
 import type { Jwk } from "../web-types.js";
-import { describe } from "../input.js";
+import { answerObject, badAnswer, describe } from "../input.js";
 
 /** A JWK as Key Vault sends it (may carry `-HSM` types and `key_ops`). */
 export interface RestJwk {
@@ -70,8 +70,14 @@ export function publicJwk(jwk: RestJwk): Jwk & { kid?: string } {
   return out;
 }
 
+// A kid read from an answer: a broken one is the vault's fault (ERR_INVALID_RESPONSE), not the caller's.
+function idOf(kid: unknown): ParsedKeyId {
+  if (typeof kid !== "string") throw badAnswer("has no kid");
+  try { return parseKeyId(kid); } catch { throw badAnswer("has a kid that is not a key identifier"); }
+}
+
 function properties(kid: string, b: { attributes?: RestAttributes; tags?: Record<string, string>; managed?: boolean; release_policy?: RestReleasePolicy }): KeyProperties {
-  const id = parseKeyId(kid);
+  const id = idOf(kid);
   const a = b.attributes ?? {};
   return compact({
     id: kid,
@@ -110,10 +116,12 @@ function attestation(a: NonNullable<RestAttributes["attestation"]>): KeyAttestat
 
 /** KeyBundle -> KeyVaultKey. */
 export function toKey(bundle: RestKeyBundle): KeyVaultKey {
-  const jwk = bundle.key ?? {};
-  const kid = String(jwk.kid ?? "");
+  const jwk = answerObject<RestJwk>(answerObject<RestKeyBundle>(bundle, "a key").key, "a key with a JWK");
+  const kid = jwk.kid as string;
   const props = properties(kid, bundle);
-  return { id: kid, name: props.name, keyType: String(jwk.kty ?? ""), keyOperations: [...(jwk.key_ops ?? [])], key: publicJwk(jwk), properties: props };
+  const ops: unknown = jwk.key_ops ?? [];
+  if (!Array.isArray(ops) || !ops.every((op) => typeof op === "string")) throw badAnswer("has key_ops that are not a list of names");
+  return { id: kid, name: props.name, keyType: String(jwk.kty ?? ""), keyOperations: [...ops], key: publicJwk(jwk), properties: props };
 }
 
 /** DeletedKeyBundle -> DeletedKey. */
@@ -123,12 +131,12 @@ export function toDeletedKey(bundle: RestKeyBundle): DeletedKey {
 
 /** KeyItem -> KeyProperties. */
 export function toKeyProperties(item: RestKeyItem): KeyProperties {
-  return properties(item.kid, item);
+  return properties(answerObject<RestKeyItem>(item, "a key item").kid, item);
 }
 
 /** DeletedKeyItem -> DeletedKeyProperties. */
 export function toDeletedKeyProperties(item: RestKeyItem): DeletedKeyProperties {
-  return compact({ ...properties(item.kid, item), recoveryId: item.recoveryId, deletedOn: date(item.deletedDate), scheduledPurgeDate: date(item.scheduledPurgeDate) });
+  return compact({ ...properties(answerObject<RestKeyItem>(item, "a deleted key item").kid, item), recoveryId: item.recoveryId, deletedOn: date(item.deletedDate), scheduledPurgeDate: date(item.scheduledPurgeDate) });
 }
 
 /** Settable attributes -> the REST `attributes` object (only what was given). */
@@ -149,10 +157,13 @@ export function releasePolicyBody(p: KeyReleasePolicyInput): RestReleasePolicy {
 }
 
 /** REST rotation policy -> KeyRotationPolicy. */
-export function toRotationPolicy(p: RestRotationPolicy): KeyRotationPolicy {
+export function toRotationPolicy(policy: RestRotationPolicy): KeyRotationPolicy {
+  const p = answerObject<RestRotationPolicy>(policy, "a rotation policy");
+  const actions: unknown = p.lifetimeActions ?? [];
+  if (!Array.isArray(actions)) throw badAnswer("has lifetimeActions that are not a list");
   return compact({
     id: p.id,
-    lifetimeActions: (p.lifetimeActions ?? []).map((a) => compact({
+    lifetimeActions: (actions as NonNullable<RestRotationPolicy["lifetimeActions"]>).map((a) => compact({
       action: String(a.action?.type ?? ""),
       timeAfterCreate: a.trigger?.timeAfterCreate,
       timeBeforeExpiry: a.trigger?.timeBeforeExpiry,

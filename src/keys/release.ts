@@ -3,7 +3,7 @@ import type { KeyVaultClient } from "../client.js";
 import { invalid, keyPath, resolveKey } from "./ids.js";
 import type { OperationOptions } from "./types.js";
 import { request } from "../request.js";
-import { checkClient, checkType, describe, optionsOf } from "../input.js";
+import { answerStrings, checkClient, checkType, describe, optionsOf } from "../input.js";
 
 /**
  * How the released key is wrapped for the target.
@@ -52,6 +52,6 @@ export async function releaseKey(client: KeyVaultClient, key: string, targetAtte
   const address = resolveKey(client, key, options.version);
   if (typeof targetAttestationToken !== "string" || !targetAttestationToken) throw invalid(`releaseKey needs the target's attestation token (a JWT string); got ${describe(targetAttestationToken)}`);
   const body = { target: targetAttestationToken, nonce: options.nonce, enc: options.algorithm };
-  const res = await request<{ value: string }>(client, "POST", keyPath(address, "release"), body, { signal: options.signal });
+  const res = answerStrings<{ value: string }>(await request(client, "POST", keyPath(address, "release"), body, { signal: options.signal }), "a release result", "value");
   return { value: res.value };
 }

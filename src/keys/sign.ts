@@ -5,7 +5,7 @@ import { checkBytes, checkSignInput, signatureSpec } from "./algorithms.js";
 import { invalid, keyPath, resolveKey } from "./ids.js";
 import type { OperationOptions, SignResult, SignatureAlgorithm } from "./types.js";
 import { request } from "../request.js";
-import { checkClient, optionsOf } from "../input.js";
+import { answerStrings, checkClient, optionsOf } from "../input.js";
 
 /**
  * Signs a digest with a key. `key` is a name (newest version), `"name/version"` or a key
@@ -21,7 +21,9 @@ export async function sign(client: KeyVaultClient, key: string, algorithm: Signa
   const options = optionsOf(opts, "sign");
   checkSignInput(algorithm, digest);
   const address = resolveKey(client, key);
-  const res = await request<{ kid: string; value: string }>(client, "POST", keyPath(address, "sign"), { alg: algorithm, value: base64UrlEncode(digest) }, { signal: options.signal });
+  const res = answerStrings<{ kid: string; value: string }>(
+    await request(client, "POST", keyPath(address, "sign"), { alg: algorithm, value: base64UrlEncode(digest) }, { signal: options.signal }),
+    "a signature", "kid", "value");
   return { algorithm, kid: res.kid, result: base64UrlDecode(res.value) };
 }
 

@@ -6,7 +6,7 @@ import { keyIdOf, keyPath, resolveKey } from "./ids.js";
 import { digestFor } from "./sign.js";
 import type { OperationOptions, SignatureAlgorithm, VerifyResult } from "./types.js";
 import { request } from "../request.js";
-import { checkClient, optionsOf } from "../input.js";
+import { answerObject, badAnswer, checkClient, optionsOf } from "../input.js";
 
 /**
  * Asks the service whether `signature` is valid for `digest`. Use the `kid` that signed (a
@@ -23,8 +23,9 @@ export async function verify(
   checkBytes(signature, "signature");
   const address = resolveKey(client, key);
   const body = { alg: algorithm, digest: base64UrlEncode(digest), value: base64UrlEncode(signature) };
-  const res = await request<{ value: boolean }>(client, "POST", keyPath(address, "verify"), body, { signal: options.signal });
-  return { algorithm, kid: keyIdOf(client.vaultOrigin, address), result: res?.value === true, local: false };
+  const res = answerObject<{ value: unknown }>(await request(client, "POST", keyPath(address, "verify"), body, { signal: options.signal }), "a verify result");
+  if (typeof res.value !== "boolean") throw badAnswer("(a verify result) has no value");
+  return { algorithm, kid: keyIdOf(client.vaultOrigin, address), result: res.value, local: false };
 }
 
 /**

@@ -40,13 +40,14 @@ export interface ParsedSecretId extends SecretAddress {
  * // { sourceId: "https://v.vault.azure.net/secrets/db/0123abcd", vaultUrl: "https://v.vault.azure.net", collection: "secrets", name: "db", version: "0123abcd" }
  */
 export function parseSecretId(id: string): ParsedSecretId {
-  const shown = JSON.stringify(String(id).slice(0, 200));
+  // The message shows what the id is, not what it says: an id read from an answer may be anything, a token too.
+  const shown = `got ${describe(id)}`;
   let url: URL;
-  try { url = new URL(id); } catch { throw invalid(`not a secret identifier: ${shown}`); }
+  try { url = new URL(id); } catch { throw invalid(`not a secret identifier (https://{vault}/secrets/{name}[/{version}]); ${shown}`); }
   const parts = url.pathname.split("/").filter(Boolean);
   const [collection = "", name = "", version = ""] = parts;
   if (!/^(deleted)?secrets$/i.test(collection) || !NAME.test(name) || parts.length > 3 || (version && !VERSION.test(version))) {
-    throw invalid(`not a secret identifier: ${shown} (expected https://{vault}/secrets/{name}[/{version}])`);
+    throw invalid(`not a secret identifier (https://{vault}/secrets/{name}[/{version}]); ${shown}`);
   }
   return { sourceId: id, vaultUrl: url.origin, collection: collection.toLowerCase(), name, version };
 }

@@ -1,6 +1,7 @@
 // REST shapes <-> the typed model: unix seconds become Date, wire names become the SDK's names.
 // Only this module knows the wire names.
-import { invalid, parseSecretId } from "./ids.js";
+import { invalid, parseSecretId, type ParsedSecretId } from "./ids.js";
+import { answerObject, badAnswer } from "../input.js";
 import type { DeletedSecret, DeletedSecretProperties, KeyVaultSecret, SecretProperties } from "./types.js";
 
 /** Secret attributes on the wire (unix seconds). */
@@ -25,11 +26,13 @@ function compact<T extends object>(object: T): T {
 
 /** SecretBundle or SecretItem -> SecretProperties. */
 export function toSecretProperties(b: RestSecret): SecretProperties {
-  if (!b || typeof b.id !== "string") throw invalid("the vault's answer has no secret id");
-  const id = parseSecretId(b.id);
+  if (typeof answerObject<RestSecret>(b, "a secret").id !== "string") throw badAnswer("has no secret id");
+  let id: ParsedSecretId;
+  // A broken id is the vault's fault (ERR_INVALID_RESPONSE), not the caller's.
+  try { id = parseSecretId(b.id as string); } catch { throw badAnswer("has an id that is not a secret identifier"); }
   const a = b.attributes ?? {};
   return compact({
-    id: b.id,
+    id: b.id as string,
     name: id.name,
     version: id.version,
     vaultUrl: id.vaultUrl,

@@ -6,7 +6,7 @@ import { send } from "./http.js";
 import { checkSecretName, describe, invalid, resolveSecret, secretPath, type SecretAddress } from "./ids.js";
 import { toSecret, toSecretProperties, unixSeconds, type RestSecret, type RestSecretAttributes } from "./model.js";
 import type { KeyVaultSecret, OperationOptions, SecretContentType, SecretProperties } from "./types.js";
-import { checkClient, optionsOf } from "../input.js";
+import { badAnswer, checkClient, optionsOf } from "../input.js";
 
 /**
  * The service's limit on a secret's value: 25 KB, counted in UTF-8 bytes.
@@ -161,7 +161,7 @@ export async function backupSecret(client: KeyVaultClient, name: string, options
   checkSecretName(name);
   const opts = optionsOf(options, "backupSecret");
   const res = await send<{ value?: string }>(client, "POST", `/secrets/${name}/backup`, undefined, opts.signal ? { signal: opts.signal } : {});
-  if (typeof res?.value !== "string") throw invalid("the vault's backup answer has no value");
+  if (typeof res?.value !== "string") throw badAnswer("(a backup) has no value");
   return base64UrlDecode(res.value);
 }
 

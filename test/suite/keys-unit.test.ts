@@ -372,6 +372,7 @@ export function keysUnit(t: Registrar, lib: Lib): void {
           if (req.method === "GET") {
             return Response.json({ key: { kid: `https://real.vault.azure.net/keys/k/${VERSION_A}`, kty: "EC", key_ops: ["sign", "verify"], crv: "P-256", x: ec.publicJwk.x, y: ec.publicJwk.y }, attributes: { enabled: true } });
           }
+          if (path.endsWith("/verify")) return Response.json({ value: false });
           return Response.json({ kid: `https://real.vault.azure.net/keys/k/${VERSION_A}`, value: "AAAA" });
         },
       });

@@ -110,7 +110,7 @@ const suite: SuiteFile = (t, lib) => {
       ["200 with {}", 200, "{}"],
       ["200 with a key whose key_ops is a number", 200, '{"key":{"kid":"https://v.vault.azure.net/keys/k/1","kty":"EC","key_ops":5}}'],
     ] as const) {
-      for (const helper of ["getKey", "sign"] as const) {
+      for (const helper of ["getKey", "sign", "verify", "encrypt", "getRandomBytes", "backupKey", "getSecret"] as const) {
         t.test(`${helper} answered ${what}: ERR_INVALID_RESPONSE (or another of our errors), never a TypeError`, async () => {
           const fetch = async (i: string | URL | Request, init?: RequestInit) => new Request(i, init).headers.get("authorization")
             ? new Response(body, { status }) : new Response("", { status: 401, headers: { "www-authenticate": challenge } });
@@ -118,7 +118,12 @@ const suite: SuiteFile = (t, lib) => {
           let error: unknown;
           try {
             if (helper === "getKey") await lib.keys.getKey(client, "k");
-            else await lib.keys.sign(client, "k", "ES256", new Uint8Array(32));
+            else if (helper === "sign") await lib.keys.sign(client, "k", "ES256", new Uint8Array(32));
+            else if (helper === "verify") await lib.keys.verify(client, "k", "ES256K", new Uint8Array(32), new Uint8Array(64));
+            else if (helper === "encrypt") await lib.keys.encrypt(client, "k", "RSA-OAEP-256", new Uint8Array(8));
+            else if (helper === "getRandomBytes") await lib.keys.getRandomBytes(client, 8);
+            else if (helper === "backupKey") await lib.keys.backupKey(client, "k");
+            else await lib.secrets.getSecret(client, "s");
           } catch (e) { error = e; }
           assert.ok(error !== undefined, "resolved as if the answer were a key or a signature");
           const kind = classify(lib, error);
