@@ -502,7 +502,7 @@ export class KeyVaultClient {
   /** A request that failed: the call's end if it was aborted (deadline or caller), else a failure to retry. */
   #failed(call: Call, e: unknown, attempt: number): unknown {
     if (call.signal?.aborted) throw call.signal.reason;
-    if (this.#onEvent) this.#emit("response", call, { attempt, status: 0, requestId: undefined, durationMs: Date.now() - call.started, error: errorName(e) });
+    if (this.#onEvent) this.#emit("response", call, { attempt, status: 0, requestId: undefined, clientRequestId: call.headers["x-ms-client-request-id"], durationMs: Date.now() - call.started, error: errorName(e) });
     return e;
   }
 
@@ -525,7 +525,7 @@ export class KeyVaultClient {
     const sent = Date.now();
     this.#emit("request", call, { attempt, probe: !token, clientRequestId: call.headers["x-ms-client-request-id"] });
     return pending.then((response) => {
-      this.#emit("response", call, { attempt, status: response.status, requestId: response.headers.get("x-ms-request-id") ?? undefined, durationMs: Date.now() - sent });
+      this.#emit("response", call, { attempt, status: response.status, requestId: response.headers.get("x-ms-request-id") ?? undefined, clientRequestId: call.headers["x-ms-client-request-id"], durationMs: Date.now() - sent });
       return response;
     });
   }

@@ -29,6 +29,8 @@ export interface ResponseEvent {
   status: number;
   /** `x-ms-request-id` of the answer. */
   requestId: string | undefined;
+  /** The request's `x-ms-client-request-id` (as in its `request` event): with `attempt`, what pairs the two. */
+  clientRequestId: string;
   durationMs: number;
   error?: string;
 }

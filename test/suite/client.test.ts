@@ -372,6 +372,10 @@ const suite: SuiteFile = (t, lib) => {
       const retry = events.find((e) => e.type === "retry");
       assert.deepEqual([retry.reason, retry.status, retry.waitMs, retry.attempt], ["status", 503, 1, 1]);
       assert.ok(events.some((e) => e.type === "response" && e.requestId === "rid-2" && e.status === 200));
+      // each response pairs with its request by clientRequestId and attempt
+      const sent = events.filter((e) => e.type === "request").map((e) => `${e.clientRequestId} ${e.attempt}`);
+      const answered = events.filter((e) => e.type === "response").map((e) => `${e.clientRequestId} ${e.attempt}`);
+      assert.deepEqual(answered, sent);
       const text = JSON.stringify(events);
       assert.ok(!text.includes("token-") && !text.includes("SECRETBODY") && !text.includes("Bearer"), text);
     });
