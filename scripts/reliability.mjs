@@ -49,9 +49,29 @@ const machine = {
 const markdown = render({ ...m, soak, planted, machine, quick });
 if (write) {
   writeFileSync(join(root, "RELIABILITY.md"), markdown);
-  console.log(`wrote RELIABILITY.md (${(machine.durationMs / 1000).toFixed(0)} s)`);
+  console.log(`wrote RELIABILITY.md (${(machine.durationMs / 1000).toFixed(0)} s)${updateReadme(markdown) ? " and the README's reliability lines" : ""}`);
 } else {
   console.log(markdown);
+}
+
+/**
+ * Replaces the lines between `<!-- reliability:generated -->` and `<!-- /reliability:generated -->`
+ * in the README with this run's headline, so the README states only figures a run produced.
+ */
+function updateReadme(md) {
+  const file = join(root, "README.md");
+  const text = readFileSync(file, "utf8");
+  const open = "<!-- reliability:generated -->", close = "<!-- /reliability:generated -->";
+  const a = text.indexOf(open), b = text.indexOf(close);
+  if (a < 0 || b < a) return false;
+  const headline = (md.match(/^## Headline\n\n([\s\S]*?)(?=\n## )/m)?.[1] ?? "").trim().split("\n").filter((l) => l.startsWith("- "));
+  const lines = [
+    `**Reliability**: from \`npm run reliability\` on ${machine.date} (${(machine.durationMs / 1000 / 60).toFixed(1)} minutes offline; [RELIABILITY.md](RELIABILITY.md) has every table; \`npm run soak\` runs the soak alone):`,
+    "",
+    ...headline,
+  ];
+  writeFileSync(file, text.slice(0, a + open.length) + "\n" + lines.join("\n") + "\n" + text.slice(b));
+  return true;
 }
 
 // ---- the report --------------------------------------------------------------------------------

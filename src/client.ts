@@ -14,6 +14,9 @@ import { redactError } from "./redact.js";
 import { DEFAULT_RETRY, RETRY_STATUSES, backoffDelay, isIdempotent, retryAfterMs, sleep, type RetryOptions } from "./retry.js";
 import { cachedToken, forgetToken, requestToken, type CachedToken, type GetToken, type TokenRequest } from "./token.js";
 import type { HeadersInitLike } from "./web-types.js";
+import { send } from "./send.js";
+
+export { send };
 
 /**
  * The api-version sent when a request names none.
@@ -102,8 +105,6 @@ const providers = new WeakMap<KeyVaultClient, GetToken>();
 /** @internal The token provider of a client (never its tokens). */
 export const providerOf = (client: KeyVaultClient): GetToken | undefined => providers.get(client);
 
-/** @internal The method `request()` and the helpers send through: one call with a body reader. */
-export const send: unique symbol = Symbol("keyvault-fetch.send");
 
 /** The fast path's first attempt, handed to the steps that continue it. */
 interface FirstAttempt { challenge: VaultChallenge; token: string; response: Response | undefined; failure: unknown }

@@ -1,6 +1,6 @@
 // Input checks the helpers share (keys, jose, entra): one wording for what was expected, and
 // what a value is without ever showing it (a bad argument may well be a secret).
-import { send } from "./client.js";
+import { send } from "./send.js";
 import { KeyVaultClientError } from "./errors.js";
 
 /** A `KeyVaultClientError` with code `ERR_INVALID_INPUT`. */

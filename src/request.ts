@@ -1,6 +1,7 @@
 // request(): JSON in, JSON out, KeyVaultError for non-2xx answers. A standalone function (not a
 // method) so that an app using only `client.fetch` does not ship it; every typed helper is built on it.
-import { send, type Call, type KeyVaultClient } from "./client.js";
+import type { Call, KeyVaultClient } from "./client.js";
+import { send } from "./send.js";
 import { KeyVaultClientError, KeyVaultError } from "./errors.js";
 
 /**

@@ -35,6 +35,7 @@ import tmpdirTests from "./tmpdir.test.js";
 import docsTests from "./docs.test.js";
 import readmeRecipeTests from "./readme-recipe.test.js";
 import readmeOtelTests from "./readme-otel.test.js";
+import readmeSizesTests from "./readme-sizes.test.js";
 import emulatorOptionsTests from "./emulator-options.test.js";
 import consumerTypesTests from "./consumer-types.test.js";
 import soakTests from "./soak.test.js";
@@ -44,7 +45,7 @@ const files: SuiteFile[] = [
   entraParityTests, entraExamplesTests, sizeBudgetTests, proxyServerTests, proxyBrowserTests, workerStarterTests, denoProxyTests, demoTests,
   emulatorDevServerTests, emulatorCorsTests, emulatorWorkerdTests,
   officialSdkSecretsTests, emulatorSecretsStoreTests, secretsWorkersTests, secretsDenoKvTests,
-  publishTests, tarballTests, tarballReadmeTests, consumerTypesTests, docsTests, readmeRecipeTests, readmeOtelTests, emulatorOptionsTests,
+  publishTests, tarballTests, tarballReadmeTests, consumerTypesTests, docsTests, readmeRecipeTests, readmeOtelTests, readmeSizesTests, emulatorOptionsTests,
   deadlineHttpTests, soakTests,
   tmpdirTests, // last: it checks what every other test left in the temp directory
 ];

@@ -1,0 +1,63 @@
+// The README's size tables ("### Size" under keys, and the entra/jose table) state what esbuild
+// measures now: each row is built the way bench/bundles.mjs builds (minified ESM for the browser,
+// from the built dist/), and its figures must match to the README's rounding (0.1 KB) plus 2 %.
+import type { SuiteFile } from "../suite/harness.js";
+import * as assert from "../suite/assert.js";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { bundleText } from "../../bench/bundles.mjs";
+import { repoRoot } from "./child.js";
+
+/** Each README row's label, and the module that row imports. */
+const ROWS: Record<string, string> = {
+  "`KeyVaultClient` (`client.fetch` alone)": `export { KeyVaultClient } from "{dist}/index.js";`,
+  "`KeyVaultClient` + `sign` + `verify`": `export { KeyVaultClient } from "{dist}/index.js"; export { sign, verify } from "{dist}/keys.js";`,
+  "`KeyClient` (every helper, handles, local crypto)": `export { KeyClient } from "{dist}/keys.js";`,
+  "`@azure/keyvault-keys` (`KeyClient` + `CryptographyClient`), for comparison": `export { KeyClient, CryptographyClient } from "@azure/keyvault-keys";`,
+  "`keyvault-fetch/entra`, everything": `export * from "{dist}/entra.js";`,
+  "`fromClientSecret` alone": `export { fromClientSecret } from "{dist}/entra.js";`,
+  "`fromClientCertificate` alone": `export { fromClientCertificate } from "{dist}/entra.js";`,
+  "`fromManagedIdentity` alone": `export { fromManagedIdentity } from "{dist}/entra.js";`,
+  "`keyvault-fetch/jose`, everything": `export * from "{dist}/jose.js";`,
+  "`signJwt` alone": `export { signJwt } from "{dist}/jose.js";`,
+  "`getJwks` alone": `export { getJwks } from "{dist}/jose.js";`,
+  "`encryptJwe` + `decryptJwe`": `export { encryptJwe, decryptJwe } from "{dist}/jose.js";`,
+  "`KeyVaultClient` + `fromClientSecret` + `signJwt`": `export { KeyVaultClient } from "{dist}/index.js"; export { fromClientSecret } from "{dist}/entra.js"; export { signJwt } from "{dist}/jose.js";`,
+  "core + entra + jose, everything": `export * from "{dist}/index.js"; export * from "{dist}/entra.js"; export * from "{dist}/jose.js";`,
+};
+
+/** The KB figures of a README table row (`| label | 1.2 KB |` or `| label | 3.4 KB | 1.2 KB |`). */
+function statedFigures(readme: string, label: string): number[] | undefined {
+  const row = readme.split("\n").find((line) => line.startsWith(`| ${label} |`));
+  return row?.slice(label.length + 3).split("|").map((cell) => /^\s*([\d.]+) KB\s*$/.exec(cell)?.[1]).filter((x) => x !== undefined).map(Number);
+}
+
+const close = (stated: number, bytes: number) => Math.abs(stated * 1000 - bytes) <= 50 + bytes * 0.02;
+
+const suite: SuiteFile = (t) => {
+  t.group("README size tables", () => {
+    t.test("every row states what esbuild measures now (minified and gzip -9, within rounding + 2 %)", async () => {
+      const root = repoRoot();
+      const readme = readFileSync(join(root, "README.md"), "utf8");
+      const wrong: string[] = [];
+      for (const [label, entry] of Object.entries(ROWS)) {
+        const stated = statedFigures(readme, label);
+        assert.ok(stated && stated.length > 0, `README.md has a size row ${label}`);
+        const text = Buffer.from(await bundleText(root, { entry }));
+        const measured = stated.length === 2 ? [text.length, gzipSync(text, { level: 9 }).length] : [gzipSync(text, { level: 9 }).length];
+        if (!stated.every((kb, i) => close(kb, measured[i]!))) {
+          wrong.push(`${label}: README says ${stated.map((kb) => `${kb} KB`).join(" / ")}, measured ${measured.map((b) => `${(b / 1000).toFixed(1)} KB`).join(" / ")}`);
+        }
+      }
+      assert.deepEqual(wrong, []);
+    }, { timeoutMs: 120_000 });
+
+    t.test("the check refuses a stale figure", () => {
+      assert.deepEqual(statedFigures("| `x` | 3.0 KB | 1.2 KB |\n", "`x`"), [3.0, 1.2]);
+      assert.ok(close(1.2, 1210) && !close(1.2, 1400));
+    });
+  });
+};
+
+export default suite;
