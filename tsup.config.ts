@@ -66,12 +66,14 @@ export default defineConfig([
     entry: { "emulator-cli": "src/emulator/cli.ts" },
     format: ["esm"],
     dts: false,
-    esbuildPlugins: [{
-      name: "server-entry",
-      setup(build) {
-        build.onResolve({ filter: /^\.\/server\.js$/ }, () => ({ path: "./emulator-server.js", external: true }));
+    esbuildPlugins: [
+      {
+        name: "server-entry",
+        setup(build) {
+          build.onResolve({ filter: /^\.\/server\.js$/ }, () => ({ path: "./emulator-server.js", external: true }));
+        },
       },
-    }],
+    ],
     onSuccess: () => finish((name) => name.startsWith("emulator-cli.")),
   },
 ]);

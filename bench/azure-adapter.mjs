@@ -61,5 +61,7 @@ export function createHeldHttpClient() {
 
 /** A TokenCredential that always has the same token (no token requests). */
 export const fixedCredential = {
-  async getToken() { return { token: TOKEN, expiresOnTimestamp: Date.now() + 3600_000 }; },
+  async getToken() {
+    return { token: TOKEN, expiresOnTimestamp: Date.now() + 3600_000 };
+  },
 };

@@ -1,6 +1,22 @@
 // Types of bundles.mjs, for the size-budget test (test/node/size-budget.test.ts).
-export interface BundleSpec { id: string; label: string; short: string; ours: boolean; peer?: string; entry: string }
-export interface MeasuredBundle { id: string; label: string; short: string; ours: boolean; peer?: string; minified: number; gzip: number; brotli: number }
+export interface BundleSpec {
+  id: string;
+  label: string;
+  short: string;
+  ours: boolean;
+  peer?: string;
+  entry: string;
+}
+export interface MeasuredBundle {
+  id: string;
+  label: string;
+  short: string;
+  ours: boolean;
+  peer?: string;
+  minified: number;
+  gzip: number;
+  brotli: number;
+}
 export type BundleBudgets = Record<string, Partial<Record<"minified" | "gzip" | "brotli", number>>>;
 /** The bundles measured by the bench; `ours` ones have a size budget. */
 export const BUNDLES: BundleSpec[];

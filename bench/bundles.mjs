@@ -133,10 +133,14 @@ export function overBudget(measured, budgets) {
   const problems = [];
   for (const [id, limits] of Object.entries(budgets)) {
     const m = measured.find((b) => b.id === id);
-    if (!m) { problems.push(`${id}: budgeted but not measured`); continue; }
+    if (!m) {
+      problems.push(`${id}: budgeted but not measured`);
+      continue;
+    }
     for (const [figure, limit] of Object.entries(limits)) {
       if (typeof m[figure] !== "number") problems.push(`${id}: unknown figure ${figure}`);
-      else if (m[figure] > limit) problems.push(`${id} is ${m[figure]} B ${figure}, over its budget of ${limit} B (+${m[figure] - limit} B)`);
+      else if (m[figure] > limit)
+        problems.push(`${id} is ${m[figure]} B ${figure}, over its budget of ${limit} B (+${m[figure] - limit} B)`);
     }
   }
   return problems;

@@ -10,20 +10,33 @@ export const SCOPE = "https://vault.azure.net/.default";
 export const TOKEN = "eyJhbGciOiJub25lIn0.eyJhdWQiOiJodHRwczovL3ZhdWx0LmF6dXJlLm5ldCJ9.c2ln"; // any opaque string
 const CHALLENGE = `Bearer authorization="https://login.microsoftonline.com/00000000-0000-0000-0000-000000000001", resource="https://vault.azure.net"`;
 
-const b64u = (n, fill) => btoa(String.fromCharCode(...new Uint8Array(n).fill(fill))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+const b64u = (n, fill) =>
+  btoa(String.fromCharCode(...new Uint8Array(n).fill(fill)))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 const ecKid = `${VAULT}/keys/ec/${VERSION}`;
 const rsaKid = `${VAULT}/keys/rsa/${VERSION}`;
 
 /** GET /keys/ec/{version}: an EC P-256 key bundle as the service returns it. */
 const keyBundle = JSON.stringify({
   key: { kid: ecKid, kty: "EC", key_ops: ["sign", "verify"], crv: "P-256", x: b64u(32, 1), y: b64u(32, 2) },
-  attributes: { enabled: true, created: 1700000000, updated: 1700000000, recoveryLevel: "Recoverable+Purgeable", recoverableDays: 90, exportable: false },
+  attributes: {
+    enabled: true,
+    created: 1700000000,
+    updated: 1700000000,
+    recoveryLevel: "Recoverable+Purgeable",
+    recoverableDays: 90,
+    exportable: false,
+  },
   tags: { purpose: "bench" },
 });
 const signAnswer = JSON.stringify({ kid: ecKid, value: b64u(64, 3) });
 const encryptAnswer = JSON.stringify({ kid: rsaKid, value: b64u(256, 4) });
 const forbidden = JSON.stringify({ error: { code: "Forbidden", message: "The user does not have keys get permission." } });
-const unauthorized = JSON.stringify({ error: { code: "Unauthorized", message: "AKV10000: Request is missing a Bearer, PoP, or MTLS_POP token." } });
+const unauthorized = JSON.stringify({
+  error: { code: "Unauthorized", message: "AKV10000: Request is missing a Bearer, PoP, or MTLS_POP token." },
+});
 
 /**
  * The answer to one request, by method and path; `authorized` says whether it carried a token.
@@ -64,7 +77,7 @@ function hasAuthorization(headers) {
 
 /** What a canned fetch answers to `fetch(input, init)`. */
 function answerFor(input, init) {
-  const url = typeof input === "string" ? input : input.url ?? String(input);
+  const url = typeof input === "string" ? input : (input.url ?? String(input));
   const authorized = hasAuthorization(init?.headers ?? (typeof input === "object" ? input.headers : undefined));
   const method = init?.method ?? (typeof input === "object" ? input.method : undefined) ?? "GET";
   return answer(method.toUpperCase(), url, authorized);

@@ -59,7 +59,12 @@ function lines(fd) {
         return line.trim();
       }
       let n;
-      try { n = readSync(fd, chunk, 0, chunk.length, null); } catch (e) { if (e.code === "EAGAIN") continue; throw e; }
+      try {
+        n = readSync(fd, chunk, 0, chunk.length, null);
+      } catch (e) {
+        if (e.code === "EAGAIN") continue;
+        throw e;
+      }
       if (n === 0) return undefined;
       buffered += chunk.toString("utf8", 0, n);
     }
@@ -69,7 +74,8 @@ function lines(fd) {
 const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
 /** Heap in use after full collections: V8's heap plus memory outside it (ArrayBuffers, external strings). */
 function heapNow() {
-  gc(); gc();
+  gc();
+  gc();
   const m = process.memoryUsage();
   return m.heapUsed + m.external;
 }
@@ -105,7 +111,11 @@ async function heap() {
     answers.length = 0;
     calls.length = 0;
     const after = heapNow();
-    results.push({ bytesPerCall: (during - before) / k, timersPerCall: (timersDuring - timersBefore) / k, retainedPerCall: (after - before) / k });
+    results.push({
+      bytesPerCall: (during - before) / k,
+      timersPerCall: (timersDuring - timersBefore) / k,
+      retainedPerCall: (after - before) / k,
+    });
   }
   results.sort((a, b) => a.bytesPerCall - b.bytesPerCall);
   emit({ ...results[results.length >> 1], rounds: results, k });

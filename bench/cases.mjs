@@ -48,7 +48,14 @@ export async function loadContext({ dist, held = false }) {
     const h = adapter.createHeldHttpClient();
     const prior = ctx.net;
     // Both transports may hold answers in one process: release and count both.
-    ctx.net = { fetch: prior.fetch, pending: () => prior.pending() + h.pending(), release: () => { prior.release(); h.release(); } };
+    ctx.net = {
+      fetch: prior.fetch,
+      pending: () => prior.pending() + h.pending(),
+      release: () => {
+        prior.release();
+        h.release();
+      },
+    };
     return { httpClient: h.httpClient, credential: adapter.fixedCredential };
   };
   return ctx;
@@ -56,9 +63,13 @@ export async function loadContext({ dist, held = false }) {
 
 // The floor: what a careful hand-written call costs (fixed token, no challenge, no retries), with
 // the same base64url codec as keyvault-fetch so the codec's cost is not counted against us.
-const floorCall = (ctx, path, body) => ctx.net.fetch(`${VAULT}${path}?${API}`, body === undefined
-  ? { headers: { authorization: `Bearer ${TOKEN}` } }
-  : { method: "POST", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+const floorCall = (ctx, path, body) =>
+  ctx.net.fetch(
+    `${VAULT}${path}?${API}`,
+    body === undefined
+      ? { headers: { authorization: `Bearer ${TOKEN}` } }
+      : { method: "POST", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }, body: JSON.stringify(body) },
+  );
 
 async function sdkClients(ctx, kind) {
   const { KeyClient, CryptographyClient } = await import("@azure/keyvault-keys");
@@ -80,7 +91,10 @@ const ourClient = (ctx, extra = {}) => new ctx.core.KeyVaultClient(VAULT, { getT
 export const CASES = [
   // GET a key
   {
-    id: "floor:get-key", op: "get-key", kind: "floor", label: "fetch + res.json()",
+    id: "floor:get-key",
+    op: "get-key",
+    kind: "floor",
+    label: "fetch + res.json()",
     make: (ctx) => async () => {
       const res = await floorCall(ctx, `/keys/ec/${VERSION}`);
       if (!res.ok) throw new Error(`floor getKey ${res.status}`);
@@ -88,7 +102,11 @@ export const CASES = [
     },
   },
   {
-    id: "ours:client.fetch", op: "get-key", kind: "ours", label: "client.fetch + res.json()", goal: true,
+    id: "ours:client.fetch",
+    op: "get-key",
+    kind: "ours",
+    label: "client.fetch + res.json()",
+    goal: true,
     make: (ctx) => {
       const client = ourClient(ctx);
       return async () => {
@@ -99,9 +117,13 @@ export const CASES = [
     },
   },
   {
-    id: "ours:client.fetch+onEvent", op: "get-key", kind: "ours", label: "client.fetch + res.json(), onEvent: a no-op",
+    id: "ours:client.fetch+onEvent",
+    op: "get-key",
+    kind: "ours",
+    label: "client.fetch + res.json(), onEvent: a no-op",
     hookOf: "ours:client.fetch",
-    available: async (ctx) => (await acceptsOnEvent(ctx)) ? undefined : "the built KeyVaultClient does not call an `onEvent` option (not implemented yet)",
+    available: async (ctx) =>
+      (await acceptsOnEvent(ctx)) ? undefined : "the built KeyVaultClient does not call an `onEvent` option (not implemented yet)",
     make: (ctx) => {
       const client = ourClient(ctx, { onEvent: () => {} });
       return async () => {
@@ -113,7 +135,10 @@ export const CASES = [
   },
   {
     // request() is a standalone function since the core's rework (a method of the client before it).
-    id: "ours:request", op: "get-key", kind: "ours", label: "request(client, \"GET\", …)",
+    id: "ours:request",
+    op: "get-key",
+    kind: "ours",
+    label: 'request(client, "GET", …)',
     make: (ctx) => {
       const client = ourClient(ctx);
       const path = `/keys/ec/${VERSION}`;
@@ -121,24 +146,43 @@ export const CASES = [
     },
   },
   {
-    id: "ours:getKey", op: "get-key", kind: "ours", label: "getKey (keyvault-fetch/keys)", goal: true,
+    id: "ours:getKey",
+    op: "get-key",
+    kind: "ours",
+    label: "getKey (keyvault-fetch/keys)",
+    goal: true,
     make: (ctx) => {
       const client = ourClient(ctx);
       return () => ctx.keys.getKey(client, "ec", VERSION);
     },
   },
   {
-    id: "sdk-direct:get-key", op: "get-key", kind: "sdk-direct", label: "KeyClient.getKey",
-    make: async (ctx) => { const c = (await sdkClients(ctx, "sdk-direct")).keys(); return () => c.getKey("ec", { version: VERSION }); },
+    id: "sdk-direct:get-key",
+    op: "get-key",
+    kind: "sdk-direct",
+    label: "KeyClient.getKey",
+    make: async (ctx) => {
+      const c = (await sdkClients(ctx, "sdk-direct")).keys();
+      return () => c.getKey("ec", { version: VERSION });
+    },
   },
   {
-    id: "sdk-fetch:get-key", op: "get-key", kind: "sdk-fetch", label: "KeyClient.getKey",
-    make: async (ctx) => { const c = (await sdkClients(ctx, "sdk-fetch")).keys(); return () => c.getKey("ec", { version: VERSION }); },
+    id: "sdk-fetch:get-key",
+    op: "get-key",
+    kind: "sdk-fetch",
+    label: "KeyClient.getKey",
+    make: async (ctx) => {
+      const c = (await sdkClients(ctx, "sdk-fetch")).keys();
+      return () => c.getKey("ec", { version: VERSION });
+    },
   },
 
   // sign
   {
-    id: "floor:sign", op: "sign", kind: "floor", label: "fetch + res.json(), base64url both ways",
+    id: "floor:sign",
+    op: "sign",
+    kind: "floor",
+    label: "fetch + res.json(), base64url both ways",
     make: (ctx) => async () => {
       const res = await floorCall(ctx, `/keys/ec/${VERSION}/sign`, { alg: "ES256", value: ctx.core.base64UrlEncode(DIGEST) });
       if (!res.ok) throw new Error(`floor sign ${res.status}`);
@@ -147,24 +191,44 @@ export const CASES = [
     },
   },
   {
-    id: "ours:sign", op: "sign", kind: "ours", label: "sign (keyvault-fetch/keys)", goal: true,
+    id: "ours:sign",
+    op: "sign",
+    kind: "ours",
+    label: "sign (keyvault-fetch/keys)",
+    goal: true,
     make: (ctx) => {
       const client = ourClient(ctx);
       return () => ctx.keys.sign(client, `ec/${VERSION}`, "ES256", DIGEST);
     },
   },
   {
-    id: "sdk-direct:sign", op: "sign", kind: "sdk-direct", label: "CryptographyClient.sign",
-    make: async (ctx) => { const c = (await sdkClients(ctx, "sdk-direct")).crypto("ec"); return () => c.sign("ES256", DIGEST); },
+    id: "sdk-direct:sign",
+    op: "sign",
+    kind: "sdk-direct",
+    label: "CryptographyClient.sign",
+    make: async (ctx) => {
+      const c = (await sdkClients(ctx, "sdk-direct")).crypto("ec");
+      return () => c.sign("ES256", DIGEST);
+    },
   },
   {
-    id: "sdk-fetch:sign", op: "sign", kind: "sdk-fetch", label: "CryptographyClient.sign",
-    make: async (ctx) => { const c = (await sdkClients(ctx, "sdk-fetch")).crypto("ec"); return () => c.sign("ES256", DIGEST); },
+    id: "sdk-fetch:sign",
+    op: "sign",
+    kind: "sdk-fetch",
+    label: "CryptographyClient.sign",
+    make: async (ctx) => {
+      const c = (await sdkClients(ctx, "sdk-fetch")).crypto("ec");
+      return () => c.sign("ES256", DIGEST);
+    },
   },
 
   // encrypt (CPU time only: the same exchange as sign with other bytes)
   {
-    id: "floor:encrypt", op: "encrypt", kind: "floor", label: "fetch + res.json(), base64url both ways", measure: ["cpu"],
+    id: "floor:encrypt",
+    op: "encrypt",
+    kind: "floor",
+    label: "fetch + res.json(), base64url both ways",
+    measure: ["cpu"],
     make: (ctx) => async () => {
       const res = await floorCall(ctx, `/keys/rsa/${VERSION}/encrypt`, { alg: "RSA-OAEP-256", value: ctx.core.base64UrlEncode(PLAINTEXT) });
       if (!res.ok) throw new Error(`floor encrypt ${res.status}`);
@@ -173,19 +237,37 @@ export const CASES = [
     },
   },
   {
-    id: "ours:encrypt", op: "encrypt", kind: "ours", label: "encrypt (keyvault-fetch/keys)", measure: ["cpu"],
+    id: "ours:encrypt",
+    op: "encrypt",
+    kind: "ours",
+    label: "encrypt (keyvault-fetch/keys)",
+    measure: ["cpu"],
     make: (ctx) => {
       const client = ourClient(ctx);
       return () => ctx.keys.encrypt(client, `rsa/${VERSION}`, "RSA-OAEP-256", PLAINTEXT);
     },
   },
   {
-    id: "sdk-direct:encrypt", op: "encrypt", kind: "sdk-direct", label: "CryptographyClient.encrypt", measure: ["cpu"],
-    make: async (ctx) => { const c = (await sdkClients(ctx, "sdk-direct")).crypto("rsa"); return () => c.encrypt({ algorithm: "RSA-OAEP-256", plaintext: PLAINTEXT }); },
+    id: "sdk-direct:encrypt",
+    op: "encrypt",
+    kind: "sdk-direct",
+    label: "CryptographyClient.encrypt",
+    measure: ["cpu"],
+    make: async (ctx) => {
+      const c = (await sdkClients(ctx, "sdk-direct")).crypto("rsa");
+      return () => c.encrypt({ algorithm: "RSA-OAEP-256", plaintext: PLAINTEXT });
+    },
   },
   {
-    id: "sdk-fetch:encrypt", op: "encrypt", kind: "sdk-fetch", label: "CryptographyClient.encrypt", measure: ["cpu"],
-    make: async (ctx) => { const c = (await sdkClients(ctx, "sdk-fetch")).crypto("rsa"); return () => c.encrypt({ algorithm: "RSA-OAEP-256", plaintext: PLAINTEXT }); },
+    id: "sdk-fetch:encrypt",
+    op: "encrypt",
+    kind: "sdk-fetch",
+    label: "CryptographyClient.encrypt",
+    measure: ["cpu"],
+    make: async (ctx) => {
+      const c = (await sdkClients(ctx, "sdk-fetch")).crypto("rsa");
+      return () => c.encrypt({ algorithm: "RSA-OAEP-256", plaintext: PLAINTEXT });
+    },
   },
 ];
 
@@ -204,7 +286,13 @@ export const caseById = (id) => {
  */
 async function acceptsOnEvent(ctx) {
   let calls = 0;
-  const probe = new ctx.core.KeyVaultClient(VAULT.replace("cpu-bench", "cpu-bench-probe"), { getToken: fixedGetToken, fetch: cannedFetch, onEvent: () => { calls++; } });
+  const probe = new ctx.core.KeyVaultClient(VAULT.replace("cpu-bench", "cpu-bench-probe"), {
+    getToken: fixedGetToken,
+    fetch: cannedFetch,
+    onEvent: () => {
+      calls++;
+    },
+  });
   const res = await probe.fetch(`/keys/ec/${VERSION}`);
   await res.text();
   return calls > 0;
@@ -230,7 +318,9 @@ export async function prepareCase(ctx, c) {
 export async function settle(ctx, promise) {
   if (!ctx.net.release) return promise;
   let done = false;
-  const p = promise.finally(() => { done = true; });
+  const p = promise.finally(() => {
+    done = true;
+  });
   p.catch(() => {});
   while (!done) {
     await new Promise((r) => setImmediate(r));

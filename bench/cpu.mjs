@@ -17,12 +17,20 @@ const self = fileURLToPath(import.meta.url);
  */
 export function cpuBench({ dist, time = 500, warmupTime = 120, rounds = 5 }) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [self, "--child", JSON.stringify({ dist, time, warmupTime, rounds })], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, [self, "--child", JSON.stringify({ dist, time, warmupTime, rounds })], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let out = "";
-    child.stdout.on("data", (d) => { out += d; });
+    child.stdout.on("data", (d) => {
+      out += d;
+    });
     child.on("close", (code) => {
       if (code !== 0) return reject(new Error(`cpu part exited with ${code}`));
-      try { resolve(JSON.parse(out.trim().split("\n").pop())); } catch (e) { reject(e); }
+      try {
+        resolve(JSON.parse(out.trim().split("\n").pop()));
+      } catch (e) {
+        reject(e);
+      }
     });
   });
 }
@@ -45,11 +53,28 @@ async function measure({ dist, time, warmupTime, rounds }) {
         const counter = { calls: 0, cpu: undefined, cpuUs: 0 };
         counters.set(c.id, counter);
         const fn = c.fn;
-        bench.add(c.id, () => { counter.calls++; return fn(); }, {
-          async: true,
-          beforeAll(mode) { if (mode === "run") { counter.calls = 0; counter.cpu = process.cpuUsage(); } },
-          afterAll(mode) { if (mode === "run") { const u = process.cpuUsage(counter.cpu); counter.cpuUs = u.user + u.system; } },
-        });
+        bench.add(
+          c.id,
+          () => {
+            counter.calls++;
+            return fn();
+          },
+          {
+            async: true,
+            beforeAll(mode) {
+              if (mode === "run") {
+                counter.calls = 0;
+                counter.cpu = process.cpuUsage();
+              }
+            },
+            afterAll(mode) {
+              if (mode === "run") {
+                const u = process.cpuUsage(counter.cpu);
+                counter.cpuUs = u.user + u.system;
+              }
+            },
+          },
+        );
       }
       await bench.run();
       for (const task of bench.tasks) {
@@ -58,7 +83,12 @@ async function measure({ dist, time, warmupTime, rounds }) {
         const c = cases.find((k) => k.id === task.name);
         const counter = counters.get(task.name);
         const row = {
-          id: c.id, op: c.op, kind: c.kind, opsPerSec: 1000 / r.period, rme: r.latency.rme, samples: r.latency.samplesCount,
+          id: c.id,
+          op: c.op,
+          kind: c.kind,
+          opsPerSec: 1000 / r.period,
+          rme: r.latency.rme,
+          samples: r.latency.samplesCount,
           cpuUsPerCall: counter.cpuUs / counter.calls,
         };
         const prior = best.get(c.id);

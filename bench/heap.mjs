@@ -16,7 +16,11 @@ export async function heapBench({ dist, k = 1000, rounds = 5, warmup = 300 }) {
   const out = [];
   for (const c of casesFor("heap")) {
     let row;
-    try { row = await measureCase(c.id, { dist, k, rounds, warmup }); } catch (e) { row = { failed: String(e.message).split("\n")[0] }; }
+    try {
+      row = await measureCase(c.id, { dist, k, rounds, warmup });
+    } catch (e) {
+      row = { failed: String(e.message).split("\n")[0] };
+    }
     out.push({ id: c.id, ...row });
   }
   return out;
@@ -24,13 +28,26 @@ export async function heapBench({ dist, k = 1000, rounds = 5, warmup = 300 }) {
 
 function measureCase(id, options) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--expose-gc", join(here, "case-child.mjs"), "heap", id, options.dist, JSON.stringify(options)], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "", err = "";
-    child.stdout.on("data", (d) => { out += d; });
-    child.stderr.on("data", (d) => { err += d; });
+    const child = spawn(
+      process.execPath,
+      ["--expose-gc", join(here, "case-child.mjs"), "heap", id, options.dist, JSON.stringify(options)],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let out = "",
+      err = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+    });
+    child.stderr.on("data", (d) => {
+      err += d;
+    });
     child.on("close", (code) => {
       if (code !== 0) return reject(new Error(`${id} heap: exit ${code}: ${err.slice(-2000)}`));
-      try { resolve(JSON.parse(out.trim().split("\n").pop())); } catch (e) { reject(new Error(`${id} heap: ${e.message}: ${out.slice(-500)}`)); }
+      try {
+        resolve(JSON.parse(out.trim().split("\n").pop()));
+      } catch (e) {
+        reject(new Error(`${id} heap: ${e.message}: ${out.slice(-500)}`));
+      }
     });
   });
 }

@@ -27,7 +27,15 @@ export function valgrindAvailable() {
  * @param {{ dist?: string; warmup?: number; region?: number; regions?: number; concurrency?: number; timeoutMs?: number; only?: string[] }} [options]
  * @returns {Promise<{ id: string; perCall?: number; spread?: number; converged?: boolean; regions?: number[]; skipped?: string }[]>}
  */
-export async function instructionsBench({ dist, warmup = 3000, region = 200, regions = 5, concurrency = 2, timeoutMs = 300_000, only } = {}) {
+export async function instructionsBench({
+  dist,
+  warmup = 3000,
+  region = 200,
+  regions = 5,
+  concurrency = 2,
+  timeoutMs = 300_000,
+  only,
+} = {}) {
   const version = valgrindAvailable();
   if (!version) throw new Error(`${VALGRIND} not found: instruction counts need valgrind`);
   const cases = casesFor("instructions").filter((c) => !only || only.includes(c.id));
@@ -64,23 +72,40 @@ async function measureCase(id, { dist, warmup, region, regions: count, timeoutMs
   const outFile = join(dir, "cg.out");
   const goFile = join(dir, "go");
   const args = [
-    "--tool=callgrind", "--instr-atstart=no", `--callgrind-out-file=${outFile}`,
-    "--zero-before=fdatasync*", "--dump-before=fsync*", "--dump-line=no",
-    process.execPath, ...NODE_FLAGS, join(here, "case-child.mjs"), "instructions", id, dist,
+    "--tool=callgrind",
+    "--instr-atstart=no",
+    `--callgrind-out-file=${outFile}`,
+    "--zero-before=fdatasync*",
+    "--dump-before=fsync*",
+    "--dump-line=no",
+    process.execPath,
+    ...NODE_FLAGS,
+    join(here, "case-child.mjs"),
+    "instructions",
+    id,
+    dist,
     JSON.stringify({ warmup, outFile, goFile }),
   ];
   const started = performance.now();
   const child = spawn(VALGRIND, args, { stdio: ["pipe", "pipe", "pipe"] });
   let err = "";
-  child.stderr.on("data", (d) => { err += d; });
+  child.stderr.on("data", (d) => {
+    err += d;
+  });
   const closed = new Promise((resolve) => child.on("close", (code, signal) => resolve(code ?? signal)));
   const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
   const messages = jsonLines(child.stdout);
   const fail = async (why) => {
     child.kill("SIGKILL");
     const code = await closed;
-    const log = err.split("\n").filter((l) => !l.startsWith("==")).join("\n").slice(-2000);
-    return new Error(`${id} under callgrind: ${why} (exit ${code}${performance.now() - started >= timeoutMs ? ", timed out" : ""})${log ? `: ${log}` : ""}`);
+    const log = err
+      .split("\n")
+      .filter((l) => !l.startsWith("=="))
+      .join("\n")
+      .slice(-2000);
+    return new Error(
+      `${id} under callgrind: ${why} (exit ${code}${performance.now() - started >= timeoutMs ? ", timed out" : ""})${log ? `: ${log}` : ""}`,
+    );
   };
   try {
     const first = await messages.next();
@@ -102,7 +127,11 @@ async function measureCase(id, { dist, warmup, region, regions: count, timeoutMs
     const regions = [];
     while (regions.length < count) {
       const d = await run(region);
-      regions.push({ perCall: (d.total - d.compile - (empty.total - empty.compile)) / region, compilePerCall: d.compile / region, gcPerCall: d.gc / region });
+      regions.push({
+        perCall: (d.total - d.compile - (empty.total - empty.compile)) / region,
+        compilePerCall: d.compile / region,
+        gcPerCall: d.gc / region,
+      });
     }
     child.stdin.end("exit\n");
     const code = await closed;
@@ -113,9 +142,16 @@ async function measureCase(id, { dist, warmup, region, regions: count, timeoutMs
     // deoptimisation landed in; the spread of the others says how settled the warm-up left the case.
     const outliers = regions.filter((x) => x.perCall > OUTLIER * median.perCall).length;
     return {
-      perCall: median.perCall, gcPerCall: median.gcPerCall, spread: spreadOf(sorted.filter((x) => x.perCall <= OUTLIER * median.perCall)), outliers,
-      regions: regions.map((x) => Math.round(x.perCall)), compilePerCall: regions.map((x) => Math.round(x.compilePerCall)),
-      region, warmup, readySeconds: ready, seconds: (performance.now() - started) / 1000,
+      perCall: median.perCall,
+      gcPerCall: median.gcPerCall,
+      spread: spreadOf(sorted.filter((x) => x.perCall <= OUTLIER * median.perCall)),
+      outliers,
+      regions: regions.map((x) => Math.round(x.perCall)),
+      compilePerCall: regions.map((x) => Math.round(x.compilePerCall)),
+      region,
+      warmup,
+      readySeconds: ready,
+      seconds: (performance.now() - started) / 1000,
     };
   } finally {
     clearTimeout(timer);
@@ -136,7 +172,11 @@ async function* jsonLines(stream) {
     while ((nl = buffered.indexOf("\n")) >= 0) {
       const line = buffered.slice(0, nl);
       buffered = buffered.slice(nl + 1);
-      try { yield JSON.parse(line); } catch { /* not ours */ }
+      try {
+        yield JSON.parse(line);
+      } catch {
+        /* not ours */
+      }
     }
   }
 }
@@ -144,9 +184,11 @@ async function* jsonLines(stream) {
 // V8's JIT compiler entry points, called from generated code. Their cost (inclusive: everything they
 // call) is taken out of a region: tier-up is a one-time cost, which normal Node runs on a background
 // thread, and under valgrind (where a call is ~100x slower) it lasts for thousands of calls.
-const COMPILE = /^v8::internal::Runtime_(CompileOptimized|CompileOptimizedOSR|CompileLazy|CompileBaseline|InstallBaselineCode|BytecodeBudgetInterrupt\w*|HealOptimizedCodeSlot)\b/;
+const COMPILE =
+  /^v8::internal::Runtime_(CompileOptimized|CompileOptimizedOSR|CompileLazy|CompileBaseline|InstallBaselineCode|BytecodeBudgetInterrupt\w*|HealOptimizedCodeSlot)\b/;
 // The garbage collector (self cost of V8's heap machinery): an approximate share, for the report.
-const GC = /^(v8::internal::(Heap|Scavenger|ScavengerCollector|MarkCompactCollector|MinorMarkCompactCollector|MarkingVisitor|MainMarkingVisitor|MarkingWorklist|IncrementalMarking|ConcurrentMarking|Sweeper|Evacuat|RecordMigratedSlotVisitor|MemoryAllocator|PagedSpace|PagedSpaceBase|NewSpace|SemiSpace|SemiSpaceNewSpace|LargeObjectSpace|GlobalHandles|RememberedSet|SlotSet|TypedSlotSet|MemoryChunk|GCTracer|FreeList|FullMarkingVerifier|WeakObjectRetainer|ObjectStatsCollector|IterateAndScavengePromotedObjectsVisitor|RootScavengeVisitor)\w*::|cppgc::)/;
+const GC =
+  /^(v8::internal::(Heap|Scavenger|ScavengerCollector|MarkCompactCollector|MinorMarkCompactCollector|MarkingVisitor|MainMarkingVisitor|MarkingWorklist|IncrementalMarking|ConcurrentMarking|Sweeper|Evacuat|RecordMigratedSlotVisitor|MemoryAllocator|PagedSpace|PagedSpaceBase|NewSpace|SemiSpace|SemiSpaceNewSpace|LargeObjectSpace|GlobalHandles|RememberedSet|SlotSet|TypedSlotSet|MemoryChunk|GCTracer|FreeList|FullMarkingVerifier|WeakObjectRetainer|ObjectStatsCollector|IterateAndScavengePromotedObjectsVisitor|RootScavengeVisitor)\w*::|cppgc::)/;
 
 /**
  * Reads one callgrind dump: its total instructions, the inclusive cost of calls into the JIT compiler
@@ -157,7 +199,11 @@ export function readDump(file) {
   const total = Number(text.match(/^totals:\s*(\d+)/m)?.[1]);
   if (!Number.isFinite(total)) throw new Error(`no totals in ${file}`);
   const names = new Map();
-  let fn = "", cfn = "", afterCalls = false, compile = 0, gc = 0;
+  let fn = "",
+    cfn = "",
+    afterCalls = false,
+    compile = 0,
+    gc = 0;
   const named = (line, skip) => {
     const close = line.indexOf(")");
     const key = line.slice(skip + 1, close);
@@ -166,7 +212,8 @@ export function readDump(file) {
   };
   for (const line of text.split("\n")) {
     const c = line.charCodeAt(0);
-    if (c >= 48 && c <= 57 || c === 43 || c === 45 || c === 42) { // a cost line: position, Ir
+    if ((c >= 48 && c <= 57) || c === 43 || c === 45 || c === 42) {
+      // a cost line: position, Ir
       const ir = Number(line.slice(line.indexOf(" ") + 1));
       if (afterCalls) {
         afterCalls = false;

@@ -17,10 +17,13 @@ export async function localRemoteBench({ dist, latencies = [0, 5, 50], time = 40
 
   let emulator;
   let latency = 0;
-  const server = await serveFetchHandler(async (request) => {
-    if (latency) await sleep(latency);
-    return emulator.fetch(request);
-  }, { tls: false });
+  const server = await serveFetchHandler(
+    async (request) => {
+      if (latency) await sleep(latency);
+      return emulator.fetch(request);
+    },
+    { tls: false },
+  );
   const results = [];
   try {
     emulator = createEmulator({ name: `lr${process.pid}`, vaultUrl: server.url });
@@ -33,20 +36,42 @@ export async function localRemoteBench({ dist, latencies = [0, 5, 50], time = 40
     const plaintext = new Uint8Array(32).fill(1);
     const { result: signature } = await keys.signData(client, ec.id, "ES256", data);
     // The same emulator, called in process: a client whose fetch is the emulator's own.
-    const direct = new core.KeyVaultClient(server.url, { getToken, fetch: emulator.fetch, allowInsecureLoopback: true, verifyChallengeResource: false });
+    const direct = new core.KeyVaultClient(server.url, {
+      getToken,
+      fetch: emulator.fetch,
+      allowInsecureLoopback: true,
+      verifyChallengeResource: false,
+    });
     const ecHandle = new keys.KeyClient(server.url, { getToken, allowInsecureLoopback: true, verifyChallengeResource: false }).key(ec.id);
     const rsaHandle = new keys.KeyClient(server.url, { getToken, allowInsecureLoopback: true, verifyChallengeResource: false }).key(rsa.id);
 
     const ops = {
       verifyData: {
-        local: async () => { const r = await ecHandle.verifyData("ES256", data, signature); if (!r.result || !r.local) throw new Error("local verify failed"); },
-        remote: async () => { const r = await keys.verifyData(client, ec.id, "ES256", data, signature); if (!r.result || r.local) throw new Error("remote verify failed"); },
-        "in-process": async () => { const r = await keys.verifyData(direct, ec.id, "ES256", data, signature); if (!r.result) throw new Error("in-process verify failed"); },
+        local: async () => {
+          const r = await ecHandle.verifyData("ES256", data, signature);
+          if (!r.result || !r.local) throw new Error("local verify failed");
+        },
+        remote: async () => {
+          const r = await keys.verifyData(client, ec.id, "ES256", data, signature);
+          if (!r.result || r.local) throw new Error("remote verify failed");
+        },
+        "in-process": async () => {
+          const r = await keys.verifyData(direct, ec.id, "ES256", data, signature);
+          if (!r.result) throw new Error("in-process verify failed");
+        },
       },
       encrypt: {
-        local: async () => { const r = await rsaHandle.encrypt("RSA-OAEP-256", plaintext); if (!r.local) throw new Error("not local"); },
-        remote: async () => { const r = await keys.encrypt(client, rsa.id, "RSA-OAEP-256", plaintext); if (r.local) throw new Error("not remote"); },
-        "in-process": async () => { await keys.encrypt(direct, rsa.id, "RSA-OAEP-256", plaintext); },
+        local: async () => {
+          const r = await rsaHandle.encrypt("RSA-OAEP-256", plaintext);
+          if (!r.local) throw new Error("not local");
+        },
+        remote: async () => {
+          const r = await keys.encrypt(client, rsa.id, "RSA-OAEP-256", plaintext);
+          if (r.local) throw new Error("not remote");
+        },
+        "in-process": async () => {
+          await keys.encrypt(direct, rsa.id, "RSA-OAEP-256", plaintext);
+        },
       },
     };
     for (const op of Object.values(ops)) for (const f of Object.values(op)) await f(); // fetch and cache the public keys

@@ -25,43 +25,77 @@ const secretsSection = {
     out.heading("Secrets");
     for (const line of renderSecretsMarkdown(r.secrets).split("\n").slice(2)) out.line(line);
     const sdk = r.secrets.bytes.find((b) => !b.ours);
-    for (const b of r.secrets.bytes) if (b.ours && sdk && b.gzip >= sdk.gzip) out.loss(`Secrets bytes: ${b.label} (${b.gzip} B gzip) is not smaller than ${sdk.label} (${sdk.gzip} B).`);
+    for (const b of r.secrets.bytes)
+      if (b.ours && sdk && b.gzip >= sdk.gzip)
+        out.loss(`Secrets bytes: ${b.label} (${b.gzip} B gzip) is not smaller than ${sdk.label} (${sdk.gzip} B).`);
     const none = r.secrets.requests.find((q) => q.mode === "none");
-    for (const q of r.secrets.requests) if (none && q !== none && q.azureRequests > none.azureRequests) out.loss(`Secrets: "${q.label}" sent ${q.azureRequests} requests to Azure, more than without a cache (${none.azureRequests}).`);
+    for (const q of r.secrets.requests)
+      if (none && q !== none && q.azureRequests > none.azureRequests)
+        out.loss(`Secrets: "${q.label}" sent ${q.azureRequests} requests to Azure, more than without a cache (${none.azureRequests}).`);
   },
   svg(r) {
     if (!r.secrets) return [];
-    return [panel("Secrets: requests to Azure for 100 Worker requests", "10 isolates (miniflare) reading one secret; fewer is better",
-      r.secrets.requests.map((q) => ({ label: q.label, value: q.azureRequests, ours: q.mode !== "none", base: q.mode === "none" })), (v) => String(v))];
+    return [
+      panel(
+        "Secrets: requests to Azure for 100 Worker requests",
+        "10 isolates (miniflare) reading one secret; fewer is better",
+        r.secrets.requests.map((q) => ({ label: q.label, value: q.azureRequests, ours: q.mode !== "none", base: q.mode === "none" })),
+        (v) => String(v),
+      ),
+    ];
   },
 };
 
 export const PARTS = [
   { name: "bytes", key: "bytes", run: ({ root }) => measureBundles(root), section: bytesSection },
   {
-    name: "roundtrips", key: "roundTrips", section: roundTripsSection,
+    name: "roundtrips",
+    key: "roundTrips",
+    section: roundTripsSection,
     run: async ({ dist }) => (await import("./roundtrips.mjs")).roundTrips({ dist }),
   },
   {
-    name: "cpu", key: "cpu", section: perCallSection, timing: true,
-    run: async ({ dist, quick }) => (await import("./cpu.mjs")).cpuBench({ dist, ...(quick ? { time: 200, warmupTime: 60, rounds: 2 } : {}) }),
+    name: "cpu",
+    key: "cpu",
+    section: perCallSection,
+    timing: true,
+    run: async ({ dist, quick }) =>
+      (await import("./cpu.mjs")).cpuBench({ dist, ...(quick ? { time: 200, warmupTime: 60, rounds: 2 } : {}) }),
   },
   {
-    name: "instructions", key: "instructions", background: true,
+    name: "instructions",
+    key: "instructions",
+    background: true,
     // --quick: only what the goals need (the goal cases, the floors, the SDK direct), shorter
-    run: async ({ dist, quick }) => (await import("./instructions.mjs")).instructionsBench({ dist, ...(quick ? { warmup: 1500, region: 120, regions: 3, only: QUICK_CASES } : {}) }),
+    run: async ({ dist, quick }) =>
+      (await import("./instructions.mjs")).instructionsBench({
+        dist,
+        ...(quick ? { warmup: 1500, region: 120, regions: 3, only: QUICK_CASES } : {}),
+      }),
   },
   {
-    name: "heap", key: "heap",
+    name: "heap",
+    key: "heap",
     run: async ({ dist, quick }) => (await import("./heap.mjs")).heapBench({ dist, ...(quick ? { k: 300, rounds: 3, warmup: 100 } : {}) }),
   },
   {
-    name: "local-remote", key: "localRemote", section: localRemoteSection, timing: true,
+    name: "local-remote",
+    key: "localRemote",
+    section: localRemoteSection,
+    timing: true,
     run: async ({ dist, quick }) => (await import("./local-remote.mjs")).localRemoteBench({ dist, ...(quick ? { time: 150 } : {}) }),
   },
   {
-    name: "startup", key: "startup", section: startupSection, timing: true,
+    name: "startup",
+    key: "startup",
+    section: startupSection,
+    timing: true,
     run: async ({ root, quick }) => (await import("./startup.mjs")).startupBench({ root, ...(quick ? { rounds: 2 } : {}) }),
   },
-  { name: "secrets", key: "secrets", section: secretsSection, run: async ({ root }) => (await import("./secrets.mjs")).secretsBench({ root }) },
+  {
+    name: "secrets",
+    key: "secrets",
+    section: secretsSection,
+    run: async ({ root }) => (await import("./secrets.mjs")).secretsBench({ root }),
+  },
 ];

@@ -28,7 +28,9 @@ export function renderMarkdown(r, parts) {
   let number = 0;
   const out = {
     line: (s = "") => body.push(s),
-    heading: (title) => { body.push(`## ${++number}. ${title}`, ""); },
+    heading: (title) => {
+      body.push(`## ${++number}. ${title}`, "");
+    },
     /** A goal: printed where it is checked, and in the Goals list. pass: true, false or undefined (not measured). */
     goal: (text, pass, detail = "") => {
       body.push(`- Goal: ${text}: ${detail ? `${detail} — ` : ""}${verdict(pass)}.`);
@@ -43,16 +45,26 @@ export function renderMarkdown(r, parts) {
   const put = (s = "") => lines.push(s);
   put("# keyvault-fetch benchmarks");
   put();
-  put(`Written by \`npm run bench\` (bench/run.mjs) on ${r.machine.date}. Every ratio compares figures measured in this same run, on this machine:`);
+  put(
+    `Written by \`npm run bench\` (bench/run.mjs) on ${r.machine.date}. Every ratio compares figures measured in this same run, on this machine:`,
+  );
   put();
-  const load = r.machine.load ? `; 1-minute load average ${r.machine.load.map((l) => l.toFixed(1)).join(" at the start, ")} at the end` : "";
+  const load = r.machine.load
+    ? `; 1-minute load average ${r.machine.load.map((l) => l.toFixed(1)).join(" at the start, ")} at the end`
+    : "";
   put(`- CPU: ${r.machine.cpu} (${r.machine.cores} logical cores${load})`);
   if (r.machine.load && Math.max(...r.machine.load) > r.machine.cores) {
-    put("- The machine was busy with other work during this run (load above its core count): timings are noisier and slower than on an idle machine; ratios between contenders, measured interleaved, hold better than absolute numbers, and instruction counts do not depend on the load.");
+    put(
+      "- The machine was busy with other work during this run (load above its core count): timings are noisier and slower than on an idle machine; ratios between contenders, measured interleaved, hold better than absolute numbers, and instruction counts do not depend on the load.",
+    );
   }
-  put(`- Node ${r.machine.node} on ${r.machine.platform}; esbuild ${r.machine.esbuild}; @azure/keyvault-keys ${r.machine.sdk}; aws4fetch ${r.machine.aws4fetch}; tinybench ${r.machine.tinybench}${r.machine.valgrind ? `; ${r.machine.valgrind}` : ""}`);
+  put(
+    `- Node ${r.machine.node} on ${r.machine.platform}; esbuild ${r.machine.esbuild}; @azure/keyvault-keys ${r.machine.sdk}; aws4fetch ${r.machine.aws4fetch}; tinybench ${r.machine.tinybench}${r.machine.valgrind ? `; ${r.machine.valgrind}` : ""}`,
+  );
   const bg = new Set(parts.filter((p) => p.background).map((p) => p.name));
-  const times = Object.entries(r.machine.partSeconds ?? {}).map(([k, s]) => `${k} ${s.toFixed(0)} s${bg.has(k) ? " in the background, alongside the parts before it" : ""}`);
+  const times = Object.entries(r.machine.partSeconds ?? {}).map(
+    ([k, s]) => `${k} ${s.toFixed(0)} s${bg.has(k) ? " in the background, alongside the parts before it" : ""}`,
+  );
   put(`- Total time: ${(r.machine.durationMs / 1000).toFixed(0)} s${times.length ? ` (${times.join(", ")})` : ""}`);
   put();
   put("The chart (results.svg) shows the main figures; the tables below hold all of them.");
@@ -67,7 +79,8 @@ export function renderMarkdown(r, parts) {
   if (goals.length) {
     put("## Goals");
     put();
-    for (const g of goals) put(`- ${g.pass === undefined ? "NOT MEASURED" : g.pass ? "PASS" : "FAIL"}: ${g.text}${g.detail ? ` (${g.detail})` : ""}`);
+    for (const g of goals)
+      put(`- ${g.pass === undefined ? "NOT MEASURED" : g.pass ? "PASS" : "FAIL"}: ${g.text}${g.detail ? ` (${g.detail})` : ""}`);
     put();
   }
   lines.push(...body);
@@ -86,8 +99,12 @@ export function renderMarkdown(r, parts) {
   }
   put("## How to reproduce");
   put();
-  put("`npm ci && npm run bench` (offline; under ten minutes on a busy 2-core machine, most of it callgrind). `node bench/run.mjs --only bytes,cpu` runs some parts and leaves the files");
-  put("unwritten unless `--write` is given; `--quick` shortens every part. Method: bench/README.md. Sources: bench/parts.mjs lists every part and its file.");
+  put(
+    "`npm ci && npm run bench` (offline; under ten minutes on a busy 2-core machine, most of it callgrind). `node bench/run.mjs --only bytes,cpu` runs some parts and leaves the files",
+  );
+  put(
+    "unwritten unless `--write` is given; `--quick` shortens every part. Method: bench/README.md. Sources: bench/parts.mjs lists every part and its file.",
+  );
   return lines.join("\n") + "\n";
 }
 
@@ -103,51 +120,88 @@ export const bytesSection = {
   render(r, out) {
     if (!r.bytes) return;
     const by = Object.fromEntries(r.bytes.map((b) => [b.id, b]));
-    const sdk = by["azure-sdk"], aws = by["aws4fetch"];
+    const sdk = by["azure-sdk"],
+      aws = by["aws4fetch"];
     out.heading("Bytes shipped");
-    out.line("Each entry bundled with esbuild (minified ESM, platform browser, everything inlined), then gzip -9 and brotli -11 (node:zlib).");
-    out.line("The official SDK is its browser build (`KeyClient` + `CryptographyClient`), compared with our bundles that carry no credential code;");
-    out.line("the two \"app\" bundles add what a Worker needs to get tokens with a client secret on each side. The peer column divides the");
+    out.line(
+      "Each entry bundled with esbuild (minified ESM, platform browser, everything inlined), then gzip -9 and brotli -11 (node:zlib).",
+    );
+    out.line(
+      "The official SDK is its browser build (`KeyClient` + `CryptographyClient`), compared with our bundles that carry no credential code;",
+    );
+    out.line('the two "app" bundles add what a Worker needs to get tokens with a client secret on each side. The peer column divides the');
     out.line("bundle an app would ship instead (the SDK, with or without `@azure/identity`) by ours.");
     out.line();
     out.line("| bundle | minified | gzip | brotli | peer / this (gzip) | this / aws4fetch (gzip) |");
     out.line("|---|---:|---:|---:|---:|---:|");
     for (const b of r.bytes) {
       const peer = b.peer ? by[b.peer] : undefined; // the emulator is a test tool: no peer
-      out.line(`| ${esc(b.label)} | ${int(b.minified)} B | ${int(b.gzip)} B | ${int(b.brotli)} B | ${peer ? x(peer.gzip / b.gzip) : "–"} | ${peer && aws ? (b.gzip / aws.gzip).toFixed(2) : "–"} |`);
+      out.line(
+        `| ${esc(b.label)} | ${int(b.minified)} B | ${int(b.gzip)} B | ${int(b.brotli)} B | ${peer ? x(peer.gzip / b.gzip) : "–"} | ${peer && aws ? (b.gzip / aws.gzip).toFixed(2) : "–"} |`,
+      );
     }
     out.line();
-    const kc = by["key-client"], cf = by["client-fetch"], sv = by["sign-verify"];
+    const kc = by["key-client"],
+      cf = by["client-fetch"],
+      sv = by["sign-verify"];
     if (kc && sdk) {
       const ratio = sdk.gzip / kc.gzip;
-      out.goal("every key helper (`KeyClient`) at least 5× smaller than the official SDK, gzipped", ratio >= 5, `${x(ratio)}: ${kb(kc.gzip)} vs ${kb(sdk.gzip)}`);
-      if (ratio < 5) out.loss(`Bytes: KeyClient (every helper) is ${x(ratio)} smaller than the official SDK gzipped, short of the 5× goal. It carries every operation and KeyHandle's local public-key crypto (RSA and ECDSA verification over a digest, local RSA-OAEP), which the SDK's browser build does not have (it sends those to the service); the standalone functions tree-shake, so an app that signs and verifies ships ${sv ? kb(sv.gzip) : "less"}.`);
+      out.goal(
+        "every key helper (`KeyClient`) at least 5× smaller than the official SDK, gzipped",
+        ratio >= 5,
+        `${x(ratio)}: ${kb(kc.gzip)} vs ${kb(sdk.gzip)}`,
+      );
+      if (ratio < 5)
+        out.loss(
+          `Bytes: KeyClient (every helper) is ${x(ratio)} smaller than the official SDK gzipped, short of the 5× goal. It carries every operation and KeyHandle's local public-key crypto (RSA and ECDSA verification over a digest, local RSA-OAEP), which the SDK's browser build does not have (it sends those to the service); the standalone functions tree-shake, so an app that signs and verifies ships ${sv ? kb(sv.gzip) : "less"}.`,
+        );
     }
     if (cf) out.goal("`client.fetch` alone at most 4.0 KB gzipped", cf.gzip <= 4096, `${int(cf.gzip)} B`);
     if (cf && cf.gzip > 4096) out.loss(`Bytes: \`client.fetch\` alone is ${int(cf.gzip)} B gzipped, over the 4.0 KB goal.`);
-    if (sv) out.goal("an app that signs and verifies at most 5.0 KB gzipped", sv.gzip <= 5120, `${int(sv.gzip)} B${sdk ? `, ${x(sdk.gzip / sv.gzip)} less than the SDK` : ""}`);
+    if (sv)
+      out.goal(
+        "an app that signs and verifies at most 5.0 KB gzipped",
+        sv.gzip <= 5120,
+        `${int(sv.gzip)} B${sdk ? `, ${x(sdk.gzip / sv.gzip)} less than the SDK` : ""}`,
+      );
     if (sv && sv.gzip > 5120) out.loss(`Bytes: an app that signs and verifies ships ${int(sv.gzip)} B gzipped, over the 5.0 KB goal.`);
-    const app = by["app-secret"], sdkApp = by["azure-sdk-identity"];
+    const app = by["app-secret"],
+      sdkApp = by["azure-sdk-identity"];
     if (app && sdkApp) {
-      out.line(`- With tokens from a client secret: ${kb(app.gzip)} against ${kb(sdkApp.gzip)} for the SDK with \`@azure/identity\` (${x(sdkApp.gzip / app.gzip)}).`);
-      if (app.gzip > sdkApp.gzip) out.loss("Bytes: our app bundle with a client-secret provider is larger than the SDK's with ClientSecretCredential.");
+      out.line(
+        `- With tokens from a client secret: ${kb(app.gzip)} against ${kb(sdkApp.gzip)} for the SDK with \`@azure/identity\` (${x(sdkApp.gzip / app.gzip)}).`,
+      );
+      if (app.gzip > sdkApp.gzip)
+        out.loss("Bytes: our app bundle with a client-secret provider is larger than the SDK's with ClientSecretCredential.");
     }
     if (cf && aws && cf.gzip > aws.gzip) {
-      out.line(`- \`client.fetch\` alone against aws4fetch: ${int(cf.gzip)} B vs ${int(aws.gzip)} B gzipped (${(cf.gzip / aws.gzip).toFixed(2)}×).`);
-      out.loss(`Bytes: \`client.fetch\` alone (${int(cf.gzip)} B gzip) is larger than aws4fetch (${int(aws.gzip)} B gzip). aws4fetch signs with one static key (HMAC, no discovery); KeyVaultClient also carries the RFC 7235 challenge parser, resource verification, the isolate-wide challenge and token caches, CAE, retries with Retry-After, timeouts and typed errors.`);
+      out.line(
+        `- \`client.fetch\` alone against aws4fetch: ${int(cf.gzip)} B vs ${int(aws.gzip)} B gzipped (${(cf.gzip / aws.gzip).toFixed(2)}×).`,
+      );
+      out.loss(
+        `Bytes: \`client.fetch\` alone (${int(cf.gzip)} B gzip) is larger than aws4fetch (${int(aws.gzip)} B gzip). aws4fetch signs with one static key (HMAC, no discovery); KeyVaultClient also carries the RFC 7235 challenge parser, resource verification, the isolate-wide challenge and token caches, CAE, retries with Retry-After, timeouts and typed errors.`,
+      );
     }
     out.line();
   },
   svg(r) {
     if (!r.bytes) return [];
-    return [panel("Bytes shipped (gzip)", "esbuild, minified, browser; shorter is better (the emulator, a test tool, is in RESULTS.md)",
-      r.bytes.filter((b) => b.id !== "emulator").map((b) => ({ label: b.short, value: b.gzip, ours: b.ours })), (v) => `${(v / 1024).toFixed(1)} KB`)];
+    return [
+      panel(
+        "Bytes shipped (gzip)",
+        "esbuild, minified, browser; shorter is better (the emulator, a test tool, is in RESULTS.md)",
+        r.bytes.filter((b) => b.id !== "emulator").map((b) => ({ label: b.short, value: b.gzip, ours: b.ours })),
+        (v) => `${(v / 1024).toFixed(1)} KB`,
+      ),
+    ];
   },
   headline(r) {
     const by = Object.fromEntries((r.bytes ?? []).map((b) => [b.id, b]));
     if (!by["sign-verify"] || !by["key-client"] || !by["azure-sdk"]) return [];
     const sdk = by["azure-sdk"].gzip;
-    return [`Bytes: an app that signs and verifies ships ${kb(by["sign-verify"].gzip)} gzipped, all key helpers ${kb(by["key-client"].gzip)}; the official SDK's KeyClient + CryptographyClient ${kb(sdk)} (${x(sdk / by["sign-verify"].gzip)} and ${x(sdk / by["key-client"].gzip)} more).`];
+    return [
+      `Bytes: an app that signs and verifies ships ${kb(by["sign-verify"].gzip)} gzipped, all key helpers ${kb(by["key-client"].gzip)}; the official SDK's KeyClient + CryptographyClient ${kb(sdk)} (${x(sdk / by["sign-verify"].gzip)} and ${x(sdk / by["key-client"].gzip)} more).`,
+    ];
   },
 };
 
@@ -158,11 +212,19 @@ export const roundTripsSection = {
   render(r, out) {
     if (!r.roundTrips) return;
     out.heading("Round trips");
-    out.line("Requests that reached the emulated vault (of which 401 challenges) and the emulated Entra authority, per scenario. Both sides sign a digest");
-    out.line("with an EC key; both get tokens with a client secret from the same emulated authority (keyvault-fetch with `fromClientSecret` from");
-    out.line("keyvault-fetch/entra, the SDK with `@azure/identity`'s ClientSecretCredential; each made once per scenario and shared by every client,");
+    out.line(
+      "Requests that reached the emulated vault (of which 401 challenges) and the emulated Entra authority, per scenario. Both sides sign a digest",
+    );
+    out.line(
+      "with an EC key; both get tokens with a client secret from the same emulated authority (keyvault-fetch with `fromClientSecret` from",
+    );
+    out.line(
+      "keyvault-fetch/entra, the SDK with `@azure/identity`'s ClientSecretCredential; each made once per scenario and shared by every client,",
+    );
     out.line("and each keeps its own token cache). Each scenario starts on a vault");
-    out.line("this process has never met. The SDK's CryptographyClient first reads the key (GET) so it can work locally where it can; that request is counted.");
+    out.line(
+      "this process has never met. The SDK's CryptographyClient first reads the key (GET) so it can work locally where it can; that request is counted.",
+    );
     out.line();
     out.line(`| scenario | ${OURS}: vault (401) | authority | ${SDK}: vault (401) | authority | SDK / ours (all requests) |`);
     out.line("|---|---:|---:|---:|---:|---:|");
@@ -171,28 +233,45 @@ export const roundTripsSection = {
       const o = r.roundTrips.find((t) => t.scenario === s && t.contender === OURS);
       const k = r.roundTrips.find((t) => t.scenario === s && t.contender === SDK);
       const err = (t) => (t.errors ? ` ⚠ ${t.errors} failed` : "");
-      out.line(`| ${esc(o.label)} | ${o.vault} (${o.challenges})${err(o)} | ${o.authority} | ${k.vault} (${k.challenges})${err(k)} | ${k.authority} | ${x(total(k) / total(o))} |`);
-      if (total(o) > total(k)) out.loss(`Round trips: "${o.label}" took ${total(o)} requests with keyvault-fetch, ${total(k)} with the SDK.`);
+      out.line(
+        `| ${esc(o.label)} | ${o.vault} (${o.challenges})${err(o)} | ${o.authority} | ${k.vault} (${k.challenges})${err(k)} | ${k.authority} | ${x(total(k) / total(o))} |`,
+      );
+      if (total(o) > total(k))
+        out.loss(`Round trips: "${o.label}" took ${total(o)} requests with keyvault-fetch, ${total(k)} with the SDK.`);
       if (o.errors) out.loss(`Round trips: "${o.label}": ${o.errors} of keyvault-fetch's calls failed.`);
     }
     out.line();
     const cold = r.roundTrips.filter((t) => t.contender === OURS && t.scenario.startsWith("cold"));
     const workers = r.roundTrips.find((t) => t.contender === OURS && t.scenario === "workers-10");
-    out.goal("one challenge round trip per vault per isolate, whatever the number of clients or concurrent calls", cold.every((t) => t.challenges === 1) && workers?.challenges === 1);
-    const ideal = r.roundTrips.filter((t) => t.contender === OURS && t.scenario !== "token-expiry" && t.scenario !== "cae").every((t) => t.authority <= 1);
-    out.goal("one token request per token lifetime (the expiry scenario needs a second token, the CAE one a token carrying the claims)", ideal);
+    out.goal(
+      "one challenge round trip per vault per isolate, whatever the number of clients or concurrent calls",
+      cold.every((t) => t.challenges === 1) && workers?.challenges === 1,
+    );
+    const ideal = r.roundTrips
+      .filter((t) => t.contender === OURS && t.scenario !== "token-expiry" && t.scenario !== "cae")
+      .every((t) => t.authority <= 1);
+    out.goal(
+      "one token request per token lifetime (the expiry scenario needs a second token, the CAE one a token carrying the claims)",
+      ideal,
+    );
     out.line();
   },
   svg(r) {
     if (!r.roundTrips) return [];
-    const rows = r.roundTrips.map((t) => ({ label: `${t.scenario} · ${t.contender === OURS ? "keyvault-fetch" : "Azure SDK"}`, value: t.vault + t.authority, ours: t.contender === OURS }));
+    const rows = r.roundTrips.map((t) => ({
+      label: `${t.scenario} · ${t.contender === OURS ? "keyvault-fetch" : "Azure SDK"}`,
+      value: t.vault + t.authority,
+      ours: t.contender === OURS,
+    }));
     return [panel("Requests per scenario (vault + authority)", "emulated vault and Entra; fewer is better", rows, (v) => String(v))];
   },
   headline(r) {
     const rt = (s, c) => r.roundTrips?.find((t) => t.scenario === s && t.contender === c);
     const total = (t) => t.vault + t.authority;
     if (!rt("cold-100", OURS) || !rt("cold-100", SDK) || !rt("workers-10", OURS) || !rt("workers-10", SDK)) return [];
-    return [`Round trips: 100 concurrent first calls cost ${total(rt("cold-100", OURS))} requests (one challenge, one token) against ${total(rt("cold-100", SDK))} with the SDK; 10 calls on 10 new clients (the Workers pattern) ${total(rt("workers-10", OURS))} against ${total(rt("workers-10", SDK))}.`];
+    return [
+      `Round trips: 100 concurrent first calls cost ${total(rt("cold-100", OURS))} requests (one challenge, one token) against ${total(rt("cold-100", SDK))} with the SDK; 10 calls on 10 new clients (the Workers pattern) ${total(rt("workers-10", OURS))} against ${total(rt("workers-10", SDK))}.`,
+    ];
   },
 };
 
@@ -204,8 +283,12 @@ function perCallFigures(r) {
   const rows = new Map();
   for (const c of CASES) rows.set(c.id, { case: c });
   for (const t of r.cpu?.rows ?? []) Object.assign(rows.get(t.id) ?? {}, { ops: t.opsPerSec, rme: t.rme, cpu: t.cpuUsPerCall });
-  for (const t of r.instructions ?? []) if (t.perCall !== undefined) Object.assign(rows.get(t.id) ?? {}, { instr: t.perCall, gc: t.gcPerCall, spread: t.spread, regions: t.regions });
-  for (const t of r.heap ?? []) if (t.bytesPerCall !== undefined) Object.assign(rows.get(t.id) ?? {}, { heap: t.bytesPerCall, timers: t.timersPerCall, retained: t.retainedPerCall });
+  for (const t of r.instructions ?? [])
+    if (t.perCall !== undefined)
+      Object.assign(rows.get(t.id) ?? {}, { instr: t.perCall, gc: t.gcPerCall, spread: t.spread, regions: t.regions });
+  for (const t of r.heap ?? [])
+    if (t.bytesPerCall !== undefined)
+      Object.assign(rows.get(t.id) ?? {}, { heap: t.bytesPerCall, timers: t.timersPerCall, retained: t.retainedPerCall });
   return rows;
 }
 
@@ -217,27 +300,42 @@ const rate = (a, b) => ({
 const both = (v) => `${r2(v.instr)} · ${r2(v.cpu)}`;
 const atLeast = (v, min) => (v.instr === undefined || v.cpu === undefined ? undefined : v.instr >= min && v.cpu >= min);
 
-const FLOOR_GOAL = 0.8, SDK_GOAL = 1.3, HEAP_GOAL = 2;
+const FLOOR_GOAL = 0.8,
+  SDK_GOAL = 1.3,
+  HEAP_GOAL = 2;
 
 export const perCallSection = {
   render(r, out) {
     if (!r.cpu && !r.instructions && !r.heap) return;
     const rows = perCallFigures(r);
     for (const [id, why] of Object.entries(r.cpu?.skipped ?? {})) out.skip(`per call: ${id}`, why);
-    for (const t of [...(r.instructions ?? []), ...(r.heap ?? [])]) if (t.skipped && !r.cpu?.skipped?.[t.id]) out.skip(`per call: ${t.id}`, t.skipped);
+    for (const t of [...(r.instructions ?? []), ...(r.heap ?? [])])
+      if (t.skipped && !r.cpu?.skipped?.[t.id]) out.skip(`per call: ${t.id}`, t.skipped);
     // (rows that failed are listed by run.mjs, from results.skipped)
     out.heading("Per call: rate, CPU time, instructions, heap");
-    out.line("One call at a time against a vault that answers instantly with the same canned bytes for everyone (bench/canned.mjs). The **floor**");
+    out.line(
+      "One call at a time against a vault that answers instantly with the same canned bytes for everyone (bench/canned.mjs). The **floor**",
+    );
     out.line("is a hand-written `fetch` with a fixed token, JSON in and out, nothing else. The official SDK runs with two transports: its");
-    out.line("**direct** HttpClient hands it the canned text (no fetch, no Response: its cheapest possible transport, and the fair comparison");
-    out.line("for the SDK's own work), and **through fetch** it goes through the same canned `fetch` as the floor and keyvault-fetch (the same");
+    out.line(
+      "**direct** HttpClient hands it the canned text (no fetch, no Response: its cheapest possible transport, and the fair comparison",
+    );
+    out.line(
+      "for the SDK's own work), and **through fetch** it goes through the same canned `fetch` as the floor and keyvault-fetch (the same",
+    );
     out.line("transport cost as theirs). Challenge, tokens and the SDK's key lookup are warm.");
     out.line();
-    out.line("- **ops/s**: tinybench, best of interleaved rounds (± is that round's margin of error); **CPU µs**: the process's CPU time per call");
+    out.line(
+      "- **ops/s**: tinybench, best of interleaved rounds (± is that round's margin of error); **CPU µs**: the process's CPU time per call",
+    );
     out.line("  (user + system, GC and JIT threads included), best round; both in one child process.");
-    out.line("- **instructions**: callgrind, median of several regions of calls after a warm-up, each case in its own process, JIT compilation");
+    out.line(
+      "- **instructions**: callgrind, median of several regions of calls after a warm-up, each case in its own process, JIT compilation",
+    );
     out.line("  left out (bench/README.md); independent of the machine's load.");
-    out.line("- **heap in flight**: many calls started at once against a transport that holds its answers; heap after full GC, while they wait,");
+    out.line(
+      "- **heap in flight**: many calls started at once against a transport that holds its answers; heap after full GC, while they wait,",
+    );
     out.line("  minus before, per call; timers are those outstanding meanwhile, per call (0.001: one timer shared by 1,000 calls).");
     out.line("- Ratios are rates (above 1: the row is cheaper than the column's contender), given as instructions · CPU time.");
     out.line();
@@ -250,62 +348,110 @@ export const perCallSection = {
       const viaFetch = inOp.find((f) => f.case.kind === "sdk-fetch");
       out.line(`### ${spec.label}`);
       out.line();
-      out.line("| contender | call | ops/s | CPU µs/call | instructions/call | heap in flight/call | timers in flight/call | rate vs floor | vs SDK direct | vs SDK through fetch |");
+      out.line(
+        "| contender | call | ops/s | CPU µs/call | instructions/call | heap in flight/call | timers in flight/call | rate vs floor | vs SDK direct | vs SDK through fetch |",
+      );
       out.line("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
       for (const f of inOp) {
         const ours = f.case.kind === "ours";
         const heapCell = f.heap === undefined ? "–" : `${int(f.heap)} B${floor?.heap && f !== floor ? ` (${x(f.heap / floor.heap)})` : ""}`;
-        out.line(`| ${esc(KIND_LABELS[f.case.kind])} | ${esc(f.case.label)} | ${f.ops ? `${int(f.ops)} ±${f.rme.toFixed(0)} %` : "–"} | ${f.cpu ? f.cpu.toFixed(1) : "–"} | ${f.instr ? int(f.instr) : "–"} | ${heapCell} | ${f.timers === undefined ? "–" : count(f.timers)} | ${f === floor ? "1" : both(rate(f, floor))} | ${ours ? both(rate(f, direct)) : "–"} | ${ours ? both(rate(f, viaFetch)) : "–"} |`);
+        out.line(
+          `| ${esc(KIND_LABELS[f.case.kind])} | ${esc(f.case.label)} | ${f.ops ? `${int(f.ops)} ±${f.rme.toFixed(0)} %` : "–"} | ${f.cpu ? f.cpu.toFixed(1) : "–"} | ${f.instr ? int(f.instr) : "–"} | ${heapCell} | ${f.timers === undefined ? "–" : count(f.timers)} | ${f === floor ? "1" : both(rate(f, floor))} | ${ours ? both(rate(f, direct)) : "–"} | ${ours ? both(rate(f, viaFetch)) : "–"} |`,
+        );
       }
       out.line();
       for (const f of inOp.filter((k) => k.case.kind === "ours")) {
         const name = `\`${f.case.label}\``;
-        const vsFloor = rate(f, floor), vsDirect = rate(f, direct), vsFetch = rate(f, viaFetch);
+        const vsFloor = rate(f, floor),
+          vsDirect = rate(f, direct),
+          vsFetch = rate(f, viaFetch);
         if (f.case.goal) {
           const okFloor = atLeast(vsFloor, FLOOR_GOAL);
           out.goal(`${name} at ≥ ${FLOOR_GOAL.toFixed(2)} of the floor's rate (instructions and CPU time)`, okFloor, both(vsFloor));
-          if (okFloor === false) out.loss(`Per call: ${name} runs at ${r2(vsFloor.instr)} of the floor's rate in instructions (${int(f.instr)} against ${int(floor.instr)} per call) and ${r2(vsFloor.cpu)} in CPU time (${f.cpu.toFixed(1)} against ${floor.cpu.toFixed(1)} µs); the goal is ${FLOOR_GOAL.toFixed(2)}.`);
+          if (okFloor === false)
+            out.loss(
+              `Per call: ${name} runs at ${r2(vsFloor.instr)} of the floor's rate in instructions (${int(f.instr)} against ${int(floor.instr)} per call) and ${r2(vsFloor.cpu)} in CPU time (${f.cpu.toFixed(1)} against ${floor.cpu.toFixed(1)} µs); the goal is ${FLOOR_GOAL.toFixed(2)}.`,
+            );
           const okSdk = atLeast(vsDirect, SDK_GOAL);
-          out.goal(`${name} at ≥ ${SDK_GOAL}× the rate of the SDK with its direct HttpClient (instructions and CPU time)`, okSdk, both(vsDirect));
-          if (okSdk === false) out.loss(`Per call: ${name} runs at ${r2(vsDirect.instr)}× the rate of the SDK with its direct HttpClient in instructions (${int(f.instr)} against ${int(direct.instr)} per call) and ${r2(vsDirect.cpu)}× in CPU time; the goal is ${SDK_GOAL}×.`);
+          out.goal(
+            `${name} at ≥ ${SDK_GOAL}× the rate of the SDK with its direct HttpClient (instructions and CPU time)`,
+            okSdk,
+            both(vsDirect),
+          );
+          if (okSdk === false)
+            out.loss(
+              `Per call: ${name} runs at ${r2(vsDirect.instr)}× the rate of the SDK with its direct HttpClient in instructions (${int(f.instr)} against ${int(direct.instr)} per call) and ${r2(vsDirect.cpu)}× in CPU time; the goal is ${SDK_GOAL}×.`,
+            );
           const heapOk = f.heap === undefined || !floor?.heap ? undefined : f.heap <= HEAP_GOAL * floor.heap;
-          out.goal(`${name}: heap per call in flight ≤ ${HEAP_GOAL}× the floor's`, heapOk, heapOk === undefined ? "" : `${int(f.heap)} B against ${int(floor.heap)} B, ${x(f.heap / floor.heap)}`);
-          if (heapOk === false) out.loss(`Heap: each ${name} call in flight holds ${int(f.heap)} B, ${x(f.heap / floor.heap)} the floor's ${int(floor.heap)} B (goal: ${HEAP_GOAL}×).`);
+          out.goal(
+            `${name}: heap per call in flight ≤ ${HEAP_GOAL}× the floor's`,
+            heapOk,
+            heapOk === undefined ? "" : `${int(f.heap)} B against ${int(floor.heap)} B, ${x(f.heap / floor.heap)}`,
+          );
+          if (heapOk === false)
+            out.loss(
+              `Heap: each ${name} call in flight holds ${int(f.heap)} B, ${x(f.heap / floor.heap)} the floor's ${int(floor.heap)} B (goal: ${HEAP_GOAL}×).`,
+            );
         } else if (!f.case.hookOf) {
-          for (const [vs, who] of /** @type {[ReturnType<typeof rate>, string][]} */ ([[vsDirect, "the SDK with its direct HttpClient"], [vsFetch, "the SDK through fetch"]])) {
-            if ((vs.instr !== undefined && vs.instr < 1) || (vs.cpu !== undefined && vs.cpu < 1)) out.loss(`Per call: ${name} costs more than ${who} (rate ${both(vs)}, instructions · CPU time).`);
+          for (const [vs, who] of /** @type {[ReturnType<typeof rate>, string][]} */ ([
+            [vsDirect, "the SDK with its direct HttpClient"],
+            [vsFetch, "the SDK through fetch"],
+          ])) {
+            if ((vs.instr !== undefined && vs.instr < 1) || (vs.cpu !== undefined && vs.cpu < 1))
+              out.loss(`Per call: ${name} costs more than ${who} (rate ${both(vs)}, instructions · CPU time).`);
           }
         }
         if (f.case.goal) {
-          if ((vsFetch.instr !== undefined && vsFetch.instr < 1) || (vsFetch.cpu !== undefined && vsFetch.cpu < 1)) out.loss(`Per call: ${name} costs more than the SDK through the same fetch (rate ${both(vsFetch)}, instructions · CPU time).`);
+          if ((vsFetch.instr !== undefined && vsFetch.instr < 1) || (vsFetch.cpu !== undefined && vsFetch.cpu < 1))
+            out.loss(`Per call: ${name} costs more than the SDK through the same fetch (rate ${both(vsFetch)}, instructions · CPU time).`);
         }
         // A timer shared by many calls (a coarse deadline) is not a per-call cost; one per call or more is.
-        if (f.timers >= 0.1 && floor && floor.timers === 0) out.loss(`Timers: each ${name} call in flight keeps ${count(f.timers)} timer${f.timers === 1 ? "" : "s"} outstanding; the floor keeps none.`);
+        if (f.timers >= 0.1 && floor && floor.timers === 0)
+          out.loss(
+            `Timers: each ${name} call in flight keeps ${count(f.timers)} timer${f.timers === 1 ? "" : "s"} outstanding; the floor keeps none.`,
+          );
         if (f.case.hookOf) {
           const base = rows.get(f.case.hookOf);
           const extra = f.instr && base?.instr ? f.instr - base.instr : undefined;
-          out.line(`- The observability hook: ${name} against the same call without \`onEvent\`: ${extra === undefined ? "instructions not measured" : `${extra >= 0 ? "+" : ""}${int(extra)} instructions per call (${((f.instr / base.instr - 1) * 100).toFixed(1)} %)`}${f.cpu && base?.cpu ? `, CPU time ${((f.cpu / base.cpu - 1) * 100).toFixed(1)} %` : ""}.`);
+          out.line(
+            `- The observability hook: ${name} against the same call without \`onEvent\`: ${extra === undefined ? "instructions not measured" : `${extra >= 0 ? "+" : ""}${int(extra)} instructions per call (${((f.instr / base.instr - 1) * 100).toFixed(1)} %)`}${f.cpu && base?.cpu ? `, CPU time ${((f.cpu / base.cpu - 1) * 100).toFixed(1)} %` : ""}.`,
+          );
         }
       }
       out.line();
     }
     const measured = (r.instructions ?? []).filter((t) => t.perCall !== undefined);
     if (measured.length) {
-      out.line("Instructions in detail, per call. Each region is the mean of its calls with JIT compilation left out; the figure is the median");
-      out.line("region. Regions above 1.25× the median are those a major GC cycle (incremental marking) or a deoptimisation landed in: the");
-      out.line("median leaves them out, which flatters whoever allocates more (the heap figures show who that is). The spread is between the");
+      out.line(
+        "Instructions in detail, per call. Each region is the mean of its calls with JIT compilation left out; the figure is the median",
+      );
+      out.line(
+        "region. Regions above 1.25× the median are those a major GC cycle (incremental marking) or a deoptimisation landed in: the",
+      );
+      out.line(
+        "median leaves them out, which flatters whoever allocates more (the heap figures show who that is). The spread is between the",
+      );
       out.line("other regions (large: the warm-up was too short). GC is the collector's own code in the median region, approximately.");
       out.line();
       out.line("| case | instructions/call | of which GC | regions left out | spread of the others | regions |");
       out.line("|---|---:|---:|---:|---:|---|");
-      for (const t of measured) out.line(`| ${esc(t.id)} | ${int(t.perCall)} | ${int(t.gcPerCall)} | ${t.outliers ?? "–"} | ${(t.spread * 100).toFixed(1)} % | ${t.regions.map(int).join(", ")} |`);
+      for (const t of measured)
+        out.line(
+          `| ${esc(t.id)} | ${int(t.perCall)} | ${int(t.gcPerCall)} | ${t.outliers ?? "–"} | ${(t.spread * 100).toFixed(1)} % | ${t.regions.map(int).join(", ")} |`,
+        );
       out.line();
-      for (const t of measured) if (t.spread > 0.05) out.line(`- ${t.id}: its regions differ by ${(t.spread * 100).toFixed(0)} % (outliers aside): its count is less certain than the others'.`);
+      for (const t of measured)
+        if (t.spread > 0.05)
+          out.line(
+            `- ${t.id}: its regions differ by ${(t.spread * 100).toFixed(0)} % (outliers aside): its count is less certain than the others'.`,
+          );
       out.line();
     }
     const held = (r.heap ?? []).filter((t) => t.bytesPerCall !== undefined);
     if (held.length) {
-      out.line(`Heap per call once the calls have settled (retained, after full GC; near 0 when nothing leaks): ${held.map((t) => `${t.id} ${int(t.retainedPerCall)} B`).join(", ")}.`);
+      out.line(
+        `Heap per call once the calls have settled (retained, after full GC; near 0 when nothing leaks): ${held.map((t) => `${t.id} ${int(t.retainedPerCall)} B`).join(", ")}.`,
+      );
       out.line();
     }
   },
@@ -314,21 +460,45 @@ export const perCallSection = {
     const panels = [];
     const cpuRows = [...rows.values()].filter((f) => f.ops);
     if (cpuRows.length) {
-      panels.push(panel("Calls per second, canned answers", "tinybench, one call at a time; longer is better",
-        cpuRows.map((f) => ({ label: `${f.case.op} · ${f.case.kind === "ours" ? f.case.label.replace(/ \(keyvault-fetch\/keys\)| \+ res\.json\(\)/g, "") : KIND_LABELS[f.case.kind].replace("@azure/keyvault-keys", "Azure SDK")}`, value: f.ops, ours: f.case.kind === "ours", base: f.case.kind === "floor" })),
-        (v) => `${int(v)}/s`));
+      panels.push(
+        panel(
+          "Calls per second, canned answers",
+          "tinybench, one call at a time; longer is better",
+          cpuRows.map((f) => ({
+            label: `${f.case.op} · ${f.case.kind === "ours" ? f.case.label.replace(/ \(keyvault-fetch\/keys\)| \+ res\.json\(\)/g, "") : KIND_LABELS[f.case.kind].replace("@azure/keyvault-keys", "Azure SDK")}`,
+            value: f.ops,
+            ours: f.case.kind === "ours",
+            base: f.case.kind === "floor",
+          })),
+          (v) => `${int(v)}/s`,
+        ),
+      );
     }
     const ratioRows = [];
     for (const f of rows.values()) {
       if (f.case.kind !== "ours" || f.case.hookOf || !(f.instr || f.cpu)) continue;
       const inOp = [...rows.values()].filter((k) => k.case.op === f.case.op);
       const short = f.case.label.replace(/ \(keyvault-fetch\/keys\)| \+ res\.json\(\)/g, "");
-      for (const [kind, name, goal] of [["floor", "floor", FLOOR_GOAL], ["sdk-direct", "SDK direct", SDK_GOAL], ["sdk-fetch", "SDK via fetch", undefined]]) {
-        const v = rate(f, inOp.find((k) => k.case.kind === kind));
+      for (const [kind, name, goal] of [
+        ["floor", "floor", FLOOR_GOAL],
+        ["sdk-direct", "SDK direct", SDK_GOAL],
+        ["sdk-fetch", "SDK via fetch", undefined],
+      ]) {
+        const v = rate(
+          f,
+          inOp.find((k) => k.case.kind === kind),
+        );
         if (v.instr !== undefined || v.cpu !== undefined) ratioRows.push({ label: `${short} ÷ ${name}`, values: [v.instr, v.cpu], goal });
       }
     }
-    if (ratioRows.length) panels.push(ratioPanel("keyvault-fetch's rate relative to the floor and to the SDK", "dark: instructions, light: CPU time; 1 = the same cost, longer is better; ticks mark the goals (0.8 of the floor, 1.3× the SDK direct)", ratioRows));
+    if (ratioRows.length)
+      panels.push(
+        ratioPanel(
+          "keyvault-fetch's rate relative to the floor and to the SDK",
+          "dark: instructions, light: CPU time; 1 = the same cost, longer is better; ticks mark the goals (0.8 of the floor, 1.3× the SDK direct)",
+          ratioRows,
+        ),
+      );
     return panels;
   },
   headline(r) {
@@ -337,11 +507,22 @@ export const perCallSection = {
     for (const f of rows.values()) {
       if (!f.case.goal) continue;
       const inOp = [...rows.values()].filter((k) => k.case.op === f.case.op);
-      const vsFloor = rate(f, inOp.find((k) => k.case.kind === "floor"));
-      const vsDirect = rate(f, inOp.find((k) => k.case.kind === "sdk-direct"));
-      const vsFetch = rate(f, inOp.find((k) => k.case.kind === "sdk-fetch"));
+      const vsFloor = rate(
+        f,
+        inOp.find((k) => k.case.kind === "floor"),
+      );
+      const vsDirect = rate(
+        f,
+        inOp.find((k) => k.case.kind === "sdk-direct"),
+      );
+      const vsFetch = rate(
+        f,
+        inOp.find((k) => k.case.kind === "sdk-fetch"),
+      );
       if (vsFloor.instr === undefined && vsFloor.cpu === undefined) continue;
-      parts.push(`${f.case.label.replace(/ \(keyvault-fetch\/keys\)/, "")} ${r2(vsFloor.instr)} · ${r2(vsFloor.cpu)} of the floor, ${r2(vsDirect.instr)} · ${r2(vsDirect.cpu)}× the SDK direct, ${r2(vsFetch.instr)} · ${r2(vsFetch.cpu)}× the SDK through fetch`);
+      parts.push(
+        `${f.case.label.replace(/ \(keyvault-fetch\/keys\)/, "")} ${r2(vsFloor.instr)} · ${r2(vsFloor.cpu)} of the floor, ${r2(vsDirect.instr)} · ${r2(vsDirect.cpu)}× the SDK direct, ${r2(vsFetch.instr)} · ${r2(vsFetch.cpu)}× the SDK through fetch`,
+      );
     }
     return parts.length ? [`Per call against canned answers, rate as instructions · CPU time: ${parts.join("; ")}.`] : [];
   },
@@ -354,8 +535,12 @@ export const localRemoteSection = {
   render(r, out) {
     if (!r.localRemote) return;
     out.heading("Local versus remote");
-    out.line("`verifyData` (ES256, P-256) and `encrypt` (RSA-OAEP-256, RSA 2048) with a KeyHandle that verifies / encrypts locally with the cached");
-    out.line("public key (Web Crypto), against the standalone functions that ask the emulator over loopback HTTP (Node fetch, keep-alive), with");
+    out.line(
+      "`verifyData` (ES256, P-256) and `encrypt` (RSA-OAEP-256, RSA 2048) with a KeyHandle that verifies / encrypts locally with the cached",
+    );
+    out.line(
+      "public key (Web Crypto), against the standalone functions that ask the emulator over loopback HTTP (Node fetch, keep-alive), with",
+    );
     out.line("latency added to every vault answer. Median time per call. The remote figure includes the emulator's own service time");
     out.line("(the same call to the emulator in process, without HTTP), shown apart; the real service's time differs.");
     out.line();
@@ -367,7 +552,10 @@ export const localRemoteSection = {
         const l = r.localRemote.find((t) => t.op === op && t.latencyMs === ms && t.mode === "local");
         const m = r.localRemote.find((t) => t.op === op && t.latencyMs === ms && t.mode === "remote");
         out.line(`| ${op} | ${ms} ms | ${l.medianMs.toFixed(3)} ms | ${m.medianMs.toFixed(2)} ms | ${x(m.medianMs / l.medianMs)} |`);
-        if (l.medianMs > m.medianMs) out.loss(`Local: ${op} locally (${l.medianMs.toFixed(2)} ms) was slower than through the emulator with ${ms} ms of latency (${m.medianMs.toFixed(2)} ms).`);
+        if (l.medianMs > m.medianMs)
+          out.loss(
+            `Local: ${op} locally (${l.medianMs.toFixed(2)} ms) was slower than through the emulator with ${ms} ms of latency (${m.medianMs.toFixed(2)} ms).`,
+          );
       }
     }
     out.line();
@@ -379,14 +567,25 @@ export const localRemoteSection = {
   },
   svg(r) {
     if (!r.localRemote) return [];
-    return [panel("Local vs remote, median ms per call", "loopback HTTP with added latency; shorter is better",
-      r.localRemote.filter((t) => t.mode !== "in-process").map((t) => ({ label: `${t.op} ${t.mode} · +${t.latencyMs} ms`, value: t.medianMs, ours: t.mode === "local" })),
-      (v) => `${v < 1 ? v.toFixed(2) : v.toFixed(1)} ms`)];
+    return [
+      panel(
+        "Local vs remote, median ms per call",
+        "loopback HTTP with added latency; shorter is better",
+        r.localRemote
+          .filter((t) => t.mode !== "in-process")
+          .map((t) => ({ label: `${t.op} ${t.mode} · +${t.latencyMs} ms`, value: t.medianMs, ours: t.mode === "local" })),
+        (v) => `${v < 1 ? v.toFixed(2) : v.toFixed(1)} ms`,
+      ),
+    ];
   },
   headline(r) {
     const l = r.localRemote?.find((t) => t.op === "verifyData" && t.mode === "local" && t.latencyMs === 5);
     const m = r.localRemote?.find((t) => t.op === "verifyData" && t.mode === "remote" && t.latencyMs === 5);
-    return l && m ? [`Verifying locally with the cached public key takes ${l.medianMs.toFixed(2)} ms, against ${m.medianMs.toFixed(1)} ms through the emulator with 5 ms of network latency.`] : [];
+    return l && m
+      ? [
+          `Verifying locally with the cached public key takes ${l.medianMs.toFixed(2)} ms, against ${m.medianMs.toFixed(1)} ms through the emulator with 5 ms of network latency.`,
+        ]
+      : [];
   },
 };
 
@@ -397,39 +596,66 @@ export const startupSection = {
   render(r, out) {
     if (!r.startup) return;
     out.heading("Start-up in workerd");
-    out.line("Time to start workerd (miniflare) with a module Worker, send its first request and read the answer; that request makes a client and");
-    out.line("signs one digest against canned answers (challenge included). Runs are interleaved; other work on the machine only adds time, so");
-    out.line("the best run is compared (the median is shown too); the empty Worker is the baseline. Azure code counts the bundle's inputs from");
+    out.line(
+      "Time to start workerd (miniflare) with a module Worker, send its first request and read the answer; that request makes a client and",
+    );
+    out.line(
+      "signs one digest against canned answers (challenge included). Runs are interleaved; other work on the machine only adds time, so",
+    );
+    out.line(
+      "the best run is compared (the median is shown too); the empty Worker is the baseline. Azure code counts the bundle's inputs from",
+    );
     out.line("`@azure/*` and `@typespec/*` and SDK-only text; the part fails if keyvault-fetch's Worker has any (or the SDK's has none).");
     out.line();
     out.line("| Worker | script bytes (minified) | Azure code | best | median | best, over the empty Worker | runs (ms) |");
     out.line("|---|---:|---:|---:|---:|---:|---|");
     for (const s of r.startup) {
-      out.line(`| ${esc(s.contender)} | ${int(s.bytes)} B | ${s.azureCode ?? "–"} | ${s.bestMs.toFixed(0)} ms | ${s.medianMs.toFixed(0)} ms | ${s.contender === "empty Worker" ? "baseline" : `${s.overBaselineMs.toFixed(0)} ms`} | ${s.runs.map((v) => v.toFixed(0)).join(", ")} |`);
+      out.line(
+        `| ${esc(s.contender)} | ${int(s.bytes)} B | ${s.azureCode ?? "–"} | ${s.bestMs.toFixed(0)} ms | ${s.medianMs.toFixed(0)} ms | ${s.contender === "empty Worker" ? "baseline" : `${s.overBaselineMs.toFixed(0)} ms`} | ${s.runs.map((v) => v.toFixed(0)).join(", ")} |`,
+      );
     }
-    const o = r.startup.find((s) => s.contender === OURS), k = r.startup.find((s) => s.contender === SDK);
+    const o = r.startup.find((s) => s.contender === OURS),
+      k = r.startup.find((s) => s.contender === SDK);
     if (o && k) {
       out.line();
-      out.line(`- Over the empty Worker, keyvault-fetch adds ${o.overBaselineMs.toFixed(0)} ms and the SDK ${k.overBaselineMs.toFixed(0)} ms (best runs; start-up times are noisy: see the runs).`);
-      if (o.bestMs > k.bestMs) out.loss(`Start-up: keyvault-fetch's Worker started slower than the SDK's in this run (${o.bestMs.toFixed(0)} vs ${k.bestMs.toFixed(0)} ms, best runs).`);
+      out.line(
+        `- Over the empty Worker, keyvault-fetch adds ${o.overBaselineMs.toFixed(0)} ms and the SDK ${k.overBaselineMs.toFixed(0)} ms (best runs; start-up times are noisy: see the runs).`,
+      );
+      if (o.bestMs > k.bestMs)
+        out.loss(
+          `Start-up: keyvault-fetch's Worker started slower than the SDK's in this run (${o.bestMs.toFixed(0)} vs ${k.bestMs.toFixed(0)} ms, best runs).`,
+        );
     }
     out.line();
   },
   svg(r) {
     if (!r.startup) return [];
-    return [panel("workerd start + first call (best run)", "miniflare; shorter is better",
-      r.startup.map((s) => ({ label: s.contender, value: s.bestMs, ours: s.contender === OURS, base: s.contender === "empty Worker" })), (v) => `${v.toFixed(0)} ms`)];
+    return [
+      panel(
+        "workerd start + first call (best run)",
+        "miniflare; shorter is better",
+        r.startup.map((s) => ({ label: s.contender, value: s.bestMs, ours: s.contender === OURS, base: s.contender === "empty Worker" })),
+        (v) => `${v.toFixed(0)} ms`,
+      ),
+    ];
   },
   headline(r) {
-    const o = r.startup?.find((s) => s.contender === OURS), k = r.startup?.find((s) => s.contender === SDK);
-    return o && k ? [`workerd start-up plus first signature: ${o.bestMs.toFixed(0)} ms (an empty Worker: ${(o.bestMs - o.overBaselineMs).toFixed(0)} ms), against ${k.bestMs.toFixed(0)} ms for the SDK (best of interleaved runs).`] : [];
+    const o = r.startup?.find((s) => s.contender === OURS),
+      k = r.startup?.find((s) => s.contender === SDK);
+    return o && k
+      ? [
+          `workerd start-up plus first signature: ${o.bestMs.toFixed(0)} ms (an empty Worker: ${(o.bestMs - o.overBaselineMs).toFixed(0)} ms), against ${k.bestMs.toFixed(0)} ms for the SDK (best of interleaved runs).`,
+        ]
+      : [];
   },
 };
 
 // ---------------------------------------------------------------------------------------------
 // The chart
 
-const WIDTH = 860, LABEL_W = 250, ROW_H = 22;
+const WIDTH = 860,
+  LABEL_W = 250,
+  ROW_H = 22;
 
 /** One panel of horizontal bars. rows: { label, value, ours, base }. Returns (y0) => [svg, height]. */
 export function panel(title, note, rows, format) {
@@ -455,7 +681,8 @@ function ratioPanel(title, note, rows) {
     const max = Math.max(1.5, ...rows.flatMap((r) => r.values.filter((v) => v !== undefined)), ...rows.map((r) => r.goal ?? 0)) * 1.05;
     const at = (v) => LABEL_W + 16 + (v / max) * barW;
     let s = `<text x="16" y="${y0 + 20}" class="t">${esc(title)}</text><text x="16" y="${y0 + 38}" class="n">${esc(note)}</text>`;
-    const top = y0 + 50, bottom = top + rows.length * ROW_H;
+    const top = y0 + 50,
+      bottom = top + rows.length * ROW_H;
     rows.forEach((r, i) => {
       const y = top + i * ROW_H;
       s += `<text x="${LABEL_W + 8}" y="${y + 15}" class="l" text-anchor="end">${esc(r.label)}</text>`;
@@ -475,7 +702,8 @@ function ratioPanel(title, note, rows) {
 
 /** Builds the SVG chart from the same results. */
 export function renderSvg(r, parts) {
-  let y = 10, body = "";
+  let y = 10,
+    body = "";
   for (const p of parts) {
     for (const draw of p.section?.svg?.(r) ?? []) {
       const [s, h] = draw(y);

@@ -14,11 +14,15 @@ export const SCENARIOS = [
   { id: "cold-10", label: "10 concurrent first calls, cold client", run: (ctx) => concurrent(ctx, 10) },
   { id: "cold-100", label: "100 concurrent first calls, cold client", run: (ctx) => concurrent(ctx, 100) },
   {
-    id: "workers-10", label: "10 sequential calls, a new client each (Workers pattern)",
-    run: async (ctx) => { for (let i = 0; i < 10; i++) await ctx.call(ctx.newClient()); },
+    id: "workers-10",
+    label: "10 sequential calls, a new client each (Workers pattern)",
+    run: async (ctx) => {
+      for (let i = 0; i < 10; i++) await ctx.call(ctx.newClient());
+    },
   },
   {
-    id: "token-expiry", label: "10 calls, token expires (clock +61 min), 10 calls",
+    id: "token-expiry",
+    label: "10 calls, token expires (clock +61 min), 10 calls",
     run: async (ctx) => {
       const c = ctx.newClient();
       for (let i = 0; i < 10; i++) await ctx.call(c);
@@ -27,7 +31,8 @@ export const SCENARIOS = [
     },
   },
   {
-    id: "cae", label: "5 calls, sessions revoked (CAE challenge), 5 calls",
+    id: "cae",
+    label: "5 calls, sessions revoked (CAE challenge), 5 calls",
     run: async (ctx) => {
       const c = ctx.newClient();
       for (let i = 0; i < 5; i++) await ctx.call(c);
@@ -48,11 +53,23 @@ function installClock() {
   let offset = 0;
   class ShiftedDate extends RealDate {
     /** @param {any[]} args */
-    constructor(...args) { if (args.length === 0) super(RealDate.now() + offset); else super(.../** @type {[string]} */ (args)); }
-    static now() { return RealDate.now() + offset; }
+    constructor(...args) {
+      if (args.length === 0) super(RealDate.now() + offset);
+      else super(.../** @type {[string]} */ (args));
+    }
+    static now() {
+      return RealDate.now() + offset;
+    }
   }
   globalThis.Date = /** @type {DateConstructor} */ (/** @type {unknown} */ (ShiftedDate));
-  return { advance(ms) { offset += ms; }, restore() { globalThis.Date = RealDate; } };
+  return {
+    advance(ms) {
+      offset += ms;
+    },
+    restore() {
+      globalThis.Date = RealDate;
+    },
+  };
 }
 
 /** The two contenders: how to make a client for an emulator and make one call (sign a digest). */
@@ -61,8 +78,11 @@ function contenders(core, keys, entra) {
     "keyvault-fetch": (emulator) => {
       // One token provider per scenario, made once and shared by every client, as in a Worker.
       const getToken = entra.fromClientSecret({
-        tenantId: emulator.tenantId, clientId: emulator.clientId, clientSecret: emulator.clientSecret,
-        authorityHost: emulator.authorityHost, fetch: emulator.fetch,
+        tenantId: emulator.tenantId,
+        clientId: emulator.clientId,
+        clientSecret: emulator.clientSecret,
+        authorityHost: emulator.authorityHost,
+        fetch: emulator.fetch,
       });
       return {
         newClient: () => new core.KeyVaultClient(emulator.vaultUrl, { getToken, fetch: emulator.fetch }),
@@ -72,7 +92,9 @@ function contenders(core, keys, entra) {
     "@azure/keyvault-keys": (emulator) => {
       const httpClient = httpClientFor(emulator.fetch);
       const credential = new ClientSecretCredential(emulator.tenantId, emulator.clientId, emulator.clientSecret, {
-        authorityHost: emulator.authorityHost, disableInstanceDiscovery: true, httpClient,
+        authorityHost: emulator.authorityHost,
+        disableInstanceDiscovery: true,
+        httpClient,
       });
       return {
         newClient: () => new CryptographyClient(`${emulator.vaultUrl}/keys/${KEY}`, credential, { httpClient }),
@@ -106,7 +128,16 @@ export async function roundTrips({ dist }) {
       let errors = 0;
       try {
         const base = make(emulator);
-        const ctx = { ...base, emulator, clock, call: (c) => base.call(c).catch((e) => { errors++; if (errors === 1) console.error(`  ${scenario.id} ${contender}: ${e.message}`); }) };
+        const ctx = {
+          ...base,
+          emulator,
+          clock,
+          call: (c) =>
+            base.call(c).catch((e) => {
+              errors++;
+              if (errors === 1) console.error(`  ${scenario.id} ${contender}: ${e.message}`);
+            }),
+        };
         await scenario.run(ctx);
       } finally {
         clock.restore();
@@ -114,7 +145,9 @@ export async function roundTrips({ dist }) {
       const log = emulator.requests.slice(from);
       const toVault = log.filter((r) => r.target === "vault");
       results.push({
-        scenario: scenario.id, label: scenario.label, contender,
+        scenario: scenario.id,
+        label: scenario.label,
+        contender,
         vault: toVault.length,
         challenges: toVault.filter((r) => r.status === 401).length,
         authority: log.filter((r) => r.target === "authority").length,

@@ -24,7 +24,9 @@ const only = onlyArg ? onlyArg.split(",") : undefined;
 const quick = args.includes("--quick");
 const render = args.includes("--render");
 const write = render || !only || args.includes("--write");
-if (only) for (const name of only) if (!PARTS.some((p) => p.name === name)) throw new Error(`unknown part ${name}; parts: ${PARTS.map((p) => p.name).join(", ")}`);
+if (only)
+  for (const name of only)
+    if (!PARTS.some((p) => p.name === name)) throw new Error(`unknown part ${name}; parts: ${PARTS.map((p) => p.name).join(", ")}`);
 
 const version = (pkg) => JSON.parse(readFileSync(join(root, "node_modules", pkg, "package.json"), "utf8")).version;
 
@@ -45,7 +47,7 @@ if (render) {
     try {
       results[part.key] = await part.run({ root, dist, quick });
       // A part may measure most of its rows and fail some: those count as not measured (and fail the run).
-      const rows = Array.isArray(results[part.key]) ? results[part.key] : results[part.key]?.rows ?? [];
+      const rows = Array.isArray(results[part.key]) ? results[part.key] : (results[part.key]?.rows ?? []);
       const failed = rows.filter((row) => row?.failed);
       for (const row of failed) results.skipped[`${part.name}: ${row.id}`] = `failed: ${row.failed}`;
       if (failed.length) note = ` (${failed.length} failed)`;
@@ -58,18 +60,35 @@ if (render) {
     console.log(`${background ? `${part.name} (in the background): ` : ""}${partSeconds[part.name].toFixed(1)} s${note}`);
   };
   // Load-independent parts run while the background one does; parts that time things run alone, last.
-  const background = wanted.filter((p) => p.background).map((p) => {
-    console.log(`${p.name} … started in the background`);
-    return measure(p, true);
-  });
+  const background = wanted
+    .filter((p) => p.background)
+    .map((p) => {
+      console.log(`${p.name} … started in the background`);
+      return measure(p, true);
+    });
   for (const part of wanted.filter((p) => !p.background && !p.timing)) await measure(part);
   await Promise.all(background);
   for (const part of wanted.filter((p) => p.timing)) await measure(part);
-  const cpuModel = readFileSync("/proc/cpuinfo", "utf8").match(/^model name\s*:\s*(.+)$/m)?.[1]?.trim() ?? cpus()[0]?.model ?? "unknown CPU";
+  const cpuModel =
+    readFileSync("/proc/cpuinfo", "utf8")
+      .match(/^model name\s*:\s*(.+)$/m)?.[1]
+      ?.trim() ??
+    cpus()[0]?.model ??
+    "unknown CPU";
   results.machine = {
-    cpu: cpuModel, cores: cpus().length, load: [loadBefore, loadavg()[0]], node: process.version, platform: `${process.platform} ${process.arch}`,
-    date: new Date().toISOString().replace(/\.\d+Z$/, "Z"), durationMs: Date.now() - started, partSeconds, quick,
-    esbuild: version("esbuild"), sdk: version("@azure/keyvault-keys"), aws4fetch: version("aws4fetch"), tinybench: version("tinybench"),
+    cpu: cpuModel,
+    cores: cpus().length,
+    load: [loadBefore, loadavg()[0]],
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+    durationMs: Date.now() - started,
+    partSeconds,
+    quick,
+    esbuild: version("esbuild"),
+    sdk: version("@azure/keyvault-keys"),
+    aws4fetch: version("aws4fetch"),
+    tinybench: version("tinybench"),
     valgrind: valgrindAvailable(),
   };
 }
@@ -80,7 +99,9 @@ if (write) {
   writeFileSync(join(here, "results.svg"), renderSvg(results, PARTS));
   if (!render) writeFileSync(join(here, "results.json"), `${JSON.stringify(results, null, 1)}\n`);
   const readme = updateReadme(markdown);
-  console.log(`wrote bench/RESULTS.md, bench/results.svg${render ? "" : ", bench/results.json"}${readme ? " and the README's generated lines" : ""} (${(results.machine.durationMs / 1000).toFixed(0)} s)`);
+  console.log(
+    `wrote bench/RESULTS.md, bench/results.svg${render ? "" : ", bench/results.json"}${readme ? " and the README's generated lines" : ""} (${(results.machine.durationMs / 1000).toFixed(0)} s)`,
+  );
   for (const line of markdown.split("\n")) if (/^- (PASS|FAIL|NOT MEASURED):/.test(line)) console.log(line);
 } else {
   console.log(markdown);
@@ -95,12 +116,19 @@ process.exit(Object.keys(results.skipped).length ? 1 : 0);
 function updateReadme(md) {
   const file = join(root, "README.md");
   const text = readFileSync(file, "utf8");
-  const open = "<!-- bench:generated -->", close = "<!-- /bench:generated -->";
-  const a = text.indexOf(open), b = text.indexOf(close);
+  const open = "<!-- bench:generated -->",
+    close = "<!-- /bench:generated -->";
+  const a = text.indexOf(open),
+    b = text.indexOf(close);
   if (a < 0 || b < a) return false;
   const section = (title) => {
     const m = md.match(new RegExp(`^## ${title}\\n\\n([\\s\\S]*?)(?=\\n## |(?![\\s\\S]))`, "m"));
-    return m ? m[1].trim().split("\n").filter((l) => l.startsWith("- ")) : [];
+    return m
+      ? m[1]
+          .trim()
+          .split("\n")
+          .filter((l) => l.startsWith("- "))
+      : [];
   };
   const lines = [
     `From \`npm run bench\` on ${results.machine.date} (${(results.machine.durationMs / 1000 / 60).toFixed(1)} minutes; [full results](bench/RESULTS.md), [method](bench/README.md)):`,

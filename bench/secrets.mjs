@@ -41,8 +41,15 @@ export const SECRET_BUNDLES = [
 async function bundleBytes(root, entry) {
   const result = await build({
     stdin: { contents: entry.replaceAll("{dist}", join(root, "dist").replaceAll("\\", "/")), resolveDir: root, loader: "js" },
-    bundle: true, write: false, minify: true, format: "esm", platform: "browser", conditions: ["browser"],
-    target: "es2022", legalComments: "none", logLevel: "silent",
+    bundle: true,
+    write: false,
+    minify: true,
+    format: "esm",
+    platform: "browser",
+    conditions: ["browser"],
+    target: "es2022",
+    legalComments: "none",
+    logLevel: "silent",
   });
   return Buffer.from(result.outputFiles[0].text);
 }
@@ -69,9 +76,25 @@ export default {
 async function bundleWorker(root) {
   const result = await build({
     stdin: { contents: WORKER, resolveDir: root, loader: "js" },
-    bundle: true, write: false, minify: true, format: "esm", platform: "neutral", target: "es2022",
-    conditions: ["workerd", "worker", "browser"], mainFields: ["module", "main"], logLevel: "silent",
-    plugins: [{ name: "dist", setup(b) { b.onResolve({ filter: /^keyvault-fetch(\/[a-z]+)?$/ }, (a) => ({ path: join(root, "dist", `${a.path.split("/")[1] ?? "index"}.js`) })); } }],
+    bundle: true,
+    write: false,
+    minify: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2022",
+    conditions: ["workerd", "worker", "browser"],
+    mainFields: ["module", "main"],
+    logLevel: "silent",
+    plugins: [
+      {
+        name: "dist",
+        setup(b) {
+          b.onResolve({ filter: /^keyvault-fetch(\/[a-z]+)?$/ }, (a) => ({
+            path: join(root, "dist", `${a.path.split("/")[1] ?? "index"}.js`),
+          }));
+        },
+      },
+    ],
   });
   return result.outputFiles[0].text;
 }
@@ -97,19 +120,38 @@ async function fleet(root, script, mode, isolates = 10, requests = 100) {
   const mark = emu.requests.length;
   const outboundService = async (request) => {
     const body = request.method === "GET" || request.method === "HEAD" ? undefined : new Uint8Array(await request.arrayBuffer());
-    const res = await emu.fetch(request.url, { method: request.method, headers: Object.fromEntries(request.headers), ...(body ? { body } : {}) });
+    const res = await emu.fetch(request.url, {
+      method: request.method,
+      headers: Object.fromEntries(request.headers),
+      ...(body ? { body } : {}),
+    });
     return new MfResponse(await res.arrayBuffer(), { status: res.status, headers: Object.fromEntries(res.headers) });
   };
   const names = Array.from({ length: isolates }, (_, i) => `isolate-${i}`);
   const mf = new Miniflare({
     workers: names.map((name) => ({
-      name, modules: true, script, compatibilityDate: "2025-09-01", kvNamespaces: { STORE: "store" }, outboundService,
-      bindings: { KEYVAULT_URL: emu.vaultUrl, AZURE_TENANT_ID: emu.tenantId, AZURE_CLIENT_ID: emu.clientId, AZURE_CLIENT_SECRET: emu.clientSecret, SEALING_KEY: "bench-sealing-key-0123456789abcdef", MODE: mode },
+      name,
+      modules: true,
+      script,
+      compatibilityDate: "2025-09-01",
+      kvNamespaces: { STORE: "store" },
+      outboundService,
+      bindings: {
+        KEYVAULT_URL: emu.vaultUrl,
+        AZURE_TENANT_ID: emu.tenantId,
+        AZURE_CLIENT_ID: emu.clientId,
+        AZURE_CLIENT_SECRET: emu.clientSecret,
+        SEALING_KEY: "bench-sealing-key-0123456789abcdef",
+        MODE: mode,
+      },
     })),
   });
   try {
     const workers = await Promise.all(names.map((n) => mf.getWorker(n)));
-    const ask = async (w, first) => { const res = await w.fetch(`https://worker.example/${first ? "?first" : ""}`); if ((await res.text()) !== "value") throw new Error(`bad answer ${res.status}`); };
+    const ask = async (w, first) => {
+      const res = await w.fetch(`https://worker.example/${first ? "?first" : ""}`);
+      if ((await res.text()) !== "value") throw new Error(`bad answer ${res.status}`);
+    };
     for (const w of workers) await ask(w, true);
     await Promise.all(Array.from({ length: requests - isolates }, (_, i) => ask(workers[i % isolates], false)));
     const seen = emu.requests.slice(mark);
@@ -133,12 +175,20 @@ export async function secretsBench(options = {}) {
   const bytes = [];
   for (const b of SECRET_BUNDLES) {
     const raw = await bundleBytes(root, b.entry);
-    bytes.push({ id: b.id, label: b.label, ours: b.ours, minified: raw.length, gzip: gzipSync(raw, { level: 9 }).length,
-      brotli: brotliCompressSync(raw, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: raw.length } }).length });
+    bytes.push({
+      id: b.id,
+      label: b.label,
+      ours: b.ours,
+      minified: raw.length,
+      gzip: gzipSync(raw, { level: 9 }).length,
+      brotli: brotliCompressSync(raw, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: raw.length } })
+        .length,
+    });
   }
   const script = await bundleWorker(root);
   const requests = [];
-  for (const s of SCENARIOS) requests.push({ mode: s.mode, label: s.label, workerRequests: 100, isolates: 10, ...(await fleet(root, script, s.mode)) });
+  for (const s of SCENARIOS)
+    requests.push({ mode: s.mode, label: s.label, workerRequests: 100, isolates: 10, ...(await fleet(root, script, s.mode)) });
   return { bytes, requests };
 }
 
@@ -154,7 +204,10 @@ export function renderSecretsMarkdown(figures) {
     "",
     "| what the app imports | minified | gzip | brotli |",
     "|---|---:|---:|---:|",
-    ...figures.bytes.map((b) => `| ${b.label} | ${kb(b.minified)} | ${kb(b.gzip)}${b.ours && sdk ? ` (${(sdk.gzip / b.gzip).toFixed(1)}× less)` : ""} | ${kb(b.brotli)} |`),
+    ...figures.bytes.map(
+      (b) =>
+        `| ${b.label} | ${kb(b.minified)} | ${kb(b.gzip)}${b.ours && sdk ? ` (${(sdk.gzip / b.gzip).toFixed(1)}× less)` : ""} | ${kb(b.brotli)} |`,
+    ),
     "",
     "100 Worker requests over 10 isolates reading one secret (miniflare; each isolate's first request one after another, then 90 at once):",
     "",

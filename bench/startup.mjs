@@ -31,8 +31,16 @@ const WORKERS = {
 async function bundleWorker(root, source) {
   const contents = source.replaceAll("{dist}", join(root, "dist")).replaceAll("{bench}", join(root, "bench"));
   const r = await build({
-    stdin: { contents, resolveDir: root, loader: "js" }, bundle: true, write: false, minify: true, format: "esm",
-    platform: "browser", conditions: ["workerd", "worker", "browser"], target: "es2022", logLevel: "silent", metafile: true,
+    stdin: { contents, resolveDir: root, loader: "js" },
+    bundle: true,
+    write: false,
+    minify: true,
+    format: "esm",
+    platform: "browser",
+    conditions: ["workerd", "worker", "browser"],
+    target: "es2022",
+    logLevel: "silent",
+    metafile: true,
   });
   return { text: r.outputFiles[0].text, inputs: Object.keys(r.metafile.inputs) };
 }
@@ -63,7 +71,11 @@ async function once(script) {
   }
 }
 
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 
 /**
  * Starts each Worker `rounds` times (interleaved, so drift hits all alike). On a shared machine other
@@ -81,7 +93,8 @@ export async function startupBench({ root, rounds = 9 }) {
   // the check must find the SDK's Worker's, or it proves nothing.
   const ours = azureCodeIn(bundles["keyvault-fetch"]);
   if (ours.length) throw new Error(`the keyvault-fetch Worker carries Azure SDK code: ${ours.slice(0, 5).join(", ")}`);
-  if (!azureCodeIn(bundles["@azure/keyvault-keys"]).length) throw new Error("the Azure-code check found nothing in the SDK's own Worker: it is broken");
+  if (!azureCodeIn(bundles["@azure/keyvault-keys"]).length)
+    throw new Error("the Azure-code check found nothing in the SDK's own Worker: it is broken");
   const runs = Object.fromEntries(Object.keys(WORKERS).map((n) => [n, []]));
   for (const name of Object.keys(WORKERS)) await once(scripts[name]); // warm the disk cache and workerd binary
   for (let i = 0; i < rounds; i++) {
@@ -93,7 +106,12 @@ export async function startupBench({ root, rounds = 9 }) {
   }
   const baseline = Math.min(...runs["empty Worker"]);
   return Object.keys(WORKERS).map((name) => ({
-    contender: name, bytes: scripts[name].length, azureCode: azureCodeIn(bundles[name]).length, bestMs: Math.min(...runs[name]), medianMs: median(runs[name]),
-    overBaselineMs: Math.min(...runs[name]) - baseline, runs: runs[name],
+    contender: name,
+    bytes: scripts[name].length,
+    azureCode: azureCodeIn(bundles[name]).length,
+    bestMs: Math.min(...runs[name]),
+    medianMs: median(runs[name]),
+    overBaselineMs: Math.min(...runs[name]) - baseline,
+    runs: runs[name],
   }));
 }

@@ -26,14 +26,26 @@ console.log(`✓ created EC key ${ec.name} (${ec.key.crv}), version ${ec.propert
 //    nothing but Web Crypto and the public JWK.
 const message = utf8Encode("hello from keyvault-fetch");
 const { result: signature } = await signData(client, ec.id, "ES256", message);
-const ecPublic = await crypto.subtle.importKey("jwk", { kty: "EC", crv: "P-256", x: ec.key.x, y: ec.key.y }, { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]);
+const ecPublic = await crypto.subtle.importKey(
+  "jwk",
+  { kty: "EC", crv: "P-256", x: ec.key.x, y: ec.key.y },
+  { name: "ECDSA", namedCurve: "P-256" },
+  false,
+  ["verify"],
+);
 const valid = await crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, ecPublic, signature, message);
 console.log(`✓ signed "${utf8Decode(message)}" with ES256 in the vault; verified locally with Web Crypto: ${valid ? "valid" : "INVALID"}`);
 
 // 3. An RSA key: encrypt locally with its public key, decrypt in the vault.
 const rsa = await createRsaKey(client, rsaName, { keySize: 2048 });
 console.log(`✓ created RSA key ${rsa.name} (${Math.floor((rsa.key.n.length * 3) / 4) * 8}-bit modulus)`);
-const rsaPublic = await crypto.subtle.importKey("jwk", { kty: "RSA", n: rsa.key.n, e: rsa.key.e }, { name: "RSA-OAEP", hash: "SHA-256" }, false, ["encrypt"]);
+const rsaPublic = await crypto.subtle.importKey(
+  "jwk",
+  { kty: "RSA", n: rsa.key.n, e: rsa.key.e },
+  { name: "RSA-OAEP", hash: "SHA-256" },
+  false,
+  ["encrypt"],
+);
 const secret = utf8Encode("a secret only the vault can read");
 const ciphertext = new Uint8Array(await crypto.subtle.encrypt({ name: "RSA-OAEP" }, rsaPublic, secret));
 const { result: plaintext } = await decrypt(client, rsa.id, "RSA-OAEP-256", ciphertext);
@@ -64,11 +76,16 @@ async function connect() {
   const { KEYVAULT_URL, AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, AZURE_AUTHORITY_HOST } = process.env;
   if (KEYVAULT_URL) {
     if (!AZURE_TENANT_ID || !AZURE_CLIENT_ID || !AZURE_CLIENT_SECRET) {
-      throw new Error("KEYVAULT_URL is set: also set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (an app registration with key permissions on the vault)");
+      throw new Error(
+        "KEYVAULT_URL is set: also set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (an app registration with key permissions on the vault)",
+      );
     }
     // One form POST to Entra ID per token lifetime (AZURE_AUTHORITY_HOST: a sovereign cloud, or the emulator server).
     const getToken = fromClientSecret({
-      tenantId: AZURE_TENANT_ID, clientId: AZURE_CLIENT_ID, clientSecret: AZURE_CLIENT_SECRET, authorityHost: AZURE_AUTHORITY_HOST,
+      tenantId: AZURE_TENANT_ID,
+      clientId: AZURE_CLIENT_ID,
+      clientSecret: AZURE_CLIENT_SECRET,
+      authorityHost: AZURE_AUTHORITY_HOST,
     });
     return { client: new KeyVaultClient(KEYVAULT_URL, { getToken }), where: `vault ${new URL(KEYVAULT_URL).origin}` };
   }

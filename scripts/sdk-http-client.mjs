@@ -18,7 +18,8 @@ export function sdkHttpClient(fetchFn) {
       for (const [name, value] of request.headers) headers[name] = value;
       const init = { method: request.method, headers };
       const b = request.body;
-      if (b !== undefined && b !== null) init.body = typeof b === "string" || b instanceof Uint8Array || b instanceof ArrayBuffer ? b : await new Response(b).arrayBuffer();
+      if (b !== undefined && b !== null)
+        init.body = typeof b === "string" || b instanceof Uint8Array || b instanceof ArrayBuffer ? b : await new Response(b).arrayBuffer();
       if (request.abortSignal) init.signal = request.abortSignal;
       let response;
       try {
@@ -30,7 +31,9 @@ export function sdkHttpClient(fetchFn) {
       const responseHeaders = createHttpHeaders();
       response.headers.forEach((value, name) => responseHeaders.set(name, value));
       let bodyAsText;
-      try { bodyAsText = await response.text(); } catch (e) {
+      try {
+        bodyAsText = await response.text();
+      } catch (e) {
         if (request.abortSignal?.aborted) throw new AbortError("The operation was aborted.");
         throw new RestError(String(e?.message ?? e), { code: transportCode(e), request });
       }

@@ -10,7 +10,10 @@ import * as keys from "../dist/keys.js";
 import { createEmulator } from "../dist/emulator.js";
 
 const args = process.argv.slice(2);
-const arg = (name, fallback) => { const i = args.indexOf(`--${name}`); return i >= 0 ? Number(args[i + 1]) : fallback; };
+const arg = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
 const OPS = arg("ops", 100_000);
 const SEED = arg("seed", 1);
 const CONCURRENCY = arg("concurrency", 32);
@@ -59,14 +62,27 @@ const FAULTS = [
 // (the emulator's request log is bounded, so it cannot be counted from there).
 const HITS = 1e12;
 const installed = FAULTS.map((f) => ({ spec: f, fault: emulator.faults.add({ times: HITS, ...f }) }));
-const describe = (f) => [f.target === "authority" ? "authority" : "", f.status ? `status ${f.status}${f.retryAfterMs ? " + wait" : ""}` : "", f.drop ? (f.drop === "after" ? "drop after" : "drop") : "", f.malformedBody ? "malformed body" : "", f.latencyMs ? `latency ${f.latencyMs}ms` : ""].filter(Boolean).join(" ");
+const describe = (f) =>
+  [
+    f.target === "authority" ? "authority" : "",
+    f.status ? `status ${f.status}${f.retryAfterMs ? " + wait" : ""}` : "",
+    f.drop ? (f.drop === "after" ? "drop after" : "drop") : "",
+    f.malformedBody ? "malformed body" : "",
+    f.latencyMs ? `latency ${f.latencyMs}ms` : "",
+  ]
+    .filter(Boolean)
+    .join(" ");
 // 5xx after processing (the answer lost) is not one of the emulator's faults: a fetch in front of it does it.
 let lostAnswers = 0;
 let vaultRequests = 0;
 const fetch = async (input, init) => {
   vaultRequests++;
   const res = await emulator.fetch(input, init);
-  if (random() < 0.003) { lostAnswers++; await res.body?.cancel(); return Response.json({ error: { code: "InternalServerError", message: "lost" } }, { status: 503 }); }
+  if (random() < 0.003) {
+    lostAnswers++;
+    await res.body?.cancel();
+    return Response.json({ error: { code: "InternalServerError", message: "lost" } }, { status: 503 });
+  }
   return res;
 };
 const options = { getToken: emulator.getToken, fetch, timeout: TIMEOUT, retry: { retries: 3, minDelayMs: 1, maxDelayMs: 20 } };
@@ -75,41 +91,94 @@ let shared = new KeyVaultClient(emulator.vaultUrl, options);
 const STABLE = Array.from({ length: 8 }, (_, i) => `stable-${i}`);
 const CHURN = Array.from({ length: 10 }, (_, i) => `churn-${i}`);
 const digest = new Uint8Array(32).fill(3);
-const setup = new KeyVaultClient(emulator.vaultUrl, { getToken: emulator.getToken, fetch: emulator.fetch, timeout: 10_000, retry: { retries: 20, minDelayMs: 1, maxDelayMs: 5 } });
+const setup = new KeyVaultClient(emulator.vaultUrl, {
+  getToken: emulator.getToken,
+  fetch: emulator.fetch,
+  timeout: 10_000,
+  retry: { retries: 20, minDelayMs: 1, maxDelayMs: 5 },
+});
 const signatures = new Map();
 for (const name of STABLE) {
-  for (;;) { try { await keys.createEcKey(setup, name); break; } catch { /* a fault: try again */ } }
+  for (;;) {
+    try {
+      await keys.createEcKey(setup, name);
+      break;
+    } catch {
+      /* a fault: try again */
+    }
+  }
 }
 for (const name of STABLE) {
-  for (;;) { try { signatures.set(name, (await keys.sign(setup, name, "ES256", digest)).result); break; } catch { /* again */ } }
+  for (;;) {
+    try {
+      signatures.set(name, (await keys.sign(setup, name, "ES256", digest)).result);
+      break;
+    } catch {
+      /* again */
+    }
+  }
 }
 
 /** The mix: weights and what each operation does with a client and an optional signal. */
 const MIX = [
   [12, "sign", (c, o) => keys.sign(c, pick(STABLE), "ES256", digest, o)],
   [25, "getKey", (c, o) => keys.getKey(c, pick(STABLE), undefined, o)],
-  [4, "verify", (c, o) => { const n = pick(STABLE); return keys.verify(c, n, "ES256", digest, signatures.get(n), o); }],
-  [15, "client.fetch", async (c, o) => { const r = await c.fetch(`/keys/${pick(STABLE)}`, o); await r.text(); return r.status; }],
+  [
+    4,
+    "verify",
+    (c, o) => {
+      const n = pick(STABLE);
+      return keys.verify(c, n, "ES256", digest, signatures.get(n), o);
+    },
+  ],
+  [
+    15,
+    "client.fetch",
+    async (c, o) => {
+      const r = await c.fetch(`/keys/${pick(STABLE)}`, o);
+      await r.text();
+      return r.status;
+    },
+  ],
   [8, "request", (c, o) => request(c, "GET", `/keys/${pick(STABLE)}/`, undefined, o)],
-  [5, "listKeys", async (c, o) => { for await (const page of keys.listKeys(c, { maxPageSize: 5, ...o }).byPage()) return page.length; }],
+  [
+    5,
+    "listKeys",
+    async (c, o) => {
+      for await (const page of keys.listKeys(c, { maxPageSize: 5, ...o }).byPage()) return page.length;
+    },
+  ],
   [8, "updateKey", (c, o) => keys.updateKey(c, pick(STABLE), { tags: { n: String(Math.floor(random() * 100)) }, ...o })],
   [4, "createKey", (c, o) => keys.createEcKey(c, pick(CHURN), o)],
   [2, "rotateKey", (c, o) => keys.rotateKey(c, pick(CHURN), o)],
-  [4, "deleteKey+purge", async (c, o) => { const n = pick(CHURN); await keys.deleteKey(c, n, o); await keys.purgeDeletedKey(c, n, o); }],
+  [
+    4,
+    "deleteKey+purge",
+    async (c, o) => {
+      const n = pick(CHURN);
+      await keys.deleteKey(c, n, o);
+      await keys.purgeDeletedKey(c, n, o);
+    },
+  ],
   [2, "recover", (c, o) => keys.recoverDeletedKey(c, pick(CHURN), o)],
   [11, "getKey404", (c, o) => keys.getKey(c, `missing-${Math.floor(random() * 1000)}`, undefined, o)],
 ];
 const total = MIX.reduce((s, [w]) => s + w, 0);
 function choose() {
   let r = random() * total;
-  for (const m of MIX) { r -= m[0]; if (r < 0) return m; }
+  for (const m of MIX) {
+    r -= m[0];
+    if (r < 0) return m;
+  }
   return MIX[0];
 }
 
 const outcomes = {};
 const byOp = {};
 const foreign = [];
-const count = (map, k) => { map[k] = (map[k] ?? 0) + 1; };
+const count = (map, k) => {
+  map[k] = (map[k] ?? 0) + 1;
+};
 const heap = [];
 function faultHits() {
   const hits = {};
@@ -139,7 +208,10 @@ async function one() {
     if (reason !== undefined && e === reason) outcome = "caller-abort";
     else if (e instanceof KeyVaultError) outcome = `KeyVaultError ${e.status}`;
     else if (e instanceof KeyVaultClientError) outcome = `KeyVaultClientError ${e.code}`;
-    else { outcome = "FOREIGN"; if (foreign.length < 20) foreign.push(`${name}: ${e?.name}: ${String(e?.message).slice(0, 200)}`); }
+    else {
+      outcome = "FOREIGN";
+      if (foreign.length < 20) foreign.push(`${name}: ${e?.name}: ${String(e?.message).slice(0, 200)}`);
+    }
   }
   clearTimeout(timer);
   if (PLANT) planted.push(new Array(Math.ceil(PLANT / 8)).fill(started));
@@ -154,7 +226,8 @@ async function lane() {
     await one();
     done++;
     if (done % every === 0) {
-      globalThis.gc(); globalThis.gc();
+      globalThis.gc();
+      globalThis.gc();
       heap.push({ ops: done, heapUsed: process.memoryUsage().heapUsed });
     }
   }
@@ -167,16 +240,39 @@ const steady = heap.slice(Math.floor(heap.length / 4));
 const n = steady.length;
 const mx = steady.reduce((s, p) => s + p.ops, 0) / n;
 const my = steady.reduce((s, p) => s + p.heapUsed, 0) / n;
-const slope = n > 1 ? steady.reduce((s, p) => s + (p.ops - mx) * (p.heapUsed - my), 0) / steady.reduce((s, p) => s + (p.ops - mx) ** 2, 0) : 0;
+const slope =
+  n > 1 ? steady.reduce((s, p) => s + (p.ops - mx) * (p.heapUsed - my), 0) / steady.reduce((s, p) => s + (p.ops - mx) ** 2, 0) : 0;
 await new Promise((r) => setTimeout(r, 50));
 // And the growth between the medians of the second and the last quarter of the samples, per 1,000 operations.
 const q = Math.floor(heap.length / 4);
-const med = (xs) => { const s = xs.map((p) => p.heapUsed).sort((a, b) => a - b); return s[Math.floor(s.length / 2)] ?? 0; };
+const med = (xs) => {
+  const s = xs.map((p) => p.heapUsed).sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? 0;
+};
 // (the quarters' middles are 2 quarters of the operations apart)
-const growth = q > 0 ? ((med(heap.slice(3 * q)) - med(heap.slice(q, 2 * q))) / (heap[Math.floor(3.5 * q)].ops - heap[Math.floor(1.5 * q)].ops)) * 1000 : 0;
-process.stdout.write(JSON.stringify({
-  ops: done, seed: SEED, concurrency: CONCURRENCY, elapsedMs, opsPerSecond: Math.round((done / elapsedMs) * 1000),
-  outcomes, byOp, foreign, unhandled, lostAnswers, faultHits: faultHits(), vaultRequests, heap,
-  heapSlopeBytesPer1000Ops: Math.round(slope * 1000), heapMedianGrowthBytesPer1000Ops: Math.round(growth), heapFirst: steady[0]?.heapUsed, heapLast: steady.at(-1)?.heapUsed,
-}) + "\n");
+const growth =
+  q > 0
+    ? ((med(heap.slice(3 * q)) - med(heap.slice(q, 2 * q))) / (heap[Math.floor(3.5 * q)].ops - heap[Math.floor(1.5 * q)].ops)) * 1000
+    : 0;
+process.stdout.write(
+  JSON.stringify({
+    ops: done,
+    seed: SEED,
+    concurrency: CONCURRENCY,
+    elapsedMs,
+    opsPerSecond: Math.round((done / elapsedMs) * 1000),
+    outcomes,
+    byOp,
+    foreign,
+    unhandled,
+    lostAnswers,
+    faultHits: faultHits(),
+    vaultRequests,
+    heap,
+    heapSlopeBytesPer1000Ops: Math.round(slope * 1000),
+    heapMedianGrowthBytesPer1000Ops: Math.round(growth),
+    heapFirst: steady[0]?.heapUsed,
+    heapLast: steady.at(-1)?.heapUsed,
+  }) + "\n",
+);
 process.exit(0);

@@ -24,26 +24,50 @@ export const HEAP_JUDGED_FROM = 20_000;
 /** Runs the worker and returns its figures, with `pass` and the reasons it failed. */
 export function runSoak({ ops = 100_000, seed = 1, concurrency = 32, samples = 100, plantLeak = 0 } = {}) {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ["--expose-gc", join(here, "soak-worker.mjs"), "--ops", String(ops), "--seed", String(seed), "--concurrency", String(concurrency), "--samples", String(samples), "--plant-leak", String(plantLeak)],
+    execFile(
+      process.execPath,
+      [
+        "--expose-gc",
+        join(here, "soak-worker.mjs"),
+        "--ops",
+        String(ops),
+        "--seed",
+        String(seed),
+        "--concurrency",
+        String(concurrency),
+        "--samples",
+        String(samples),
+        "--plant-leak",
+        String(plantLeak),
+      ],
       { cwd: join(here, ".."), maxBuffer: 64 * 1024 * 1024, timeout: 60 * 60_000 },
       (error, stdout, stderr) => {
         const line = stdout.split("\n").find((l) => l.startsWith("{"));
-        if (!line) return reject(new Error(`the soak worker printed no figures (${error?.message ?? "no error"}):\n${stderr.slice(-4000)}`));
+        if (!line)
+          return reject(new Error(`the soak worker printed no figures (${error?.message ?? "no error"}):\n${stderr.slice(-4000)}`));
         const r = JSON.parse(line);
-        const failures = Object.entries(r.outcomes).filter(([k]) => k !== "ok").reduce((s, [, n]) => s + n, 0);
+        const failures = Object.entries(r.outcomes)
+          .filter(([k]) => k !== "ok")
+          .reduce((s, [, n]) => s + n, 0);
         const why = [];
         if (r.ops !== ops) why.push(`${r.ops} of ${ops} operations ran`);
         if (r.unhandled.length) why.push(`${r.unhandled.length} unhandled rejections: ${r.unhandled.slice(0, 3).join(" | ")}`);
         if (r.outcomes.FOREIGN) why.push(`${r.outcomes.FOREIGN} failures not of our classes: ${r.foreign.slice(0, 3).join(" | ")}`);
-        if (ops >= HEAP_JUDGED_FROM && r.heapSlopeBytesPer1000Ops > HEAP_SLOPE_LIMIT) why.push(`the heap grew ${r.heapSlopeBytesPer1000Ops} bytes per 1,000 operations (limit ${HEAP_SLOPE_LIMIT})`);
+        if (ops >= HEAP_JUDGED_FROM && r.heapSlopeBytesPer1000Ops > HEAP_SLOPE_LIMIT)
+          why.push(`the heap grew ${r.heapSlopeBytesPer1000Ops} bytes per 1,000 operations (limit ${HEAP_SLOPE_LIMIT})`);
         resolve({ ...r, failures, pass: why.length === 0, why });
-      });
+      },
+    );
   });
 }
 
 /** One paragraph of text for a soak result. */
 export function describeSoak(r) {
-  const kinds = Object.entries(r.outcomes).filter(([k]) => k !== "ok").sort((a, b) => b[1] - a[1]).map(([k, n]) => `${n} ${k}`).join(", ");
+  const kinds = Object.entries(r.outcomes)
+    .filter(([k]) => k !== "ok")
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${n} ${k}`)
+    .join(", ");
   const hits = Object.values(r.faultHits).reduce((s, n) => s + n, 0) + r.lostAnswers;
   return [
     `${r.ops.toLocaleString("en-US")} operations (seed ${r.seed}, ${r.concurrency} at a time) in ${(r.elapsedMs / 1000).toFixed(1)} s (${r.opsPerSecond} ops/s), ${r.vaultRequests.toLocaleString("en-US")} vault requests, ${hits.toLocaleString("en-US")} faults injected`,
@@ -55,7 +79,10 @@ export function describeSoak(r) {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
-  const arg = (name, fallback) => { const i = args.indexOf(`--${name}`); return i >= 0 ? Number(args[i + 1]) : fallback; };
+  const arg = (name, fallback) => {
+    const i = args.indexOf(`--${name}`);
+    return i >= 0 ? Number(args[i + 1]) : fallback;
+  };
   const r = await runSoak({ ops: arg("ops", 100_000), seed: arg("seed", 1), concurrency: arg("concurrency", 32) });
   if (args.includes("--json")) console.log(JSON.stringify(r));
   else console.log(describeSoak(r));

@@ -31,7 +31,8 @@ export interface VaultChallenge {
 const MAX_HEADER = 16 * 1024;
 // One list element at the parser's position (sticky): an optional comma, a token, then either
 // `= value` (quoted, or bare: servers send bare URLs, which are not RFC tokens) or a token68.
-const STEP = /[ \t]*(,[ \t,]*)?([!#$%&'*+\-.^_`|~0-9A-Za-z]+)(?:[ \t]*(=)[ \t]*(?:"((?:[^"\\]|\\[\s\S])*)"|([^\s,"]+))?|[ \t]+([A-Za-z0-9\-._~+/]+=*)(?=[ \t]*(?:,|$)))?/y;
+const STEP =
+  /[ \t]*(,[ \t,]*)?([!#$%&'*+\-.^_`|~0-9A-Za-z]+)(?:[ \t]*(=)[ \t]*(?:"((?:[^"\\]|\\[\s\S])*)"|([^\s,"]+))?|[ \t]+([A-Za-z0-9\-._~+/]+=*)(?=[ \t]*(?:,|$)))?/y;
 
 function invalid(message: string): KeyVaultClientError {
   return new KeyVaultClientError("ERR_CHALLENGE_INVALID", `WWW-Authenticate: ${message}`);
@@ -130,7 +131,11 @@ export function scopeFromResource(resource: string): string {
  */
 export function tenantFromAuthorization(authorization: string): string | undefined {
   let url: URL;
-  try { url = new URL(authorization); } catch { return undefined; }
+  try {
+    url = new URL(authorization);
+  } catch {
+    return undefined;
+  }
   const segments = url.pathname.split("/").filter(Boolean);
   const first = segments[0];
   if (first?.toLowerCase() === "dstsv2") return segments[1];
@@ -191,8 +196,16 @@ const SCOPE = /^([a-z][a-z\d+.-]*):\/\/([^\s/?#@%\\]+)(\/[^\s?#\\]*)?$/i;
  * the vault's host equal to its host or a subdomain of it. Throws `ERR_CHALLENGE_RESOURCE`.
  * @example verifyChallengeResource("https://vault.azure.net/.default", "https://myvault.vault.azure.net") // ok
  */
-export function verifyChallengeResource(scopeOrResource: string, vaultUrl: string | URL, options: { allowInsecureLoopback?: boolean } = {}): void {
-  const why = refusal(scopeOrResource, typeof vaultUrl === "string" ? new URL(vaultUrl).hostname : vaultUrl.hostname, options.allowInsecureLoopback === true);
+export function verifyChallengeResource(
+  scopeOrResource: string,
+  vaultUrl: string | URL,
+  options: { allowInsecureLoopback?: boolean } = {},
+): void {
+  const why = refusal(
+    scopeOrResource,
+    typeof vaultUrl === "string" ? new URL(vaultUrl).hostname : vaultUrl.hostname,
+    options.allowInsecureLoopback === true,
+  );
   if (why) throw new KeyVaultClientError("ERR_CHALLENGE_RESOURCE", `resource refused: ${why}`);
 }
 
@@ -202,7 +215,11 @@ function refusal(scope: string, vaultHost: string, loopback: boolean): string {
   if (!m) return "not one absolute URL without userinfo, spaces or bad characters";
   const authority = m[2]!.toLowerCase();
   let url: URL;
-  try { url = new URL(scope); } catch { return "not a valid URL"; }
+  try {
+    url = new URL(scope);
+  } catch {
+    return "not a valid URL";
+  }
   const host = url.hostname;
   // The parser must agree with what we read: the host we check is the host the token is for.
   if (!host || authority.replace(/:\d*$/, "") !== host) return "its host does not parse as written";
@@ -226,7 +243,10 @@ export function originKey(url: string | URL): string {
  */
 export type ChallengeLevel = 0 | 1 | 2;
 
-interface CacheEntry { challenge: VaultChallenge; level: ChallengeLevel }
+interface CacheEntry {
+  challenge: VaultChallenge;
+  level: ChallengeLevel;
+}
 
 // Process/isolate-wide: resolved values only (never in-flight promises, which hang on Workers
 // when awaited from another request). Pinned to the origin that produced them.

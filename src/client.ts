@@ -4,8 +4,15 @@
 //   carries neither body nor token) → token (memo, cache or provider) → send → retry transient
 //   failures → answer a CAE or tenant challenge once → read (request() and the helpers).
 import {
-  challengeFromHeader, claimsChallengeFromHeader, isLoopbackHost, knownChallenge, originKey, rememberChallenge,
-  verifyChallengeResource, type ChallengeLevel, type VaultChallenge,
+  challengeFromHeader,
+  claimsChallengeFromHeader,
+  isLoopbackHost,
+  knownChallenge,
+  originKey,
+  rememberChallenge,
+  verifyChallengeResource,
+  type ChallengeLevel,
+  type VaultChallenge,
 } from "./challenge.js";
 import { holdOpen, joinDeadline, race, type Deadline } from "./deadline.js";
 import { KeyVaultClientError } from "./errors.js";
@@ -105,9 +112,13 @@ const providers = new WeakMap<KeyVaultClient, GetToken>();
 /** @internal The token provider of a client (never its tokens). */
 export const providerOf = (client: KeyVaultClient): GetToken | undefined => providers.get(client);
 
-
 /** The fast path's first attempt, handed to the steps that continue it. */
-interface FirstAttempt { challenge: VaultChallenge; token: string; response: Response | undefined; failure: unknown }
+interface FirstAttempt {
+  challenge: VaultChallenge;
+  token: string;
+  response: Response | undefined;
+  failure: unknown;
+}
 
 type Discovery = { challenge: VaultChallenge } | { challenge?: undefined; response: Response };
 
@@ -116,12 +127,16 @@ let prefix: string | undefined;
 let serial = 0;
 /** A UUID-shaped request id: a random per-isolate prefix and a counter (no random draw per call). */
 function requestId(): string {
-  prefix ??= crypto.getRandomValues(new Uint8Array(8)).reduce((s, b) => s + (b | 256).toString(16).slice(1), "").replace(/^(.{8})(.{4}).(.{3}).*/, "$1-$2-4$3-8000-");
+  prefix ??= crypto
+    .getRandomValues(new Uint8Array(8))
+    .reduce((s, b) => s + (b | 256).toString(16).slice(1), "")
+    .replace(/^(.{8})(.{4}).(.{3}).*/, "$1-$2-4$3-8000-");
   return prefix + (++serial).toString(16).padStart(12, "0");
 }
 
 /** A local failure: `code` without its `ERR_` prefix. */
-const fail = (code: string, message: string, cause?: unknown) => new KeyVaultClientError(`ERR_${code}`, message, cause === undefined ? undefined : { cause });
+const fail = (code: string, message: string, cause?: unknown) =>
+  new KeyVaultClientError(`ERR_${code}`, message, cause === undefined ? undefined : { cause });
 const invalid = (message: string) => fail("INVALID_INPUT", message);
 
 /**
@@ -218,12 +233,17 @@ export class KeyVaultClient {
 
   #checkUrl(input: string | URL, what: string): URL {
     let url: URL;
-    try { url = new URL(String(input)); } catch { throw invalid(`invalid ${what}`); }
+    try {
+      url = new URL(String(input));
+    } catch {
+      throw invalid(`invalid ${what}`);
+    }
     if (url.username || url.password) throw invalid(`${what} with credentials`);
     if (url.search || url.hash) throw invalid(`${what} with a query or fragment`);
     if (url.protocol !== "https:") {
       const local = url.protocol === "http:" && isLoopbackHost(url.hostname);
-      if (!local || !this.#loopback) throw fail("INSECURE_URL", local ? `${what}: http needs allowInsecureLoopback` : `${what}: https only`);
+      if (!local || !this.#loopback)
+        throw fail("INSECURE_URL", local ? `${what}: http needs allowInsecureLoopback` : `${what}: https only`);
     }
     return url;
   }
@@ -236,7 +256,12 @@ export class KeyVaultClient {
 
   // ---- the call --------------------------------------------------------------------------------
 
-  async #call<T>(input: string | URL | Request, init: RequestInit | undefined, idempotent: boolean | undefined, read: ResponseReader<T> | undefined): Promise<T> {
+  async #call<T>(
+    input: string | URL | Request,
+    init: RequestInit | undefined,
+    idempotent: boolean | undefined,
+    read: ResponseReader<T> | undefined,
+  ): Promise<T> {
     const call = this.#prepare(input, init, idempotent);
     const { caller } = call;
     if (caller?.aborted) throw caller.reason;
@@ -259,7 +284,11 @@ export class KeyVaultClient {
       let response: Response | undefined;
       let failure: unknown;
       if (token) {
-        try { response = await this.#send(call, token, 0); } catch (e) { failure = this.#failed(call, e, 0); }
+        try {
+          response = await this.#send(call, token, 0);
+        } catch (e) {
+          failure = this.#failed(call, e, 0);
+        }
       }
       if (!response || response.status === 401 || RETRY_STATUSES.has(response.status)) {
         response = await this.#exchange(call, token ? { challenge: challenge!, token, response, failure } : undefined);
@@ -281,7 +310,7 @@ export class KeyVaultClient {
   /** Step 1: the URL, headers and body of the call, all captured now (later changes by the caller change nothing). */
   #prepare(input: string | URL | Request, init: RequestInit | undefined, idempotent: boolean | undefined): Call {
     const request = input instanceof Request ? input : undefined;
-    const url = this.#resolve(request ? request.url : input as string | URL);
+    const url = this.#resolve(request ? request.url : (input as string | URL));
     const method = (init?.method ?? request?.method ?? "GET").toUpperCase();
     const headers = headerRecord(init?.headers, headerRecord(request?.headers, { ...this.#headers }));
     if (headers.authorization !== undefined) delete headers.authorization; // ours to set
@@ -306,8 +335,15 @@ export class KeyVaultClient {
       body = request.arrayBuffer().then((b) => new Uint8Array(b));
     }
     return {
-      url, method, headers, body, idempotent, started: Date.now(),
-      caller: init?.signal ?? request?.signal ?? undefined, signal: undefined, deadline: undefined,
+      url,
+      method,
+      headers,
+      body,
+      idempotent,
+      started: Date.now(),
+      caller: init?.signal ?? request?.signal ?? undefined,
+      signal: undefined,
+      deadline: undefined,
     };
   }
 
@@ -318,7 +354,11 @@ export class KeyVaultClient {
       url = this.vaultUrl + (url[0] === "/" ? url : "/" + url);
     } else {
       let u: URL;
-      try { u = new URL(url); } catch { throw invalid("not a URL"); }
+      try {
+        u = new URL(url);
+      } catch {
+        throw invalid("not a URL");
+      }
       const key = originKey(u);
       if (u.username || u.password || (key !== this.#origin && key !== this.#vaultOriginKey)) {
         throw fail("FOREIGN_ORIGIN", `${u.origin} is not the vault`);
@@ -334,7 +374,7 @@ export class KeyVaultClient {
    * `first`: the fast path's first attempt, already made.
    */
   async #exchange(call: Call, first?: FirstAttempt): Promise<Response> {
-    let challenge = first ? first.challenge : this.#static ?? knownChallenge(this.#cacheKey, this.#level);
+    let challenge = first ? first.challenge : (this.#static ?? knownChallenge(this.#cacheKey, this.#level));
     const cached = challenge !== undefined && !this.#static;
     if (!challenge) {
       const found = await this.#discover(call);
@@ -346,13 +386,18 @@ export class KeyVaultClient {
     let mayRechallenge = cached;
     let caeAnswered = false;
     for (;;) {
-      const token = first?.token ?? ((!reason && this.#memoized(challenge)) || (await this.#token(challenge, claims, reason ?? "new", call)));
+      const token =
+        first?.token ?? ((!reason && this.#memoized(challenge)) || (await this.#token(challenge, claims, reason ?? "new", call)));
       const response = await this.#attempts(call, token, first);
       first = undefined;
       if (response.status !== 401) return response;
       const header = response.headers.get("www-authenticate");
       let cae;
-      try { cae = header && claimsChallengeFromHeader(header); } catch { return response; }
+      try {
+        cae = header && claimsChallengeFromHeader(header);
+      } catch {
+        return response;
+      }
       if (cae) {
         // One fresh token carrying the claims, one resend; a second CAE 401 goes to the caller.
         if (caeAnswered) return response;
@@ -367,7 +412,11 @@ export class KeyVaultClient {
       if (!mayRechallenge || !header) return response;
       mayRechallenge = false;
       let fresh: VaultChallenge | undefined;
-      try { fresh = challengeFromHeader(header); } catch { return response; }
+      try {
+        fresh = challengeFromHeader(header);
+      } catch {
+        return response;
+      }
       if (!fresh) return response;
       await discard(response);
       this.#learn(fresh, "changed");
@@ -422,7 +471,9 @@ export class KeyVaultClient {
     const pending = run();
     if (!this.#discovery) {
       this.#discovery = pending;
-      const clear = () => { if (this.#discovery === pending) this.#discovery = undefined; };
+      const clear = () => {
+        if (this.#discovery === pending) this.#discovery = undefined;
+      };
       pending.then(clear, clear);
     }
     return pending;
@@ -449,7 +500,12 @@ export class KeyVaultClient {
   }
 
   /** Step 3: one call to the provider, shared by this client's concurrent callers. */
-  async #token(challenge: VaultChallenge, claims: string | undefined, reason: "new" | "claims" | "rechallenge", call: Call): Promise<string> {
+  async #token(
+    challenge: VaultChallenge,
+    claims: string | undefined,
+    reason: "new" | "claims" | "rechallenge",
+    call: Call,
+  ): Promise<string> {
     const request = tokenRequest(challenge, claims);
     const key = `${request.scopes[0]}\n${request.tenantId ?? ""}\n${claims ?? ""}\n${reason}`;
     let shared = this.#pendingTokens.get(key);
@@ -460,7 +516,13 @@ export class KeyVaultClient {
       shared = requestToken(this.#getToken, request);
       const settle = (ok: boolean) => () => {
         this.#pendingTokens.delete(key);
-        this.#emit("token", undefined, { scope: challenge.scope, tenantId: challenge.tenantId, reason, durationMs: Date.now() - started, ok });
+        this.#emit("token", undefined, {
+          scope: challenge.scope,
+          tenantId: challenge.tenantId,
+          reason,
+          durationMs: Date.now() - started,
+          ok,
+        });
       };
       shared.then(settle(true), settle(false));
       this.#pendingTokens.set(key, shared);
@@ -480,7 +542,11 @@ export class KeyVaultClient {
       if (attempt === 0 && first) {
         ({ response, failure } = first);
       } else {
-        try { response = await this.#send(call, token, attempt); } catch (e) { failure = this.#failed(call, e, attempt); }
+        try {
+          response = await this.#send(call, token, attempt);
+        } catch (e) {
+          failure = this.#failed(call, e, attempt);
+        }
       }
       if (response && !RETRY_STATUSES.has(response.status)) return response; // the common case, first
       // The probe carries no body and no token: the service refuses it unread, so it is always safe to repeat.
@@ -494,7 +560,13 @@ export class KeyVaultClient {
         const safe = redactError(failure, [token]);
         throw fail("NETWORK", `fetch failed: ${safe.message}`, safe);
       }
-      this.#emit("retry", call, response ? { attempt: attempt + 1, reason: "status", status: response.status, waitMs: wait } : { attempt: attempt + 1, reason: "network", waitMs: wait });
+      this.#emit(
+        "retry",
+        call,
+        response
+          ? { attempt: attempt + 1, reason: "status", status: response.status, waitMs: wait }
+          : { attempt: attempt + 1, reason: "network", waitMs: wait },
+      );
       if (response) await discard(response);
       await sleep(wait, call.signal);
     }
@@ -503,7 +575,15 @@ export class KeyVaultClient {
   /** A request that failed: the call's end if it was aborted (deadline or caller), else a failure to retry. */
   #failed(call: Call, e: unknown, attempt: number): unknown {
     if (call.signal?.aborted) throw call.signal.reason;
-    if (this.#onEvent) this.#emit("response", call, { attempt, status: 0, requestId: undefined, clientRequestId: call.headers["x-ms-client-request-id"], durationMs: Date.now() - call.started, error: errorName(e) });
+    if (this.#onEvent)
+      this.#emit("response", call, {
+        attempt,
+        status: 0,
+        requestId: undefined,
+        clientRequestId: call.headers["x-ms-client-request-id"],
+        durationMs: Date.now() - call.started,
+        error: errorName(e),
+      });
     return e;
   }
 
@@ -526,7 +606,13 @@ export class KeyVaultClient {
     const sent = Date.now();
     this.#emit("request", call, { attempt, probe: !token, clientRequestId: call.headers["x-ms-client-request-id"] });
     return pending.then((response) => {
-      this.#emit("response", call, { attempt, status: response.status, requestId: response.headers.get("x-ms-request-id") ?? undefined, clientRequestId: call.headers["x-ms-client-request-id"], durationMs: Date.now() - sent });
+      this.#emit("response", call, {
+        attempt,
+        status: response.status,
+        requestId: response.headers.get("x-ms-request-id") ?? undefined,
+        clientRequestId: call.headers["x-ms-client-request-id"],
+        durationMs: Date.now() - sent,
+      });
       return response;
     });
   }
@@ -534,7 +620,12 @@ export class KeyVaultClient {
   /** Tells `onEvent` (an observer's failure is not the call's). */
   #emit(type: KeyVaultEvent["type"], call: Call | undefined, fields: object): void {
     const on = this.#onEvent;
-    if (on) try { on({ type, ...(call && { method: call.method, url: call.url }), ...fields } as KeyVaultEvent); } catch { /* ignored */ }
+    if (on)
+      try {
+        on({ type, ...(call && { method: call.method, url: call.url }), ...fields } as KeyVaultEvent);
+      } catch {
+        /* ignored */
+      }
   }
 }
 
@@ -550,7 +641,10 @@ function tokenRequest(challenge: VaultChallenge, claims?: string): TokenRequest 
 /** Adds any HeadersInit to a lower-cased record (the form fetch is given: no Headers object per call). */
 function headerRecord(init: HeadersInit | undefined, out: Record<string, string> = {}): Record<string, string> {
   if (!init) return out;
-  if (init instanceof Headers) init.forEach((v, k) => { out[k] = v; });
+  if (init instanceof Headers)
+    init.forEach((v, k) => {
+      out[k] = v;
+    });
   else if (Array.isArray(init)) for (const [k, v] of init) out[String(k).toLowerCase()] = String(v);
   else for (const k of Object.keys(init)) out[k.toLowerCase()] = String((init as Record<string, string>)[k]);
   return out;
@@ -566,10 +660,21 @@ function followBoth(caller: AbortSignal, deadline: AbortSignal): AbortSignal {
   const both = new AbortController();
   const onCaller = () => both.abort(caller.reason);
   caller.addEventListener("abort", onCaller, { once: true });
-  deadline.addEventListener("abort", () => { caller.removeEventListener("abort", onCaller); both.abort(deadline.reason); }, { once: true });
+  deadline.addEventListener(
+    "abort",
+    () => {
+      caller.removeEventListener("abort", onCaller);
+      both.abort(deadline.reason);
+    },
+    { once: true },
+  );
   return both.signal;
 }
 
 async function discard(response: Response): Promise<void> {
-  try { await response.body?.cancel(); } catch { /* already consumed or closed */ }
+  try {
+    await response.body?.cancel();
+  } catch {
+    /* already consumed or closed */
+  }
 }

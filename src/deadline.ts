@@ -45,7 +45,8 @@ export function joinDeadline(current: Deadline | undefined, timeout: number, now
 export function holdOpen(deadline: Deadline, on: boolean): void {
   const t = deadline.timer as { ref?: () => void; unref?: () => void } | number;
   if (typeof t === "object") (on ? t.ref : t.unref)?.call(t);
-  else (globalThis as { Deno?: { refTimer?(id: number): void; unrefTimer?(id: number): void } }).Deno?.[on ? "refTimer" : "unrefTimer"]?.(t);
+  else
+    (globalThis as { Deno?: { refTimer?(id: number): void; unrefTimer?(id: number): void } }).Deno?.[on ? "refTimer" : "unrefTimer"]?.(t);
 }
 
 /** `promise`, or the rejection `call.fail` is given first (for a fetch that ignores its signal). */

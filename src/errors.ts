@@ -86,7 +86,16 @@ export class KeyVaultError extends Error {
   /** The answer (its body already read). Not enumerable, so printing the error does not print its headers. */
   declare readonly response: Response;
 
-  constructor(init: { status: number; code: string; message: string; innerError?: unknown; requestId?: string | undefined; body?: unknown; request: RequestSummary; response: Response }) {
+  constructor(init: {
+    status: number;
+    code: string;
+    message: string;
+    innerError?: unknown;
+    requestId?: string | undefined;
+    body?: unknown;
+    request: RequestSummary;
+    response: Response;
+  }) {
     super(init.message);
     const { message: _message, response, ...fields } = init;
     Object.assign(this, fields);
@@ -101,16 +110,31 @@ export class KeyVaultError extends Error {
    * const res = await client.fetch("/keys/signer");
    * if (!res.ok) throw await KeyVaultError.fromResponse(res, { method: "GET", url: res.url });
    */
-  static async fromResponse(response: Response, request?: RequestSummary, secrets?: readonly (string | undefined)[]): Promise<KeyVaultError> {
+  static async fromResponse(
+    response: Response,
+    request?: RequestSummary,
+    secrets?: readonly (string | undefined)[],
+  ): Promise<KeyVaultError> {
     let text = "";
-    try { text = redact(await response.text(), secrets); } catch { /* body unreadable: keep the status */ }
+    try {
+      text = redact(await response.text(), secrets);
+    } catch {
+      /* body unreadable: keep the status */
+    }
     let body: unknown = text;
-    try { if (text) body = redactDeep(JSON.parse(text), secrets); } catch { /* not JSON */ }
+    try {
+      if (text) body = redactDeep(JSON.parse(text), secrets);
+    } catch {
+      /* not JSON */
+    }
     const err = (body && typeof body === "object" ? (body as ServiceErrorBody).error : undefined) ?? undefined;
     const code = typeof err?.code === "string" && err.code ? err.code : `HTTP_${response.status}`;
-    const detail = typeof err?.message === "string" && err.message
-      ? err.message
-      : text && typeof body === "string" ? text.slice(0, 200) : redact(response.statusText, secrets) || "no details";
+    const detail =
+      typeof err?.message === "string" && err.message
+        ? err.message
+        : text && typeof body === "string"
+          ? text.slice(0, 200)
+          : redact(response.statusText, secrets) || "no details";
     const summary = request ?? { method: "?", url: response.url };
     return new KeyVaultError({
       status: response.status,
@@ -125,7 +149,14 @@ export class KeyVaultError extends Error {
   }
 
   toJSON(): { name: "KeyVaultError"; status: number; code: string; message: string; requestId: string | undefined; innerError: unknown } {
-    return { name: this.name, status: this.status, code: this.code, message: this.message, requestId: this.requestId, innerError: this.innerError };
+    return {
+      name: this.name,
+      status: this.status,
+      code: this.code,
+      message: this.message,
+      requestId: this.requestId,
+      innerError: this.innerError,
+    };
   }
 }
 

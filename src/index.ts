@@ -24,9 +24,16 @@ export type { ClientErrorCode, RequestSummary, ServiceErrorBody } from "./errors
 export { fromTokenCredential, REFRESH_MARGIN_MS, MAX_TOKENS_PER_PROVIDER, cachedTokenCount } from "./token.js";
 export type { AccessToken, GetToken, TokenRequest, TokenCredentialLike } from "./token.js";
 export {
-  parseWwwAuthenticate, challengeFromHeader, claimsChallengeFromHeader, scopeFromResource,
-  tenantFromAuthorization, verifyChallengeResource, clearChallengeCache, getCachedChallenge,
-  setCachedChallenge, isLoopbackHost,
+  parseWwwAuthenticate,
+  challengeFromHeader,
+  claimsChallengeFromHeader,
+  scopeFromResource,
+  tenantFromAuthorization,
+  verifyChallengeResource,
+  clearChallengeCache,
+  getCachedChallenge,
+  setCachedChallenge,
+  isLoopbackHost,
 } from "./challenge.js";
 export type { AuthChallenge, VaultChallenge, ClaimsChallenge } from "./challenge.js";
 export { retryAfterMs, backoffDelay, isIdempotent, RETRY_STATUSES, DEFAULT_RETRY } from "./retry.js";

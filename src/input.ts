@@ -40,7 +40,8 @@ export function describe(value: unknown): string {
 
 /** Throws unless `client` is a `KeyVaultClient` (a `KeyClient`, a `SecretClient`): what the helpers take first. */
 export function checkClient(client: unknown, fn: string): void {
-  if (typeof (client as { [send]?: unknown } | null)?.[send] !== "function") throw invalid(`${fn} takes a KeyVaultClient first; got ${describe(client)}`);
+  if (typeof (client as { [send]?: unknown } | null)?.[send] !== "function")
+    throw invalid(`${fn} takes a KeyVaultClient first; got ${describe(client)}`);
 }
 
 /**
@@ -53,14 +54,17 @@ export function optionsOf<T extends object>(options: T | undefined, fn: string):
     throw invalid(`${fn} takes an options object; got ${describe(options)}`);
   }
   const signal = (options as { signal?: unknown }).signal;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalid(`${fn}: signal must be an AbortSignal; got ${describe(signal)}`);
+  if (signal !== undefined && !(signal instanceof AbortSignal))
+    throw invalid(`${fn}: signal must be an AbortSignal; got ${describe(signal)}`);
   return options;
 }
 
 /** A `version` argument: undefined or a string. Options passed in its place are told where they go. */
 export function checkVersion(version: unknown, fn: string): void {
   if (version !== undefined && typeof version !== "string") {
-    throw invalid(`${fn}: the version must be a string; got ${describe(version)}${typeof version === "object" && version ? ` (options come after the version: ${fn}(client, key, undefined, options) for the newest)` : ""}`);
+    throw invalid(
+      `${fn}: the version must be a string; got ${describe(version)}${typeof version === "object" && version ? ` (options come after the version: ${fn}(client, key, undefined, options) for the newest)` : ""}`,
+    );
   }
 }
 

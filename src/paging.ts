@@ -51,12 +51,19 @@ export interface PagedAsyncIterable<T> extends AsyncIterable<T> {
 const invalid = (message: string) => new KeyVaultClientError("ERR_INVALID_INPUT", message);
 
 function pageSize(size: number | undefined): number | undefined {
-  if (size !== undefined && !(Number.isInteger(size) && size >= 1 && size <= 25)) throw invalid(`maxPageSize must be an integer from 1 to 25; got ${size}`);
+  if (size !== undefined && !(Number.isInteger(size) && size >= 1 && size <= 25))
+    throw invalid(`maxPageSize must be an integer from 1 to 25; got ${size}`);
   return size;
 }
 
 /** @internal A lazy paged list of `path`, each item turned into a `T` by `map`; `fn` names the list for messages. */
-export function paged<I, T>(client: KeyVaultClient, path: string, map: (item: I) => T, opts: ListOptions | undefined, fn: string): PagedAsyncIterable<T> {
+export function paged<I, T>(
+  client: KeyVaultClient,
+  path: string,
+  map: (item: I) => T,
+  opts: ListOptions | undefined,
+  fn: string,
+): PagedAsyncIterable<T> {
   checkClient(client, fn);
   const options = optionsOf(opts, fn);
   pageSize(options.maxPageSize);

@@ -37,7 +37,11 @@ export function redactError(error: unknown, secrets?: readonly (string | undefin
 export function isClean(error: unknown, secrets?: readonly (string | undefined)[], depth = 0): boolean {
   if (!(error instanceof Error) || depth > 2) return false;
   let json: string | undefined;
-  try { json = JSON.stringify(error); } catch { return false; }
+  try {
+    json = JSON.stringify(error);
+  } catch {
+    return false;
+  }
   for (const text of [error.message, String(error.stack), json ?? ""]) if (redact(text, secrets) !== text) return false;
   const cause = (error as { cause?: unknown }).cause;
   return cause === undefined || isClean(cause, secrets, depth + 1);
@@ -50,6 +54,12 @@ export function redactDeep(value: unknown, secrets?: readonly (string | undefine
   if (Array.isArray(value)) return value.map((v) => redactDeep(v, secrets, depth + 1));
   const out: Record<string, unknown> = {};
   // defineProperty: a key named "__proto__" stays a plain key, as JSON.parse made it
-  for (const [k, v] of Object.entries(value)) Object.defineProperty(out, redact(k, secrets), { value: redactDeep(v, secrets, depth + 1), enumerable: true, writable: true, configurable: true });
+  for (const [k, v] of Object.entries(value))
+    Object.defineProperty(out, redact(k, secrets), {
+      value: redactDeep(v, secrets, depth + 1),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   return out;
 }

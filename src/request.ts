@@ -25,11 +25,18 @@ export interface RequestOptions {
  * @example
  * const bundle = await request<{ key: JsonWebKey }>(client, "POST", "/keys/k/create", { kty: "EC", crv: "P-256" });
  */
-export function request<T = unknown>(client: KeyVaultClient, method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
+export function request<T = unknown>(
+  client: KeyVaultClient,
+  method: string,
+  path: string,
+  body?: unknown,
+  options: RequestOptions = {},
+): Promise<T> {
   let target = path;
   if (options.query) {
     // api-version first, as the official SDKs send it (recorded sessions match on the query's order)
-    if (!/[?&]api-version=/i.test(target)) target += (target.includes("?") ? "&" : "?") + "api-version=" + encodeURIComponent(client.apiVersion);
+    if (!/[?&]api-version=/i.test(target))
+      target += (target.includes("?") ? "&" : "?") + "api-version=" + encodeURIComponent(client.apiVersion);
     let sep = "&";
     for (const [k, v] of Object.entries(options.query)) {
       if (v === undefined) continue;

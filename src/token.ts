@@ -113,7 +113,10 @@ export function forgetToken(provider: GetToken, request: TokenRequest): void {
   const map = caches.get(provider);
   const key = cacheKey(request);
   const entry = map?.get(key);
-  if (entry) { entry.dead = true; map!.delete(key); }
+  if (entry) {
+    entry.dead = true;
+    map!.delete(key);
+  }
 }
 
 /**
@@ -130,11 +133,22 @@ function remember(provider: GetToken, key: string, entry: CachedToken, now: numb
   let map = caches.get(provider);
   if (!map) caches.set(provider, (map = new Map()));
   const old = map.get(key);
-  if (old) { old.dead = true; map.delete(key); }
+  if (old) {
+    old.dead = true;
+    map.delete(key);
+  }
   if (map.size >= MAX_TOKENS_PER_PROVIDER) {
-    for (const [k, e] of map) if (now >= e.refreshAt) { e.dead = true; map.delete(k); }
+    for (const [k, e] of map)
+      if (now >= e.refreshAt) {
+        e.dead = true;
+        map.delete(k);
+      }
     // Still full of fresh tokens: the oldest goes (Map order is insertion order).
-    for (const [k, e] of map) { if (map.size < MAX_TOKENS_PER_PROVIDER) break; e.dead = true; map.delete(k); }
+    for (const [k, e] of map) {
+      if (map.size < MAX_TOKENS_PER_PROVIDER) break;
+      e.dead = true;
+      map.delete(k);
+    }
   }
   map.set(key, entry);
 }
@@ -157,11 +171,19 @@ export async function requestToken(provider: GetToken, request: TokenRequest): P
     const old = [caches.get(provider)?.get(cacheKey(request))?.token];
     // Our own errors (AuthorityError, say) stay as they are, for `instanceof`, when nothing in them needs redacting.
     const safe = cause instanceof KeyVaultClientError && isClean(cause, old) ? cause : redactError(cause, old);
-    throw new KeyVaultClientError("ERR_TOKEN", `the token provider failed: ${redact(`${safe.name} ${(safe as { code?: string }).code ?? ""}: ${safe.message}`)}`, { cause: safe });
+    throw new KeyVaultClientError(
+      "ERR_TOKEN",
+      `the token provider failed: ${redact(`${safe.name} ${(safe as { code?: string }).code ?? ""}: ${safe.message}`)}`,
+      { cause: safe },
+    );
   }
   const token = typeof result === "string" ? result : result?.token;
   if (typeof token !== "string" || !token) throw new KeyVaultClientError("ERR_TOKEN", "the token provider returned no token");
-  if (!HEADER_SAFE.test(token)) throw new KeyVaultClientError("ERR_TOKEN", "the token provider returned a token with spaces or control characters, which a header cannot carry");
+  if (!HEADER_SAFE.test(token))
+    throw new KeyVaultClientError(
+      "ERR_TOKEN",
+      "the token provider returned a token with spaces or control characters, which a header cannot carry",
+    );
   if (typeof result === "string") return token;
   const now = Date.now();
   const expires = Number(result.expiresOnTimestamp);

@@ -20,10 +20,12 @@ export function fixturesDir() {
 
 function loadFixtures() {
   const dir = fixturesDir();
-  const read = (sub) => Object.fromEntries(
-    readdirSync(join(dir, sub)).filter((f) => f.endsWith(".json"))
-      .map((f) => [basename(f, ".json"), JSON.parse(readFileSync(join(dir, sub, f), "utf8"))]),
-  );
+  const read = (sub) =>
+    Object.fromEntries(
+      readdirSync(join(dir, sub))
+        .filter((f) => f.endsWith(".json"))
+        .map((f) => [basename(f, ".json"), JSON.parse(readFileSync(join(dir, sub, f), "utf8"))]),
+    );
   return { recordings: read("recordings"), specExamples: read("spec-examples") };
 }
 
@@ -60,4 +62,9 @@ const common = {
 };
 
 await build({ ...common, entryPoints: [join(root, "test/suite/index.ts")], outfile: join(out, "suite.js"), plugins: [fixturesPlugin] });
-await build({ ...common, entryPoints: [join(root, "test/runners/all-entry.ts")], outfile: join(out, "all.js"), plugins: [fixturesPlugin, distPlugin] });
+await build({
+  ...common,
+  entryPoints: [join(root, "test/runners/all-entry.ts")],
+  outfile: join(out, "all.js"),
+  plugins: [fixturesPlugin, distPlugin],
+});

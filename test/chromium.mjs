@@ -5,8 +5,14 @@ import { existsSync } from "node:fs";
 
 /** Our own flags (not @sparticuz/chromium's `args`, which turn off web security). */
 export const CHROMIUM_FLAGS = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync", "--no-first-run",
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
 ];
 
 /** The path of a Chromium binary; throws (never skips) when none can be had. */

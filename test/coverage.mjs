@@ -44,8 +44,26 @@ export async function startCoverage() {
       writeFileSync(join(raw, "coverage-node-leg.json"), JSON.stringify({ result: scripts, "source-map-cache": cache }));
       const c8 = createRequire(import.meta.url).resolve("c8/bin/c8.js");
       const reporters = ["--reporter", "json-summary", ...(verbose ? ["--reporter", "text"] : [])];
-      const text = execFileSync(process.execPath, [c8, "report", "--temp-directory", raw, "--reports-dir", join(dir, "report"),
-        ...reporters, "--exclude-after-remap", "--include", "src/**", "--exclude", "src/**/*.d.ts", "--all", "false"], { cwd: root, encoding: "utf8" });
+      const text = execFileSync(
+        process.execPath,
+        [
+          c8,
+          "report",
+          "--temp-directory",
+          raw,
+          "--reports-dir",
+          join(dir, "report"),
+          ...reporters,
+          "--exclude-after-remap",
+          "--include",
+          "src/**",
+          "--exclude",
+          "src/**/*.d.ts",
+          "--all",
+          "false",
+        ],
+        { cwd: root, encoding: "utf8" },
+      );
       if (verbose) process.stdout.write(text);
       const { total } = JSON.parse(readFileSync(join(dir, "report", "coverage-summary.json"), "utf8"));
       const pct = (k) => `${total[k].pct.toFixed(1)} % ${k} (${total[k].covered}/${total[k].total})`;

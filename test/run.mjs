@@ -16,7 +16,10 @@ const outDir = fileURLToPath(new URL(`./.out/run-${process.pid}/`, import.meta.u
 process.env.KVF_TEST_OUT = outDir;
 
 const args = process.argv.slice(2);
-const opt = (name) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
+const opt = (name) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
 const legs = (opt("--leg") ?? "node,workerd,deno,chromium,node-only,types").split(",");
 const filter = opt("--filter");
 const verbose = args.includes("--verbose");
@@ -27,7 +30,11 @@ const coverage = !args.includes("--no-coverage");
 // Chromium makes beside itself). Resolve it before the run gets its own temp directory, so that
 // cache stays where it is shared across runs. A failure here is left for the leg to report.
 if (legs.some((leg) => leg === "chromium" || leg === "node-only") && !process.env.CHROMIUM_PATH) {
-  try { process.env.CHROMIUM_PATH = await chromiumExecutable(); } catch { /* the leg fails loudly */ }
+  try {
+    process.env.CHROMIUM_PATH = await chromiumExecutable();
+  } catch {
+    /* the leg fails loudly */
+  }
 }
 
 // The run's own temp directory: everything the tests, the CLI and the tools they start make with
@@ -51,7 +58,8 @@ const runners = {
   types: async () => (await import("./typecheck.mjs")).run(filter), // tsc over src, test, bench, examples
 };
 
-let passed = 0, failed = 0;
+let passed = 0,
+  failed = 0;
 for (const leg of legs) {
   const started = Date.now();
   // The Node leg runs in this process against dist/; V8's own coverage of it is mapped back to src/.
@@ -75,7 +83,8 @@ for (const leg of legs) {
       failed++;
     }
   }
-  passed += r.passed; failed += r.failed;
+  passed += r.passed;
+  failed += r.failed;
 }
 rmSync(outDir, { recursive: true, force: true });
 // Leftovers were reported by the tmpdir test; remove them anyway so no run leaves anything behind.

@@ -22,10 +22,25 @@ function projects(out) {
       project: () => {
         const denoTypes = writeDenoTypes(join(out, "deno.d.ts"));
         const file = join(out, "tsconfig.examples-deno.json");
-        writeFileSync(file, JSON.stringify({
-          compilerOptions: { target: "ES2022", module: "ESNext", moduleResolution: "Bundler", lib: ["ES2022"], types: [], strict: true, noEmit: true },
-          files: [denoTypes, join(root, "examples/deno/proxy.ts"), join(root, "examples/deno/envelope.ts")],
-        }, null, 2));
+        writeFileSync(
+          file,
+          JSON.stringify(
+            {
+              compilerOptions: {
+                target: "ES2022",
+                module: "ESNext",
+                moduleResolution: "Bundler",
+                lib: ["ES2022"],
+                types: [],
+                strict: true,
+                noEmit: true,
+              },
+              files: [denoTypes, join(root, "examples/deno/proxy.ts"), join(root, "examples/deno/envelope.ts")],
+            },
+            null,
+            2,
+          ),
+        );
         return file;
       },
     },

@@ -13,18 +13,40 @@ export interface TinyMsalConfig {
   clientCapabilities?: string[];
 }
 
-export interface Account { homeAccountId: string; username: string; tenantId: string }
-export interface AuthenticationResult { accessToken: string; expiresOn: Date | null; account: Account; scopes: string[] }
-interface TokenRequest { scopes: string[]; account?: Account; claims?: string }
+export interface Account {
+  homeAccountId: string;
+  username: string;
+  tenantId: string;
+}
+export interface AuthenticationResult {
+  accessToken: string;
+  expiresOn: Date | null;
+  account: Account;
+  scopes: string[];
+}
+interface TokenRequest {
+  scopes: string[];
+  account?: Account;
+  claims?: string;
+}
 
 /** MSAL's error for "only the user can fix this"; fromMsal recognises it by name and errorCode. */
 export class InteractionRequiredAuthError extends Error {
   override name = "InteractionRequiredAuthError";
-  constructor(readonly errorCode: string, message: string) { super(message); }
+  constructor(
+    readonly errorCode: string,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 const OIDC = ["openid", "profile", "offline_access"];
-const b64url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+const b64url = (bytes: Uint8Array) =>
+  btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 
 export class TinyPublicClient {
   private readonly store = sessionStorage;
@@ -48,8 +70,14 @@ export class TinyPublicClient {
     const scopes = [...new Set([...OIDC, ...request.scopes])];
     this.store.setItem(this.key("pending"), JSON.stringify({ state, verifier, scopes, claims: request.claims ?? null }));
     const params = new URLSearchParams({
-      client_id: this.config.clientId, response_type: "code", redirect_uri: this.config.redirectUri, scope: scopes.join(" "),
-      state, code_challenge: challenge, code_challenge_method: "S256", nonce: b64url(crypto.getRandomValues(new Uint8Array(16))),
+      client_id: this.config.clientId,
+      response_type: "code",
+      redirect_uri: this.config.redirectUri,
+      scope: scopes.join(" "),
+      state,
+      code_challenge: challenge,
+      code_challenge_method: "S256",
+      nonce: b64url(crypto.getRandomValues(new Uint8Array(16))),
     });
     if (request.account) params.set("login_hint", request.account.username);
     if (request.claims) params.set("claims", this.withCapabilities(request.claims));
@@ -59,14 +87,26 @@ export class TinyPublicClient {
   /** On the page the authority sent the user back to: redeems the code, once. */
   async handleRedirectPromise(): Promise<AuthenticationResult | null> {
     const url = new URL(location.href);
-    const code = url.searchParams.get("code"), state = url.searchParams.get("state"), error = url.searchParams.get("error");
+    const code = url.searchParams.get("code"),
+      state = url.searchParams.get("state"),
+      error = url.searchParams.get("error");
     const pending = JSON.parse(this.store.getItem(this.key("pending")) ?? "null");
     if ((!code && !error) || !pending) return null;
     this.store.removeItem(this.key("pending"));
     history.replaceState(null, "", url.pathname); // the code is single-use: keep it out of history
     if (state !== pending.state) throw new Error("sign-in answer with a foreign state: ignored");
     if (error) throw new Error(`sign-in failed: ${url.searchParams.get("error_description") ?? error}`);
-    return this.tokenRequest({ grant_type: "authorization_code", code: code!, redirect_uri: this.config.redirectUri, code_verifier: pending.verifier, scope: pending.scopes.join(" ") }, pending.scopes, pending.claims);
+    return this.tokenRequest(
+      {
+        grant_type: "authorization_code",
+        code: code!,
+        redirect_uri: this.config.redirectUri,
+        code_verifier: pending.verifier,
+        scope: pending.scopes.join(" "),
+      },
+      pending.scopes,
+      pending.claims,
+    );
   }
 
   /** From the cache while fresh; else with the refresh token (claims skip the cache, as in MSAL). */
@@ -79,7 +119,11 @@ export class TinyPublicClient {
     }
     const refreshToken = this.store.getItem(this.key("rt"));
     if (!refreshToken) throw new InteractionRequiredAuthError("no_tokens_found", "No refresh token found in the cache. Please sign-in.");
-    return this.tokenRequest({ grant_type: "refresh_token", refresh_token: refreshToken, scope: [...scopes, "offline_access"].join(" ") }, scopes, request.claims ?? null);
+    return this.tokenRequest(
+      { grant_type: "refresh_token", refresh_token: refreshToken, scope: [...scopes, "offline_access"].join(" ") },
+      scopes,
+      request.claims ?? null,
+    );
   }
 
   logout(): void {
@@ -92,7 +136,8 @@ export class TinyPublicClient {
     const res = await fetch(`${this.config.authority}/oauth2/v2.0/token`, { method: "POST", body });
     const json = await res.json();
     if (!res.ok) {
-      if (json.error === "invalid_grant" || json.error === "interaction_required") throw new InteractionRequiredAuthError("interaction_required", json.error_description);
+      if (json.error === "invalid_grant" || json.error === "interaction_required")
+        throw new InteractionRequiredAuthError("interaction_required", json.error_description);
       throw new Error(`token request failed: ${json.error_description ?? res.status}`);
     }
     const info = JSON.parse(atob(json.client_info.replace(/-/g, "+").replace(/_/g, "/")));

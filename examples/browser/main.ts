@@ -6,14 +6,29 @@ import { fromMsal } from "keyvault-fetch/entra";
 import { KeyClient } from "keyvault-fetch/keys";
 import { TinyPublicClient } from "./emulator-msal.js";
 
-interface DemoConfig { proxyUrl: string; vaultOrigin: string; authority: string; clientId: string; keyName: string }
+interface DemoConfig {
+  proxyUrl: string;
+  vaultOrigin: string;
+  authority: string;
+  clientId: string;
+  keyName: string;
+}
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const show = (id: string, text: string, className = "") => { const el = $(id); el.textContent = text; el.className = className; };
+const show = (id: string, text: string, className = "") => {
+  const el = $(id);
+  el.textContent = text;
+  el.className = className;
+};
 
 const config = (await (await fetch("/config.json")).json()) as DemoConfig;
 // With a real tenant this is `new PublicClientApplication({ auth: { clientId, authority, redirectUri, clientCapabilities: ["CP1"] } })`.
-const msal = new TinyPublicClient({ clientId: config.clientId, authority: config.authority, redirectUri: `${location.origin}/`, clientCapabilities: ["CP1"] });
+const msal = new TinyPublicClient({
+  clientId: config.clientId,
+  authority: config.authority,
+  redirectUri: `${location.origin}/`,
+  clientCapabilities: ["CP1"],
+});
 const client = new KeyClient(config.proxyUrl, {
   getToken: fromMsal(msal, { interaction: "redirect" }),
   vaultOrigin: config.vaultOrigin, // the vault's own origin: key ids name it, and go to the proxy
@@ -24,7 +39,11 @@ let signed: { data: Uint8Array; signature: Uint8Array; kid: string } | undefined
 
 async function run(action: () => Promise<void>) {
   show("error", "");
-  try { await action(); } catch (e) { show("error", `${(e as Error).name}: ${(e as Error).message}`); }
+  try {
+    await action();
+  } catch (e) {
+    show("error", `${(e as Error).name}: ${(e as Error).message}`);
+  }
 }
 
 function showUser() {
@@ -34,32 +53,41 @@ function showUser() {
 
 $("signin").onclick = () => run(() => msal.acquireTokenRedirect({ scopes: [] }));
 
-$("list").onclick = () => run(async () => {
-  const list = $("keys");
-  list.replaceChildren();
-  for await (const key of client.listKeys()) {
-    const li = document.createElement("li");
-    li.textContent = key.name;
-    list.append(li);
-  }
-});
+$("list").onclick = () =>
+  run(async () => {
+    const list = $("keys");
+    list.replaceChildren();
+    for await (const key of client.listKeys()) {
+      const li = document.createElement("li");
+      li.textContent = key.name;
+      list.append(li);
+    }
+  });
 
-$("sign").onclick = () => run(async () => {
-  const data = new TextEncoder().encode($<HTMLInputElement>("message").value);
-  const { result, kid } = await client.key(config.keyName).signData("ES256", data);
-  signed = { data, signature: result, kid };
-  show("signature", `ES256 signature ${base64UrlEncode(result)} by ${kid}`);
-  show("verdict", "");
-});
+$("sign").onclick = () =>
+  run(async () => {
+    const data = new TextEncoder().encode($<HTMLInputElement>("message").value);
+    const { result, kid } = await client.key(config.keyName).signData("ES256", data);
+    signed = { data, signature: result, kid };
+    show("signature", `ES256 signature ${base64UrlEncode(result)} by ${kid}`);
+    show("verdict", "");
+  });
 
-$("verify").onclick = () => run(async () => {
-  if (!signed) throw new Error("sign a message first");
-  const data = new TextEncoder().encode($<HTMLInputElement>("message").value);
-  // The exact key version that signed: its public key is fetched once, then checked here.
-  const { result, local } = await client.key(signed.kid).verifyData("ES256", data, signed.signature);
-  show("verdict", `${result ? "✓ valid" : "✗ not valid for this message"}${local ? ", verified locally with Web Crypto (no request)" : ""}`, result ? "valid" : "invalid");
-});
+$("verify").onclick = () =>
+  run(async () => {
+    if (!signed) throw new Error("sign a message first");
+    const data = new TextEncoder().encode($<HTMLInputElement>("message").value);
+    // The exact key version that signed: its public key is fetched once, then checked here.
+    const { result, local } = await client.key(signed.kid).verifyData("ES256", data, signed.signature);
+    show(
+      "verdict",
+      `${result ? "✓ valid" : "✗ not valid for this message"}${local ? ", verified locally with Web Crypto (no request)" : ""}`,
+      result ? "valid" : "invalid",
+    );
+  });
 
-await run(async () => { await msal.handleRedirectPromise(); });
+await run(async () => {
+  await msal.handleRedirectPromise();
+});
 showUser();
 document.body.dataset.ready = "true";

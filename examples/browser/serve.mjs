@@ -17,21 +17,30 @@ import { serveVaultProxy } from "keyvault-fetch/proxy/server";
 export async function startDemo({ port = 0, keyName = "demo-signer" } = {}) {
   const out = await build({
     entryPoints: [fileURLToPath(new URL("./main.ts", import.meta.url))],
-    bundle: true, write: false, format: "esm", platform: "browser", target: "es2022", minify: true,
-    logLevel: "warning", logOverride: { "ignored-bare-import": "silent" },
+    bundle: true,
+    write: false,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    minify: true,
+    logLevel: "warning",
+    logOverride: { "ignored-bare-import": "silent" },
   });
   const script = out.outputFiles[0].text;
   const html = readFileSync(new URL("./index.html", import.meta.url), "utf8");
 
   const vault = await startEmulatorServer({ tls: false, name: "demo", vaultHost: "127.0.0.1" });
   let config;
-  const page = await serveFetchHandler((req) => {
-    const path = new URL(req.url).pathname;
-    if (path === "/") return new Response(html, { headers: { "content-type": "text/html; charset=utf-8" } });
-    if (path === "/main.js") return new Response(script, { headers: { "content-type": "text/javascript; charset=utf-8" } });
-    if (path === "/config.json") return Response.json(config);
-    return new Response("not found\n", { status: 404 });
-  }, { tls: false, port });
+  const page = await serveFetchHandler(
+    (req) => {
+      const path = new URL(req.url).pathname;
+      if (path === "/") return new Response(html, { headers: { "content-type": "text/html; charset=utf-8" } });
+      if (path === "/main.js") return new Response(script, { headers: { "content-type": "text/javascript; charset=utf-8" } });
+      if (path === "/config.json") return Response.json(config);
+      return new Response("not found\n", { status: 404 });
+    },
+    { tls: false, port },
+  );
   const proxy = await serveVaultProxy({ vaultUrl: vault.vaultUrl, allowedOrigins: [page.url], allowInsecureLoopback: true });
 
   // The single-page app, and two keys for it to find (made by the emulator's own service principal).
@@ -43,7 +52,11 @@ export async function startDemo({ port = 0, keyName = "demo-signer" } = {}) {
   config = { proxyUrl: proxy.url, vaultOrigin: vault.vaultUrl, authority: `${vault.authorityHost}/${vault.tenantId}`, clientId, keyName };
 
   return {
-    url: page.url, proxyUrl: proxy.url, vaultUrl: vault.vaultUrl, authority: config.authority, emulator: vault.emulator,
+    url: page.url,
+    proxyUrl: proxy.url,
+    vaultUrl: vault.vaultUrl,
+    authority: config.authority,
+    emulator: vault.emulator,
     close: () => Promise.all([page.close(), proxy.close(), vault.close()]).then(() => {}),
   };
 }
@@ -51,5 +64,7 @@ export async function startDemo({ port = 0, keyName = "demo-signer" } = {}) {
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const demo = await startDemo({ port: Number(process.env.PORT ?? 5173) });
   console.log(`demo page  ${demo.url}/\nproxy      ${demo.proxyUrl} -> vault ${demo.vaultUrl}\nauthority  ${demo.authority}\nCtrl+C stops`);
-  process.once("SIGINT", () => { void demo.close().then(() => process.exit(0)); });
+  process.once("SIGINT", () => {
+    void demo.close().then(() => process.exit(0));
+  });
 }

@@ -43,7 +43,9 @@ if (mode === "encrypt") {
   const data = await Deno.readFile(input);
   const jwe = await encryptJwe(client, required("ENVELOPE_KEY"), data, { header: { cty: "application/octet-stream" } });
   await Deno.writeTextFile(output, jwe);
-  console.log(`encrypted ${data.length} bytes to ${output} (key ${JSON.parse(atob(jwe.split(".")[0]!.replace(/-/g, "+").replace(/_/g, "/"))).kid})`);
+  console.log(
+    `encrypted ${data.length} bytes to ${output} (key ${JSON.parse(atob(jwe.split(".")[0]!.replace(/-/g, "+").replace(/_/g, "/"))).kid})`,
+  );
 } else {
   const { plaintext, kid } = await decryptJwe(client, (await Deno.readTextFile(input)).trim());
   await Deno.writeFile(output, plaintext);

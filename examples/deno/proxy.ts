@@ -18,12 +18,18 @@ function required(name: string): string {
 const vaultUrl = required("KEYVAULT_URL");
 const proxy = createVaultProxy({
   vaultUrl,
-  allowedOrigins: required("ALLOWED_ORIGINS").split(",").map((o) => o.trim()).filter(Boolean),
+  allowedOrigins: required("ALLOWED_ORIGINS")
+    .split(",")
+    .map((o) => o.trim())
+    .filter(Boolean),
   allowInsecureLoopback: Deno.env.get("ALLOW_INSECURE_LOOPBACK") === "true",
 });
 
-Deno.serve({
-  port: Number(Deno.env.get("PORT") ?? 8787),
-  hostname: Deno.env.get("HOSTNAME") ?? "0.0.0.0",
-  onListen: ({ hostname, port }) => console.log(`proxy for ${vaultUrl} listening on http://${hostname}:${port}`),
-}, (request) => proxy(request));
+Deno.serve(
+  {
+    port: Number(Deno.env.get("PORT") ?? 8787),
+    hostname: Deno.env.get("HOSTNAME") ?? "0.0.0.0",
+    onListen: ({ hostname, port }) => console.log(`proxy for ${vaultUrl} listening on http://${hostname}:${port}`),
+  },
+  (request) => proxy(request),
+);

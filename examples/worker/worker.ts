@@ -33,7 +33,13 @@ const LIFETIME_SECONDS = 300;
 let provider: { settings: string; getToken: ReturnType<typeof fromClientSecret> } | undefined;
 
 function tokenProvider(env: Env) {
-  const settings = [env.AZURE_TENANT_ID, env.AZURE_CLIENT_ID, env.AZURE_CLIENT_SECRET, env.AZURE_AUTHORITY_HOST ?? "", env.ALLOW_INSECURE_LOOPBACK ?? ""].join("\n");
+  const settings = [
+    env.AZURE_TENANT_ID,
+    env.AZURE_CLIENT_ID,
+    env.AZURE_CLIENT_SECRET,
+    env.AZURE_AUTHORITY_HOST ?? "",
+    env.ALLOW_INSECURE_LOOPBACK ?? "",
+  ].join("\n");
   if (provider?.settings !== settings) {
     provider = {
       settings,

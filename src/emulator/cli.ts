@@ -44,8 +44,15 @@ Options:
 
 /** What --config may hold. */
 interface ConfigFile {
-  port?: number; host?: string; http?: boolean; vaults?: EmulatorServerVault[]; cors?: string[];
-  state?: string; tenantId?: string; clientId?: string; clientSecret?: string;
+  port?: number;
+  host?: string;
+  http?: boolean;
+  vaults?: EmulatorServerVault[];
+  cors?: string[];
+  state?: string;
+  tenantId?: string;
+  clientId?: string;
+  clientSecret?: string;
 }
 
 async function main(): Promise<void> {
@@ -53,77 +60,122 @@ async function main(): Promise<void> {
   try {
     ({ values } = parseArgs({
       options: {
-        port: { type: "string" }, host: { type: "string" }, http: { type: "boolean" },
-        cert: { type: "string" }, key: { type: "string" }, "managed-hsm": { type: "boolean" },
-        name: { type: "string" }, "vault-host": { type: "string" }, "tenant-id": { type: "string" },
-        vault: { type: "string", multiple: true }, hsm: { type: "string", multiple: true },
-        cors: { type: "string", multiple: true }, state: { type: "string" }, "state-key-file": { type: "string" },
-        config: { type: "string" }, "no-admin": { type: "boolean" },
-        "client-id": { type: "string" }, "client-secret": { type: "string" }, help: { type: "boolean", short: "h" },
+        port: { type: "string" },
+        host: { type: "string" },
+        http: { type: "boolean" },
+        cert: { type: "string" },
+        key: { type: "string" },
+        "managed-hsm": { type: "boolean" },
+        name: { type: "string" },
+        "vault-host": { type: "string" },
+        "tenant-id": { type: "string" },
+        vault: { type: "string", multiple: true },
+        hsm: { type: "string", multiple: true },
+        cors: { type: "string", multiple: true },
+        state: { type: "string" },
+        "state-key-file": { type: "string" },
+        config: { type: "string" },
+        "no-admin": { type: "boolean" },
+        "client-id": { type: "string" },
+        "client-secret": { type: "string" },
+        help: { type: "boolean", short: "h" },
       },
       strict: true,
     }));
   } catch (e) {
     return fail(`${(e as Error).message}\n\n${usage}`);
   }
-  if (values.help) { process.stdout.write(usage); return; }
+  if (values.help) {
+    process.stdout.write(usage);
+    return;
+  }
 
   let config: ConfigFile = {};
   if (values.config) {
-    try { config = JSON.parse(readFileSync(values.config, "utf8")); } catch (e) { return fail(`--config ${values.config}: ${(e as Error).message}`); }
+    try {
+      config = JSON.parse(readFileSync(values.config, "utf8"));
+    } catch (e) {
+      return fail(`--config ${values.config}: ${(e as Error).message}`);
+    }
     if (!config || typeof config !== "object" || Array.isArray(config)) return fail(`--config ${values.config}: expected a JSON object`);
   }
-  const port = values.port !== undefined ? Number(values.port) : config.port ?? 8443;
+  const port = values.port !== undefined ? Number(values.port) : (config.port ?? 8443);
   if (!Number.isInteger(port) || port < 0 || port > 65535) return fail(`--port must be 0..65535, got ${values.port ?? config.port}`);
   if (Boolean(values.cert) !== Boolean(values.key)) return fail("--cert and --key go together");
   const plainHttp = values.http ?? config.http ?? false;
   if (plainHttp && values.cert) return fail("--http serves no certificate; drop --cert/--key");
-  const tls = plainHttp ? false as const
-    : values.cert ? { cert: readFileSync(values.cert, "utf8"), key: readFileSync(values.key!, "utf8") } : undefined;
+  const tls = plainHttp
+    ? (false as const)
+    : values.cert
+      ? { cert: readFileSync(values.cert, "utf8"), key: readFileSync(values.key!, "utf8") }
+      : undefined;
 
   const listed: EmulatorServerVault[] = [
     ...(values.vault ?? []).map((name) => ({ name })),
     ...(values.hsm ?? []).map((name) => ({ name, managedHsm: true })),
   ];
   const vaults = listed.length ? listed : config.vaults;
-  if (vaults && (values.name || values["managed-hsm"] || values["vault-host"])) return fail("--name, --managed-hsm and --vault-host are for one vault; with --vault/--hsm (or vaults in --config) name each one there");
-  const cors = [...(values.cors ?? []).flatMap((c) => c.split(",")).map((c) => c.trim()).filter(Boolean)];
+  if (vaults && (values.name || values["managed-hsm"] || values["vault-host"]))
+    return fail("--name, --managed-hsm and --vault-host are for one vault; with --vault/--hsm (or vaults in --config) name each one there");
+  const cors = [
+    ...(values.cors ?? [])
+      .flatMap((c) => c.split(","))
+      .map((c) => c.trim())
+      .filter(Boolean),
+  ];
   const stateFile = values.state ?? config.state;
   let stateKey: string | undefined = process.env.KEYVAULT_EMULATOR_STATE_KEY || undefined;
   if (values["state-key-file"]) {
-    try { stateKey = readFileSync(values["state-key-file"], "utf8").replace(/\r?\n$/, ""); } catch (e) { return fail(`--state-key-file: ${(e as Error).message}`); }
+    try {
+      stateKey = readFileSync(values["state-key-file"], "utf8").replace(/\r?\n$/, "");
+    } catch (e) {
+      return fail(`--state-key-file: ${(e as Error).message}`);
+    }
     if (!stateKey) return fail("--state-key-file: the file is empty");
   }
   if (stateKey && !stateFile) return fail("a state key was given (--state-key-file or KEYVAULT_EMULATOR_STATE_KEY) but no --state file");
 
   const options: EmulatorServerOptions = {
-    port, tls,
-    ...(values.host ?? config.host ? { host: values.host ?? config.host } : {}),
-    ...(vaults ? { vaults } : {
-      ...(values["managed-hsm"] ? { managedHsm: true } : {}),
-      ...(values.name ? { name: values.name } : {}),
-      ...(values["vault-host"] ? { vaultHost: values["vault-host"] } : {}),
-    }),
+    port,
+    tls,
+    ...((values.host ?? config.host) ? { host: values.host ?? config.host } : {}),
+    ...(vaults
+      ? { vaults }
+      : {
+          ...(values["managed-hsm"] ? { managedHsm: true } : {}),
+          ...(values.name ? { name: values.name } : {}),
+          ...(values["vault-host"] ? { vaultHost: values["vault-host"] } : {}),
+        }),
     ...(cors.length ? { cors } : config.cors ? { cors: config.cors } : {}),
     ...(stateFile ? { state: { file: stateFile, ...(stateKey ? { key: stateKey } : {}) } } : {}),
     ...(values["no-admin"] ? { admin: false } : {}),
-    ...(values["tenant-id"] ?? config.tenantId ? { tenantId: values["tenant-id"] ?? config.tenantId } : {}),
-    ...(values["client-id"] ?? config.clientId ? { clientId: values["client-id"] ?? config.clientId } : {}),
-    ...(values["client-secret"] ?? config.clientSecret ? { clientSecret: values["client-secret"] ?? config.clientSecret } : {}),
+    ...((values["tenant-id"] ?? config.tenantId) ? { tenantId: values["tenant-id"] ?? config.tenantId } : {}),
+    ...((values["client-id"] ?? config.clientId) ? { clientId: values["client-id"] ?? config.clientId } : {}),
+    ...((values["client-secret"] ?? config.clientSecret) ? { clientSecret: values["client-secret"] ?? config.clientSecret } : {}),
   };
 
   // What this process made and must remove, whatever way it ends (Ctrl+C, SIGTERM, an error).
   let certDir: string | undefined;
-  const cleanUp = () => { if (certDir) { rmSync(certDir, { recursive: true, force: true }); certDir = undefined; } };
+  const cleanUp = () => {
+    if (certDir) {
+      rmSync(certDir, { recursive: true, force: true });
+      certDir = undefined;
+    }
+  };
   process.once("exit", cleanUp);
   let server: EmulatorServer | undefined;
   let stopping = false;
   const stop = () => {
     if (stopping) return;
     stopping = true;
-    void (server ? server.close() : Promise.resolve()).catch((e: unknown) => {
-      process.stderr.write(`keyvault-emulator: ${e instanceof Error ? e.message : String(e)}\n`);
-    }).finally(() => { cleanUp(); process.exit(0); });
+    void (server ? server.close() : Promise.resolve())
+      .catch((e: unknown) => {
+        process.stderr.write(`keyvault-emulator: ${e instanceof Error ? e.message : String(e)}\n`);
+      })
+      .finally(() => {
+        cleanUp();
+        process.exit(0);
+      });
   };
   // Installed before anything is made, so a reader may stop us at once and nothing is left behind.
   process.once("SIGINT", stop);
@@ -139,9 +191,15 @@ async function main(): Promise<void> {
     env.NODE_EXTRA_CA_CERTS = file;
   }
   // One write, so a reader never sees half of the lines.
-  process.stdout.write(Object.entries(env).map(([name, value]) => `${name}=${value}\n`).join("") + curlRecipe(server, Boolean(server.certificate)));
+  process.stdout.write(
+    Object.entries(env)
+      .map(([name, value]) => `${name}=${value}\n`)
+      .join("") + curlRecipe(server, Boolean(server.certificate)),
+  );
   for (const note of server.notes) process.stderr.write(`${/in the clear/.test(note) ? "WARNING" : "note"}: ${note}\n`);
-  process.stderr.write(`keyvault-emulator: serving ${server.vaults.map((v) => v.url).join(", ")} (authority ${server.authorityHost}${server.adminUrl ? `, admin ${server.adminUrl}` : ""}); Ctrl+C stops\n`);
+  process.stderr.write(
+    `keyvault-emulator: serving ${server.vaults.map((v) => v.url).join(", ")} (authority ${server.authorityHost}${server.adminUrl ? `, admin ${server.adminUrl}` : ""}); Ctrl+C stops\n`,
+  );
 }
 
 /** Comment lines: get a token with curl, then call the first vault (works once the lines above are in the environment). */
@@ -167,6 +225,8 @@ function fail(message: string): void {
 
 main().catch((e: unknown) => {
   const busy = (e as NodeJS.ErrnoException)?.code === "EADDRINUSE";
-  fail(`${e instanceof Error ? e.message : String(e)}${busy ? " (another server has this port: pick one with --port, or --port 0 for any free one)" : ""}`);
+  fail(
+    `${e instanceof Error ? e.message : String(e)}${busy ? " (another server has this port: pick one with --port, or --port 0 for any free one)" : ""}`,
+  );
   process.exit(1);
 });

@@ -62,13 +62,19 @@ export function createClock(base: () => number, onChange: () => void = () => {},
     },
     advance(by) {
       const ms = typeof by === "number" ? by : durationMs(by);
-      if (ms === undefined || !Number.isFinite(ms)) throw inputError(`clock.advance: not a duration: ${String(by)} (ms, or ISO 8601 such as "P30D" or "PT1H")`, true);
+      if (ms === undefined || !Number.isFinite(ms))
+        throw inputError(`clock.advance: not a duration: ${String(by)} (ms, or ISO 8601 such as "P30D" or "PT1H")`, true);
       offset += Math.trunc(ms);
       onChange();
       return clock.now();
     },
-    get offsetMs() { return offset; },
-    reset() { offset = 0; onChange(); },
+    get offsetMs() {
+      return offset;
+    },
+    reset() {
+      offset = 0;
+      onChange();
+    },
   };
   return clock;
 }

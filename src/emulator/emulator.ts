@@ -5,7 +5,15 @@ import { createClock, type EmulatorClock } from "./clock.js";
 import { faultBody, Faults, seededRandom } from "./faults.js";
 import { Authority, type AuthorityState, type ClientRegistration, type MintOptions } from "./identity/authority.js";
 import { ManagedIdentityEndpoints, type ManagedIdentityInfo, type EmulatorManagedIdentityOptions } from "./identity/managed-identity.js";
-import { decodeState, DEFAULT_KDF_ITERATIONS, EmulatorStateError, encodeState, prepareKey, type PreparedKey, type StateKey } from "./state/format.js";
+import {
+  decodeState,
+  DEFAULT_KDF_ITERATIONS,
+  EmulatorStateError,
+  encodeState,
+  prepareKey,
+  type PreparedKey,
+  type StateKey,
+} from "./state/format.js";
 import { Persister, type StateStorage } from "./state/persister.js";
 import type { PermissionKind } from "./vault/context.js";
 import type { SecretPermission } from "./vault/secrets-router.js";
@@ -146,8 +154,27 @@ export interface RequestLogEntry {
  * const permissions: KeyPermission[] = ["get", "sign"];
  * emu.setKeyPermissions(emu.clientId, permissions); // a verify is now 403 ForbiddenByPolicy
  */
-export type KeyPermission = "get" | "list" | "update" | "create" | "import" | "delete" | "recover" | "backup" | "restore"
-  | "decrypt" | "encrypt" | "unwrapKey" | "wrapKey" | "verify" | "sign" | "purge" | "release" | "rotate" | "getrotationpolicy" | "setrotationpolicy";
+export type KeyPermission =
+  | "get"
+  | "list"
+  | "update"
+  | "create"
+  | "import"
+  | "delete"
+  | "recover"
+  | "backup"
+  | "restore"
+  | "decrypt"
+  | "encrypt"
+  | "unwrapKey"
+  | "wrapKey"
+  | "verify"
+  | "sign"
+  | "purge"
+  | "release"
+  | "rotate"
+  | "getrotationpolicy"
+  | "setrotationpolicy";
 
 /**
  * A token request, as the core library's GetToken receives it.
@@ -155,7 +182,12 @@ export type KeyPermission = "get" | "list" | "update" | "create" | "import" | "d
  * const request: EmulatorTokenRequest = { scopes: ["https://vault.azure.net/.default"] };
  * const { token } = await emu.getToken(request);
  */
-export interface EmulatorTokenRequest { scopes: string[]; tenantId?: string; claims?: string; signal?: AbortSignal }
+export interface EmulatorTokenRequest {
+  scopes: string[];
+  tenantId?: string;
+  claims?: string;
+  signal?: AbortSignal;
+}
 
 /**
  * Error thrown by Emulator.getToken when the authority refuses (no secret in the message).
@@ -165,7 +197,13 @@ export interface EmulatorTokenRequest { scopes: string[]; tenantId?: string; cla
  */
 export class EmulatorTokenError extends Error {
   override name = "EmulatorTokenError";
-  constructor(message: string, readonly code: string, readonly status: number) { super(message); }
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -297,19 +335,30 @@ interface Snapshot {
   vaults: [string, VaultState][];
 }
 
-const sleep = (ms: number, signal?: AbortSignal | null) => new Promise<void>((resolve, reject) => {
-  if (signal?.aborted) return reject(signal.reason);
-  const t = setTimeout(() => { signal?.removeEventListener("abort", onAbort); resolve(); }, ms);
-  const onAbort = () => { clearTimeout(t); reject(signal!.reason); };
-  signal?.addEventListener("abort", onAbort, { once: true });
-});
+const sleep = (ms: number, signal?: AbortSignal | null) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
 
 /** An origin as URLs compare it: lower-case host, no default port (Azure's ids never carry `:443`). */
 const originOf = (u: string): string => new URL(u).origin.toLowerCase();
 /** A URL without trailing slashes or a default port. */
 function normalizeUrl(u: string, what: string): string {
   let url: URL;
-  try { url = new URL(u); } catch { throw inputError(`createEmulator: ${what} is not a URL: ${u}`); }
+  try {
+    url = new URL(u);
+  } catch {
+    throw inputError(`createEmulator: ${what} is not a URL: ${u}`);
+  }
   return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`;
 }
 
@@ -318,7 +367,8 @@ const DEFAULT_LOG_LIMIT = 1000;
 const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
 
 /** Response headers a page may read, when its origin is allowed. */
-const EXPOSED_HEADERS = "WWW-Authenticate, x-ms-request-id, x-ms-client-request-id, x-ms-keyvault-region, x-ms-keyvault-service-version, x-ms-keyvault-network-info, x-ms-server-latency, x-ms-build-version, retry-after, retry-after-ms, x-ms-retry-after-ms";
+const EXPOSED_HEADERS =
+  "WWW-Authenticate, x-ms-request-id, x-ms-client-request-id, x-ms-keyvault-region, x-ms-keyvault-service-version, x-ms-keyvault-network-info, x-ms-server-latency, x-ms-build-version, retry-after, retry-after-ms, x-ms-retry-after-ms";
 
 /**
  * Creates in-process Azure Key Vaults (keys) with a real Entra token authority, state in memory.
@@ -345,7 +395,8 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
 export async function openEmulator(options: EmulatorOptions & { persistence: EmulatorPersistence }): Promise<Emulator> {
   checkEmulatorOptions(options, "openEmulator");
   const p = options.persistence;
-  if (!p || typeof p.storage?.read !== "function" || typeof p.storage.write !== "function") throw inputError("openEmulator: persistence.storage needs read() and write()");
+  if (!p || typeof p.storage?.read !== "function" || typeof p.storage.write !== "function")
+    throw inputError("openEmulator: persistence.storage needs read() and write()");
   const name = p.name ?? "the state file";
   const iterations = p.kdfIterations ?? DEFAULT_KDF_ITERATIONS;
   const text = await p.storage.read();
@@ -361,7 +412,10 @@ export async function openEmulator(options: EmulatorOptions & { persistence: Emu
   const built = build(options, restored);
   await built.restore();
   const warnings = built.warnings;
-  if (!key) warnings.push(`${name} is saved without encryption: it holds private key material (every key, the client secret) in the clear; give a key to encrypt it`);
+  if (!key)
+    warnings.push(
+      `${name} is saved without encryption: it holds private key material (every key, the client secret) in the clear; give a key to encrypt it`,
+    );
   const persister = new Persister(p.storage, built.snapshot, (state) => encodeState(state, key, new Date()));
   built.attach(persister);
   persister.markDirty();
@@ -375,14 +429,26 @@ function checkSnapshot(raw: unknown, name: string): Snapshot {
   if (!raw || typeof raw !== "object") throw bad("no state");
   const s = raw as Partial<Snapshot>;
   const id = s.identity;
-  if (!id || typeof id.tenantId !== "string" || typeof id.clientId !== "string" || typeof id.clientSecret !== "string") throw bad("identity");
+  if (!id || typeof id.tenantId !== "string" || typeof id.clientId !== "string" || typeof id.clientSecret !== "string")
+    throw bad("identity");
   const a = s.authority;
-  if (!a || !Array.isArray(a.signingKeys) || !Array.isArray(a.issued) || typeof a.serial !== "number" || typeof a.revokedThrough !== "number" || typeof a.revokedAt !== "number") throw bad("authority");
-  for (const k of a.signingKeys) if (!k || typeof k.kid !== "string" || !k.privateJwk || typeof k.privateJwk.d !== "string") throw bad("signing key");
-  for (const t of a.issued) if (!Array.isArray(t) || typeof t[0] !== "string" || typeof t[1] !== "number" || typeof t[2] !== "number") throw bad("issued tokens");
+  if (
+    !a ||
+    !Array.isArray(a.signingKeys) ||
+    !Array.isArray(a.issued) ||
+    typeof a.serial !== "number" ||
+    typeof a.revokedThrough !== "number" ||
+    typeof a.revokedAt !== "number"
+  )
+    throw bad("authority");
+  for (const k of a.signingKeys)
+    if (!k || typeof k.kid !== "string" || !k.privateJwk || typeof k.privateJwk.d !== "string") throw bad("signing key");
+  for (const t of a.issued)
+    if (!Array.isArray(t) || typeof t[0] !== "string" || typeof t[1] !== "number" || typeof t[2] !== "number") throw bad("issued tokens");
   if (typeof s.clockOffsetMs !== "number" || !Number.isFinite(s.clockOffsetMs)) throw bad("clock");
   if (s.sealKey !== undefined && fromB64(s.sealKey)?.length !== 32) throw bad("seal key");
-  if (!Array.isArray(s.vaults) || !s.vaults.every((v) => Array.isArray(v) && typeof v[0] === "string" && v[1] && typeof v[1] === "object")) throw bad("vaults");
+  if (!Array.isArray(s.vaults) || !s.vaults.every((v) => Array.isArray(v) && typeof v[0] === "string" && v[1] && typeof v[1] === "object"))
+    throw bad("vaults");
   return s as Snapshot;
 }
 
@@ -397,27 +463,50 @@ interface Built {
 
 /** The type each scalar option must have. */
 const OPTION_TYPES: [keyof EmulatorOptions, "string" | "number" | "boolean" | "function"][] = [
-  ["name", "string"], ["tenantId", "string"], ["clientId", "string"], ["clientSecret", "string"], ["vaultUrl", "string"],
-  ["authorityHost", "string"], ["resource", "string"], ["backupSecret", "string"], ["seed", "number"], ["recoverableDays", "number"],
-  ["tokenLifetimeSeconds", "number"], ["deletionDelayMs", "number"], ["requestLogLimit", "number"], ["maxBodyBytes", "number"],
-  ["managedHsm", "boolean"], ["purgeProtection", "boolean"], ["serviceLimits", "boolean"], ["now", "function"],
+  ["name", "string"],
+  ["tenantId", "string"],
+  ["clientId", "string"],
+  ["clientSecret", "string"],
+  ["vaultUrl", "string"],
+  ["authorityHost", "string"],
+  ["resource", "string"],
+  ["backupSecret", "string"],
+  ["seed", "number"],
+  ["recoverableDays", "number"],
+  ["tokenLifetimeSeconds", "number"],
+  ["deletionDelayMs", "number"],
+  ["requestLogLimit", "number"],
+  ["maxBodyBytes", "number"],
+  ["managedHsm", "boolean"],
+  ["purgeProtection", "boolean"],
+  ["serviceLimits", "boolean"],
+  ["now", "function"],
 ];
 
 /** Throws `ERR_INVALID_INPUT` unless `options` is an options object whose scalar options have their types. */
 export function checkEmulatorOptions(options: unknown, fn: string): asserts options is EmulatorOptions {
   if (options === null || typeof options !== "object" || Array.isArray(options)) {
-    throw inputError(`${fn} takes an options object; got ${kindOf(options)}${typeof options === "string" ? `: ${fn}({ name: ${JSON.stringify(options)} })` : ""}`);
+    throw inputError(
+      `${fn} takes an options object; got ${kindOf(options)}${typeof options === "string" ? `: ${fn}({ name: ${JSON.stringify(options)} })` : ""}`,
+    );
   }
   const o = options as Record<string, unknown>;
   for (const [k, type] of OPTION_TYPES) {
     if (o[k] !== undefined && typeof o[k] !== type) throw inputError(`${fn}: ${k} must be a ${type}; got ${kindOf(o[k])}`);
   }
-  if (o.cors !== undefined && !(Array.isArray(o.cors) && o.cors.every((c) => typeof c === "string"))) throw inputError(`${fn}: cors must be an array of origins`);
-  if (o.managedIdentity !== undefined && typeof o.managedIdentity !== "boolean" && (o.managedIdentity === null || typeof o.managedIdentity !== "object")) {
+  if (o.cors !== undefined && !(Array.isArray(o.cors) && o.cors.every((c) => typeof c === "string")))
+    throw inputError(`${fn}: cors must be an array of origins`);
+  if (
+    o.managedIdentity !== undefined &&
+    typeof o.managedIdentity !== "boolean" &&
+    (o.managedIdentity === null || typeof o.managedIdentity !== "object")
+  ) {
     throw inputError(`${fn}: managedIdentity must be true, false or { clientId, resourceId, identityEndpoint, identityHeader }`);
   }
-  if (o.tokenLifetimeSeconds !== undefined && !((o.tokenLifetimeSeconds as number) > 0)) throw inputError(`${fn}: tokenLifetimeSeconds must be more than 0`, true);
-  if (o.deletionDelayMs !== undefined && !((o.deletionDelayMs as number) >= 0)) throw inputError(`${fn}: deletionDelayMs must be 0 or more`, true);
+  if (o.tokenLifetimeSeconds !== undefined && !((o.tokenLifetimeSeconds as number) > 0))
+    throw inputError(`${fn}: tokenLifetimeSeconds must be more than 0`, true);
+  if (o.deletionDelayMs !== undefined && !((o.deletionDelayMs as number) >= 0))
+    throw inputError(`${fn}: deletionDelayMs must be 0 or more`, true);
 }
 
 function build(options: EmulatorOptions, restored: Snapshot | undefined): Built {
@@ -430,7 +519,11 @@ function build(options: EmulatorOptions, restored: Snapshot | undefined): Built 
   const tenantId = options.tenantId ?? restored?.identity.tenantId ?? uuid();
   const clientId = options.clientId ?? restored?.identity.clientId ?? uuid();
   const clientSecret = options.clientSecret ?? restored?.identity.clientSecret ?? `emu~${b64url(randomBytes(24))}`;
-  const defaults = { recoverableDays: options.recoverableDays ?? 90, purgeProtection: options.purgeProtection ?? false, deletionDelayMs: options.deletionDelayMs ?? 0 };
+  const defaults = {
+    recoverableDays: options.recoverableDays ?? 90,
+    purgeProtection: options.purgeProtection ?? false,
+    deletionDelayMs: options.deletionDelayMs ?? 0,
+  };
   const base = options.now ?? (() => Date.now());
   const clock = createClock(base, changed, restored?.clockOffsetMs ?? 0);
   const now = () => clock.now();
@@ -450,7 +543,8 @@ function build(options: EmulatorOptions, restored: Snapshot | undefined): Built 
     : undefined;
 
   // One sealing key for the emulator's vaults: a backup restores into any of them, as within a subscription.
-  const sealKey: Uint8Array | undefined = options.backupSecret === undefined ? (restored?.sealKey ? fromB64(restored.sealKey)! : randomBytes(32)) : undefined;
+  const sealKey: Uint8Array | undefined =
+    options.backupSecret === undefined ? (restored?.sealKey ? fromB64(restored.sealKey)! : randomBytes(32)) : undefined;
   const sealKeyPromise = sealKey
     ? Promise.resolve(sealKey)
     : crypto.subtle.digest("SHA-256", buf(utf8(`keyvault-fetch emulator backup:${options.backupSecret}`))).then((d) => new Uint8Array(d));
@@ -463,14 +557,27 @@ function build(options: EmulatorOptions, restored: Snapshot | undefined): Built 
     const managedHsm = spec.managedHsm ?? false;
     const url = normalizeUrl(spec.vaultUrl ?? `https://${spec.name}.${managedHsm ? "managedhsm" : "vault"}.azure.net`, "vaultUrl");
     const recoverableDays = spec.recoverableDays ?? defaults.recoverableDays;
-    if (!(Number.isInteger(recoverableDays) && recoverableDays >= 7 && recoverableDays <= 90)) throw inputError("createEmulator: recoverableDays must be an integer from 7 to 90", true);
+    if (!(Number.isInteger(recoverableDays) && recoverableDays >= 7 && recoverableDays <= 90))
+      throw inputError("createEmulator: recoverableDays must be an integer from 7 to 90", true);
     const origin = originOf(url);
     if (byOrigin.has(origin)) throw inputError(`createEmulator: two vaults at ${origin}`);
-    const vault = new VaultService({
-      url, name: spec.name, managedHsm, tenantId, resource: spec.resource ?? (managedHsm ? "https://managedhsm.azure.net" : "https://vault.azure.net"),
-      recoverableDays, purgeProtection: spec.purgeProtection ?? defaults.purgeProtection, deletionDelayMs: spec.deletionDelayMs ?? defaults.deletionDelayMs,
-      authorityHost, now, sealKey: () => sealKeyPromise, serviceLimits: options.serviceLimits === true,
-    }, authority);
+    const vault = new VaultService(
+      {
+        url,
+        name: spec.name,
+        managedHsm,
+        tenantId,
+        resource: spec.resource ?? (managedHsm ? "https://managedhsm.azure.net" : "https://vault.azure.net"),
+        recoverableDays,
+        purgeProtection: spec.purgeProtection ?? defaults.purgeProtection,
+        deletionDelayMs: spec.deletionDelayMs ?? defaults.deletionDelayMs,
+        authorityHost,
+        now,
+        sealKey: () => sealKeyPromise,
+        serviceLimits: options.serviceLimits === true,
+      },
+      authority,
+    );
     if (spec.state) vault.importState(spec.state);
     vaults.push(vault);
     byOrigin.set(origin, vault);
@@ -482,8 +589,18 @@ function build(options: EmulatorOptions, restored: Snapshot | undefined): Built 
     const known = new Map(vaults.map((v) => [vaultId(v), v]));
     for (const [id, state] of restored.vaults) {
       const v = known.get(id);
-      if (!v) { otherVaults.set(id, state); continue; }
-      try { v.importState(state); } catch (e) { throw new EmulatorStateError("ERR_STATE_CORRUPT", `the saved state of ${id} is damaged (${e instanceof Error ? e.message : String(e)}); the file was left as it is`); }
+      if (!v) {
+        otherVaults.set(id, state);
+        continue;
+      }
+      try {
+        v.importState(state);
+      } catch (e) {
+        throw new EmulatorStateError(
+          "ERR_STATE_CORRUPT",
+          `the saved state of ${id} is damaged (${e instanceof Error ? e.message : String(e)}); the file was left as it is`,
+        );
+      }
     }
   }
   for (const v of vaults) v.onChange = changed;
@@ -501,7 +618,13 @@ function build(options: EmulatorOptions, restored: Snapshot | undefined): Built 
   async function serve(request: Request): Promise<Response> {
     const url = new URL(request.url);
     const origin = url.origin.toLowerCase();
-    const entry: RequestLogEntry = { method: request.method, url: request.url, status: 0, authorization: request.headers.has("authorization"), target: "none" };
+    const entry: RequestLogEntry = {
+      method: request.method,
+      url: request.url,
+      status: 0,
+      authorization: request.headers.has("authorization"),
+      target: "none",
+    };
     log(entry);
     if (request.signal?.aborted) throw request.signal.reason;
 
@@ -510,7 +633,10 @@ function build(options: EmulatorOptions, restored: Snapshot | undefined): Built 
     if (origin === authorityOrigin && (!vault || isIdentityPath(url.pathname))) target = "authority";
     else if (vault) target = "vault";
     else if (identity?.endpointOf(url)) target = "managedIdentity";
-    if (!target) throw new TypeError(`fetch failed: the emulator serves only ${vaults.map((v) => v.url).join(", ")} and ${authorityHost}${identity ? " and its managed identity endpoints" : ""}, not ${url.origin}`);
+    if (!target)
+      throw new TypeError(
+        `fetch failed: the emulator serves only ${vaults.map((v) => v.url).join(", ")} and ${authorityHost}${identity ? " and its managed identity endpoints" : ""}, not ${url.origin}`,
+      );
     entry.target = target;
 
     const cors = allowedCorsOrigin(request, allowedOrigins);
@@ -529,7 +655,10 @@ function build(options: EmulatorOptions, restored: Snapshot | undefined): Built 
       const s = effect.status;
       const headers = new Headers({ "content-type": "application/json; charset=utf-8", "x-ms-request-id": uuid() });
       if (s.retryAfter !== undefined) headers.set("retry-after", String(s.retryAfter));
-      if (s.retryAfterMs !== undefined) { headers.set("x-ms-retry-after-ms", String(s.retryAfterMs)); headers.set("retry-after-ms", String(s.retryAfterMs)); }
+      if (s.retryAfterMs !== undefined) {
+        headers.set("x-ms-retry-after-ms", String(s.retryAfterMs));
+        headers.set("retry-after-ms", String(s.retryAfterMs));
+      }
       const cid = request.headers.get("x-ms-client-request-id");
       if (cid) headers.set("x-ms-client-request-id", cid);
       entry.status = s.status!;
@@ -542,23 +671,47 @@ function build(options: EmulatorOptions, restored: Snapshot | undefined): Built 
     if (request.method !== "GET" && request.method !== "HEAD") {
       const bytes = await readLimited(request, maxBodyBytes);
       if (bytes === undefined) response = target === "vault" ? vault!.tooLarge(request, maxBodyBytes) : entraTooLarge(maxBodyBytes);
-      else req = new Request(request.url, { method: request.method, headers: request.headers, signal: request.signal, ...(bytes.length ? { body: buf(bytes) } : {}) });
+      else
+        req = new Request(request.url, {
+          method: request.method,
+          headers: request.headers,
+          signal: request.signal,
+          ...(bytes.length ? { body: buf(bytes) } : {}),
+        });
     }
     if (!response) {
       if (target === "managedIdentity") response = await identity!.handle(req, url);
-      else if (target === "authority") response = (await authority.handle(req, url)) ?? new Response(JSON.stringify({ error: "invalid_request", error_description: "AADSTS900561: The endpoint does not exist.", error_codes: [900561] }), { status: 404, headers: { "content-type": "application/json; charset=utf-8" } });
+      else if (target === "authority")
+        response =
+          (await authority.handle(req, url)) ??
+          new Response(
+            JSON.stringify({
+              error: "invalid_request",
+              error_description: "AADSTS900561: The endpoint does not exist.",
+              error_codes: [900561],
+            }),
+            { status: 404, headers: { "content-type": "application/json; charset=utf-8" } },
+          );
       else response = await vault!.handle(req, url);
     }
     // Write-through: the answer leaves only once what the request changed is saved.
     if (persister) {
-      try { await persister.flush(); } catch (e) { response = stateNotSaved(e); }
+      try {
+        await persister.flush();
+      } catch (e) {
+        response = stateNotSaved(e);
+      }
     }
     if (request.signal?.aborted) throw request.signal.reason;
-    if (effect.drop === "after") throw new TypeError("fetch failed: connection reset by peer after the request was processed (emulated fault)");
+    if (effect.drop === "after")
+      throw new TypeError("fetch failed: connection reset by peer after the request was processed (emulated fault)");
     entry.status = response.status;
     if (effect.malformed && response.status !== 204 && response.status !== 304) {
       const text = await response.text();
-      response = new Response(text.length > 1 ? text.slice(0, Math.floor(text.length / 2)) : "{", { status: response.status, headers: response.headers });
+      response = new Response(text.length > 1 ? text.slice(0, Math.floor(text.length / 2)) : "{", {
+        status: response.status,
+        headers: response.headers,
+      });
     }
     return withCors(response, cors);
   }
@@ -570,34 +723,54 @@ function build(options: EmulatorOptions, restored: Snapshot | undefined): Built 
     const policy: AccessPolicy = { ...v.accessPolicies.get(key) };
     if (permissions) policy[kind] = new Set(permissions.map((p) => p.toLowerCase()));
     else delete policy[kind];
-    if (Object.keys(policy).length) v.accessPolicies.set(key, policy); else v.accessPolicies.delete(key);
+    if (Object.keys(policy).length) v.accessPolicies.set(key, policy);
+    else v.accessPolicies.delete(key);
     v.onChange();
   }
-  const setKeyPermissions = (id: string, permissions: KeyPermission[] | undefined) => { for (const v of vaults) setPermissions(v, id, "keys", permissions); };
+  const setKeyPermissions = (id: string, permissions: KeyPermission[] | undefined) => {
+    for (const v of vaults) setPermissions(v, id, "keys", permissions);
+  };
   const setVaultSecretPermissions = (v: VaultService, id: string, permissions: SecretPermission[] | undefined) => {
     if (!v.secrets) return; // a Managed HSM holds no secrets
     v.secrets.setPermissions(id, permissions);
     v.onChange();
   };
-  const setSecretPermissions = (id: string, permissions: SecretPermission[] | undefined) => { for (const v of vaults) setVaultSecretPermissions(v, id, permissions); };
+  const setSecretPermissions = (id: string, permissions: SecretPermission[] | undefined) => {
+    for (const v of vaults) setVaultSecretPermissions(v, id, permissions);
+  };
 
   const getToken = async (req: EmulatorTokenRequest) => {
-    const form = new URLSearchParams({ grant_type: "client_credentials", client_id: clientId, client_secret: clientSecret, scope: req.scopes.join(" ") });
+    const form = new URLSearchParams({
+      grant_type: "client_credentials",
+      client_id: clientId,
+      client_secret: clientSecret,
+      scope: req.scopes.join(" "),
+    });
     // Like the official credentials, ask for CAE-capable tokens (client capability cp1).
     form.set("claims", withCapability(req.claims));
     const res = await emuFetch(`${authorityHost}/${req.tenantId ?? tenantId}/oauth2/v2.0/token`, {
-      method: "POST", body: form, headers: { "content-type": "application/x-www-form-urlencoded" }, signal: req.signal,
+      method: "POST",
+      body: form,
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      signal: req.signal,
     });
     const json = (await res.json().catch(() => undefined)) as Record<string, unknown> | undefined;
     if (!res.ok || typeof json?.access_token !== "string") {
-      throw new EmulatorTokenError(String(json?.error_description ?? `token request failed with HTTP ${res.status}`), String(json?.error ?? `HTTP_${res.status}`), res.status);
+      throw new EmulatorTokenError(
+        String(json?.error_description ?? `token request failed with HTTP ${res.status}`),
+        String(json?.error ?? `HTTP_${res.status}`),
+        res.status,
+      );
     }
     // On the base clock: a client caches the token by its own clock, and it expires after its lifetime from now.
     return { token: json.access_token, expiresOnTimestamp: base() + Number(json.expires_in) * 1000 };
   };
 
   const facades: EmulatorVault[] = vaults.map((v) => ({
-    name: v.name, url: v.url, resource: v.resource, managedHsm: v.managedHsm,
+    name: v.name,
+    url: v.url,
+    resource: v.resource,
+    managedHsm: v.managedHsm,
     setKeyPermissions: (id, permissions) => setPermissions(v, id, "keys", permissions),
     setSecretPermissions: (id, permissions) => setVaultSecretPermissions(v, id, permissions),
     reset: () => v.reset(),
@@ -615,18 +788,34 @@ function build(options: EmulatorOptions, restored: Snapshot | undefined): Built 
 
   const emulator: Emulator = {
     fetch: emuFetch,
-    vaultUrl: first.url, tenantId, clientId, clientSecret, authorityHost, resource: first.resource, managedHsm: first.managedHsm,
+    vaultUrl: first.url,
+    tenantId,
+    clientId,
+    clientSecret,
+    authorityHost,
+    resource: first.resource,
+    managedHsm: first.managedHsm,
     vaults: facades,
     vault(nameOrUrl) {
       const wanted = nameOrUrl.toLowerCase();
       let origin: string | undefined;
-      try { origin = originOf(nameOrUrl); } catch { /* a name */ }
+      try {
+        origin = originOf(nameOrUrl);
+      } catch {
+        /* a name */
+      }
       const i = vaults.findIndex((v) => v.name.toLowerCase() === wanted || (origin !== undefined && originOf(v.url) === origin));
       if (i < 0) throw inputError(`emulator.vault: no vault ${nameOrUrl} (there are ${vaults.map((v) => v.name).join(", ")})`);
       return facades[i]!;
     },
-    getToken, requests, faults, clock, sweep,
-    flush: async () => { await persister?.flush(); },
+    getToken,
+    requests,
+    faults,
+    clock,
+    sweep,
+    flush: async () => {
+      await persister?.flush();
+    },
     warnings,
     revokeSessions: () => authority.revokeSessions(),
     registerClient: (r) => {
@@ -637,7 +826,9 @@ function build(options: EmulatorOptions, restored: Snapshot | undefined): Built 
     setKeyPermissions,
     setSecretPermissions,
     mintToken: async (o) => (await authority.mintToken({ audience: first.resource, tenantId, clientId, ...o })).token,
-    trustAttestationAuthority: (issuer, keys) => { for (const v of vaults) v.attestationAuthorities.set(issuer, keys); },
+    trustAttestationAuthority: (issuer, keys) => {
+      for (const v of vaults) v.attestationAuthorities.set(issuer, keys);
+    },
     authorityKeys: () => authority.jwks(),
     managedIdentity: identity?.info,
   };
@@ -645,7 +836,9 @@ function build(options: EmulatorOptions, restored: Snapshot | undefined): Built 
   return {
     emulator,
     warnings,
-    restore: async () => { if (restored) await authority.importState(restored.authority); },
+    restore: async () => {
+      if (restored) await authority.importState(restored.authority);
+    },
     snapshot: (): Snapshot => ({
       identity: { tenantId, clientId, clientSecret },
       authority: authority.exportState(),
@@ -653,7 +846,9 @@ function build(options: EmulatorOptions, restored: Snapshot | undefined): Built 
       ...(sealKey ? { sealKey: b64url(sealKey) } : {}),
       vaults: [...otherVaults, ...vaults.map((v): [string, VaultState] => [vaultId(v), v.exportState()])],
     }),
-    attach: (p) => { persister = p; },
+    attach: (p) => {
+      persister = p;
+    },
   };
 }
 
@@ -666,7 +861,8 @@ function vaultSpecs(options: EmulatorOptions): EmulatorVaultOptions[] {
     if (!Array.isArray(options.vaults) || options.vaults.length === 0) throw inputError("createEmulator: vaults needs at least one vault");
     const names = new Set<string>();
     for (const v of options.vaults) {
-      if (!v || typeof v.name !== "string" || !NAME.test(v.name)) throw inputError(`createEmulator: invalid vault name '${String(v?.name)}' (3-24 letters, digits and hyphens)`);
+      if (!v || typeof v.name !== "string" || !NAME.test(v.name))
+        throw inputError(`createEmulator: invalid vault name '${String(v?.name)}' (3-24 letters, digits and hyphens)`);
       const id = `${v.managedHsm ? "hsm" : "vault"}:${v.name.toLowerCase()}`;
       if (names.has(id)) throw inputError(`createEmulator: two vaults named ${v.name}`);
       names.add(id);
@@ -674,19 +870,26 @@ function vaultSpecs(options: EmulatorOptions): EmulatorVaultOptions[] {
     return options.vaults;
   }
   const name = options.name ?? `kvemu-${hex(randomBytes(5))}`;
-  if (!options.vaultUrl && !NAME.test(name)) throw inputError(`createEmulator: invalid vault name '${name}' (3-24 letters, digits and hyphens)`);
-  return [{
-    name,
-    ...(options.managedHsm !== undefined ? { managedHsm: options.managedHsm } : {}),
-    ...(options.vaultUrl !== undefined ? { vaultUrl: options.vaultUrl } : {}),
-    ...(options.resource !== undefined ? { resource: options.resource } : {}),
-  }];
+  if (!options.vaultUrl && !NAME.test(name))
+    throw inputError(`createEmulator: invalid vault name '${name}' (3-24 letters, digits and hyphens)`);
+  return [
+    {
+      name,
+      ...(options.managedHsm !== undefined ? { managedHsm: options.managedHsm } : {}),
+      ...(options.vaultUrl !== undefined ? { vaultUrl: options.vaultUrl } : {}),
+      ...(options.resource !== undefined ? { resource: options.resource } : {}),
+    },
+  ];
 }
 
 /** Validates a CORS origin option: scheme://host[:port], nothing else. */
 function corsOrigin(o: string): string {
   let u: URL | undefined;
-  try { u = new URL(o); } catch { /* below */ }
+  try {
+    u = new URL(o);
+  } catch {
+    /* below */
+  }
   if (!u || (u.protocol !== "http:" && u.protocol !== "https:") || u.origin.toLowerCase() !== o.replace(/\/$/, "").toLowerCase()) {
     throw inputError(`createEmulator: cors origins are scheme://host[:port] (e.g. http://localhost:5173), got '${o}'`);
   }
@@ -732,26 +935,49 @@ async function readLimited(request: Request, limit: number): Promise<Uint8Array 
     const { done, value } = await reader.read();
     if (done) break;
     size += value.length;
-    if (size > limit) { await reader.cancel().catch(() => {}); return undefined; }
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      return undefined;
+    }
     chunks.push(value);
   }
   const out = new Uint8Array(size);
   let at = 0;
-  for (const c of chunks) { out.set(c, at); at += c.length; }
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
   return out;
 }
 
 function entraTooLarge(limit: number): Response {
-  return new Response(JSON.stringify({ error: "invalid_request", error_description: `The request body is too large: at most ${limit} bytes are accepted.`, error_codes: [] }), { status: 413, headers: { "content-type": "application/json; charset=utf-8" } });
+  return new Response(
+    JSON.stringify({
+      error: "invalid_request",
+      error_description: `The request body is too large: at most ${limit} bytes are accepted.`,
+      error_codes: [],
+    }),
+    { status: 413, headers: { "content-type": "application/json; charset=utf-8" } },
+  );
 }
 
 function stateNotSaved(e: unknown): Response {
-  return new Response(JSON.stringify({ error: { code: "InternalServerError", message: `The emulator could not save its state: ${e instanceof Error ? e.message : String(e)}` } }), { status: 500, headers: { "content-type": "application/json; charset=utf-8" } });
+  return new Response(
+    JSON.stringify({
+      error: {
+        code: "InternalServerError",
+        message: `The emulator could not save its state: ${e instanceof Error ? e.message : String(e)}`,
+      },
+    }),
+    { status: 500, headers: { "content-type": "application/json; charset=utf-8" } },
+  );
 }
 
 /** Paths the authority serves (needed when the authority and the vault share one origin). */
 function isIdentityPath(path: string): boolean {
-  return /\/(oauth2\/(v2\.0\/)?token|v2\.0\/\.well-known\/openid-configuration|\.well-known\/openid-configuration|discovery\/(v2\.0\/)?keys|discovery\/instance)$/i.test(path);
+  return /\/(oauth2\/(v2\.0\/)?token|v2\.0\/\.well-known\/openid-configuration|\.well-known\/openid-configuration|discovery\/(v2\.0\/)?keys|discovery\/instance)$/i.test(
+    path,
+  );
 }
 
 /** Claims may arrive as JSON or as the base64 a CAE challenge carries; cp1 is merged in. */
@@ -764,9 +990,15 @@ function withCapability(claims: string | undefined): string {
       try {
         const bin = atob(t.replace(/-/g, "+").replace(/_/g, "/") + "===".slice(0, (4 - (t.length % 4)) % 4));
         json = new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)));
-      } catch { /* sent as is; the authority answers invalid_request */ }
+      } catch {
+        /* sent as is; the authority answers invalid_request */
+      }
     }
-    try { parsed = JSON.parse(json); } catch { return t; }
+    try {
+      parsed = JSON.parse(json);
+    } catch {
+      return t;
+    }
   }
   return JSON.stringify({ ...parsed, access_token: { ...parsed.access_token, xms_cc: { values: ["cp1"] } } });
 }

@@ -3,7 +3,15 @@
 
 /** What a value is, for those messages: `null`, `an array`, `an object`, `a string`, ... */
 export function kindOf(value: unknown): string {
-  return value === null ? "null" : Array.isArray(value) ? "an array" : typeof value === "object" ? "an object" : value === undefined ? "undefined" : `a ${typeof value}`;
+  return value === null
+    ? "null"
+    : Array.isArray(value)
+      ? "an array"
+      : typeof value === "object"
+        ? "an object"
+        : value === undefined
+          ? "undefined"
+          : `a ${typeof value}`;
 }
 
 /**
@@ -34,11 +42,16 @@ export class ServiceError extends Error {
 }
 
 /** 400 BadParameter, the service's answer to invalid input. */
-export const badParameter = (message: string, innerCode?: string): ServiceError => new ServiceError(400, "BadParameter", message, innerCode);
+export const badParameter = (message: string, innerCode?: string): ServiceError =>
+  new ServiceError(400, "BadParameter", message, innerCode);
 
 /** 404 KeyNotFound for a live key, with the service's exact wording. */
 export const keyNotFound = (name: string): ServiceError =>
-  new ServiceError(404, "KeyNotFound", `A key with (name/id) ${name} was not found in this key vault. If you recently deleted this key you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`);
+  new ServiceError(
+    404,
+    "KeyNotFound",
+    `A key with (name/id) ${name} was not found in this key vault. If you recently deleted this key you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`,
+  );
 
 /** 404 KeyNotFound for a deleted key. */
 export const deletedKeyNotFound = (name: string): ServiceError => new ServiceError(404, "KeyNotFound", `Deleted Key not found: ${name}`);
@@ -52,5 +65,9 @@ export const conflict = (message: string, innerCode?: string): ServiceError => n
 /** A value as an error message shows it: strings as they are, anything else as JSON. */
 export function show(v: unknown): string {
   if (typeof v === "string") return v;
-  try { return JSON.stringify(v) ?? String(v); } catch { return Object.prototype.toString.call(v); }
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return Object.prototype.toString.call(v);
+  }
 }

@@ -53,10 +53,19 @@ export interface FaultSpec {
  * // … after the client's retries:
  * fault.remaining; // 0 once three sign requests met it
  */
-export interface ActiveFault { spec: FaultSpec; remaining: number }
+export interface ActiveFault {
+  spec: FaultSpec;
+  remaining: number;
+}
 
 /** The combined effect for one request. */
-export interface FaultEffect { latencyMs: number; status?: FaultSpec; drop?: "before" | "after"; malformed: boolean; names: string[] }
+export interface FaultEffect {
+  latencyMs: number;
+  status?: FaultSpec;
+  drop?: "before" | "after";
+  malformed: boolean;
+  names: string[];
+}
 
 function globToRegExp(glob: string): RegExp {
   const withMethod = /^[A-Z]+\s/.test(glob) ? glob : `* ${glob}`;
@@ -104,7 +113,11 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-interface Script { steps: (FaultSpec | null)[]; route?: FaultSpec["route"]; target?: FaultTarget }
+interface Script {
+  steps: (FaultSpec | null)[];
+  route?: FaultSpec["route"];
+  target?: FaultTarget;
+}
 
 /**
  * Fault controls of an emulator.
@@ -125,8 +138,12 @@ export class Faults {
    * fault.remaining; // 2 until two matching requests have met it
    */
   add(spec: FaultSpec): ActiveFault {
-    if (!spec || typeof spec !== "object") throw inputError("faults.add takes a fault: { route, target, status, retryAfter, latencyMs, drop, malformedBody, times, probability }");
-    if (spec.probability !== undefined && !(spec.probability >= 0 && spec.probability <= 1)) throw inputError("faults.add: probability must be between 0 and 1", true);
+    if (!spec || typeof spec !== "object")
+      throw inputError(
+        "faults.add takes a fault: { route, target, status, retryAfter, latencyMs, drop, malformedBody, times, probability }",
+      );
+    if (spec.probability !== undefined && !(spec.probability >= 0 && spec.probability <= 1))
+      throw inputError("faults.add: probability must be between 0 and 1", true);
     const f = { spec, remaining: spec.times ?? 1 };
     this.installed.push(f);
     return f;
@@ -178,7 +195,10 @@ export class Faults {
       const next = s.steps[0];
       if (next && terminal && isTerminal(next)) continue;
       s.steps.shift();
-      if (next) { hits.push(next); terminal ||= isTerminal(next); }
+      if (next) {
+        hits.push(next);
+        terminal ||= isTerminal(next);
+      }
     }
     for (const f of this.installed) {
       if (f.remaining <= 0 || !matches(f.spec, request, path, target)) continue;
@@ -202,9 +222,20 @@ export class Faults {
 /** Standard bodies for injected statuses, as the service words them. */
 export function faultBody(status: number, target: "vault" | "authority"): unknown {
   if (target === "authority") {
-    return { error: "temporarily_unavailable", error_description: `AADSTS50196: The server is temporarily unavailable (emulated ${status}).`, error_codes: [50196] };
+    return {
+      error: "temporarily_unavailable",
+      error_description: `AADSTS50196: The server is temporarily unavailable (emulated ${status}).`,
+      error_codes: [50196],
+    };
   }
-  if (status === 429) return { error: { code: "Throttled", message: "Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached" } };
-  if (status === 503) return { error: { code: "ServiceUnavailable", message: "The service is temporarily unavailable. Please retry the request later." } };
+  if (status === 429)
+    return {
+      error: {
+        code: "Throttled",
+        message: "Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached",
+      },
+    };
+  if (status === 503)
+    return { error: { code: "ServiceUnavailable", message: "The service is temporarily unavailable. Please retry the request later." } };
   return { error: { code: status >= 500 ? "InternalServerError" : "BadRequest", message: `Emulated fault: HTTP ${status}.` } };
 }

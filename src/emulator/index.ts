@@ -14,8 +14,15 @@
  */
 export { createEmulator, openEmulator, EmulatorTokenError } from "./emulator.js";
 export type {
-  Emulator, EmulatorOptions, EmulatorPersistence, EmulatorSweepEvent, EmulatorTokenRequest, EmulatorVault, EmulatorVaultOptions,
-  KeyPermission, RequestLogEntry,
+  Emulator,
+  EmulatorOptions,
+  EmulatorPersistence,
+  EmulatorSweepEvent,
+  EmulatorTokenRequest,
+  EmulatorVault,
+  EmulatorVaultOptions,
+  KeyPermission,
+  RequestLogEntry,
 } from "./emulator.js";
 export { createClock, durationMs } from "./clock.js";
 export type { EmulatorClock } from "./clock.js";

@@ -61,10 +61,15 @@ export async function createSelfSignedCertificate(options: SelfSignedCertificate
     extension("2.5.29.15", true, bitString(new Uint8Array([0x80]), 7)), // keyUsage: digitalSignature
     extension("2.5.29.37", false, sequence(oid("1.3.6.1.5.5.7.3.1"))), // extKeyUsage: serverAuth
     extension("2.5.29.14", false, octetString(keyId)), // subjectKeyIdentifier
-    extension("2.5.29.17", false, sequence( // subjectAltName
-      ...dnsNames.map((n) => tagged(0x82, ascii(n))),
-      ...ipAddresses.map((ip) => tagged(0x87, ipBytes(ip))),
-    )),
+    extension(
+      "2.5.29.17",
+      false,
+      sequence(
+        // subjectAltName
+        ...dnsNames.map((n) => tagged(0x82, ascii(n))),
+        ...ipAddresses.map((ip) => tagged(0x87, ipBytes(ip))),
+      ),
+    ),
   ];
   const tbs = sequence(
     tagged(0xa0, integer(new Uint8Array([2]))), // version 3
@@ -94,7 +99,10 @@ export async function createSelfSignedCertificate(options: SelfSignedCertificate
 function concat(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
-  for (const p of parts) { out.set(p, at); at += p.length; }
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }
 

@@ -19,7 +19,15 @@ import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from "node:f
 import { open, readFile, rename, unlink } from "node:fs/promises";
 import { isIP, type AddressInfo } from "node:net";
 import { dirname, resolve as resolvePath } from "node:path";
-import { createEmulator, openEmulator, type Emulator, type EmulatorOptions, type EmulatorSweepEvent, type StateKey, type StateStorage } from "./index.js";
+import {
+  createEmulator,
+  openEmulator,
+  type Emulator,
+  type EmulatorOptions,
+  type EmulatorSweepEvent,
+  type StateKey,
+  type StateStorage,
+} from "./index.js";
 import { createSelfSignedCertificate } from "./self-signed-certificate.js";
 import { inputError, kindOf } from "./errors.js";
 
@@ -94,12 +102,17 @@ export interface RunningServer {
 
 /** Throws `ERR_INVALID_INPUT` unless `options` are listening options a server can use. */
 function checkServeOptions(options: unknown, fn: string): asserts options is ServeOptions {
-  if (options === null || typeof options !== "object" || Array.isArray(options)) throw inputError(`${fn} takes an options object; got ${kindOf(options)}`);
+  if (options === null || typeof options !== "object" || Array.isArray(options))
+    throw inputError(`${fn} takes an options object; got ${kindOf(options)}`);
   const o = options as ServeOptions;
-  if (o.port !== undefined && !(Number.isInteger(o.port) && o.port >= 0 && o.port <= 65535)) throw inputError(`${fn}: port must be an integer from 0 to 65535 (0: any free port); got ${String(o.port)}`, true);
-  if (o.host !== undefined && (typeof o.host !== "string" || !o.host)) throw inputError(`${fn}: host must be an address to bind, e.g. "127.0.0.1"`);
-  if (o.tls !== undefined && o.tls !== false && !(o.tls && typeof o.tls.cert === "string" && typeof o.tls.key === "string")) throw inputError(`${fn}: tls must be false (plain HTTP) or { cert, key } as PEM text`);
-  if (o.maxBodyBytes !== undefined && !(typeof o.maxBodyBytes === "number" && o.maxBodyBytes >= 0)) throw inputError(`${fn}: maxBodyBytes must be a number of bytes, 0 or more`, true);
+  if (o.port !== undefined && !(Number.isInteger(o.port) && o.port >= 0 && o.port <= 65535))
+    throw inputError(`${fn}: port must be an integer from 0 to 65535 (0: any free port); got ${String(o.port)}`, true);
+  if (o.host !== undefined && (typeof o.host !== "string" || !o.host))
+    throw inputError(`${fn}: host must be an address to bind, e.g. "127.0.0.1"`);
+  if (o.tls !== undefined && o.tls !== false && !(o.tls && typeof o.tls.cert === "string" && typeof o.tls.key === "string"))
+    throw inputError(`${fn}: tls must be false (plain HTTP) or { cert, key } as PEM text`);
+  if (o.maxBodyBytes !== undefined && !(typeof o.maxBodyBytes === "number" && o.maxBodyBytes >= 0))
+    throw inputError(`${fn}: maxBodyBytes must be a number of bytes, 0 or more`, true);
 }
 
 const hopByHop = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection", "te", "trailer", "host"]);
@@ -113,7 +126,8 @@ const hopByHop = new Set(["connection", "keep-alive", "transfer-encoding", "upgr
  * await server.close();
  */
 export async function serveFetchHandler(handler: FetchHandler, options: ServeOptions = {}): Promise<RunningServer> {
-  if (typeof handler !== "function") throw inputError(`serveFetchHandler takes a fetch handler, (request) => Response, first; got ${kindOf(handler)}`);
+  if (typeof handler !== "function")
+    throw inputError(`serveFetchHandler takes a fetch handler, (request) => Response, first; got ${kindOf(handler)}`);
   checkServeOptions(options, "serveFetchHandler");
   const host = options.host ?? "127.0.0.1";
   const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
@@ -132,7 +146,10 @@ export async function serveFetchHandler(handler: FetchHandler, options: ServeOpt
   const server = tls ? https.createServer({ cert: tls.cert, key: tls.key }, listener) : http.createServer(listener);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => { server.off("error", reject); resolve(); });
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
   });
   const address = server.address() as AddressInfo;
   const urlHost = address.family === "IPv6" || address.address.includes(":") ? `[${address.address}]` : address.address;
@@ -142,17 +159,27 @@ export async function serveFetchHandler(handler: FetchHandler, options: ServeOpt
     host: address.address,
     port: address.port,
     ...(tls ? { certificate: tls.cert } : {}),
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 
 /** Turns one Node request into a fetch Request, and the handler's Response back into bytes. */
-async function respond(handler: FetchHandler, req: http.IncomingMessage, res: http.ServerResponse, protocol: string, maxBodyBytes: number, tooLarge: FetchHandler | undefined): Promise<void> {
+async function respond(
+  handler: FetchHandler,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  protocol: string,
+  maxBodyBytes: number,
+  tooLarge: FetchHandler | undefined,
+): Promise<void> {
   const aborted = new AbortController();
-  res.on("close", () => { if (!res.writableFinished) aborted.abort(); });
+  res.on("close", () => {
+    if (!res.writableFinished) aborted.abort();
+  });
   let request: Request;
   let answer = handler;
   const info: RequestInfo = { remoteAddress: req.socket.remoteAddress ?? "" };
@@ -196,7 +223,9 @@ async function respond(handler: FetchHandler, req: http.IncomingMessage, res: ht
     return;
   }
   const outHeaders: [string, string][] = [];
-  response.headers.forEach((value, name) => { if (!hopByHop.has(name) && name !== "content-length") outHeaders.push([name, value]); });
+  response.headers.forEach((value, name) => {
+    if (!hopByHop.has(name) && name !== "content-length") outHeaders.push([name, value]);
+  });
   if (request.method !== "HEAD" || bytes.length) outHeaders.push(["content-length", String(bytes.length)]);
   res.writeHead(response.status, response.statusText || undefined, outHeaders.flat());
   res.end(bytes);
@@ -211,7 +240,10 @@ function authority(req: http.IncomingMessage): string {
 }
 
 /** Reads the body up to `limit` bytes; past it, keeps counting (to drain the socket) but stores nothing. */
-function readBody(req: http.IncomingMessage, limit: number): Promise<{ tooLarge: false; body: Uint8Array<ArrayBuffer> } | { tooLarge: true; size: number }> {
+function readBody(
+  req: http.IncomingMessage,
+  limit: number,
+): Promise<{ tooLarge: false; body: Uint8Array<ArrayBuffer> } | { tooLarge: true; size: number }> {
   return new Promise((resolve, reject) => {
     const chunks: Uint8Array[] = [];
     let size = 0;
@@ -225,7 +257,10 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<{ tooLarge:
       if (tooLarge) return resolve({ tooLarge: true, size });
       const out = new Uint8Array(size);
       let at = 0;
-      for (const c of chunks) { out.set(c, at); at += c.length; }
+      for (const c of chunks) {
+        out.set(c, at);
+        at += c.length;
+      }
       resolve({ tooLarge: false, body: out });
     });
     req.on("error", reject);
@@ -293,7 +328,20 @@ export interface EmulatorServerOptions extends Omit<ServeOptions, "dnsNames" | "
   /** serve the admin endpoint `/_emulator` on the authority host to loopback clients (default true) */
   admin?: boolean;
   /** further options for `createEmulator` (seed, recoverableDays, tokenLifetimeSeconds, …) */
-  emulator?: Omit<EmulatorOptions, "name" | "managedHsm" | "vaults" | "tenantId" | "clientId" | "clientSecret" | "vaultUrl" | "authorityHost" | "resource" | "cors" | "maxBodyBytes">;
+  emulator?: Omit<
+    EmulatorOptions,
+    | "name"
+    | "managedHsm"
+    | "vaults"
+    | "tenantId"
+    | "clientId"
+    | "clientSecret"
+    | "vaultUrl"
+    | "authorityHost"
+    | "resource"
+    | "cors"
+    | "maxBodyBytes"
+  >;
 }
 
 /**
@@ -321,7 +369,11 @@ export interface ServedVault {
  * const env: EmulatorEnv = server.env;
  * const getToken = fromClientSecret({ tenantId: env.AZURE_TENANT_ID, clientId: env.AZURE_CLIENT_ID, clientSecret: env.AZURE_CLIENT_SECRET, authorityHost: env.AZURE_AUTHORITY_HOST });
  */
-export type EmulatorEnv = Record<"KEYVAULT_URL" | "AZURE_TENANT_ID" | "AZURE_CLIENT_ID" | "AZURE_CLIENT_SECRET" | "AZURE_AUTHORITY_HOST", string> & Record<string, string>;
+export type EmulatorEnv = Record<
+  "KEYVAULT_URL" | "AZURE_TENANT_ID" | "AZURE_CLIENT_ID" | "AZURE_CLIENT_SECRET" | "AZURE_AUTHORITY_HOST",
+  string
+> &
+  Record<string, string>;
 
 /**
  * A running emulator server.
@@ -367,7 +419,13 @@ export interface EmulatorServer extends RunningServer {
 export async function startEmulatorServer(options: EmulatorServerOptions = {}): Promise<EmulatorServer> {
   checkServeOptions(options, "startEmulatorServer");
   const notes: string[] = [];
-  const specs = options.vaults ?? [{ name: options.name ?? "emulator", ...(options.managedHsm ? { managedHsm: true } : {}), ...(options.vaultHost ? { host: options.vaultHost } : {}) }];
+  const specs = options.vaults ?? [
+    {
+      name: options.name ?? "emulator",
+      ...(options.managedHsm ? { managedHsm: true } : {}),
+      ...(options.vaultHost ? { host: options.vaultHost } : {}),
+    },
+  ];
   if (options.vaults && (options.name !== undefined || options.managedHsm !== undefined || options.vaultHost !== undefined)) {
     throw inputError("startEmulatorServer: give name, managedHsm and vaultHost inside vaults[], not next to it");
   }
@@ -380,15 +438,18 @@ export async function startEmulatorServer(options: EmulatorServerOptions = {}): 
     let host = spec.host;
     if (!host) {
       if (!isLoopbackBind(options.host) && !wildcard) {
-        if (specs.length > 1) throw inputError("startEmulatorServer: several vaults need host names; on a non-loopback address give each a host");
+        if (specs.length > 1)
+          throw inputError("startEmulatorServer: several vaults need host names; on a non-loopback address give each a host");
         host = options.host!; // reachable only at the address it listens on
       } else if (await resolvesToLoopback(`${spec.name}.${zone}`)) {
         host = `${spec.name}.${zone}`;
       } else if (specs.length === 1) {
         host = options.host === "::1" ? "::1" : "127.0.0.1";
-        notes.push(`${spec.name}.${zone} does not resolve to loopback on this machine, so the vault is served as ${host}; ` +
-          `the official Azure SDKs then need disableChallengeResourceVerification: true (keyvault-fetch does not). ` +
-          `To avoid that, add "127.0.0.1 ${spec.name}.${zone}" to /etc/hosts and pass --vault-host ${spec.name}.${zone}.`);
+        notes.push(
+          `${spec.name}.${zone} does not resolve to loopback on this machine, so the vault is served as ${host}; ` +
+            `the official Azure SDKs then need disableChallengeResourceVerification: true (keyvault-fetch does not). ` +
+            `To avoid that, add "127.0.0.1 ${spec.name}.${zone}" to /etc/hosts and pass --vault-host ${spec.name}.${zone}.`,
+        );
       } else {
         // Several vaults on one port are told apart by host name; curl and browsers resolve *.localhost themselves.
         host = `${spec.name}.${zone}`;
@@ -399,8 +460,10 @@ export async function startEmulatorServer(options: EmulatorServerOptions = {}): 
     hosts.push(host.toLowerCase());
   }
   if (unresolved.length) {
-    notes.push(`${unresolved.join(", ")} do${unresolved.length === 1 ? "es" : ""} not resolve to loopback with this machine's resolver (curl and browsers resolve *.localhost themselves); ` +
-      `for other clients add "127.0.0.1 ${unresolved.join(" ")}" to /etc/hosts`);
+    notes.push(
+      `${unresolved.join(", ")} do${unresolved.length === 1 ? "es" : ""} not resolve to loopback with this machine's resolver (curl and browsers resolve *.localhost themselves); ` +
+        `for other clients add "127.0.0.1 ${unresolved.join(" ")}" to /etc/hosts`,
+    );
   }
 
   let emulator: Emulator | undefined;
@@ -409,29 +472,35 @@ export async function startEmulatorServer(options: EmulatorServerOptions = {}): 
   let closing = false;
   const admin = options.admin ?? true;
   const cors = options.cors ?? [];
-  const server = await serveFetchHandler(async (request, info) => {
-    if (!emulator) return new Response(closing ? "stopping\n" : "starting\n", { status: 503, headers: { "retry-after": "1" } });
-    const url = new URL(request.url);
-    const origin = url.origin.toLowerCase();
-    // A host the emulator does not serve is a misdirected request, not a dropped connection.
-    if (!origins.includes(origin)) {
-      return new Response(`this server answers only as ${origins.join(" and ")}\n`, { status: 421, headers: { "content-type": "text/plain; charset=utf-8" } });
-    }
-    if (admin && origin === authorityOrigin && (url.pathname === "/_emulator" || url.pathname.startsWith("/_emulator/"))) {
-      return adminEndpoint(emulator, request, url, info, cors);
-    }
-    return emulator.fetch(request);
-  }, {
-    ...(options.host !== undefined ? { host: options.host } : {}),
-    ...(options.port !== undefined ? { port: options.port } : {}),
-    ...(options.tls !== undefined ? { tls: options.tls } : {}),
-    ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
-    // Too large: the emulator answers (it sees the content-length) in the shape of whoever was asked.
-    tooLarge: (request) => emulator ? emulator.fetch(request) : new Response("starting\n", { status: 503 }),
-    // the certificate names every host a client will use: the vaults', and a specific bind address
-    dnsNames: hosts.filter((h) => !isIP(h)),
-    ipAddresses: [...hosts, options.host ?? ""].filter((h) => isIP(h) && h !== "0.0.0.0" && h !== "::"),
-  });
+  const server = await serveFetchHandler(
+    async (request, info) => {
+      if (!emulator) return new Response(closing ? "stopping\n" : "starting\n", { status: 503, headers: { "retry-after": "1" } });
+      const url = new URL(request.url);
+      const origin = url.origin.toLowerCase();
+      // A host the emulator does not serve is a misdirected request, not a dropped connection.
+      if (!origins.includes(origin)) {
+        return new Response(`this server answers only as ${origins.join(" and ")}\n`, {
+          status: 421,
+          headers: { "content-type": "text/plain; charset=utf-8" },
+        });
+      }
+      if (admin && origin === authorityOrigin && (url.pathname === "/_emulator" || url.pathname.startsWith("/_emulator/"))) {
+        return adminEndpoint(emulator, request, url, info, cors);
+      }
+      return emulator.fetch(request);
+    },
+    {
+      ...(options.host !== undefined ? { host: options.host } : {}),
+      ...(options.port !== undefined ? { port: options.port } : {}),
+      ...(options.tls !== undefined ? { tls: options.tls } : {}),
+      ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
+      // Too large: the emulator answers (it sees the content-length) in the shape of whoever was asked.
+      tooLarge: (request) => (emulator ? emulator.fetch(request) : new Response("starting\n", { status: 503 })),
+      // the certificate names every host a client will use: the vaults', and a specific bind address
+      dnsNames: hosts.filter((h) => !isIP(h)),
+      ipAddresses: [...hosts, options.host ?? ""].filter((h) => isIP(h) && h !== "0.0.0.0" && h !== "::"),
+    },
+  );
   const origin = (host: string) => {
     const defaultPort = server.port === (server.protocol === "https" ? 443 : 80);
     return `${server.protocol}://${host.includes(":") ? `[${host}]` : host}${defaultPort ? "" : `:${server.port}`}`;
@@ -440,7 +509,9 @@ export async function startEmulatorServer(options: EmulatorServerOptions = {}): 
     const host = hosts[i]!;
     const resourceName = resourceHost(host);
     return {
-      name: spec.name, managedHsm: spec.managedHsm ?? false, url: origin(host),
+      name: spec.name,
+      managedHsm: spec.managedHsm ?? false,
+      url: origin(host),
       resource: `https://${resourceName.includes(":") ? `[${resourceName}]` : resourceName}`,
       envName: `${spec.managedHsm ? "MANAGED_HSM_URL" : "KEYVAULT_URL"}_${spec.name.toUpperCase().replace(/-/g, "_")}`,
     };
@@ -455,11 +526,20 @@ export async function startEmulatorServer(options: EmulatorServerOptions = {}): 
     ...(options.clientId ? { clientId: options.clientId } : {}),
     ...(options.clientSecret ? { clientSecret: options.clientSecret } : {}),
     ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
-    cors, authorityHost,
+    cors,
+    authorityHost,
   };
   try {
     emulator = storage
-      ? await openEmulator({ ...emulatorOptions, persistence: { storage, name: resolvePath(stateFile!.file), ...(stateFile!.key !== undefined ? { key: stateFile!.key } : {}), ...(stateFile!.kdfIterations ? { kdfIterations: stateFile!.kdfIterations } : {}) } })
+      ? await openEmulator({
+          ...emulatorOptions,
+          persistence: {
+            storage,
+            name: resolvePath(stateFile!.file),
+            ...(stateFile!.key !== undefined ? { key: stateFile!.key } : {}),
+            ...(stateFile!.kdfIterations ? { kdfIterations: stateFile!.kdfIterations } : {}),
+          },
+        })
       : createEmulator(emulatorOptions);
   } catch (e) {
     storage?.close();
@@ -469,8 +549,12 @@ export async function startEmulatorServer(options: EmulatorServerOptions = {}): 
   notes.push(...emulator.warnings);
   origins = [...served.map((v) => new URL(v.url).origin), new URL(authorityHost).origin].map((o) => o.toLowerCase());
   authorityOrigin = new URL(authorityHost).origin.toLowerCase();
-  if (server.protocol === "http") notes.push("plain HTTP: clients must opt in (keyvault-fetch: allowInsecureLoopback; the official SDK: allowInsecureConnection), and the official identity library refuses an http authority");
-  if (!isLoopbackBind(options.host)) notes.push(`listening on ${server.host}, not loopback: anyone who can reach it can use the emulated vault`);
+  if (server.protocol === "http")
+    notes.push(
+      "plain HTTP: clients must opt in (keyvault-fetch: allowInsecureLoopback; the official SDK: allowInsecureConnection), and the official identity library refuses an http authority",
+    );
+  if (!isLoopbackBind(options.host))
+    notes.push(`listening on ${server.host}, not loopback: anyone who can reach it can use the emulated vault`);
   const env: EmulatorEnv = {
     KEYVAULT_URL: served[0]!.url,
     AZURE_TENANT_ID: emulator.tenantId,
@@ -485,13 +569,21 @@ export async function startEmulatorServer(options: EmulatorServerOptions = {}): 
     close: async () => {
       closing = true;
       emulator = undefined; // requests still arriving get 503 while the server stops
-      try { await running.flush(); } finally {
+      try {
+        await running.flush();
+      } finally {
         storage?.close();
         await server.close();
       }
     },
-    emulator: running, vaultUrl: served[0]!.url, vaults: served, authorityHost, resource: served[0]!.resource,
-    tenantId: running.tenantId, clientId: running.clientId, clientSecret: running.clientSecret,
+    emulator: running,
+    vaultUrl: served[0]!.url,
+    vaults: served,
+    authorityHost,
+    resource: served[0]!.resource,
+    tenantId: running.tenantId,
+    clientId: running.clientId,
+    clientSecret: running.clientSecret,
     env,
     ...(admin ? { adminUrl: `${authorityHost}/_emulator` } : {}),
     notes,
@@ -532,10 +624,15 @@ async function resolvesToLoopback(host: string): Promise<boolean> {
 
 // --- the admin endpoint ---
 
-const adminJson = (status: number, body: unknown, cors?: string) => new Response(status === 204 ? null : JSON.stringify(body), {
-  status,
-  headers: { ...(status === 204 ? {} : { "content-type": "application/json; charset=utf-8" }), "cache-control": "no-store", ...(cors ? { "access-control-allow-origin": cors, vary: "Origin" } : {}) },
-});
+const adminJson = (status: number, body: unknown, cors?: string) =>
+  new Response(status === 204 ? null : JSON.stringify(body), {
+    status,
+    headers: {
+      ...(status === 204 ? {} : { "content-type": "application/json; charset=utf-8" }),
+      "cache-control": "no-store",
+      ...(cors ? { "access-control-allow-origin": cors, vary: "Origin" } : {}),
+    },
+  });
 const adminError = (status: number, code: string, message: string, cors?: string) => adminJson(status, { error: { code, message } }, cors);
 
 function clockJson(emulator: Emulator): Record<string, unknown> {
@@ -558,29 +655,59 @@ function clockJson(emulator: Emulator): Record<string, unknown> {
 async function adminEndpoint(emulator: Emulator, request: Request, url: URL, info: RequestInfo, cors: string[]): Promise<Response> {
   const origin = request.headers.get("origin");
   const allowed = origin && cors.some((o) => o.toLowerCase() === origin.toLowerCase()) ? origin : undefined;
-  if (!isLoopbackClient(info.remoteAddress)) return adminError(403, "Forbidden", `the admin endpoint answers loopback clients only, not ${info.remoteAddress}`);
-  if (origin && !allowed) return adminError(403, "Forbidden", `the admin endpoint does not answer pages from ${origin} (list it with --cors)`);
+  if (!isLoopbackClient(info.remoteAddress))
+    return adminError(403, "Forbidden", `the admin endpoint answers loopback clients only, not ${info.remoteAddress}`);
+  if (origin && !allowed)
+    return adminError(403, "Forbidden", `the admin endpoint does not answer pages from ${origin} (list it with --cors)`);
   if (request.method === "OPTIONS" && allowed) {
-    return new Response(null, { status: 204, headers: { "access-control-allow-origin": allowed, "access-control-allow-methods": "GET, POST, PUT", "access-control-allow-headers": request.headers.get("access-control-request-headers") ?? "content-type", vary: "Origin" } });
+    return new Response(null, {
+      status: 204,
+      headers: {
+        "access-control-allow-origin": allowed,
+        "access-control-allow-methods": "GET, POST, PUT",
+        "access-control-allow-headers": request.headers.get("access-control-request-headers") ?? "content-type",
+        vary: "Origin",
+      },
+    });
   }
   const path = url.pathname.replace(/\/+$/, "");
   let body: Record<string, unknown> = {};
   if (request.method === "POST" || request.method === "PUT") {
     const text = await request.text();
     if (text.trim()) {
-      try { body = JSON.parse(text); } catch { return adminError(400, "BadParameter", "the body must be JSON", allowed); }
-      if (!body || typeof body !== "object" || Array.isArray(body)) return adminError(400, "BadParameter", "the body must be a JSON object", allowed);
+      try {
+        body = JSON.parse(text);
+      } catch {
+        return adminError(400, "BadParameter", "the body must be JSON", allowed);
+      }
+      if (!body || typeof body !== "object" || Array.isArray(body))
+        return adminError(400, "BadParameter", "the body must be a JSON object", allowed);
     }
   }
   try {
     if (path === "/_emulator" && request.method === "GET") {
-      return adminJson(200, { vaults: emulator.vaults.map((v) => ({ name: v.name, url: v.url, managedHsm: v.managedHsm, resource: v.resource })), authorityHost: emulator.authorityHost, tenantId: emulator.tenantId, clock: clockJson(emulator) }, allowed);
+      return adminJson(
+        200,
+        {
+          vaults: emulator.vaults.map((v) => ({ name: v.name, url: v.url, managedHsm: v.managedHsm, resource: v.resource })),
+          authorityHost: emulator.authorityHost,
+          tenantId: emulator.tenantId,
+          clock: clockJson(emulator),
+        },
+        allowed,
+      );
     }
     if (path === "/_emulator/clock") {
       if (request.method === "GET") return adminJson(200, clockJson(emulator), allowed);
       if (request.method !== "POST") return adminError(405, "MethodNotAllowed", "GET or POST", allowed);
       const given = ["set", "advance", "reset"].filter((k) => Object.hasOwn(body, k));
-      if (given.length !== 1) return adminError(400, "BadParameter", 'give one of "set" (a date-time or ms), "advance" (ms or an ISO 8601 duration such as "P30D") or "reset": true', allowed);
+      if (given.length !== 1)
+        return adminError(
+          400,
+          "BadParameter",
+          'give one of "set" (a date-time or ms), "advance" (ms or an ISO 8601 duration such as "P30D") or "reset": true',
+          allowed,
+        );
       if (given[0] === "set") emulator.clock.set(body.set as string | number);
       else if (given[0] === "advance") emulator.clock.advance(body.advance as string | number);
       else emulator.clock.reset();
@@ -588,14 +715,30 @@ async function adminEndpoint(emulator: Emulator, request: Request, url: URL, inf
       return adminJson(200, { ...clockJson(emulator), events }, allowed);
     }
     if (path === "/_emulator/sweep" && request.method === "POST") return adminJson(200, { events: await emulator.sweep() }, allowed);
-    if (path === "/_emulator/revoke-sessions" && request.method === "POST") { emulator.revokeSessions(); await emulator.flush(); return adminJson(204, undefined, allowed); }
+    if (path === "/_emulator/revoke-sessions" && request.method === "POST") {
+      emulator.revokeSessions();
+      await emulator.flush();
+      return adminJson(204, undefined, allowed);
+    }
     const m = /^\/_emulator\/vaults\/([^/]+)\/(reset|state)$/.exec(path);
     if (m) {
       let vault;
-      try { vault = emulator.vault(decodeURIComponent(m[1]!)); } catch { return adminError(404, "NotFound", `no vault ${m[1]}`, allowed); }
-      if (m[2] === "reset" && request.method === "POST") { vault.reset(); await emulator.flush(); return adminJson(204, undefined, allowed); }
+      try {
+        vault = emulator.vault(decodeURIComponent(m[1]!));
+      } catch {
+        return adminError(404, "NotFound", `no vault ${m[1]}`, allowed);
+      }
+      if (m[2] === "reset" && request.method === "POST") {
+        vault.reset();
+        await emulator.flush();
+        return adminJson(204, undefined, allowed);
+      }
       if (m[2] === "state" && request.method === "GET") return adminJson(200, vault.exportState(), allowed);
-      if (m[2] === "state" && request.method === "PUT") { vault.importState(body as never); await emulator.flush(); return adminJson(204, undefined, allowed); }
+      if (m[2] === "state" && request.method === "PUT") {
+        vault.importState(body as never);
+        await emulator.flush();
+        return adminJson(204, undefined, allowed);
+      }
       return adminError(405, "MethodNotAllowed", `${request.method} is not supported here`, allowed);
     }
     return adminError(404, "NotFound", `no admin route ${request.method} ${path}`, allowed);
@@ -624,7 +767,8 @@ export function fileStateStorage(path: string): StateStorage & { close(): void }
   let counter = 0;
   const takeLock = () => {
     if (locked) return;
-    if (lockedHere.has(file)) throw Object.assign(new Error(`${file} is in use by another emulator in this process; close it first`), { code: "ERR_STATE_LOCKED" });
+    if (lockedHere.has(file))
+      throw Object.assign(new Error(`${file} is in use by another emulator in this process; close it first`), { code: "ERR_STATE_LOCKED" });
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         const fd = openSync(lock, "wx", 0o600);
@@ -638,9 +782,16 @@ export function fileStateStorage(path: string): StateStorage & { close(): void }
         if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
         const pid = Number(readFileSync(lock, "utf8").trim());
         if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
-          throw Object.assign(new Error(`${file} is in use by another emulator (process ${pid}); stop it, or delete ${lock} if it is gone`), { code: "ERR_STATE_LOCKED" });
+          throw Object.assign(
+            new Error(`${file} is in use by another emulator (process ${pid}); stop it, or delete ${lock} if it is gone`),
+            { code: "ERR_STATE_LOCKED" },
+          );
         }
-        try { unlinkSync(lock); } catch { /* taken by someone else meanwhile: the next attempt says so */ }
+        try {
+          unlinkSync(lock);
+        } catch {
+          /* taken by someone else meanwhile: the next attempt says so */
+        }
       }
     }
     throw Object.assign(new Error(`could not lock ${file}`), { code: "ERR_STATE_LOCKED" });
@@ -650,12 +801,18 @@ export function fileStateStorage(path: string): StateStorage & { close(): void }
     locked = false;
     lockedHere.delete(file);
     process.removeListener("exit", release);
-    try { if (readFileSync(lock, "utf8").trim() === String(process.pid)) unlinkSync(lock); } catch { /* already gone */ }
+    try {
+      if (readFileSync(lock, "utf8").trim() === String(process.pid)) unlinkSync(lock);
+    } catch {
+      /* already gone */
+    }
   }
   return {
     async read() {
       takeLock();
-      try { return await readFile(file, "utf8"); } catch (e) {
+      try {
+        return await readFile(file, "utf8");
+      } catch (e) {
         if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
         throw e;
       }
@@ -673,9 +830,23 @@ export function fileStateStorage(path: string): StateStorage & { close(): void }
         throw e;
       }
       await fh.close();
-      try { await rename(tmp, file); } catch (e) { await unlink(tmp).catch(() => {}); throw e; }
+      try {
+        await rename(tmp, file);
+      } catch (e) {
+        await unlink(tmp).catch(() => {});
+        throw e;
+      }
       // The rename is durable only once the folder is: fsync it (where the platform allows).
-      try { const dir = await open(dirname(file), "r"); try { await dir.sync(); } finally { await dir.close(); } } catch { /* e.g. Windows */ }
+      try {
+        const dir = await open(dirname(file), "r");
+        try {
+          await dir.sync();
+        } finally {
+          await dir.close();
+        }
+      } catch {
+        /* e.g. Windows */
+      }
     },
     close: release,
   };
@@ -685,5 +856,10 @@ export function fileStateStorage(path: string): StateStorage & { close(): void }
 const lockedHere = new Set<string>();
 
 function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === "EPERM"; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
 }

@@ -48,7 +48,10 @@ const TENANT = /^[0-9A-Za-z][0-9A-Za-z._-]{0,127}$/;
 /** Throws unless `tenant` is safe to put in the authority path. */
 export function checkTenant(tenant: unknown, what = "tenantId"): string {
   if (typeof tenant !== "string" || !TENANT.test(tenant) || tenant.includes("..")) {
-    throw new KeyVaultClientError("ERR_INVALID_INPUT", `${what} must be a tenant id or domain (got ${JSON.stringify(String(tenant).slice(0, 80))})`);
+    throw new KeyVaultClientError(
+      "ERR_INVALID_INPUT",
+      `${what} must be a tenant id or domain (got ${JSON.stringify(String(tenant).slice(0, 80))})`,
+    );
   }
   return tenant;
 }
@@ -59,7 +62,9 @@ export function checkTenant(tenant: unknown, what = "tenantId"): string {
  */
 export function authorityBase(host: string | undefined, allowInsecureLoopback = false): string {
   let url: URL;
-  try { url = new URL(host ?? DEFAULT_AUTHORITY_HOST); } catch {
+  try {
+    url = new URL(host ?? DEFAULT_AUTHORITY_HOST);
+  } catch {
     throw new KeyVaultClientError("ERR_INVALID_INPUT", `authorityHost is not a URL: ${String(host)}`);
   }
   if (url.username || url.password || url.search || url.hash) {
@@ -68,7 +73,11 @@ export function authorityBase(host: string | undefined, allowInsecureLoopback = 
   if (url.protocol !== "https:") {
     const loopback = url.protocol === "http:" && isLoopbackHost(url.hostname);
     if (!loopback) throw new KeyVaultClientError("ERR_INSECURE_URL", `secrets are sent only over https (authorityHost ${url.origin})`);
-    if (!allowInsecureLoopback) throw new KeyVaultClientError("ERR_INSECURE_URL", "plain http authority refused; for a loopback emulator pass allowInsecureLoopback: true");
+    if (!allowInsecureLoopback)
+      throw new KeyVaultClientError(
+        "ERR_INSECURE_URL",
+        "plain http authority refused; for a loopback emulator pass allowInsecureLoopback: true",
+      );
   }
   return url.href.replace(/\/+$/, "");
 }
@@ -80,7 +89,8 @@ export function authorityBase(host: string | undefined, allowInsecureLoopback = 
  * // "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token"
  */
 export function tokenEndpoint(base: string, tenant: string): URL {
-  if (typeof base !== "string" || typeof tenant !== "string") throw invalid(`tokenEndpoint(base, tenant) takes two strings; got ${describe(base)} and ${describe(tenant)}`);
+  if (typeof base !== "string" || typeof tenant !== "string")
+    throw invalid(`tokenEndpoint(base, tenant) takes two strings; got ${describe(base)} and ${describe(tenant)}`);
   return new URL(`${base}/${encodeURIComponent(tenant)}/oauth2/v2.0/token`);
 }
 
@@ -99,8 +109,10 @@ export function chooseTenant(configured: string, requested: string | undefined, 
     throw new KeyVaultClientError("ERR_TENANT_NOT_ALLOWED", "an AD FS authority cannot switch tenants");
   }
   if (allowed.includes("*") || allowed.some((t) => t.toLowerCase() === requested.toLowerCase())) return requested;
-  throw new KeyVaultClientError("ERR_TENANT_NOT_ALLOWED",
-    `the vault asks for tenant ${requested}, but this provider is configured for ${configured}; add it to additionallyAllowedTenants (or "*") to allow it`);
+  throw new KeyVaultClientError(
+    "ERR_TENANT_NOT_ALLOWED",
+    `the vault asks for tenant ${requested}, but this provider is configured for ${configured}; add it to additionallyAllowedTenants (or "*") to allow it`,
+  );
 }
 
 /** The `claims` form value: the challenge's claims, plus `xms_cc: cp1` when the client is CAE-capable. */
@@ -112,14 +124,21 @@ export function claimsParameter(claims: string | undefined, enableCae: boolean):
     if (value && typeof value === "object" && !Array.isArray(value)) parsed = value as Record<string, unknown>;
     else throw new KeyVaultClientError("ERR_INVALID_INPUT", "the claims to send are not a JSON object");
   }
-  const accessToken = parsed.access_token && typeof parsed.access_token === "object" ? parsed.access_token as Record<string, unknown> : {};
+  const accessToken =
+    parsed.access_token && typeof parsed.access_token === "object" ? (parsed.access_token as Record<string, unknown>) : {};
   return JSON.stringify({ ...parsed, access_token: { ...accessToken, xms_cc: { values: ["cp1"] } } });
 }
 
 /** Claims as JSON text (what the client passes), or as the base64 a CAE challenge carries. */
 function claimsJson(claims: string): unknown {
-  try { return JSON.parse(claims); } catch { /* maybe base64 */ }
-  try { return JSON.parse(utf8Decode(base64UrlDecode(claims.trim()))); } catch {
+  try {
+    return JSON.parse(claims);
+  } catch {
+    /* maybe base64 */
+  }
+  try {
+    return JSON.parse(utf8Decode(base64UrlDecode(claims.trim())));
+  } catch {
     throw new KeyVaultClientError("ERR_INVALID_INPUT", "the claims to send are neither JSON nor base64 of JSON");
   }
 }
@@ -147,10 +166,13 @@ export interface AppAuthority {
 export function appAuthority(options: AppProviderOptions, kind: string): AppAuthority {
   if (!options || typeof options !== "object" || Array.isArray(options)) {
     // The @azure/identity credentials take tenant, client and credential positionally; these are named.
-    throw invalid(`${kind} takes one options object ({ tenantId, clientId, … }); got ${describe(options)}${typeof options === "string" ? `: ${kind}({ tenantId, clientId, … }), not positional arguments` : ""}`);
+    throw invalid(
+      `${kind} takes one options object ({ tenantId, clientId, … }); got ${describe(options)}${typeof options === "string" ? `: ${kind}({ tenantId, clientId, … }), not positional arguments` : ""}`,
+    );
   }
   checkTenant(options.tenantId);
-  if (typeof options.clientId !== "string" || !options.clientId) throw invalid(`${kind}: clientId is required (the application id); got ${describe(options.clientId)}`);
+  if (typeof options.clientId !== "string" || !options.clientId)
+    throw invalid(`${kind}: clientId is required (the application id); got ${describe(options.clientId)}`);
   checkType(options.authorityHost, "string", `${kind}: authorityHost`);
   checkType(options.allowInsecureLoopback, "boolean", `${kind}: allowInsecureLoopback`);
   checkType(options.enableCae, "boolean", `${kind}: enableCae`);
@@ -183,14 +205,22 @@ export async function clientCredentials(
   credential: (endpoint: URL) => Promise<{ fields: Record<string, string>; secrets: string[] }>,
 ): Promise<AccessToken> {
   const endpoint = tokenEndpoint(authority.base, tenant);
-  const form = new URLSearchParams({ grant_type: "client_credentials", client_id: authority.clientId, scope: scopeParameter(request.scopes) });
+  const form = new URLSearchParams({
+    grant_type: "client_credentials",
+    client_id: authority.clientId,
+    scope: scopeParameter(request.scopes),
+  });
   const { fields, secrets } = await credential(endpoint);
   for (const [k, v] of Object.entries(fields)) form.set(k, v);
   const claims = claimsParameter(request.claims, authority.enableCae);
   if (claims) form.set("claims", claims);
-  return sendTokenRequest(endpoint, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded;charset=UTF-8", accept: "application/json" },
-    body: form.toString(),
-  }, { fetch: authority.fetch, signal: request.signal, secrets, retry: authority.retry });
+  return sendTokenRequest(
+    endpoint,
+    {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded;charset=UTF-8", accept: "application/json" },
+      body: form.toString(),
+    },
+    { fetch: authority.fetch, signal: request.signal, secrets, retry: authority.retry },
+  );
 }

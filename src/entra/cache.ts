@@ -2,7 +2,9 @@
 // Worker must not share across requests), refreshed about two minutes before they expire.
 import { REFRESH_MARGIN_MS, type AccessToken, type TokenRequest } from "../token.js";
 
-interface Entry extends AccessToken { refreshAt: number }
+interface Entry extends AccessToken {
+  refreshAt: number;
+}
 
 /** Largest number of (scope, tenant) pairs one provider remembers. */
 const MAX_ENTRIES = 64;
@@ -12,7 +14,10 @@ const MAX_ENTRIES = 64;
  * goes to the authority (the cached token was revoked) and its answer replaces the entry. When
  * a refresh fails while the cached token is still valid, the cached token is returned.
  */
-export function withTokenCache(fetchToken: (request: TokenRequest) => Promise<AccessToken>, keyOf: (request: TokenRequest) => string): (request: TokenRequest) => Promise<AccessToken> {
+export function withTokenCache(
+  fetchToken: (request: TokenRequest) => Promise<AccessToken>,
+  keyOf: (request: TokenRequest) => string,
+): (request: TokenRequest) => Promise<AccessToken> {
   const cache = new Map<string, Entry>();
   return async (request: TokenRequest): Promise<AccessToken> => {
     const key = keyOf(request);

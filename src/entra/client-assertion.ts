@@ -57,14 +57,21 @@ export function fromClientAssertion(options: ClientAssertionOptions): (request: 
   const authority = appAuthority(options, "fromClientAssertion");
   const source = options.assertion;
   if (typeof source !== "function" && (typeof source !== "string" || !source)) {
-    throw new KeyVaultClientError("ERR_INVALID_INPUT", `fromClientAssertion: assertion must be a non-empty string or a function; got ${describe(source)}`);
+    throw new KeyVaultClientError(
+      "ERR_INVALID_INPUT",
+      `fromClientAssertion: assertion must be a non-empty string or a function; got ${describe(source)}`,
+    );
   }
   const tenantOf = (r: TokenRequest) => chooseTenant(authority.tenantId, r.tenantId, authority.allowed);
   return withTokenCache(
     (request) => {
       const tenantId = tenantOf(request);
       return clientCredentials(authority, request, tenantId, async (endpoint) => {
-        const assertion = await getAssertion(source, { tokenEndpoint: endpoint.href, tenantId, ...(request.signal ? { signal: request.signal } : {}) });
+        const assertion = await getAssertion(source, {
+          tokenEndpoint: endpoint.href,
+          tenantId,
+          ...(request.signal ? { signal: request.signal } : {}),
+        });
         return { fields: { client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion }, secrets: [assertion] };
       });
     },
@@ -82,6 +89,7 @@ async function getAssertion(source: ClientAssertionOptions["assertion"], context
     const safe = redactError(cause);
     throw new KeyVaultClientError("ERR_TOKEN", `the client assertion callback failed: ${safe.message}`, { cause: safe });
   }
-  if (typeof value !== "string" || !value.trim()) throw new KeyVaultClientError("ERR_TOKEN", "the client assertion callback returned no assertion");
+  if (typeof value !== "string" || !value.trim())
+    throw new KeyVaultClientError("ERR_TOKEN", "the client assertion callback returned no assertion");
   return value.trim();
 }

@@ -38,21 +38,34 @@ export interface ClientCertificateOptions extends AppProviderOptions {
  */
 export function fromClientCertificate(options: ClientCertificateOptions): (request: TokenRequest) => Promise<AccessToken> {
   const authority = appAuthority(options, "fromClientCertificate");
-  if (typeof options.certificate !== "string") throw new KeyVaultClientError("ERR_INVALID_INPUT", `fromClientCertificate: certificate must be PEM text (a string); got ${describe(options.certificate)}`);
+  if (typeof options.certificate !== "string")
+    throw new KeyVaultClientError(
+      "ERR_INVALID_INPUT",
+      `fromClientCertificate: certificate must be PEM text (a string); got ${describe(options.certificate)}`,
+    );
   const pk = options.privateKey;
   if (pk !== undefined && typeof pk !== "string" && !(typeof CryptoKey === "function" && pk instanceof CryptoKey)) {
-    throw new KeyVaultClientError("ERR_INVALID_INPUT", `fromClientCertificate: privateKey must be PEM text or a CryptoKey; got ${describe(pk)}`);
+    throw new KeyVaultClientError(
+      "ERR_INVALID_INPUT",
+      `fromClientCertificate: privateKey must be PEM text or a CryptoKey; got ${describe(pk)}`,
+    );
   }
   checkType(options.sendCertificateChain, "boolean", "fromClientCertificate: sendCertificateChain");
   const life = options.assertionLifetimeSeconds;
-  if (life !== undefined && !(typeof life === "number" && life > 0 && life <= 3600)) throw new KeyVaultClientError("ERR_INVALID_INPUT", `fromClientCertificate: assertionLifetimeSeconds must be a number of seconds from 1 to 3600; got ${describe(life)}`);
+  if (life !== undefined && !(typeof life === "number" && life > 0 && life <= 3600))
+    throw new KeyVaultClientError(
+      "ERR_INVALID_INPUT",
+      `fromClientCertificate: assertionLifetimeSeconds must be a number of seconds from 1 to 3600; got ${describe(life)}`,
+    );
   const alg = options.algorithm ?? "PS256";
-  if (alg !== "PS256" && alg !== "RS256") throw new KeyVaultClientError("ERR_INVALID_INPUT", `fromClientCertificate: algorithm must be PS256 or RS256 (got ${String(alg)})`);
+  if (alg !== "PS256" && alg !== "RS256")
+    throw new KeyVaultClientError("ERR_INVALID_INPUT", `fromClientCertificate: algorithm must be PS256 or RS256 (got ${String(alg)})`);
   const parts = certificateParts(options.certificate, typeof options.privateKey === "string" ? options.privateKey : undefined);
   const leaf = parts.chain[0];
   if (!leaf) throw new KeyVaultClientError("ERR_INVALID_INPUT", "fromClientCertificate: no -----BEGIN CERTIFICATE----- block found");
-  const givenKey = typeof options.privateKey === "object" ? options.privateKey as CryptoKey : undefined; // the caller's Web Crypto key
-  if (!givenKey && !parts.pkcs8) throw new KeyVaultClientError("ERR_INVALID_INPUT", "fromClientCertificate: no -----BEGIN PRIVATE KEY----- block found");
+  const givenKey = typeof options.privateKey === "object" ? (options.privateKey as CryptoKey) : undefined; // the caller's Web Crypto key
+  if (!givenKey && !parts.pkcs8)
+    throw new KeyVaultClientError("ERR_INVALID_INPUT", "fromClientCertificate: no -----BEGIN PRIVATE KEY----- block found");
   const lifetime = options.assertionLifetimeSeconds ?? 600;
   const x5c = options.sendCertificateChain ? parts.chain.map(base64Encode) : undefined;
 
@@ -60,9 +73,10 @@ export function fromClientCertificate(options: ClientCertificateOptions): (reque
   let prepared: { key: CryptoKey; header: string } | undefined;
   const prepare = async () => {
     if (prepared) return prepared;
-    const key = givenKey ?? await importSigningKey(parts.pkcs8!, alg);
+    const key = givenKey ?? (await importSigningKey(parts.pkcs8!, alg));
     const header: Record<string, unknown> = {
-      alg, typ: "JWT",
+      alg,
+      typ: "JWT",
       "x5t#S256": base64UrlEncode(new Uint8Array(await crypto.subtle.digest("SHA-256", leaf))),
       // SHA-1 thumbprint too: older authorities (and AD FS) look for x5t.
       x5t: base64UrlEncode(new Uint8Array(await crypto.subtle.digest("SHA-1", leaf))),
@@ -73,16 +87,25 @@ export function fromClientCertificate(options: ClientCertificateOptions): (reque
 
   const tenantOf = (r: TokenRequest) => chooseTenant(authority.tenantId, r.tenantId, authority.allowed);
   return withTokenCache(
-    (request) => clientCredentials(authority, request, tenantOf(request), async (endpoint) => {
-      const { key, header } = await prepare();
-      const now = Math.floor(Date.now() / 1000);
-      const claims = { aud: endpoint.href, iss: authority.clientId, sub: authority.clientId, jti: crypto.randomUUID(), iat: now, nbf: now, exp: now + lifetime };
-      const input = `${header}.${base64UrlEncode(utf8Encode(JSON.stringify(claims)))}`;
-      const params = alg === "PS256" ? { name: "RSA-PSS", saltLength: 32 } : { name: "RSASSA-PKCS1-v1_5" };
-      const signature = new Uint8Array(await crypto.subtle.sign(params, key, utf8Encode(input)));
-      const assertion = `${input}.${base64UrlEncode(signature)}`;
-      return { fields: { client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion }, secrets: [assertion] };
-    }),
+    (request) =>
+      clientCredentials(authority, request, tenantOf(request), async (endpoint) => {
+        const { key, header } = await prepare();
+        const now = Math.floor(Date.now() / 1000);
+        const claims = {
+          aud: endpoint.href,
+          iss: authority.clientId,
+          sub: authority.clientId,
+          jti: crypto.randomUUID(),
+          iat: now,
+          nbf: now,
+          exp: now + lifetime,
+        };
+        const input = `${header}.${base64UrlEncode(utf8Encode(JSON.stringify(claims)))}`;
+        const params = alg === "PS256" ? { name: "RSA-PSS", saltLength: 32 } : { name: "RSASSA-PKCS1-v1_5" };
+        const signature = new Uint8Array(await crypto.subtle.sign(params, key, utf8Encode(input)));
+        const assertion = `${input}.${base64UrlEncode(signature)}`;
+        return { fields: { client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion }, secrets: [assertion] };
+      }),
     (request) => `${tenantOf(request)}\n${request.scopes.join(" ")}`,
   );
 }
@@ -92,6 +115,10 @@ async function importSigningKey(pkcs8: Uint8Array<ArrayBuffer>, alg: "PS256" | "
   try {
     return await crypto.subtle.importKey("pkcs8", pkcs8, algorithm, false, ["sign"]);
   } catch (cause) {
-    throw new KeyVaultClientError("ERR_INVALID_INPUT", "fromClientCertificate: the private key is not an RSA PKCS #8 key this runtime can import", { cause });
+    throw new KeyVaultClientError(
+      "ERR_INVALID_INPUT",
+      "fromClientCertificate: the private key is not an RSA PKCS #8 key this runtime can import",
+      { cause },
+    );
   }
 }

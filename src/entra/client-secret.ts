@@ -27,10 +27,15 @@ export interface ClientSecretOptions extends AppProviderOptions {
 export function fromClientSecret(options: ClientSecretOptions): (request: TokenRequest) => Promise<AccessToken> {
   const authority = appAuthority(options, "fromClientSecret");
   const secret = options.clientSecret;
-  if (typeof secret !== "string" || !secret) throw new KeyVaultClientError("ERR_INVALID_INPUT", `fromClientSecret: clientSecret is required (the secret's value, a string); got ${describe(secret)}`);
+  if (typeof secret !== "string" || !secret)
+    throw new KeyVaultClientError(
+      "ERR_INVALID_INPUT",
+      `fromClientSecret: clientSecret is required (the secret's value, a string); got ${describe(secret)}`,
+    );
   const tenantOf = (r: TokenRequest) => chooseTenant(authority.tenantId, r.tenantId, authority.allowed);
   return withTokenCache(
-    (request) => clientCredentials(authority, request, tenantOf(request), async () => ({ fields: { client_secret: secret }, secrets: [secret] })),
+    (request) =>
+      clientCredentials(authority, request, tenantOf(request), async () => ({ fields: { client_secret: secret }, secrets: [secret] })),
     (request) => `${tenantOf(request)}\n${request.scopes.join(" ")}`,
   );
 }

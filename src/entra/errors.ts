@@ -51,8 +51,19 @@ export class AuthorityError extends KeyVaultClientError {
     this.correlationId = init.correlationId;
   }
 
-  override toJSON(): ReturnType<KeyVaultClientError["toJSON"]> & { status: number; error: string; errorDescription: string; errorCodes: number[] } {
-    return { ...super.toJSON(), status: this.status, error: this.error, errorDescription: this.errorDescription, errorCodes: this.errorCodes };
+  override toJSON(): ReturnType<KeyVaultClientError["toJSON"]> & {
+    status: number;
+    error: string;
+    errorDescription: string;
+    errorCodes: number[];
+  } {
+    return {
+      ...super.toJSON(),
+      status: this.status,
+      error: this.error,
+      errorDescription: this.errorDescription,
+      errorCodes: this.errorCodes,
+    };
   }
 }
 

@@ -44,10 +44,14 @@ export interface SendOptions {
 export function checkRetry(retry: unknown, kind: string): void {
   if (retry === undefined || retry === false) return;
   const r = retry as Record<string, unknown> | null;
-  if (!r || typeof r !== "object" || Array.isArray(r)) throw invalid(`${kind}: retry must be false or { retries, minDelayMs, maxDelayMs }; got ${describe(retry)}`);
+  if (!r || typeof r !== "object" || Array.isArray(r))
+    throw invalid(`${kind}: retry must be false or { retries, minDelayMs, maxDelayMs }; got ${describe(retry)}`);
   for (const k of ["retries", "minDelayMs", "maxDelayMs"]) {
     const v = r[k];
-    if (v !== undefined && !(typeof v === "number" && v >= 0 && (k !== "retries" || Number.isInteger(v)))) throw invalid(`${kind}: retry.${k} must be a ${k === "retries" ? "whole number" : "number of milliseconds"} of at least 0; got ${describe(v)}`);
+    if (v !== undefined && !(typeof v === "number" && v >= 0 && (k !== "retries" || Number.isInteger(v))))
+      throw invalid(
+        `${kind}: retry.${k} must be a ${k === "retries" ? "whole number" : "number of milliseconds"} of at least 0; got ${describe(v)}`,
+      );
   }
 }
 
@@ -61,9 +65,14 @@ export function pickFetch(f: FetchLike | undefined): FetchLike {
 /** Sends a token request and returns the token, or throws AuthorityError / KeyVaultClientError. */
 export async function sendTokenRequest(url: URL, init: RequestInit, options: SendOptions): Promise<AccessToken> {
   const doFetch = pickFetch(options.fetch);
-  const policy = options.retry === false ? { retries: 0, minDelayMs: 0, maxDelayMs: 0 } : {
-    retries: options.retry?.retries ?? 2, minDelayMs: options.retry?.minDelayMs ?? 300, maxDelayMs: options.retry?.maxDelayMs ?? 10_000,
-  };
+  const policy =
+    options.retry === false
+      ? { retries: 0, minDelayMs: 0, maxDelayMs: 0 }
+      : {
+          retries: options.retry?.retries ?? 2,
+          minDelayMs: options.retry?.minDelayMs ?? 300,
+          maxDelayMs: options.retry?.maxDelayMs ?? 10_000,
+        };
   const signal = options.signal;
   for (let attempt = 0; ; attempt++) {
     if (signal?.aborted) throw signal.reason;
@@ -77,20 +86,27 @@ export async function sendTokenRequest(url: URL, init: RequestInit, options: Sen
       if (signal?.aborted) throw signal.reason;
       failure = e;
     }
-    const retryable = attempt < policy.retries && (response === undefined
-      || RETRY_STATUSES.has(response.status) || (options.retryStatuses ?? []).includes(response.status));
+    const retryable =
+      attempt < policy.retries &&
+      (response === undefined || RETRY_STATUSES.has(response.status) || (options.retryStatuses ?? []).includes(response.status));
     if (retryable) {
       const asked = response ? retryAfterMs(response.headers) : undefined;
       const wait = asked ?? backoffDelay(attempt, { ...DEFAULT_RETRY, minDelayMs: policy.minDelayMs, maxDelayMs: policy.maxDelayMs });
       if (wait <= policy.maxDelayMs) {
-        try { await response?.body?.cancel(); } catch { /* already closed */ }
+        try {
+          await response?.body?.cancel();
+        } catch {
+          /* already closed */
+        }
         await sleep(wait, signal);
         continue;
       }
     }
     if (!response) {
       const why = failure instanceof Error ? failure.message : String(failure);
-      throw new KeyVaultClientError("ERR_NETWORK", `could not reach the token endpoint at ${url.origin}: ${redact(why, options.secrets)}`, { cause: redactError(failure, options.secrets) });
+      throw new KeyVaultClientError("ERR_NETWORK", `could not reach the token endpoint at ${url.origin}: ${redact(why, options.secrets)}`, {
+        cause: redactError(failure, options.secrets),
+      });
     }
     return readTokenResponse(response, url, options.secrets);
   }
@@ -102,14 +118,20 @@ async function readTokenResponse(response: Response, url: URL, secrets: string[]
   try {
     const parsed: unknown = text ? JSON.parse(text) : undefined;
     if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) body = parsed as Record<string, unknown>;
-  } catch { /* not JSON: handled below */ }
+  } catch {
+    /* not JSON: handled below */
+  }
   if (!response.ok || !body || typeof body.access_token !== "string") {
     if (response.ok && body) {
-      throw new KeyVaultClientError("ERR_INVALID_RESPONSE", `the token endpoint at ${url.origin} answered ${response.status} without an access_token`);
+      throw new KeyVaultClientError(
+        "ERR_INVALID_RESPONSE",
+        `the token endpoint at ${url.origin} answered ${response.status} without an access_token`,
+      );
     }
     throw authorityError(response.status, body, text, secrets);
   }
-  if (!body.access_token) throw new KeyVaultClientError("ERR_INVALID_RESPONSE", `the token endpoint at ${url.origin} answered an empty access_token`);
+  if (!body.access_token)
+    throw new KeyVaultClientError("ERR_INVALID_RESPONSE", `the token endpoint at ${url.origin} answered an empty access_token`);
   const expiresOnTimestamp = expiryOf(body);
   if (expiresOnTimestamp === undefined) {
     throw new KeyVaultClientError("ERR_INVALID_RESPONSE", `the token endpoint at ${url.origin} answered a token without a readable expiry`);
@@ -136,10 +158,16 @@ function expiryOf(body: Record<string, unknown>): number | undefined {
 function authorityError(status: number, body: Record<string, unknown> | undefined, text: string, secrets: string[]): AuthorityError {
   const nested = body?.error && typeof body.error === "object" ? (body.error as Record<string, unknown>) : undefined;
   const error = typeof body?.error === "string" ? body.error : typeof nested?.code === "string" ? nested.code : `HTTP_${status}`;
-  const rawDescription = typeof body?.error_description === "string" ? body.error_description
-    : typeof nested?.message === "string" ? nested.message
-    : typeof body?.message === "string" ? body.message
-    : body ? "" : text.slice(0, 200);
+  const rawDescription =
+    typeof body?.error_description === "string"
+      ? body.error_description
+      : typeof nested?.message === "string"
+        ? nested.message
+        : typeof body?.message === "string"
+          ? body.message
+          : body
+            ? ""
+            : text.slice(0, 200);
   const codes = Array.isArray(body?.error_codes) ? (body!.error_codes as unknown[]).filter((c): c is number => typeof c === "number") : [];
   return new AuthorityError({
     status,

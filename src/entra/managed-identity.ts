@@ -47,7 +47,11 @@ export interface ManagedIdentityOptions {
  * @example const getToken = fromManagedIdentity(managedIdentityFromEnv(Deno.env.toObject()));
  */
 export function managedIdentityFromEnv(env: Record<string, string | undefined>): ManagedIdentityOptions {
-  if (!env || typeof env !== "object") throw new KeyVaultClientError("ERR_INVALID_INPUT", `managedIdentityFromEnv takes the environment as an object (Deno.env.toObject(), or Node's environment object); got ${describe(env)}`);
+  if (!env || typeof env !== "object")
+    throw new KeyVaultClientError(
+      "ERR_INVALID_INPUT",
+      `managedIdentityFromEnv takes the environment as an object (Deno.env.toObject(), or Node's environment object); got ${describe(env)}`,
+    );
   const options: ManagedIdentityOptions = {};
   if (env.IDENTITY_ENDPOINT && env.IDENTITY_HEADER) {
     options.identityEndpoint = env.IDENTITY_ENDPOINT;
@@ -68,20 +72,28 @@ export function managedIdentityFromEnv(env: Record<string, string | undefined>):
 export function fromManagedIdentity(options: ManagedIdentityOptions = {}): (request: TokenRequest) => Promise<AccessToken> {
   if (options === null || typeof options !== "object" || Array.isArray(options)) {
     // ManagedIdentityCredential takes a client id positionally; here it is named.
-    throw new KeyVaultClientError("ERR_INVALID_INPUT", `fromManagedIdentity takes an options object; got ${describe(options)}${typeof options === "string" ? ': for a user-assigned identity pass { clientId: "…" }' : ""}`);
+    throw new KeyVaultClientError(
+      "ERR_INVALID_INPUT",
+      `fromManagedIdentity takes an options object; got ${describe(options)}${typeof options === "string" ? ': for a user-assigned identity pass { clientId: "…" }' : ""}`,
+    );
   }
   checkType(options.identityEndpoint, "string", "fromManagedIdentity: identityEndpoint");
   checkType(options.imdsEndpoint, "string", "fromManagedIdentity: imdsEndpoint");
   checkType(options.fetch, "function", "fromManagedIdentity: fetch");
   checkRetry(options.retry, "fromManagedIdentity");
   const ids = [options.clientId, options.objectId, options.resourceId].filter((v) => v !== undefined);
-  if (ids.length > 1) throw new KeyVaultClientError("ERR_INVALID_INPUT", "fromManagedIdentity: give at most one of clientId, objectId, resourceId");
-  if (ids.some((v) => typeof v !== "string" || !v)) throw new KeyVaultClientError("ERR_INVALID_INPUT", "fromManagedIdentity: identity ids must be non-empty strings");
+  if (ids.length > 1)
+    throw new KeyVaultClientError("ERR_INVALID_INPUT", "fromManagedIdentity: give at most one of clientId, objectId, resourceId");
+  if (ids.some((v) => typeof v !== "string" || !v))
+    throw new KeyVaultClientError("ERR_INVALID_INPUT", "fromManagedIdentity: identity ids must be non-empty strings");
   const appService = options.identityEndpoint !== undefined;
   if (appService && (typeof options.identityHeader !== "string" || !options.identityHeader)) {
-    throw new KeyVaultClientError("ERR_INVALID_INPUT", "fromManagedIdentity: identityEndpoint needs identityHeader (the IDENTITY_HEADER value)");
+    throw new KeyVaultClientError(
+      "ERR_INVALID_INPUT",
+      "fromManagedIdentity: identityEndpoint needs identityHeader (the IDENTITY_HEADER value)",
+    );
   }
-  const endpoint = checkEndpoint(appService ? options.identityEndpoint! : options.imdsEndpoint ?? IMDS_ENDPOINT);
+  const endpoint = checkEndpoint(appService ? options.identityEndpoint! : (options.imdsEndpoint ?? IMDS_ENDPOINT));
   const retry = options.retry === undefined ? { retries: 3, minDelayMs: 800 } : options.retry;
 
   const fetchToken = (request: TokenRequest): Promise<AccessToken> => {
@@ -94,10 +106,17 @@ export function fromManagedIdentity(options: ManagedIdentityOptions = {}): (requ
     if (options.resourceId) url.searchParams.set(appService ? "mi_res_id" : "msi_res_id", options.resourceId);
     const headers: Record<string, string> = appService ? { "X-IDENTITY-HEADER": options.identityHeader! } : { Metadata: "true" };
     headers.accept = "application/json";
-    return sendTokenRequest(url, { method: "GET", headers }, {
-      fetch: options.fetch, signal: request.signal, secrets: appService ? [options.identityHeader!] : [], retry,
-      retryStatuses: appService ? [] : [404, 410],
-    });
+    return sendTokenRequest(
+      url,
+      { method: "GET", headers },
+      {
+        fetch: options.fetch,
+        signal: request.signal,
+        secrets: appService ? [options.identityHeader!] : [],
+        retry,
+        retryStatuses: appService ? [] : [404, 410],
+      },
+    );
   };
   return withTokenCache(fetchToken, (request) => resourceOf(request.scopes));
 }
@@ -113,11 +132,19 @@ function resourceOf(scopes: readonly string[]): string {
 /** https anywhere; plain http only to loopback (App Service) or the link-local IMDS address. */
 function checkEndpoint(value: string): string {
   let url: URL;
-  try { url = new URL(value); } catch { throw new KeyVaultClientError("ERR_INVALID_INPUT", `fromManagedIdentity: not a URL: ${String(value)}`); }
-  if (url.username || url.password) throw new KeyVaultClientError("ERR_INVALID_INPUT", "fromManagedIdentity: the endpoint must not carry credentials");
+  try {
+    url = new URL(value);
+  } catch {
+    throw new KeyVaultClientError("ERR_INVALID_INPUT", `fromManagedIdentity: not a URL: ${String(value)}`);
+  }
+  if (url.username || url.password)
+    throw new KeyVaultClientError("ERR_INVALID_INPUT", "fromManagedIdentity: the endpoint must not carry credentials");
   const local = isLoopbackHost(url.hostname) || url.hostname === "169.254.169.254";
   if (url.protocol !== "https:" && !(url.protocol === "http:" && local)) {
-    throw new KeyVaultClientError("ERR_INSECURE_URL", `fromManagedIdentity: ${url.origin} is neither https nor a host-local identity endpoint`);
+    throw new KeyVaultClientError(
+      "ERR_INSECURE_URL",
+      `fromManagedIdentity: ${url.origin} is neither https nor a host-local identity endpoint`,
+    );
   }
   return url.href;
 }

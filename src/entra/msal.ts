@@ -84,8 +84,13 @@ export interface MsalOptions {
 
 // InteractionRequiredAuthError's codes (msal-common): the user must act before a token can be had.
 const INTERACTION_CODES = new Set([
-  "interaction_required", "consent_required", "login_required", "bad_token", "no_tokens_found",
-  "native_account_unavailable", "refresh_token_expired",
+  "interaction_required",
+  "consent_required",
+  "login_required",
+  "bad_token",
+  "no_tokens_found",
+  "native_account_unavailable",
+  "refresh_token_expired",
 ]);
 
 /**
@@ -105,7 +110,8 @@ export function isInteractionRequired(error: unknown): boolean {
  * userScope("https://managedhsm.azure.net/.default"); // "https://managedhsm.azure.net/user_impersonation"
  */
 export function userScope(scope: string): string {
-  if (typeof scope !== "string") throw new KeyVaultClientError("ERR_INVALID_INPUT", `userScope takes a scope string; got ${describe(scope)}`);
+  if (typeof scope !== "string")
+    throw new KeyVaultClientError("ERR_INVALID_INPUT", `userScope takes a scope string; got ${describe(scope)}`);
   return scope.endsWith("/.default") ? scope.slice(0, -"/.default".length) + "/user_impersonation" : scope;
 }
 
@@ -124,17 +130,29 @@ export function userScope(scope: string): string {
  * const client = new KeyVaultClient("https://kv-proxy.example.com", { getToken: fromMsal(msal, { interaction: "popup" }) });
  */
 export function fromMsal(app: PublicClientApplicationLike, options: MsalOptions): (request: TokenRequest) => Promise<AccessToken | string> {
-  if (!app || typeof app.acquireTokenSilent !== "function") throw new KeyVaultClientError("ERR_INVALID_INPUT", `fromMsal: pass an MSAL PublicClientApplication (it needs acquireTokenSilent); got ${describe(app)}`);
+  if (!app || typeof app.acquireTokenSilent !== "function")
+    throw new KeyVaultClientError(
+      "ERR_INVALID_INPUT",
+      `fromMsal: pass an MSAL PublicClientApplication (it needs acquireTokenSilent); got ${describe(app)}`,
+    );
   if (!options || typeof options !== "object") {
-    throw new KeyVaultClientError("ERR_INVALID_INPUT", `fromMsal(msal, options) takes an options object; got ${describe(options)}${typeof options === "string" ? `: fromMsal(msal, { interaction: ${JSON.stringify(options)} })` : ""}`);
+    throw new KeyVaultClientError(
+      "ERR_INVALID_INPUT",
+      `fromMsal(msal, options) takes an options object; got ${describe(options)}${typeof options === "string" ? `: fromMsal(msal, { interaction: ${JSON.stringify(options)} })` : ""}`,
+    );
   }
   const interaction = options.interaction;
   if (interaction !== "popup" && interaction !== "redirect" && interaction !== "none") {
     throw new KeyVaultClientError("ERR_INVALID_INPUT", 'fromMsal: interaction must be "popup", "redirect" or "none"');
   }
-  if (interaction === "popup" && typeof app.acquireTokenPopup !== "function") throw new KeyVaultClientError("ERR_INVALID_INPUT", "fromMsal: interaction \"popup\" needs acquireTokenPopup");
-  if (interaction === "redirect" && typeof app.acquireTokenRedirect !== "function") throw new KeyVaultClientError("ERR_INVALID_INPUT", "fromMsal: interaction \"redirect\" needs acquireTokenRedirect");
-  if (options.scopes !== undefined && (!Array.isArray(options.scopes) || options.scopes.length === 0 || options.scopes.some((s) => typeof s !== "string" || !s))) {
+  if (interaction === "popup" && typeof app.acquireTokenPopup !== "function")
+    throw new KeyVaultClientError("ERR_INVALID_INPUT", 'fromMsal: interaction "popup" needs acquireTokenPopup');
+  if (interaction === "redirect" && typeof app.acquireTokenRedirect !== "function")
+    throw new KeyVaultClientError("ERR_INVALID_INPUT", 'fromMsal: interaction "redirect" needs acquireTokenRedirect');
+  if (
+    options.scopes !== undefined &&
+    (!Array.isArray(options.scopes) || options.scopes.length === 0 || options.scopes.some((s) => typeof s !== "string" || !s))
+  ) {
     throw new KeyVaultClientError("ERR_INVALID_INPUT", "fromMsal: scopes must be a non-empty list of strings");
   }
   // The account a popup signed in, for the next silent call when none was configured.
@@ -149,16 +167,26 @@ export function fromMsal(app: PublicClientApplicationLike, options: MsalOptions)
 
   const interact = (request: MsalTokenRequestLike): Promise<MsalResultLike> => {
     if (interaction === "none") {
-      return Promise.reject(new KeyVaultClientError("ERR_INTERACTION_REQUIRED", "fromMsal: the user must sign in (or consent) before the vault can be called; interaction is \"none\""));
+      return Promise.reject(
+        new KeyVaultClientError(
+          "ERR_INTERACTION_REQUIRED",
+          'fromMsal: the user must sign in (or consent) before the vault can be called; interaction is "none"',
+        ),
+      );
     }
     const key = `${request.scopes.join(" ")}\n${request.claims ?? ""}`;
     let shared = pending.get(key);
     if (!shared) {
-      shared = (interaction === "popup"
-        ? app.acquireTokenPopup!(request)
-        : app.acquireTokenRedirect!(request).then((): never => {
-          throw new KeyVaultClientError("ERR_INTERACTION_REDIRECT", "fromMsal: redirecting to sign in; the page reloads, call handleRedirectPromise() there");
-        })).finally(() => pending.delete(key));
+      shared = (
+        interaction === "popup"
+          ? app.acquireTokenPopup!(request)
+          : app.acquireTokenRedirect!(request).then((): never => {
+              throw new KeyVaultClientError(
+                "ERR_INTERACTION_REDIRECT",
+                "fromMsal: redirecting to sign in; the page reloads, call handleRedirectPromise() there",
+              );
+            })
+      ).finally(() => pending.delete(key));
       pending.set(key, shared);
     }
     return shared;
@@ -181,7 +209,8 @@ export function fromMsal(app: PublicClientApplicationLike, options: MsalOptions)
       result = await interact(request);
     }
     if (result.account) signedIn = result.account;
-    if (typeof result.accessToken !== "string" || !result.accessToken) throw new KeyVaultClientError("ERR_TOKEN", "fromMsal: MSAL returned no access token");
+    if (typeof result.accessToken !== "string" || !result.accessToken)
+      throw new KeyVaultClientError("ERR_TOKEN", "fromMsal: MSAL returned no access token");
     const expires = result.expiresOn instanceof Date ? result.expiresOn.getTime() : NaN;
     // Without an expiry the token is used once; MSAL's own cache still makes the next call cheap.
     return Number.isFinite(expires) ? { token: result.accessToken, expiresOnTimestamp: expires } : result.accessToken;

@@ -3,7 +3,10 @@ import { base64UrlDecode } from "../encoding.js";
 import { KeyVaultClientError } from "../errors.js";
 
 /** One PEM block: its label (`CERTIFICATE`, `PRIVATE KEY`, ...) and DER bytes. */
-export interface PemBlock { label: string; der: Uint8Array<ArrayBuffer> }
+export interface PemBlock {
+  label: string;
+  der: Uint8Array<ArrayBuffer>;
+}
 
 /** Every PEM block in `text`, in order; text between blocks (bag attributes, comments) is ignored. */
 export function parsePem(text: string): PemBlock[] {
@@ -12,7 +15,11 @@ export function parsePem(text: string): PemBlock[] {
   for (let m = re.exec(text); m; m = re.exec(text)) {
     const body = m[2]!.replace(/\s+/g, "");
     let der: Uint8Array<ArrayBuffer>;
-    try { der = base64UrlDecode(body); } catch { throw new KeyVaultClientError("ERR_INVALID_INPUT", `the PEM ${m[1]} block is not base64`); }
+    try {
+      der = base64UrlDecode(body);
+    } catch {
+      throw new KeyVaultClientError("ERR_INVALID_INPUT", `the PEM ${m[1]} block is not base64`);
+    }
     out.push({ label: m[1]!, der });
   }
   return out;
@@ -25,9 +32,10 @@ export function certificateParts(pem: string, keyPem?: string): { chain: Uint8Ar
   const keys = blocks.filter((b) => b.label.endsWith("PRIVATE KEY"));
   const key = keys[0];
   if (key && key.label !== "PRIVATE KEY") {
-    const hint = key.label === "RSA PRIVATE KEY"
-      ? "a PKCS #1 key: convert it with `openssl pkcs8 -topk8 -nocrypt -in key.pem`"
-      : "an encrypted or unsupported key: decrypt it to unencrypted PKCS #8 (`openssl pkcs8 -topk8 -nocrypt`)";
+    const hint =
+      key.label === "RSA PRIVATE KEY"
+        ? "a PKCS #1 key: convert it with `openssl pkcs8 -topk8 -nocrypt -in key.pem`"
+        : "an encrypted or unsupported key: decrypt it to unencrypted PKCS #8 (`openssl pkcs8 -topk8 -nocrypt`)";
     throw new KeyVaultClientError("ERR_UNSUPPORTED", `the private key is ${hint}`);
   }
   return key ? { chain, pkcs8: key.der } : { chain };

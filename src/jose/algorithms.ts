@@ -8,7 +8,12 @@
  */
 export type JwsAlgorithm = "ES256" | "ES384" | "ES512" | "ES256K" | "RS256" | "RS384" | "RS512" | "PS256" | "PS384" | "PS512";
 
-interface JwsSpec { hash: "SHA-256" | "SHA-384" | "SHA-512"; kty: "EC" | "RSA"; crv?: string; signatureBytes?: number }
+interface JwsSpec {
+  hash: "SHA-256" | "SHA-384" | "SHA-512";
+  kty: "EC" | "RSA";
+  crv?: string;
+  signatureBytes?: number;
+}
 
 const SPECS: Record<JwsAlgorithm, JwsSpec> = {
   ES256: { hash: "SHA-256", kty: "EC", crv: "P-256", signatureBytes: 64 },

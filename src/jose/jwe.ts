@@ -68,7 +68,8 @@ export interface DecryptedJwe {
 const RSA_HASH: Record<KeyManagement, string> = { "RSA-OAEP-256": "SHA-256", "RSA-OAEP": "SHA-1" };
 
 function checkPlaintext(plaintext: unknown, fn: string): void {
-  if (typeof plaintext !== "string" && !(plaintext instanceof Uint8Array)) throw invalid(`${fn}: the plaintext must be bytes or a string; got ${describe(plaintext)}`);
+  if (typeof plaintext !== "string" && !(plaintext instanceof Uint8Array))
+    throw invalid(`${fn}: the plaintext must be bytes or a string; got ${describe(plaintext)}`);
 }
 
 function jweError(message: string): KeyVaultClientError {
@@ -82,7 +83,12 @@ function jweError(message: string): KeyVaultClientError {
  * const jwe = await encryptJwe(client, "envelope/0123abcd…", new TextEncoder().encode("secret"));
  * const { plaintext } = await decryptJwe(client, jwe); // one unwrapKey call
  */
-export async function encryptJwe(client: KeyVaultClient, key: string, plaintext: Uint8Array | string, opts?: EncryptJweOptions): Promise<string> {
+export async function encryptJwe(
+  client: KeyVaultClient,
+  key: string,
+  plaintext: Uint8Array | string,
+  opts?: EncryptJweOptions,
+): Promise<string> {
   checkClient(client, "encryptJwe");
   const options = optionsOf(opts, "encryptJwe");
   checkPlaintext(plaintext, "encryptJwe");
@@ -97,15 +103,21 @@ export async function encryptJwe(client: KeyVaultClient, key: string, plaintext:
  * const jwk = await getPublicJwk(client, "envelope");   // once, e.g. at deploy time
  * const jwe = await encryptJweToJwk(jwk, "card number", { enc: "A128GCM" }); // offline from here on
  */
-export async function encryptJweToJwk(jwk: JwkInput & { kid?: string }, plaintext: Uint8Array | string, opts?: EncryptJweOptions): Promise<string> {
+export async function encryptJweToJwk(
+  jwk: JwkInput & { kid?: string },
+  plaintext: Uint8Array | string,
+  opts?: EncryptJweOptions,
+): Promise<string> {
   if (!jwk || typeof jwk !== "object") throw invalid(`encryptJweToJwk takes a public RSA JWK first; got ${describe(jwk)}`);
   const options = optionsOf(opts, "encryptJweToJwk");
   checkPlaintext(plaintext, "encryptJweToJwk");
-  if (options.header !== undefined && (!options.header || typeof options.header !== "object" || Array.isArray(options.header))) throw invalid(`encryptJweToJwk: header must be an object; got ${describe(options.header)}`);
+  if (options.header !== undefined && (!options.header || typeof options.header !== "object" || Array.isArray(options.header)))
+    throw invalid(`encryptJweToJwk: header must be an object; got ${describe(options.header)}`);
   const alg = options.alg ?? "RSA-OAEP-256";
   const enc = options.enc ?? "A256GCM";
   const spec = contentSpec(enc);
-  if (!RSA_HASH[alg]) throw new KeyVaultClientError("ERR_INVALID_INPUT", `unsupported key management ${JSON.stringify(alg)}: use RSA-OAEP-256 or RSA-OAEP`);
+  if (!RSA_HASH[alg])
+    throw new KeyVaultClientError("ERR_INVALID_INPUT", `unsupported key management ${JSON.stringify(alg)}: use RSA-OAEP-256 or RSA-OAEP`);
   if (!spec) throw new KeyVaultClientError("ERR_INVALID_INPUT", `unsupported content encryption ${JSON.stringify(enc)}`);
   if (!jwk || String(jwk.kty).replace(/-HSM$/i, "") !== "RSA" || !jwk.n || !jwk.e) {
     throw new KeyVaultClientError("ERR_UNSUPPORTED", "JWE envelope encryption needs an RSA key");
@@ -118,7 +130,13 @@ export async function encryptJweToJwk(jwk: JwkInput & { kid?: string }, plaintex
   else delete header.kid;
   const encodedHeader = base64UrlEncode(utf8Encode(JSON.stringify(header)));
   const cek = crypto.getRandomValues(new Uint8Array(spec.cekBytes));
-  const publicKey = await crypto.subtle.importKey("jwk", { kty: "RSA", n: jwk.n, e: jwk.e, ext: true }, { name: "RSA-OAEP", hash: RSA_HASH[alg] }, false, ["encrypt"]);
+  const publicKey = await crypto.subtle.importKey(
+    "jwk",
+    { kty: "RSA", n: jwk.n, e: jwk.e, ext: true },
+    { name: "RSA-OAEP", hash: RSA_HASH[alg] },
+    false,
+    ["encrypt"],
+  );
   const encryptedKey = new Uint8Array(await crypto.subtle.encrypt({ name: "RSA-OAEP" }, publicKey, cek));
   const { iv, ciphertext, tag } = await encryptContent(enc, cek, data, utf8Encode(encodedHeader));
   cek.fill(0);
@@ -139,12 +157,16 @@ export async function decryptJwe(client: KeyVaultClient, jwe: string, opts?: Dec
   const options = optionsOf(opts, "decryptJwe");
   checkType(options.key, "string", "decryptJwe: key");
   for (const k of ["algorithms", "encryptionAlgorithms"] as const) {
-    if (options[k] !== undefined && !Array.isArray(options[k])) throw invalid(`decryptJwe: ${k} must be an array of algorithm names; got ${describe(options[k])}`);
+    if (options[k] !== undefined && !Array.isArray(options[k]))
+      throw invalid(`decryptJwe: ${k} must be an array of algorithm names; got ${describe(options[k])}`);
   }
   const parts = jwe.trim().split(".");
   if (parts.length !== 5) throw jweError(`a compact JWE has 5 parts; this has ${parts.length}`);
   const [encodedHeader, encodedKey, encodedIv, encodedCiphertext, encodedTag] = parts as [string, string, string, string, string];
-  if (![encodedHeader, encodedKey, encodedIv, encodedTag].every((p) => /^[A-Za-z0-9_-]+$/.test(p)) || !/^[A-Za-z0-9_-]*$/.test(encodedCiphertext)) {
+  if (
+    ![encodedHeader, encodedKey, encodedIv, encodedTag].every((p) => /^[A-Za-z0-9_-]+$/.test(p)) ||
+    !/^[A-Za-z0-9_-]*$/.test(encodedCiphertext)
+  ) {
     throw jweError("a compact JWE part is empty or not base64url");
   }
   let header: Record<string, unknown>;
@@ -158,8 +180,10 @@ export async function decryptJwe(client: KeyVaultClient, jwe: string, opts?: Dec
   const alg = header.alg as KeyManagement;
   const enc = header.enc as ContentEncryption;
   const algorithms = options.algorithms ?? ["RSA-OAEP-256", "RSA-OAEP"];
-  if (typeof alg !== "string" || !RSA_HASH[alg] || !algorithms.includes(alg)) throw jweError(`key management ${JSON.stringify(alg)} is not allowed`);
-  if (!contentSpec(enc) || (options.encryptionAlgorithms && !options.encryptionAlgorithms.includes(enc))) throw jweError(`content encryption ${JSON.stringify(enc)} is not allowed`);
+  if (typeof alg !== "string" || !RSA_HASH[alg] || !algorithms.includes(alg))
+    throw jweError(`key management ${JSON.stringify(alg)} is not allowed`);
+  if (!contentSpec(enc) || (options.encryptionAlgorithms && !options.encryptionAlgorithms.includes(enc)))
+    throw jweError(`content encryption ${JSON.stringify(enc)} is not allowed`);
   if (header.zip !== undefined) throw new KeyVaultClientError("ERR_UNSUPPORTED", "compressed JWE (zip) is not supported");
   if (header.crit !== undefined) throw jweError("the JWE names critical header parameters this library does not understand");
 
@@ -175,13 +199,23 @@ export async function decryptJwe(client: KeyVaultClient, jwe: string, opts?: Dec
   } catch (e) {
     // The vault could not unwrap (wrong key or altered key): report it as a failed decryption.
     if (e instanceof KeyVaultError && e.status === 400) {
-      throw new KeyVaultClientError("ERR_JWE_DECRYPTION_FAILED", "the JWE does not decrypt: the vault could not unwrap its content key", { cause: e });
+      throw new KeyVaultClientError("ERR_JWE_DECRYPTION_FAILED", "the JWE does not decrypt: the vault could not unwrap its content key", {
+        cause: e,
+      });
     }
     throw e;
   }
-  if (!unwrapped || typeof unwrapped.value !== "string") throw new KeyVaultClientError("ERR_INVALID_RESPONSE", "the vault's unwrapKey answer has no value");
+  if (!unwrapped || typeof unwrapped.value !== "string")
+    throw new KeyVaultClientError("ERR_INVALID_RESPONSE", "the vault's unwrapKey answer has no value");
   const cek = base64UrlDecode(unwrapped.value);
-  const plaintext = await decryptContent(enc, cek, base64UrlDecode(encodedIv), base64UrlDecode(encodedCiphertext), base64UrlDecode(encodedTag), utf8Encode(encodedHeader));
+  const plaintext = await decryptContent(
+    enc,
+    cek,
+    base64UrlDecode(encodedIv),
+    base64UrlDecode(encodedCiphertext),
+    base64UrlDecode(encodedTag),
+    utf8Encode(encodedHeader),
+  );
   cek.fill(0);
   const kid = typeof unwrapped.kid === "string" ? unwrapped.kid : `${client.vaultOrigin}${keyPath(ref).replace(/\/$/, "")}`;
   return { plaintext, protectedHeader: header, kid, text: () => utf8Decode(plaintext) };

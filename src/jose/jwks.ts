@@ -25,7 +25,9 @@ export interface PublishedJwk extends VaultPublicJwk {
  * const jwks: Jwks = await getJwks(client, "signer");
  * jwks.keys.map((k) => k.kid); // every enabled version, newest first
  */
-export interface Jwks { keys: PublishedJwk[] }
+export interface Jwks {
+  keys: PublishedJwk[];
+}
 
 /**
  * Options of {@link getJwks}.
@@ -49,7 +51,10 @@ export interface JwksOptions {
   storeTtlSeconds?: number;
 }
 
-interface VersionItem { kid?: string; attributes?: { enabled?: boolean; created?: number } }
+interface VersionItem {
+  kid?: string;
+  attributes?: { enabled?: boolean; created?: number };
+}
 
 /**
  * The JWKS of a key's enabled versions, newest first. Each `kid` is the version's key identifier
@@ -70,12 +75,18 @@ export async function getJwks(client: KeyVaultClient, name: string, opts?: JwksO
   if (use !== "sig" && use !== "enc") throw new KeyVaultClientError("ERR_INVALID_INPUT", `use must be "sig" or "enc"`);
   const signal = options.signal ? { signal: options.signal } : {};
   const store = options.store;
-  if (store !== undefined && (!store || typeof store.get !== "function" || typeof store.put !== "function")) throw new KeyVaultClientError("ERR_INVALID_INPUT", "store must have get(key) and put(key, value, ttlSeconds)");
-  if (options.storeTtlSeconds !== undefined && !(options.storeTtlSeconds > 0)) throw new KeyVaultClientError("ERR_INVALID_INPUT", "storeTtlSeconds must be a positive number of seconds");
+  if (store !== undefined && (!store || typeof store.get !== "function" || typeof store.put !== "function"))
+    throw new KeyVaultClientError("ERR_INVALID_INPUT", "store must have get(key) and put(key, value, ttlSeconds)");
+  if (options.storeTtlSeconds !== undefined && !(options.storeTtlSeconds > 0))
+    throw new KeyVaultClientError("ERR_INVALID_INPUT", "storeTtlSeconds must be a positive number of seconds");
   const storeKey = `kvf-jwks1:${client.vaultUrl.toLowerCase()}/keys/${ref.name.toLowerCase()}#${use}:${options.alg ?? ""}`;
   if (store) {
     let text: unknown;
-    try { text = await store.get(storeKey); } catch { /* a store never breaks a read */ }
+    try {
+      text = await store.get(storeKey);
+    } catch {
+      /* a store never breaks a read */
+    }
     const shared = typeof text === "string" ? parseJwks(text) : undefined;
     if (shared) return shared;
   }
@@ -95,7 +106,11 @@ export async function getJwks(client: KeyVaultClient, name: string, opts?: JwksO
   const jwks = await Promise.all(enabled.map((i) => getPublicJwk(client, i.kid!, signal)));
   const result = { keys: jwks.map((jwk) => publish(jwk, use, options.alg)) };
   if (store) {
-    try { await store.put(storeKey, JSON.stringify(result), options.storeTtlSeconds ?? 300); } catch { /* expires anyway */ }
+    try {
+      await store.put(storeKey, JSON.stringify(result), options.storeTtlSeconds ?? 300);
+    } catch {
+      /* expires anyway */
+    }
   }
   return result;
 }
@@ -104,7 +119,11 @@ export async function getJwks(client: KeyVaultClient, name: string, opts?: JwksO
 function parseJwks(text: string): Jwks | undefined {
   try {
     const doc = JSON.parse(text) as Jwks;
-    const ok = Array.isArray(doc?.keys) && doc.keys.every((k) => k && typeof k === "object" && typeof k.kty === "string" && typeof k.kid === "string" && typeof k.alg === "string");
+    const ok =
+      Array.isArray(doc?.keys) &&
+      doc.keys.every(
+        (k) => k && typeof k === "object" && typeof k.kty === "string" && typeof k.kid === "string" && typeof k.alg === "string",
+      );
     return ok ? { keys: doc.keys.map((k) => ({ ...k })) } : undefined;
   } catch {
     return undefined;
@@ -116,7 +135,8 @@ function parseJwks(text: string): Jwks | undefined {
  * @example publishJwk(await getPublicJwk(client, "signer"), { use: "sig", alg: "PS256" })
  */
 export function publishJwk(jwk: VaultPublicJwk, opts?: { use?: "sig" | "enc"; alg?: string }): PublishedJwk {
-  if (!jwk || typeof jwk !== "object" || typeof jwk.kty !== "string") throw invalid(`publishJwk takes a public JWK (getPublicJwk's answer); got ${describe(jwk)}`);
+  if (!jwk || typeof jwk !== "object" || typeof jwk.kty !== "string")
+    throw invalid(`publishJwk takes a public JWK (getPublicJwk's answer); got ${describe(jwk)}`);
   const options = optionsOf(opts, "publishJwk");
   const use = options.use ?? "sig";
   if (use !== "sig" && use !== "enc") throw invalid(`publishJwk: use must be "sig" or "enc"; got ${describe(use)}`);
@@ -127,7 +147,7 @@ export function publishJwk(jwk: VaultPublicJwk, opts?: { use?: "sig" | "enc"; al
 // EC keys take their algorithm from the curve; `alg` applies to RSA keys only.
 function publish(jwk: VaultPublicJwk, use: "sig" | "enc", alg: string | undefined): PublishedJwk {
   if (jwk.kty === "EC") {
-    if (use === "enc") throw new KeyVaultClientError("ERR_UNSUPPORTED", "Key Vault EC keys cannot encrypt: publish RSA keys for use \"enc\"");
+    if (use === "enc") throw new KeyVaultClientError("ERR_UNSUPPORTED", 'Key Vault EC keys cannot encrypt: publish RSA keys for use "enc"');
     const fromCurve = ecAlgorithm(jwk.crv);
     if (!fromCurve) throw new KeyVaultClientError("ERR_UNSUPPORTED", `unknown curve ${String(jwk.crv)}`);
     return { ...jwk, alg: fromCurve, use };

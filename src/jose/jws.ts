@@ -52,13 +52,19 @@ export async function signJws(client: KeyVaultClient, key: string, options: Sign
 
 async function sign(client: KeyVaultClient, key: string, options: SignJwsOptions, fn: string): Promise<string> {
   checkClient(client, fn);
-  if (!options || typeof options !== "object") throw invalid(`${fn}(client, key, { alg, payload }) needs its options; got ${describe(options)}`);
+  if (!options || typeof options !== "object")
+    throw invalid(`${fn}(client, key, { alg, payload }) needs its options; got ${describe(options)}`);
   optionsOf(options, fn);
   const { alg } = options;
   const spec = jwsSpec(alg);
-  if (!spec) throw new KeyVaultClientError("ERR_INVALID_INPUT", `unsupported JWS algorithm ${JSON.stringify(alg)}: use ES256/384/512, ES256K, RS256/384/512 or PS256/384/512`);
+  if (!spec)
+    throw new KeyVaultClientError(
+      "ERR_INVALID_INPUT",
+      `unsupported JWS algorithm ${JSON.stringify(alg)}: use ES256/384/512, ES256K, RS256/384/512 or PS256/384/512`,
+    );
   const payload = typeof options.payload === "string" ? utf8Encode(options.payload) : options.payload;
-  if (!(payload instanceof Uint8Array)) throw new KeyVaultClientError("ERR_INVALID_INPUT", `payload must be bytes or a string; got ${describe(options.payload)}`);
+  if (!(payload instanceof Uint8Array))
+    throw new KeyVaultClientError("ERR_INVALID_INPUT", `payload must be bytes or a string; got ${describe(options.payload)}`);
   if (options.header !== undefined && (typeof options.header !== "object" || options.header === null || Array.isArray(options.header))) {
     throw new KeyVaultClientError("ERR_INVALID_INPUT", `header must be an object; got ${describe(options.header)}`);
   }
@@ -73,7 +79,10 @@ async function sign(client: KeyVaultClient, key: string, options: SignJwsOptions
     // check the key can make this signature while at it.
     const jwk = await getPublicJwk(client, key, signal);
     if (jwk.kty !== spec.kty || (spec.crv && jwk.crv !== spec.crv)) {
-      throw new KeyVaultClientError("ERR_INVALID_INPUT", `${alg} needs ${spec.crv ? `an EC ${spec.crv}` : "an RSA"} key; ${ref.name} is ${jwk.kty}${jwk.crv ? ` ${jwk.crv}` : ""}`);
+      throw new KeyVaultClientError(
+        "ERR_INVALID_INPUT",
+        `${alg} needs ${spec.crv ? `an EC ${spec.crv}` : "an RSA"} key; ${ref.name} is ${jwk.kty}${jwk.crv ? ` ${jwk.crv}` : ""}`,
+      );
     }
     kid = jwk.kid;
     ref = { name: ref.name, version: versionOf(kid)! };
@@ -82,11 +91,21 @@ async function sign(client: KeyVaultClient, key: string, options: SignJwsOptions
   const header = { ...options.header, alg, kid: options.header?.kid ?? kid };
   const input = `${base64UrlEncode(utf8Encode(JSON.stringify(header)))}.${base64UrlEncode(payload)}`;
   const digest = new Uint8Array(await crypto.subtle.digest(spec.hash, utf8Encode(input)));
-  const answer = await request<{ kid?: string; value?: string }>(client, "POST", keyPath(ref, "sign"), { alg, value: base64UrlEncode(digest) }, signal);
-  if (!answer || typeof answer.value !== "string") throw new KeyVaultClientError("ERR_INVALID_RESPONSE", "the vault's sign answer has no value");
+  const answer = await request<{ kid?: string; value?: string }>(
+    client,
+    "POST",
+    keyPath(ref, "sign"),
+    { alg, value: base64UrlEncode(digest) },
+    signal,
+  );
+  if (!answer || typeof answer.value !== "string")
+    throw new KeyVaultClientError("ERR_INVALID_RESPONSE", "the vault's sign answer has no value");
   const signature = base64UrlDecode(answer.value);
   if (spec.signatureBytes && signature.length !== spec.signatureBytes) {
-    throw new KeyVaultClientError("ERR_INVALID_RESPONSE", `the vault returned a ${signature.length}-byte ${alg} signature; expected ${spec.signatureBytes} (raw r||s)`);
+    throw new KeyVaultClientError(
+      "ERR_INVALID_RESPONSE",
+      `the vault returned a ${signature.length}-byte ${alg} signature; expected ${spec.signatureBytes} (raw r||s)`,
+    );
   }
   return `${input}.${base64UrlEncode(signature)}`;
 }
@@ -100,12 +119,21 @@ async function sign(client: KeyVaultClient, key: string, options: SignJwsOptions
  */
 export async function signJwt(client: KeyVaultClient, key: string, options: SignJwtOptions): Promise<string> {
   checkClient(client, "signJwt");
-  if (!options || typeof options !== "object") throw invalid(`signJwt(client, key, { alg, payload }) needs its options; got ${describe(options)}`);
+  if (!options || typeof options !== "object")
+    throw invalid(`signJwt(client, key, { alg, payload }) needs its options; got ${describe(options)}`);
   const payload = options.payload;
-  if (!payload || typeof payload !== "object" || Array.isArray(payload)) throw new KeyVaultClientError("ERR_INVALID_INPUT", `a JWT payload must be an object of claims; got ${describe(payload)}`);
+  if (!payload || typeof payload !== "object" || Array.isArray(payload))
+    throw new KeyVaultClientError("ERR_INVALID_INPUT", `a JWT payload must be an object of claims; got ${describe(payload)}`);
   const { alg, header, signal } = options;
-  return sign(client, key, {
-    alg, payload: JSON.stringify(payload), header: { typ: "JWT", ...header },
-    ...(signal ? { signal } : {}),
-  }, "signJwt");
+  return sign(
+    client,
+    key,
+    {
+      alg,
+      payload: JSON.stringify(payload),
+      header: { typ: "JWT", ...header },
+      ...(signal ? { signal } : {}),
+    },
+    "signJwt",
+  );
 }

@@ -8,7 +8,10 @@ import type { Jwk, JwkInput } from "../web-types.js";
 import { checkClient, describe, optionsOf } from "../input.js";
 
 /** A key's name and, when known, exact version. */
-export interface KeyRef { name: string; version?: string }
+export interface KeyRef {
+  name: string;
+  version?: string;
+}
 
 /**
  * The public half of a vault key, as Key Vault's JWK carries it, with the exact versioned `kid`.
@@ -34,9 +37,16 @@ export function keyRef(client: KeyVaultClient, key: string): KeyRef {
   let parts: string[];
   if (/^https?:\/\//i.test(key)) {
     let url: URL;
-    try { url = new URL(key); } catch { throw invalid(`not a key identifier: ${key}`); }
+    try {
+      url = new URL(key);
+    } catch {
+      throw invalid(`not a key identifier: ${key}`);
+    }
     if (!isOwnOrigin(client, url.origin)) {
-      throw new KeyVaultClientError("ERR_FOREIGN_ORIGIN", `the key ${url.origin}${url.pathname} is not in this client's vault (${client.vaultOrigin})`);
+      throw new KeyVaultClientError(
+        "ERR_FOREIGN_ORIGIN",
+        `the key ${url.origin}${url.pathname} is not in this client's vault (${client.vaultOrigin})`,
+      );
     }
     const segments = url.pathname.split("/").filter(Boolean);
     if (segments[0]?.toLowerCase() !== "keys" || segments.length < 2 || segments.length > 3) throw invalid(`not a key identifier: ${key}`);
@@ -75,7 +85,9 @@ const PUBLIC_MEMBERS: Record<string, string[]> = { RSA: ["n", "e"], EC: ["crv", 
  */
 export function publicJwk(key: JwkInput & { kid?: string }): VaultPublicJwk {
   if (!key || typeof key !== "object") throw invalid(`publicJwk takes a key's JWK (getKey's key); got ${describe(key)}`);
-  const kty = String(key.kty ?? "").replace(/-HSM$/i, "").toUpperCase();
+  const kty = String(key.kty ?? "")
+    .replace(/-HSM$/i, "")
+    .toUpperCase();
   const members = PUBLIC_MEMBERS[kty];
   if (!members) throw new KeyVaultClientError("ERR_UNSUPPORTED", `a ${String(key.kty)} key has no public key to publish or encrypt to`);
   const out: Record<string, unknown> = { kty };
@@ -84,7 +96,8 @@ export function publicJwk(key: JwkInput & { kid?: string }): VaultPublicJwk {
     if (typeof v !== "string" || !v) throw new KeyVaultClientError("ERR_INVALID_RESPONSE", `the key's JWK lacks ${m}`);
     out[m] = v;
   }
-  if (typeof key.kid !== "string" || !versionOf(key.kid)) throw new KeyVaultClientError("ERR_INVALID_RESPONSE", "the key's JWK has no versioned kid");
+  if (typeof key.kid !== "string" || !versionOf(key.kid))
+    throw new KeyVaultClientError("ERR_INVALID_RESPONSE", "the key's JWK has no versioned kid");
   out.kid = key.kid;
   return out as unknown as VaultPublicJwk;
 }
@@ -114,7 +127,8 @@ export async function getPublicJwk(client: KeyVaultClient, key: string, opts?: {
   const hit = cacheKey ? publicKeys.get(cacheKey) : undefined;
   if (hit) return { ...hit };
   const bundle = await request<KeyBundleLike>(client, "GET", keyPath(ref), undefined, options.signal ? { signal: options.signal } : {});
-  if (!bundle || typeof bundle !== "object" || !bundle.key) throw new KeyVaultClientError("ERR_INVALID_RESPONSE", "the vault answered a key without a JWK");
+  if (!bundle || typeof bundle !== "object" || !bundle.key)
+    throw new KeyVaultClientError("ERR_INVALID_RESPONSE", "the vault answered a key without a JWK");
   const jwk = publicJwk(bundle.key);
   const exact = `${client.vaultOrigin}/keys/${ref.name}/${versionOf(jwk.kid)}`.toLowerCase();
   if (publicKeys.size >= MAX_CACHED) publicKeys.delete(publicKeys.keys().next().value!);

@@ -27,10 +27,16 @@ export interface SignatureSpec {
 
 const sha = (bits: 256 | 384 | 512) => ({ hash: `SHA-${bits}` as HashName, size: bits / 8 });
 const SIGNATURES: Record<string, SignatureSpec> = {
-  RS256: { ...sha(256), family: "RSA" }, RS384: { ...sha(384), family: "RSA" }, RS512: { ...sha(512), family: "RSA" },
-  PS256: { ...sha(256), family: "RSA", pss: true }, PS384: { ...sha(384), family: "RSA", pss: true }, PS512: { ...sha(512), family: "RSA", pss: true },
-  ES256: { ...sha(256), family: "EC", curve: "P-256" }, ES256K: { ...sha(256), family: "EC", curve: "P-256K" },
-  ES384: { ...sha(384), family: "EC", curve: "P-384" }, ES512: { ...sha(512), family: "EC", curve: "P-521" },
+  RS256: { ...sha(256), family: "RSA" },
+  RS384: { ...sha(384), family: "RSA" },
+  RS512: { ...sha(512), family: "RSA" },
+  PS256: { ...sha(256), family: "RSA", pss: true },
+  PS384: { ...sha(384), family: "RSA", pss: true },
+  PS512: { ...sha(512), family: "RSA", pss: true },
+  ES256: { ...sha(256), family: "EC", curve: "P-256" },
+  ES256K: { ...sha(256), family: "EC", curve: "P-256K" },
+  ES384: { ...sha(384), family: "EC", curve: "P-384" },
+  ES512: { ...sha(512), family: "EC", curve: "P-521" },
 };
 
 /**
@@ -46,7 +52,8 @@ const needs = (alg: string, s: SignatureSpec) => `${alg} needs a ${s.size}-byte 
 
 /** Checks the algorithm name and the digest; returns the spec (undefined for an unknown algorithm). */
 export function checkSignInput(algorithm: SignatureAlgorithm, digest: Uint8Array): SignatureSpec | undefined {
-  if (typeof algorithm !== "string" || !algorithm) throw invalid(`a signature algorithm is required, e.g. "ES256"; got ${describe(algorithm)}`);
+  if (typeof algorithm !== "string" || !algorithm)
+    throw invalid(`a signature algorithm is required, e.g. "ES256"; got ${describe(algorithm)}`);
   checkBytes(digest, "digest");
   const spec = signatureSpec(algorithm);
   if (spec && digest.length !== spec.size) throw invalid(`${needs(algorithm, spec)}; got a ${digest.length}-byte digest`);
@@ -65,7 +72,10 @@ export function checkSignatureKey(algorithm: string, key: { keyType: string; key
   if (!spec) return;
   const family = keyFamily(key.keyType);
   const got = family === "EC" ? `a ${key.key.crv ?? "EC"} key` : `an ${key.keyType} key`;
-  if (family !== undefined && (family !== spec.family || (spec.curve !== undefined && key.key.crv !== undefined && key.key.crv !== spec.curve))) {
+  if (
+    family !== undefined &&
+    (family !== spec.family || (spec.curve !== undefined && key.key.crv !== undefined && key.key.crv !== spec.curve))
+  ) {
     throw invalid(`${needs(algorithm, spec)}; this is ${got}`);
   }
 }
@@ -106,18 +116,21 @@ export function checkCipherInput(
   o: { iv?: Uint8Array; tag?: Uint8Array; aad?: Uint8Array },
   direction: "encrypt" | "decrypt",
 ): EncryptionSpec | undefined {
-  if (typeof algorithm !== "string" || !algorithm) throw invalid(`an encryption algorithm is required, e.g. "RSA-OAEP-256"; got ${describe(algorithm)}`);
+  if (typeof algorithm !== "string" || !algorithm)
+    throw invalid(`an encryption algorithm is required, e.g. "RSA-OAEP-256"; got ${describe(algorithm)}`);
   checkBytes(value, direction === "encrypt" ? "plaintext" : "ciphertext");
   for (const k of ["iv", "tag", "aad"] as const) if (o[k] !== undefined) checkBytes(o[k], k);
   const spec = encryptionSpec(algorithm);
   if (spec?.mode === "GCM") {
     if (o.iv !== undefined && o.iv.length !== 12) throw invalid(`${algorithm} takes a 12-byte iv; got ${o.iv.length} bytes`);
-    if (direction === "decrypt" && (!o.iv || !o.tag)) throw invalid(`${algorithm} decryption needs the iv and tag that encryption returned`);
+    if (direction === "decrypt" && (!o.iv || !o.tag))
+      throw invalid(`${algorithm} decryption needs the iv and tag that encryption returned`);
     if (o.tag !== undefined && o.tag.length !== 16) throw invalid(`${algorithm} takes a 16-byte tag; got ${o.tag.length} bytes`);
   } else if (spec?.mode === "CBC" || spec?.mode === "CBCPAD") {
     // Encryption without an iv gets a random one (see cipher.ts); decryption needs the one used.
     if ((direction === "decrypt" || o.iv) && o.iv?.length !== 16) throw invalid(`${algorithm} needs a 16-byte iv`);
-    if (spec.mode === "CBC" && value.length % 16 !== 0) throw invalid(`${algorithm} works on whole 16-byte blocks; use ${algorithm}PAD for other lengths`);
+    if (spec.mode === "CBC" && value.length % 16 !== 0)
+      throw invalid(`${algorithm} works on whole 16-byte blocks; use ${algorithm}PAD for other lengths`);
   } else if (o.iv || o.tag || o.aad) {
     if (spec) throw invalid(`${algorithm} takes no iv, tag or aad`);
   }
@@ -129,12 +142,16 @@ export function checkEncryptionKey(algorithm: string, key: { keyType: string; pr
   const spec = encryptionSpec(algorithm);
   const family = keyFamily(key.keyType);
   if (!spec || family === undefined) return;
-  if (family !== spec.family) throw invalid(`${algorithm} needs ${spec.family === "RSA" ? "an RSA" : "an AES (oct)"} key; this is an ${key.keyType} key`);
+  if (family !== spec.family)
+    throw invalid(`${algorithm} needs ${spec.family === "RSA" ? "an RSA" : "an AES (oct)"} key; this is an ${key.keyType} key`);
   const size = key.properties?.keySize;
   if (spec.bits && size && size !== spec.bits) throw invalid(`${algorithm} needs a ${spec.bits}-bit AES key; this key has ${size} bits`);
 }
 
 /** Throws unless `value` is a Uint8Array. */
 export function checkBytes(value: unknown, what: string): asserts value is Uint8Array {
-  if (!(value instanceof Uint8Array)) throw invalid(`${what} must be a Uint8Array; got ${describe(value)}${typeof value === "string" ? " (encode text with new TextEncoder().encode(text))" : value instanceof ArrayBuffer ? " (wrap it: new Uint8Array(buffer))" : ""}`);
+  if (!(value instanceof Uint8Array))
+    throw invalid(
+      `${what} must be a Uint8Array; got ${describe(value)}${typeof value === "string" ? " (encode text with new TextEncoder().encode(text))" : value instanceof ArrayBuffer ? " (wrap it: new Uint8Array(buffer))" : ""}`,
+    );
 }

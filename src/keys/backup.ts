@@ -17,7 +17,11 @@ export async function backupKey(client: KeyVaultClient, name: string, opts?: Ope
   checkClient(client, "backupKey");
   const options = optionsOf(opts, "backupKey");
   checkName(name);
-  const res = answerStrings<{ value: string }>(await request(client, "POST", `/keys/${name}/backup`, undefined, { signal: options.signal }), "a backup", "value");
+  const res = answerStrings<{ value: string }>(
+    await request(client, "POST", `/keys/${name}/backup`, undefined, { signal: options.signal }),
+    "a backup",
+    "value",
+  );
   return base64UrlDecode(res.value);
 }
 
@@ -29,5 +33,13 @@ export async function restoreKey(client: KeyVaultClient, backup: Uint8Array, opt
   checkClient(client, "restoreKey");
   const options = optionsOf(opts, "restoreKey");
   checkBytes(backup, "backup");
-  return toKey(await request<RestKeyBundle>(client, "POST", "/keys/restore", { value: base64UrlEncode(backup) }, { signal: options.signal, idempotent: false }));
+  return toKey(
+    await request<RestKeyBundle>(
+      client,
+      "POST",
+      "/keys/restore",
+      { value: base64UrlEncode(backup) },
+      { signal: options.signal, idempotent: false },
+    ),
+  );
 }

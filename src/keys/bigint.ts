@@ -23,7 +23,9 @@ export const mod = (a: bigint, m: bigint): bigint => ((a % m) + m) % m;
 
 /** base^exp mod m by square-and-multiply. */
 export function modPow(base: bigint, exp: bigint, m: bigint): bigint {
-  let result = 1n, b = mod(base, m), e = exp;
+  let result = 1n,
+    b = mod(base, m),
+    e = exp;
   while (e > 0n) {
     if (e & 1n) result = (result * b) % m;
     b = (b * b) % m;

@@ -4,7 +4,15 @@ import type { KeyVaultClient } from "../client.js";
 import { arrayBufferBytes, base64UrlDecode, base64UrlEncode } from "../encoding.js";
 import { checkCipherInput } from "./algorithms.js";
 import { keyPath, resolveKey } from "./ids.js";
-import type { DecryptResult, EncryptResult, EncryptionAlgorithm, KeyWrapAlgorithm, OperationOptions, UnwrapResult, WrapResult } from "./types.js";
+import type {
+  DecryptResult,
+  EncryptResult,
+  EncryptionAlgorithm,
+  KeyWrapAlgorithm,
+  OperationOptions,
+  UnwrapResult,
+  WrapResult,
+} from "./types.js";
 import { request } from "../request.js";
 import { answerStrings, checkClient, optionsOf } from "../input.js";
 
@@ -21,17 +29,35 @@ export interface CipherOptions extends OperationOptions {
   tag?: Uint8Array;
 }
 
-interface CipherAnswer { kid: string; value: string; iv?: string; tag?: string; aad?: string }
+interface CipherAnswer {
+  kid: string;
+  value: string;
+  iv?: string;
+  tag?: string;
+  aad?: string;
+}
 
 const b64 = (v: Uint8Array | undefined) => (v === undefined ? undefined : base64UrlEncode(v));
 const bin = (v: string | undefined) => (typeof v === "string" && v ? base64UrlDecode(v) : undefined);
 // The caller's own iv or aad, echoed in the result (copied only if it sits on a SharedArrayBuffer).
 const echo = (v: Uint8Array | undefined) => (v === undefined ? undefined : arrayBufferBytes(v));
 
-async function call(client: KeyVaultClient, key: string, op: string, algorithm: string, value: Uint8Array, o: CipherOptions): Promise<CipherAnswer> {
+async function call(
+  client: KeyVaultClient,
+  key: string,
+  op: string,
+  algorithm: string,
+  value: Uint8Array,
+  o: CipherOptions,
+): Promise<CipherAnswer> {
   const address = resolveKey(client, key);
   const body = { alg: algorithm, value: base64UrlEncode(value), iv: b64(o.iv), aad: b64(o.aad), tag: b64(o.tag) };
-  return answerStrings<CipherAnswer>(await request(client, "POST", keyPath(address, op), body, { signal: o.signal }), `an ${op} result`, "kid", "value");
+  return answerStrings<CipherAnswer>(
+    await request(client, "POST", keyPath(address, op), body, { signal: o.signal }),
+    `an ${op} result`,
+    "kid",
+    "value",
+  );
 }
 
 /**
@@ -39,15 +65,24 @@ async function call(client: KeyVaultClient, key: string, op: string, algorithm: 
  * Managed HSM AES: `A256GCM` (the service makes the iv; keep `iv` and `tag` for decryption), `A256CBCPAD` (a random `iv` unless given; keep it for decryption), ...
  * @example const { result: ciphertext, kid } = await encrypt(client, "rsa-key", "RSA-OAEP-256", plaintext);
  */
-export async function encrypt(client: KeyVaultClient, key: string, algorithm: EncryptionAlgorithm, plaintext: Uint8Array, opts?: CipherOptions): Promise<EncryptResult> {
+export async function encrypt(
+  client: KeyVaultClient,
+  key: string,
+  algorithm: EncryptionAlgorithm,
+  plaintext: Uint8Array,
+  opts?: CipherOptions,
+): Promise<EncryptResult> {
   checkClient(client, "encrypt");
   let options = optionsOf(opts, "encrypt");
   const spec = checkCipherInput(algorithm, plaintext, options, "encrypt");
   // The service needs a CBC iv from the caller; a fresh random one is the safe default.
-  if ((spec?.mode === "CBC" || spec?.mode === "CBCPAD") && !options.iv) options = { ...options, iv: crypto.getRandomValues(new Uint8Array(16)) };
+  if ((spec?.mode === "CBC" || spec?.mode === "CBCPAD") && !options.iv)
+    options = { ...options, iv: crypto.getRandomValues(new Uint8Array(16)) };
   const r = await call(client, key, "encrypt", algorithm, plaintext, options);
   const out: EncryptResult = { algorithm, kid: r.kid, result: base64UrlDecode(r.value), local: false };
-  const iv = bin(r.iv) ?? echo(options.iv), tag = bin(r.tag), aad = bin(r.aad) ?? echo(options.aad);
+  const iv = bin(r.iv) ?? echo(options.iv),
+    tag = bin(r.tag),
+    aad = bin(r.aad) ?? echo(options.aad);
   if (iv) out.iv = iv;
   if (tag) out.tag = tag;
   if (aad) out.aad = aad;
@@ -58,7 +93,13 @@ export async function encrypt(client: KeyVaultClient, key: string, algorithm: En
  * Decrypts with a key in the service (private keys never leave it).
  * @example const { result } = await decrypt(client, kid, "A256GCM", ciphertext, { iv, tag });
  */
-export async function decrypt(client: KeyVaultClient, key: string, algorithm: EncryptionAlgorithm, ciphertext: Uint8Array, opts?: CipherOptions): Promise<DecryptResult> {
+export async function decrypt(
+  client: KeyVaultClient,
+  key: string,
+  algorithm: EncryptionAlgorithm,
+  ciphertext: Uint8Array,
+  opts?: CipherOptions,
+): Promise<DecryptResult> {
   checkClient(client, "decrypt");
   const options = optionsOf(opts, "decrypt");
   checkCipherInput(algorithm, ciphertext, options, "decrypt");
@@ -70,7 +111,13 @@ export async function decrypt(client: KeyVaultClient, key: string, algorithm: En
  * Wraps (encrypts) a key, e.g. a data-encryption key, with a key in the service.
  * @example const { result: wrapped, kid } = await wrapKey(client, "kek", "RSA-OAEP-256", dek);
  */
-export async function wrapKey(client: KeyVaultClient, key: string, algorithm: KeyWrapAlgorithm, keyToWrap: Uint8Array, opts?: OperationOptions): Promise<WrapResult> {
+export async function wrapKey(
+  client: KeyVaultClient,
+  key: string,
+  algorithm: KeyWrapAlgorithm,
+  keyToWrap: Uint8Array,
+  opts?: OperationOptions,
+): Promise<WrapResult> {
   checkClient(client, "wrapKey");
   const options = optionsOf(opts, "wrapKey");
   checkCipherInput(algorithm, keyToWrap, {}, "encrypt");
@@ -82,7 +129,13 @@ export async function wrapKey(client: KeyVaultClient, key: string, algorithm: Ke
  * Unwraps a key wrapped by {@link wrapKey}.
  * @example const { result: dek } = await unwrapKey(client, kid, "RSA-OAEP-256", wrapped);
  */
-export async function unwrapKey(client: KeyVaultClient, key: string, algorithm: KeyWrapAlgorithm, wrappedKey: Uint8Array, opts?: OperationOptions): Promise<UnwrapResult> {
+export async function unwrapKey(
+  client: KeyVaultClient,
+  key: string,
+  algorithm: KeyWrapAlgorithm,
+  wrappedKey: Uint8Array,
+  opts?: OperationOptions,
+): Promise<UnwrapResult> {
   checkClient(client, "unwrapKey");
   const options = optionsOf(opts, "unwrapKey");
   checkCipherInput(algorithm, wrappedKey, {}, "decrypt");

@@ -58,20 +58,31 @@ export function checkKeySettings(o: KeyAttributesInput & { keyOps?: unknown; hsm
   if (o.keyOps !== undefined && !(Array.isArray(o.keyOps) && o.keyOps.every((op) => typeof op === "string"))) {
     throw invalid(`${fn}: keyOps must be an array of operations ("sign", "verify", …); got ${describe(o.keyOps)}`);
   }
-  if (o.tags !== undefined && !(o.tags && typeof o.tags === "object" && !Array.isArray(o.tags) && Object.values(o.tags).every((v) => typeof v === "string"))) {
+  if (
+    o.tags !== undefined &&
+    !(o.tags && typeof o.tags === "object" && !Array.isArray(o.tags) && Object.values(o.tags).every((v) => typeof v === "string"))
+  ) {
     throw invalid(`${fn}: tags must be an object of strings; got ${describe(o.tags)}`);
   }
 }
 
-async function create(client: KeyVaultClient, name: string, keyType: KeyType, opts: CreateKeyOptions | undefined, fn: string): Promise<KeyVaultKey> {
+async function create(
+  client: KeyVaultClient,
+  name: string,
+  keyType: KeyType,
+  opts: CreateKeyOptions | undefined,
+  fn: string,
+): Promise<KeyVaultKey> {
   checkClient(client, fn);
   checkName(name);
   const options = optionsOf(opts, fn);
   if (typeof keyType !== "string" || !keyType) throw invalid(`${fn}: a key type is required, e.g. "EC" or "RSA"; got ${describe(keyType)}`);
   checkKeySettings(options, fn);
   const kty = options.hsm && !/-HSM$/i.test(keyType) ? `${keyType}-HSM` : keyType;
-  if (options.keySize !== undefined && !(Number.isInteger(options.keySize) && options.keySize > 0)) throw invalid(`keySize must be a positive integer; got ${describe(options.keySize)}`);
-  if (options.publicExponent !== undefined && !(Number.isInteger(options.publicExponent) && options.publicExponent > 0)) throw invalid(`publicExponent must be a positive integer, e.g. 65537; got ${describe(options.publicExponent)}`);
+  if (options.keySize !== undefined && !(Number.isInteger(options.keySize) && options.keySize > 0))
+    throw invalid(`keySize must be a positive integer; got ${describe(options.keySize)}`);
+  if (options.publicExponent !== undefined && !(Number.isInteger(options.publicExponent) && options.publicExponent > 0))
+    throw invalid(`publicExponent must be a positive integer, e.g. 65537; got ${describe(options.publicExponent)}`);
   checkType(options.curve, "string", `${fn}: curve`);
   if (options.curve !== undefined && !/^EC/i.test(kty)) throw invalid(`a curve goes with an EC key, not ${kty}`);
   const body = {
@@ -92,7 +103,11 @@ async function create(client: KeyVaultClient, name: string, keyType: KeyType, op
  * Creates an EC key (`EC-HSM` with `hsm: true`), P-256 unless `curve` says otherwise.
  * @example const key = await createEcKey(client, "es256-signer", { curve: "P-256" });
  */
-export function createEcKey(client: KeyVaultClient, name: string, options?: Omit<CreateKeyOptions, "keySize" | "publicExponent">): Promise<KeyVaultKey> {
+export function createEcKey(
+  client: KeyVaultClient,
+  name: string,
+  options?: Omit<CreateKeyOptions, "keySize" | "publicExponent">,
+): Promise<KeyVaultKey> {
   return create(client, name, "EC", options, "createEcKey");
 }
 
@@ -108,7 +123,11 @@ export function createRsaKey(client: KeyVaultClient, name: string, options?: Omi
  * Creates a symmetric (AES) key, Managed HSM only (`oct-HSM`; `hsm` defaults to true).
  * @example const key = await createOctKey(client, "aes", { keySize: 256 });
  */
-export async function createOctKey(client: KeyVaultClient, name: string, options?: Omit<CreateKeyOptions, "curve" | "publicExponent">): Promise<KeyVaultKey> {
+export async function createOctKey(
+  client: KeyVaultClient,
+  name: string,
+  options?: Omit<CreateKeyOptions, "curve" | "publicExponent">,
+): Promise<KeyVaultKey> {
   return create(client, name, "oct", { hsm: true, ...optionsOf(options, "createOctKey") }, "createOctKey");
 }
 
@@ -136,7 +155,10 @@ const JWK_MEMBERS = ["kty", "key_ops", "n", "e", "d", "dp", "dq", "qi", "p", "q"
 export async function importKey(client: KeyVaultClient, name: string, jwk: JwkInput, opts?: ImportKeyOptions): Promise<KeyVaultKey> {
   checkClient(client, "importKey");
   checkName(name);
-  if (!jwk || typeof jwk !== "object" || typeof jwk.kty !== "string") throw invalid(`importKey needs the key as a JWK with a kty (e.g. from crypto.subtle.exportKey("jwk", privateKey)); got ${describe(jwk)}`);
+  if (!jwk || typeof jwk !== "object" || typeof jwk.kty !== "string")
+    throw invalid(
+      `importKey needs the key as a JWK with a kty (e.g. from crypto.subtle.exportKey("jwk", privateKey)); got ${describe(jwk)}`,
+    );
   const options = optionsOf(opts, "importKey");
   checkKeySettings(options, "importKey");
   const key: Record<string, unknown> = {};

@@ -37,5 +37,7 @@ export async function recoverDeletedKey(client: KeyVaultClient, name: string, op
   checkClient(client, "recoverDeletedKey");
   const options = optionsOf(opts, "recoverDeletedKey");
   checkName(name);
-  return toKey(await request<RestKeyBundle>(client, "POST", `/deletedkeys/${name}/recover`, undefined, { signal: options.signal, idempotent: false }));
+  return toKey(
+    await request<RestKeyBundle>(client, "POST", `/deletedkeys/${name}/recover`, undefined, { signal: options.signal, idempotent: false }),
+  );
 }

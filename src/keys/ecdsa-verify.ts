@@ -3,7 +3,14 @@
 // sign takes) needs the point arithmetic here. Public inputs only: no constant-time concerns.
 import { mod, modInv, toBigInt } from "./bigint.js";
 
-interface Curve { p: bigint; n: bigint; b: bigint; gx: bigint; gy: bigint; size: number }
+interface Curve {
+  p: bigint;
+  n: bigint;
+  b: bigint;
+  gx: bigint;
+  gy: bigint;
+  size: number;
+}
 
 // Domain parameters of FIPS 186-5 / SEC 2 (a = -3 for all three).
 const CURVES: Record<string, Curve> = {
@@ -43,7 +50,9 @@ type Point = [bigint, bigint, bigint];
 
 function double([x, y, z]: Point, p: bigint): Point {
   if (z === 0n || y === 0n) return [1n, 1n, 0n];
-  const delta = (z * z) % p, gamma = (y * y) % p, beta = (x * gamma) % p;
+  const delta = (z * z) % p,
+    gamma = (y * y) % p,
+    beta = (x * gamma) % p;
   const alpha = (3n * mod(x - delta, p) * (x + delta)) % p;
   const x3 = mod(alpha * alpha - 8n * beta, p);
   const z3 = mod((y + z) * (y + z) - gamma - delta, p);
@@ -54,13 +63,20 @@ function double([x, y, z]: Point, p: bigint): Point {
 function add(a: Point, b: Point, p: bigint): Point {
   if (a[2] === 0n) return b;
   if (b[2] === 0n) return a;
-  const [x1, y1, z1] = a, [x2, y2, z2] = b;
-  const z1z1 = (z1 * z1) % p, z2z2 = (z2 * z2) % p;
-  const u1 = (x1 * z2z2) % p, u2 = (x2 * z1z1) % p;
-  const s1 = (y1 * z2 * z2z2) % p, s2 = (y2 * z1 * z1z1) % p;
-  const h = mod(u2 - u1, p), r = mod(2n * (s2 - s1), p);
+  const [x1, y1, z1] = a,
+    [x2, y2, z2] = b;
+  const z1z1 = (z1 * z1) % p,
+    z2z2 = (z2 * z2) % p;
+  const u1 = (x1 * z2z2) % p,
+    u2 = (x2 * z1z1) % p;
+  const s1 = (y1 * z2 * z2z2) % p,
+    s2 = (y2 * z1 * z1z1) % p;
+  const h = mod(u2 - u1, p),
+    r = mod(2n * (s2 - s1), p);
   if (h === 0n) return r === 0n ? double(a, p) : [1n, 1n, 0n];
-  const i = (4n * h * h) % p, j = (h * i) % p, v = (u1 * i) % p;
+  const i = (4n * h * h) % p,
+    j = (h * i) % p,
+    v = (u1 * i) % p;
   const x3 = mod(r * r - j - 2n * v, p);
   const y3 = mod(r * (v - x3) - 2n * s1 * j, p);
   const z3 = mod(((z1 + z2) * (z1 + z2) - z1z1 - z2z2) * h, p);
@@ -73,7 +89,8 @@ function twoMultiply(u1: bigint, g: Point, u2: bigint, q: Point, p: bigint): Poi
   let acc: Point = [1n, 1n, 0n];
   for (let bit = Math.max(u1.toString(2).length, u2.toString(2).length) - 1; bit >= 0; bit--) {
     acc = double(acc, p);
-    const a = (u1 >> BigInt(bit)) & 1n, b = (u2 >> BigInt(bit)) & 1n;
+    const a = (u1 >> BigInt(bit)) & 1n,
+      b = (u2 >> BigInt(bit)) & 1n;
     if (a && b) acc = add(acc, gq, p);
     else if (a) acc = add(acc, g, p);
     else if (b) acc = add(acc, q, p);
@@ -89,13 +106,16 @@ export function verifyEcdsaDigest(curveName: string, x: Uint8Array, y: Uint8Arra
   const c = CURVES[curveName];
   if (!c || signature.length !== 2 * c.size) return false;
   const { p, n } = c;
-  const qx = toBigInt(x), qy = toBigInt(y);
+  const qx = toBigInt(x),
+    qy = toBigInt(y);
   // The public point must be on the curve: y^2 = x^3 - 3x + b.
   if (qx >= p || qy >= p || mod(qy * qy - (qx * qx * qx - 3n * qx + c.b), p) !== 0n) return false;
-  const r = toBigInt(signature.subarray(0, c.size)), s = toBigInt(signature.subarray(c.size));
+  const r = toBigInt(signature.subarray(0, c.size)),
+    s = toBigInt(signature.subarray(c.size));
   if (r < 1n || r >= n || s < 1n || s >= n) return false;
   // e: the leftmost bitlen(n) bits of the digest.
-  const nBits = n.toString(2).length, dBits = digest.length * 8;
+  const nBits = n.toString(2).length,
+    dBits = digest.length * 8;
   let e = toBigInt(digest);
   if (dBits > nBits) e >>= BigInt(dBits - nBits);
   const w = modInv(s, n);

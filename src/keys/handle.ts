@@ -4,7 +4,15 @@
 // a promise made by another request).
 import type { KeyVaultClient } from "../client.js";
 import { KeyVaultClientError } from "../errors.js";
-import { checkBytes, checkCipherInput, checkEncryptionKey, checkSignInput, checkSignatureKey, encryptionSpec, signatureSpec } from "./algorithms.js";
+import {
+  checkBytes,
+  checkCipherInput,
+  checkEncryptionKey,
+  checkSignInput,
+  checkSignatureKey,
+  encryptionSpec,
+  signatureSpec,
+} from "./algorithms.js";
 import { decrypt, encrypt, unwrapKey, wrapKey, type CipherOptions } from "./cipher.js";
 import { keyIdOf, resolveKey, type KeyAddress } from "./ids.js";
 import { canEncryptLocally, canVerifyLocally, encryptLocally, verifyDataLocally, verifyLocally } from "./local.js";
@@ -14,8 +22,18 @@ import { verify } from "./verify.js";
 import type { SharedStore } from "../secrets/store.js";
 import { checkClient, checkType, checkVersion, describe, optionsOf } from "../input.js";
 import type {
-  DecryptResult, EncryptResult, EncryptionAlgorithm, KeyOperation, KeyVaultKey, KeyWrapAlgorithm, OperationOptions,
-  SignResult, SignatureAlgorithm, UnwrapResult, VerifyResult, WrapResult,
+  DecryptResult,
+  EncryptResult,
+  EncryptionAlgorithm,
+  KeyOperation,
+  KeyVaultKey,
+  KeyWrapAlgorithm,
+  OperationOptions,
+  SignResult,
+  SignatureAlgorithm,
+  UnwrapResult,
+  VerifyResult,
+  WrapResult,
 } from "./types.js";
 
 /**
@@ -79,7 +97,10 @@ function recall(client: KeyVaultClient, name: string, version: string): KeyVault
   const byVersion = versions.get(client);
   const k = cacheKey(name, version);
   const hit = byVersion?.get(k);
-  if (hit) { byVersion!.delete(k); byVersion!.set(k, hit); }
+  if (hit) {
+    byVersion!.delete(k);
+    byVersion!.set(k, hit);
+  }
   return hit;
 }
 
@@ -95,10 +116,24 @@ function encodeKey(key: KeyVaultKey): string {
 }
 function decodeKey(text: string, name: string, version: string): KeyVaultKey | undefined {
   try {
-    const key = JSON.parse(text, (_k, v) => (v && typeof v === "object" && typeof v.$date === "number" ? new Date(v.$date) : v && typeof v === "object" && Array.isArray(v.$bytes) ? new Uint8Array(v.$bytes) : v)) as KeyVaultKey;
+    const key = JSON.parse(text, (_k, v) =>
+      v && typeof v === "object" && typeof v.$date === "number"
+        ? new Date(v.$date)
+        : v && typeof v === "object" && Array.isArray(v.$bytes)
+          ? new Uint8Array(v.$bytes)
+          : v,
+    ) as KeyVaultKey;
     // Only the version asked for, in a shape we wrote; anything else is ignored and read from the vault.
-    if (typeof key?.id !== "string" || typeof key.name !== "string" || key.name.toLowerCase() !== name.toLowerCase() || typeof key.properties?.version !== "string"
-      || key.properties.version.toLowerCase() !== version.toLowerCase() || typeof key.key?.kty !== "string" || !Array.isArray(key.keyOperations)) return undefined;
+    if (
+      typeof key?.id !== "string" ||
+      typeof key.name !== "string" ||
+      key.name.toLowerCase() !== name.toLowerCase() ||
+      typeof key.properties?.version !== "string" ||
+      key.properties.version.toLowerCase() !== version.toLowerCase() ||
+      typeof key.key?.kty !== "string" ||
+      !Array.isArray(key.keyOperations)
+    )
+      return undefined;
     return key;
   } catch {
     return undefined;
@@ -135,15 +170,22 @@ export class KeyHandle {
     const address = resolveKey(client, key, version);
     checkType(options.remote, "boolean", "KeyHandle: remote");
     if (options.latestMaxAgeMs !== undefined && !(typeof options.latestMaxAgeMs === "number" && options.latestMaxAgeMs >= 0)) {
-      throw new KeyVaultClientError("ERR_INVALID_INPUT", `KeyHandle: latestMaxAgeMs must be a number of milliseconds, 0 or more (Infinity: resolve once); got ${describe(options.latestMaxAgeMs)}`);
+      throw new KeyVaultClientError(
+        "ERR_INVALID_INPUT",
+        `KeyHandle: latestMaxAgeMs must be a number of milliseconds, 0 or more (Infinity: resolve once); got ${describe(options.latestMaxAgeMs)}`,
+      );
     }
     this.client = client;
     this.name = address.name;
     this.version = address.version;
-    if (options.store !== undefined && (!options.store || typeof options.store.get !== "function" || typeof options.store.put !== "function")) {
+    if (
+      options.store !== undefined &&
+      (!options.store || typeof options.store.get !== "function" || typeof options.store.put !== "function")
+    ) {
       throw new KeyVaultClientError("ERR_INVALID_INPUT", "store must have get(key) and put(key, value, ttlSeconds)");
     }
-    if (options.storeTtlSeconds !== undefined && !(options.storeTtlSeconds > 0)) throw new KeyVaultClientError("ERR_INVALID_INPUT", "storeTtlSeconds must be a positive number of seconds");
+    if (options.storeTtlSeconds !== undefined && !(options.storeTtlSeconds > 0))
+      throw new KeyVaultClientError("ERR_INVALID_INPUT", "storeTtlSeconds must be a positive number of seconds");
     this.#options = options;
   }
 
@@ -184,15 +226,26 @@ export class KeyHandle {
     const store = this.#options.store;
     if (store && this.version) {
       let text: unknown;
-      try { text = await store.get(storeKeyOf(this.id)); } catch { /* a store never breaks a read */ }
+      try {
+        text = await store.get(storeKeyOf(this.id));
+      } catch {
+        /* a store never breaks a read */
+      }
       const shared = typeof text === "string" ? decodeKey(text, this.name, this.version) : undefined;
-      if (shared) { remember(this.client, shared); return shared; }
+      if (shared) {
+        remember(this.client, shared);
+        return shared;
+      }
     }
     const key = await getKey(this.client, this.name, this.version, options);
     if (key.properties.version) remember(this.client, key);
     if (!this.version) this.#latest = { key, at: Date.now() };
     if (store && this.version) {
-      try { await store.put(storeKeyOf(this.id), encodeKey(key), this.#options.storeTtlSeconds ?? 300); } catch { /* expires anyway */ }
+      try {
+        await store.put(storeKeyOf(this.id), encodeKey(key), this.#options.storeTtlSeconds ?? 300);
+      } catch {
+        /* expires anyway */
+      }
     }
     return key;
   }
@@ -323,7 +376,8 @@ export class KeyHandle {
       return undefined;
     }
     const key = await this.getPublicKey(options);
-    if (signature) checkSignatureKey(algorithm, key); else checkEncryptionKey(algorithm, key);
+    if (signature) checkSignatureKey(algorithm, key);
+    else checkEncryptionKey(algorithm, key);
     return key;
   }
 }
@@ -337,14 +391,21 @@ export class KeyHandle {
  */
 export function usable(key: KeyVaultKey, operation: KeyOperation): void {
   if (!key || typeof key !== "object" || !key.properties || !Array.isArray(key.keyOperations)) {
-    throw new KeyVaultClientError("ERR_INVALID_INPUT", `usable takes a key as the vault returned it (getKey's answer); got ${describe(key)}`);
+    throw new KeyVaultClientError(
+      "ERR_INVALID_INPUT",
+      `usable takes a key as the vault returned it (getKey's answer); got ${describe(key)}`,
+    );
   }
   const p = key.properties;
   const refuse = (why: string) => {
-    throw new KeyVaultClientError("ERR_KEY_NOT_USABLE", `key ${key.id} ${why}; the service would refuse ${operation} (pass { remote: true } to ask it anyway)`);
+    throw new KeyVaultClientError(
+      "ERR_KEY_NOT_USABLE",
+      `key ${key.id} ${why}; the service would refuse ${operation} (pass { remote: true } to ask it anyway)`,
+    );
   };
   if (p.enabled === false) refuse("is disabled");
-  if (key.keyOperations.length > 0 && !key.keyOperations.includes(operation)) refuse(`does not allow ${operation} (key_ops: ${key.keyOperations.join(", ")})`);
+  if (key.keyOperations.length > 0 && !key.keyOperations.includes(operation))
+    refuse(`does not allow ${operation} (key_ops: ${key.keyOperations.join(", ")})`);
   if (operation === "encrypt" || operation === "wrapKey") {
     const now = Date.now();
     if (p.notBefore && now < p.notBefore.getTime()) refuse(`is not valid before ${p.notBefore.toISOString()}`);

@@ -46,7 +46,11 @@ export function parseKeyId(id: string): ParsedKeyId {
   // The message shows what the id is, not what it says: an id read from an answer may be anything, a token too.
   const refused = () => invalid(`not a key identifier (https://{vault}/keys/{name}[/{version}]); got ${describe(id)}`);
   let url: URL;
-  try { url = new URL(id); } catch { throw refused(); }
+  try {
+    url = new URL(id);
+  } catch {
+    throw refused();
+  }
   const parts = url.pathname.split("/").filter(Boolean);
   const [collection, name, version = ""] = parts;
   if (!collection || !name || parts.length > 3) throw refused();
@@ -63,9 +67,13 @@ export function resolveKey(client: Pick<KeyVaultClient, "vaultUrl" | "vaultOrigi
   if (/^https?:\/\//i.test(key)) {
     const parsed = parseKeyId(key);
     if (!isOwnOrigin(client, parsed.vaultUrl)) {
-      throw new KeyVaultClientError("ERR_FOREIGN_ORIGIN", `key ${parsed.name} belongs to ${parsed.vaultUrl}, not to this client's vault ${client.vaultOrigin}`);
+      throw new KeyVaultClientError(
+        "ERR_FOREIGN_ORIGIN",
+        `key ${parsed.name} belongs to ${parsed.vaultUrl}, not to this client's vault ${client.vaultOrigin}`,
+      );
     }
-    name = parsed.name; v = parsed.version;
+    name = parsed.name;
+    v = parsed.version;
   } else {
     const slash = key.indexOf("/");
     name = slash < 0 ? key : key.slice(0, slash);
@@ -86,7 +94,9 @@ export function isOwnOrigin(client: Pick<KeyVaultClient, "vaultUrl" | "vaultOrig
 /** Throws `ERR_INVALID_INPUT` unless `name` is 1 to 127 letters, digits and dashes. */
 export function checkName(name: string): void {
   if (typeof name !== "string" || !NAME.test(name)) {
-    throw invalid(`invalid key name ${typeof name === "string" ? JSON.stringify(name.slice(0, 200)) : describe(name)}: use 1 to 127 letters, digits and dashes`);
+    throw invalid(
+      `invalid key name ${typeof name === "string" ? JSON.stringify(name.slice(0, 200)) : describe(name)}: use 1 to 127 letters, digits and dashes`,
+    );
   }
 }
 

@@ -13,7 +13,8 @@ const family = (jwk: JwkInput) => String(jwk.kty ?? "").replace(/-HSM$/i, "");
 
 /** Throws unless `jwk` is a key object (a vault key's `key`, or any public JWK). */
 function checkJwk(jwk: unknown, fn: string): asserts jwk is JwkInput {
-  if (!jwk || typeof jwk !== "object") throw new KeyVaultClientError("ERR_INVALID_INPUT", `${fn} takes a public JWK (e.g. a vault key's key); got ${describe(jwk)}`);
+  if (!jwk || typeof jwk !== "object")
+    throw new KeyVaultClientError("ERR_INVALID_INPUT", `${fn} takes a public JWK (e.g. a vault key's key); got ${describe(jwk)}`);
 }
 
 /**
@@ -51,13 +52,20 @@ function unsupported(what: string): KeyVaultClientError {
  * digest of the wrong length and `ERR_UNSUPPORTED` for ES256K or an unknown algorithm.
  * @example const ok = await verifyLocally(key.key, "ES256", digest, signature);
  */
-export async function verifyLocally(jwk: JwkInput, algorithm: SignatureAlgorithm, digest: Uint8Array, signature: Uint8Array): Promise<boolean> {
+export async function verifyLocally(
+  jwk: JwkInput,
+  algorithm: SignatureAlgorithm,
+  digest: Uint8Array,
+  signature: Uint8Array,
+): Promise<boolean> {
   checkJwk(jwk, "verifyLocally");
   const spec = checkSignInput(algorithm, digest);
   checkBytes(signature, "signature");
-  if (!spec || !canVerifyLocally(algorithm, jwk)) throw unsupported(`${algorithm} verification with this ${jwk.kty} ${jwk.crv ?? ""} key`.replace(/ +/g, " "));
+  if (!spec || !canVerifyLocally(algorithm, jwk))
+    throw unsupported(`${algorithm} verification with this ${jwk.kty} ${jwk.crv ?? ""} key`.replace(/ +/g, " "));
   if (spec.family === "RSA") {
-    const n = base64UrlDecode(jwk.n!), e = base64UrlDecode(jwk.e!);
+    const n = base64UrlDecode(jwk.n!),
+      e = base64UrlDecode(jwk.e!);
     return spec.pss ? verifyPss(n, e, spec.hash, digest, signature) : verifyPkcs1(n, e, spec.hash, digest, signature);
   }
   return verifyEcdsaDigest(spec.curve!, base64UrlDecode(jwk.x!), base64UrlDecode(jwk.y!), digest, signature);
@@ -66,13 +74,17 @@ export async function verifyLocally(jwk: JwkInput, algorithm: SignatureAlgorithm
 // Imported CryptoKeys per JWK object and algorithm: a resolved value, safe to share across requests.
 const imported = new WeakMap<object, Map<string, CryptoKey>>();
 
-async function importPublic(jwk: JwkInput, algorithm: RsaHashedImportParams | EcKeyImportParams, usage: KeyUsage, cacheKey: string): Promise<CryptoKey> {
+async function importPublic(
+  jwk: JwkInput,
+  algorithm: RsaHashedImportParams | EcKeyImportParams,
+  usage: KeyUsage,
+  cacheKey: string,
+): Promise<CryptoKey> {
   let byAlg = imported.get(jwk);
   const hit = byAlg?.get(cacheKey);
   if (hit) return hit;
-  const data: JsonWebKey = family(jwk) === "EC"
-    ? { kty: "EC", crv: jwk.crv!, x: jwk.x!, y: jwk.y!, ext: true }
-    : { kty: "RSA", n: jwk.n!, e: jwk.e!, ext: true };
+  const data: JsonWebKey =
+    family(jwk) === "EC" ? { kty: "EC", crv: jwk.crv!, x: jwk.x!, y: jwk.y!, ext: true } : { kty: "RSA", n: jwk.n!, e: jwk.e!, ext: true };
   const key = await crypto.subtle.importKey("jwk", data, algorithm, true, [usage]);
   if (!byAlg) imported.set(jwk, (byAlg = new Map()));
   byAlg.set(cacheKey, key);
@@ -83,7 +95,12 @@ async function importPublic(jwk: JwkInput, algorithm: RsaHashedImportParams | Ec
  * Verifies a signature over `data` with a public JWK, no request (Web Crypto hashes the data).
  * @example const ok = await verifyDataLocally(key.key, "PS256", data, signature);
  */
-export async function verifyDataLocally(jwk: JwkInput, algorithm: SignatureAlgorithm, data: Uint8Array, signature: Uint8Array): Promise<boolean> {
+export async function verifyDataLocally(
+  jwk: JwkInput,
+  algorithm: SignatureAlgorithm,
+  data: Uint8Array,
+  signature: Uint8Array,
+): Promise<boolean> {
   checkJwk(jwk, "verifyDataLocally");
   checkBytes(data, "data");
   checkBytes(signature, "signature");
@@ -102,7 +119,11 @@ export async function verifyDataLocally(jwk: JwkInput, algorithm: SignatureAlgor
  * The service decrypts it with the private key.
  * @example const ciphertext = await encryptLocally(key.key, "RSA-OAEP-256", dek);
  */
-export async function encryptLocally(jwk: JwkInput, algorithm: EncryptionAlgorithm, plaintext: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
+export async function encryptLocally(
+  jwk: JwkInput,
+  algorithm: EncryptionAlgorithm,
+  plaintext: Uint8Array,
+): Promise<Uint8Array<ArrayBuffer>> {
   checkJwk(jwk, "encryptLocally");
   checkBytes(plaintext, "plaintext");
   const spec = encryptionSpec(algorithm);
@@ -112,7 +133,10 @@ export async function encryptLocally(jwk: JwkInput, algorithm: EncryptionAlgorit
   const hLen = spec.oaepHash === "SHA-1" ? 20 : 32;
   const max = modulusBytes - 2 * hLen - 2;
   if (plaintext.length > max) {
-    throw new KeyVaultClientError("ERR_INVALID_INPUT", `${algorithm} with a ${modulusBytes * 8}-bit key encrypts at most ${max} bytes; got ${plaintext.length}`);
+    throw new KeyVaultClientError(
+      "ERR_INVALID_INPUT",
+      `${algorithm} with a ${modulusBytes * 8}-bit key encrypts at most ${max} bytes; got ${plaintext.length}`,
+    );
   }
   return new Uint8Array(await crypto.subtle.encrypt({ name: "RSA-OAEP" }, key, arrayBufferBytes(plaintext)));
 }

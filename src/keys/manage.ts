@@ -46,7 +46,9 @@ export interface UpdateKeyOptions extends KeyAttributesInput, OperationOptions {
 export async function updateKey(client: KeyVaultClient, key: string, opts: UpdateKeyOptions): Promise<KeyVaultKey> {
   checkClient(client, "updateKey");
   if (!opts || typeof opts !== "object") {
-    throw invalid(`updateKey(client, key, { …changes, version? }) needs the properties to change; got ${describe(opts)}${typeof opts === "string" ? " (the version goes inside: { version })" : ""}`);
+    throw invalid(
+      `updateKey(client, key, { …changes, version? }) needs the properties to change; got ${describe(opts)}${typeof opts === "string" ? " (the version goes inside: { version })" : ""}`,
+    );
   }
   const options = optionsOf(opts, "updateKey");
   checkType(options.version, "string", "updateKey: version");
@@ -74,7 +76,9 @@ export async function deleteKey(client: KeyVaultClient, name: string, opts?: Ope
   const address = resolveKey(client, name);
   if (address.version) throw invalid("deleteKey deletes every version of a key: pass the name alone");
   // Not repeated on 5xx: a retry after a lost answer would turn a success into a 404.
-  return toDeletedKey(await request<RestKeyBundle>(client, "DELETE", keyPath(address), undefined, { signal: options.signal, idempotent: false }));
+  return toDeletedKey(
+    await request<RestKeyBundle>(client, "DELETE", keyPath(address), undefined, { signal: options.signal, idempotent: false }),
+  );
 }
 
 /**
@@ -82,7 +86,12 @@ export async function deleteKey(client: KeyVaultClient, name: string, opts?: Ope
  * `properties.attestation` holding the certificate and attestation blobs as bytes.
  * @example const { properties } = await getKeyAttestation(client, "hsm-key"); properties.attestation?.publicKeyAttestation;
  */
-export async function getKeyAttestation(client: KeyVaultClient, key: string, version?: string, opts?: OperationOptions): Promise<KeyVaultKey> {
+export async function getKeyAttestation(
+  client: KeyVaultClient,
+  key: string,
+  version?: string,
+  opts?: OperationOptions,
+): Promise<KeyVaultKey> {
   checkClient(client, "getKeyAttestation");
   checkVersion(version, "getKeyAttestation");
   const options = optionsOf(opts, "getKeyAttestation");

@@ -3,37 +3,79 @@
 import { base64UrlDecode, base64UrlEncode, utf8Encode } from "../encoding.js";
 import { parseKeyId, invalid, type ParsedKeyId } from "./ids.js";
 import type {
-  DeletedKey, DeletedKeyProperties, KeyAttestation, KeyProperties, KeyReleasePolicy, KeyReleasePolicyInput,
-  KeyRotationPolicy, KeyVaultKey,
+  DeletedKey,
+  DeletedKeyProperties,
+  KeyAttestation,
+  KeyProperties,
+  KeyReleasePolicy,
+  KeyReleasePolicyInput,
+  KeyRotationPolicy,
+  KeyVaultKey,
 } from "./types.js";
 import type { Jwk } from "../web-types.js";
 import { answerObject, badAnswer, describe } from "../input.js";
 
 /** A JWK as Key Vault sends it (may carry `-HSM` types and `key_ops`). */
 export interface RestJwk {
-  kid?: string; kty?: string; key_ops?: string[]; crv?: string;
-  n?: string; e?: string; x?: string; y?: string; k?: string;
-  d?: string; p?: string; q?: string; dp?: string; dq?: string; qi?: string; key_hsm?: string; t?: string;
+  kid?: string;
+  kty?: string;
+  key_ops?: string[];
+  crv?: string;
+  n?: string;
+  e?: string;
+  x?: string;
+  y?: string;
+  k?: string;
+  d?: string;
+  p?: string;
+  q?: string;
+  dp?: string;
+  dq?: string;
+  qi?: string;
+  key_hsm?: string;
+  t?: string;
   [member: string]: unknown;
 }
 /** Key attributes on the wire (unix seconds). */
 export interface RestAttributes {
-  enabled?: boolean; nbf?: number; exp?: number; created?: number; updated?: number;
-  recoverableDays?: number; recoveryLevel?: string; exportable?: boolean; hsmPlatform?: string; key_size?: number;
+  enabled?: boolean;
+  nbf?: number;
+  exp?: number;
+  created?: number;
+  updated?: number;
+  recoverableDays?: number;
+  recoveryLevel?: string;
+  exportable?: boolean;
+  hsmPlatform?: string;
+  key_size?: number;
   attestation?: { certificatePemFile?: string; privateKeyAttestation?: string; publicKeyAttestation?: string; version?: string };
 }
 /** A release policy on the wire (`data` base64). */
-export interface RestReleasePolicy { contentType?: string; data?: string; immutable?: boolean }
+export interface RestReleasePolicy {
+  contentType?: string;
+  data?: string;
+  immutable?: boolean;
+}
 /** KeyBundle / DeletedKeyBundle on the wire. */
 export interface RestKeyBundle {
-  key?: RestJwk; attributes?: RestAttributes; tags?: Record<string, string>; managed?: boolean;
+  key?: RestJwk;
+  attributes?: RestAttributes;
+  tags?: Record<string, string>;
+  managed?: boolean;
   release_policy?: RestReleasePolicy;
-  recoveryId?: string; deletedDate?: number; scheduledPurgeDate?: number;
+  recoveryId?: string;
+  deletedDate?: number;
+  scheduledPurgeDate?: number;
 }
 /** KeyItem / DeletedKeyItem of a list page. */
 export interface RestKeyItem {
-  kid: string; attributes?: RestAttributes; tags?: Record<string, string>; managed?: boolean;
-  recoveryId?: string; deletedDate?: number; scheduledPurgeDate?: number;
+  kid: string;
+  attributes?: RestAttributes;
+  tags?: Record<string, string>;
+  managed?: boolean;
+  recoveryId?: string;
+  deletedDate?: number;
+  scheduledPurgeDate?: number;
 }
 /** KeyRotationPolicy on the wire. */
 export interface RestRotationPolicy {
@@ -42,16 +84,17 @@ export interface RestRotationPolicy {
   attributes?: { expiryTime?: string; created?: number; updated?: number };
 }
 
-const date = (seconds: number | undefined): Date | undefined =>
-  typeof seconds === "number" ? new Date(seconds * 1000) : undefined;
+const date = (seconds: number | undefined): Date | undefined => (typeof seconds === "number" ? new Date(seconds * 1000) : undefined);
 
 /** Date -> unix seconds, refusing anything that is not a valid Date. */
 export function unixSeconds(value: Date, what: string): number {
-  if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw invalid(`${what} must be a valid Date; got ${value instanceof Date ? "an invalid Date" : describe(value)}`);
+  if (!(value instanceof Date) || Number.isNaN(value.getTime()))
+    throw invalid(`${what} must be a valid Date; got ${value instanceof Date ? "an invalid Date" : describe(value)}`);
   return Math.floor(value.getTime() / 1000);
 }
 
-const bytes = (text: string | undefined): Uint8Array<ArrayBuffer> | undefined => (typeof text === "string" ? base64UrlDecode(text) : undefined);
+const bytes = (text: string | undefined): Uint8Array<ArrayBuffer> | undefined =>
+  typeof text === "string" ? base64UrlDecode(text) : undefined;
 
 // `{ a: undefined }` and `{}` are the same thing to us; keep only the defined members so objects compare
 // and print cleanly (copied, not deleted from: `delete` turns an object into a slow dictionary).
@@ -73,10 +116,17 @@ export function publicJwk(jwk: RestJwk): Jwk & { kid?: string } {
 // A kid read from an answer: a broken one is the vault's fault (ERR_INVALID_RESPONSE), not the caller's.
 function idOf(kid: unknown): ParsedKeyId {
   if (typeof kid !== "string") throw badAnswer("has no kid");
-  try { return parseKeyId(kid); } catch { throw badAnswer("has a kid that is not a key identifier"); }
+  try {
+    return parseKeyId(kid);
+  } catch {
+    throw badAnswer("has a kid that is not a key identifier");
+  }
 }
 
-function properties(kid: string, b: { attributes?: RestAttributes; tags?: Record<string, string>; managed?: boolean; release_policy?: RestReleasePolicy }): KeyProperties {
+function properties(
+  kid: string,
+  b: { attributes?: RestAttributes; tags?: Record<string, string>; managed?: boolean; release_policy?: RestReleasePolicy },
+): KeyProperties {
   const id = idOf(kid);
   const a = b.attributes ?? {};
   return compact({
@@ -126,7 +176,12 @@ export function toKey(bundle: RestKeyBundle): KeyVaultKey {
 
 /** DeletedKeyBundle -> DeletedKey. */
 export function toDeletedKey(bundle: RestKeyBundle): DeletedKey {
-  return compact({ ...toKey(bundle), recoveryId: bundle.recoveryId, deletedOn: date(bundle.deletedDate), scheduledPurgeDate: date(bundle.scheduledPurgeDate) });
+  return compact({
+    ...toKey(bundle),
+    recoveryId: bundle.recoveryId,
+    deletedOn: date(bundle.deletedDate),
+    scheduledPurgeDate: date(bundle.scheduledPurgeDate),
+  });
 }
 
 /** KeyItem -> KeyProperties. */
@@ -136,7 +191,12 @@ export function toKeyProperties(item: RestKeyItem): KeyProperties {
 
 /** DeletedKeyItem -> DeletedKeyProperties. */
 export function toDeletedKeyProperties(item: RestKeyItem): DeletedKeyProperties {
-  return compact({ ...properties(answerObject<RestKeyItem>(item, "a deleted key item").kid, item), recoveryId: item.recoveryId, deletedOn: date(item.deletedDate), scheduledPurgeDate: date(item.scheduledPurgeDate) });
+  return compact({
+    ...properties(answerObject<RestKeyItem>(item, "a deleted key item").kid, item),
+    recoveryId: item.recoveryId,
+    deletedOn: date(item.deletedDate),
+    scheduledPurgeDate: date(item.scheduledPurgeDate),
+  });
 }
 
 /** Settable attributes -> the REST `attributes` object (only what was given). */
@@ -163,11 +223,13 @@ export function toRotationPolicy(policy: RestRotationPolicy): KeyRotationPolicy 
   if (!Array.isArray(actions)) throw badAnswer("has lifetimeActions that are not a list");
   return compact({
     id: p.id,
-    lifetimeActions: (actions as NonNullable<RestRotationPolicy["lifetimeActions"]>).map((a) => compact({
-      action: String(a.action?.type ?? ""),
-      timeAfterCreate: a.trigger?.timeAfterCreate,
-      timeBeforeExpiry: a.trigger?.timeBeforeExpiry,
-    })),
+    lifetimeActions: (actions as NonNullable<RestRotationPolicy["lifetimeActions"]>).map((a) =>
+      compact({
+        action: String(a.action?.type ?? ""),
+        timeAfterCreate: a.trigger?.timeAfterCreate,
+        timeBeforeExpiry: a.trigger?.timeBeforeExpiry,
+      }),
+    ),
     expiresIn: p.attributes?.expiryTime,
     createdOn: date(p.attributes?.created),
     updatedOn: date(p.attributes?.updated),
@@ -176,7 +238,10 @@ export function toRotationPolicy(policy: RestRotationPolicy): KeyRotationPolicy 
 
 /** KeyRotationPolicy -> REST. */
 export function rotationPolicyBody(p: Pick<KeyRotationPolicy, "lifetimeActions" | "expiresIn">): RestRotationPolicy {
-  if (!p || !Array.isArray(p.lifetimeActions)) throw invalid(`a rotation policy needs lifetimeActions (an array of { action, timeAfterCreate | timeBeforeExpiry }); got ${describe(p)}`);
+  if (!p || !Array.isArray(p.lifetimeActions))
+    throw invalid(
+      `a rotation policy needs lifetimeActions (an array of { action, timeAfterCreate | timeBeforeExpiry }); got ${describe(p)}`,
+    );
   const body: RestRotationPolicy = {
     lifetimeActions: p.lifetimeActions.map((a) => {
       if ((a.timeAfterCreate === undefined) === (a.timeBeforeExpiry === undefined)) {

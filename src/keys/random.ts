@@ -13,7 +13,12 @@ import { answerStrings, checkClient, describe, optionsOf } from "../input.js";
 export async function getRandomBytes(client: KeyVaultClient, count: number, opts?: OperationOptions): Promise<Uint8Array<ArrayBuffer>> {
   checkClient(client, "getRandomBytes");
   const options = optionsOf(opts, "getRandomBytes");
-  if (!Number.isInteger(count) || count < 1 || count > 128) throw invalid(`getRandomBytes takes a count from 1 to 128; got ${typeof count === "number" ? count : describe(count)}`);
-  const res = answerStrings<{ value: string }>(await request(client, "POST", "/rng", { count }, { signal: options.signal }), "random bytes", "value");
+  if (!Number.isInteger(count) || count < 1 || count > 128)
+    throw invalid(`getRandomBytes takes a count from 1 to 128; got ${typeof count === "number" ? count : describe(count)}`);
+  const res = answerStrings<{ value: string }>(
+    await request(client, "POST", "/rng", { count }, { signal: options.signal }),
+    "random bytes",
+    "value",
+  );
   return base64UrlDecode(res.value);
 }

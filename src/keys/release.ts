@@ -43,15 +43,25 @@ export interface ReleaseKeyResult {
  * attestation service's JWT for the environment; the key comes back wrapped for that environment.
  * @example const { value: jws } = await releaseKey(client, "exportable", attestationJwt);
  */
-export async function releaseKey(client: KeyVaultClient, key: string, targetAttestationToken: string, opts?: ReleaseKeyOptions): Promise<ReleaseKeyResult> {
+export async function releaseKey(
+  client: KeyVaultClient,
+  key: string,
+  targetAttestationToken: string,
+  opts?: ReleaseKeyOptions,
+): Promise<ReleaseKeyResult> {
   checkClient(client, "releaseKey");
   const options = optionsOf(opts, "releaseKey");
   checkType(options.version, "string", "releaseKey: version");
   checkType(options.nonce, "string", "releaseKey: nonce");
   checkType(options.algorithm, "string", "releaseKey: algorithm");
   const address = resolveKey(client, key, options.version);
-  if (typeof targetAttestationToken !== "string" || !targetAttestationToken) throw invalid(`releaseKey needs the target's attestation token (a JWT string); got ${describe(targetAttestationToken)}`);
+  if (typeof targetAttestationToken !== "string" || !targetAttestationToken)
+    throw invalid(`releaseKey needs the target's attestation token (a JWT string); got ${describe(targetAttestationToken)}`);
   const body = { target: targetAttestationToken, nonce: options.nonce, enc: options.algorithm };
-  const res = answerStrings<{ value: string }>(await request(client, "POST", keyPath(address, "release"), body, { signal: options.signal }), "a release result", "value");
+  const res = answerStrings<{ value: string }>(
+    await request(client, "POST", keyPath(address, "release"), body, { signal: options.signal }),
+    "a release result",
+    "value",
+  );
   return { value: res.value };
 }

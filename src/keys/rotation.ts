@@ -14,7 +14,9 @@ export async function rotateKey(client: KeyVaultClient, name: string, opts?: Ope
   checkClient(client, "rotateKey");
   const options = optionsOf(opts, "rotateKey");
   checkName(name);
-  return toKey(await request<RestKeyBundle>(client, "POST", `/keys/${name}/rotate`, undefined, { signal: options.signal, idempotent: false }));
+  return toKey(
+    await request<RestKeyBundle>(client, "POST", `/keys/${name}/rotate`, undefined, { signal: options.signal, idempotent: false }),
+  );
 }
 
 /**
@@ -25,7 +27,9 @@ export async function getRotationPolicy(client: KeyVaultClient, name: string, op
   checkClient(client, "getRotationPolicy");
   const options = optionsOf(opts, "getRotationPolicy");
   checkName(name);
-  return toRotationPolicy(await request<RestRotationPolicy>(client, "GET", `/keys/${name}/rotationpolicy`, undefined, { signal: options.signal }));
+  return toRotationPolicy(
+    await request<RestRotationPolicy>(client, "GET", `/keys/${name}/rotationpolicy`, undefined, { signal: options.signal }),
+  );
 }
 
 /**
@@ -38,11 +42,16 @@ export async function getRotationPolicy(client: KeyVaultClient, name: string, op
  * });
  */
 export async function updateRotationPolicy(
-  client: KeyVaultClient, name: string, policy: Pick<KeyRotationPolicy, "lifetimeActions" | "expiresIn">, opts?: OperationOptions,
+  client: KeyVaultClient,
+  name: string,
+  policy: Pick<KeyRotationPolicy, "lifetimeActions" | "expiresIn">,
+  opts?: OperationOptions,
 ): Promise<KeyRotationPolicy> {
   checkClient(client, "updateRotationPolicy");
   const options = optionsOf(opts, "updateRotationPolicy");
   checkName(name);
   const body = rotationPolicyBody(policy);
-  return toRotationPolicy(await request<RestRotationPolicy>(client, "PUT", `/keys/${name}/rotationpolicy`, body, { signal: options.signal }));
+  return toRotationPolicy(
+    await request<RestRotationPolicy>(client, "PUT", `/keys/${name}/rotationpolicy`, body, { signal: options.signal }),
+  );
 }

@@ -12,7 +12,8 @@ const DIGEST_INFO: Partial<Record<HashName, number[]>> = {
 
 /** s^e mod n as `length` bytes, or undefined when the signature is out of range. */
 function publicOp(n: Uint8Array, e: Uint8Array, signature: Uint8Array, length: number): Uint8Array | undefined {
-  const N = toBigInt(n), s = toBigInt(signature);
+  const N = toBigInt(n),
+    s = toBigInt(signature);
   if (signature.length !== byteLength(N) || s >= N) return undefined;
   return toBytes(modPow(s, toBigInt(e), N), length);
 }
@@ -75,7 +76,7 @@ export async function verifyPss(n: Uint8Array, e: Uint8Array, hash: HashName, di
   const maskedDb = em.subarray(0, emLen - hLen - 1);
   const h = em.subarray(emLen - hLen - 1, emLen - 1);
   const zeroBits = 8 * emLen - emBits;
-  if (zeroBits && (maskedDb[0]! >> (8 - zeroBits)) !== 0) return false;
+  if (zeroBits && maskedDb[0]! >> (8 - zeroBits) !== 0) return false;
   const mask = await mgf1(hash, h, maskedDb.length);
   const db = maskedDb.map((b, i) => b ^ mask[i]!);
   if (zeroBits) db[0]! &= 0xff >> zeroBits;

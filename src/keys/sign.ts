@@ -16,14 +16,23 @@ import { answerStrings, checkClient, optionsOf } from "../input.js";
  * const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", data));
  * const { result: signature, kid } = await sign(client, "signer", "ES256", digest);
  */
-export async function sign(client: KeyVaultClient, key: string, algorithm: SignatureAlgorithm, digest: Uint8Array, opts?: OperationOptions): Promise<SignResult> {
+export async function sign(
+  client: KeyVaultClient,
+  key: string,
+  algorithm: SignatureAlgorithm,
+  digest: Uint8Array,
+  opts?: OperationOptions,
+): Promise<SignResult> {
   checkClient(client, "sign");
   const options = optionsOf(opts, "sign");
   checkSignInput(algorithm, digest);
   const address = resolveKey(client, key);
   const res = answerStrings<{ kid: string; value: string }>(
     await request(client, "POST", keyPath(address, "sign"), { alg: algorithm, value: base64UrlEncode(digest) }, { signal: options.signal }),
-    "a signature", "kid", "value");
+    "a signature",
+    "kid",
+    "value",
+  );
   return { algorithm, kid: res.kid, result: base64UrlDecode(res.value) };
 }
 
@@ -31,7 +40,13 @@ export async function sign(client: KeyVaultClient, key: string, algorithm: Signa
  * Hashes `data` with Web Crypto (the algorithm's hash) and signs the digest with {@link sign}.
  * @example const { result } = await signData(client, "signer", "PS256", new TextEncoder().encode("hello"));
  */
-export async function signData(client: KeyVaultClient, key: string, algorithm: SignatureAlgorithm, data: Uint8Array, opts?: OperationOptions): Promise<SignResult> {
+export async function signData(
+  client: KeyVaultClient,
+  key: string,
+  algorithm: SignatureAlgorithm,
+  data: Uint8Array,
+  opts?: OperationOptions,
+): Promise<SignResult> {
   checkClient(client, "signData");
   const options = optionsOf(opts, "signData");
   return sign(client, key, algorithm, await digestFor(algorithm, data), options);

@@ -25,9 +25,7 @@ export type KeyCurveName = "P-256" | "P-384" | "P-521" | "P-256K" | (string & {}
  * const operations: KeyOperation[] = ["sign", "verify"];
  * await createEcKey(client, "signer", { keyOps: operations });
  */
-export type KeyOperation =
-  | "encrypt" | "decrypt" | "sign" | "verify" | "wrapKey" | "unwrapKey" | "import" | "export"
-  | (string & {});
+export type KeyOperation = "encrypt" | "decrypt" | "sign" | "verify" | "wrapKey" | "unwrapKey" | "import" | "export" | (string & {});
 
 /**
  * Signature algorithms. Each one fixes the digest length and the key:
@@ -38,8 +36,16 @@ export type KeyOperation =
  * const { result } = await signData(client, "rsa-signer", algorithm, data);
  */
 export type SignatureAlgorithm =
-  | "RS256" | "RS384" | "RS512" | "PS256" | "PS384" | "PS512"
-  | "ES256" | "ES384" | "ES512" | "ES256K"
+  | "RS256"
+  | "RS384"
+  | "RS512"
+  | "PS256"
+  | "PS384"
+  | "PS512"
+  | "ES256"
+  | "ES384"
+  | "ES512"
+  | "ES256K"
   | (string & {});
 
 /**
@@ -49,12 +55,23 @@ export type SignatureAlgorithm =
  * const { result } = await encrypt(client, "rsa-key", algorithm, plaintext);
  */
 export type EncryptionAlgorithm =
-  | "RSA-OAEP" | "RSA-OAEP-256" | "RSA1_5"
-  | "A128GCM" | "A192GCM" | "A256GCM"
-  | "A128KW" | "A192KW" | "A256KW"
-  | "A128CBC" | "A192CBC" | "A256CBC"
-  | "A128CBCPAD" | "A192CBCPAD" | "A256CBCPAD"
-  | "CKM_AES_KEY_WRAP" | "CKM_AES_KEY_WRAP_PAD"
+  | "RSA-OAEP"
+  | "RSA-OAEP-256"
+  | "RSA1_5"
+  | "A128GCM"
+  | "A192GCM"
+  | "A256GCM"
+  | "A128KW"
+  | "A192KW"
+  | "A256KW"
+  | "A128CBC"
+  | "A192CBC"
+  | "A256CBC"
+  | "A128CBCPAD"
+  | "A192CBCPAD"
+  | "A256CBCPAD"
+  | "CKM_AES_KEY_WRAP"
+  | "CKM_AES_KEY_WRAP_PAD"
   | (string & {});
 
 /**
@@ -64,9 +81,14 @@ export type EncryptionAlgorithm =
  * const { result: wrapped } = await wrapKey(client, "kek", algorithm, dek);
  */
 export type KeyWrapAlgorithm =
-  | "RSA-OAEP" | "RSA-OAEP-256" | "RSA1_5"
-  | "A128KW" | "A192KW" | "A256KW"
-  | "CKM_AES_KEY_WRAP" | "CKM_AES_KEY_WRAP_PAD"
+  | "RSA-OAEP"
+  | "RSA-OAEP-256"
+  | "RSA1_5"
+  | "A128KW"
+  | "A192KW"
+  | "A256KW"
+  | "CKM_AES_KEY_WRAP"
+  | "CKM_AES_KEY_WRAP_PAD"
   | (string & {});
 
 /**
@@ -76,8 +98,13 @@ export type KeyWrapAlgorithm =
  * const level: DeletionRecoveryLevel | undefined = properties.recoveryLevel; // e.g. "Recoverable+Purgeable"
  */
 export type DeletionRecoveryLevel =
-  | "Purgeable" | "Recoverable+Purgeable" | "Recoverable" | "Recoverable+ProtectedSubscription"
-  | "CustomizedRecoverable+Purgeable" | "CustomizedRecoverable" | "CustomizedRecoverable+ProtectedSubscription"
+  | "Purgeable"
+  | "Recoverable+Purgeable"
+  | "Recoverable"
+  | "Recoverable+ProtectedSubscription"
+  | "CustomizedRecoverable+Purgeable"
+  | "CustomizedRecoverable"
+  | "CustomizedRecoverable+ProtectedSubscription"
   | (string & {});
 
 /**

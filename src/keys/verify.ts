@@ -15,7 +15,12 @@ import { answerObject, badAnswer, checkClient, optionsOf } from "../input.js";
  * @example const { result: valid } = await verify(client, kid, "ES256", digest, signature);
  */
 export async function verify(
-  client: KeyVaultClient, key: string, algorithm: SignatureAlgorithm, digest: Uint8Array, signature: Uint8Array, opts?: OperationOptions,
+  client: KeyVaultClient,
+  key: string,
+  algorithm: SignatureAlgorithm,
+  digest: Uint8Array,
+  signature: Uint8Array,
+  opts?: OperationOptions,
 ): Promise<VerifyResult> {
   checkClient(client, "verify");
   const options = optionsOf(opts, "verify");
@@ -23,7 +28,10 @@ export async function verify(
   checkBytes(signature, "signature");
   const address = resolveKey(client, key);
   const body = { alg: algorithm, digest: base64UrlEncode(digest), value: base64UrlEncode(signature) };
-  const res = answerObject<{ value: unknown }>(await request(client, "POST", keyPath(address, "verify"), body, { signal: options.signal }), "a verify result");
+  const res = answerObject<{ value: unknown }>(
+    await request(client, "POST", keyPath(address, "verify"), body, { signal: options.signal }),
+    "a verify result",
+  );
   if (typeof res.value !== "boolean") throw badAnswer("(a verify result) has no value");
   return { algorithm, kid: keyIdOf(client.vaultOrigin, address), result: res.value, local: false };
 }
@@ -33,7 +41,12 @@ export async function verify(
  * @example const { result } = await verifyData(client, kid, "RS256", data, signature);
  */
 export async function verifyData(
-  client: KeyVaultClient, key: string, algorithm: SignatureAlgorithm, data: Uint8Array, signature: Uint8Array, opts?: OperationOptions,
+  client: KeyVaultClient,
+  key: string,
+  algorithm: SignatureAlgorithm,
+  data: Uint8Array,
+  signature: Uint8Array,
+  opts?: OperationOptions,
 ): Promise<VerifyResult> {
   checkClient(client, "verifyData");
   const options = optionsOf(opts, "verifyData");

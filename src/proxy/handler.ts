@@ -113,7 +113,8 @@ export function createVaultProxy(options: VaultProxyOptions): ProxyHandler {
     };
     const refuse = (status: number, code: ProxyErrorCode, message: string, extra?: Record<string, string>) =>
       new Response(JSON.stringify({ error: { code, message } }), {
-        status, headers: cors(new Headers({ "content-type": "application/json; charset=utf-8", "x-keyvault-proxy-error": code, ...extra })),
+        status,
+        headers: cors(new Headers({ "content-type": "application/json; charset=utf-8", "x-keyvault-proxy-error": code, ...extra })),
       });
 
     if (origin !== null && !allowed) return refuse(403, "ProxyOriginNotAllowed", `origin ${origin} may not use this proxy`);
@@ -121,7 +122,8 @@ export function createVaultProxy(options: VaultProxyOptions): ProxyHandler {
 
     const method = request.method.toUpperCase();
     if (method === "OPTIONS") {
-      if (!request.headers.has("access-control-request-method")) return refuse(405, "ProxyMethodNotAllowed", "OPTIONS is answered only as a CORS preflight", { allow: METHODS.join(", ") });
+      if (!request.headers.has("access-control-request-method"))
+        return refuse(405, "ProxyMethodNotAllowed", "OPTIONS is answered only as a CORS preflight", { allow: METHODS.join(", ") });
       const headers = cors(new Headers());
       appendVary(headers, "Access-Control-Request-Method");
       appendVary(headers, "Access-Control-Request-Headers");
@@ -132,7 +134,8 @@ export function createVaultProxy(options: VaultProxyOptions): ProxyHandler {
       }
       return new Response(null, { status: 204, headers });
     }
-    if (!METHODS.includes(method)) return refuse(405, "ProxyMethodNotAllowed", `${method} is not a Key Vault method`, { allow: METHODS.join(", ") });
+    if (!METHODS.includes(method))
+      return refuse(405, "ProxyMethodNotAllowed", `${method} is not a Key Vault method`, { allow: METHODS.join(", ") });
 
     const url = new URL(request.url);
     let path = url.pathname;
@@ -142,7 +145,8 @@ export function createVaultProxy(options: VaultProxyOptions): ProxyHandler {
       path = path.slice(base.length) || "/";
     }
     if (!VAULT_PATH.test(path)) return refuse(404, "ProxyTargetNotAllowed", "not a vault path");
-    if (options.allowPath && !options.allowPath(path, method)) return refuse(403, "ProxyTargetNotAllowed", `${method} ${path} is not allowed through this proxy`);
+    if (options.allowPath && !options.allowPath(path, method))
+      return refuse(403, "ProxyTargetNotAllowed", `${method} ${path} is not allowed through this proxy`);
     const target = settings.vaultOrigin + path + url.search;
     // Defence in depth: whatever the path rule lets through must still name the vault.
     if (new URL(target).origin !== settings.vaultOrigin) return refuse(404, "ProxyTargetNotAllowed", "not a vault path");
@@ -164,10 +168,21 @@ export function createVaultProxy(options: VaultProxyOptions): ProxyHandler {
     if (request.signal?.aborted) throw request.signal.reason;
     request.signal?.addEventListener("abort", onAbort, { once: true });
     let timedOut = false;
-    const timer = settings.timeout === false ? undefined : setTimeout(() => { timedOut = true; controller.abort(); }, settings.timeout);
+    const timer =
+      settings.timeout === false
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            controller.abort();
+          }, settings.timeout);
     let upstream: Response;
     try {
-      const init: RequestInit = { method, headers: requestHeadersFor(request.headers, settings.forward), redirect: "manual", signal: controller.signal };
+      const init: RequestInit = {
+        method,
+        headers: requestHeadersFor(request.headers, settings.forward),
+        redirect: "manual",
+        signal: controller.signal,
+      };
       if (body && body.length) init.body = body;
       upstream = await send(target, init);
     } catch (e) {
@@ -202,21 +217,31 @@ function validate(options: VaultProxyOptions): Settings {
   const bad = (message: string) => new KeyVaultClientError("ERR_INVALID_INPUT", `createVaultProxy: ${message}`);
   if (!options || typeof options !== "object") throw bad("options are required");
   let vault: URL;
-  try { vault = new URL(String(options.vaultUrl)); } catch { throw bad("vaultUrl must be an absolute URL"); }
+  try {
+    vault = new URL(String(options.vaultUrl));
+  } catch {
+    throw bad("vaultUrl must be an absolute URL");
+  }
   if (vault.username || vault.password || vault.search || vault.hash || (vault.pathname !== "/" && vault.pathname !== "")) {
     throw bad("vaultUrl must be an origin (no path, query, fragment or credentials)");
   }
   if (vault.protocol !== "https:") {
     const loopback = vault.protocol === "http:" && isLoopbackHost(vault.hostname);
     if (!loopback) throw new KeyVaultClientError("ERR_INSECURE_URL", "createVaultProxy: vaultUrl must be https");
-    if (!options.allowInsecureLoopback) throw new KeyVaultClientError("ERR_INSECURE_URL", "createVaultProxy: an http vault needs allowInsecureLoopback");
+    if (!options.allowInsecureLoopback)
+      throw new KeyVaultClientError("ERR_INSECURE_URL", "createVaultProxy: an http vault needs allowInsecureLoopback");
   }
-  if (!Array.isArray(options.allowedOrigins) || options.allowedOrigins.length === 0) throw bad("allowedOrigins must list at least one origin");
+  if (!Array.isArray(options.allowedOrigins) || options.allowedOrigins.length === 0)
+    throw bad("allowedOrigins must list at least one origin");
   const origins = new Set<string>();
   for (const o of options.allowedOrigins) {
     if (o === "*" || o === "null") throw bad(`allowedOrigins cannot hold ${JSON.stringify(o)}: list exact origins`);
     let u: URL;
-    try { u = new URL(String(o)); } catch { throw bad(`allowedOrigins: ${JSON.stringify(o)} is not an origin`); }
+    try {
+      u = new URL(String(o));
+    } catch {
+      throw bad(`allowedOrigins: ${JSON.stringify(o)} is not an origin`);
+    }
     if (u.origin === "null" || u.username || u.password || u.pathname !== "/" || u.search || u.hash) {
       throw bad(`allowedOrigins: ${JSON.stringify(o)} is not an origin (scheme://host[:port], nothing after)`);
     }
@@ -229,7 +254,8 @@ function validate(options: VaultProxyOptions): Settings {
   const forward = new Set(FORWARDED_REQUEST_HEADERS);
   for (const h of options.forwardHeaders ?? []) {
     const name = String(h).toLowerCase();
-    if (!mayForward(name)) throw bad(`forwardHeaders: ${JSON.stringify(h)} is never forwarded (cookies, hop-by-hop and forwarding headers stay here)`);
+    if (!mayForward(name))
+      throw bad(`forwardHeaders: ${JSON.stringify(h)} is never forwarded (cookies, hop-by-hop and forwarding headers stay here)`);
     forward.add(name);
   }
   const expose = [...new Set([...EXPOSED_RESPONSE_HEADERS, ...(options.exposeHeaders ?? []).map((h) => String(h).toLowerCase())])];
@@ -240,9 +266,17 @@ function validate(options: VaultProxyOptions): Settings {
   if (options.allowPath !== undefined && typeof options.allowPath !== "function") throw bad("allowPath must be a function");
   if (options.fetch !== undefined && typeof options.fetch !== "function") throw bad("fetch must be a function");
   return {
-    vaultOrigin: vault.origin, origins, requireOrigin: options.requireOrigin === true, maxBody, basePath, forward,
+    vaultOrigin: vault.origin,
+    origins,
+    requireOrigin: options.requireOrigin === true,
+    maxBody,
+    basePath,
+    forward,
     // content-type is not safelisted for JSON, and the client sends its own request id
-    allowHeaders: [...forward].join(", "), expose: expose.join(", "), maxAge, timeout,
+    allowHeaders: [...forward].join(", "),
+    expose: expose.join(", "),
+    maxAge,
+    timeout,
   };
 }
 
@@ -263,7 +297,10 @@ async function readCapped(stream: ReadableStream<Uint8Array>, limit: number): Pr
   }
   const out = new Uint8Array(size);
   let at = 0;
-  for (const c of chunks) { out.set(c, at); at += c.byteLength; }
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
   return out;
 }
 
@@ -271,5 +308,11 @@ function appendVary(headers: Headers, name: string): void {
   const current = headers.get("vary");
   if (!current) return headers.set("vary", name);
   if (current.trim() === "*") return;
-  if (!current.toLowerCase().split(",").some((v) => v.trim() === name.toLowerCase())) headers.set("vary", `${current}, ${name}`);
+  if (
+    !current
+      .toLowerCase()
+      .split(",")
+      .some((v) => v.trim() === name.toLowerCase())
+  )
+    headers.set("vary", `${current}, ${name}`);
 }

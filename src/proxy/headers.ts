@@ -7,8 +7,14 @@
  * FORWARDED_REQUEST_HEADERS.includes("authorization"); // true: the page's own token goes to the vault
  */
 export const FORWARDED_REQUEST_HEADERS: readonly string[] = [
-  "authorization", "content-type", "accept", "accept-language",
-  "x-ms-client-request-id", "x-ms-return-client-request-id", "traceparent", "tracestate",
+  "authorization",
+  "content-type",
+  "accept",
+  "accept-language",
+  "x-ms-client-request-id",
+  "x-ms-return-client-request-id",
+  "traceparent",
+  "tracestate",
 ];
 
 /**
@@ -19,18 +25,32 @@ export const FORWARDED_REQUEST_HEADERS: readonly string[] = [
 export const EXPOSED_RESPONSE_HEADERS: readonly string[] = [
   // the challenge: without it a browser client cannot discover scope and tenant
   "www-authenticate",
-  "x-ms-request-id", "x-ms-client-request-id", "x-ms-keyvault-service-version", "x-ms-keyvault-region",
+  "x-ms-request-id",
+  "x-ms-client-request-id",
+  "x-ms-keyvault-service-version",
+  "x-ms-keyvault-region",
   // the client's retry policy honours these; unexposed, a browser would back off blindly
-  "retry-after", "retry-after-ms", "x-ms-retry-after-ms",
+  "retry-after",
+  "retry-after-ms",
+  "x-ms-retry-after-ms",
 ];
 
 // Never forwarded, even when asked to: they name the connection, the caller's network or its
 // cookies, none of which the vault should see or trust.
 const HOP_BY_HOP = new Set([
-  "connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection", "proxy-authenticate",
-  "proxy-authorization", "te", "trailer", "trailers",
+  "connection",
+  "keep-alive",
+  "transfer-encoding",
+  "upgrade",
+  "proxy-connection",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "trailers",
 ]);
-const NEVER_FORWARDED = /^(host|cookie|cookie2|forwarded|via|origin|referer|content-length|x-forwarded-.*|x-real-ip|true-client-ip|x-client-ip|cf-.*|x-original-.*|x-rewrite-url|sec-.*)$/;
+const NEVER_FORWARDED =
+  /^(host|cookie|cookie2|forwarded|via|origin|referer|content-length|x-forwarded-.*|x-real-ip|true-client-ip|x-client-ip|cf-.*|x-original-.*|x-rewrite-url|sec-.*)$/;
 
 /** Whether a request header may be named in `forwardHeaders`. */
 export function mayForward(name: string): boolean {
@@ -40,7 +60,13 @@ export function mayForward(name: string): boolean {
 /** The request headers that go to the vault: only the allowed ones, plus the caller's `Connection` list removed. */
 export function requestHeadersFor(incoming: Headers, allowed: ReadonlySet<string>): Headers {
   // Headers named by Connection are hop-by-hop for this connection only (RFC 9110 §7.6.1).
-  const connection = new Set((incoming.get("connection") ?? "").toLowerCase().split(",").map((s) => s.trim()).filter(Boolean));
+  const connection = new Set(
+    (incoming.get("connection") ?? "")
+      .toLowerCase()
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
   const out = new Headers();
   incoming.forEach((value, name) => {
     if (allowed.has(name) && !connection.has(name)) out.set(name, value);
@@ -54,11 +80,25 @@ export function requestHeadersFor(incoming: Headers, allowed: ReadonlySet<string
  * runtime's fetch hands over the body already decoded.
  */
 export function responseHeadersFrom(upstream: Headers): Headers {
-  const connection = new Set((upstream.get("connection") ?? "").toLowerCase().split(",").map((s) => s.trim()).filter(Boolean));
+  const connection = new Set(
+    (upstream.get("connection") ?? "")
+      .toLowerCase()
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
   const out = new Headers();
   upstream.forEach((value, name) => {
-    if (HOP_BY_HOP.has(name) || connection.has(name) || name === "set-cookie" || name === "set-cookie2"
-      || name === "content-encoding" || name === "content-length" || name.startsWith("access-control-")) return;
+    if (
+      HOP_BY_HOP.has(name) ||
+      connection.has(name) ||
+      name === "set-cookie" ||
+      name === "set-cookie2" ||
+      name === "content-encoding" ||
+      name === "content-length" ||
+      name.startsWith("access-control-")
+    )
+      return;
     out.append(name, value);
   });
   return out;

@@ -64,7 +64,9 @@ export interface RunningProxyServer {
  * createServer(toNodeListener(createVaultProxy({ vaultUrl, allowedOrigins }))).listen(8787);
  */
 export function toNodeListener(handler: FetchHandler): (req: http.IncomingMessage, res: http.ServerResponse) => void {
-  return (req, res) => { void respond(handler, req, res); };
+  return (req, res) => {
+    void respond(handler, req, res);
+  };
 }
 
 /**
@@ -76,7 +78,11 @@ export function toNodeListener(handler: FetchHandler): (req: http.IncomingMessag
  */
 export async function serveVaultProxy(options: VaultProxyOptions & ProxyServerOptions): Promise<RunningProxyServer> {
   const { host, port, tls, ...proxyOptions } = options;
-  return serveHandler(createVaultProxy(proxyOptions), { ...(host !== undefined ? { host } : {}), ...(port !== undefined ? { port } : {}), ...(tls ? { tls } : {}) });
+  return serveHandler(createVaultProxy(proxyOptions), {
+    ...(host !== undefined ? { host } : {}),
+    ...(port !== undefined ? { port } : {}),
+    ...(tls ? { tls } : {}),
+  });
 }
 
 /** Serves any fetch handler through {@link toNodeListener}. */
@@ -85,7 +91,10 @@ async function serveHandler(handler: FetchHandler, options: ProxyServerOptions =
   const server = options.tls ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, listener) : http.createServer(listener);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => { server.off("error", reject); resolve(); });
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
   });
   const address = server.address() as AddressInfo;
   const host = address.address.includes(":") ? `[${address.address}]` : address.address;
@@ -93,13 +102,19 @@ async function serveHandler(handler: FetchHandler, options: ProxyServerOptions =
     url: `${options.tls ? "https" : "http"}://${host}:${address.port}`,
     host: address.address,
     port: address.port,
-    close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 
 async function respond(handler: FetchHandler, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const aborted = new AbortController();
-  res.on("close", () => { if (!res.writableFinished) aborted.abort(new Error("the client closed the connection")); });
+  res.on("close", () => {
+    if (!res.writableFinished) aborted.abort(new Error("the client closed the connection"));
+  });
   // Absolute-form ("http://other/"), authority-form and "*" targets could pose as another origin.
   if (!req.url?.startsWith("/")) return plain(res, 400, "request target must be a path");
   const local = req.socket.localAddress ?? "127.0.0.1";
@@ -110,7 +125,10 @@ async function respond(handler: FetchHandler, req: http.IncomingMessage, res: ht
     for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
     const method = req.method ?? "GET";
     const init: RequestInit & { duplex?: "half" } = { method, headers, signal: aborted.signal };
-    if (method !== "GET" && method !== "HEAD") { init.body = bodyStream(req); init.duplex = "half"; }
+    if (method !== "GET" && method !== "HEAD") {
+      init.body = bodyStream(req);
+      init.duplex = "half";
+    }
     // Concatenated, not resolved: "//evil.example/x" stays a path (which the proxy refuses).
     request = new Request(self + req.url, init);
   } catch {
@@ -124,11 +142,16 @@ async function respond(handler: FetchHandler, req: http.IncomingMessage, res: ht
     return;
   }
   const headers: string[] = [];
-  response.headers.forEach((value, name) => { headers.push(name, value); });
+  response.headers.forEach((value, name) => {
+    headers.push(name, value);
+  });
   // A body the handler did not read (refused, too large) is not drained: the connection closes.
   if (!req.complete) headers.push("connection", "close");
   res.writeHead(response.status, response.statusText || undefined, headers);
-  if (!response.body || req.method === "HEAD") { res.end(); return; }
+  if (!response.body || req.method === "HEAD") {
+    res.end();
+    return;
+  }
   try {
     for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
       if (!res.write(chunk)) await once(res, "drain");
@@ -149,12 +172,27 @@ function bodyStream(req: http.IncomingMessage): ReadableStream<Uint8Array> {
         controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
         if ((controller.desiredSize ?? 0) <= 0) req.pause();
       });
-      req.on("end", () => { if (!done) { done = true; controller.close(); } });
-      req.on("error", (e) => { if (!done) { done = true; controller.error(e); } });
+      req.on("end", () => {
+        if (!done) {
+          done = true;
+          controller.close();
+        }
+      });
+      req.on("error", (e) => {
+        if (!done) {
+          done = true;
+          controller.error(e);
+        }
+      });
       req.pause();
     },
-    pull() { req.resume(); },
-    cancel() { done = true; req.resume(); },
+    pull() {
+      req.resume();
+    },
+    cancel() {
+      done = true;
+      req.resume();
+    },
   });
 }
 

@@ -95,7 +95,17 @@ interface NegativeEntry {
   owner: object;
   until: number;
   /** A 404 as the vault said it, or the reason a secret is not usable now. */
-  error: { status: number; code: string; message: string; innerError: unknown; requestId: string | undefined; body: unknown; request: RequestSummary } | { unusable: string };
+  error:
+    | {
+        status: number;
+        code: string;
+        message: string;
+        innerError: unknown;
+        requestId: string | undefined;
+        body: unknown;
+        request: RequestSummary;
+      }
+    | { unusable: string };
 }
 type Entry = ValueEntry | NegativeEntry;
 
@@ -103,7 +113,8 @@ type Entry = ValueEntry | NegativeEntry;
 const REFRESH_GRACE_MS = 30_000;
 
 const whole = (n: unknown, what: string, min: number): number => {
-  if (typeof n !== "number" || !Number.isFinite(n) || n < min) throw invalid(`${what} must be a number ≥ ${min}; got ${typeof n === "number" ? n : describe(n)}`);
+  if (typeof n !== "number" || !Number.isFinite(n) || n < min)
+    throw invalid(`${what} must be a number ≥ ${min}; got ${typeof n === "number" ? n : describe(n)}`);
   return n;
 };
 
@@ -132,7 +143,15 @@ const whole = (n: unknown, what: string, min: number): number => {
  * };
  */
 export class SecretCache {
-  readonly stats: SecretCacheStats = { hits: 0, staleHits: 0, storeHits: 0, storeRejected: 0, vaultReads: 0, negativeHits: 0, evictions: 0 };
+  readonly stats: SecretCacheStats = {
+    hits: 0,
+    staleHits: 0,
+    storeHits: 0,
+    storeRejected: 0,
+    vaultReads: 0,
+    negativeHits: 0,
+    evictions: 0,
+  };
   readonly #ttl: number;
   readonly #swr: number;
   readonly #negative: number;
@@ -153,8 +172,10 @@ export class SecretCache {
     this.#now = options.now ?? Date.now;
     if (options.store !== undefined) {
       const s = options.store;
-      if (!s || typeof s.get !== "function" || typeof s.put !== "function") throw invalid("store must have get(key) and put(key, value, ttlSeconds)");
-      if (options.sealingKey === undefined) throw invalid("a shared store needs a sealingKey: secrets never sit in a shared store in the clear");
+      if (!s || typeof s.get !== "function" || typeof s.put !== "function")
+        throw invalid("store must have get(key) and put(key, value, ttlSeconds)");
+      if (options.sealingKey === undefined)
+        throw invalid("a shared store needs a sealingKey: secrets never sit in a shared store in the clear");
       checkSealingKey(options.sealingKey);
       this.#store = s;
       this.#sealingKey = options.sealingKey;
@@ -162,7 +183,9 @@ export class SecretCache {
   }
 
   /** Entries held now (values and remembered misses). */
-  get size(): number { return this.#entries.size; }
+  get size(): number {
+    return this.#entries.size;
+  }
 
   /**
    * The secret, from memory when fresh (or stale within the window, refreshing in the background),
@@ -176,7 +199,11 @@ export class SecretCache {
     // An entry read by another identity is not served: this client might not be allowed to read it.
     if (entry && entry.owner === ownerOf(client)) {
       if (entry.kind === "value") {
-        if (now < entry.freshUntil) { this.#touch(key, entry); this.stats.hits++; return toSecret(entry.bundle); }
+        if (now < entry.freshUntil) {
+          this.#touch(key, entry);
+          this.stats.hits++;
+          return toSecret(entry.bundle);
+        }
         if (now < entry.staleUntil) {
           this.#touch(key, entry);
           this.stats.staleHits++;
@@ -250,9 +277,12 @@ export class SecretCache {
   }
 
   #address(client: KeyVaultClient, name: string, options: CachedSecretOptions): { address: SecretAddress; key: string } {
-    if (!client || typeof client.vaultUrl !== "string" || typeof client.fetch !== "function") throw invalid(`the first argument must be a KeyVaultClient; got ${describe(client)}`);
-    if (options === null || typeof options !== "object") throw invalid(`options must be an object ({ version, waitUntil, signal }); got ${describe(options)}`);
-    if (options.waitUntil !== undefined && typeof options.waitUntil !== "function") throw invalid("waitUntil must be a function (a Worker's ctx.waitUntil.bind(ctx))");
+    if (!client || typeof client.vaultUrl !== "string" || typeof client.fetch !== "function")
+      throw invalid(`the first argument must be a KeyVaultClient; got ${describe(client)}`);
+    if (options === null || typeof options !== "object")
+      throw invalid(`options must be an object ({ version, waitUntil, signal }); got ${describe(options)}`);
+    if (options.waitUntil !== undefined && typeof options.waitUntil !== "function")
+      throw invalid("waitUntil must be a function (a Worker's ctx.waitUntil.bind(ctx))");
     const address = resolveSecret(client, name, options.version);
     return { address, key: cacheKey(vaultOf(client), address) };
   }
@@ -270,7 +300,12 @@ export class SecretCache {
     return options.signal ? untilAborted(pending, options.signal) : pending;
   }
 
-  async #read(client: KeyVaultClient, address: SecretAddress, key: string, waitUntil: CachedSecretOptions["waitUntil"]): Promise<ValueEntry> {
+  async #read(
+    client: KeyVaultClient,
+    address: SecretAddress,
+    key: string,
+    waitUntil: CachedSecretOptions["waitUntil"],
+  ): Promise<ValueEntry> {
     this.stats.vaultReads++;
     let bundle: RestSecret;
     try {
@@ -278,7 +313,12 @@ export class SecretCache {
     } catch (e) {
       if (e instanceof KeyVaultError && e.status === 404) {
         const { status, code, message, innerError, requestId, body, request } = e;
-        this.#set(key, { kind: "negative", owner: ownerOf(client), until: this.#now() + this.#negative, error: { status, code, message, innerError, requestId, body, request } });
+        this.#set(key, {
+          kind: "negative",
+          owner: ownerOf(client),
+          until: this.#now() + this.#negative,
+          error: { status, code, message, innerError, requestId, body, request },
+        });
       }
       throw e;
     }
@@ -288,26 +328,41 @@ export class SecretCache {
     if (why) {
       const nbf = bundle.attributes?.nbf;
       const until = Math.min(now + this.#negative, typeof nbf === "number" && nbf * 1000 > now ? nbf * 1000 : Infinity);
-      const negative: NegativeEntry = { kind: "negative", owner: ownerOf(client), until, error: { unusable: `secret ${address.name} ${why}` } };
+      const negative: NegativeEntry = {
+        kind: "negative",
+        owner: ownerOf(client),
+        until,
+        error: { unusable: `secret ${address.name} ${why}` },
+      };
       this.#set(key, negative);
       throw rebuild(negative);
     }
     this.#set(key, entry);
     if (this.#store) {
       const write = this.#toStore(key, entry);
-      if (waitUntil) waitUntil(write); else await write;
+      if (waitUntil) waitUntil(write);
+      else await write;
     }
     return entry;
   }
 
   /** A stale entry: one background refresh, unless another (maybe another request's) started recently. */
-  #revalidate(client: KeyVaultClient, address: SecretAddress, key: string, entry: ValueEntry, options: CachedSecretOptions, now: number): void {
+  #revalidate(
+    client: KeyVaultClient,
+    address: SecretAddress,
+    key: string,
+    entry: ValueEntry,
+    options: CachedSecretOptions,
+    now: number,
+  ): void {
     if (entry.refreshingSince !== undefined && now - entry.refreshingSince < REFRESH_GRACE_MS) return;
     entry.refreshingSince = now;
     const done = this.#load(client, address, key, { ...(options.waitUntil ? { waitUntil: options.waitUntil } : {}) }).then(
       () => undefined,
       // A failed refresh leaves the stale value (a 404 replaced it already); the next stale read tries again.
-      () => { entry.refreshingSince = undefined; },
+      () => {
+        entry.refreshingSince = undefined;
+      },
     );
     options.waitUntil?.(done);
   }
@@ -347,13 +402,27 @@ export class SecretCache {
     if (sealed === undefined) return undefined;
     const plain = await sealer.open(storeKey, sealed);
     let payload: { v?: unknown; key?: unknown; at?: unknown; bundle?: RestSecret } | undefined;
-    try { payload = plain === undefined ? undefined : JSON.parse(plain); } catch { payload = undefined; }
-    if (!payload || payload.v !== 1 || payload.key !== key || typeof payload.at !== "number" || typeof payload.bundle?.id !== "string" || typeof payload.bundle.value !== "string") {
+    try {
+      payload = plain === undefined ? undefined : JSON.parse(plain);
+    } catch {
+      payload = undefined;
+    }
+    if (
+      !payload ||
+      payload.v !== 1 ||
+      payload.key !== key ||
+      typeof payload.at !== "number" ||
+      typeof payload.bundle?.id !== "string" ||
+      typeof payload.bundle.value !== "string"
+    ) {
       this.stats.storeRejected++;
       return undefined;
     }
     const entry = this.#entryFor(payload.bundle, Math.min(payload.at, now), owner);
-    if (now >= entry.staleUntil || unusable(payload.bundle, now)) { this.stats.storeRejected++; return undefined; }
+    if (now >= entry.staleUntil || unusable(payload.bundle, now)) {
+      this.stats.storeRejected++;
+      return undefined;
+    }
     this.stats.storeHits++;
     return entry;
   }
@@ -371,7 +440,10 @@ export class SecretCache {
 const ownerOf = (client: KeyVaultClient): object => providerOf(client) ?? client;
 
 /** The vault a client reaches: its URL and, behind a proxy, the origin the vault calls itself. */
-const vaultOf = (client: KeyVaultClient): string => (client.vaultOrigin && client.vaultOrigin !== new URL(client.vaultUrl).origin ? `${client.vaultUrl} ${client.vaultOrigin}` : client.vaultUrl);
+const vaultOf = (client: KeyVaultClient): string =>
+  client.vaultOrigin && client.vaultOrigin !== new URL(client.vaultUrl).origin
+    ? `${client.vaultUrl} ${client.vaultOrigin}`
+    : client.vaultUrl;
 
 /** One cache key per vault, name and version (names and versions compare case-insensitively). */
 function cacheKey(vaultUrl: string, address: SecretAddress): string {

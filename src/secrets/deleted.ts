@@ -24,7 +24,9 @@ export async function deleteSecret(client: KeyVaultClient, name: string, opts?: 
   const settings = waitSettings(options);
   const signal = options.signal ? { signal: options.signal } : {};
   // Not repeated on 5xx: a retry after a lost answer would turn a success into a 404.
-  const deleted = toDeletedSecret(await send<RestSecret>(client, "DELETE", `/secrets/${name}`, undefined, { ...signal, idempotent: false }));
+  const deleted = toDeletedSecret(
+    await send<RestSecret>(client, "DELETE", `/secrets/${name}`, undefined, { ...signal, idempotent: false }),
+  );
   if (!settings) return deleted;
   return pollUntil(() => getDeletedSecret(client, name, options), settings, `deletion of secret ${name}`, options.signal);
 }
@@ -37,7 +39,9 @@ export async function getDeletedSecret(client: KeyVaultClient, name: string, opt
   checkClient(client, "getDeletedSecret");
   checkSecretName(name);
   const options = optionsOf(opts, "getDeletedSecret");
-  return toDeletedSecret(await send<RestSecret>(client, "GET", `/deletedsecrets/${name}`, undefined, options.signal ? { signal: options.signal } : {}));
+  return toDeletedSecret(
+    await send<RestSecret>(client, "GET", `/deletedsecrets/${name}`, undefined, options.signal ? { signal: options.signal } : {}),
+  );
 }
 
 /**
@@ -51,16 +55,26 @@ export async function recoverDeletedSecret(client: KeyVaultClient, name: string,
   const options = optionsOf(opts, "recoverDeletedSecret");
   const settings = waitSettings(options);
   const signal = options.signal ? { signal: options.signal } : {};
-  const recovered = toSecretProperties(await send<RestSecret>(client, "POST", `/deletedsecrets/${name}/recover`, undefined, { ...signal, idempotent: false }));
+  const recovered = toSecretProperties(
+    await send<RestSecret>(client, "POST", `/deletedsecrets/${name}/recover`, undefined, { ...signal, idempotent: false }),
+  );
   if (!settings) return recovered;
-  await pollUntil(async () => {
-    try {
-      await send(client, "GET", `/secrets/${name}/`, undefined, signal);
-    } catch (e) {
-      // A disabled secret answers 403 SecretDisabled: it is back, just not readable.
-      if (!(e instanceof KeyVaultError && e.status === 403 && (e.innerError as { code?: unknown } | undefined)?.code === "SecretDisabled")) throw e;
-    }
-  }, settings, `recovery of secret ${name}`, options.signal);
+  await pollUntil(
+    async () => {
+      try {
+        await send(client, "GET", `/secrets/${name}/`, undefined, signal);
+      } catch (e) {
+        // A disabled secret answers 403 SecretDisabled: it is back, just not readable.
+        if (
+          !(e instanceof KeyVaultError && e.status === 403 && (e.innerError as { code?: unknown } | undefined)?.code === "SecretDisabled")
+        )
+          throw e;
+      }
+    },
+    settings,
+    `recovery of secret ${name}`,
+    options.signal,
+  );
   return recovered;
 }
 
@@ -72,5 +86,8 @@ export async function purgeDeletedSecret(client: KeyVaultClient, name: string, o
   checkClient(client, "purgeDeletedSecret");
   checkSecretName(name);
   const options = optionsOf(opts, "purgeDeletedSecret");
-  await send<void>(client, "DELETE", `/deletedsecrets/${name}`, undefined, { ...(options.signal ? { signal: options.signal } : {}), idempotent: false });
+  await send<void>(client, "DELETE", `/deletedsecrets/${name}`, undefined, {
+    ...(options.signal ? { signal: options.signal } : {}),
+    idempotent: false,
+  });
 }

@@ -43,7 +43,11 @@ export function parseSecretId(id: string): ParsedSecretId {
   // The message shows what the id is, not what it says: an id read from an answer may be anything, a token too.
   const shown = `got ${describe(id)}`;
   let url: URL;
-  try { url = new URL(id); } catch { throw invalid(`not a secret identifier (https://{vault}/secrets/{name}[/{version}]); ${shown}`); }
+  try {
+    url = new URL(id);
+  } catch {
+    throw invalid(`not a secret identifier (https://{vault}/secrets/{name}[/{version}]); ${shown}`);
+  }
   const parts = url.pathname.split("/").filter(Boolean);
   const [collection = "", name = "", version = ""] = parts;
   if (!/^(deleted)?secrets$/i.test(collection) || !NAME.test(name) || parts.length > 3 || (version && !VERSION.test(version))) {
@@ -64,9 +68,13 @@ export function resolveSecret(client: Pick<KeyVaultClient, "vaultUrl" | "vaultOr
     // The client's vault: its URL's origin, or the `vaultOrigin` it reaches through a proxy.
     const o = parsed.vaultUrl.toLowerCase();
     if (o !== client.vaultOrigin.toLowerCase() && o !== new URL(client.vaultUrl).origin.toLowerCase()) {
-      throw new KeyVaultClientError("ERR_FOREIGN_ORIGIN", `secret ${parsed.name} belongs to ${parsed.vaultUrl}, not to this client's vault ${client.vaultOrigin}`);
+      throw new KeyVaultClientError(
+        "ERR_FOREIGN_ORIGIN",
+        `secret ${parsed.name} belongs to ${parsed.vaultUrl}, not to this client's vault ${client.vaultOrigin}`,
+      );
     }
-    name = parsed.name; v = parsed.version;
+    name = parsed.name;
+    v = parsed.version;
   } else {
     const slash = secret.indexOf("/");
     name = slash < 0 ? secret : secret.slice(0, slash);
@@ -81,7 +89,9 @@ export function resolveSecret(client: Pick<KeyVaultClient, "vaultUrl" | "vaultOr
 /** Throws `ERR_INVALID_INPUT` unless `name` is 1 to 127 letters, digits and dashes. */
 export function checkSecretName(name: string): void {
   if (typeof name !== "string" || !NAME.test(name)) {
-    throw invalid(`invalid secret name ${typeof name === "string" ? JSON.stringify(name.slice(0, 200)) : describe(name)}: use 1 to 127 letters, digits and dashes`);
+    throw invalid(
+      `invalid secret name ${typeof name === "string" ? JSON.stringify(name.slice(0, 200)) : describe(name)}: use 1 to 127 letters, digits and dashes`,
+    );
   }
 }
 

@@ -29,7 +29,11 @@ export function listPropertiesOfSecrets(client: KeyVaultClient, options?: ListOp
  * Lists the versions of one secret (properties, no values). An unknown name lists nothing.
  * @example for await (const v of listPropertiesOfSecretVersions(client, "db-password")) console.log(v.version, v.createdOn);
  */
-export function listPropertiesOfSecretVersions(client: KeyVaultClient, name: string, options?: ListOptions): PagedAsyncIterable<SecretProperties> {
+export function listPropertiesOfSecretVersions(
+  client: KeyVaultClient,
+  name: string,
+  options?: ListOptions,
+): PagedAsyncIterable<SecretProperties> {
   checkClient(client, "listPropertiesOfSecretVersions");
   checkSecretName(name);
   return paged(client, `/secrets/${name}/versions`, toSecretProperties, options, "listPropertiesOfSecretVersions");

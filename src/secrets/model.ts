@@ -6,14 +6,27 @@ import type { DeletedSecret, DeletedSecretProperties, KeyVaultSecret, SecretProp
 
 /** Secret attributes on the wire (unix seconds). */
 export interface RestSecretAttributes {
-  enabled?: boolean; nbf?: number; exp?: number; created?: number; updated?: number;
-  recoverableDays?: number; recoveryLevel?: string;
+  enabled?: boolean;
+  nbf?: number;
+  exp?: number;
+  created?: number;
+  updated?: number;
+  recoverableDays?: number;
+  recoveryLevel?: string;
 }
 /** SecretBundle / DeletedSecretBundle / SecretItem / DeletedSecretItem on the wire. */
 export interface RestSecret {
-  value?: string; id?: string; contentType?: string; attributes?: RestSecretAttributes; tags?: Record<string, string>;
-  kid?: string; managed?: boolean; previousVersion?: string;
-  recoveryId?: string; deletedDate?: number; scheduledPurgeDate?: number;
+  value?: string;
+  id?: string;
+  contentType?: string;
+  attributes?: RestSecretAttributes;
+  tags?: Record<string, string>;
+  kid?: string;
+  managed?: boolean;
+  previousVersion?: string;
+  recoveryId?: string;
+  deletedDate?: number;
+  scheduledPurgeDate?: number;
 }
 
 const date = (seconds: unknown): Date | undefined => (typeof seconds === "number" ? new Date(seconds * 1000) : undefined);
@@ -29,7 +42,11 @@ export function toSecretProperties(b: RestSecret): SecretProperties {
   if (typeof answerObject<RestSecret>(b, "a secret").id !== "string") throw badAnswer("has no secret id");
   let id: ParsedSecretId;
   // A broken id is the vault's fault (ERR_INVALID_RESPONSE), not the caller's.
-  try { id = parseSecretId(b.id as string); } catch { throw badAnswer("has an id that is not a secret identifier"); }
+  try {
+    id = parseSecretId(b.id as string);
+  } catch {
+    throw badAnswer("has an id that is not a secret identifier");
+  }
   const a = b.attributes ?? {};
   return compact({
     id: b.id as string,
@@ -59,13 +76,24 @@ export function toSecret(b: RestSecret): KeyVaultSecret {
 
 /** DeletedSecretItem -> DeletedSecretProperties. */
 export function toDeletedSecretProperties(b: RestSecret): DeletedSecretProperties {
-  return compact({ ...toSecretProperties(b), recoveryId: b.recoveryId, deletedOn: date(b.deletedDate), scheduledPurgeDate: date(b.scheduledPurgeDate) });
+  return compact({
+    ...toSecretProperties(b),
+    recoveryId: b.recoveryId,
+    deletedOn: date(b.deletedDate),
+    scheduledPurgeDate: date(b.scheduledPurgeDate),
+  });
 }
 
 /** DeletedSecretBundle -> DeletedSecret. */
 export function toDeletedSecret(b: RestSecret): DeletedSecret {
   const properties = toDeletedSecretProperties(b);
-  return compact({ name: properties.name, properties, recoveryId: properties.recoveryId, deletedOn: properties.deletedOn, scheduledPurgeDate: properties.scheduledPurgeDate });
+  return compact({
+    name: properties.name,
+    properties,
+    recoveryId: properties.recoveryId,
+    deletedOn: properties.deletedOn,
+    scheduledPurgeDate: properties.scheduledPurgeDate,
+  });
 }
 
 /** Date -> unix seconds, refusing anything that is not a valid Date. */

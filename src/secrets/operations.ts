@@ -74,14 +74,22 @@ function options<T extends object>(value: T | undefined, fn: string, hint: strin
  */
 export async function getSecret(client: KeyVaultClient, name: string, opts?: GetSecretOptions): Promise<KeyVaultSecret> {
   checkClient(client, "getSecret");
-  const o = options(opts, "getSecret", ` ({ version, outContentType, signal })${typeof opts === "string" ? `: for a version pass { version: "…" }` : ""}`);
+  const o = options(
+    opts,
+    "getSecret",
+    ` ({ version, outContentType, signal })${typeof opts === "string" ? `: for a version pass { version: "…" }` : ""}`,
+  );
   const address = resolveSecret(client, name, o.version);
   if (o.outContentType !== undefined && typeof o.outContentType !== "string") throw invalid("outContentType must be a string");
   return toSecret(await readSecret(client, address, o));
 }
 
 /** GET of one secret, as the wire sends it (the cache keeps this shape). */
-export function readSecret(client: KeyVaultClient, address: SecretAddress, o: { signal?: AbortSignal; outContentType?: string } = {}): Promise<RestSecret> {
+export function readSecret(
+  client: KeyVaultClient,
+  address: SecretAddress,
+  o: { signal?: AbortSignal; outContentType?: string } = {},
+): Promise<RestSecret> {
   // The SDKs ask for the newest version as `/secrets/{name}/`; so do we (as recorded).
   const path = address.version ? secretPath(address) : `${secretPath(address)}/`;
   const query = o.outContentType ? { outContentType: o.outContentType } : undefined;
@@ -89,11 +97,14 @@ export function readSecret(client: KeyVaultClient, address: SecretAddress, o: { 
 }
 
 function checkProperties(o: SecretPropertiesInput): void {
-  if (o.contentType !== undefined && (typeof o.contentType !== "string" || o.contentType.length > 255)) throw invalid("contentType must be a string of at most 255 characters");
+  if (o.contentType !== undefined && (typeof o.contentType !== "string" || o.contentType.length > 255))
+    throw invalid("contentType must be a string of at most 255 characters");
   if (o.enabled !== undefined && typeof o.enabled !== "boolean") throw invalid(`enabled must be a boolean; got ${describe(o.enabled)}`);
   if (o.tags !== undefined) {
-    if (!o.tags || typeof o.tags !== "object" || Array.isArray(o.tags)) throw invalid(`tags must be an object of strings; got ${describe(o.tags)}`);
-    for (const [k, v] of Object.entries(o.tags)) if (typeof v !== "string") throw invalid(`tag ${JSON.stringify(k)} must have a string value; got ${describe(v)}`);
+    if (!o.tags || typeof o.tags !== "object" || Array.isArray(o.tags))
+      throw invalid(`tags must be an object of strings; got ${describe(o.tags)}`);
+    for (const [k, v] of Object.entries(o.tags))
+      if (typeof v !== "string") throw invalid(`tag ${JSON.stringify(k)} must have a string value; got ${describe(v)}`);
   }
 }
 
@@ -115,15 +126,23 @@ function attributes(o: SecretPropertiesInput): RestSecretAttributes {
 export async function setSecret(client: KeyVaultClient, name: string, value: string, opts?: SetSecretOptions): Promise<KeyVaultSecret> {
   checkClient(client, "setSecret");
   checkSecretName(name);
-  if (typeof value !== "string") throw invalid(`setSecret needs the value as a string; got ${describe(value)}${(value as unknown) instanceof Uint8Array ? " (encode bytes first, e.g. base64)" : ""}`);
+  if (typeof value !== "string")
+    throw invalid(
+      `setSecret needs the value as a string; got ${describe(value)}${(value as unknown) instanceof Uint8Array ? " (encode bytes first, e.g. base64)" : ""}`,
+    );
   const size = utf8Encode(value).length;
   if (size > MAX_SECRET_BYTES) throw invalid(`a secret's value is at most ${MAX_SECRET_BYTES} bytes (UTF-8); this one is ${size}`);
   const o = options(opts, "setSecret", " ({ contentType, tags, enabled, notBefore, expiresOn, signal })");
   checkProperties(o);
-  const body: { value: string; contentType?: string; tags?: Record<string, string>; attributes: RestSecretAttributes } = { value, attributes: attributes(o) };
+  const body: { value: string; contentType?: string; tags?: Record<string, string>; attributes: RestSecretAttributes } = {
+    value,
+    attributes: attributes(o),
+  };
   if (o.contentType !== undefined) body.contentType = o.contentType;
   if (o.tags !== undefined) body.tags = o.tags;
-  return toSecret(await send<RestSecret>(client, "PUT", `/secrets/${name}`, body, { ...(o.signal ? { signal: o.signal } : {}), idempotent: false }));
+  return toSecret(
+    await send<RestSecret>(client, "PUT", `/secrets/${name}`, body, { ...(o.signal ? { signal: o.signal } : {}), idempotent: false }),
+  );
 }
 
 /**
@@ -133,10 +152,17 @@ export async function setSecret(client: KeyVaultClient, name: string, value: str
  * await updateSecretProperties(client, "db-password", "", { enabled: false });
  * await updateSecretProperties(client, "db-password", secret.properties.version, { tags: { rotated: "2026-05" } });
  */
-export async function updateSecretProperties(client: KeyVaultClient, name: string, version: string, opts: UpdateSecretPropertiesOptions): Promise<SecretProperties> {
+export async function updateSecretProperties(
+  client: KeyVaultClient,
+  name: string,
+  version: string,
+  opts: UpdateSecretPropertiesOptions,
+): Promise<SecretProperties> {
   checkClient(client, "updateSecretProperties");
   if (typeof version !== "string") {
-    throw invalid(`updateSecretProperties(client, name, version, options): the third argument is the version ("" for the newest); got ${describe(version)}${version && typeof version === "object" ? ", as if it were the options" : ""}`);
+    throw invalid(
+      `updateSecretProperties(client, name, version, options): the third argument is the version ("" for the newest); got ${describe(version)}${version && typeof version === "object" ? ", as if it were the options" : ""}`,
+    );
   }
   const address = resolveSecret(client, name, version);
   const o = options(opts, "updateSecretProperties", " ({ contentType, tags, enabled, notBefore, expiresOn, signal })");
@@ -146,7 +172,8 @@ export async function updateSecretProperties(client: KeyVaultClient, name: strin
   if (o.contentType !== undefined) body.contentType = o.contentType;
   if (o.tags !== undefined) body.tags = o.tags;
   if (Object.keys(a).length) body.attributes = a;
-  if (!Object.keys(body).length) throw invalid("updateSecretProperties needs something to change: contentType, tags, enabled, notBefore or expiresOn");
+  if (!Object.keys(body).length)
+    throw invalid("updateSecretProperties needs something to change: contentType, tags, enabled, notBefore or expiresOn");
   const path = address.version ? secretPath(address) : `${secretPath(address)}/`;
   return toSecretProperties(await send<RestSecret>(client, "PATCH", path, body, o.signal ? { signal: o.signal } : {}));
 }
@@ -160,7 +187,13 @@ export async function backupSecret(client: KeyVaultClient, name: string, options
   checkClient(client, "backupSecret");
   checkSecretName(name);
   const opts = optionsOf(options, "backupSecret");
-  const res = await send<{ value?: string }>(client, "POST", `/secrets/${name}/backup`, undefined, opts.signal ? { signal: opts.signal } : {});
+  const res = await send<{ value?: string }>(
+    client,
+    "POST",
+    `/secrets/${name}/backup`,
+    undefined,
+    opts.signal ? { signal: opts.signal } : {},
+  );
   if (typeof res?.value !== "string") throw badAnswer("(a backup) has no value");
   return base64UrlDecode(res.value);
 }
@@ -170,9 +203,22 @@ export async function backupSecret(client: KeyVaultClient, name: string, options
  * first: right after a purge the service may answer 409 for a few seconds). Retried only on 429.
  * @example const props = await restoreSecretBackup(client, blob);
  */
-export async function restoreSecretBackup(client: KeyVaultClient, backup: Uint8Array, options?: OperationOptions): Promise<SecretProperties> {
+export async function restoreSecretBackup(
+  client: KeyVaultClient,
+  backup: Uint8Array,
+  options?: OperationOptions,
+): Promise<SecretProperties> {
   checkClient(client, "restoreSecretBackup");
   const opts = optionsOf(options, "restoreSecretBackup");
-  if (!(backup instanceof Uint8Array) || backup.length === 0) throw invalid(`restoreSecretBackup needs the backup as non-empty bytes (Uint8Array); got ${describe(backup)}`);
-  return toSecretProperties(await send<RestSecret>(client, "POST", "/secrets/restore", { value: base64UrlEncode(backup) }, { ...(opts.signal ? { signal: opts.signal } : {}), idempotent: false }));
+  if (!(backup instanceof Uint8Array) || backup.length === 0)
+    throw invalid(`restoreSecretBackup needs the backup as non-empty bytes (Uint8Array); got ${describe(backup)}`);
+  return toSecretProperties(
+    await send<RestSecret>(
+      client,
+      "POST",
+      "/secrets/restore",
+      { value: base64UrlEncode(backup) },
+      { ...(opts.signal ? { signal: opts.signal } : {}), idempotent: false },
+    ),
+  );
 }

@@ -28,11 +28,13 @@ const bytes = (b: Uint8Array): Uint8Array<ArrayBuffer> => new Uint8Array(b);
 export function checkSealingKey(key: unknown): asserts key is SealingKeyInput {
   if (typeof key === "string" || key instanceof Uint8Array) {
     const length = typeof key === "string" ? utf8Encode(key).length : key.length;
-    if (length < 16) throw invalid(`the sealing key must have at least 16 bytes (32 random ones recommended, e.g. from a Worker secret); got ${length}`);
+    if (length < 16)
+      throw invalid(`the sealing key must have at least 16 bytes (32 random ones recommended, e.g. from a Worker secret); got ${length}`);
     return;
   }
   if (typeof CryptoKey !== "undefined" && key instanceof CryptoKey) {
-    if (key.algorithm.name !== "HKDF" || !key.usages.includes("deriveKey")) throw invalid("a CryptoKey sealing key must be an HKDF key with the deriveKey usage");
+    if (key.algorithm.name !== "HKDF" || !key.usages.includes("deriveKey"))
+      throw invalid("a CryptoKey sealing key must be an HKDF key with the deriveKey usage");
     return;
   }
   throw invalid(`the sealing key must be a string, bytes or an HKDF CryptoKey; got ${describe(key)}`);
@@ -41,10 +43,16 @@ export function checkSealingKey(key: unknown): asserts key is SealingKeyInput {
 /** Derives the sealing and store-key keys from the caller's key. */
 export async function createSealer(key: SealingKeyInput): Promise<Sealer> {
   checkSealingKey(key);
-  const base = typeof key === "string" || key instanceof Uint8Array
-    ? await crypto.subtle.importKey("raw", bytes(typeof key === "string" ? utf8Encode(key) : key), "HKDF", false, ["deriveKey"])
-    : (key as CryptoKey); // checkSealingKey: a real CryptoKey
-  const hkdf = (info: string) => ({ name: "HKDF", hash: "SHA-256", salt: utf8Encode("keyvault-fetch secret cache"), info: utf8Encode(info) });
+  const base =
+    typeof key === "string" || key instanceof Uint8Array
+      ? await crypto.subtle.importKey("raw", bytes(typeof key === "string" ? utf8Encode(key) : key), "HKDF", false, ["deriveKey"])
+      : (key as CryptoKey); // checkSealingKey: a real CryptoKey
+  const hkdf = (info: string) => ({
+    name: "HKDF",
+    hash: "SHA-256",
+    salt: utf8Encode("keyvault-fetch secret cache"),
+    info: utf8Encode(info),
+  });
   const aes = await crypto.subtle.deriveKey(hkdf("seal v1"), base, { name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
   const mac = await crypto.subtle.deriveKey(hkdf("store key v1"), base, { name: "HMAC", hash: "SHA-256", length: 256 }, false, ["sign"]);
   return {
@@ -53,9 +61,12 @@ export async function createSealer(key: SealingKeyInput): Promise<Sealer> {
     },
     async seal(storeKey, plaintext) {
       const iv = crypto.getRandomValues(new Uint8Array(12));
-      const ct = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: utf8Encode(storeKey) }, aes, utf8Encode(plaintext)));
+      const ct = new Uint8Array(
+        await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: utf8Encode(storeKey) }, aes, utf8Encode(plaintext)),
+      );
       const out = new Uint8Array(12 + ct.length);
-      out.set(iv); out.set(ct, 12);
+      out.set(iv);
+      out.set(ct, 12);
       return FORMAT + base64UrlEncode(out);
     },
     async open(storeKey, sealed) {
@@ -63,7 +74,11 @@ export async function createSealer(key: SealingKeyInput): Promise<Sealer> {
       try {
         const raw = base64UrlDecode(sealed.slice(FORMAT.length));
         if (raw.length < 12 + 16) return undefined;
-        const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: bytes(raw.subarray(0, 12)), additionalData: utf8Encode(storeKey) }, aes, bytes(raw.subarray(12)));
+        const plain = await crypto.subtle.decrypt(
+          { name: "AES-GCM", iv: bytes(raw.subarray(0, 12)), additionalData: utf8Encode(storeKey) },
+          aes,
+          bytes(raw.subarray(12)),
+        );
         return utf8Decode(new Uint8Array(plain));
       } catch {
         return undefined;

@@ -74,7 +74,13 @@ export function workersCacheStore(cache: CacheLike, options: { baseUrl?: string 
       const res = await cache.match(request(key));
       return res ? res.text() : undefined;
     },
-    put: (key, value, ttlSeconds) => cache.put(request(key), new Response(value, { headers: { "cache-control": `max-age=${Math.max(1, Math.ceil(ttlSeconds))}`, "content-type": "text/plain" } })),
+    put: (key, value, ttlSeconds) =>
+      cache.put(
+        request(key),
+        new Response(value, {
+          headers: { "cache-control": `max-age=${Math.max(1, Math.ceil(ttlSeconds))}`, "content-type": "text/plain" },
+        }),
+      ),
     delete: (key) => cache.delete(request(key)),
   };
 }
@@ -101,7 +107,8 @@ export function workersKvStore(namespace: KvNamespaceLike): SharedStore {
 export function denoKvStore(kv: DenoKvLike, options: { prefix?: readonly string[] } = {}): SharedStore {
   needs(kv, ["get", "set", "delete"], "denoKvStore", "a Deno KV database (await Deno.openKv())");
   const prefix = optionsOf(options, "denoKvStore").prefix ?? ["keyvault-fetch"];
-  if (!Array.isArray(prefix) || prefix.some((p) => typeof p !== "string")) throw invalid(`denoKvStore: prefix must be an array of strings; got ${describe(prefix)}`);
+  if (!Array.isArray(prefix) || prefix.some((p) => typeof p !== "string"))
+    throw invalid(`denoKvStore: prefix must be an array of strings; got ${describe(prefix)}`);
   return {
     async get(key) {
       const { value } = await kv.get([...prefix, key]);
@@ -114,7 +121,8 @@ export function denoKvStore(kv: DenoKvLike, options: { prefix?: readonly string[
 
 /** Throws unless `value` has the methods an adapter calls. */
 function needs(value: unknown, methods: string[], fn: string, what: string): void {
-  if (!value || methods.some((m) => typeof (value as Record<string, unknown>)[m] !== "function")) throw invalid(`${fn} takes ${what}: an object with ${methods.join(", ")}; got ${describe(value)}`);
+  if (!value || methods.some((m) => typeof (value as Record<string, unknown>)[m] !== "function"))
+    throw invalid(`${fn} takes ${what}: an object with ${methods.join(", ")}; got ${describe(value)}`);
 }
 
 /** Reads a store, turning any failure into a miss (a store never breaks a read). */
@@ -129,10 +137,18 @@ export async function storeGet(store: SharedStore, key: string): Promise<string 
 
 /** Writes a store, ignoring failures. */
 export async function storePut(store: SharedStore, key: string, value: string, ttlSeconds: number): Promise<void> {
-  try { await store.put(key, value, ttlSeconds); } catch { /* an optimisation only */ }
+  try {
+    await store.put(key, value, ttlSeconds);
+  } catch {
+    /* an optimisation only */
+  }
 }
 
 /** Deletes from a store when it can, ignoring failures. */
 export async function storeDelete(store: SharedStore, key: string): Promise<void> {
-  try { await store.delete?.(key); } catch { /* expires anyway */ }
+  try {
+    await store.delete?.(key);
+  } catch {
+    /* expires anyway */
+  }
 }

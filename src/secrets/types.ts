@@ -8,8 +8,13 @@
  * const level: DeletionRecoveryLevel | undefined = properties.recoveryLevel; // e.g. "Recoverable+Purgeable"
  */
 export type DeletionRecoveryLevel =
-  | "Purgeable" | "Recoverable+Purgeable" | "Recoverable" | "Recoverable+ProtectedSubscription"
-  | "CustomizedRecoverable+Purgeable" | "CustomizedRecoverable" | "CustomizedRecoverable+ProtectedSubscription"
+  | "Purgeable"
+  | "Recoverable+Purgeable"
+  | "Recoverable"
+  | "Recoverable+ProtectedSubscription"
+  | "CustomizedRecoverable+Purgeable"
+  | "CustomizedRecoverable"
+  | "CustomizedRecoverable+ProtectedSubscription"
   | (string & {});
 
 /**

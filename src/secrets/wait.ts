@@ -34,7 +34,8 @@ export function waitSettings(options: WaitableOptions): Required<WaitOptions> | 
   if (w === undefined || w === false) return undefined;
   if (w !== true && (typeof w !== "object" || w === null)) throw invalid("wait must be true, false or { timeoutMs, intervalMs }");
   const o = w === true ? {} : w;
-  const timeoutMs = o.timeoutMs ?? 60_000, intervalMs = o.intervalMs ?? 1000;
+  const timeoutMs = o.timeoutMs ?? 60_000,
+    intervalMs = o.intervalMs ?? 1000;
   if (!(timeoutMs >= 0 && Number.isFinite(timeoutMs))) throw invalid("wait.timeoutMs must be a number of milliseconds");
   if (!(intervalMs >= 0 && Number.isFinite(intervalMs))) throw invalid("wait.intervalMs must be a number of milliseconds");
   return { timeoutMs, intervalMs };
@@ -44,7 +45,12 @@ export function waitSettings(options: WaitableOptions): Required<WaitOptions> | 
  * Looks until `look` answers: a 404 means "not yet" (the service's answer while it works);
  * any other failure ends the wait at once.
  */
-export async function pollUntil<T>(look: () => Promise<T>, settings: Required<WaitOptions>, what: string, signal?: AbortSignal): Promise<T> {
+export async function pollUntil<T>(
+  look: () => Promise<T>,
+  settings: Required<WaitOptions>,
+  what: string,
+  signal?: AbortSignal,
+): Promise<T> {
   const deadline = Date.now() + settings.timeoutMs;
   for (;;) {
     try {
@@ -53,7 +59,11 @@ export async function pollUntil<T>(look: () => Promise<T>, settings: Required<Wa
       if (!(e instanceof KeyVaultError && e.status === 404)) throw e;
     }
     const left = deadline - Date.now();
-    if (left <= 0) throw new KeyVaultClientError("ERR_TIMEOUT", `${what} did not complete within ${settings.timeoutMs} ms (it was accepted and may still complete)`);
+    if (left <= 0)
+      throw new KeyVaultClientError(
+        "ERR_TIMEOUT",
+        `${what} did not complete within ${settings.timeoutMs} ms (it was accepted and may still complete)`,
+      );
     await pause(Math.min(settings.intervalMs, left), signal);
   }
 }
@@ -61,8 +71,14 @@ export async function pollUntil<T>(look: () => Promise<T>, settings: Required<Wa
 function pause(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => { clearTimeout(timer); reject(signal!.reason); };
-    const timer = setTimeout(() => { signal?.removeEventListener("abort", onAbort); resolve(); }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }

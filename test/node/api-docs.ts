@@ -7,14 +7,32 @@
 // exports that the example uses and does not import or declare itself (from the example's own
 // entry point first), and declares the free variables in EXAMPLE_GLOBALS (`client`, `getToken`,
 // `emu`, `data`, `digest`, ...) with their types. Anything else an example uses it must write.
-import { Application, Logger, LogLevel, ReflectionKind, TSConfigReader, TypeDocReader, type Comment, type DeclarationReflection, type ProjectReflection, type Reflection } from "typedoc";
+import {
+  Application,
+  Logger,
+  LogLevel,
+  ReflectionKind,
+  TSConfigReader,
+  TypeDocReader,
+  type Comment,
+  type DeclarationReflection,
+  type ProjectReflection,
+  type Reflection,
+} from "typedoc";
 import ts from "typescript";
 import { join, relative } from "node:path";
 
 /** The package specifier of each TypeDoc module name (the `@module` tag of each entry point). */
 export const ENTRY_POINTS = [
-  "keyvault-fetch", "keyvault-fetch/keys", "keyvault-fetch/secrets", "keyvault-fetch/entra", "keyvault-fetch/jose",
-  "keyvault-fetch/proxy", "keyvault-fetch/emulator", "keyvault-fetch/proxy/server", "keyvault-fetch/emulator/server",
+  "keyvault-fetch",
+  "keyvault-fetch/keys",
+  "keyvault-fetch/secrets",
+  "keyvault-fetch/entra",
+  "keyvault-fetch/jose",
+  "keyvault-fetch/proxy",
+  "keyvault-fetch/emulator",
+  "keyvault-fetch/proxy/server",
+  "keyvault-fetch/emulator/server",
 ] as const;
 
 /**
@@ -104,7 +122,8 @@ class CollectingLogger extends Logger {
   readonly messages: ApiModel["messages"] = [];
   override log(message: string, level: LogLevel): void {
     super.log(message, level);
-    if (level === LogLevel.Warn || level === LogLevel.Error) this.messages.push({ level: level === LogLevel.Warn ? "warning" : "error", text: message });
+    if (level === LogLevel.Warn || level === LogLevel.Error)
+      this.messages.push({ level: level === LogLevel.Warn ? "warning" : "error", text: message });
   }
 }
 
@@ -115,7 +134,13 @@ export async function loadApiModel(root: string): Promise<ApiModel> {
   const logger = new CollectingLogger();
   app.logger = logger;
   const project = await app.convert();
-  if (!project) return { messages: logger.messages.length ? logger.messages : [{ level: "error", text: "TypeDoc converted nothing" }], modules: [], items: [], exportsOf: new Map() };
+  if (!project)
+    return {
+      messages: logger.messages.length ? logger.messages : [{ level: "error", text: "TypeDoc converted nothing" }],
+      modules: [],
+      items: [],
+      exportsOf: new Map(),
+    };
   app.validate(project);
   return { messages: logger.messages, ...inventory(project, root) };
 }
@@ -129,16 +154,29 @@ function inventory(project: ProjectReflection, root: string): Omit<ApiModel, "me
     modules.push({ entry, documented: hasSummary(mod.comment), examples: examplesOf([mod.comment], entry, entry, mod, root) });
     exportsOf.set(entry, new Set((mod.children ?? []).map((c) => c.name)));
     for (const child of mod.children ?? []) {
-      const target = child.kind === ReflectionKind.Reference ? (child as unknown as { getTargetReflectionDeep(): Reflection }).getTargetReflectionDeep() as DeclarationReflection : child;
+      const target =
+        child.kind === ReflectionKind.Reference
+          ? ((child as unknown as { getTargetReflectionDeep(): Reflection }).getTargetReflectionDeep() as DeclarationReflection)
+          : child;
       const comments = commentsOf(target);
       const owner = `${entry}.${child.name}`;
-      const methods = target.kind === ReflectionKind.Class
-        ? (target.children ?? [])
-          .filter((m) => m.kind === ReflectionKind.Method && !m.inheritedFrom && !m.flags.isPrivate && !m.flags.isProtected && m.name !== "toJSON")
-          .map((m) => ({ name: m.name, documented: commentsOf(m).some(hasSummary), examples: examplesOf(commentsOf(m), `${owner}.${m.name}`, entry, m, root) }))
-        : [];
+      const methods =
+        target.kind === ReflectionKind.Class
+          ? (target.children ?? [])
+              .filter(
+                (m) =>
+                  m.kind === ReflectionKind.Method && !m.inheritedFrom && !m.flags.isPrivate && !m.flags.isProtected && m.name !== "toJSON",
+              )
+              .map((m) => ({
+                name: m.name,
+                documented: commentsOf(m).some(hasSummary),
+                examples: examplesOf(commentsOf(m), `${owner}.${m.name}`, entry, m, root),
+              }))
+          : [];
       items.push({
-        entry, name: child.name, kind: ReflectionKind[target.kind] ?? String(target.kind),
+        entry,
+        name: child.name,
+        kind: ReflectionKind[target.kind] ?? String(target.kind),
         documented: comments.some(hasSummary),
         examples: examplesOf(comments, owner, entry, target, root),
         needsExample: (target.kind & (ReflectionKind.Function | ReflectionKind.Class | ReflectionKind.Variable)) !== 0,
@@ -183,13 +221,19 @@ export function wrapExample(example: ApiExample, exportsOf: Map<string, Set<stri
   const code = example.code;
   const imported = new Set<string>();
   for (const m of code.matchAll(/^\s*import\s+(?:type\s+)?([^"';]*?)\s+from\s+["'][^"']+["']/gm)) {
-    for (const name of m[1]!.replace(/[{}]/g, " ").split(/[\s,]+/)) if (name && name !== "type" && name !== "as" && name !== "*") imported.add(name);
+    for (const name of m[1]!.replace(/[{}]/g, " ").split(/[\s,]+/))
+      if (name && name !== "type" && name !== "as" && name !== "*") imported.add(name);
   }
   const declared = new Set<string>();
   for (const m of code.matchAll(/\b(?:const|let|var|function|class)\s+([A-Za-z_$][\w$]*)/g)) declared.add(m[1]!);
   // Comments are left out (a word in one is no use of a name; "//" inside a URL is no comment), and
   // a spread is no member access.
-  const used = new Set(code.replace(/(^|\s)\/\/[^\n]*/g, "$1").replace(/\.\.\./g, " ").match(/(?<![\w$.])[A-Za-z_$][\w$]*/g) ?? []);
+  const used = new Set(
+    code
+      .replace(/(^|\s)\/\/[^\n]*/g, "$1")
+      .replace(/\.\.\./g, " ")
+      .match(/(?<![\w$.])[A-Za-z_$][\w$]*/g) ?? [],
+  );
   const order = [example.entry, ...ENTRY_POINTS.filter((e) => e !== example.entry)];
   const imports = new Map<string, string[]>();
   for (const name of used) {
@@ -203,7 +247,10 @@ export function wrapExample(example: ApiExample, exportsOf: Map<string, Set<stri
 }
 
 /** One diagnostic of one example, located in its source comment. */
-export interface ExampleProblem { message: string; line: string }
+export interface ExampleProblem {
+  message: string;
+  line: string;
+}
 
 /**
  * Type-checks every module in one TypeScript program (in memory, no files written): each module's
@@ -212,9 +259,15 @@ export interface ExampleProblem { message: string; line: string }
  */
 export function typeCheckModules(dir: string, sources: string[]): { perModule: ExampleProblem[][]; elsewhere: string[] } {
   const options: ts.CompilerOptions = {
-    target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler,
-    lib: ["lib.es2022.d.ts", "lib.dom.d.ts", "lib.dom.iterable.d.ts"], types: ["node"], strict: true,
-    skipLibCheck: true, noEmit: true, moduleDetection: ts.ModuleDetectionKind.Force,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    lib: ["lib.es2022.d.ts", "lib.dom.d.ts", "lib.dom.iterable.d.ts"],
+    types: ["node"],
+    strict: true,
+    skipLibCheck: true,
+    noEmit: true,
+    moduleDetection: ts.ModuleDetectionKind.Force,
   };
   const files = new Map<string, string>([[join(dir, "example-globals.d.ts"), EXAMPLE_GLOBALS]]);
   const names = sources.map((_, i) => join(dir, `example-${String(i).padStart(3, "0")}.ts`));
@@ -231,11 +284,19 @@ export function typeCheckModules(dir: string, sources: string[]): { perModule: E
   const perModule: ExampleProblem[][] = sources.map(() => []);
   const elsewhere: string[] = [];
   const index = new Map(names.map((n, i) => [n, i]));
-  const all = [...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics(), ...program.getSyntacticDiagnostics(), ...program.getSemanticDiagnostics()];
+  const all = [
+    ...program.getOptionsDiagnostics(),
+    ...program.getGlobalDiagnostics(),
+    ...program.getSyntacticDiagnostics(),
+    ...program.getSemanticDiagnostics(),
+  ];
   for (const d of all) {
     const message = ts.flattenDiagnosticMessageText(d.messageText, "\n");
     const i = d.file ? index.get(d.file.fileName) : undefined;
-    if (i === undefined) { elsewhere.push(`${d.file ? d.file.fileName + ": " : ""}${message}`); continue; }
+    if (i === undefined) {
+      elsewhere.push(`${d.file ? d.file.fileName + ": " : ""}${message}`);
+      continue;
+    }
     const { line } = d.file!.getLineAndCharacterOfPosition(d.start ?? 0);
     perModule[i]!.push({ message, line: d.file!.text.split("\n")[line]?.trim() ?? "" });
   }

@@ -30,7 +30,11 @@ export interface ChildOptions {
   onLine?: (line: string, reply: (text: string) => void) => void;
 }
 
-export interface ChildResult { stdout: string; stderr: string; code: number }
+export interface ChildResult {
+  stdout: string;
+  stderr: string;
+  code: number;
+}
 
 /** Runs an ES module given as source text; rejects with its stderr when it exits non-zero. */
 export function runNode(source: string, options: ChildOptions = {}): Promise<ChildResult> {
@@ -45,8 +49,11 @@ export function runNodeScript(path: string, options: ChildOptions = {}): Promise
 function runNodeArgs(args: string[], options: ChildOptions): Promise<ChildResult> {
   const dir = mkdtempSync(join(tmpdir(), "kvf-child-"));
   // A clean slate: no vault settings or certificates leak in from the developer's shell.
-  const env: Record<string, string> = Object.fromEntries(Object.entries(process.env as Record<string, string>)
-    .filter(([k]) => !/^(KEYVAULT_|AZURE_|NODE_OPTIONS$|NODE_EXTRA_CA_CERTS$)/.test(k)));
+  const env: Record<string, string> = Object.fromEntries(
+    Object.entries(process.env as Record<string, string>).filter(
+      ([k]) => !/^(KEYVAULT_|AZURE_|NODE_OPTIONS$|NODE_EXTRA_CA_CERTS$)/.test(k),
+    ),
+  );
   Object.assign(env, options.env);
   if (options.certificate) {
     env.NODE_EXTRA_CA_CERTS = join(dir, "ca.pem");
@@ -55,13 +62,17 @@ function runNodeArgs(args: string[], options: ChildOptions): Promise<ChildResult
   const pre: string[] = [];
   if (options.resolveLocalhost) pre.push("--import", join(repoRoot(), "test/node/resolve-localhost.mjs"));
   return new Promise((resolve, reject) => {
-    const child = execFile(process.execPath, [...pre, ...args], { env, cwd: repoRoot(), timeout: options.timeoutMs ?? 30_000, maxBuffer: 16 * 1024 * 1024 },
+    const child = execFile(
+      process.execPath,
+      [...pre, ...args],
+      { env, cwd: repoRoot(), timeout: options.timeoutMs ?? 30_000, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         rmSync(dir, { recursive: true, force: true }); // the child's certificate copy: nothing left in the temp folder
         const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
         if (error) reject(new Error(`child exited with ${code}${error.killed ? " (killed: timeout)" : ""}\n${stderr}\n${stdout}`.trim()));
         else resolve({ stdout, stderr, code });
-      });
+      },
+    );
     if (options.onLine) {
       let pending = "";
       child.stdout!.on("data", (chunk: Buffer) => {

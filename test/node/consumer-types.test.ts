@@ -9,7 +9,12 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { root, tsc, writeDenoTypes } from "../types/tsc.mjs";
 
-interface Way { name: string; lib: string[]; types: string[]; files?: () => string[] }
+interface Way {
+  name: string;
+  lib: string[];
+  types: string[];
+  files?: () => string[];
+}
 
 const SUBPATHS = ["index", "keys", "secrets", "entra", "jose", "proxy", "emulator"];
 
@@ -18,33 +23,73 @@ const suite: SuiteFile = (t) => {
     const out = join(process.env.KVF_TEST_OUT ?? join(root, "test/.out/default"), "consumer-types");
     const ways: Way[] = [
       { name: "Cloudflare Workers (@cloudflare/workers-types, no DOM)", lib: ["ES2022"], types: ["@cloudflare/workers-types"] },
-      { name: "Node (@types/node, no DOM; with the Node-only subpaths)", lib: ["ES2022"], types: ["node"], files: () => [join(root, "test/types/consumer-node.ts")] },
+      {
+        name: "Node (@types/node, no DOM; with the Node-only subpaths)",
+        lib: ["ES2022"],
+        types: ["node"],
+        files: () => [join(root, "test/types/consumer-node.ts")],
+      },
       { name: "Deno (Deno's own types, no DOM)", lib: ["ES2022"], types: [], files: () => [writeDenoTypes(join(out, "deno.d.ts"))] },
       { name: "browsers (the DOM lib)", lib: ["ES2022", "DOM", "DOM.Iterable"], types: [] },
     ];
     for (const way of ways) {
-      t.test(`compiles for ${way.name}`, async () => {
-        mkdirSync(out, { recursive: true });
-        const project = join(out, `tsconfig.${way.name.split(" ")[0]!.toLowerCase()}.json`);
-        writeFileSync(project, JSON.stringify({
-          compilerOptions: {
-            target: "ES2022", module: "ESNext", moduleResolution: "Bundler", strict: true, noEmit: true,
-            skipLibCheck: false, lib: way.lib, types: way.types,
-          },
-          files: [join(root, "test/types/consumer.ts"), ...(way.files?.() ?? [])],
-        }, null, 2));
-        const { code, output } = await tsc(project, ["--listFiles"]);
-        const errors = output.split("\n").filter((line) => /error TS\d+/.test(line));
-        assert.ok(errors.length === 0, `tsc found ${errors.length} errors for ${way.name}:\n${output.split("\n").filter((l) => !l.startsWith("/")).join("\n")}`);
-        assert.equal(code, 0);
-        // The check is real only if tsc read our declarations, and the DOM lib only where it belongs.
-        const files = output.split("\n").map((line) => line.replace(/\\/g, "/"));
-        for (const sub of SUBPATHS) assert.ok(files.some((f) => f.endsWith(`/dist/${sub}.d.ts`)), `tsc read dist/${sub}.d.ts`);
-        if (way.types.includes("node")) {
-          for (const sub of ["emulator-server", "proxy-server"]) assert.ok(files.some((f) => f.endsWith(`/dist/${sub}.d.ts`)), `tsc read dist/${sub}.d.ts`);
-        }
-        assert.equal(files.some((f) => /\/lib\.dom\.d\.ts$/.test(f)), way.lib.includes("DOM"), "the DOM lib is loaded exactly when asked for");
-      }, { timeoutMs: 180_000 });
+      t.test(
+        `compiles for ${way.name}`,
+        async () => {
+          mkdirSync(out, { recursive: true });
+          const project = join(out, `tsconfig.${way.name.split(" ")[0]!.toLowerCase()}.json`);
+          writeFileSync(
+            project,
+            JSON.stringify(
+              {
+                compilerOptions: {
+                  target: "ES2022",
+                  module: "ESNext",
+                  moduleResolution: "Bundler",
+                  strict: true,
+                  noEmit: true,
+                  skipLibCheck: false,
+                  lib: way.lib,
+                  types: way.types,
+                },
+                files: [join(root, "test/types/consumer.ts"), ...(way.files?.() ?? [])],
+              },
+              null,
+              2,
+            ),
+          );
+          const { code, output } = await tsc(project, ["--listFiles"]);
+          const errors = output.split("\n").filter((line) => /error TS\d+/.test(line));
+          assert.ok(
+            errors.length === 0,
+            `tsc found ${errors.length} errors for ${way.name}:\n${output
+              .split("\n")
+              .filter((l) => !l.startsWith("/"))
+              .join("\n")}`,
+          );
+          assert.equal(code, 0);
+          // The check is real only if tsc read our declarations, and the DOM lib only where it belongs.
+          const files = output.split("\n").map((line) => line.replace(/\\/g, "/"));
+          for (const sub of SUBPATHS)
+            assert.ok(
+              files.some((f) => f.endsWith(`/dist/${sub}.d.ts`)),
+              `tsc read dist/${sub}.d.ts`,
+            );
+          if (way.types.includes("node")) {
+            for (const sub of ["emulator-server", "proxy-server"])
+              assert.ok(
+                files.some((f) => f.endsWith(`/dist/${sub}.d.ts`)),
+                `tsc read dist/${sub}.d.ts`,
+              );
+          }
+          assert.equal(
+            files.some((f) => /\/lib\.dom\.d\.ts$/.test(f)),
+            way.lib.includes("DOM"),
+            "the DOM lib is loaded exactly when asked for",
+          );
+        },
+        { timeoutMs: 180_000 },
+      );
     }
   });
 };

@@ -11,7 +11,9 @@ async function slowVault(mode: "dribble" | "silent") {
   const open = new Set<ServerResponse>();
   const server = createServer((req, res) => {
     if (!req.headers.authorization) {
-      res.writeHead(401, { "www-authenticate": `Bearer authorization="https://login.microsoftonline.com/t1", resource="http://127.0.0.1"` });
+      res.writeHead(401, {
+        "www-authenticate": `Bearer authorization="https://login.microsoftonline.com/t1", resource="http://127.0.0.1"`,
+      });
       return res.end();
     }
     open.add(res);
@@ -27,7 +29,12 @@ async function slowVault(mode: "dribble" | "silent") {
   return {
     url,
     open,
-    close: () => new Promise<void>((r) => { for (const res of open) res.destroy(); server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        for (const res of open) res.destroy();
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -46,7 +53,9 @@ const suite: SuiteFile = (t) => {
           assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
           await new Promise((r) => setTimeout(r, 100));
           assert.equal(vault.open.size, 0, "the aborted requests' connections were closed");
-        } finally { await vault.close(); }
+        } finally {
+          await vault.close();
+        }
       });
     }
 
@@ -60,7 +69,9 @@ const suite: SuiteFile = (t) => {
         await assert.rejects(() => res.text(), { message: /caller stopped/ });
         const res2 = await client.fetch("/keys/k");
         await assert.rejects(() => res2.text(), { code: "ERR_TIMEOUT" });
-      } finally { await vault.close(); }
+      } finally {
+        await vault.close();
+      }
     });
   });
 };

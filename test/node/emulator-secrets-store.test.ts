@@ -6,21 +6,56 @@ import * as assert from "../suite/assert.js";
 import { SecretStore } from "../../src/emulator/vault/secrets-store.js";
 
 const info = { url: "https://store-test.vault.azure.net", recoverableDays: 7, purgeProtection: false };
-const version = (value: string, created: number) => ({ version: created.toString(16).padStart(32, "0"), value, enabled: true, created, updated: created });
+const version = (value: string, created: number) => ({
+  version: created.toString(16).padStart(32, "0"),
+  value,
+  enabled: true,
+  created,
+  updated: created,
+});
 
 const suite: SuiteFile = (t) => {
   t.group("emulator secrets store (node-only, from src)", () => {
     t.test("serialize/deserialize round-trip values, versions, tags (prototype names too), deleted secrets and purges", () => {
       const store = new SecretStore(info);
-      store.live.set("constructor", { name: "constructor", versions: [version("a", 1), { ...version("b", 2), tags: [["__proto__", "x"], ["constructor", "y"]], contentType: "text/plain", exp: 99 }] });
-      store.deleted.set("gone", { entry: { name: "Gone", versions: [version("c", 3)] }, deletedDate: 10, scheduledPurgeDate: 10 + 7 * 86400, readyAtMs: 10_000 });
+      store.live.set("constructor", {
+        name: "constructor",
+        versions: [
+          version("a", 1),
+          {
+            ...version("b", 2),
+            tags: [
+              ["__proto__", "x"],
+              ["constructor", "y"],
+            ],
+            contentType: "text/plain",
+            exp: 99,
+          },
+        ],
+      });
+      store.deleted.set("gone", {
+        entry: { name: "Gone", versions: [version("c", 3)] },
+        deletedDate: 10,
+        scheduledPurgeDate: 10 + 7 * 86400,
+        readyAtMs: 10_000,
+      });
       store.purging.set("purged", 123_000);
       const snapshot = JSON.parse(JSON.stringify(store.serialize()));
       const back = SecretStore.deserialize(snapshot, info);
       assert.deepEqual(back.serialize(), store.serialize());
       assert.equal(back.secret("CONSTRUCTOR")!.versions[1]!.value, "b");
-      assert.deepEqual(back.bundle("constructor", back.secret("constructor")!.versions[1]!, true).tags, Object.fromEntries([["__proto__", "x"], ["constructor", "y"]]));
-      assert.equal(Object.getPrototypeOf(back.bundle("constructor", back.secret("constructor")!.versions[1]!, true).tags), Object.prototype, "__proto__ stays a tag");
+      assert.deepEqual(
+        back.bundle("constructor", back.secret("constructor")!.versions[1]!, true).tags,
+        Object.fromEntries([
+          ["__proto__", "x"],
+          ["constructor", "y"],
+        ]),
+      );
+      assert.equal(
+        Object.getPrototypeOf(back.bundle("constructor", back.secret("constructor")!.versions[1]!, true).tags),
+        Object.prototype,
+        "__proto__ stays a tag",
+      );
       assert.equal(back.deletedSecret("GONE")!.entry.name, "Gone");
       assert.equal(back.purging.get("purged"), 123_000);
       snapshot.live[0].versions[0].value = "changed";
@@ -28,14 +63,37 @@ const suite: SuiteFile = (t) => {
     });
 
     t.test("deserialize refuses what serialize did not make", () => {
-      for (const bad of [null, {}, { format: "other", live: [], deleted: [], purging: [] },
-        { format: "keyvault-fetch-emulator-secrets/1", live: [{ name: "bad name", versions: [version("a", 1)] }], deleted: [], purging: [] },
+      for (const bad of [
+        null,
+        {},
+        { format: "other", live: [], deleted: [], purging: [] },
+        {
+          format: "keyvault-fetch-emulator-secrets/1",
+          live: [{ name: "bad name", versions: [version("a", 1)] }],
+          deleted: [],
+          purging: [],
+        },
         { format: "keyvault-fetch-emulator-secrets/1", live: [{ name: "ok", versions: [] }], deleted: [], purging: [] },
-        { format: "keyvault-fetch-emulator-secrets/1", live: [{ name: "ok", versions: [{ ...version("a", 1), value: 5 }] }], deleted: [], purging: [] },
-        { format: "keyvault-fetch-emulator-secrets/1", live: [], deleted: [{ entry: { name: "ok", versions: [version("a", 1)] } }], purging: [] },
-        { format: "keyvault-fetch-emulator-secrets/1", live: [], deleted: [], purging: [["x"]] }]) {
+        {
+          format: "keyvault-fetch-emulator-secrets/1",
+          live: [{ name: "ok", versions: [{ ...version("a", 1), value: 5 }] }],
+          deleted: [],
+          purging: [],
+        },
+        {
+          format: "keyvault-fetch-emulator-secrets/1",
+          live: [],
+          deleted: [{ entry: { name: "ok", versions: [version("a", 1)] } }],
+          purging: [],
+        },
+        { format: "keyvault-fetch-emulator-secrets/1", live: [], deleted: [], purging: [["x"]] },
+      ]) {
         let threw = false;
-        try { SecretStore.deserialize(bad, info); } catch { threw = true; }
+        try {
+          SecretStore.deserialize(bad, info);
+        } catch {
+          threw = true;
+        }
         assert.ok(threw, JSON.stringify(bad));
       }
     });

@@ -25,28 +25,54 @@ export default {
 
 const suite: SuiteFile = (t) => {
   t.group("emulator for wrangler dev (workerd)", () => {
-    t.test("a Worker configured by the printed environment uses the --http emulator on loopback", async () => {
-      const dist = join(process.cwd(), "dist");
-      const bundled = await build({
-        stdin: { contents: WORKER, resolveDir: dist, loader: "js" },
-        bundle: true, format: "esm", write: false, platform: "neutral", logLevel: "silent", logOverride: { "ignored-bare-import": "silent" },
-        plugins: [{ name: "dist", setup(b) { b.onResolve({ filter: /^keyvault-fetch(\/.*)?$/ }, (a) => ({ path: join(dist, `${a.path.slice("keyvault-fetch".length).replace(/^\//, "") || "index"}.js`) })); } }],
-      });
-      const server = await startEmulatorServer({ name: "workerd-dev", vaultHost: "127.0.0.1", tls: false });
-      const mf = new Miniflare({ modules: true, script: bundled.outputFiles[0]!.text, compatibilityDate: "2025-09-01", bindings: { ...server.env } });
-      try {
-        const res = await mf.dispatchFetch("http://worker/");
-        const text = await res.text();
-        assert.equal(res.status, 200, text);
-        const body = JSON.parse(text);
-        assert.match(body.kid, new RegExp(`^http://127\\.0\\.0\\.1:${server.port}/keys/from-workerd/[0-9a-f]{32}$`));
-        assert.equal(body.signatureBytes, 64);
-        assert.ok(server.emulator.requests.some((r) => r.target === "authority" && r.status === 200), "the token came from the emulator's authority");
-      } finally {
-        await mf.dispose();
-        await server.close();
-      }
-    }, { timeoutMs: 60_000 });
+    t.test(
+      "a Worker configured by the printed environment uses the --http emulator on loopback",
+      async () => {
+        const dist = join(process.cwd(), "dist");
+        const bundled = await build({
+          stdin: { contents: WORKER, resolveDir: dist, loader: "js" },
+          bundle: true,
+          format: "esm",
+          write: false,
+          platform: "neutral",
+          logLevel: "silent",
+          logOverride: { "ignored-bare-import": "silent" },
+          plugins: [
+            {
+              name: "dist",
+              setup(b) {
+                b.onResolve({ filter: /^keyvault-fetch(\/.*)?$/ }, (a) => ({
+                  path: join(dist, `${a.path.slice("keyvault-fetch".length).replace(/^\//, "") || "index"}.js`),
+                }));
+              },
+            },
+          ],
+        });
+        const server = await startEmulatorServer({ name: "workerd-dev", vaultHost: "127.0.0.1", tls: false });
+        const mf = new Miniflare({
+          modules: true,
+          script: bundled.outputFiles[0]!.text,
+          compatibilityDate: "2025-09-01",
+          bindings: { ...server.env },
+        });
+        try {
+          const res = await mf.dispatchFetch("http://worker/");
+          const text = await res.text();
+          assert.equal(res.status, 200, text);
+          const body = JSON.parse(text);
+          assert.match(body.kid, new RegExp(`^http://127\\.0\\.0\\.1:${server.port}/keys/from-workerd/[0-9a-f]{32}$`));
+          assert.equal(body.signatureBytes, 64);
+          assert.ok(
+            server.emulator.requests.some((r) => r.target === "authority" && r.status === 200),
+            "the token came from the emulator's authority",
+          );
+        } finally {
+          await mf.dispose();
+          await server.close();
+        }
+      },
+      { timeoutMs: 60_000 },
+    );
   });
 };
 export default suite;

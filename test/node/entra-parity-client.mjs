@@ -4,8 +4,17 @@
 import { ClientSecretCredential } from "@azure/identity";
 import { fromClientSecret } from "keyvault-fetch/entra";
 
-const env = (name) => process.env[name] ?? (() => { throw new Error(`${name} is not set`); })();
-const [tenantId, clientId, clientSecret, authorityHost] = ["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_AUTHORITY_HOST"].map(env);
+const env = (name) =>
+  process.env[name] ??
+  (() => {
+    throw new Error(`${name} is not set`);
+  })();
+const [tenantId, clientId, clientSecret, authorityHost] = [
+  "AZURE_TENANT_ID",
+  "AZURE_CLIENT_ID",
+  "AZURE_CLIENT_SECRET",
+  "AZURE_AUTHORITY_HOST",
+].map(env);
 const scope = `${env("KVF_RESOURCE")}/.default`;
 
 const official = new ClientSecretCredential(tenantId, clientId, clientSecret, { authorityHost, disableInstanceDiscovery: true });

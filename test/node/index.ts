@@ -41,16 +41,51 @@ import consumerTypesTests from "./consumer-types.test.js";
 import soakTests from "./soak.test.js";
 
 const files: SuiteFile[] = [
-  packageTests, serverTests, cliTests, quickstartTests, officialSdkTests,
-  entraParityTests, entraExamplesTests, sizeBudgetTests, proxyServerTests, proxyBrowserTests, workerStarterTests, denoProxyTests, demoTests,
-  emulatorDevServerTests, emulatorCorsTests, emulatorWorkerdTests,
-  officialSdkSecretsTests, emulatorSecretsStoreTests, secretsWorkersTests, secretsDenoKvTests,
-  publishTests, tarballTests, tarballReadmeTests, consumerTypesTests, docsTests, readmeRecipeTests, readmeOtelTests, readmeSizesTests, emulatorOptionsTests,
-  deadlineHttpTests, soakTests,
+  packageTests,
+  serverTests,
+  cliTests,
+  quickstartTests,
+  officialSdkTests,
+  entraParityTests,
+  entraExamplesTests,
+  sizeBudgetTests,
+  proxyServerTests,
+  proxyBrowserTests,
+  workerStarterTests,
+  denoProxyTests,
+  demoTests,
+  emulatorDevServerTests,
+  emulatorCorsTests,
+  emulatorWorkerdTests,
+  officialSdkSecretsTests,
+  emulatorSecretsStoreTests,
+  secretsWorkersTests,
+  secretsDenoKvTests,
+  publishTests,
+  tarballTests,
+  tarballReadmeTests,
+  consumerTypesTests,
+  docsTests,
+  readmeRecipeTests,
+  readmeOtelTests,
+  readmeSizesTests,
+  emulatorOptionsTests,
+  deadlineHttpTests,
+  soakTests,
   tmpdirTests, // last: it checks what every other test left in the temp directory
 ];
 
 export function runNodeOnly(filter?: string, onResult?: (name: string, ok: boolean | "skip", error?: string) => void) {
-  const lib = { core, emulator, keys, entra, jose, proxy, secrets, runtime: "node", fixtures: { recordings: {}, specExamples: {} } } as unknown as Lib;
+  const lib = {
+    core,
+    emulator,
+    keys,
+    entra,
+    jose,
+    proxy,
+    secrets,
+    runtime: "node",
+    fixtures: { recordings: {}, specExamples: {} },
+  } as unknown as Lib;
   return runTests(collect(files, lib), "node", { ...(filter ? { filter } : {}), ...(onResult ? { onResult } : {}) });
 }

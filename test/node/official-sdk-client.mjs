@@ -59,7 +59,10 @@ await check("sign and verify RS256 (digest) with CryptographyClient; node:crypto
   expect(result.length === 256, `signature ${result.length} bytes`);
   const { result: valid } = await rsaCrypto.verify("RS256", digest, result);
   expect(valid === true, "verify");
-  const publicKey = createPublicKey({ key: { kty: "RSA", n: Buffer.from(rsa.key.n).toString("base64url"), e: Buffer.from(rsa.key.e).toString("base64url") }, format: "jwk" });
+  const publicKey = createPublicKey({
+    key: { kty: "RSA", n: Buffer.from(rsa.key.n).toString("base64url"), e: Buffer.from(rsa.key.e).toString("base64url") },
+    format: "jwk",
+  });
   expect(nodeVerify("sha256", message, publicKey, result), "node:crypto verifies the signature");
   const { result: tampered } = await rsaCrypto.verify("RS256", sha256(new TextEncoder().encode("other")), result);
   expect(tampered === false, "a different digest does not verify");
@@ -85,7 +88,10 @@ await check("sign PS256 (digest); verify in the vault and with node:crypto (PSS)
   const { result } = await rsaCrypto.sign("PS256", digest);
   const { result: valid } = await rsaCrypto.verify("PS256", digest, result);
   expect(valid === true, "verify in the vault");
-  const publicKey = createPublicKey({ key: { kty: "RSA", n: Buffer.from(rsa.key.n).toString("base64url"), e: Buffer.from(rsa.key.e).toString("base64url") }, format: "jwk" });
+  const publicKey = createPublicKey({
+    key: { kty: "RSA", n: Buffer.from(rsa.key.n).toString("base64url"), e: Buffer.from(rsa.key.e).toString("base64url") },
+    format: "jwk",
+  });
   const ok = nodeVerify("sha256", message, { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, result);
   expect(ok, "node:crypto verifies the PSS signature (salt 32)");
 });
@@ -96,7 +102,10 @@ await check("sign and verify ES256 (raw r||s) with CryptographyClient; node:cryp
   expect(result.length === 64, `signature ${result.length} bytes`);
   const { result: valid } = await ecCrypto.verify("ES256", digest, result);
   expect(valid === true, "verify");
-  const publicKey = createPublicKey({ key: { kty: "EC", crv: "P-256", x: Buffer.from(ec.key.x).toString("base64url"), y: Buffer.from(ec.key.y).toString("base64url") }, format: "jwk" });
+  const publicKey = createPublicKey({
+    key: { kty: "EC", crv: "P-256", x: Buffer.from(ec.key.x).toString("base64url"), y: Buffer.from(ec.key.y).toString("base64url") },
+    format: "jwk",
+  });
   expect(nodeVerify("sha256", message, { key: publicKey, dsaEncoding: "ieee-p1363" }, result), "node:crypto verifies the signature");
 });
 
@@ -155,7 +164,10 @@ await check("updateKeyRotationPolicy and getKeyRotationPolicy", async () => {
   });
   expect(policy.expiresIn === "P90D", `expiresIn ${policy.expiresIn}`);
   const read = await client.getKeyRotationPolicy(rsa.name);
-  expect(read.lifetimeActions?.some((a) => a.action === "Rotate" && a.timeAfterCreate === "P30D"), JSON.stringify(read.lifetimeActions));
+  expect(
+    read.lifetimeActions?.some((a) => a.action === "Rotate" && a.timeAfterCreate === "P30D"),
+    JSON.stringify(read.lifetimeActions),
+  );
 });
 
 await check("beginDeleteKey, getDeletedKey, listDeletedKeys, beginRecoverDeletedKey", async () => {

@@ -21,9 +21,23 @@ await check("encrypt and decrypt A256GCM (service-made iv and tag, with AAD)", a
   const additionalAuthenticatedData = new TextEncoder().encode("header");
   const e = await aesCrypto.encrypt({ algorithm: "A256GCM", plaintext, additionalAuthenticatedData });
   expect(e.iv?.length === 12 && e.authenticationTag?.length === 16, `iv ${e.iv?.length}, tag ${e.authenticationTag?.length}`);
-  const d = await aesCrypto.decrypt({ algorithm: "A256GCM", ciphertext: e.result, iv: e.iv, authenticationTag: e.authenticationTag, additionalAuthenticatedData });
+  const d = await aesCrypto.decrypt({
+    algorithm: "A256GCM",
+    ciphertext: e.result,
+    iv: e.iv,
+    authenticationTag: e.authenticationTag,
+    additionalAuthenticatedData,
+  });
   expect(Buffer.from(d.result).equals(plaintext), "round trip");
-  const tampered = await rejection(() => aesCrypto.decrypt({ algorithm: "A256GCM", ciphertext: e.result, iv: e.iv, authenticationTag: randomBytes(16), additionalAuthenticatedData }));
+  const tampered = await rejection(() =>
+    aesCrypto.decrypt({
+      algorithm: "A256GCM",
+      ciphertext: e.result,
+      iv: e.iv,
+      authenticationTag: randomBytes(16),
+      additionalAuthenticatedData,
+    }),
+  );
   expect(tampered.statusCode === 400, `a wrong tag: ${tampered.statusCode}`);
 });
 

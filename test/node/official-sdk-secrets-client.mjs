@@ -7,31 +7,50 @@ import { ClientSecretCredential } from "@azure/identity";
 import { SecretClient, parseKeyVaultSecretIdentifier } from "@azure/keyvault-secrets";
 import { askParent, check, expect, finish, rejection } from "./sdk-report.mjs";
 
-const env = (name) => { const v = process.env[name]; if (!v) throw new Error(`${name} is not set`); return v; };
+const env = (name) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set`);
+  return v;
+};
 const vaultUrl = env("KEYVAULT_URL");
 const tenantId = env("AZURE_TENANT_ID");
 const authorityHost = env("AZURE_AUTHORITY_HOST");
-const credential = new ClientSecretCredential(tenantId, env("AZURE_CLIENT_ID"), env("AZURE_CLIENT_SECRET"), { authorityHost, disableInstanceDiscovery: true });
+const credential = new ClientSecretCredential(tenantId, env("AZURE_CLIENT_ID"), env("AZURE_CLIENT_SECRET"), {
+  authorityHost,
+  disableInstanceDiscovery: true,
+});
 const client = new SecretClient(vaultUrl, credential);
 const poll = { intervalInMs: 50 }; // short poll intervals only; everything else is default
 const prefix = `sdk${Date.now().toString(36)}`;
 const day = 86400_000;
 let first, second;
 
-await check("setSecret passes the challenge with resource verification on and round-trips tags, enabled, notBefore, expiresOn", async () => {
-  const notBefore = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
-  const expiresOn = new Date(notBefore.getTime() + 30 * day);
-  first = await client.setSecret(`${prefix}-db`, "first value", { contentType: "text/plain", tags: { team: "payments" }, enabled: true, notBefore, expiresOn });
-  expect(first.value === "first value", `value ${first.value}`);
-  expect(first.name === `${prefix}-db`, `name ${first.name}`);
-  const p = first.properties;
-  expect(p.version?.length === 32, `version ${p.version}`);
-  expect(p.vaultUrl === vaultUrl, `vaultUrl ${p.vaultUrl}`);
-  expect(p.tags?.team === "payments" && p.enabled === true, "tags, enabled");
-  expect(p.notBefore?.getTime() === notBefore.getTime() && p.expiresOn?.getTime() === expiresOn.getTime(), `dates ${p.notBefore?.toISOString()} ${p.expiresOn?.toISOString()}`);
-  expect(p.createdOn instanceof Date && p.updatedOn instanceof Date, "createdOn, updatedOn");
-  expect(p.recoveryLevel === "Recoverable+Purgeable" && p.recoverableDays === 90, `${p.recoveryLevel} ${p.recoverableDays}`);
-});
+await check(
+  "setSecret passes the challenge with resource verification on and round-trips tags, enabled, notBefore, expiresOn",
+  async () => {
+    const notBefore = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
+    const expiresOn = new Date(notBefore.getTime() + 30 * day);
+    first = await client.setSecret(`${prefix}-db`, "first value", {
+      contentType: "text/plain",
+      tags: { team: "payments" },
+      enabled: true,
+      notBefore,
+      expiresOn,
+    });
+    expect(first.value === "first value", `value ${first.value}`);
+    expect(first.name === `${prefix}-db`, `name ${first.name}`);
+    const p = first.properties;
+    expect(p.version?.length === 32, `version ${p.version}`);
+    expect(p.vaultUrl === vaultUrl, `vaultUrl ${p.vaultUrl}`);
+    expect(p.tags?.team === "payments" && p.enabled === true, "tags, enabled");
+    expect(
+      p.notBefore?.getTime() === notBefore.getTime() && p.expiresOn?.getTime() === expiresOn.getTime(),
+      `dates ${p.notBefore?.toISOString()} ${p.expiresOn?.toISOString()}`,
+    );
+    expect(p.createdOn instanceof Date && p.updatedOn instanceof Date, "createdOn, updatedOn");
+    expect(p.recoveryLevel === "Recoverable+Purgeable" && p.recoverableDays === 90, `${p.recoveryLevel} ${p.recoverableDays}`);
+  },
+);
 
 await check("SDK 4.11.0 drops contentType from setSecret (the body it sent had none); it reads a content type the vault has", async () => {
   expect(first.properties.contentType === undefined, `contentType ${first.properties.contentType}: the SDK sent it after all`);
@@ -84,9 +103,15 @@ await check("listPropertiesOfSecrets pages through nextLink (maxPageSize 2)", as
 await check("listPropertiesOfSecretVersions lists every version of a secret, by page too", async () => {
   const versions = [];
   for await (const p of client.listPropertiesOfSecretVersions(first.name)) versions.push(p.version);
-  expect(versions.length === 2 && versions.includes(first.properties.version) && versions.includes(second.properties.version), `versions ${versions}`);
+  expect(
+    versions.length === 2 && versions.includes(first.properties.version) && versions.includes(second.properties.version),
+    `versions ${versions}`,
+  );
   let pages = 0;
-  for await (const page of client.listPropertiesOfSecretVersions(first.name).byPage({ maxPageSize: 1 })) { pages++; expect(page.length === 1, "one per page"); }
+  for await (const page of client.listPropertiesOfSecretVersions(first.name).byPage({ maxPageSize: 1 })) {
+    pages++;
+    expect(page.length === 1, "one per page");
+  }
   expect(pages === 2, `${pages} pages`);
 });
 
@@ -124,7 +149,13 @@ await check("backupSecret, delete and purge, then restoreSecretBackup brings bac
   let restored;
   // A purge completes in the background: restore answers 409 until it has (as recorded).
   for (let i = 0; ; i++) {
-    try { restored = await client.restoreSecretBackup(backup); break; } catch (e) { if (e.statusCode !== 409 || i > 50) throw e; await new Promise((r) => setTimeout(r, 50)); }
+    try {
+      restored = await client.restoreSecretBackup(backup);
+      break;
+    } catch (e) {
+      if (e.statusCode !== 409 || i > 50) throw e;
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
   expect(restored.name === first.name, `restored ${restored.name}`);
   const versions = [];
@@ -161,15 +192,24 @@ await check("error 400: getSecret with outContentType PEM of a secret without co
 
 await check("access policy: a client with only get and list on secrets is refused setSecret with 403 ForbiddenByPolicy", async () => {
   const reader = JSON.parse(await askParent("register-reader"));
-  const readerClient = new SecretClient(vaultUrl, new ClientSecretCredential(tenantId, reader.clientId, reader.clientSecret, { authorityHost, disableInstanceDiscovery: true }));
+  const readerClient = new SecretClient(
+    vaultUrl,
+    new ClientSecretCredential(tenantId, reader.clientId, reader.clientSecret, { authorityHost, disableInstanceDiscovery: true }),
+  );
   expect((await readerClient.getSecret(`${prefix}-list-1`)).value === "v1", "get allowed");
   const e = await rejection(() => readerClient.setSecret(`${prefix}-list-1`, "w"));
-  expect(e.statusCode === 403 && e.code === "Forbidden" && /does not have secrets set permission/.test(e.message), `${e.statusCode} ${e.message}`);
+  expect(
+    e.statusCode === 403 && e.code === "Forbidden" && /does not have secrets set permission/.test(e.message),
+    `${e.statusCode} ${e.message}`,
+  );
 });
 
 await check("parseKeyVaultSecretIdentifier reads the emulator's identifiers", async () => {
   const parsed = parseKeyVaultSecretIdentifier(second.properties.id);
-  expect(parsed.vaultUrl === vaultUrl && parsed.name === first.name && parsed.version === second.properties.version, JSON.stringify(parsed));
+  expect(
+    parsed.vaultUrl === vaultUrl && parsed.name === first.name && parsed.version === second.properties.version,
+    JSON.stringify(parsed),
+  );
 });
 
 finish();

@@ -31,8 +31,16 @@ export const SECRET_CHECKS = [
   "parseKeyVaultSecretIdentifier reads the emulator's identifiers",
 ];
 
-interface Report { check: string; ok: boolean; error?: string }
-interface SdkRun { reports: Map<string, Report>; after: Record<string, string[]>; polls: number }
+interface Report {
+  check: string;
+  ok: boolean;
+  error?: string;
+}
+interface SdkRun {
+  reports: Map<string, Report>;
+  after: Record<string, string[]>;
+  polls: number;
+}
 
 /** What the child may ask of the test process, mid-run ("name argument"). */
 const REQUESTS: Record<string, (server: EmulatorServer, argument: string) => string | Promise<string>> = {
@@ -40,12 +48,20 @@ const REQUESTS: Record<string, (server: EmulatorServer, argument: string) => str
   "set-content-type": async (server, name) => {
     const { token } = await server.emulator.getToken({ scopes: [`${server.emulator.resource}/.default`] });
     const res = await server.emulator.fetch(`${server.emulator.vaultUrl}/secrets/${name}/?api-version=2025-07-01`, {
-      method: "PATCH", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ contentType: "text/plain" }),
+      method: "PATCH",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ contentType: "text/plain" }),
     });
     return String(res.status);
   },
-  "revoke-sessions": (server) => { server.emulator.revokeSessions(); return "done"; },
-  "throttle-next-set": (server) => { server.emulator.faults.add({ route: "PUT /secrets/*", status: 429, retryAfter: 1 }); return "done"; },
+  "revoke-sessions": (server) => {
+    server.emulator.revokeSessions();
+    return "done";
+  },
+  "throttle-next-set": (server) => {
+    server.emulator.faults.add({ route: "PUT /secrets/*", status: 429, retryAfter: 1 });
+    return "done";
+  },
   "register-reader": (server) => {
     const reader = { clientId: "secrets-reader", clientSecret: `reader-${crypto.randomUUID()}` };
     server.emulator.registerClient({ ...reader, secretPermissions: ["get", "list"] });
@@ -55,11 +71,18 @@ const REQUESTS: Record<string, (server: EmulatorServer, argument: string) => str
 
 async function runSdk(): Promise<SdkRun> {
   // Deletions and recoveries complete 300 ms after they are asked for, so the pollers poll.
-  const server = await startEmulatorServer({ name: "sdk-secrets", vaultHost: "sdk-secrets.vault.localhost", emulator: { deletionDelayMs: 300 } });
+  const server = await startEmulatorServer({
+    name: "sdk-secrets",
+    vaultHost: "sdk-secrets.vault.localhost",
+    emulator: { deletionDelayMs: 300 },
+  });
   try {
     const marks: Record<string, number> = {};
     const out = await runNodeScript("test/node/official-sdk-secrets-client.mjs", {
-      certificate: server.certificate!, resolveLocalhost: true, env: server.env, timeoutMs: 60_000,
+      certificate: server.certificate!,
+      resolveLocalhost: true,
+      env: server.env,
+      timeoutMs: 60_000,
       onLine: (line, reply) => {
         const request: unknown = line.startsWith("{") ? JSON.parse(line).request : undefined;
         if (typeof request !== "string") return;
@@ -76,9 +99,15 @@ async function runSdk(): Promise<SdkRun> {
       if (typeof r.check === "string") reports.set(r.check, r);
     }
     if (reports.size === 0) throw new Error(`the SDK run reported nothing:\n${out.stdout}`);
-    const after = Object.fromEntries(Object.entries(marks).map(([request, at]) =>
-      [request, server.emulator.requests.slice(at, at + 3).map((r) => `${r.target} ${r.method} ${r.status}`)]));
-    const polls = server.emulator.requests.filter((r) => r.method === "GET" && /\/deletedsecrets\/[^/?]+\?/.test(r.url) && r.status === 404).length;
+    const after = Object.fromEntries(
+      Object.entries(marks).map(([request, at]) => [
+        request,
+        server.emulator.requests.slice(at, at + 3).map((r) => `${r.target} ${r.method} ${r.status}`),
+      ]),
+    );
+    const polls = server.emulator.requests.filter(
+      (r) => r.method === "GET" && /\/deletedsecrets\/[^/?]+\?/.test(r.url) && r.status === 404,
+    ).length;
     return { reports, after, polls };
   } finally {
     await server.close();
@@ -89,20 +118,28 @@ const suite: SuiteFile = (t) => {
   let run: Promise<SdkRun> | undefined;
   const sdkRun = () => (run ??= runSdk());
   t.group("official @azure/keyvault-secrets against the emulator server (HTTPS)", () => {
-    t.test("runs and reports exactly the expected checks; the delete pollers saw the deletion still in progress", async () => {
-      const { reports, polls } = await sdkRun();
-      assert.deepEqual([...reports.keys()], SECRET_CHECKS);
-      assert.ok(polls > 0, "GET /deletedsecrets/{name} answered 404 while the deletion completed");
-    }, { timeoutMs: 70_000 });
+    t.test(
+      "runs and reports exactly the expected checks; the delete pollers saw the deletion still in progress",
+      async () => {
+        const { reports, polls } = await sdkRun();
+        assert.deepEqual([...reports.keys()], SECRET_CHECKS);
+        assert.ok(polls > 0, "GET /deletedsecrets/{name} answered 404 while the deletion completed");
+      },
+      { timeoutMs: 70_000 },
+    );
     for (const check of SECRET_CHECKS) {
-      t.test(check, async () => {
-        const { reports, after } = await sdkRun();
-        const report = reports.get(check);
-        assert.ok(report, "reported");
-        if (!report.ok) throw new Error(report.error);
-        if (check.startsWith("CAE")) assert.deepEqual(after["revoke-sessions"], ["vault GET 401", "authority POST 200", "vault GET 200"]);
-        if (check.startsWith("throttling")) assert.deepEqual(after["throttle-next-set"]?.slice(0, 2), ["vault PUT 429", "vault PUT 200"]);
-      }, { timeoutMs: 70_000 });
+      t.test(
+        check,
+        async () => {
+          const { reports, after } = await sdkRun();
+          const report = reports.get(check);
+          assert.ok(report, "reported");
+          if (!report.ok) throw new Error(report.error);
+          if (check.startsWith("CAE")) assert.deepEqual(after["revoke-sessions"], ["vault GET 401", "authority POST 200", "vault GET 200"]);
+          if (check.startsWith("throttling")) assert.deepEqual(after["throttle-next-set"]?.slice(0, 2), ["vault PUT 429", "vault PUT 200"]);
+        },
+        { timeoutMs: 70_000 },
+      );
     }
   });
 };

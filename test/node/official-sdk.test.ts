@@ -45,13 +45,22 @@ export const HSM_CHECKS = [
   "error 400: getRandomBytes(129) is BadParameter",
 ];
 
-interface Report { check: string; ok: boolean; error?: string }
-interface SdkRun { reports: Map<string, Report>; after: Record<string, string[]> }
+interface Report {
+  check: string;
+  ok: boolean;
+  error?: string;
+}
+interface SdkRun {
+  reports: Map<string, Report>;
+  after: Record<string, string[]>;
+}
 
 /** What the child may ask of the test process, mid-run: things only the server side can do. */
 const REQUESTS: Record<string, (server: EmulatorServer) => void> = {
   "revoke-sessions": (server) => server.emulator.revokeSessions(),
-  "throttle-next-sign": (server) => { server.emulator.faults.add({ route: "POST /keys/**/sign", status: 429, retryAfter: 1 }); },
+  "throttle-next-sign": (server) => {
+    server.emulator.faults.add({ route: "POST /keys/**/sign", status: 429, retryAfter: 1 });
+  },
 };
 
 /** Starts a server, runs one SDK script against it in a child process, and collects its reports. */
@@ -59,7 +68,10 @@ async function runSdk(script: string, server: EmulatorServer): Promise<SdkRun> {
   try {
     const marks: Record<string, number> = {};
     const out = await runNodeScript(script, {
-      certificate: server.certificate!, resolveLocalhost: true, env: server.env, timeoutMs: 60_000,
+      certificate: server.certificate!,
+      resolveLocalhost: true,
+      env: server.env,
+      timeoutMs: 60_000,
       onLine: (line, reply) => {
         const request: unknown = line.startsWith("{") ? JSON.parse(line).request : undefined;
         if (typeof request !== "string" || !REQUESTS[request]) return;
@@ -76,8 +88,12 @@ async function runSdk(script: string, server: EmulatorServer): Promise<SdkRun> {
     }
     if (reports.size === 0) throw new Error(`the SDK run reported nothing:\n${out.stdout}`);
     // What crossed the wire right after each request, as the server saw it.
-    const after = Object.fromEntries(Object.entries(marks).map(([request, at]) =>
-      [request, server.emulator.requests.slice(at, at + 3).map((r) => `${r.target} ${r.method} ${r.status}`)]));
+    const after = Object.fromEntries(
+      Object.entries(marks).map(([request, at]) => [
+        request,
+        server.emulator.requests.slice(at, at + 3).map((r) => `${r.target} ${r.method} ${r.status}`),
+      ]),
+    );
     return { reports, after };
   } finally {
     await server.close();
@@ -89,10 +105,14 @@ function sdkGroup(t: Registrar, title: string, checks: string[], start: () => Pr
   let run: Promise<SdkRun> | undefined;
   const sdkRun = () => (run ??= start());
   t.group(title, () => {
-    t.test("runs and reports exactly the expected checks", async () => {
-      const { reports } = await sdkRun();
-      assert.deepEqual([...reports.keys()], checks);
-    }, { timeoutMs: 70_000 });
+    t.test(
+      "runs and reports exactly the expected checks",
+      async () => {
+        const { reports } = await sdkRun();
+        assert.deepEqual([...reports.keys()], checks);
+      },
+      { timeoutMs: 70_000 },
+    );
     for (const check of checks) {
       t.test(check, async () => {
         const report = (await sdkRun()).reports.get(check);
@@ -100,7 +120,8 @@ function sdkGroup(t: Registrar, title: string, checks: string[], start: () => Pr
         if (!report.ok) throw new Error(report.error);
         const { after } = await sdkRun();
         if (check.startsWith("CAE")) assert.deepEqual(after["revoke-sessions"], ["vault GET 401", "authority POST 200", "vault GET 200"]);
-        if (check.startsWith("throttling")) assert.deepEqual(after["throttle-next-sign"]?.slice(0, 2), ["vault POST 429", "vault POST 200"]);
+        if (check.startsWith("throttling"))
+          assert.deepEqual(after["throttle-next-sign"]?.slice(0, 2), ["vault POST 429", "vault POST 200"]);
       });
     }
   });
@@ -108,8 +129,16 @@ function sdkGroup(t: Registrar, title: string, checks: string[], start: () => Pr
 
 const suite: SuiteFile = (t) => {
   sdkGroup(t, "official Azure SDK against the emulator server (HTTPS)", CHECKS, async () =>
-    runSdk("test/node/official-sdk-client.mjs", await startEmulatorServer({ name: "sdk-fidelity", vaultHost: "sdk-fidelity.vault.localhost" })));
+    runSdk(
+      "test/node/official-sdk-client.mjs",
+      await startEmulatorServer({ name: "sdk-fidelity", vaultHost: "sdk-fidelity.vault.localhost" }),
+    ),
+  );
   sdkGroup(t, "official Azure SDK against the emulator server as a Managed HSM (HTTPS)", HSM_CHECKS, async () =>
-    runSdk("test/node/official-sdk-hsm-client.mjs", await startEmulatorServer({ name: "sdk-hsm", managedHsm: true, vaultHost: "sdk-hsm.managedhsm.localhost" })));
+    runSdk(
+      "test/node/official-sdk-hsm-client.mjs",
+      await startEmulatorServer({ name: "sdk-hsm", managedHsm: true, vaultHost: "sdk-hsm.managedhsm.localhost" }),
+    ),
+  );
 };
 export default suite;

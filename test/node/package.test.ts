@@ -61,16 +61,20 @@ const suite: SuiteFile = (t) => {
       const problems: string[] = [];
       for (const subpath of subpaths) {
         const block = exportBlock(subpath);
-        if (!assert.isDeepEqual(pkg.exports[subpath], block)) problems.push(`package.json exports needs "${subpath}": ${JSON.stringify(block)}`);
+        if (!assert.isDeepEqual(pkg.exports[subpath], block))
+          problems.push(`package.json exports needs "${subpath}": ${JSON.stringify(block)}`);
         if (subpath !== ".") {
           const types = [`./dist/${distName(subpath)}.d.cts`];
           const key = subpath.slice(2);
-          if (!assert.isDeepEqual(pkg.typesVersions?.["*"]?.[key], types)) problems.push(`package.json typesVersions["*"] needs "${key}": ${JSON.stringify(types)}`);
+          if (!assert.isDeepEqual(pkg.typesVersions?.["*"]?.[key], types))
+            problems.push(`package.json typesVersions["*"] needs "${key}": ${JSON.stringify(types)}`);
         }
-        if (jsr.exports?.[subpath] !== `./${SUBPATHS[subpath]}`) problems.push(`jsr.json exports needs "${subpath}": "./${SUBPATHS[subpath]}"`);
+        if (jsr.exports?.[subpath] !== `./${SUBPATHS[subpath]}`)
+          problems.push(`jsr.json exports needs "${subpath}": "./${SUBPATHS[subpath]}"`);
       }
       for (const subpath of Object.keys(pkg.exports)) {
-        if (subpath !== "./package.json" && !subpaths.includes(subpath)) problems.push(`package.json exports has "${subpath}", which tsup.config.ts SUBPATHS does not build`);
+        if (subpath !== "./package.json" && !subpaths.includes(subpath))
+          problems.push(`package.json exports has "${subpath}", which tsup.config.ts SUBPATHS does not build`);
       }
       for (const key of Object.keys(pkg.typesVersions?.["*"] ?? {})) {
         if (!subpaths.includes(`./${key}`)) problems.push(`package.json typesVersions has "${key}", which is no subpath`);
@@ -79,7 +83,11 @@ const suite: SuiteFile = (t) => {
         if (!subpaths.includes(subpath)) problems.push(`jsr.json exports has "${subpath}", which is no subpath`);
       }
       assert.deepEqual(problems, []);
-      assert.deepEqual([pkg.main, pkg.module, pkg.types], ["./dist/index.cjs", "./dist/index.js", "./dist/index.d.cts"], "main, module, types (node10)");
+      assert.deepEqual(
+        [pkg.main, pkg.module, pkg.types],
+        ["./dist/index.cjs", "./dist/index.js", "./dist/index.d.cts"],
+        "main, module, types (node10)",
+      );
     });
 
     t.test("jsr.json has package.json's version and licence", () => {
@@ -90,7 +98,11 @@ const suite: SuiteFile = (t) => {
     t.test("npm pack holds dist/ code and types, README, LICENSE, notices and package.json only (no source maps)", () => {
       const out = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: root, encoding: "utf8" }));
       const files: string[] = out[0].files.map((f: { path: string }) => f.path);
-      const stray = files.filter((f) => !/^dist\/[^/]+\.(js|cjs|d\.ts|d\.cts)$/.test(f) && !["README.md", "LICENSE", "THIRD-PARTY-NOTICES.md", "package.json"].includes(f));
+      const stray = files.filter(
+        (f) =>
+          !/^dist\/[^/]+\.(js|cjs|d\.ts|d\.cts)$/.test(f) &&
+          !["README.md", "LICENSE", "THIRD-PARTY-NOTICES.md", "package.json"].includes(f),
+      );
       assert.deepEqual(stray, []);
       const live = new Set([...entryFiles("js"), ...entryFiles("cjs")].flatMap((e) => distClosure(root, e)));
       for (const need of [...live, "README.md", "LICENSE", "THIRD-PARTY-NOTICES.md", "dist/emulator-cli.js"]) {
@@ -109,12 +121,18 @@ const suite: SuiteFile = (t) => {
     });
 
     t.test("the core entry works through require() too", () => {
-      const out = execFileSync(process.execPath, ["-e", "const k=require('keyvault-fetch');console.log(typeof k.KeyVaultClient, typeof k.parseWwwAuthenticate)"], { cwd: root, encoding: "utf8" });
+      const out = execFileSync(
+        process.execPath,
+        ["-e", "const k=require('keyvault-fetch');console.log(typeof k.KeyVaultClient, typeof k.parseWwwAuthenticate)"],
+        { cwd: root, encoding: "utf8" },
+      );
       assert.equal(out.trim(), "function function");
     });
 
-    t.test("class names survive the build: every exported class is named as exported (ESM and CJS); util.inspect says KeyVaultError", async () => {
-      const { stdout } = await runNode(`
+    t.test(
+      "class names survive the build: every exported class is named as exported (ESM and CJS); util.inspect says KeyVaultError",
+      async () => {
+        const { stdout } = await runNode(`
         import { createRequire } from "node:module";
         import { inspect } from "node:util";
         const require = createRequire(process.cwd() + "/");
@@ -130,11 +148,12 @@ const suite: SuiteFile = (t) => {
         const e = new KeyVaultError({ status: 404, code: "KeyNotFound", message: "404 KeyNotFound: no such key", request: { method: "GET", url: "/" } });
         console.log(JSON.stringify({ wrong, inspected: inspect(e).split("\\n")[0], client: inspect(new KeyVaultClientError("ERR_TIMEOUT", "late")).split("\\n")[0] }));
       `);
-      const r = JSON.parse(stdout);
-      assert.deepEqual(r.wrong, []);
-      assert.equal(r.inspected, "KeyVaultError: 404 KeyNotFound: no such key");
-      assert.equal(r.client, "KeyVaultClientError: late");
-    });
+        const r = JSON.parse(stdout);
+        assert.deepEqual(r.wrong, []);
+        assert.equal(r.inspected, "KeyVaultError: 404 KeyNotFound: no such key");
+        assert.equal(r.client, "KeyVaultClientError: late");
+      },
+    );
 
     t.test("one emulator in dist/: the server's emulator is the emulator subpath's (ESM, and CJS without require(esm))", async () => {
       const source = `
@@ -146,12 +165,20 @@ const suite: SuiteFile = (t) => {
       const esm = await runNode(`const load = (s) => import(s);${source}`);
       assert.equal(esm.stdout.trim(), "true true", "ESM");
       // require(esm) came with Node 20.19; with it turned off, this is what Node 20.0 to 20.18 do.
-      const cjs = await runNode(`import { createRequire } from "node:module"; const require = createRequire(process.cwd() + "/"); const load = async (s) => require(s);${source}`,
-        { env: { NODE_OPTIONS: "--no-experimental-require-module" } });
+      const cjs = await runNode(
+        `import { createRequire } from "node:module"; const require = createRequire(process.cwd() + "/"); const load = async (s) => require(s);${source}`,
+        { env: { NODE_OPTIONS: "--no-experimental-require-module" } },
+      );
       assert.equal(cjs.stdout.trim(), "true true", "CJS");
       // And the bytes: the emulator's source is in exactly one ESM file and one CJS file.
       for (const ext of ["js", "cjs"] as const) {
-        const files = [...new Set([`emulator.${ext}`, `emulator-server.${ext}`, ...(ext === "js" ? ["emulator-cli.js"] : [])].flatMap((e) => distClosure(root, e)))];
+        const files = [
+          ...new Set(
+            [`emulator.${ext}`, `emulator-server.${ext}`, ...(ext === "js" ? ["emulator-cli.js"] : [])].flatMap((e) =>
+              distClosure(root, e),
+            ),
+          ),
+        ];
         const holders = files.filter((f) => distSources(root, f).includes("src/emulator/emulator.ts"));
         assert.equal(holders.length, 1, `${ext}: src/emulator/emulator.ts is in ${holders.join(", ")}`);
       }
@@ -164,10 +191,16 @@ const suite: SuiteFile = (t) => {
 
     t.test("the emulator's chunks carry @noble/curves and @noble/ciphers with their licence headers", () => {
       const sources = new Set(distClosure(root, "emulator.js").flatMap((f) => distSources(root, f)));
-      for (const need of ["node_modules/@noble/curves/nist.js", "node_modules/@noble/curves/secp256k1.js", "node_modules/@noble/ciphers/aes.js"]) assert.ok(sources.has(need), need);
+      for (const need of [
+        "node_modules/@noble/curves/nist.js",
+        "node_modules/@noble/curves/secp256k1.js",
+        "node_modules/@noble/ciphers/aes.js",
+      ])
+        assert.ok(sources.has(need), need);
       for (const ext of ["js", "cjs"]) {
         for (const f of distClosure(root, `emulator.${ext}`)) {
-          if (distSources(root, f).some((s) => s.includes("@noble/"))) assert.match(readFileSync(join(root, "dist", f), "utf8"), /\/\*! noble-[\w-]+ - MIT License/, `${f} keeps the licence header`);
+          if (distSources(root, f).some((s) => s.includes("@noble/")))
+            assert.match(readFileSync(join(root, "dist", f), "utf8"), /\/\*! noble-[\w-]+ - MIT License/, `${f} keeps the licence header`);
         }
       }
     });
@@ -176,7 +209,11 @@ const suite: SuiteFile = (t) => {
       for (const ext of ["js", "cjs"] as const) {
         for (const entry of coreFiles(ext)) {
           for (const f of distClosure(root, entry)) {
-            assert.deepEqual(distSources(root, f).filter((s) => !s.startsWith("src/")), [], `${entry} reaches ${f}`);
+            assert.deepEqual(
+              distSources(root, f).filter((s) => !s.startsWith("src/")),
+              [],
+              `${entry} reaches ${f}`,
+            );
             assert.ok(!/noble/i.test(readFileSync(join(root, "dist", f), "utf8")), `${entry} reaches ${f}, which mentions noble`);
           }
         }
@@ -185,8 +222,13 @@ const suite: SuiteFile = (t) => {
 
     t.test("THIRD-PARTY-NOTICES.md has each bundled package with its installed version and licence, word for word", () => {
       const notices = readFileSync(join(root, "THIRD-PARTY-NOTICES.md"), "utf8");
-      const bundled = new Set([...entryFiles("js"), ...entryFiles("cjs")].flatMap((e) => distClosure(root, e)).flatMap((f) => distSources(root, f))
-        .filter((s) => s.startsWith("node_modules/")).map((s) => s.split("/").slice(1, 3).join("/")));
+      const bundled = new Set(
+        [...entryFiles("js"), ...entryFiles("cjs")]
+          .flatMap((e) => distClosure(root, e))
+          .flatMap((f) => distSources(root, f))
+          .filter((s) => s.startsWith("node_modules/"))
+          .map((s) => s.split("/").slice(1, 3).join("/")),
+      );
       assert.deepEqual([...bundled].sort(), ["@noble/ciphers", "@noble/curves", "@noble/hashes"]);
       for (const name of bundled) {
         const dir = join(root, "node_modules", name);
@@ -205,7 +247,9 @@ const suite: SuiteFile = (t) => {
           if (e.isDirectory()) walk(p);
           else if (p.endsWith(".ts") && !/src\/(emulator\/(server|cli)|proxy\/server)\.ts$/.test(p) && !p.includes("/node/")) {
             // Comments may name Node APIs (docs show process.env to Node users); code may not.
-            const text = readFileSync(p, "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
+            const text = readFileSync(p, "utf8")
+              .replace(/\/\*[\s\S]*?\*\//g, "")
+              .replace(/^\s*\/\/.*$/gm, "");
             if (/from\s+["']node:|require\(["']node:|\bBuffer\.|\bprocess\.(env|argv|exit)/.test(text)) offenders.push(p);
           }
         }
@@ -217,7 +261,9 @@ const suite: SuiteFile = (t) => {
     t.test("the built server and CLI import Node built-ins with the node: prefix (Deno and Bun need it)", () => {
       for (const f of ["emulator-server.js", "emulator-server.cjs", "emulator-cli.js", "proxy-server.js", "proxy-server.cjs"]) {
         const text = readFileSync(join(root, "dist", f), "utf8");
-        const bare = [...text.matchAll(/(?:from\s*|require\(\s*)["']([a-z_/]+)["']/g)].map((m) => m[1]).filter((s) => existsSync(join(root, "node_modules/@types/node", `${s}.d.ts`)));
+        const bare = [...text.matchAll(/(?:from\s*|require\(\s*)["']([a-z_/]+)["']/g)]
+          .map((m) => m[1])
+          .filter((s) => existsSync(join(root, "node_modules/@types/node", `${s}.d.ts`)));
         assert.deepEqual(bare, [], f);
       }
     });

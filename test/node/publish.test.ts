@@ -19,7 +19,12 @@ function bin(pkg: string, path: string): string {
 
 async function tool(args: string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<string> {
   try {
-    const { stdout, stderr } = await run(process.execPath, args, { cwd: options.cwd ?? repoRoot(), env: npmEnv(), timeout: options.timeoutMs ?? 120_000, maxBuffer: 16 * 1024 * 1024 });
+    const { stdout, stderr } = await run(process.execPath, args, {
+      cwd: options.cwd ?? repoRoot(),
+      env: npmEnv(),
+      timeout: options.timeoutMs ?? 120_000,
+      maxBuffer: 16 * 1024 * 1024,
+    });
     return stdout + stderr;
   } catch (e) {
     const { stdout, stderr, message } = e as { stdout?: string; stderr?: string; message: string };
@@ -29,36 +34,53 @@ async function tool(args: string[], options: { cwd?: string; timeoutMs?: number 
 
 const suite: SuiteFile = (t) => {
   t.group("publishing", () => {
-    t.test("publint --strict finds nothing in the tarball", async () => {
-      const { tarball } = await packedTarball();
-      const out = await tool([bin("publint", "src/cli.js"), "run", tarball, "--strict"]);
-      assert.match(out, /All good!/);
-    }, { timeoutMs: 120_000 });
+    t.test(
+      "publint --strict finds nothing in the tarball",
+      async () => {
+        const { tarball } = await packedTarball();
+        const out = await tool([bin("publint", "src/cli.js"), "run", tarball, "--strict"]);
+        assert.match(out, /All good!/);
+      },
+      { timeoutMs: 120_000 },
+    );
 
-    t.test("attw: the types resolve for every subpath under node10, node16 (CJS and ESM) and bundler", async () => {
-      const { tarball } = await packedTarball();
-      const out = await tool([bin("@arethetypeswrong/cli", "dist/index.js"), tarball, "--format", "json"]);
-      const report = JSON.parse(out.slice(out.indexOf("{")));
-      assert.deepEqual(report.analysis.problems, []);
-      const entrypoints = Object.keys(report.analysis.entrypoints);
-      assert.deepEqual(entrypoints.sort(), [...Object.keys(SUBPATHS), "./package.json"].sort());
-      for (const [name, entry] of Object.entries<any>(report.analysis.entrypoints)) {
-        assert.deepEqual(Object.keys(entry.resolutions).sort(), ["bundler", "node10", "node16-cjs", "node16-esm"], name);
-      }
-    }, { timeoutMs: 180_000 });
+    t.test(
+      "attw: the types resolve for every subpath under node10, node16 (CJS and ESM) and bundler",
+      async () => {
+        const { tarball } = await packedTarball();
+        const out = await tool([bin("@arethetypeswrong/cli", "dist/index.js"), tarball, "--format", "json"]);
+        const report = JSON.parse(out.slice(out.indexOf("{")));
+        assert.deepEqual(report.analysis.problems, []);
+        const entrypoints = Object.keys(report.analysis.entrypoints);
+        assert.deepEqual(entrypoints.sort(), [...Object.keys(SUBPATHS), "./package.json"].sort());
+        for (const [name, entry] of Object.entries<any>(report.analysis.entrypoints)) {
+          assert.deepEqual(Object.keys(entry.resolutions).sort(), ["bundler", "node10", "node16-cjs", "node16-esm"], name);
+        }
+      },
+      { timeoutMs: 180_000 },
+    );
 
-    t.test("deno publish --dry-run (JSR): every export type-checks, no slow types", async () => {
-      // --sloppy-imports: our sources import "./x.js" for x.ts (TypeScript's convention); deno
-      // publish rewrites those to "./x.ts" in what it uploads. Publish with the same flags.
-      const out = await tool([bin("deno", "bin.cjs"), "publish", "--dry-run", "--allow-dirty", "--sloppy-imports", "--no-provenance"], { timeoutMs: 240_000 });
-      assert.match(out, /Success Dry run complete/);
-      assert.ok(!/^\s*(warning|error)\b/im.test(out), out.slice(0, 3000));
-    }, { timeoutMs: 240_000 });
+    t.test(
+      "deno publish --dry-run (JSR): every export type-checks, no slow types",
+      async () => {
+        // --sloppy-imports: our sources import "./x.js" for x.ts (TypeScript's convention); deno
+        // publish rewrites those to "./x.ts" in what it uploads. Publish with the same flags.
+        const out = await tool([bin("deno", "bin.cjs"), "publish", "--dry-run", "--allow-dirty", "--sloppy-imports", "--no-provenance"], {
+          timeoutMs: 240_000,
+        });
+        assert.match(out, /Success Dry run complete/);
+        assert.ok(!/^\s*(warning|error)\b/im.test(out), out.slice(0, 3000));
+      },
+      { timeoutMs: 240_000 },
+    );
 
-    t.test("biome lint finds nothing (rules in biome.jsonc; `npm run lint`)", async () => {
-      // After the one-time `npm run format`, "lint" → "ci" on the next line checks formatting too.
-      await tool([bin("@biomejs/biome", "bin/biome"), "lint", "--error-on-warnings"], { timeoutMs: 120_000 });
-    }, { timeoutMs: 120_000 });
+    t.test(
+      "biome finds nothing: lint and format (rules in biome.jsonc; `npm run lint`, `npm run format`)",
+      async () => {
+        await tool([bin("@biomejs/biome", "bin/biome"), "ci", "--error-on-warnings"], { timeoutMs: 120_000 });
+      },
+      { timeoutMs: 120_000 },
+    );
   });
 };
 export default suite;

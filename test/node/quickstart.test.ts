@@ -8,7 +8,10 @@ const suite: SuiteFile = (t) => {
     t.test("runs offline against the embedded emulator and prints what it did", async () => {
       const { stdout } = await runNodeScript("examples/quickstart.mjs");
       const lines = stdout.trim().split("\n");
-      assert.match(lines[0]!, /^keyvault-fetch quickstart: embedded emulator at https:\/\/quickstart\.vault\.azure\.net \(no account, no network\)$/);
+      assert.match(
+        lines[0]!,
+        /^keyvault-fetch quickstart: embedded emulator at https:\/\/quickstart\.vault\.azure\.net \(no account, no network\)$/,
+      );
       assert.match(stdout, /✓ created EC key quickstart-ec-[0-9a-z]{4} \(P-256\), version [0-9a-f]{8}…/);
       assert.match(stdout, /✓ signed "hello from keyvault-fetch" with ES256 in the vault; verified locally with Web Crypto: valid/);
       assert.match(stdout, /✓ created RSA key quickstart-rsa-[0-9a-z]{4} \(2048-bit modulus\)/);

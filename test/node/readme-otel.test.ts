@@ -19,7 +19,14 @@ export function otelRecipe(readme: string): string {
   return block[1]!;
 }
 
-interface StubSpan { name: string; kind: unknown; attributes: Record<string, unknown>; status?: { code: number; message?: string }; ends: number; events: { name: string; attributes: unknown }[] }
+interface StubSpan {
+  name: string;
+  kind: unknown;
+  attributes: Record<string, unknown>;
+  status?: { code: number; message?: string };
+  ends: number;
+  events: { name: string; attributes: unknown }[];
+}
 
 function stubOtel() {
   const spans: StubSpan[] = [];
@@ -27,10 +34,21 @@ function stubOtel() {
     const span: StubSpan = { name, kind: options.kind, attributes: { ...options.attributes }, ends: 0, events: [] };
     spans.push(span);
     return Object.assign(span, {
-      setAttributes(a: Record<string, unknown>) { Object.assign(span.attributes, a); return this; },
-      setStatus(s: { code: number; message?: string }) { span.status = s; return this; },
-      addEvent(n: string, a: unknown) { span.events.push({ name: n, attributes: a }); return this; },
-      end() { span.ends++; },
+      setAttributes(a: Record<string, unknown>) {
+        Object.assign(span.attributes, a);
+        return this;
+      },
+      setStatus(s: { code: number; message?: string }) {
+        span.status = s;
+        return this;
+      },
+      addEvent(n: string, a: unknown) {
+        span.events.push({ name: n, attributes: a });
+        return this;
+      },
+      end() {
+        span.ends++;
+      },
     });
   };
   const active = make("app: handle request");
@@ -40,51 +58,94 @@ function stubOtel() {
 
 const suite: SuiteFile = (t) => {
   t.group("README recipes", () => {
-    t.test("the OpenTelemetry recipe: one span per request (concurrent calls, a retry, the probe), each ended once with its status; no token anywhere", async () => {
-      const recipe = otelRecipe(readFileSync(join(repoRoot(), "README.md"), "utf8"));
-      const importLine = /^import \{ trace, SpanKind \} from "@opentelemetry\/api";.*\n/m;
-      assert.match(recipe, importLine);
-      assert.match(recipe, /^const client = new KeyVaultClient\(url, \{ getToken, onEvent \}\);\s*$/m);
-      const otel = stubOtel();
-      const emulator = createEmulator();
-      let flaky = 0;
-      const fetch = (input: string | URL | Request, init?: RequestInit) => {
-        const request = new Request(input, init);
-        if (new URL(request.url).pathname === "/keys/flaky" && request.headers.has("authorization") && flaky++ === 0) {
-          return Promise.resolve(Response.json({ error: { code: "ServiceUnavailable", message: "later" } }, { status: 503, headers: { "retry-after-ms": "1" } }));
+    t.test(
+      "the OpenTelemetry recipe: one span per request (concurrent calls, a retry, the probe), each ended once with its status; no token anywhere",
+      async () => {
+        const recipe = otelRecipe(readFileSync(join(repoRoot(), "README.md"), "utf8"));
+        const importLine = /^import \{ trace, SpanKind \} from "@opentelemetry\/api";.*\n/m;
+        assert.match(recipe, importLine);
+        assert.match(recipe, /^const client = new KeyVaultClient\(url, \{ getToken, onEvent \}\);\s*$/m);
+        const otel = stubOtel();
+        const emulator = createEmulator();
+        let flaky = 0;
+        const fetch = (input: string | URL | Request, init?: RequestInit) => {
+          const request = new Request(input, init);
+          if (new URL(request.url).pathname === "/keys/flaky" && request.headers.has("authorization") && flaky++ === 0) {
+            return Promise.resolve(
+              Response.json(
+                { error: { code: "ServiceUnavailable", message: "later" } },
+                { status: 503, headers: { "retry-after-ms": "1" } },
+              ),
+            );
+          }
+          return emulator.fetch(request);
+        };
+        // The recipe's free names: the vault URL, the token provider and the client class (fetch routed to the emulator).
+        class KeyVaultClient extends RealClient {
+          constructor(url: string, options: KeyVaultClientOptions) {
+            super(url, { ...options, fetch });
+          }
         }
-        return emulator.fetch(request);
-      };
-      // The recipe's free names: the vault URL, the token provider and the client class (fetch routed to the emulator).
-      class KeyVaultClient extends RealClient {
-        constructor(url: string, options: KeyVaultClientOptions) { super(url, { ...options, fetch }); }
-      }
-      const tokens: string[] = [];
-      const getToken = async (r: { scopes: string[] }) => { const answer = await emulator.getToken(r); tokens.push(answer.token); return answer; };
-      const body = recipe.replace(importLine, "") + "\nreturn { client, spans };";
-      const run = new Function("trace", "SpanKind", "url", "getToken", "KeyVaultClient", body);
-      const { client, spans } = run(otel.trace, otel.SpanKind, emulator.vaultUrl, getToken, KeyVaultClient) as { client: RealClient; spans: Map<string, unknown> };
+        const tokens: string[] = [];
+        const getToken = async (r: { scopes: string[] }) => {
+          const answer = await emulator.getToken(r);
+          tokens.push(answer.token);
+          return answer;
+        };
+        const body = recipe.replace(importLine, "") + "\nreturn { client, spans };";
+        const run = new Function("trace", "SpanKind", "url", "getToken", "KeyVaultClient", body);
+        const { client, spans } = run(otel.trace, otel.SpanKind, emulator.vaultUrl, getToken, KeyVaultClient) as {
+          client: RealClient;
+          spans: Map<string, unknown>;
+        };
 
-      assert.equal((await client.fetch("/keys/k/create", { method: "POST", headers: { "content-type": "application/json" }, body: '{"kty":"EC","crv":"P-256"}' })).status, 200);
-      const reads = await Promise.all([1, 2, 3].map(() => client.fetch("/keys/k")));
-      assert.deepEqual(reads.map((r) => r.status), [200, 200, 200]);
-      assert.equal((await client.fetch("/keys/flaky")).status, 404, "the retry's answer (no such key)");
+        assert.equal(
+          (
+            await client.fetch("/keys/k/create", {
+              method: "POST",
+              headers: { "content-type": "application/json" },
+              body: '{"kty":"EC","crv":"P-256"}',
+            })
+          ).status,
+          200,
+        );
+        const reads = await Promise.all([1, 2, 3].map(() => client.fetch("/keys/k")));
+        assert.deepEqual(
+          reads.map((r) => r.status),
+          [200, 200, 200],
+        );
+        assert.equal((await client.fetch("/keys/flaky")).status, 404, "the retry's answer (no such key)");
 
-      const requestSpans = otel.spans.filter((s) => s !== otel.active);
-      // probe + create, three reads, the flaky call's two attempts
-      assert.equal(requestSpans.length, 7, requestSpans.map((s) => s.name).join(", "));
-      assert.deepEqual(requestSpans.map((s) => s.ends), requestSpans.map(() => 1), "every span ended exactly once");
-      assert.equal(spans.size, 0, "no span left open in the recipe's map");
-      assert.equal(requestSpans.filter((s) => s.name === "GET /keys/k").length, 3);
-      assert.ok(requestSpans.every((s) => s.kind === 2 && typeof s.attributes["http.response.status_code"] === "number"));
-      const flakySpans = requestSpans.filter((s) => s.name === "GET /keys/flaky");
-      assert.deepEqual(flakySpans.map((s) => [s.attributes["http.request.resend_count"], s.attributes["http.response.status_code"], s.status?.code]), [[0, 503, 2], [1, 404, undefined]]);
-      const ids = new Set(requestSpans.map((s) => s.attributes["az.client_request_id"]));
-      assert.equal(ids.size, 5, "one client request id per call (the probe and the create share theirs; a retry keeps its call's)");
-      assert.deepEqual([...new Set(otel.active.events.map((e) => e.name))].sort(), ["keyvault.challenge", "keyvault.retry", "keyvault.token"]);
-      const text = JSON.stringify(otel.spans);
-      assert.ok(tokens.length > 0 && tokens.every((tok) => !text.includes(tok)) && !text.includes("Bearer"), "a token in a span");
-    });
+        const requestSpans = otel.spans.filter((s) => s !== otel.active);
+        // probe + create, three reads, the flaky call's two attempts
+        assert.equal(requestSpans.length, 7, requestSpans.map((s) => s.name).join(", "));
+        assert.deepEqual(
+          requestSpans.map((s) => s.ends),
+          requestSpans.map(() => 1),
+          "every span ended exactly once",
+        );
+        assert.equal(spans.size, 0, "no span left open in the recipe's map");
+        assert.equal(requestSpans.filter((s) => s.name === "GET /keys/k").length, 3);
+        assert.ok(requestSpans.every((s) => s.kind === 2 && typeof s.attributes["http.response.status_code"] === "number"));
+        const flakySpans = requestSpans.filter((s) => s.name === "GET /keys/flaky");
+        assert.deepEqual(
+          flakySpans.map((s) => [s.attributes["http.request.resend_count"], s.attributes["http.response.status_code"], s.status?.code]),
+          [
+            [0, 503, 2],
+            [1, 404, undefined],
+          ],
+        );
+        const ids = new Set(requestSpans.map((s) => s.attributes["az.client_request_id"]));
+        assert.equal(ids.size, 5, "one client request id per call (the probe and the create share theirs; a retry keeps its call's)");
+        assert.deepEqual([...new Set(otel.active.events.map((e) => e.name))].sort(), [
+          "keyvault.challenge",
+          "keyvault.retry",
+          "keyvault.token",
+        ]);
+        const text = JSON.stringify(otel.spans);
+        assert.ok(tokens.length > 0 && tokens.every((tok) => !text.includes(tok)) && !text.includes("Bearer"), "a token in a span");
+      },
+    );
   });
 };
 

@@ -14,40 +14,53 @@ import { repoRoot } from "./child.js";
 /** The sh block after the README's "**Start, and the environment.**" paragraph. */
 export function startRecipe(readme: string): string {
   const at = readme.indexOf("**Start, and the environment.**");
-  if (at < 0) throw new Error("README.md has no \"Start, and the environment\" paragraph");
+  if (at < 0) throw new Error('README.md has no "Start, and the environment" paragraph');
   const block = /```sh\n([\s\S]*?)```/.exec(readme.slice(at));
-  if (!block) throw new Error("no sh block after \"Start, and the environment\"");
+  if (!block) throw new Error('no sh block after "Start, and the environment"');
   return block[1]!;
 }
 
 const suite: SuiteFile = (t) => {
   t.group("README recipes", () => {
-    t.test("the dev-server recipe (emulator in the background, its lines sourced) gives the quickstart a full environment", async () => {
-      const root = repoRoot();
-      const recipe = startRecipe(readFileSync(join(root, "README.md"), "utf8"));
-      assert.match(recipe, /^npx keyvault-emulator > emulator\.env &/m);
-      assert.match(recipe, /^node examples\/quickstart\.mjs/m);
-      const script = recipe
-        .replace(/^npx keyvault-emulator /m, `node ${JSON.stringify(join(root, "dist/emulator-cli.js"))} --port 0 `)
-        .replace(/^node examples\/quickstart\.mjs/m, `node ${JSON.stringify(join(root, "examples/quickstart.mjs"))}`)
-        // stop the emulator (SIGTERM: it removes its certificate folder) and wait for it
-        + "\nstatus=$?\nkill $! 2>/dev/null; wait\nexit $status\n";
-      const dir = mkdtempSync(join(tmpdir(), "kvf-recipe-"));
-      try {
-        const env = Object.fromEntries(Object.entries(process.env as Record<string, string>).filter(([k]) => !/^(KEYVAULT_|AZURE_|NODE_EXTRA_CA_CERTS$|NODE_OPTIONS$)/.test(k)));
-        const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number }>((resolve) => {
-          execFile("bash", ["-c", script], { cwd: dir, env, timeout: 60_000 }, (error, stdout, stderr) => {
-            resolve({ stdout, stderr, code: error ? (typeof error.code === "number" ? error.code : 1) : 0 });
+    t.test(
+      "the dev-server recipe (emulator in the background, its lines sourced) gives the quickstart a full environment",
+      async () => {
+        const root = repoRoot();
+        const recipe = startRecipe(readFileSync(join(root, "README.md"), "utf8"));
+        assert.match(recipe, /^npx keyvault-emulator > emulator\.env &/m);
+        assert.match(recipe, /^node examples\/quickstart\.mjs/m);
+        const script =
+          recipe
+            .replace(/^npx keyvault-emulator /m, `node ${JSON.stringify(join(root, "dist/emulator-cli.js"))} --port 0 `)
+            .replace(/^node examples\/quickstart\.mjs/m, `node ${JSON.stringify(join(root, "examples/quickstart.mjs"))}`) +
+          // stop the emulator (SIGTERM: it removes its certificate folder) and wait for it
+          "\nstatus=$?\nkill $! 2>/dev/null; wait\nexit $status\n";
+        const dir = mkdtempSync(join(tmpdir(), "kvf-recipe-"));
+        try {
+          const env = Object.fromEntries(
+            Object.entries(process.env as Record<string, string>).filter(
+              ([k]) => !/^(KEYVAULT_|AZURE_|NODE_EXTRA_CA_CERTS$|NODE_OPTIONS$)/.test(k),
+            ),
+          );
+          const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number }>((resolve) => {
+            execFile("bash", ["-c", script], { cwd: dir, env, timeout: 60_000 }, (error, stdout, stderr) => {
+              resolve({ stdout, stderr, code: error ? (typeof error.code === "number" ? error.code : 1) : 0 });
+            });
           });
-        });
-        assert.equal(code, 0, `the recipe failed:\n${stderr}\n${stdout}`);
-        assert.match(stdout, /^keyvault-fetch quickstart: vault https:\/\/[^\s]+:\d+$/m, `the quickstart ran against the emulator server:\n${stdout}\n${stderr}`);
-        assert.match(stdout, /verified locally with Web Crypto: valid/);
-        assert.match(stdout, /^done in \d+ ms/m);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    }, { timeoutMs: 90_000 });
+          assert.equal(code, 0, `the recipe failed:\n${stderr}\n${stdout}`);
+          assert.match(
+            stdout,
+            /^keyvault-fetch quickstart: vault https:\/\/[^\s]+:\d+$/m,
+            `the quickstart ran against the emulator server:\n${stdout}\n${stderr}`,
+          );
+          assert.match(stdout, /verified locally with Web Crypto: valid/);
+          assert.match(stdout, /^done in \d+ ms/m);
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      },
+      { timeoutMs: 90_000 },
+    );
   });
 };
 export default suite;

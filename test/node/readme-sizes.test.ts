@@ -30,28 +30,39 @@ const ROWS: Record<string, string> = {
 /** The KB figures of a README table row (`| label | 1.2 KB |` or `| label | 3.4 KB | 1.2 KB |`). */
 function statedFigures(readme: string, label: string): number[] | undefined {
   const row = readme.split("\n").find((line) => line.startsWith(`| ${label} |`));
-  return row?.slice(label.length + 3).split("|").map((cell) => /^\s*([\d.]+) KB\s*$/.exec(cell)?.[1]).filter((x) => x !== undefined).map(Number);
+  return row
+    ?.slice(label.length + 3)
+    .split("|")
+    .map((cell) => /^\s*([\d.]+) KB\s*$/.exec(cell)?.[1])
+    .filter((x) => x !== undefined)
+    .map(Number);
 }
 
 const close = (stated: number, bytes: number) => Math.abs(stated * 1000 - bytes) <= 50 + bytes * 0.02;
 
 const suite: SuiteFile = (t) => {
   t.group("README size tables", () => {
-    t.test("every row states what esbuild measures now (minified and gzip -9, within rounding + 2 %)", async () => {
-      const root = repoRoot();
-      const readme = readFileSync(join(root, "README.md"), "utf8");
-      const wrong: string[] = [];
-      for (const [label, entry] of Object.entries(ROWS)) {
-        const stated = statedFigures(readme, label);
-        assert.ok(stated && stated.length > 0, `README.md has a size row ${label}`);
-        const text = Buffer.from(await bundleText(root, { entry }));
-        const measured = stated.length === 2 ? [text.length, gzipSync(text, { level: 9 }).length] : [gzipSync(text, { level: 9 }).length];
-        if (!stated.every((kb, i) => close(kb, measured[i]!))) {
-          wrong.push(`${label}: README says ${stated.map((kb) => `${kb} KB`).join(" / ")}, measured ${measured.map((b) => `${(b / 1000).toFixed(1)} KB`).join(" / ")}`);
+    t.test(
+      "every row states what esbuild measures now (minified and gzip -9, within rounding + 2 %)",
+      async () => {
+        const root = repoRoot();
+        const readme = readFileSync(join(root, "README.md"), "utf8");
+        const wrong: string[] = [];
+        for (const [label, entry] of Object.entries(ROWS)) {
+          const stated = statedFigures(readme, label);
+          assert.ok(stated && stated.length > 0, `README.md has a size row ${label}`);
+          const text = Buffer.from(await bundleText(root, { entry }));
+          const measured = stated.length === 2 ? [text.length, gzipSync(text, { level: 9 }).length] : [gzipSync(text, { level: 9 }).length];
+          if (!stated.every((kb, i) => close(kb, measured[i]!))) {
+            wrong.push(
+              `${label}: README says ${stated.map((kb) => `${kb} KB`).join(" / ")}, measured ${measured.map((b) => `${(b / 1000).toFixed(1)} KB`).join(" / ")}`,
+            );
+          }
         }
-      }
-      assert.deepEqual(wrong, []);
-    }, { timeoutMs: 120_000 });
+        assert.deepEqual(wrong, []);
+      },
+      { timeoutMs: 120_000 },
+    );
 
     t.test("the check refuses a stale figure", () => {
       assert.deepEqual(statedFigures("| `x` | 3.0 KB | 1.2 KB |\n", "`x`"), [3.0, 1.2]);

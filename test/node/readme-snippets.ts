@@ -37,13 +37,21 @@ export function testedSnippets(markdown: string, file = "README.md"): Snippet[] 
     const where = `${file}:${i + 1}`;
     const [runner, ...options] = marker[1]!.split(/\s+/).filter(Boolean);
     if (!RUNNERS.includes(runner as "node")) throw new Error(`${where}: unknown runner "${runner ?? ""}" (known: ${RUNNERS.join(", ")})`);
-    for (const o of options) if (!OPTIONS.includes(o as SnippetOption)) throw new Error(`${where}: unknown option "${o}" (known: ${OPTIONS.join(", ")})`);
+    for (const o of options)
+      if (!OPTIONS.includes(o as SnippetOption)) throw new Error(`${where}: unknown option "${o}" (known: ${OPTIONS.join(", ")})`);
     const fence = /^```(\w+)\s*$/.exec(lines[i + 1] ?? "");
     const lang = fence ? LANGS[fence[1]!.toLowerCase()] : undefined;
     if (!fence || !lang) throw new Error(`${where}: a test marker must be followed on the next line by a \`\`\`js or \`\`\`ts block`);
     const end = lines.findIndex((l, j) => j > i + 1 && /^```\s*$/.test(l));
     if (end < 0) throw new Error(`${where}: the code block is never closed`);
-    snippets.push({ line: i + 1, section, runner: runner as "node", options: options as SnippetOption[], lang, code: lines.slice(i + 2, end).join("\n") + "\n" });
+    snippets.push({
+      line: i + 1,
+      section,
+      runner: runner as "node",
+      options: options as SnippetOption[],
+      lang,
+      code: lines.slice(i + 2, end).join("\n") + "\n",
+    });
     i = end;
   }
   return snippets;

@@ -8,7 +8,10 @@ import dns from "node:dns";
 const original = dns.lookup;
 // @ts-expect-error: the patched lookup has no __promisify__ (its callers use callbacks)
 dns.lookup = function lookup(hostname, options, callback) {
-  if (typeof options === "function") { callback = options; options = {}; }
+  if (typeof options === "function") {
+    callback = options;
+    options = {};
+  }
   if (typeof options === "number") options = { family: options };
   if (typeof hostname === "string" && /\.localhost\.?$/i.test(hostname)) {
     const v6 = options?.family === 6;

@@ -7,9 +7,17 @@ export async function run(filter, verbose) {
   const outfile = `${process.env.KVF_TEST_OUT}/node-only.js`;
   await build({
     entryPoints: [fileURLToPath(new URL("./index.ts", import.meta.url))],
-    outfile, bundle: true, format: "esm", platform: "node", target: "node20",
-    packages: "external", logLevel: "warning",
+    outfile,
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    packages: "external",
+    logLevel: "warning",
   });
   const { runNodeOnly } = await import(outfile + `?t=${Date.now()}`);
-  return runNodeOnly(filter, verbose ? (n, ok) => console.log(`  ${ok === true ? "ok  " : ok === "skip" ? "skip" : "FAIL"} ${n}`) : undefined);
+  return runNodeOnly(
+    filter,
+    verbose ? (n, ok) => console.log(`  ${ok === true ? "ok  " : ok === "skip" ? "skip" : "FAIL"} ${n}`) : undefined,
+  );
 }

@@ -46,7 +46,11 @@ export function expect(cond, message) {
 
 /** Runs fn and returns the error it throws; fails when it succeeds. */
 export async function rejection(fn) {
-  try { await fn(); } catch (e) { return e; }
+  try {
+    await fn();
+  } catch (e) {
+    return e;
+  }
   throw new Error("expected the service to refuse");
 }
 
@@ -56,6 +60,11 @@ export function askParent(request) {
   process.stdin.ref?.(); // unref'd after the last answer, so a finished script can exit
   return new Promise((resolve) => {
     const lines = createInterface({ input: process.stdin });
-    lines.once("line", (line) => { lines.close(); process.stdin.pause(); process.stdin.unref?.(); resolve(line); });
+    lines.once("line", (line) => {
+      lines.close();
+      process.stdin.pause();
+      process.stdin.unref?.();
+      resolve(line);
+    });
   });
 }

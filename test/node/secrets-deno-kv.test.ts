@@ -36,27 +36,46 @@ kv.close();
 `;
 
 const suite: SuiteFile = (t) => {
-  t.test("Deno KV adapter on a real Deno KV: the second isolate is served by the store; sealed, hashed", async () => {
-    const root = repoRoot();
-    const dir = mkdtempSync(join(tmpdir(), "kvf-deno-kv-"));
-    try {
-      const file = join(dir, "kv.mjs");
-      writeFileSync(file, script((sub) => pathToFileURL(join(root, "dist", `${sub}.js`)).href));
-      const deno = join(dirname(createRequire(import.meta.url).resolve("deno/package.json")), "bin.cjs");
-      const stdout = await new Promise<string>((resolve, reject) => execFile(process.execPath, [deno, "run", "--no-prompt", "--no-lock", "--no-config", "--unstable-kv", file], {
-        cwd: root, timeout: 60_000, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? tmpdir(), NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
-      }, (error, out, err) => (error ? reject(new Error(`deno failed: ${error.message}\n${err}\n${out}`)) : resolve(out))));
-      const result = JSON.parse(stdout.trim().split("\n").pop()!);
-      assert.deepEqual([result.first, result.second, result.reads, result.storeHits], ["s3cret-from-vault", "s3cret-from-vault", 1, 1]);
-      assert.equal(result.entries.length, 1);
-      const [[key, value]] = result.entries;
-      assert.equal(key[0], "keyvault-fetch");
-      assert.match(key[1], /^kvf-secret1:[A-Za-z0-9_-]{43}$/);
-      assert.match(value, /^kvf1\./);
-      assert.ok(!JSON.stringify(result.entries).includes("s3cret") && !JSON.stringify(result.entries).includes("/secrets/db"), "no value, no name");
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, { timeoutMs: 90_000 });
+  t.test(
+    "Deno KV adapter on a real Deno KV: the second isolate is served by the store; sealed, hashed",
+    async () => {
+      const root = repoRoot();
+      const dir = mkdtempSync(join(tmpdir(), "kvf-deno-kv-"));
+      try {
+        const file = join(dir, "kv.mjs");
+        writeFileSync(
+          file,
+          script((sub) => pathToFileURL(join(root, "dist", `${sub}.js`)).href),
+        );
+        const deno = join(dirname(createRequire(import.meta.url).resolve("deno/package.json")), "bin.cjs");
+        const stdout = await new Promise<string>((resolve, reject) =>
+          execFile(
+            process.execPath,
+            [deno, "run", "--no-prompt", "--no-lock", "--no-config", "--unstable-kv", file],
+            {
+              cwd: root,
+              timeout: 60_000,
+              env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? tmpdir(), NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
+            },
+            (error, out, err) => (error ? reject(new Error(`deno failed: ${error.message}\n${err}\n${out}`)) : resolve(out)),
+          ),
+        );
+        const result = JSON.parse(stdout.trim().split("\n").pop()!);
+        assert.deepEqual([result.first, result.second, result.reads, result.storeHits], ["s3cret-from-vault", "s3cret-from-vault", 1, 1]);
+        assert.equal(result.entries.length, 1);
+        const [[key, value]] = result.entries;
+        assert.equal(key[0], "keyvault-fetch");
+        assert.match(key[1], /^kvf-secret1:[A-Za-z0-9_-]{43}$/);
+        assert.match(value, /^kvf1\./);
+        assert.ok(
+          !JSON.stringify(result.entries).includes("s3cret") && !JSON.stringify(result.entries).includes("/secrets/db"),
+          "no value, no name",
+        );
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    { timeoutMs: 90_000 },
+  );
 };
 export default suite;

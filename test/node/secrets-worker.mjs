@@ -5,8 +5,8 @@ import { KeyVaultClient } from "keyvault-fetch";
 import { fromClientSecret } from "keyvault-fetch/entra";
 import { SecretCache, workersCacheStore, workersKvStore } from "keyvault-fetch/secrets";
 
-let getToken;      // module scope: tokens (resolved values) serve every request of this isolate
-let cache;         // module scope: values (resolved values) serve every request of this isolate
+let getToken; // module scope: tokens (resolved values) serve every request of this isolate
+let cache; // module scope: values (resolved values) serve every request of this isolate
 let testNow;
 
 export default {
@@ -17,7 +17,9 @@ export default {
       staleWhileRevalidateMs: 0,
       now: () => testNow ?? Date.now(),
       ...(env.STORE_KIND === "kv" ? { store: workersKvStore(env.SECRET_STORE), sealingKey: env.SEALING_KEY } : {}),
-      ...(env.STORE_KIND === "cache" ? { store: workersCacheStore(/** @type {CacheStorage & { default: Cache }} */ (caches).default), sealingKey: env.SEALING_KEY } : {}),
+      ...(env.STORE_KIND === "cache"
+        ? { store: workersCacheStore(/** @type {CacheStorage & { default: Cache }} */ (caches).default), sealingKey: env.SEALING_KEY }
+        : {}),
     });
     const url = new URL(request.url);
     if (request.headers.has("x-test-now")) testNow = Number(request.headers.get("x-test-now"));

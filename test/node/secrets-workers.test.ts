@@ -20,14 +20,25 @@ async function bundle(): Promise<string> {
   const root = repoRoot();
   const out = await build({
     entryPoints: [join(root, "test/node/secrets-worker.mjs")],
-    bundle: true, write: false, format: "esm", platform: "neutral", target: "es2022", minify: true,
-    conditions: ["workerd", "worker", "browser"], mainFields: ["module", "main"], logLevel: "silent",
-    plugins: [{
-      name: "dist",
-      setup(b) {
-        b.onResolve({ filter: /^keyvault-fetch(\/[a-z]+)?$/ }, (args) => ({ path: join(root, "dist", `${args.path.split("/")[1] ?? "index"}.js`) }));
+    bundle: true,
+    write: false,
+    format: "esm",
+    platform: "neutral",
+    target: "es2022",
+    minify: true,
+    conditions: ["workerd", "worker", "browser"],
+    mainFields: ["module", "main"],
+    logLevel: "silent",
+    plugins: [
+      {
+        name: "dist",
+        setup(b) {
+          b.onResolve({ filter: /^keyvault-fetch(\/[a-z]+)?$/ }, (args) => ({
+            path: join(root, "dist", `${args.path.split("/")[1] ?? "index"}.js`),
+          }));
+        },
       },
-    }],
+    ],
   });
   return out.outputFiles[0]!.text;
 }
@@ -35,14 +46,28 @@ async function bundle(): Promise<string> {
 /** Every fetch the Workers make (authority and vault) goes to the in-process emulator. */
 const outbound = (emu: Emulator) => async (request: MfRequest) => {
   const body = request.method === "GET" || request.method === "HEAD" ? undefined : new Uint8Array(await request.arrayBuffer());
-  const res = await emu.fetch(request.url, { method: request.method, headers: Object.fromEntries(request.headers), ...(body ? { body } : {}) });
+  const res = await emu.fetch(request.url, {
+    method: request.method,
+    headers: Object.fromEntries(request.headers),
+    ...(body ? { body } : {}),
+  });
   return new MfResponse(await res.arrayBuffer(), { status: res.status, headers: Object.fromEntries(res.headers) });
 };
 
 function workerOptions(script: string, emu: Emulator, name: string, storeKind: string) {
   return {
-    name, modules: true, script, compatibilityDate: "2025-09-01",
-    bindings: { KEYVAULT_URL: emu.vaultUrl, AZURE_TENANT_ID: emu.tenantId, AZURE_CLIENT_ID: emu.clientId, AZURE_CLIENT_SECRET: emu.clientSecret, SEALING_KEY, STORE_KIND: storeKind },
+    name,
+    modules: true,
+    script,
+    compatibilityDate: "2025-09-01",
+    bindings: {
+      KEYVAULT_URL: emu.vaultUrl,
+      AZURE_TENANT_ID: emu.tenantId,
+      AZURE_CLIENT_ID: emu.clientId,
+      AZURE_CLIENT_SECRET: emu.clientSecret,
+      SEALING_KEY,
+      STORE_KIND: storeKind,
+    },
     kvNamespaces: { SECRET_STORE: "secret-store" },
     outboundService: outbound(emu),
   };
@@ -55,7 +80,8 @@ async function vault(): Promise<{ emu: Emulator; reads: () => number; all: () =>
   const mark = emu.requests.length;
   return {
     emu,
-    reads: () => emu.requests.slice(mark).filter((r) => r.method === "GET" && r.authorization && r.url.includes("/secrets/db-password/")).length,
+    reads: () =>
+      emu.requests.slice(mark).filter((r) => r.method === "GET" && r.authorization && r.url.includes("/secrets/db-password/")).length,
     all: () => emu.requests.slice(mark).length,
   };
 }
@@ -85,80 +111,108 @@ const suite: SuiteFile = (t) => {
   const worker = () => (script ??= bundle());
 
   t.group("secret cache in workerd (miniflare)", () => {
-    t.test("two concurrent requests: each reads once for itself (no promise crosses requests), three reads in one request share one, then the value serves all", async () => {
-      const { emu, reads } = await vault();
-      emu.faults.add({ route: "GET /secrets/**", latencyMs: 300, times: 2 });
-      const mf = new Miniflare(workerOptions(await worker(), emu, "single", "none"));
-      try {
-        const query = "name=db-password&name=db-password&name=db-password";
-        const [a, b] = await Promise.all([ask(mf, query), ask(mf, query)]);
-        assert.deepEqual([a.values, b.values], [Array(3).fill("correct horse battery staple"), Array(3).fill("correct horse battery staple")]);
-        assert.equal(reads(), 2, "one vault read per request in flight: each request's client waited on its own read");
-        const c = await ask(mf, query);
-        assert.deepEqual(c.values, Array(3).fill("correct horse battery staple"));
-        assert.equal(reads(), 2, "the resolved value serves the next request");
-        assert.equal(c.stats.hits, 3);
-      } finally {
-        await mf.dispose();
-      }
-    }, { timeoutMs: 60_000 });
+    t.test(
+      "two concurrent requests: each reads once for itself (no promise crosses requests), three reads in one request share one, then the value serves all",
+      async () => {
+        const { emu, reads } = await vault();
+        emu.faults.add({ route: "GET /secrets/**", latencyMs: 300, times: 2 });
+        const mf = new Miniflare(workerOptions(await worker(), emu, "single", "none"));
+        try {
+          const query = "name=db-password&name=db-password&name=db-password";
+          const [a, b] = await Promise.all([ask(mf, query), ask(mf, query)]);
+          assert.deepEqual(
+            [a.values, b.values],
+            [Array(3).fill("correct horse battery staple"), Array(3).fill("correct horse battery staple")],
+          );
+          assert.equal(reads(), 2, "one vault read per request in flight: each request's client waited on its own read");
+          const c = await ask(mf, query);
+          assert.deepEqual(c.values, Array(3).fill("correct horse battery staple"));
+          assert.equal(reads(), 2, "the resolved value serves the next request");
+          assert.equal(c.stats.hits, 3);
+        } finally {
+          await mf.dispose();
+        }
+      },
+      { timeoutMs: 60_000 },
+    );
 
     for (const kind of ["kv", "cache", "none"] as const) {
-      t.test(`10 isolates, 100 requests, store ${kind === "none" ? "off: one read per isolate" : `${kind === "kv" ? "Workers KV" : "Cache API"}: one vault read per TTL`}`, async () => {
-        const { emu, reads, all } = await vault();
-        const names = Array.from({ length: 10 }, (_, i) => `isolate-${i}`);
-        const script = await worker();
-        const fleet = new Miniflare({ workers: names.map((n) => workerOptions(script, emu, n, kind)) });
-        try {
-          const workers = await Promise.all(names.map((n) => fleet.getWorker(n)));
-          const t0 = Date.now();
-          await fleetRound(workers, t0);
-          assert.equal(reads(), kind === "none" ? 10 : 1, "vault reads in the first TTL");
-          const firstRound = all();
-          await fleetRound(workers, t0 + 61_000);
-          assert.equal(reads(), kind === "none" ? 20 : 2, "vault reads after the TTL passed");
-          assert.equal(firstRound, kind === "none" ? 30 : 3, "requests to the emulator in the first round: challenge, token and read, per isolate that read");
-        } finally {
-          await fleet.dispose();
-        }
-      }, { timeoutMs: 120_000 });
+      t.test(
+        `10 isolates, 100 requests, store ${kind === "none" ? "off: one read per isolate" : `${kind === "kv" ? "Workers KV" : "Cache API"}: one vault read per TTL`}`,
+        async () => {
+          const { emu, reads, all } = await vault();
+          const names = Array.from({ length: 10 }, (_, i) => `isolate-${i}`);
+          const script = await worker();
+          const fleet = new Miniflare({ workers: names.map((n) => workerOptions(script, emu, n, kind)) });
+          try {
+            const workers = await Promise.all(names.map((n) => fleet.getWorker(n)));
+            const t0 = Date.now();
+            await fleetRound(workers, t0);
+            assert.equal(reads(), kind === "none" ? 10 : 1, "vault reads in the first TTL");
+            const firstRound = all();
+            await fleetRound(workers, t0 + 61_000);
+            assert.equal(reads(), kind === "none" ? 20 : 2, "vault reads after the TTL passed");
+            assert.equal(
+              firstRound,
+              kind === "none" ? 30 : 3,
+              "requests to the emulator in the first round: challenge, token and read, per isolate that read",
+            );
+          } finally {
+            await fleet.dispose();
+          }
+        },
+        { timeoutMs: 120_000 },
+      );
     }
 
-    t.test("miniflare instances one after another on a persisted KV (temp folder, removed after): the second reads no vault; the KV holds only sealed values under hashed keys; a tampered entry is ignored", async () => {
-      const { emu, reads } = await vault();
-      const dir = mkdtempSync(join(tmpdir(), "kvf-secrets-kv-"));
-      const script = await worker();
-      const instance = (name: string) => new Miniflare({ ...workerOptions(script, emu, name, "kv"), kvPersist: join(dir, "kv") });
-      // One instance at a time on the folder: miniflare's SQLite-backed KV refuses concurrent writers
-      // now and then (SQLITE_BUSY), and the point is what one isolate leaves for the next.
-      const a = instance("a");
-      let b: Miniflare | undefined, c: Miniflare | undefined;
-      try {
-        assert.deepEqual((await ask(a, "name=db-password&no-wait-until")).values, ["correct horse battery staple"]);
-        assert.equal(reads(), 1);
-        await a.dispose();
-        b = instance("b");
-        const fromStore = await ask(b, "name=db-password");
-        assert.deepEqual([fromStore.values, fromStore.stats.storeHits, fromStore.stats.vaultReads, reads()], [["correct horse battery staple"], 1, 0, 1]);
-        const kv = await b.getKVNamespace("SECRET_STORE");
-        const { keys } = await kv.list();
-        assert.equal(keys.length, 1);
-        const key = keys[0]!.name;
-        assert.match(key, /^kvf-secret1:[A-Za-z0-9_-]{43}$/);
-        const value = (await kv.get(key))!;
-        const decoded = Buffer.from(value.slice(5), "base64url").toString("latin1");
-        for (const leak of ["correct horse", "db-password", emu.vaultUrl]) assert.ok(!key.includes(leak) && !value.includes(leak) && !decoded.includes(leak), `${leak} is not in the store`);
-        await kv.put(key, value.slice(0, -4) + (value.endsWith("AAAA") ? "BBBB" : "AAAA"));
-        await b.dispose();
-        b = undefined;
-        c = instance("c");
-        const tampered = await ask(c, "name=db-password&no-wait-until");
-        assert.deepEqual([tampered.values, tampered.stats.storeRejected, tampered.stats.vaultReads, reads()], [["correct horse battery staple"], 1, 1, 2]);
-      } finally {
-        await a.dispose().catch(() => {}); await b?.dispose(); await c?.dispose();
-        rmSync(dir, { recursive: true, force: true });
-      }
-    }, { timeoutMs: 90_000 });
+    t.test(
+      "miniflare instances one after another on a persisted KV (temp folder, removed after): the second reads no vault; the KV holds only sealed values under hashed keys; a tampered entry is ignored",
+      async () => {
+        const { emu, reads } = await vault();
+        const dir = mkdtempSync(join(tmpdir(), "kvf-secrets-kv-"));
+        const script = await worker();
+        const instance = (name: string) => new Miniflare({ ...workerOptions(script, emu, name, "kv"), kvPersist: join(dir, "kv") });
+        // One instance at a time on the folder: miniflare's SQLite-backed KV refuses concurrent writers
+        // now and then (SQLITE_BUSY), and the point is what one isolate leaves for the next.
+        const a = instance("a");
+        let b: Miniflare | undefined, c: Miniflare | undefined;
+        try {
+          assert.deepEqual((await ask(a, "name=db-password&no-wait-until")).values, ["correct horse battery staple"]);
+          assert.equal(reads(), 1);
+          await a.dispose();
+          b = instance("b");
+          const fromStore = await ask(b, "name=db-password");
+          assert.deepEqual(
+            [fromStore.values, fromStore.stats.storeHits, fromStore.stats.vaultReads, reads()],
+            [["correct horse battery staple"], 1, 0, 1],
+          );
+          const kv = await b.getKVNamespace("SECRET_STORE");
+          const { keys } = await kv.list();
+          assert.equal(keys.length, 1);
+          const key = keys[0]!.name;
+          assert.match(key, /^kvf-secret1:[A-Za-z0-9_-]{43}$/);
+          const value = (await kv.get(key))!;
+          const decoded = Buffer.from(value.slice(5), "base64url").toString("latin1");
+          for (const leak of ["correct horse", "db-password", emu.vaultUrl])
+            assert.ok(!key.includes(leak) && !value.includes(leak) && !decoded.includes(leak), `${leak} is not in the store`);
+          await kv.put(key, value.slice(0, -4) + (value.endsWith("AAAA") ? "BBBB" : "AAAA"));
+          await b.dispose();
+          b = undefined;
+          c = instance("c");
+          const tampered = await ask(c, "name=db-password&no-wait-until");
+          assert.deepEqual(
+            [tampered.values, tampered.stats.storeRejected, tampered.stats.vaultReads, reads()],
+            [["correct horse battery staple"], 1, 1, 2],
+          );
+        } finally {
+          await a.dispose().catch(() => {});
+          await b?.dispose();
+          await c?.dispose();
+          rmSync(dir, { recursive: true, force: true });
+        }
+      },
+      { timeoutMs: 90_000 },
+    );
   });
 };
 export default suite;

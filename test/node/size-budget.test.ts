@@ -21,22 +21,32 @@ const suite: SuiteFile = (t) => {
     });
 
     for (const id of ours) {
-      t.test(`${id} stays within its budget`, async () => {
-        const problems = overBudget(await measure(), { [id]: budgets[id] ?? {} });
-        if (problems.length) {
-          throw new Error(`${problems.join("; ")}. If the growth is deliberate, raise bench/size-budget.json and the table in bench/README.md in the same commit.`);
-        }
-      }, { timeoutMs: 60_000 });
+      t.test(
+        `${id} stays within its budget`,
+        async () => {
+          const problems = overBudget(await measure(), { [id]: budgets[id] ?? {} });
+          if (problems.length) {
+            throw new Error(
+              `${problems.join("; ")}. If the growth is deliberate, raise bench/size-budget.json and the table in bench/README.md in the same commit.`,
+            );
+          }
+        },
+        { timeoutMs: 60_000 },
+      );
     }
 
-    t.test("the check catches a bundle over its budget, and a budget without a bundle", async () => {
-      const m = await measure();
-      const first = m[0]!;
-      const problems = overBudget(m, { [first.id]: { gzip: first.gzip - 1, minified: first.minified }, missing: { gzip: 1 } });
-      assert.equal(problems.length, 2, problems.join("; "));
-      assert.match(problems[0]!, new RegExp(`^${first.id} is ${first.gzip} B gzip, over its budget of ${first.gzip - 1} B`));
-      assert.match(problems[1]!, /^missing: budgeted but not measured/);
-    }, { timeoutMs: 60_000 });
+    t.test(
+      "the check catches a bundle over its budget, and a budget without a bundle",
+      async () => {
+        const m = await measure();
+        const first = m[0]!;
+        const problems = overBudget(m, { [first.id]: { gzip: first.gzip - 1, minified: first.minified }, missing: { gzip: 1 } });
+        assert.equal(problems.length, 2, problems.join("; "));
+        assert.match(problems[0]!, new RegExp(`^${first.id} is ${first.gzip} B gzip, over its budget of ${first.gzip - 1} B`));
+        assert.match(problems[1]!, /^missing: budgeted but not measured/);
+      },
+      { timeoutMs: 60_000 },
+    );
 
     t.test("bench/README.md states every budget", () => {
       const readme = readFileSync(join(root, "bench/README.md"), "utf8");

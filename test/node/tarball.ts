@@ -22,7 +22,8 @@ export function liveDistFiles(root: string): string[] {
   const entries = new Set<string>();
   for (const [subpath, target] of Object.entries<any>(pkg.exports)) {
     if (subpath === "./package.json") continue;
-    for (const p of [target.import.default, target.import.types, target.require.default, target.require.types]) entries.add(p.replace("./dist/", ""));
+    for (const p of [target.import.default, target.import.types, target.require.default, target.require.types])
+      entries.add(p.replace("./dist/", ""));
   }
   for (const p of Object.values<string>(pkg.bin)) entries.add(p.replace(/^dist\//, ""));
   return [...new Set([...entries].flatMap((e) => distClosure(root, e)))].sort();
@@ -38,12 +39,18 @@ export function packedTarball(): Promise<{ tarball: string; bytes: number; unpac
     mkdirSync(join(stage, "dist"), { recursive: true });
     const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
     copyFileSync(join(root, "package.json"), join(stage, "package.json"));
-    for (const f of ["README.md", "LICENSE", ...pkg.files.filter((f: string) => !f.startsWith("dist/"))]) copyFileSync(join(root, f), join(stage, f));
+    for (const f of ["README.md", "LICENSE", ...pkg.files.filter((f: string) => !f.startsWith("dist/"))])
+      copyFileSync(join(root, f), join(stage, f));
     for (const f of liveDistFiles(root)) copyFileSync(join(root, "dist", f), join(stage, "dist", f));
     const out = join(stage, "..");
     const { stdout } = await run("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", out], { cwd: stage, env: npmEnv() });
     const [info] = JSON.parse(stdout);
-    return { tarball: join(out, info.filename), bytes: info.size, unpackedBytes: info.unpackedSize, files: info.files.map((f: { path: string }) => f.path) };
+    return {
+      tarball: join(out, info.filename),
+      bytes: info.size,
+      unpackedBytes: info.unpackedSize,
+      files: info.files.map((f: { path: string }) => f.path),
+    };
   })());
 }
 
@@ -55,38 +62,82 @@ export function consumerProject(): Promise<string> {
     const { tarball } = await packedTarball();
     const dir = tempDir("kvf-consumer-");
     writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "kvf-consumer", private: true, type: "module" }, null, 2));
-    await run("npm", ["install", "--offline", "--no-audit", "--no-fund", "--ignore-scripts", "--no-package-lock", tarball], { cwd: dir, env: npmEnv() });
+    await run("npm", ["install", "--offline", "--no-audit", "--no-fund", "--ignore-scripts", "--no-package-lock", tarball], {
+      cwd: dir,
+      env: npmEnv(),
+    });
     return dir;
   })());
 }
 
 /** `npx keyvault-emulator <args>` in `dir`; resolves with its environment lines once printed. */
-export async function startInstalledCli(dir: string, args: string[]): Promise<{ env: Record<string, string>; output: () => string; stop: () => Promise<number | null> }> {
+export async function startInstalledCli(
+  dir: string,
+  args: string[],
+): Promise<{ env: Record<string, string>; output: () => string; stop: () => Promise<number | null> }> {
   // Its own process group: npx starts the bin as a child, and stop() signals both, by group id.
-  const child = spawn("npx", ["--offline", "keyvault-emulator", ...args], { cwd: dir, env: npmEnv(), detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "", stderr = "";
-  child.stderr.on("data", (c: Buffer) => { stderr += c; });
+  const child = spawn("npx", ["--offline", "keyvault-emulator", ...args], {
+    cwd: dir,
+    env: npmEnv(),
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "",
+    stderr = "";
+  child.stderr.on("data", (c: Buffer) => {
+    stderr += c;
+  });
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) { try { process.kill(-child.pid!, "SIGTERM"); } catch { /* gone */ } }
+    if (child.exitCode === null && child.signalCode === null) {
+      try {
+        process.kill(-child.pid!, "SIGTERM");
+      } catch {
+        /* gone */
+      }
+    }
     return exited;
   };
-  const needed = ["KEYVAULT_URL", "AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_AUTHORITY_HOST", ...(args.includes("--http") ? [] : ["NODE_EXTRA_CA_CERTS"])];
+  const needed = [
+    "KEYVAULT_URL",
+    "AZURE_TENANT_ID",
+    "AZURE_CLIENT_ID",
+    "AZURE_CLIENT_SECRET",
+    "AZURE_AUTHORITY_HOST",
+    ...(args.includes("--http") ? [] : ["NODE_EXTRA_CA_CERTS"]),
+  ];
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { void stop(); reject(new Error(`no environment lines within 20 s\n${stdout}\n${stderr}`)); }, 20_000);
+    const timer = setTimeout(() => {
+      void stop();
+      reject(new Error(`no environment lines within 20 s\n${stdout}\n${stderr}`));
+    }, 20_000);
     child.stdout.on("data", (c: Buffer) => {
       stdout += c;
-      const env = Object.fromEntries(stdout.split("\n").filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
-      if (needed.every((k) => env[k])) { clearTimeout(timer); resolve({ env, output: () => stdout + stderr, stop }); }
+      const env = Object.fromEntries(
+        stdout
+          .split("\n")
+          .filter((l) => /^[A-Z_]+=/.test(l))
+          .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+      );
+      if (needed.every((k) => env[k])) {
+        clearTimeout(timer);
+        resolve({ env, output: () => stdout + stderr, stop });
+      }
     });
-    void exited.then((code) => { clearTimeout(timer); reject(new Error(`exited with ${code} before printing\n${stdout}\n${stderr}`)); });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${code} before printing\n${stdout}\n${stderr}`));
+    });
   });
 }
 
 /** What the consumer project's node_modules holds (scoped packages as `@scope/name`). */
 export function installedPackages(dir: string): string[] {
   const nm = join(dir, "node_modules");
-  return readdirSync(nm).filter((n) => !n.startsWith(".")).flatMap((n) => (n.startsWith("@") ? readdirSync(join(nm, n)).map((m) => `${n}/${m}`) : [n])).sort();
+  return readdirSync(nm)
+    .filter((n) => !n.startsWith("."))
+    .flatMap((n) => (n.startsWith("@") ? readdirSync(join(nm, n)).map((m) => `${n}/${m}`) : [n]))
+    .sort();
 }
 
 let npmCache: string | undefined;
@@ -99,5 +150,13 @@ let npmCache: string | undefined;
 export function npmEnv(): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_(config_|package_|lifecycle_)/i.test(k)));
   npmCache ??= tempDir("kvf-npm-cache-");
-  return { ...env, NO_UPDATE_NOTIFIER: "1", npm_config_update_notifier: "false", npm_config_fund: "false", npm_config_audit: "false", npm_config_cache: npmCache, NO_COLOR: "1" };
+  return {
+    ...env,
+    NO_UPDATE_NOTIFIER: "1",
+    npm_config_update_notifier: "false",
+    npm_config_fund: "false",
+    npm_config_audit: "false",
+    npm_config_cache: npmCache,
+    NO_COLOR: "1",
+  };
 }

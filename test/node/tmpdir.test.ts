@@ -29,11 +29,13 @@ const suite: SuiteFile = (t) => {
       if (!root || !before) throw new Error("run through test/run.mjs, which gives the run its own temp directory");
       removeTempDirs();
       const known = new Set(JSON.parse(before) as string[]);
-      const left = readdirSync(root).filter((n) => !known.has(n)).map((n) => {
-        const kind = statSync(join(root, n)).isDirectory() ? "folder" : "file";
-        const maker = MAKERS.find(([re]) => re.test(n))?.[1];
-        return `${kind} ${n}${maker ? ` (from ${maker})` : ""}`;
-      });
+      const left = readdirSync(root)
+        .filter((n) => !known.has(n))
+        .map((n) => {
+          const kind = statSync(join(root, n)).isDirectory() ? "folder" : "file";
+          const maker = MAKERS.find(([re]) => re.test(n))?.[1];
+          return `${kind} ${n}${maker ? ` (from ${maker})` : ""}`;
+        });
       if (left.length) throw new assert.AssertionError(`${left.length} left in the temp directory:\n${left.join("\n")}`);
     });
   });

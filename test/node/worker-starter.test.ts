@@ -49,7 +49,11 @@ export function parseDevVars(text: string): Record<string, string> {
   return vars;
 }
 
-interface Starter { config: any; devVars: Record<string, string>; script: string }
+interface Starter {
+  config: any;
+  devVars: Record<string, string>;
+  script: string;
+}
 
 /** Reads a Worker's wrangler.jsonc and .dev.vars.example and bundles its `main` as wrangler would. */
 async function loadStarter(configPath: string): Promise<Starter> {
@@ -58,14 +62,24 @@ async function loadStarter(configPath: string): Promise<Starter> {
   const devVars = parseDevVars(readFileSync(join(dirname(configPath), ".dev.vars.example"), "utf8"));
   const out = await build({
     entryPoints: [join(dirname(configPath), config.main)],
-    bundle: true, write: false, format: "esm", platform: "neutral", target: "es2022",
-    conditions: ["workerd", "worker", "browser"], mainFields: ["module", "main"], logLevel: "silent",
-    plugins: [{
-      name: "keyvault-fetch-dist",
-      setup(b) {
-        b.onResolve({ filter: /^keyvault-fetch(\/[a-z]+)?$/ }, (args) => ({ path: join(root, "dist", `${args.path.split("/")[1] ?? "index"}.js`) }));
+    bundle: true,
+    write: false,
+    format: "esm",
+    platform: "neutral",
+    target: "es2022",
+    conditions: ["workerd", "worker", "browser"],
+    mainFields: ["module", "main"],
+    logLevel: "silent",
+    plugins: [
+      {
+        name: "keyvault-fetch-dist",
+        setup(b) {
+          b.onResolve({ filter: /^keyvault-fetch(\/[a-z]+)?$/ }, (args) => ({
+            path: join(root, "dist", `${args.path.split("/")[1] ?? "index"}.js`),
+          }));
+        },
       },
-    }],
+    ],
   });
   return { config, devVars, script: out.outputFiles[0]!.text };
 }
@@ -75,24 +89,41 @@ function miniflareFor(starter: Starter, bindings: Record<string, string>): Minif
   assert.ok(!flags.some((f) => /nodejs_compat/.test(f)), "no nodejs_compat");
   assert.ok(!/\bfrom\s*["']node:|require\(["']node:/.test(starter.script), "no node: imports in the bundle");
   return new Miniflare({
-    name: starter.config.name, modules: true, script: starter.script,
-    compatibilityDate: starter.config.compatibility_date, compatibilityFlags: flags,
+    name: starter.config.name,
+    modules: true,
+    script: starter.script,
+    compatibilityDate: starter.config.compatibility_date,
+    compatibilityFlags: flags,
     bindings: { ...starter.config.vars, ...bindings },
   });
 }
 
 /** `keyvault-emulator --http --port 0 --vault-host 127.0.0.1`, as the README's recipe starts it; resolves its printed environment. */
 export function startCli(): Promise<{ env: Record<string, string>; child: ChildProcess }> {
-  const child = spawn(process.execPath, [join(repoRoot(), "dist/emulator-cli.js"), "--http", "--port", "0", "--vault-host", "127.0.0.1"], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [join(repoRoot(), "dist/emulator-cli.js"), "--http", "--port", "0", "--vault-host", "127.0.0.1"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   return new Promise((resolve, reject) => {
-    let out = "", err = "";
-    const timer = setTimeout(() => { child.kill(); reject(new Error(`emulator did not start: ${err}`)); }, 20_000);
-    child.stderr!.on("data", (d) => { err += d; });
+    let out = "",
+      err = "";
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new Error(`emulator did not start: ${err}`));
+    }, 20_000);
+    child.stderr!.on("data", (d) => {
+      err += d;
+    });
     child.stdout!.on("data", (d) => {
       out += d;
-      if (out.includes("AZURE_AUTHORITY_HOST=")) { clearTimeout(timer); resolve({ env: parseDevVars(out), child }); }
+      if (out.includes("AZURE_AUTHORITY_HOST=")) {
+        clearTimeout(timer);
+        resolve({ env: parseDevVars(out), child });
+      }
     });
-    child.on("exit", (code) => { clearTimeout(timer); reject(new Error(`emulator exited with ${code}: ${err}`)); });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`emulator exited with ${code}: ${err}`));
+    });
   });
 }
 
@@ -106,7 +137,8 @@ function devValues(example: Record<string, string>, emulatorEnv: Record<string, 
       values[name] = emulatorEnv[name]!;
     } else {
       values[name] = value.replace(":8443", `:${port}`);
-      if (emulatorEnv[name] !== undefined) assert.equal(values[name], emulatorEnv[name], `${name} in .dev.vars.example matches what the emulator prints`);
+      if (emulatorEnv[name] !== undefined)
+        assert.equal(values[name], emulatorEnv[name], `${name} in .dev.vars.example matches what the emulator prints`);
     }
   }
   return values;
@@ -114,75 +146,119 @@ function devValues(example: Record<string, string>, emulatorEnv: Record<string, 
 
 const suite: SuiteFile = (t) => {
   t.group("Workers starter (miniflare, from wrangler.jsonc)", () => {
-    t.test("the JWT issuer from its own config against keyvault-emulator --http: tokens verify against its JWKS", async () => {
-      const { env, child } = await startCli();
-      let mf: Miniflare | undefined;
-      try {
-        const admin = new KeyVaultClient(env.KEYVAULT_URL!, {
-          allowInsecureLoopback: true,
-          getToken: fromClientSecret({ tenantId: env.AZURE_TENANT_ID!, clientId: env.AZURE_CLIENT_ID!, clientSecret: env.AZURE_CLIENT_SECRET!, authorityHost: env.AZURE_AUTHORITY_HOST!, allowInsecureLoopback: true }),
-        });
-        const starter = await loadStarter(join(repoRoot(), "examples/worker/wrangler.jsonc"));
-        const signingKey = starter.config.vars.SIGNING_KEY as string;
-        const created = await request<{ key: { kid: string } }>(admin, "POST", `/keys/${signingKey}/create`, { kty: "EC", crv: "P-256" });
-        mf = miniflareFor(starter, devValues(starter.devVars, env));
-        const issuer = starter.config.vars.ISSUER as string;
-        const res = await mf.dispatchFetch("http://localhost/token", { method: "POST", body: JSON.stringify({ sub: "alice" }), headers: { "content-type": "application/json" } });
-        const text = await res.text();
-        assert.equal(res.status, 200, text);
-        const { token } = JSON.parse(text) as { token: string };
-        const jwks = await (await mf.dispatchFetch("http://localhost/.well-known/jwks.json")).json() as jose.JSONWebKeySet;
-        const { payload, protectedHeader } = await jose.jwtVerify(token, jose.createLocalJWKSet(jwks), { issuer, audience: issuer });
-        assert.equal(payload.sub, "alice");
-        assert.equal(protectedHeader.kid, created.key.kid);
-        // Without the opt-in, plain http is refused before anything is sent.
-        await mf.setOptions({
-          name: starter.config.name, modules: true, script: starter.script, compatibilityDate: starter.config.compatibility_date,
-          bindings: { ...starter.config.vars, ...devValues(starter.devVars, env), ALLOW_INSECURE_LOOPBACK: "false" },
-        });
-        const refused = await mf.dispatchFetch("http://localhost/token", { method: "POST", body: JSON.stringify({ sub: "bob" }) });
-        assert.equal(refused.status, 502);
-        assert.equal(((await refused.json()) as { code: string }).code, "ERR_INSECURE_URL");
-      } finally {
-        await mf?.dispose();
-        child.kill();
-      }
-    }, { timeoutMs: 90_000 });
+    t.test(
+      "the JWT issuer from its own config against keyvault-emulator --http: tokens verify against its JWKS",
+      async () => {
+        const { env, child } = await startCli();
+        let mf: Miniflare | undefined;
+        try {
+          const admin = new KeyVaultClient(env.KEYVAULT_URL!, {
+            allowInsecureLoopback: true,
+            getToken: fromClientSecret({
+              tenantId: env.AZURE_TENANT_ID!,
+              clientId: env.AZURE_CLIENT_ID!,
+              clientSecret: env.AZURE_CLIENT_SECRET!,
+              authorityHost: env.AZURE_AUTHORITY_HOST!,
+              allowInsecureLoopback: true,
+            }),
+          });
+          const starter = await loadStarter(join(repoRoot(), "examples/worker/wrangler.jsonc"));
+          const signingKey = starter.config.vars.SIGNING_KEY as string;
+          const created = await request<{ key: { kid: string } }>(admin, "POST", `/keys/${signingKey}/create`, { kty: "EC", crv: "P-256" });
+          mf = miniflareFor(starter, devValues(starter.devVars, env));
+          const issuer = starter.config.vars.ISSUER as string;
+          const res = await mf.dispatchFetch("http://localhost/token", {
+            method: "POST",
+            body: JSON.stringify({ sub: "alice" }),
+            headers: { "content-type": "application/json" },
+          });
+          const text = await res.text();
+          assert.equal(res.status, 200, text);
+          const { token } = JSON.parse(text) as { token: string };
+          const jwks = (await (await mf.dispatchFetch("http://localhost/.well-known/jwks.json")).json()) as jose.JSONWebKeySet;
+          const { payload, protectedHeader } = await jose.jwtVerify(token, jose.createLocalJWKSet(jwks), { issuer, audience: issuer });
+          assert.equal(payload.sub, "alice");
+          assert.equal(protectedHeader.kid, created.key.kid);
+          // Without the opt-in, plain http is refused before anything is sent.
+          await mf.setOptions({
+            name: starter.config.name,
+            modules: true,
+            script: starter.script,
+            compatibilityDate: starter.config.compatibility_date,
+            bindings: { ...starter.config.vars, ...devValues(starter.devVars, env), ALLOW_INSECURE_LOOPBACK: "false" },
+          });
+          const refused = await mf.dispatchFetch("http://localhost/token", { method: "POST", body: JSON.stringify({ sub: "bob" }) });
+          assert.equal(refused.status, 502);
+          assert.equal(((await refused.json()) as { code: string }).code, "ERR_INSECURE_URL");
+        } finally {
+          await mf?.dispose();
+          child.kill();
+        }
+      },
+      { timeoutMs: 90_000 },
+    );
 
-    t.test("the CORS proxy Worker from its own config: the allowed page origin reaches the emulator's vault, others are refused", async () => {
-      const { env, child } = await startCli();
-      let mf: Miniflare | undefined;
-      try {
-        const starter = await loadStarter(join(repoRoot(), "examples/worker/proxy/wrangler.jsonc"));
-        const bindings = devValues(starter.devVars, env);
-        mf = miniflareFor(starter, bindings);
-        const page = bindings.ALLOWED_ORIGINS!.split(",")[0]!;
-        const preflight = await mf.dispatchFetch("http://localhost/keys/k/create", { method: "OPTIONS", headers: { origin: page, "access-control-request-method": "POST", "access-control-request-headers": "authorization, content-type" } });
-        assert.equal(preflight.status, 204);
-        assert.equal(preflight.headers.get("access-control-allow-origin"), page);
-        const evil = await mf.dispatchFetch("http://localhost/keys", { headers: { origin: "https://evil.example" } });
-        assert.equal(evil.status, 403);
-        assert.equal(evil.headers.get("access-control-allow-origin"), null);
-        await evil.arrayBuffer();
-        const worker = mf;
-        const client = new KeyVaultClient("https://kv-proxy.example.workers.dev", {
-          headers: { origin: page },
-          vaultOrigin: env.KEYVAULT_URL!, allowInsecureLoopback: true, // the emulator behind the Worker is plain http
-          getToken: fromClientSecret({ tenantId: env.AZURE_TENANT_ID!, clientId: env.AZURE_CLIENT_ID!, clientSecret: env.AZURE_CLIENT_SECRET!, authorityHost: env.AZURE_AUTHORITY_HOST!, allowInsecureLoopback: true }),
-          fetch: async (input, init) => {
-            const res = await worker.dispatchFetch(String(input), init as any);
-            assert.equal(res.headers.get("access-control-allow-origin"), page);
-            return new Response(await res.arrayBuffer(), { status: res.status, headers: new Headers([...res.headers] as [string, string][]) });
-          },
-        });
-        const created = await request<{ key: { kid: string; crv: string } }>(client, "POST", "/keys/via-worker/create", { kty: "EC", crv: "P-256" });
-        assert.equal(created.key.crv, "P-256");
-        assert.ok(created.key.kid.startsWith(env.KEYVAULT_URL! + "/keys/via-worker/"), "the vault's own id, from the emulator behind the Worker");
-      } finally {
-        await mf?.dispose();
-        child.kill();
-      }
-    }, { timeoutMs: 90_000 });
+    t.test(
+      "the CORS proxy Worker from its own config: the allowed page origin reaches the emulator's vault, others are refused",
+      async () => {
+        const { env, child } = await startCli();
+        let mf: Miniflare | undefined;
+        try {
+          const starter = await loadStarter(join(repoRoot(), "examples/worker/proxy/wrangler.jsonc"));
+          const bindings = devValues(starter.devVars, env);
+          mf = miniflareFor(starter, bindings);
+          const page = bindings.ALLOWED_ORIGINS!.split(",")[0]!;
+          const preflight = await mf.dispatchFetch("http://localhost/keys/k/create", {
+            method: "OPTIONS",
+            headers: {
+              origin: page,
+              "access-control-request-method": "POST",
+              "access-control-request-headers": "authorization, content-type",
+            },
+          });
+          assert.equal(preflight.status, 204);
+          assert.equal(preflight.headers.get("access-control-allow-origin"), page);
+          const evil = await mf.dispatchFetch("http://localhost/keys", { headers: { origin: "https://evil.example" } });
+          assert.equal(evil.status, 403);
+          assert.equal(evil.headers.get("access-control-allow-origin"), null);
+          await evil.arrayBuffer();
+          const worker = mf;
+          const client = new KeyVaultClient("https://kv-proxy.example.workers.dev", {
+            headers: { origin: page },
+            vaultOrigin: env.KEYVAULT_URL!,
+            allowInsecureLoopback: true, // the emulator behind the Worker is plain http
+            getToken: fromClientSecret({
+              tenantId: env.AZURE_TENANT_ID!,
+              clientId: env.AZURE_CLIENT_ID!,
+              clientSecret: env.AZURE_CLIENT_SECRET!,
+              authorityHost: env.AZURE_AUTHORITY_HOST!,
+              allowInsecureLoopback: true,
+            }),
+            fetch: async (input, init) => {
+              const res = await worker.dispatchFetch(String(input), init as any);
+              assert.equal(res.headers.get("access-control-allow-origin"), page);
+              return new Response(await res.arrayBuffer(), {
+                status: res.status,
+                headers: new Headers([...res.headers] as [string, string][]),
+              });
+            },
+          });
+          const created = await request<{ key: { kid: string; crv: string } }>(client, "POST", "/keys/via-worker/create", {
+            kty: "EC",
+            crv: "P-256",
+          });
+          assert.equal(created.key.crv, "P-256");
+          assert.ok(
+            created.key.kid.startsWith(env.KEYVAULT_URL! + "/keys/via-worker/"),
+            "the vault's own id, from the emulator behind the Worker",
+          );
+        } finally {
+          await mf?.dispose();
+          child.kill();
+        }
+      },
+      { timeoutMs: 90_000 },
+    );
   });
 };
 export default suite;

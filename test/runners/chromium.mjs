@@ -24,9 +24,11 @@ export async function run(filter) {
     const errors = [];
     page.on("pageerror", (e) => errors.push(String(e)));
     await page.goto(`http://127.0.0.1:${/** @type {import("node:net").AddressInfo} */ (server.address()).port}/`);
-    await page.waitForFunction(() => /** @type {any} */ (window).suiteReady === true, null, { timeout: 30_000 }).catch(() => {
-      throw new Error(`the suite did not load in Chromium: ${errors.join("\n")}`);
-    });
+    await page
+      .waitForFunction(() => /** @type {any} */ (window).suiteReady === true, null, { timeout: 30_000 })
+      .catch(() => {
+        throw new Error(`the suite did not load in Chromium: ${errors.join("\n")}`);
+      });
     return await page.evaluate((f) => /** @type {any} */ (window).runSuite("chromium", f || undefined), filter ?? "");
   } finally {
     await browser.close();

@@ -5,7 +5,6 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 
-
 function denoBinary() {
   const require = createRequire(import.meta.url);
   const pkg = dirname(require.resolve("deno/package.json"));
@@ -14,14 +13,18 @@ function denoBinary() {
 
 export async function run(filter) {
   const entry = join(process.env.KVF_TEST_OUT, "deno-entry.mjs");
-  writeFileSync(entry, `import { run } from "./all.js";
+  writeFileSync(
+    entry,
+    `import { run } from "./all.js";
 const result = await run("deno", ${JSON.stringify(filter ?? "")} || undefined);
-console.log("@@RESULT@@" + JSON.stringify(result));\n`);
+console.log("@@RESULT@@" + JSON.stringify(result));\n`,
+  );
   const child = spawn(process.execPath, [denoBinary(), "run", "--no-prompt", "--no-config", "--no-lock", entry], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
   });
-  let stdout = "", stderr = "";
+  let stdout = "",
+    stderr = "";
   child.stdout.on("data", (d) => (stdout += d));
   child.stderr.on("data", (d) => (stderr += d));
   const code = await new Promise((r) => child.on("close", r));

@@ -11,7 +11,11 @@ const suite: SuiteFile = (t, lib) => {
       const vault = mockVault();
       const { getToken, calls } = countingProvider();
       const client = new KeyVaultClient(vault.vaultUrl, { getToken, fetch: vault.fetch });
-      const res = await client.fetch("/keys/k1/create", { method: "POST", body: JSON.stringify({ kty: "EC" }), headers: { "content-type": "application/json" } });
+      const res = await client.fetch("/keys/k1/create", {
+        method: "POST",
+        body: JSON.stringify({ kty: "EC" }),
+        headers: { "content-type": "application/json" },
+      });
       assert.equal(res.status, 200);
       assert.equal(vault.requests.length, 2);
       const [probe, real] = vault.requests;
@@ -68,12 +72,17 @@ const suite: SuiteFile = (t, lib) => {
       const vault = mockVault();
       const { getToken, calls } = countingProvider({ delayMs: 5 });
       const client = new KeyVaultClient(vault.vaultUrl, { getToken, fetch: vault.fetch });
-      const results = await Promise.all(Array.from({ length: 100 }, (_, i) => client.fetch(`/keys/k${i}`, { method: "POST", body: `{"n":${i}}` })));
+      const results = await Promise.all(
+        Array.from({ length: 100 }, (_, i) => client.fetch(`/keys/k${i}`, { method: "POST", body: `{"n":${i}}` })),
+      );
       assert.ok(results.every((r) => r.status === 200));
       assert.equal(vault.requests.length, 101);
       assert.equal(vault.requests.filter((r) => r.authorization === null).length, 1);
       assert.equal(calls.length, 1);
-      const bodies = vault.requests.filter((r) => r.authorization).map((r) => r.body).sort();
+      const bodies = vault.requests
+        .filter((r) => r.authorization)
+        .map((r) => r.body)
+        .sort();
       assert.equal(new Set(bodies).size, 100, "each caller's body sent exactly once");
     });
 
@@ -111,34 +120,46 @@ const suite: SuiteFile = (t, lib) => {
     });
 
     t.test("the cache is pinned to its origin: another vault is challenged afresh", async () => {
-      const a = mockVault(), b = mockVault({ tenant: "tenant-b" });
+      const a = mockVault(),
+        b = mockVault({ tenant: "tenant-b" });
       const { getToken, calls } = countingProvider();
       await new KeyVaultClient(a.vaultUrl, { getToken, fetch: a.fetch }).fetch("/keys/x");
       await new KeyVaultClient(b.vaultUrl, { getToken, fetch: b.fetch }).fetch("/keys/x");
       assert.equal(b.requests[0]!.authorization, null);
-      assert.deepEqual(calls.map((c) => c.tenantId), [TENANT, "tenant-b"]);
+      assert.deepEqual(
+        calls.map((c) => c.tenantId),
+        [TENANT, "tenant-b"],
+      );
     });
 
     t.test("a token about to expire is refreshed; a bare string token is asked for every time", async () => {
       const vault = mockVault();
       const short = countingProvider({ lifetimeMs: 60_000 }); // inside the 2-minute margin: refresh at half life
       const c1 = new KeyVaultClient(vault.vaultUrl, { getToken: short.getToken, fetch: vault.fetch });
-      await c1.fetch("/keys/a"); await c1.fetch("/keys/b");
+      await c1.fetch("/keys/a");
+      await c1.fetch("/keys/b");
       assert.equal(short.calls.length, 1, "still fresh");
       const expired = countingProvider({ lifetimeMs: 1 });
       const c2 = new KeyVaultClient(vault.vaultUrl, { getToken: expired.getToken, fetch: vault.fetch });
-      await c2.fetch("/keys/a"); await new Promise((r) => setTimeout(r, 5)); await c2.fetch("/keys/b");
+      await c2.fetch("/keys/a");
+      await new Promise((r) => setTimeout(r, 5));
+      await c2.fetch("/keys/b");
       assert.equal(expired.calls.length, 2, "expired token refreshed");
       const bare = countingProvider({ bare: true });
       const c3 = new KeyVaultClient(vault.vaultUrl, { getToken: bare.getToken, fetch: vault.fetch });
-      await c3.fetch("/keys/a"); await c3.fetch("/keys/b");
+      await c3.fetch("/keys/a");
+      await c3.fetch("/keys/b");
       assert.equal(bare.calls.length, 2);
     });
 
     t.test("a static challenge skips discovery (browsers)", async () => {
       const vault = mockVault();
       const { getToken, calls } = countingProvider();
-      const client = new KeyVaultClient(vault.vaultUrl, { getToken, fetch: vault.fetch, challenge: { scope: "https://vault.azure.net/.default", tenantId: "t-static" } });
+      const client = new KeyVaultClient(vault.vaultUrl, {
+        getToken,
+        fetch: vault.fetch,
+        challenge: { scope: "https://vault.azure.net/.default", tenantId: "t-static" },
+      });
       await client.fetch("/keys/k");
       assert.equal(vault.requests.length, 1);
       assert.equal(calls[0]!.tenantId, "t-static");
@@ -154,7 +175,10 @@ const suite: SuiteFile = (t, lib) => {
     t.test("a server that does not challenge a GET gets its answer returned, and no token", async () => {
       const host = uniqueHost();
       const seen: (string | null)[] = [];
-      const fetch = async (i: string | URL | Request, init?: RequestInit) => { seen.push(new Request(i, init).headers.get("authorization")); return Response.json({ open: true }); };
+      const fetch = async (i: string | URL | Request, init?: RequestInit) => {
+        seen.push(new Request(i, init).headers.get("authorization"));
+        return Response.json({ open: true });
+      };
       const client = new KeyVaultClient(`https://${host}`, { getToken: () => "token-x", fetch });
       assert.deepEqual(await (await client.fetch("/keys/k")).json(), { open: true });
       assert.deepEqual(seen, [null]);
@@ -170,7 +194,9 @@ const suite: SuiteFile = (t, lib) => {
       const res = await client.fetch("/keys/k/sign", { method: "POST", body: '{"alg":"ES256"}' });
       assert.equal(res.status, 200);
       assert.equal(calls.length, 2);
-      assert.deepEqual(JSON.parse(calls[1]!.claims!), { access_token: { nbf: { essential: true, value: "1726077595" }, xms_caeerror: { value: "10012" } } });
+      assert.deepEqual(JSON.parse(calls[1]!.claims!), {
+        access_token: { nbf: { essential: true, value: "1726077595" }, xms_caeerror: { value: "10012" } },
+      });
       assert.equal(vault.requests.at(-1)!.body, '{"alg":"ES256"}');
       revoked = false;
       // the claims-bearing token replaced the cached one
@@ -197,7 +223,10 @@ const suite: SuiteFile = (t, lib) => {
       tenant = "new-tenant";
       const moved = mockVault({ host, tenant, accept: (tok) => tok.includes("new") });
       const b = { calls: [] as (string | undefined)[] };
-      const getToken = (r: { tenantId?: string }) => { b.calls.push(r.tenantId); return { token: `token-${r.tenantId}`, expiresOnTimestamp: Date.now() + 3600_000 }; };
+      const getToken = (r: { tenantId?: string }) => {
+        b.calls.push(r.tenantId);
+        return { token: `token-${r.tenantId}`, expiresOnTimestamp: Date.now() + 3600_000 };
+      };
       const res = await new KeyVaultClient(moved.vaultUrl, { getToken, fetch: moved.fetch }).fetch("/keys/k");
       assert.equal(res.status, 200);
       assert.deepEqual(b.calls, [TENANT, "new-tenant"]);
@@ -208,9 +237,15 @@ const suite: SuiteFile = (t, lib) => {
     t.test("refuses plain http, except loopback by opt-in", async () => {
       const getToken = () => "t";
       await assert.rejects(() => new KeyVaultClient("http://myvault.vault.azure.net", { getToken }), { code: "ERR_INSECURE_URL" });
-      await assert.rejects(() => new KeyVaultClient("http://127.0.0.1:8443", { getToken }), { code: "ERR_INSECURE_URL", message: /allowInsecureLoopback/ });
-      await assert.rejects(() => new KeyVaultClient("http://10.0.0.1", { getToken, allowInsecureLoopback: true }), { code: "ERR_INSECURE_URL" });
-      for (const u of ["http://localhost:1", "http://127.0.0.2:1", "http://[::1]:1"]) new KeyVaultClient(u, { getToken, allowInsecureLoopback: true });
+      await assert.rejects(() => new KeyVaultClient("http://127.0.0.1:8443", { getToken }), {
+        code: "ERR_INSECURE_URL",
+        message: /allowInsecureLoopback/,
+      });
+      await assert.rejects(() => new KeyVaultClient("http://10.0.0.1", { getToken, allowInsecureLoopback: true }), {
+        code: "ERR_INSECURE_URL",
+      });
+      for (const u of ["http://localhost:1", "http://127.0.0.2:1", "http://[::1]:1"])
+        new KeyVaultClient(u, { getToken, allowInsecureLoopback: true });
       await assert.rejects(() => new KeyVaultClient("https://u:p@myvault.vault.azure.net", { getToken }), { code: "ERR_INVALID_INPUT" });
       await assert.rejects(() => new KeyVaultClient("not a url", { getToken }), { code: "ERR_INVALID_INPUT" });
       await assert.rejects(() => new KeyVaultClient("https://v.vault.azure.net", {} as any), { code: "ERR_INVALID_INPUT" });
@@ -219,7 +254,13 @@ const suite: SuiteFile = (t, lib) => {
     t.test("never sends the token to another origin", async () => {
       const vault = mockVault();
       const client = new KeyVaultClient(vault.vaultUrl, { getToken: countingProvider().getToken, fetch: vault.fetch });
-      for (const u of ["https://evil.test/keys", `https://${vault.host}:8443/keys`, `http://${vault.host}/keys`, new URL("https://other.vault.azure.net/keys"), new Request("https://evil.test/x")]) {
+      for (const u of [
+        "https://evil.test/keys",
+        `https://${vault.host}:8443/keys`,
+        `http://${vault.host}/keys`,
+        new URL("https://other.vault.azure.net/keys"),
+        new Request("https://evil.test/x"),
+      ]) {
         await assert.rejects(() => client.fetch(u as any), { code: "ERR_FOREIGN_ORIGIN" });
       }
       assert.equal(vault.requests.length, 0);
@@ -242,7 +283,10 @@ const suite: SuiteFile = (t, lib) => {
     t.test("redirects are not followed with the token", async () => {
       const vault = mockVault({ handler: () => new Response(null, { status: 302, headers: { location: "https://evil.test/steal" } }) });
       const inits: RequestInit[] = [];
-      const fetch = (i: any, init?: RequestInit) => { inits.push(init!); return vault.fetch(i, init); };
+      const fetch = (i: any, init?: RequestInit) => {
+        inits.push(init!);
+        return vault.fetch(i, init);
+      };
       const client = new KeyVaultClient(vault.vaultUrl, { getToken: countingProvider().getToken, fetch });
       const res = await client.fetch("/keys/k");
       assert.equal(res.status, 302);
@@ -256,7 +300,12 @@ const suite: SuiteFile = (t, lib) => {
       const e = await assert.rejects(() => request(client, "GET", "/keys/k"), { name: "KeyVaultError", status: 403, code: "Forbidden" });
       const texts = [String(e), e.message, JSON.stringify(e), JSON.stringify(e.request), e.stack ?? ""];
       for (const s of texts) assert.ok(!s.includes("SUPERSECRET"), `leaked in ${s}`);
-      const failing = new KeyVaultClient(vault.vaultUrl, { getToken: () => { throw new Error("authority said no"); }, fetch: vault.fetch });
+      const failing = new KeyVaultClient(vault.vaultUrl, {
+        getToken: () => {
+          throw new Error("authority said no");
+        },
+        fetch: vault.fetch,
+      });
       await assert.rejects(() => failing.fetch("/keys/other"), { code: "ERR_TOKEN", message: /authority said no/ });
       const empty = new KeyVaultClient(vault.vaultUrl, { getToken: () => ({}) as any, fetch: vault.fetch });
       await assert.rejects(() => empty.fetch("/keys/other"), { code: "ERR_TOKEN" });
@@ -265,7 +314,13 @@ const suite: SuiteFile = (t, lib) => {
 
   t.group("client: errors", () => {
     t.test("KeyVaultError carries status, code, message, innerError, requestId and body", async () => {
-      const body = { error: { code: "Forbidden", message: "Operation sign is not permitted on this key.", innererror: { code: "KeyOperationForbidden" } } };
+      const body = {
+        error: {
+          code: "Forbidden",
+          message: "Operation sign is not permitted on this key.",
+          innererror: { code: "KeyOperationForbidden" },
+        },
+      };
       const vault = mockVault({ handler: () => Response.json(body, { status: 403, headers: { "x-ms-request-id": "req-1" } }) });
       const client = new KeyVaultClient(vault.vaultUrl, { getToken: countingProvider().getToken, fetch: vault.fetch });
       const e = await assert.rejects(() => request(client, "POST", "/keys/k/sign", { alg: "ES256", value: "AA" }));
@@ -282,7 +337,9 @@ const suite: SuiteFile = (t, lib) => {
 
     t.test("a non-JSON or empty error body still gives a clear error", async () => {
       let n = 0;
-      const vault = mockVault({ handler: () => (++n === 1 ? new Response("<html>bad gateway</html>", { status: 400 }) : new Response(null, { status: 404 })) });
+      const vault = mockVault({
+        handler: () => (++n === 1 ? new Response("<html>bad gateway</html>", { status: 400 }) : new Response(null, { status: 404 })),
+      });
       const client = new KeyVaultClient(vault.vaultUrl, { getToken: countingProvider().getToken, fetch: vault.fetch, retry: noRetry });
       await assert.rejects(() => request(client, "GET", "/keys/k"), { code: "HTTP_400", message: /400 HTTP_400: <html>bad gateway/ });
       await assert.rejects(() => request(client, "GET", "/keys/k"), { code: "HTTP_404", status: 404 });
@@ -290,24 +347,42 @@ const suite: SuiteFile = (t, lib) => {
 
     t.test("request() sends JSON, adds query, returns undefined for 204 and refuses a non-JSON 200", async () => {
       let mode = 0;
-      const vault = mockVault({ handler: (r) => (mode === 0 ? Response.json({ echo: JSON.parse(r.body || "null"), path: r.path, ct: r.headers.get("content-type") }) : mode === 1 ? new Response(null, { status: 204 }) : new Response("nope", { status: 200 })) });
+      const vault = mockVault({
+        handler: (r) =>
+          mode === 0
+            ? Response.json({ echo: JSON.parse(r.body || "null"), path: r.path, ct: r.headers.get("content-type") })
+            : mode === 1
+              ? new Response(null, { status: 204 })
+              : new Response("nope", { status: 200 }),
+      });
       const client = new KeyVaultClient(vault.vaultUrl, { getToken: countingProvider().getToken, fetch: vault.fetch });
       const out = await request<any>(client, "POST", "/keys/k/create", { kty: "RSA" }, { query: { maxresults: 3, skip: undefined } });
       assert.deepEqual(out, { echo: { kty: "RSA" }, path: "/keys/k/create?api-version=2025-07-01&maxresults=3", ct: "application/json" });
-      mode = 1; assert.equal(await request(client, "DELETE", "/deletedkeys/k"), undefined);
-      mode = 2; await assert.rejects(() => request(client, "GET", "/keys/k"), { code: "ERR_INVALID_RESPONSE" });
+      mode = 1;
+      assert.equal(await request(client, "DELETE", "/deletedkeys/k"), undefined);
+      mode = 2;
+      await assert.rejects(() => request(client, "GET", "/keys/k"), { code: "ERR_INVALID_RESPONSE" });
     });
 
     t.test("fromTokenCredential adapts a TokenCredential", async () => {
       const seen: any[] = [];
-      const credential = { async getToken(scopes: string | string[], options?: any) { seen.push([scopes, options]); return { token: "token-cred", expiresOnTimestamp: Date.now() + 3600_000 }; } };
+      const credential = {
+        async getToken(scopes: string | string[], options?: any) {
+          seen.push([scopes, options]);
+          return { token: "token-cred", expiresOnTimestamp: Date.now() + 3600_000 };
+        },
+      };
       const vault = mockVault();
       const client = new KeyVaultClient(vault.vaultUrl, { getToken: fromTokenCredential(credential), fetch: vault.fetch });
       assert.equal((await client.fetch("/keys/k")).status, 200);
       assert.deepEqual(seen[0][0], ["https://vault.azure.net/.default"]);
       assert.equal(seen[0][1].tenantId, TENANT);
       assert.equal(seen[0][1].enableCae, true);
-      const none = { async getToken() { return null; } };
+      const none = {
+        async getToken() {
+          return null;
+        },
+      };
       const other = mockVault();
       const c2 = new KeyVaultClient(other.vaultUrl, { getToken: fromTokenCredential(none), fetch: other.fetch });
       await assert.rejects(() => c2.fetch("/keys/k"), { code: "ERR_TOKEN", message: /no token/ });
@@ -315,33 +390,50 @@ const suite: SuiteFile = (t, lib) => {
   });
 
   t.group("client: behind a proxy (vaultOrigin)", () => {
-    t.test("ids on the vault's own origin are sent to the proxy; other origins are refused; the challenge is verified against the vault", async () => {
-      const vault = mockVault(); // the real vault: https://<host>, challenge resource vault.azure.net
-      const seen: string[] = [];
-      const proxyUrl = "https://kv-proxy.example.workers.dev/kv";
-      const viaProxy = (i: string | URL | Request, init?: RequestInit) => {
-        const r = new Request(i, init);
-        seen.push(r.url);
-        const u = new URL(r.url);
-        return vault.fetch(vault.vaultUrl + u.pathname.replace(/^\/kv/, "") + u.search, init);
-      };
-      const { getToken, calls } = countingProvider();
-      const client = new KeyVaultClient(proxyUrl, { getToken, fetch: viaProxy, vaultOrigin: vault.vaultUrl });
-      assert.equal(client.vaultOrigin, vault.vaultUrl);
-      assert.equal((await client.fetch(`${vault.vaultUrl}/keys/k/0123?api-version=7.6`)).status, 200);
-      assert.ok(seen.every((u) => u.startsWith(proxyUrl + "/keys/k/0123?api-version=7.6")), JSON.stringify(seen));
-      assert.equal(calls[0]!.scopes[0], "https://vault.azure.net/.default", "verified against the vault's host, not the proxy's");
-      await assert.rejects(() => client.fetch("https://other.vault.azure.net/keys/k"), { code: "ERR_FOREIGN_ORIGIN" });
-      const handle = new lib.keys.KeyHandle(client, `${vault.vaultUrl}/keys/k/0123`);
-      assert.deepEqual([handle.name, handle.version, handle.id], ["k", "0123", `${vault.vaultUrl}/keys/k/0123`], "a kid of the vault names a key behind the proxy");
-      await assert.rejects(() => new lib.keys.KeyHandle(client, "https://other.vault.azure.net/keys/k/0123"), { code: "ERR_FOREIGN_ORIGIN" });
-      await assert.rejects(() => new KeyVaultClient(proxyUrl, { getToken, vaultOrigin: "https://v.vault.azure.net/path" }), { code: "ERR_INVALID_INPUT" });
-      await assert.rejects(() => new KeyVaultClient(proxyUrl, { getToken, vaultOrigin: "http://v.vault.azure.net" }), { code: "ERR_INSECURE_URL" });
-    });
+    t.test(
+      "ids on the vault's own origin are sent to the proxy; other origins are refused; the challenge is verified against the vault",
+      async () => {
+        const vault = mockVault(); // the real vault: https://<host>, challenge resource vault.azure.net
+        const seen: string[] = [];
+        const proxyUrl = "https://kv-proxy.example.workers.dev/kv";
+        const viaProxy = (i: string | URL | Request, init?: RequestInit) => {
+          const r = new Request(i, init);
+          seen.push(r.url);
+          const u = new URL(r.url);
+          return vault.fetch(vault.vaultUrl + u.pathname.replace(/^\/kv/, "") + u.search, init);
+        };
+        const { getToken, calls } = countingProvider();
+        const client = new KeyVaultClient(proxyUrl, { getToken, fetch: viaProxy, vaultOrigin: vault.vaultUrl });
+        assert.equal(client.vaultOrigin, vault.vaultUrl);
+        assert.equal((await client.fetch(`${vault.vaultUrl}/keys/k/0123?api-version=7.6`)).status, 200);
+        assert.ok(
+          seen.every((u) => u.startsWith(proxyUrl + "/keys/k/0123?api-version=7.6")),
+          JSON.stringify(seen),
+        );
+        assert.equal(calls[0]!.scopes[0], "https://vault.azure.net/.default", "verified against the vault's host, not the proxy's");
+        await assert.rejects(() => client.fetch("https://other.vault.azure.net/keys/k"), { code: "ERR_FOREIGN_ORIGIN" });
+        const handle = new lib.keys.KeyHandle(client, `${vault.vaultUrl}/keys/k/0123`);
+        assert.deepEqual(
+          [handle.name, handle.version, handle.id],
+          ["k", "0123", `${vault.vaultUrl}/keys/k/0123`],
+          "a kid of the vault names a key behind the proxy",
+        );
+        await assert.rejects(() => new lib.keys.KeyHandle(client, "https://other.vault.azure.net/keys/k/0123"), {
+          code: "ERR_FOREIGN_ORIGIN",
+        });
+        await assert.rejects(() => new KeyVaultClient(proxyUrl, { getToken, vaultOrigin: "https://v.vault.azure.net/path" }), {
+          code: "ERR_INVALID_INPUT",
+        });
+        await assert.rejects(() => new KeyVaultClient(proxyUrl, { getToken, vaultOrigin: "http://v.vault.azure.net" }), {
+          code: "ERR_INSECURE_URL",
+        });
+      },
+    );
 
     t.test("without vaultOrigin, a proxy's host fails verification (the challenge names vault.azure.net)", async () => {
       const vault = mockVault();
-      const viaProxy = (i: string | URL | Request, init?: RequestInit) => vault.fetch(vault.vaultUrl + new URL(new Request(i, init).url).pathname, init);
+      const viaProxy = (i: string | URL | Request, init?: RequestInit) =>
+        vault.fetch(vault.vaultUrl + new URL(new Request(i, init).url).pathname, init);
       const client = new KeyVaultClient("https://kv-proxy.example.workers.dev", { getToken: countingProvider().getToken, fetch: viaProxy });
       await assert.rejects(() => client.fetch("/keys/k"), { code: "ERR_CHALLENGE_RESOURCE" });
     });
@@ -353,22 +445,39 @@ const suite: SuiteFile = (t, lib) => {
       let cae = true;
       const vault = mockVault({
         accept: (tok) => (cae && !tok.endsWith("-claims") ? "cae" : true),
-        handler: () => (n++ === 0 ? Response.json({ error: { code: "Busy" } }, { status: 503, headers: { "retry-after-ms": "1", "x-ms-request-id": "rid-1" } }) : Response.json({ ok: true }, { headers: { "x-ms-request-id": "rid-2" } })),
+        handler: () =>
+          n++ === 0
+            ? Response.json({ error: { code: "Busy" } }, { status: 503, headers: { "retry-after-ms": "1", "x-ms-request-id": "rid-1" } })
+            : Response.json({ ok: true }, { headers: { "x-ms-request-id": "rid-2" } }),
       });
       const events: any[] = [];
-      const client = new KeyVaultClient(vault.vaultUrl, { getToken: countingProvider().getToken, fetch: vault.fetch, onEvent: (e) => events.push(e) });
+      const client = new KeyVaultClient(vault.vaultUrl, {
+        getToken: countingProvider().getToken,
+        fetch: vault.fetch,
+        onEvent: (e) => events.push(e),
+      });
       const res = await client.fetch("/keys/k/sign", { method: "POST", body: '{"alg":"ES256","value":"SECRETBODY"}' });
       assert.equal(res.status, 200);
       cae = false;
       const types = events.map((e) => e.type);
-      for (const type of ["request", "response", "challenge", "token", "cae", "retry"]) assert.ok(types.includes(type), `${type} in ${types.join(",")}`);
+      for (const type of ["request", "response", "challenge", "token", "cae", "retry"])
+        assert.ok(types.includes(type), `${type} in ${types.join(",")}`);
       assert.equal(events[0].type, "request");
       assert.equal(events[0].probe, true);
       assert.match(events[0].clientRequestId, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-8[0-9a-f]{3}-[0-9a-f]{12}$/);
       const challenge = events.find((e) => e.type === "challenge");
-      assert.deepEqual({ scope: challenge.scope, tenantId: challenge.tenantId, reason: challenge.reason }, { scope: "https://vault.azure.net/.default", tenantId: TENANT, reason: "discovered" });
+      assert.deepEqual(
+        { scope: challenge.scope, tenantId: challenge.tenantId, reason: challenge.reason },
+        { scope: "https://vault.azure.net/.default", tenantId: TENANT, reason: "discovered" },
+      );
       const tokens = events.filter((e) => e.type === "token");
-      assert.deepEqual(tokens.map((e) => [e.reason, e.ok]), [["new", true], ["claims", true]]);
+      assert.deepEqual(
+        tokens.map((e) => [e.reason, e.ok]),
+        [
+          ["new", true],
+          ["claims", true],
+        ],
+      );
       const retry = events.find((e) => e.type === "retry");
       assert.deepEqual([retry.reason, retry.status, retry.waitMs, retry.attempt], ["status", 503, 1, 1]);
       assert.ok(events.some((e) => e.type === "response" && e.requestId === "rid-2" && e.status === 200));
@@ -383,9 +492,20 @@ const suite: SuiteFile = (t, lib) => {
     t.test("a network failure is told as a response with status 0; an observer that throws does not break the call", async () => {
       let n = 0;
       const vault = mockVault();
-      const fetch = async (i: string | URL | Request, init?: RequestInit) => { if (n++ === 1) throw new TypeError("connection reset"); return vault.fetch(i, init); };
+      const fetch = async (i: string | URL | Request, init?: RequestInit) => {
+        if (n++ === 1) throw new TypeError("connection reset");
+        return vault.fetch(i, init);
+      };
       const events: any[] = [];
-      const client = new KeyVaultClient(vault.vaultUrl, { getToken: countingProvider().getToken, fetch, retry: { minDelayMs: 1 }, onEvent: (e) => { events.push(e); throw new Error("observer bug"); } });
+      const client = new KeyVaultClient(vault.vaultUrl, {
+        getToken: countingProvider().getToken,
+        fetch,
+        retry: { minDelayMs: 1 },
+        onEvent: (e) => {
+          events.push(e);
+          throw new Error("observer bug");
+        },
+      });
       assert.equal((await client.fetch("/keys/k")).status, 200);
       assert.ok(events.some((e) => e.type === "response" && e.status === 0 && e.error === "TypeError"));
       assert.ok(events.some((e) => e.type === "retry" && e.reason === "network"));
@@ -401,7 +521,12 @@ const suite: SuiteFile = (t, lib) => {
       const fetch = async (i: string | URL | Request, init?: RequestInit) => {
         const r = new Request(i, init);
         if (r.headers.get("authorization")) return Response.json({ ok: true });
-        return new Response("", { status: 401, headers: { "www-authenticate": `Bearer authorization="https://login.microsoftonline.com/t${tenant}", resource="https://vault.azure.net"` } });
+        return new Response("", {
+          status: 401,
+          headers: {
+            "www-authenticate": `Bearer authorization="https://login.microsoftonline.com/t${tenant}", resource="https://vault.azure.net"`,
+          },
+        });
       };
       for (let i = 0; i < MAX_TOKENS_PER_PROVIDER + 40; i++) {
         tenant = i;

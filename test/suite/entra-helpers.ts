@@ -15,7 +15,10 @@ function tlv(tag: number, ...content: Uint8Array[]): Uint8Array {
 function concat(...parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let i = 0;
-  for (const p of parts) { out.set(p, i); i += p.length; }
+  for (const p of parts) {
+    out.set(p, i);
+    i += p.length;
+  }
   return out;
 }
 const bytes = (...b: number[]) => new Uint8Array(b);
@@ -42,9 +45,11 @@ export function pem(label: string, der: Uint8Array, lib: Lib): string {
 
 /** A self-signed RSA 2048 certificate (sha256WithRSAEncryption) with its PKCS #8 key. */
 export async function makeCertificate(lib: Lib, cn = "keyvault-fetch test"): Promise<TestCertificate> {
-  const pair = await crypto.subtle.generateKey(
-    { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" }, true, ["sign", "verify"],
-  ) as CryptoKeyPair;
+  const pair = (await crypto.subtle.generateKey(
+    { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
+    true,
+    ["sign", "verify"],
+  )) as CryptoKeyPair;
   const spki = new Uint8Array(await crypto.subtle.exportKey("spki", pair.publicKey));
   const now = Date.now();
   const tbs = seq(
@@ -77,7 +82,12 @@ export function decodeJwt(lib: Lib, token: string): { header: Record<string, any
 }
 
 /** One request a recording fetch saw. */
-export interface Seen { method: string; url: URL; headers: Headers; body: string }
+export interface Seen {
+  method: string;
+  url: URL;
+  headers: Headers;
+  body: string;
+}
 
 /** Wraps a fetch (the emulator's, or a handler) and records each request with its body. */
 export function recordingFetch(inner: (req: Request) => Promise<Response> | Response) {

@@ -9,10 +9,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const suite: SuiteFile = (t, lib) => {
   const { KeyVaultClient, request } = lib.core;
-  const { fromClientSecret, fromClientCertificate, fromClientAssertion, fromManagedIdentity, managedIdentityFromEnv, AuthorityError } = lib.entra;
+  const { fromClientSecret, fromClientCertificate, fromClientAssertion, fromManagedIdentity, managedIdentityFromEnv, AuthorityError } =
+    lib.entra;
   const certificate = once(() => makeCertificate(lib));
-  const tokenRequests = (emu: { requests: { url: string }[] }) => emu.requests.filter((r) => /\/oauth2\/v2\.0\/token$/.test(new URL(r.url).pathname)).length;
-  const emulator = (prefix: string, options: Parameters<typeof lib.emulator.createEmulator>[0] = {}) => lib.emulator.createEmulator({ name: uniqueName(prefix), ...options });
+  const tokenRequests = (emu: { requests: { url: string }[] }) =>
+    emu.requests.filter((r) => /\/oauth2\/v2\.0\/token$/.test(new URL(r.url).pathname)).length;
+  const emulator = (prefix: string, options: Parameters<typeof lib.emulator.createEmulator>[0] = {}) =>
+    lib.emulator.createEmulator({ name: uniqueName(prefix), ...options });
   const secretProvider = (emu: ReturnType<typeof emulator>, extra: Record<string, unknown> = {}) =>
     fromClientSecret({ tenantId: emu.tenantId, clientId: emu.clientId, clientSecret: emu.clientSecret, fetch: emu.fetch, ...extra });
   /** Creates a key through a client using `getToken`: proof the token opens the vault. */
@@ -55,7 +58,13 @@ const suite: SuiteFile = (t, lib) => {
     t.test("a wrong secret: AuthorityError with error, description and codes, and no secret anywhere", async () => {
       const emu = emulator("bad");
       const secret = "Wr0ng~secret-value-that-must-not-leak";
-      const getToken = fromClientSecret({ tenantId: emu.tenantId, clientId: emu.clientId, clientSecret: secret, fetch: emu.fetch, retry: false });
+      const getToken = fromClientSecret({
+        tenantId: emu.tenantId,
+        clientId: emu.clientId,
+        clientSecret: secret,
+        fetch: emu.fetch,
+        retry: false,
+      });
       const e = await assert.rejects(() => getToken({ scopes: [SCOPE] }), { name: "KeyVaultClientError", code: "ERR_TOKEN" });
       assert.ok(e instanceof AuthorityError);
       assert.equal(e.status, 401);
@@ -74,7 +83,12 @@ const suite: SuiteFile = (t, lib) => {
 
     t.test("an unknown application: unauthorized_client 700016", async () => {
       const emu = emulator("unk");
-      const getToken = fromClientSecret({ tenantId: emu.tenantId, clientId: "11111111-2222-3333-4444-555555555555", clientSecret: "x-secret", fetch: emu.fetch });
+      const getToken = fromClientSecret({
+        tenantId: emu.tenantId,
+        clientId: "11111111-2222-3333-4444-555555555555",
+        clientSecret: "x-secret",
+        fetch: emu.fetch,
+      });
       const e = await assert.rejects(() => getToken({ scopes: [SCOPE] }), { code: "ERR_TOKEN" });
       assert.equal(e.error, "unauthorized_client");
       assert.deepEqual(e.errorCodes, [700016]);
@@ -82,9 +96,13 @@ const suite: SuiteFile = (t, lib) => {
 
     t.test("the authority host: https, loopback http only by opt-in, a sovereign host is used", async () => {
       const base = { tenantId: "t1", clientId: "c", clientSecret: "s" };
-      await assert.rejects(async () => fromClientSecret({ ...base, authorityHost: "http://login.example.com" }), { code: "ERR_INSECURE_URL" });
+      await assert.rejects(async () => fromClientSecret({ ...base, authorityHost: "http://login.example.com" }), {
+        code: "ERR_INSECURE_URL",
+      });
       await assert.rejects(async () => fromClientSecret({ ...base, authorityHost: "http://127.0.0.1:8080" }), { code: "ERR_INSECURE_URL" });
-      await assert.rejects(async () => fromClientSecret({ ...base, authorityHost: "https://user:pw@login.example.com" }), { code: "ERR_INVALID_INPUT" });
+      await assert.rejects(async () => fromClientSecret({ ...base, authorityHost: "https://user:pw@login.example.com" }), {
+        code: "ERR_INVALID_INPUT",
+      });
       await assert.rejects(async () => fromClientSecret({ ...base, tenantId: "../evil" }), { code: "ERR_INVALID_INPUT" });
       const { fetch, seen } = recordingFetch(() => json({ token_type: "Bearer", expires_in: 3599, access_token: "at" }));
       await fromClientSecret({ ...base, authorityHost: "http://127.0.0.1:8080/", allowInsecureLoopback: true, fetch })({ scopes: [SCOPE] });
@@ -93,7 +111,10 @@ const suite: SuiteFile = (t, lib) => {
       const emu = emulator("gov", { authorityHost: "https://login.microsoftonline.us" });
       const getToken = secretProvider(emu, { authorityHost: "https://login.microsoftonline.us" });
       await openVault(emu, getToken);
-      assert.ok(emu.requests.some((r) => r.url.startsWith("https://login.microsoftonline.us/")), "asked the sovereign authority");
+      assert.ok(
+        emu.requests.some((r) => r.url.startsWith("https://login.microsoftonline.us/")),
+        "asked the sovereign authority",
+      );
       assert.ok(!emu.requests.some((r) => r.url.startsWith("https://login.microsoftonline.com/")), "never the public one");
     });
 
@@ -112,8 +133,13 @@ const suite: SuiteFile = (t, lib) => {
       assert.deepEqual(JSON.parse(form.get("claims")!), { access_token: { xms_cc: { values: ["cp1"] } } });
       // Claims straight from a challenge (base64) are decoded and merged too.
       const { fetch: f3, seen: s3 } = recordingFetch((req) => emu.fetch(req));
-      await secretProvider(emu, { fetch: f3 })({ scopes: [SCOPE], claims: btoa('{"access_token":{"nbf":{"essential":true,"value":"1"}}}') });
-      assert.deepEqual(JSON.parse(new URLSearchParams(s3[0]!.body).get("claims")!), { access_token: { nbf: { essential: true, value: "1" }, xms_cc: { values: ["cp1"] } } });
+      await secretProvider(emu, { fetch: f3 })({
+        scopes: [SCOPE],
+        claims: btoa('{"access_token":{"nbf":{"essential":true,"value":"1"}}}'),
+      });
+      assert.deepEqual(JSON.parse(new URLSearchParams(s3[0]!.body).get("claims")!), {
+        access_token: { nbf: { essential: true, value: "1" }, xms_cc: { values: ["cp1"] } },
+      });
       await assert.rejects(() => secretProvider(emu)({ scopes: [SCOPE], claims: "not claims" }), { code: "ERR_INVALID_INPUT" });
       const { fetch: f2, seen: s2 } = recordingFetch((req) => emu.fetch(req));
       await secretProvider(emu, { fetch: f2, enableCae: false })({ scopes: [SCOPE] });
@@ -122,7 +148,7 @@ const suite: SuiteFile = (t, lib) => {
   });
 
   t.group("entra › tenants and claims", () => {
-    t.test("a challenge naming another tenant is refused unless allowed (a list, or \"*\")", async () => {
+    t.test('a challenge naming another tenant is refused unless allowed (a list, or "*")', async () => {
       const emu = emulator("ten");
       const home = "home-tenant.example";
       emu.registerClient({ clientId: emu.clientId, tenantId: home, clientSecret: emu.clientSecret });
@@ -178,7 +204,14 @@ const suite: SuiteFile = (t, lib) => {
         const emu = emulator(`crt${algorithm}`);
         const cert = await registered(emu);
         const { fetch, seen } = recordingFetch((req) => emu.fetch(req));
-        const getToken = fromClientCertificate({ tenantId: emu.tenantId, clientId: "cert-app", certificate: cert.certificatePem, privateKey: cert.privateKeyPem, algorithm, fetch });
+        const getToken = fromClientCertificate({
+          tenantId: emu.tenantId,
+          clientId: "cert-app",
+          certificate: cert.certificatePem,
+          privateKey: cert.privateKeyPem,
+          algorithm,
+          fetch,
+        });
         await openVault(emu, getToken);
         const form = new URLSearchParams(seen[0]!.body);
         assert.equal(form.get("client_assertion_type"), "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
@@ -200,7 +233,13 @@ const suite: SuiteFile = (t, lib) => {
       const emu = emulator("crtx5c");
       const cert = await registered(emu);
       const { fetch, seen } = recordingFetch((req) => emu.fetch(req));
-      const getToken = fromClientCertificate({ tenantId: emu.tenantId, clientId: "cert-app", certificate: `subject=CN=test\n${cert.certificatePem}${cert.privateKeyPem}`, sendCertificateChain: true, fetch });
+      const getToken = fromClientCertificate({
+        tenantId: emu.tenantId,
+        clientId: "cert-app",
+        certificate: `subject=CN=test\n${cert.certificatePem}${cert.privateKeyPem}`,
+        sendCertificateChain: true,
+        fetch,
+      });
       await getToken({ scopes: [SCOPE] });
       await getToken({ scopes: [SCOPE], claims: '{"access_token":{"nbf":{"essential":true,"value":"1"}}}' });
       const assertions = seen.map((s) => decodeJwt(lib, new URLSearchParams(s.body).get("client_assertion")!));
@@ -211,9 +250,19 @@ const suite: SuiteFile = (t, lib) => {
     t.test("a certificate the app does not know: invalid_client, and the assertion is not in the error", async () => {
       const emu = emulator("crtbad");
       await registered(emu);
-      const other = await crypto.subtle.generateKey({ name: "RSA-PSS", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" }, false, ["sign", "verify"]) as CryptoKeyPair;
+      const other = (await crypto.subtle.generateKey(
+        { name: "RSA-PSS", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
+        false,
+        ["sign", "verify"],
+      )) as CryptoKeyPair;
       const { fetch, seen } = recordingFetch((req) => emu.fetch(req));
-      const getToken = fromClientCertificate({ tenantId: emu.tenantId, clientId: "cert-app", certificate: (await certificate()).certificatePem, privateKey: other.privateKey, fetch });
+      const getToken = fromClientCertificate({
+        tenantId: emu.tenantId,
+        clientId: "cert-app",
+        certificate: (await certificate()).certificatePem,
+        privateKey: other.privateKey,
+        fetch,
+      });
       const e = await assert.rejects(() => getToken({ scopes: [SCOPE] }), { code: "ERR_TOKEN" });
       assert.equal(e.error, "invalid_client");
       assert.ok(e.errorCodes.includes(700027), `codes ${e.errorCodes}`);
@@ -224,11 +273,20 @@ const suite: SuiteFile = (t, lib) => {
     t.test("unusable keys and certificates are refused up front", async () => {
       const cert = await certificate();
       const base = { tenantId: "t", clientId: "c" };
-      await assert.rejects(async () => fromClientCertificate({ ...base, certificate: cert.privateKeyPem }), { code: "ERR_INVALID_INPUT", message: /CERTIFICATE/ });
-      await assert.rejects(async () => fromClientCertificate({ ...base, certificate: cert.certificatePem }), { code: "ERR_INVALID_INPUT", message: /PRIVATE KEY/ });
+      await assert.rejects(async () => fromClientCertificate({ ...base, certificate: cert.privateKeyPem }), {
+        code: "ERR_INVALID_INPUT",
+        message: /CERTIFICATE/,
+      });
+      await assert.rejects(async () => fromClientCertificate({ ...base, certificate: cert.certificatePem }), {
+        code: "ERR_INVALID_INPUT",
+        message: /PRIVATE KEY/,
+      });
       const pkcs1 = cert.privateKeyPem.replace(/PRIVATE KEY/g, "RSA PRIVATE KEY");
-      await assert.rejects(async () => fromClientCertificate({ ...base, certificate: cert.certificatePem, privateKey: pkcs1 }), { code: "ERR_UNSUPPORTED", message: /openssl pkcs8/ });
-      const ec = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign"]) as CryptoKeyPair;
+      await assert.rejects(async () => fromClientCertificate({ ...base, certificate: cert.certificatePem, privateKey: pkcs1 }), {
+        code: "ERR_UNSUPPORTED",
+        message: /openssl pkcs8/,
+      });
+      const ec = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign"])) as CryptoKeyPair;
       const ecPem = pem("PRIVATE KEY", new Uint8Array(await crypto.subtle.exportKey("pkcs8", ec.privateKey)), lib);
       const getToken = fromClientCertificate({ ...base, certificate: cert.certificatePem, privateKey: ecPem, fetch: async () => json({}) });
       await assert.rejects(() => getToken({ scopes: [SCOPE] }), { code: "ERR_INVALID_INPUT", message: /RSA/ });
@@ -242,7 +300,9 @@ const suite: SuiteFile = (t, lib) => {
       const enc = (o: unknown) => lib.core.base64UrlEncode(lib.core.utf8Encode(JSON.stringify(o)));
       const now = Math.floor(Date.now() / 1000);
       const input = `${enc({ alg: "RS256", typ: "JWT" })}.${enc({ iss: clientId, sub: clientId, aud: audience, jti: crypto.randomUUID(), nbf: now, exp: now + expOffset })}`;
-      const sig = new Uint8Array(await crypto.subtle.sign("RSASSA-PKCS1-v1_5", cert.privateKey, lib.core.utf8Encode(input) as BufferSource));
+      const sig = new Uint8Array(
+        await crypto.subtle.sign("RSASSA-PKCS1-v1_5", cert.privateKey, lib.core.utf8Encode(input) as BufferSource),
+      );
       return `${input}.${lib.core.base64UrlEncode(sig)}`;
     };
 
@@ -251,8 +311,14 @@ const suite: SuiteFile = (t, lib) => {
       emu.registerClient({ clientId: "fed-app", publicKeyJwk: (await certificate()).publicJwk });
       let calls = 0;
       const getToken = fromClientAssertion({
-        tenantId: emu.tenantId, clientId: "fed-app", fetch: emu.fetch,
-        assertion: async ({ tokenEndpoint, tenantId }) => { calls++; assert.equal(tenantId, emu.tenantId); return signedAssertion("fed-app", tokenEndpoint); },
+        tenantId: emu.tenantId,
+        clientId: "fed-app",
+        fetch: emu.fetch,
+        assertion: async ({ tokenEndpoint, tenantId }) => {
+          calls++;
+          assert.equal(tenantId, emu.tenantId);
+          return signedAssertion("fed-app", tokenEndpoint);
+        },
       });
       await openVault(emu, getToken);
       await getToken({ scopes: [SCOPE] });
@@ -263,7 +329,12 @@ const suite: SuiteFile = (t, lib) => {
       const emu = emulator("fedstr");
       emu.registerClient({ clientId: "fed-app", publicKeyJwk: (await certificate()).publicJwk });
       const endpoint = `https://login.microsoftonline.com/${emu.tenantId}/oauth2/v2.0/token`;
-      const ok = fromClientAssertion({ tenantId: emu.tenantId, clientId: "fed-app", fetch: emu.fetch, assertion: await signedAssertion("fed-app", endpoint) });
+      const ok = fromClientAssertion({
+        tenantId: emu.tenantId,
+        clientId: "fed-app",
+        fetch: emu.fetch,
+        assertion: await signedAssertion("fed-app", endpoint),
+      });
       assert.ok((await ok({ scopes: [SCOPE] })).token);
       const expired = await signedAssertion("fed-app", endpoint, -3600);
       const stale = fromClientAssertion({ tenantId: emu.tenantId, clientId: "fed-app", fetch: emu.fetch, assertion: expired });
@@ -279,9 +350,21 @@ const suite: SuiteFile = (t, lib) => {
       const enc = (o: unknown) => lib.core.base64UrlEncode(lib.core.utf8Encode(JSON.stringify(o)));
       const now = Math.floor(Date.now() / 1000);
       const payload = {
-        jti: crypto.randomUUID(), sub: SUBJECT, aud: "api://AzureADTokenExchange", ref: "refs/heads/main", sha: "a".repeat(40),
-        repository: "octo-org/octo-repo", repository_owner: "octo-org", run_id: "42", event_name: "push", environment: "production",
-        iss: GITHUB, nbf: now - 5, iat: now - 5, exp: now + 300, ...claims,
+        jti: crypto.randomUUID(),
+        sub: SUBJECT,
+        aud: "api://AzureADTokenExchange",
+        ref: "refs/heads/main",
+        sha: "a".repeat(40),
+        repository: "octo-org/octo-repo",
+        repository_owner: "octo-org",
+        run_id: "42",
+        event_name: "push",
+        environment: "production",
+        iss: GITHUB,
+        nbf: now - 5,
+        iat: now - 5,
+        exp: now + 300,
+        ...claims,
       };
       const input = `${enc({ typ: "JWT", alg: "RS256", kid: "gh-key-1" })}.${enc(payload)}`;
       const sig = new Uint8Array(await crypto.subtle.sign("RSASSA-PKCS1-v1_5", key, lib.core.utf8Encode(input) as BufferSource));
@@ -291,59 +374,92 @@ const suite: SuiteFile = (t, lib) => {
     const federatedEmulator = async (prefix: string) => {
       const emu = emulator(prefix);
       const github = await certificate();
-      emu.registerClient({ clientId: "gh-app", federatedCredentials: [{ issuer: GITHUB, subject: SUBJECT, jwks: { keys: [{ ...github.publicJwk, kid: "gh-key-1", alg: "RS256", use: "sig" } as JsonWebKey] } }] });
+      emu.registerClient({
+        clientId: "gh-app",
+        federatedCredentials: [
+          {
+            issuer: GITHUB,
+            subject: SUBJECT,
+            jwks: { keys: [{ ...github.publicJwk, kid: "gh-key-1", alg: "RS256", use: "sig" } as JsonWebKey] },
+          },
+        ],
+      });
       return { emu, github };
     };
 
-    t.test("workload identity federation: a GitHub Actions token is checked by the emulator and the Entra token opens the vault", async () => {
-      const { emu, github } = await federatedEmulator("ghfed");
-      const { fetch, seen } = recordingFetch((req) => emu.fetch(req));
-      const federated = await githubToken(github.privateKey);
-      const getToken = fromClientAssertion({ tenantId: emu.tenantId, clientId: "gh-app", fetch, assertion: () => federated });
-      await openVault(emu, getToken);
-      const form = new URLSearchParams(seen[0]!.body);
-      assert.equal(form.get("client_assertion"), federated, "the caller's token is sent as is");
-      assert.equal(form.get("client_assertion_type"), "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
-      assert.equal(form.get("client_id"), "gh-app");
-      assert.equal(form.get("client_secret"), null);
-      const { claims } = decodeJwt(lib, (await getToken({ scopes: [SCOPE] })).token);
-      assert.equal(claims.appid, "gh-app");
-      assert.equal(claims.tid, emu.tenantId);
-    });
+    t.test(
+      "workload identity federation: a GitHub Actions token is checked by the emulator and the Entra token opens the vault",
+      async () => {
+        const { emu, github } = await federatedEmulator("ghfed");
+        const { fetch, seen } = recordingFetch((req) => emu.fetch(req));
+        const federated = await githubToken(github.privateKey);
+        const getToken = fromClientAssertion({ tenantId: emu.tenantId, clientId: "gh-app", fetch, assertion: () => federated });
+        await openVault(emu, getToken);
+        const form = new URLSearchParams(seen[0]!.body);
+        assert.equal(form.get("client_assertion"), federated, "the caller's token is sent as is");
+        assert.equal(form.get("client_assertion_type"), "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
+        assert.equal(form.get("client_id"), "gh-app");
+        assert.equal(form.get("client_secret"), null);
+        const { claims } = decodeJwt(lib, (await getToken({ scopes: [SCOPE] })).token);
+        assert.equal(claims.appid, "gh-app");
+        assert.equal(claims.tid, emu.tenantId);
+      },
+    );
 
-    t.test("workload identity federation refusals: unknown subject (70021), foreign audience, bad signature, expired token (700024)", async () => {
-      const { emu, github } = await federatedEmulator("ghbad");
-      const attempt = async (assertion: string) => {
-        const getToken = fromClientAssertion({ tenantId: emu.tenantId, clientId: "gh-app", fetch: emu.fetch, retry: false, assertion });
-        const e = await assert.rejects(() => getToken({ scopes: [SCOPE] }), { code: "ERR_TOKEN" });
-        assert.ok(e instanceof AuthorityError);
-        assert.ok(!`${e.message}${JSON.stringify(e)}`.includes(assertion.split(".")[2]!), "assertion leaked");
-        return e;
-      };
-      const pullRequest = await attempt(await githubToken(github.privateKey, { sub: "repo:octo-org/octo-repo:pull_request" }));
-      assert.equal(pullRequest.status, 400);
-      assert.equal(pullRequest.error, "invalid_request");
-      assert.deepEqual(pullRequest.errorCodes, [70021]);
-      assert.match(pullRequest.errorDescription, /Assertion Subject: 'repo:octo-org\/octo-repo:pull_request'/);
-      assert.deepEqual((await attempt(await githubToken(github.privateKey, { iss: "https://token.actions.githubusercontent.com/" }))).errorCodes, [70021], "issuer with a trailing slash");
-      assert.deepEqual((await attempt(await githubToken(github.privateKey, { aud: "https://github.com/octo-org" }))).errorCodes, [700212]);
-      const stranger = await crypto.subtle.generateKey({ name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" }, false, ["sign", "verify"]) as CryptoKeyPair;
-      const forged = await attempt(await githubToken(stranger.privateKey));
-      assert.equal(forged.status, 401);
-      assert.equal(forged.error, "invalid_client");
-      assert.match(forged.errorDescription, /^AADSTS50013: Assertion failed signature validation/);
-      const now = Math.floor(Date.now() / 1000);
-      const expired = await attempt(await githubToken(github.privateKey, { nbf: now - 7200, iat: now - 7200, exp: now - 3600 }));
-      assert.equal(expired.error, "invalid_client");
-      assert.deepEqual(expired.errorCodes, [700024]);
-      // The callback failing is the provider's error, before any request.
-      const before = emu.requests.length;
-      const failing = fromClientAssertion({ tenantId: emu.tenantId, clientId: "gh-app", fetch: emu.fetch, assertion: () => { throw new Error("token file missing"); } });
-      await assert.rejects(() => failing({ scopes: [SCOPE] }), { code: "ERR_TOKEN", message: /token file missing/ });
-      const empty = fromClientAssertion({ tenantId: emu.tenantId, clientId: "gh-app", fetch: emu.fetch, assertion: () => "" });
-      await assert.rejects(() => empty({ scopes: [SCOPE] }), { code: "ERR_TOKEN" });
-      assert.equal(emu.requests.length, before, "nothing sent");
-    });
+    t.test(
+      "workload identity federation refusals: unknown subject (70021), foreign audience, bad signature, expired token (700024)",
+      async () => {
+        const { emu, github } = await federatedEmulator("ghbad");
+        const attempt = async (assertion: string) => {
+          const getToken = fromClientAssertion({ tenantId: emu.tenantId, clientId: "gh-app", fetch: emu.fetch, retry: false, assertion });
+          const e = await assert.rejects(() => getToken({ scopes: [SCOPE] }), { code: "ERR_TOKEN" });
+          assert.ok(e instanceof AuthorityError);
+          assert.ok(!`${e.message}${JSON.stringify(e)}`.includes(assertion.split(".")[2]!), "assertion leaked");
+          return e;
+        };
+        const pullRequest = await attempt(await githubToken(github.privateKey, { sub: "repo:octo-org/octo-repo:pull_request" }));
+        assert.equal(pullRequest.status, 400);
+        assert.equal(pullRequest.error, "invalid_request");
+        assert.deepEqual(pullRequest.errorCodes, [70021]);
+        assert.match(pullRequest.errorDescription, /Assertion Subject: 'repo:octo-org\/octo-repo:pull_request'/);
+        assert.deepEqual(
+          (await attempt(await githubToken(github.privateKey, { iss: "https://token.actions.githubusercontent.com/" }))).errorCodes,
+          [70021],
+          "issuer with a trailing slash",
+        );
+        assert.deepEqual(
+          (await attempt(await githubToken(github.privateKey, { aud: "https://github.com/octo-org" }))).errorCodes,
+          [700212],
+        );
+        const stranger = (await crypto.subtle.generateKey(
+          { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
+          false,
+          ["sign", "verify"],
+        )) as CryptoKeyPair;
+        const forged = await attempt(await githubToken(stranger.privateKey));
+        assert.equal(forged.status, 401);
+        assert.equal(forged.error, "invalid_client");
+        assert.match(forged.errorDescription, /^AADSTS50013: Assertion failed signature validation/);
+        const now = Math.floor(Date.now() / 1000);
+        const expired = await attempt(await githubToken(github.privateKey, { nbf: now - 7200, iat: now - 7200, exp: now - 3600 }));
+        assert.equal(expired.error, "invalid_client");
+        assert.deepEqual(expired.errorCodes, [700024]);
+        // The callback failing is the provider's error, before any request.
+        const before = emu.requests.length;
+        const failing = fromClientAssertion({
+          tenantId: emu.tenantId,
+          clientId: "gh-app",
+          fetch: emu.fetch,
+          assertion: () => {
+            throw new Error("token file missing");
+          },
+        });
+        await assert.rejects(() => failing({ scopes: [SCOPE] }), { code: "ERR_TOKEN", message: /token file missing/ });
+        const empty = fromClientAssertion({ tenantId: emu.tenantId, clientId: "gh-app", fetch: emu.fetch, assertion: () => "" });
+        await assert.rejects(() => empty({ scopes: [SCOPE] }), { code: "ERR_TOKEN" });
+        assert.equal(emu.requests.length, before, "nothing sent");
+      },
+    );
   });
 
   t.group("entra › managed identity", () => {
@@ -369,73 +485,94 @@ const suite: SuiteFile = (t, lib) => {
       assert.equal(seen[0]!.headers.get("metadata"), "true");
     });
 
-    t.test("IMDS: user-assigned ids select the identity; retries while IMDS warms up (410); a missing Metadata header is refused", async () => {
-      const emu = miEmulator("imdsua", { clientId: "0b7e4a52-7c1d-4e55-9a0e-6d1f3c2b8a90" });
-      const mi = emu.managedIdentity!;
-      emu.faults.add({ target: "authority", route: "GET /metadata/identity/oauth2/token", status: 410, times: 2 });
-      const { fetch, seen } = recordingFetch((req) => emu.fetch(req));
-      const token = await fromManagedIdentity({ clientId: mi.clientId, fetch, retry: { minDelayMs: 1 } })({ scopes: [SCOPE] });
-      assert.equal(decodeJwt(lib, token.token).claims.appid, mi.clientId);
-      assert.equal(seen.length, 3, "two 410s, then the token");
-      assert.equal(seen[2]!.url.searchParams.get("client_id"), mi.clientId);
-      await openVault(emu, fromManagedIdentity({ resourceId: mi.resourceId, fetch: emu.fetch }));
-      await openVault(emu, fromManagedIdentity({ objectId: mi.objectId, fetch: emu.fetch }), "byobject");
-      const other = await assert.rejects(() => fromManagedIdentity({ clientId: crypto.randomUUID(), fetch: emu.fetch, retry: false })({ scopes: [SCOPE] }), { code: "ERR_TOKEN" });
-      assert.equal(other.status, 400);
-      assert.match(other.errorDescription, /Identity not found/);
-      // Without the Metadata header (a proxy that drops it), IMDS answers 400.
-      const stripping = (input: string | URL | Request, init?: RequestInit) => {
-        const request = new Request(input, init);
-        const headers = new Headers(request.headers);
-        headers.delete("metadata");
-        return emu.fetch(request.url, { method: request.method, headers });
-      };
-      const e = await assert.rejects(() => fromManagedIdentity({ fetch: stripping, retry: false })({ scopes: [SCOPE] }), { code: "ERR_TOKEN" });
-      assert.ok(e instanceof AuthorityError);
-      assert.equal(e.status, 400);
-      assert.equal(e.error, "invalid_request");
-      assert.equal(e.errorDescription, "Required metadata header not specified");
-      await assert.rejects(async () => fromManagedIdentity({ clientId: "a", objectId: "b" }), { code: "ERR_INVALID_INPUT" });
-    });
+    t.test(
+      "IMDS: user-assigned ids select the identity; retries while IMDS warms up (410); a missing Metadata header is refused",
+      async () => {
+        const emu = miEmulator("imdsua", { clientId: "0b7e4a52-7c1d-4e55-9a0e-6d1f3c2b8a90" });
+        const mi = emu.managedIdentity!;
+        emu.faults.add({ target: "authority", route: "GET /metadata/identity/oauth2/token", status: 410, times: 2 });
+        const { fetch, seen } = recordingFetch((req) => emu.fetch(req));
+        const token = await fromManagedIdentity({ clientId: mi.clientId, fetch, retry: { minDelayMs: 1 } })({ scopes: [SCOPE] });
+        assert.equal(decodeJwt(lib, token.token).claims.appid, mi.clientId);
+        assert.equal(seen.length, 3, "two 410s, then the token");
+        assert.equal(seen[2]!.url.searchParams.get("client_id"), mi.clientId);
+        await openVault(emu, fromManagedIdentity({ resourceId: mi.resourceId, fetch: emu.fetch }));
+        await openVault(emu, fromManagedIdentity({ objectId: mi.objectId, fetch: emu.fetch }), "byobject");
+        const other = await assert.rejects(
+          () => fromManagedIdentity({ clientId: crypto.randomUUID(), fetch: emu.fetch, retry: false })({ scopes: [SCOPE] }),
+          { code: "ERR_TOKEN" },
+        );
+        assert.equal(other.status, 400);
+        assert.match(other.errorDescription, /Identity not found/);
+        // Without the Metadata header (a proxy that drops it), IMDS answers 400.
+        const stripping = (input: string | URL | Request, init?: RequestInit) => {
+          const request = new Request(input, init);
+          const headers = new Headers(request.headers);
+          headers.delete("metadata");
+          return emu.fetch(request.url, { method: request.method, headers });
+        };
+        const e = await assert.rejects(() => fromManagedIdentity({ fetch: stripping, retry: false })({ scopes: [SCOPE] }), {
+          code: "ERR_TOKEN",
+        });
+        assert.ok(e instanceof AuthorityError);
+        assert.equal(e.status, 400);
+        assert.equal(e.error, "invalid_request");
+        assert.equal(e.errorDescription, "Required metadata header not specified");
+        await assert.rejects(async () => fromManagedIdentity({ clientId: "a", objectId: "b" }), { code: "ERR_INVALID_INPUT" });
+      },
+    );
 
-    t.test("App Service: IDENTITY_ENDPOINT with X-IDENTITY-HEADER and api-version 2019-08-01; a wrong header is refused and never shown", async () => {
-      const emu = miEmulator("appsvc", { identityEndpoint: "http://127.0.0.1:41741/MSI/token/" });
-      const mi = emu.managedIdentity!;
-      const env = { IDENTITY_ENDPOINT: mi.identityEndpoint, IDENTITY_HEADER: mi.identityHeader, AZURE_CLIENT_ID: mi.clientId };
-      const options = managedIdentityFromEnv(env);
-      assert.deepEqual(options, { identityEndpoint: env.IDENTITY_ENDPOINT, identityHeader: mi.identityHeader, clientId: mi.clientId });
-      const { fetch, seen } = recordingFetch((req) => emu.fetch(req));
-      const getToken = fromManagedIdentity({ ...options, fetch });
-      await openVault(emu, getToken);
-      const token = await getToken({ scopes: [SCOPE] });
-      assert.ok(Math.abs(token.expiresOnTimestamp - (Date.now() + 3599_000)) < 10_000, "expires_on read");
-      const url = seen[0]!.url;
-      assert.equal(url.origin + url.pathname, "http://127.0.0.1:41741/MSI/token/");
-      assert.equal(url.searchParams.get("api-version"), "2019-08-01");
-      assert.equal(url.searchParams.get("resource"), "https://vault.azure.net");
-      assert.equal(url.searchParams.get("client_id"), mi.clientId);
-      assert.equal(seen[0]!.headers.get("x-identity-header"), mi.identityHeader);
-      assert.equal(seen[0]!.headers.get("metadata"), null);
-      const wrongHeader = "identity-header-secret-7f3a";
-      const refused = fromManagedIdentity({ identityEndpoint: mi.identityEndpoint, identityHeader: wrongHeader, fetch: emu.fetch });
-      const e = await assert.rejects(() => refused({ scopes: [SCOPE] }), { code: "ERR_TOKEN" });
-      assert.ok(e instanceof AuthorityError);
-      assert.equal(e.status, 401);
-      assert.match(e.errorDescription, /X-IDENTITY-HEADER/);
-      const everything = `${e.message}${JSON.stringify(e)}${e.stack}`;
-      assert.ok(!everything.includes(wrongHeader) && !everything.includes(mi.identityHeader), "identity header leaked");
-      // A host that echoes the header in its error: the provider still redacts it.
-      const echoing = fromManagedIdentity({ ...options, fetch: async () => json({ statusCode: 400, message: `bad request; header was ${mi.identityHeader}` }, 400) });
-      const echoed = await assert.rejects(() => echoing({ scopes: [SCOPE] }), { code: "ERR_TOKEN" });
-      assert.ok(!`${echoed.message}${JSON.stringify(echoed)}`.includes(mi.identityHeader), "identity header leaked");
-      assert.deepEqual(managedIdentityFromEnv({}), {}, "no variables: IMDS");
-    });
+    t.test(
+      "App Service: IDENTITY_ENDPOINT with X-IDENTITY-HEADER and api-version 2019-08-01; a wrong header is refused and never shown",
+      async () => {
+        const emu = miEmulator("appsvc", { identityEndpoint: "http://127.0.0.1:41741/MSI/token/" });
+        const mi = emu.managedIdentity!;
+        const env = { IDENTITY_ENDPOINT: mi.identityEndpoint, IDENTITY_HEADER: mi.identityHeader, AZURE_CLIENT_ID: mi.clientId };
+        const options = managedIdentityFromEnv(env);
+        assert.deepEqual(options, { identityEndpoint: env.IDENTITY_ENDPOINT, identityHeader: mi.identityHeader, clientId: mi.clientId });
+        const { fetch, seen } = recordingFetch((req) => emu.fetch(req));
+        const getToken = fromManagedIdentity({ ...options, fetch });
+        await openVault(emu, getToken);
+        const token = await getToken({ scopes: [SCOPE] });
+        assert.ok(Math.abs(token.expiresOnTimestamp - (Date.now() + 3599_000)) < 10_000, "expires_on read");
+        const url = seen[0]!.url;
+        assert.equal(url.origin + url.pathname, "http://127.0.0.1:41741/MSI/token/");
+        assert.equal(url.searchParams.get("api-version"), "2019-08-01");
+        assert.equal(url.searchParams.get("resource"), "https://vault.azure.net");
+        assert.equal(url.searchParams.get("client_id"), mi.clientId);
+        assert.equal(seen[0]!.headers.get("x-identity-header"), mi.identityHeader);
+        assert.equal(seen[0]!.headers.get("metadata"), null);
+        const wrongHeader = "identity-header-secret-7f3a";
+        const refused = fromManagedIdentity({ identityEndpoint: mi.identityEndpoint, identityHeader: wrongHeader, fetch: emu.fetch });
+        const e = await assert.rejects(() => refused({ scopes: [SCOPE] }), { code: "ERR_TOKEN" });
+        assert.ok(e instanceof AuthorityError);
+        assert.equal(e.status, 401);
+        assert.match(e.errorDescription, /X-IDENTITY-HEADER/);
+        const everything = `${e.message}${JSON.stringify(e)}${e.stack}`;
+        assert.ok(!everything.includes(wrongHeader) && !everything.includes(mi.identityHeader), "identity header leaked");
+        // A host that echoes the header in its error: the provider still redacts it.
+        const echoing = fromManagedIdentity({
+          ...options,
+          fetch: async () => json({ statusCode: 400, message: `bad request; header was ${mi.identityHeader}` }, 400),
+        });
+        const echoed = await assert.rejects(() => echoing({ scopes: [SCOPE] }), { code: "ERR_TOKEN" });
+        assert.ok(!`${echoed.message}${JSON.stringify(echoed)}`.includes(mi.identityHeader), "identity header leaked");
+        assert.deepEqual(managedIdentityFromEnv({}), {}, "no variables: IMDS");
+      },
+    );
 
     t.test("identity endpoints: https, loopback or the IMDS address only; the header is required", async () => {
-      await assert.rejects(async () => fromManagedIdentity({ identityEndpoint: "http://evil.example/token", identityHeader: "h" }), { code: "ERR_INSECURE_URL" });
+      await assert.rejects(async () => fromManagedIdentity({ identityEndpoint: "http://evil.example/token", identityHeader: "h" }), {
+        code: "ERR_INSECURE_URL",
+      });
       await assert.rejects(async () => fromManagedIdentity({ imdsEndpoint: "http://10.0.0.1/token" }), { code: "ERR_INSECURE_URL" });
-      await assert.rejects(async () => fromManagedIdentity({ identityEndpoint: "https://id.example/token" }), { code: "ERR_INVALID_INPUT" });
-      const ok = fromManagedIdentity({ imdsEndpoint: "https://id.example/token", fetch: async () => json({ access_token: "x", expires_in: 60 }) });
+      await assert.rejects(async () => fromManagedIdentity({ identityEndpoint: "https://id.example/token" }), {
+        code: "ERR_INVALID_INPUT",
+      });
+      const ok = fromManagedIdentity({
+        imdsEndpoint: "https://id.example/token",
+        fetch: async () => json({ access_token: "x", expires_in: 60 }),
+      });
       assert.equal((await ok({ scopes: [SCOPE] })).token, "x");
     });
   });
@@ -460,7 +597,8 @@ const suite: SuiteFile = (t, lib) => {
 
     t.test("a failing refresh serves the cached token while it is still valid", async () => {
       let n = 0;
-      const fetch = async () => ++n === 1 ? json({ access_token: "first", expires_in: 200 }) : json({ error: "temporarily_unavailable" }, 503);
+      const fetch = async () =>
+        ++n === 1 ? json({ access_token: "first", expires_in: 200 }) : json({ error: "temporarily_unavailable" }, 503);
       const getToken = fromClientSecret({ tenantId: "t", clientId: "c", clientSecret: "s", fetch, retry: false });
       assert.equal((await getToken({ scopes: [SCOPE] })).token, "first");
       // Lifetime 200 s: refresh starts at 100 s. Not reached yet: cached, no call.
@@ -472,27 +610,56 @@ const suite: SuiteFile = (t, lib) => {
 
     t.test("429/5xx are retried (Retry-After honoured); unreachable authority is ERR_NETWORK", async () => {
       let n = 0;
-      const fetch = async () => ++n === 1 ? json({ error: "throttled" }, 429, { "retry-after": "0" }) : n === 2 ? json({}, 503) : json({ access_token: "late", expires_in: 3599 });
-      const token = await fromClientSecret({ tenantId: "t", clientId: "c", clientSecret: "s", fetch, retry: { minDelayMs: 1 } })({ scopes: [SCOPE] });
+      const fetch = async () =>
+        ++n === 1
+          ? json({ error: "throttled" }, 429, { "retry-after": "0" })
+          : n === 2
+            ? json({}, 503)
+            : json({ access_token: "late", expires_in: 3599 });
+      const token = await fromClientSecret({ tenantId: "t", clientId: "c", clientSecret: "s", fetch, retry: { minDelayMs: 1 } })({
+        scopes: [SCOPE],
+      });
       assert.equal(token.token, "late");
       assert.equal(n, 3);
-      const down = fromClientSecret({ tenantId: "t", clientId: "c", clientSecret: "s", retry: false, fetch: async () => { throw new TypeError("fetch failed"); } });
+      const down = fromClientSecret({
+        tenantId: "t",
+        clientId: "c",
+        clientSecret: "s",
+        retry: false,
+        fetch: async () => {
+          throw new TypeError("fetch failed");
+        },
+      });
       await assert.rejects(() => down({ scopes: [SCOPE] }), { code: "ERR_NETWORK" });
-      const garbage = fromClientSecret({ tenantId: "t", clientId: "c", clientSecret: "s", retry: false, fetch: async () => new Response("<html>proxy error</html>", { status: 502 }) });
+      const garbage = fromClientSecret({
+        tenantId: "t",
+        clientId: "c",
+        clientSecret: "s",
+        retry: false,
+        fetch: async () => new Response("<html>proxy error</html>", { status: 502 }),
+      });
       const e = await assert.rejects(() => garbage({ scopes: [SCOPE] }), { code: "ERR_TOKEN" });
       assert.match(e.message, /502 HTTP_502/);
-      const noExpiry = fromClientSecret({ tenantId: "t", clientId: "c", clientSecret: "s", fetch: async () => json({ access_token: "x" }) });
+      const noExpiry = fromClientSecret({
+        tenantId: "t",
+        clientId: "c",
+        clientSecret: "s",
+        fetch: async () => json({ access_token: "x" }),
+      });
       await assert.rejects(() => noExpiry({ scopes: [SCOPE] }), { code: "ERR_INVALID_RESPONSE" });
     });
 
     t.test("an aborted request rejects with the abort reason", async () => {
       const controller = new AbortController();
       let started!: () => void;
-      const inFlight = new Promise<void>((r) => { started = r; });
-      const fetch = (_: unknown, init?: RequestInit) => new Promise<Response>((_r, reject) => {
-        init?.signal?.addEventListener("abort", () => reject(init.signal!.reason));
-        started();
+      const inFlight = new Promise<void>((r) => {
+        started = r;
       });
+      const fetch = (_: unknown, init?: RequestInit) =>
+        new Promise<Response>((_r, reject) => {
+          init?.signal?.addEventListener("abort", () => reject(init.signal!.reason));
+          started();
+        });
       const getToken = fromClientSecret({ tenantId: "t", clientId: "c", clientSecret: "s", fetch });
       const pending = getToken({ scopes: [SCOPE], signal: controller.signal });
       await inFlight;

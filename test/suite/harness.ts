@@ -81,7 +81,11 @@ export function collect(files: SuiteFile[], lib: Lib): TestCase[] {
     },
     group(prefix, body) {
       prefixes.push(prefix);
-      try { body(); } finally { prefixes.pop(); }
+      try {
+        body();
+      } finally {
+        prefixes.pop();
+      }
     },
   };
   for (const f of files) f(t, lib);
@@ -90,7 +94,11 @@ export function collect(files: SuiteFile[], lib: Lib): TestCase[] {
 
 function describeError(e: unknown): string {
   if (e instanceof Error) return `${e.name}: ${e.message}${e.stack ? "\n" + e.stack.split("\n").slice(1, 6).join("\n") : ""}`;
-  try { return JSON.stringify(e); } catch { return String(e); }
+  try {
+    return JSON.stringify(e);
+  } catch {
+    return String(e);
+  }
 }
 
 export async function runTests(
@@ -111,7 +119,9 @@ export async function runTests(
       const limit = tc.timeoutMs ?? 20_000;
       await Promise.race([
         Promise.resolve().then(tc.fn),
-        new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${limit} ms`)), limit); }),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`timed out after ${limit} ms`)), limit);
+        }),
       ]);
       result.passed++;
       opts.onResult?.(tc.name, true);

@@ -27,8 +27,28 @@ import reliabilityFindings from "./reliability-findings.test.js";
 import reliabilityLeaks from "./reliability-leaks.test.js";
 
 export const files: SuiteFile[] = [
-  challenge, client, retry, trust, replay, emulator, emulatorTrust, emulatorDevServer, keys, entra, jose, proxy, msal, secrets, bytes, validation,
-  reliabilityHostile, reliabilityFaults, reliabilityDeadline, reliabilityConcurrency, reliabilityFindings, reliabilityLeaks,
+  challenge,
+  client,
+  retry,
+  trust,
+  replay,
+  emulator,
+  emulatorTrust,
+  emulatorDevServer,
+  keys,
+  entra,
+  jose,
+  proxy,
+  msal,
+  secrets,
+  bytes,
+  validation,
+  reliabilityHostile,
+  reliabilityFaults,
+  reliabilityDeadline,
+  reliabilityConcurrency,
+  reliabilityFindings,
+  reliabilityLeaks,
 ];
 
 export type LibModules = Omit<Lib, "runtime" | "fixtures">;

@@ -16,16 +16,27 @@ const suite: SuiteFile = (t, lib) => {
     const client = new KeyVaultClient(emu.vaultUrl, { getToken: emu.getToken, fetch: emu.fetch });
     const create = (name: string, body: Record<string, unknown>) =>
       request<{ key: JsonWebKey & { kid: string } }>(client, "POST", `/keys/${name}/create`, body).then((b) => b.key);
-    const since = () => { const n = emu.requests.length; return () => emu.requests.slice(n); };
+    const since = () => {
+      const n = emu.requests.length;
+      return () => emu.requests.slice(n);
+    };
     return { emu, client, create, since };
   };
   const now = () => Math.floor(Date.now() / 1000);
   const verifyWith = async (token: string, jwk: JsonWebKey, alg: string, options: jose.JWTVerifyOptions = {}) =>
-    jose.jwtVerify(token, await jose.importJWK({ kty: jwk.kty!.replace("-HSM", ""), n: jwk.n, e: jwk.e, crv: jwk.crv, x: jwk.x, y: jwk.y } as jose.JWK, alg), options);
+    jose.jwtVerify(
+      token,
+      await jose.importJWK({ kty: jwk.kty!.replace("-HSM", ""), n: jwk.n, e: jwk.e, crv: jwk.crv, x: jwk.x, y: jwk.y } as jose.JWK, alg),
+      options,
+    );
 
   /** An RSA key pair made here and imported into the vault, so jose can hold the private key. */
   const rsaPair = once(async () => {
-    const pair = await crypto.subtle.generateKey({ name: "RSA-OAEP", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" }, true, ["encrypt", "decrypt"]) as CryptoKeyPair;
+    const pair = (await crypto.subtle.generateKey(
+      { name: "RSA-OAEP", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
+      true,
+      ["encrypt", "decrypt"],
+    )) as CryptoKeyPair;
     return { privateJwk: await crypto.subtle.exportKey("jwk", pair.privateKey) };
   });
   const importRsa = async (client: InstanceType<typeof KeyVaultClient>, name: string) => {
@@ -39,7 +50,11 @@ const suite: SuiteFile = (t, lib) => {
   };
 
   t.group("jose › JWT signed in the vault", () => {
-    for (const [alg, crv] of [["ES256", "P-256"], ["ES384", "P-384"], ["ES512", "P-521"]] as const) {
+    for (const [alg, crv] of [
+      ["ES256", "P-256"],
+      ["ES384", "P-384"],
+      ["ES512", "P-521"],
+    ] as const) {
       t.test(`${alg}: jose.jwtVerify accepts it; kid is the exact version`, async () => {
         const { client, create } = setup(`jws${alg}`);
         const key = await create("signer", { kty: "EC", crv });
@@ -100,13 +115,18 @@ const suite: SuiteFile = (t, lib) => {
       const { client, create, since } = setup("jwsbad");
       const key = await create("ec", { kty: "EC", crv: "P-256" });
       const jws = await signJws(client, "ec", { alg: "ES256", payload: new Uint8Array([0, 1, 2, 255]) });
-      const { payload } = await jose.compactVerify(jws, await jose.importJWK({ kty: "EC", crv: "P-256", x: key.x, y: key.y } as jose.JWK, "ES256"));
+      const { payload } = await jose.compactVerify(
+        jws,
+        await jose.importJWK({ kty: "EC", crv: "P-256", x: key.x, y: key.y } as jose.JWK, "ES256"),
+      );
       assert.deepEqual(payload, new Uint8Array([0, 1, 2, 255]));
       const requests = since();
       await assert.rejects(() => signJwt(client, "ec", { alg: "RS256", payload: {} }), { code: "ERR_INVALID_INPUT", message: /RSA/ });
       await assert.rejects(() => signJwt(client, "ec", { alg: "ES384", payload: {} }), { code: "ERR_INVALID_INPUT", message: /P-384/ });
       assert.ok(!requests().some((r) => r.url.includes("/sign")), "no sign call");
-      await assert.rejects(() => signJwt(client, "https://other.vault.azure.net/keys/ec/0123", { alg: "ES256", payload: {} }), { code: "ERR_FOREIGN_ORIGIN" });
+      await assert.rejects(() => signJwt(client, "https://other.vault.azure.net/keys/ec/0123", { alg: "ES256", payload: {} }), {
+        code: "ERR_FOREIGN_ORIGIN",
+      });
       await assert.rejects(() => signJwt(client, "ec", { alg: "HS256" as any, payload: {} }), { code: "ERR_INVALID_INPUT" });
       await assert.rejects(() => signJwt(client, "ec", { alg: "ES256", payload: "x" as any }), { code: "ERR_INVALID_INPUT" });
       await assert.rejects(() => signJwt(client, "bad name!", { alg: "ES256", payload: {} }), { code: "ERR_INVALID_INPUT" });
@@ -131,7 +151,10 @@ const suite: SuiteFile = (t, lib) => {
       }
       let fetched = 0;
       const remote = jose.createRemoteJWKSet(new URL("https://issuer.example/.well-known/jwks.json"), {
-        [jose.customFetch]: async () => { fetched++; return Response.json(jwks); },
+        [jose.customFetch]: async () => {
+          fetched++;
+          return Response.json(jwks);
+        },
       });
       const t3 = await signJwt(client, "signer", { alg: "ES256", payload: { v: 3 } });
       assert.equal((await jose.jwtVerify(t1, remote)).payload.v, 1);
@@ -147,11 +170,14 @@ const suite: SuiteFile = (t, lib) => {
       const { emu } = setup("jwksrsa");
       // Pages of two versions, so three versions take two pages.
       let listed = 0;
-      const client = new KeyVaultClient(emu.vaultUrl, { getToken: emu.getToken, fetch: (input, init) => {
-        const url = String(input instanceof Request ? input.url : input).replace("maxresults=25", "maxresults=2");
-        if (/\/versions\?/.test(url)) listed++;
-        return emu.fetch(url, init);
-      } });
+      const client = new KeyVaultClient(emu.vaultUrl, {
+        getToken: emu.getToken,
+        fetch: (input, init) => {
+          const url = String(input instanceof Request ? input.url : input).replace("maxresults=25", "maxresults=2");
+          if (/\/versions\?/.test(url)) listed++;
+          return emu.fetch(url, init);
+        },
+      });
       const { kid } = await importRsa(client, "rsa");
       for (let i = 0; i < 2; i++) await request(client, "POST", "/keys/rsa/rotate");
       const sig = await getJwks(client, "rsa");
@@ -182,7 +208,11 @@ const suite: SuiteFile = (t, lib) => {
       assert.deepEqual(protectedHeader, { cty: "text/plain", alg: "RSA-OAEP-256", enc: "A256GCM", kid });
       for (const enc of ["A128GCM", "A128CBC-HS256", "A256CBC-HS512"] as const) {
         const other = await encryptJwe(client, kid, new Uint8Array([1, 2, 3]), { enc });
-        assert.deepEqual((await jose.compactDecrypt(other, privateKey, { contentEncryptionAlgorithms: [enc] })).plaintext, new Uint8Array([1, 2, 3]), enc);
+        assert.deepEqual(
+          (await jose.compactDecrypt(other, privateKey, { contentEncryptionAlgorithms: [enc] })).plaintext,
+          new Uint8Array([1, 2, 3]),
+          enc,
+        );
       }
       const sha1 = await encryptJwe(client, kid, "sha1 oaep", { alg: "RSA-OAEP" });
       const { n, e, d, p, q, dp, dq, qi } = (await rsaPair()).privateJwk;
@@ -194,9 +224,17 @@ const suite: SuiteFile = (t, lib) => {
       const { client } = setup("jwein");
       const { kid, publicJwk } = await importRsa(client, "env");
       const publicKey = await jose.importJWK({ kty: "RSA", n: publicJwk.n, e: publicJwk.e } as jose.JWK, "RSA-OAEP-256");
-      for (const [alg, enc] of [["RSA-OAEP-256", "A256GCM"], ["RSA-OAEP-256", "A128CBC-HS256"], ["RSA-OAEP", "A128GCM"], ["RSA-OAEP-256", "A256CBC-HS512"]] as const) {
-        const key = alg === "RSA-OAEP" ? await jose.importJWK({ kty: "RSA", n: publicJwk.n, e: publicJwk.e } as jose.JWK, "RSA-OAEP") : publicKey;
-        const jwe = await new jose.CompactEncrypt(new TextEncoder().encode(`hello ${enc}`)).setProtectedHeader({ alg, enc, kid }).encrypt(key);
+      for (const [alg, enc] of [
+        ["RSA-OAEP-256", "A256GCM"],
+        ["RSA-OAEP-256", "A128CBC-HS256"],
+        ["RSA-OAEP", "A128GCM"],
+        ["RSA-OAEP-256", "A256CBC-HS512"],
+      ] as const) {
+        const key =
+          alg === "RSA-OAEP" ? await jose.importJWK({ kty: "RSA", n: publicJwk.n, e: publicJwk.e } as jose.JWK, "RSA-OAEP") : publicKey;
+        const jwe = await new jose.CompactEncrypt(new TextEncoder().encode(`hello ${enc}`))
+          .setProtectedHeader({ alg, enc, kid })
+          .encrypt(key);
         const out = await decryptJwe(client, jwe);
         assert.equal(out.text(), `hello ${enc}`);
         assert.equal(out.kid, kid);
@@ -210,7 +248,11 @@ const suite: SuiteFile = (t, lib) => {
       let requests = since();
       const a = await encryptJwe(client, kid, "one");
       const b = await encryptJwe(client, kid, "two");
-      assert.deepEqual(requests().map((r) => r.method), ["GET"], "one GET for both");
+      assert.deepEqual(
+        requests().map((r) => r.method),
+        ["GET"],
+        "one GET for both",
+      );
       requests = since();
       assert.equal((await decryptJwe(client, a)).text(), "one");
       const seen = requests();
@@ -230,21 +272,41 @@ const suite: SuiteFile = (t, lib) => {
       const { kid } = await importRsa(client, "env");
       const jwe = await encryptJwe(client, kid, "secret message");
       const parts = jwe.split(".");
-      const flip = (s: string) => { const b = lib.core.base64UrlDecode(s); b[0] = b[0]! ^ 1; return lib.core.base64UrlEncode(b); };
+      const flip = (s: string) => {
+        const b = lib.core.base64UrlDecode(s);
+        b[0] = b[0]! ^ 1;
+        return lib.core.base64UrlEncode(b);
+      };
       const enc = (o: unknown) => lib.core.base64UrlEncode(lib.core.utf8Encode(JSON.stringify(o)));
       const header = JSON.parse(lib.core.utf8Decode(lib.core.base64UrlDecode(parts[0]!)));
       const withPart = (i: number, v: string) => parts.map((p, j) => (j === i ? v : p)).join(".");
       await assert.rejects(() => decryptJwe(client, withPart(3, flip(parts[3]!))), { code: "ERR_JWE_DECRYPTION_FAILED" }, "ciphertext");
       await assert.rejects(() => decryptJwe(client, withPart(4, flip(parts[4]!))), { code: "ERR_JWE_DECRYPTION_FAILED" }, "tag");
       await assert.rejects(() => decryptJwe(client, withPart(2, flip(parts[2]!))), { code: "ERR_JWE_DECRYPTION_FAILED" }, "iv");
-      await assert.rejects(() => decryptJwe(client, withPart(0, enc({ ...header, cty: "x" }))), { code: "ERR_JWE_DECRYPTION_FAILED" }, "header (AAD)");
+      await assert.rejects(
+        () => decryptJwe(client, withPart(0, enc({ ...header, cty: "x" }))),
+        { code: "ERR_JWE_DECRYPTION_FAILED" },
+        "header (AAD)",
+      );
       await assert.rejects(() => decryptJwe(client, withPart(1, flip(parts[1]!))), { code: "ERR_JWE_DECRYPTION_FAILED" }, "encrypted key");
       await assert.rejects(() => decryptJwe(client, withPart(0, enc({ ...header, alg: "RSA1_5" }))), { code: "ERR_JWE_INVALID" }, "RSA1_5");
-      await assert.rejects(() => decryptJwe(client, withPart(0, enc({ ...header, enc: "A256GCM", zip: "DEF" }))), { code: "ERR_UNSUPPORTED" }, "zip");
-      await assert.rejects(() => decryptJwe(client, withPart(0, enc({ ...header, crit: ["exp"], exp: 1 }))), { code: "ERR_JWE_INVALID" }, "crit");
+      await assert.rejects(
+        () => decryptJwe(client, withPart(0, enc({ ...header, enc: "A256GCM", zip: "DEF" }))),
+        { code: "ERR_UNSUPPORTED" },
+        "zip",
+      );
+      await assert.rejects(
+        () => decryptJwe(client, withPart(0, enc({ ...header, crit: ["exp"], exp: 1 }))),
+        { code: "ERR_JWE_INVALID" },
+        "crit",
+      );
       await assert.rejects(() => decryptJwe(client, parts.slice(0, 4).join(".")), { code: "ERR_JWE_INVALID" }, "4 parts");
       await assert.rejects(() => decryptJwe(client, jwe, { algorithms: ["RSA-OAEP"] }), { code: "ERR_JWE_INVALID" }, "alg not allowed");
-      await assert.rejects(() => decryptJwe(client, withPart(0, enc({ ...header, kid: "https://evil.vault.azure.net/keys/env/00" }))), { code: "ERR_FOREIGN_ORIGIN" }, "foreign kid");
+      await assert.rejects(
+        () => decryptJwe(client, withPart(0, enc({ ...header, kid: "https://evil.vault.azure.net/keys/env/00" }))),
+        { code: "ERR_FOREIGN_ORIGIN" },
+        "foreign kid",
+      );
       await request(client, "POST", "/keys/ec/create", { kty: "EC", crv: "P-256" });
       await assert.rejects(() => encryptJwe(client, "ec", "x"), { code: "ERR_UNSUPPORTED" }, "EC key");
       assert.equal((await decryptJwe(client, jwe)).text(), "secret message", "the original still opens");
@@ -256,17 +318,24 @@ const suite: SuiteFile = (t, lib) => {
       const publicKey = await jose.importJWK({ kty: "RSA", n: publicJwk.n, e: publicJwk.e } as jose.JWK, "RSA-OAEP-256");
       // A192 variants are left out: Chromium's Web Crypto has no 192-bit AES.
       const encs = ["A128GCM", "A256GCM", "A128CBC-HS256", "A256CBC-HS512"] as const;
-      await fc.assert(fc.asyncProperty(
-        fc.uint8Array({ maxLength: 3000 }), fc.constantFrom(...encs), fc.dictionary(fc.constantFrom("typ", "cty", "x-app"), fc.string({ maxLength: 20 })),
-        async (data, enc, extra) => {
-          const ours = await encryptJwe(client, kid, data, { enc, header: extra });
-          const opened = await jose.compactDecrypt(ours, privateKey, { contentEncryptionAlgorithms: [enc] });
-          assert.deepEqual(opened.plaintext, data);
-          assert.deepEqual(opened.protectedHeader, { ...extra, alg: "RSA-OAEP-256", enc, kid });
-          const theirs = await new jose.CompactEncrypt(data).setProtectedHeader({ ...extra, alg: "RSA-OAEP-256", enc, kid }).encrypt(publicKey);
-          assert.deepEqual((await decryptJwe(client, theirs)).plaintext, data);
-        },
-      ), { numRuns: 15 });
+      await fc.assert(
+        fc.asyncProperty(
+          fc.uint8Array({ maxLength: 3000 }),
+          fc.constantFrom(...encs),
+          fc.dictionary(fc.constantFrom("typ", "cty", "x-app"), fc.string({ maxLength: 20 })),
+          async (data, enc, extra) => {
+            const ours = await encryptJwe(client, kid, data, { enc, header: extra });
+            const opened = await jose.compactDecrypt(ours, privateKey, { contentEncryptionAlgorithms: [enc] });
+            assert.deepEqual(opened.plaintext, data);
+            assert.deepEqual(opened.protectedHeader, { ...extra, alg: "RSA-OAEP-256", enc, kid });
+            const theirs = await new jose.CompactEncrypt(data)
+              .setProtectedHeader({ ...extra, alg: "RSA-OAEP-256", enc, kid })
+              .encrypt(publicKey);
+            assert.deepEqual((await decryptJwe(client, theirs)).plaintext, data);
+          },
+        ),
+        { numRuns: 15 },
+      );
     });
 
     t.test("a JWE for one vault key does not open with another", async () => {

@@ -24,7 +24,10 @@ export function keysEmulator(t: Registrar, lib: Lib): void {
       const { client } = setup();
       const expiresOn = new Date(Math.floor(Date.now() / 1000 + 86400) * 1000);
       const v1 = await client.createEcKey("app-key", { curve: "P-384", tags: { team: "a" }, expiresOn, keyOps: ["sign", "verify"] });
-      assert.deepEqual([v1.keyType, v1.key.kty, v1.key.crv, v1.properties.tags, v1.keyOperations], ["EC", "EC", "P-384", { team: "a" }, ["sign", "verify"]]);
+      assert.deepEqual(
+        [v1.keyType, v1.key.kty, v1.key.crv, v1.properties.tags, v1.keyOperations],
+        ["EC", "EC", "P-384", { team: "a" }, ["sign", "verify"]],
+      );
       assert.equal(v1.properties.expiresOn!.getTime(), expiresOn.getTime(), "times are Dates, to the second");
       assert.ok(v1.properties.createdOn instanceof Date && v1.properties.enabled === true);
       assert.equal(lib.core.base64UrlDecode(v1.key.x!).length, 48);
@@ -58,9 +61,12 @@ export function keysEmulator(t: Registrar, lib: Lib): void {
 
     t.test("import a Web Crypto key, sign in the vault, verify with Web Crypto", async () => {
       const { client } = setup();
-      const pair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]) as CryptoKeyPair;
+      const pair = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"])) as CryptoKeyPair;
       const jwk = await crypto.subtle.exportKey("jwk", pair.privateKey);
-      const imported = await client.importKey("imported", jwk as JsonWebKey & Record<string, unknown>, { keyOps: ["sign", "verify"], hsm: false });
+      const imported = await client.importKey("imported", jwk as JsonWebKey & Record<string, unknown>, {
+        keyOps: ["sign", "verify"],
+        hsm: false,
+      });
       assert.equal(imported.key.x, jwk.x);
       const data = enc.encode("imported key signs");
       const { result } = await client.key("imported").signData("ES256", data);
@@ -103,11 +109,20 @@ export function keysEmulator(t: Registrar, lib: Lib): void {
     t.test("rotation policy: update and get", async () => {
       const { client } = setup();
       await client.createEcKey("rotating");
-      const set = await client.updateRotationPolicy("rotating", { lifetimeActions: [{ action: "Rotate", timeAfterCreate: "P90D" }, { action: "Notify", timeBeforeExpiry: "P30D" }], expiresIn: "P1Y" });
+      const set = await client.updateRotationPolicy("rotating", {
+        lifetimeActions: [
+          { action: "Rotate", timeAfterCreate: "P90D" },
+          { action: "Notify", timeBeforeExpiry: "P30D" },
+        ],
+        expiresIn: "P1Y",
+      });
       const got = await client.getRotationPolicy("rotating");
       for (const p of [set, got]) {
         assert.equal(p.expiresIn, "P1Y");
-        assert.deepEqual(p.lifetimeActions.find((a) => a.action === "Rotate"), { action: "Rotate", timeAfterCreate: "P90D" });
+        assert.deepEqual(
+          p.lifetimeActions.find((a) => a.action === "Rotate"),
+          { action: "Rotate", timeAfterCreate: "P90D" },
+        );
         assert.ok(p.updatedOn instanceof Date);
       }
       await assert.rejects(() => client.getRotationPolicy("nope"), { status: 404 });
@@ -128,16 +143,28 @@ export function keysEmulator(t: Registrar, lib: Lib): void {
     t.test("secure key release to a trusted attestation authority", async () => {
       const { emu, client } = setup();
       // An attestation authority of our own: its token says which environment asks.
-      const authority = await crypto.subtle.generateKey({ name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" }, true, ["sign", "verify"]) as CryptoKeyPair;
+      const authority = (await crypto.subtle.generateKey(
+        { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
+        true,
+        ["sign", "verify"],
+      )) as CryptoKeyPair;
       const issuer = "https://attest.example";
       emu.trustAttestationAuthority(issuer, [await crypto.subtle.exportKey("jwk", authority.publicKey)]);
       const policy = { version: "1.0.0", anyOf: [{ authority: issuer, allOf: [{ claim: "x-ms-attestation-type", equals: "sevsnpvm" }] }] };
       const k = await client.createRsaKey("exportable", { hsm: true, exportable: true, releasePolicy: { data: policy } });
-      assert.deepEqual(JSON.parse(dec.decode(k.properties.releasePolicy!.data!)), policy, "the policy reads back as bytes of the JSON we gave");
+      assert.deepEqual(
+        JSON.parse(dec.decode(k.properties.releasePolicy!.data!)),
+        policy,
+        "the policy reads back as bytes of the JSON we gave",
+      );
       // The environment's own key (here the authority's public key, to save a key generation) receives the released key.
       const { kty, n, e } = await crypto.subtle.exportKey("jwk", authority.publicKey);
       const target = await new jose.SignJWT({ "x-ms-attestation-type": "sevsnpvm", "x-ms-runtime": { keys: [{ kty, n, e, kid: "wrap" }] } })
-        .setProtectedHeader({ alg: "RS256" }).setIssuer(issuer).setIssuedAt().setExpirationTime("5m").sign(authority.privateKey);
+        .setProtectedHeader({ alg: "RS256" })
+        .setIssuer(issuer)
+        .setIssuedAt()
+        .setExpirationTime("5m")
+        .sign(authority.privateKey);
       const released = await client.releaseKey(k.id, target, { nonce: "n-1" });
       assert.equal(released.value.split(".").length, 3);
       await assert.rejects(() => client.releaseKey("exportable", "not-a-jwt"), { status: 400 });
@@ -146,8 +173,10 @@ export function keysEmulator(t: Registrar, lib: Lib): void {
 
   t.group("keys emulator: sign and verify", () => {
     const cases = [
-      { curve: "P-256", alg: "ES256", hash: "SHA-256" }, { curve: "P-384", alg: "ES384", hash: "SHA-384" },
-      { curve: "P-521", alg: "ES512", hash: "SHA-512" }, { curve: "P-256K", alg: "ES256K", hash: "SHA-256" },
+      { curve: "P-256", alg: "ES256", hash: "SHA-256" },
+      { curve: "P-384", alg: "ES384", hash: "SHA-384" },
+      { curve: "P-521", alg: "ES512", hash: "SHA-512" },
+      { curve: "P-256K", alg: "ES256K", hash: "SHA-256" },
     ] as const;
     for (const { curve, alg, hash } of cases) {
       t.test(`${alg}: sign in the vault; verify locally without a request (${curve})`, async () => {
@@ -163,7 +192,8 @@ export function keysEmulator(t: Registrar, lib: Lib): void {
         const digest = new Uint8Array(await crypto.subtle.digest(hash, data));
         const r1 = await verifier.verify(alg, digest, signed.result);
         const r2 = await verifier.verifyData(alg, data, signed.result);
-        const bad = signed.result.slice(); bad[0]! ^= 1;
+        const bad = signed.result.slice();
+        bad[0]! ^= 1;
         const r3 = await verifier.verifyData(alg, data, bad);
         if (alg === "ES256K") {
           assert.deepEqual([r1.result, r1.local, r2.result, r3.result], [true, false, true, false], "ES256K: the service answers");
@@ -181,28 +211,43 @@ export function keysEmulator(t: Registrar, lib: Lib): void {
       });
     }
 
-    t.test("RS256/384/512 and PS256/384/512: sign in the vault, verify locally, agree with the service and Web Crypto", async () => {
-      const { client, vaultCalls } = setup();
-      const key = await client.createRsaKey("rsa-signer");
-      const handle = client.key(key.id);
-      await handle.getPublicKey();
-      for (const alg of ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"] as const) {
-        const data = enc.encode(`payload ${alg}`);
-        const signed = await handle.signData(alg, data);
-        assert.equal(signed.kid, key.id);
-        const before = vaultCalls();
-        const local = await handle.verifyData(alg, data, signed.result);
-        const localDigest = await handle.verify(alg, await lib.keys.digestFor(alg, data), signed.result);
-        const tampered = await handle.verifyData(alg, enc.encode("other"), signed.result);
-        assert.deepEqual([local.result, local.local, localDigest.result, tampered.result], [true, true, true, false], alg);
-        assert.equal(vaultCalls(), before, `${alg}: local verification sent nothing`);
-        assert.equal((await handle.verifyData(alg, data, signed.result, { remote: true })).result, true);
-        const hash = `SHA-${alg.slice(2)}`;
-        const pss = alg.startsWith("PS");
-        const pub = await crypto.subtle.importKey("jwk", key.key, { name: pss ? "RSA-PSS" : "RSASSA-PKCS1-v1_5", hash }, false, ["verify"]);
-        assert.equal(await crypto.subtle.verify({ name: pss ? "RSA-PSS" : "RSASSA-PKCS1-v1_5", saltLength: Number(alg.slice(2)) / 8 }, pub, signed.result as BufferSource, data), true, `${alg} with Web Crypto`);
-      }
-    }, { timeoutMs: 30_000 });
+    t.test(
+      "RS256/384/512 and PS256/384/512: sign in the vault, verify locally, agree with the service and Web Crypto",
+      async () => {
+        const { client, vaultCalls } = setup();
+        const key = await client.createRsaKey("rsa-signer");
+        const handle = client.key(key.id);
+        await handle.getPublicKey();
+        for (const alg of ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"] as const) {
+          const data = enc.encode(`payload ${alg}`);
+          const signed = await handle.signData(alg, data);
+          assert.equal(signed.kid, key.id);
+          const before = vaultCalls();
+          const local = await handle.verifyData(alg, data, signed.result);
+          const localDigest = await handle.verify(alg, await lib.keys.digestFor(alg, data), signed.result);
+          const tampered = await handle.verifyData(alg, enc.encode("other"), signed.result);
+          assert.deepEqual([local.result, local.local, localDigest.result, tampered.result], [true, true, true, false], alg);
+          assert.equal(vaultCalls(), before, `${alg}: local verification sent nothing`);
+          assert.equal((await handle.verifyData(alg, data, signed.result, { remote: true })).result, true);
+          const hash = `SHA-${alg.slice(2)}`;
+          const pss = alg.startsWith("PS");
+          const pub = await crypto.subtle.importKey("jwk", key.key, { name: pss ? "RSA-PSS" : "RSASSA-PKCS1-v1_5", hash }, false, [
+            "verify",
+          ]);
+          assert.equal(
+            await crypto.subtle.verify(
+              { name: pss ? "RSA-PSS" : "RSASSA-PKCS1-v1_5", saltLength: Number(alg.slice(2)) / 8 },
+              pub,
+              signed.result as BufferSource,
+              data,
+            ),
+            true,
+            `${alg} with Web Crypto`,
+          );
+        }
+      },
+      { timeoutMs: 30_000 },
+    );
 
     t.test("the standalone functions sign and verify by name, identifier or name/version", async () => {
       const { client } = setup();
@@ -243,7 +288,10 @@ export function keysEmulator(t: Registrar, lib: Lib): void {
       await client.updateKey(key.id, { enabled: false });
       h.refresh();
       await assert.rejects(() => h.verifyData("ES256", enc.encode("x"), s.result), { code: "ERR_KEY_NOT_USABLE", message: /disabled/ });
-      await assert.rejects(() => h.verifyData("ES256", enc.encode("x"), s.result, { remote: true }), { name: "KeyVaultError", status: 403 });
+      await assert.rejects(() => h.verifyData("ES256", enc.encode("x"), s.result, { remote: true }), {
+        name: "KeyVaultError",
+        status: 403,
+      });
       await assert.rejects(() => h.signData("ES256", enc.encode("x")), { name: "KeyVaultError", status: 403 });
     });
 
@@ -253,7 +301,10 @@ export function keysEmulator(t: Registrar, lib: Lib): void {
       const h = client.key("p256");
       await h.getPublicKey();
       const n = vaultCalls();
-      await assert.rejects(() => h.verify("ES384", new Uint8Array(48), new Uint8Array(96)), { code: "ERR_INVALID_INPUT", message: /ES384 needs a 48-byte digest and a P-384 key; this is a P-256 key/ });
+      await assert.rejects(() => h.verify("ES384", new Uint8Array(48), new Uint8Array(96)), {
+        code: "ERR_INVALID_INPUT",
+        message: /ES384 needs a 48-byte digest and a P-384 key; this is a P-256 key/,
+      });
       assert.equal(vaultCalls(), n + 1, "the version-less handle looked up the newest version, and sent nothing else");
       // Without local knowledge, the service says no.
       await assert.rejects(() => lib.keys.sign(client, "p256", "ES384", new Uint8Array(48)), { name: "KeyVaultError", status: 400 });
@@ -300,7 +351,9 @@ export function keysEmulator(t: Registrar, lib: Lib): void {
         const g = await h.encrypt(`A${bits}GCM`, text, { aad });
         assert.deepEqual([g.local, g.kid, g.iv?.length, g.tag?.length], [false, key.id, 12, 16]);
         assert.deepEqual((await h.decrypt(`A${bits}GCM`, g.result, { iv: g.iv!, tag: g.tag!, aad })).result, text);
-        await assert.rejects(() => h.decrypt(`A${bits}GCM`, g.result, { iv: g.iv!, tag: g.tag!, aad: enc.encode("other") }), { name: "KeyVaultError" });
+        await assert.rejects(() => h.decrypt(`A${bits}GCM`, g.result, { iv: g.iv!, tag: g.tag!, aad: enc.encode("other") }), {
+          name: "KeyVaultError",
+        });
         const p = await h.encrypt(`A${bits}CBCPAD`, text);
         assert.equal(p.iv?.length, 16, "a random iv was made and is returned");
         assert.deepEqual((await h.decrypt(`A${bits}CBCPAD`, p.result, { iv: p.iv! })).result, text);
@@ -321,7 +374,10 @@ export function keysEmulator(t: Registrar, lib: Lib): void {
       }
       const h = client.key("aes256", undefined, { latestMaxAgeMs: 60_000 });
       await h.getPublicKey();
-      await assert.rejects(() => h.decrypt("A128GCM", new Uint8Array(16), { iv: new Uint8Array(12), tag: new Uint8Array(16) }), { code: "ERR_INVALID_INPUT", message: /A128GCM needs a 128-bit AES key; this key has 256 bits/ });
+      await assert.rejects(() => h.decrypt("A128GCM", new Uint8Array(16), { iv: new Uint8Array(12), tag: new Uint8Array(16) }), {
+        code: "ERR_INVALID_INPUT",
+        message: /A128GCM needs a 128-bit AES key; this key has 256 bits/,
+      });
     });
 
     t.test("Managed HSM also holds RSA-HSM and EC-HSM keys with local public-key work", async () => {
@@ -344,14 +400,23 @@ export function keysEmulator(t: Registrar, lib: Lib): void {
       for (const n of names) await client.createEcKey(n);
       const listCalls = () => emu.requests.filter((r) => r.target === "vault" && /\/keys\?/.test(r.url)).length;
       const seen: string[] = [];
-      for await (const p of client.listKeys({ maxPageSize: 2 })) { seen.push(p.name); if (seen.length === 3) break; }
+      for await (const p of client.listKeys({ maxPageSize: 2 })) {
+        seen.push(p.name);
+        if (seen.length === 3) break;
+      }
       assert.equal(listCalls(), 2, "stopping after 3 items fetched 2 pages of 2");
       const all: string[] = [];
-      for await (const p of client.listKeys({ maxPageSize: 2 })) { all.push(p.name); assert.equal(p.version, ""); }
+      for await (const p of client.listKeys({ maxPageSize: 2 })) {
+        all.push(p.name);
+        assert.equal(p.version, "");
+      }
       assert.deepEqual(all.sort(), names);
       const sizes: number[] = [];
       for await (const page of client.listKeys().byPage({ maxPageSize: 3 })) sizes.push(page.length);
-      assert.deepEqual(sizes.filter((s) => s > 0), [3, 3, 1]);
+      assert.deepEqual(
+        sizes.filter((s) => s > 0),
+        [3, 3, 1],
+      );
     });
 
     t.test("listKeyVersions and listDeletedKeys across pages", async () => {
@@ -362,7 +427,10 @@ export function keysEmulator(t: Registrar, lib: Lib): void {
       for await (const v of client.listKeyVersions("multi", { maxPageSize: 2 })) versions.push(v);
       assert.equal(versions.length, 5);
       assert.ok(versions.every((v) => v.name === "multi" && /^[0-9a-f]{32}$/.test(v.version)));
-      for (const n of ["d1", "d2", "d3"]) { await client.createEcKey(n); await client.deleteKey(n); }
+      for (const n of ["d1", "d2", "d3"]) {
+        await client.createEcKey(n);
+        await client.deleteKey(n);
+      }
       const deleted = [];
       for await (const d of client.listDeletedKeys({ maxPageSize: 1 })) deleted.push(d);
       assert.deepEqual(deleted.map((d) => d.name).sort(), ["d1", "d2", "d3"]);

@@ -18,12 +18,20 @@ export function keysReplay(t: Registrar, lib: Lib): void {
     const vaultUrl = new URL(recording.Entries[0]!.RequestUri).origin;
     clearChallengeCache(vaultUrl);
     const replay = replayFetch(recording);
-    const client = new KeyClient(vaultUrl, { getToken: () => TOKEN, fetch: replay.fetch, retry: false, ...(apiVersion ? { apiVersion } : {}) });
+    const client = new KeyClient(vaultUrl, {
+      getToken: () => TOKEN,
+      fetch: replay.fetch,
+      retry: false,
+      ...(apiVersion ? { apiVersion } : {}),
+    });
     const entry = (i: number) => recording.Entries[i]!;
     /** Checks what was sent: in recorded order, all with the token, bodies as recorded; and nothing left over. */
     const done = (normalize: (body: any) => any = (x) => x) => {
       const indexes = replay.sent.map((s) => recording.Entries.indexOf(s.entry));
-      assert.ok(indexes.every((v, i) => i === 0 || v > indexes[i - 1]!), `requests in recorded order: ${indexes.join(",")}`);
+      assert.ok(
+        indexes.every((v, i) => i === 0 || v > indexes[i - 1]!),
+        `requests in recorded order: ${indexes.join(",")}`,
+      );
       for (const s of replay.sent) {
         if (!s.authorization) continue;
         assert.equal(s.authorization, `Bearer ${TOKEN}`);
@@ -31,7 +39,11 @@ export function keysReplay(t: Registrar, lib: Lib): void {
         if (recorded === null) assert.equal(s.body, "", `${s.method} ${s.path} sends no body`);
         else assert.deepEqual(normalize(JSON.parse(s.body)), normalize(recorded), `${s.method} ${s.path} body`);
       }
-      assert.deepEqual(replay.remaining().map((e) => `${e.RequestMethod} ${e.RequestUri}`), [], "every recorded exchange was replayed");
+      assert.deepEqual(
+        replay.remaining().map((e) => `${e.RequestMethod} ${e.RequestUri}`),
+        [],
+        "every recorded exchange was replayed",
+      );
     };
     return { recording, client, replay, entry, done, vaultUrl };
   }
@@ -39,7 +51,11 @@ export function keysReplay(t: Registrar, lib: Lib): void {
   const is404 = (e: any) => e?.name === "KeyVaultError" && e.status === 404;
   async function poll<T>(fn: () => Promise<T>): Promise<T> {
     for (let i = 0; ; i++) {
-      try { return await fn(); } catch (e) { if (!is404(e) || i > 10) throw e; }
+      try {
+        return await fn();
+      } catch (e) {
+        if (!is404(e) || i > 10) throw e;
+      }
     }
   }
   async function cleanup(client: KeyClient, name: string) {
@@ -104,8 +120,10 @@ export function keysReplay(t: Registrar, lib: Lib): void {
     });
 
     for (const [file, crv, alg] of [
-      ["ec__sign-verify-es256", "P-256", "ES256"], ["ec__sign-verify-es256k", "P-256K", "ES256K"],
-      ["ec__sign-verify-es384", "P-384", "ES384"], ["ec__sign-verify-es512", "P-521", "ES512"],
+      ["ec__sign-verify-es256", "P-256", "ES256"],
+      ["ec__sign-verify-es256k", "P-256K", "ES256K"],
+      ["ec__sign-verify-es384", "P-384", "ES384"],
+      ["ec__sign-verify-es512", "P-521", "ES512"],
     ] as const) {
       t.test(`ec: ${alg} sign and verify through a key handle (${crv})`, async () => {
         const { client, recording, entry, done } = setup(file);
@@ -127,7 +145,8 @@ export function keysReplay(t: Registrar, lib: Lib): void {
           if (alg !== "ES256K") {
             const local = await handle.verify(alg, digest, signed.result);
             assert.deepEqual([local.result, local.local, local.kid], [true, true, created.id]);
-            const tampered = signed.result.slice(); tampered[3]! ^= 1;
+            const tampered = signed.result.slice();
+            tampered[3]! ^= 1;
             assert.equal((await handle.verify(alg, digest, tampered)).result, false);
           }
         }
@@ -156,11 +175,18 @@ export function keysReplay(t: Registrar, lib: Lib): void {
       const names: string[] = [];
       for await (const page of client.listKeys({ maxPageSize: 1 }).byPage()) {
         pages.push({ length: page.length, token: page.continuationToken });
-        for (const p of page) { names.push(p.name); assert.equal(p.version, "", "list items carry no version"); assert.ok(p.createdOn instanceof Date); }
+        for (const p of page) {
+          names.push(p.name);
+          assert.equal(p.version, "", "list items carry no version");
+          assert.ok(p.createdOn instanceof Date);
+        }
       }
       const listed = recording.Entries.filter((e) => e.RequestUri.includes("/keys?"));
       assert.equal(pages.length, listed.length);
-      assert.ok(pages.some((p) => p.length === 0 && p.token), "an empty page with a nextLink is followed");
+      assert.ok(
+        pages.some((p) => p.length === 0 && p.token),
+        "an empty page with a nextLink is followed",
+      );
       assert.equal(pages.at(-1)!.token, undefined);
       for (const n of created) assert.ok(names.includes(n), `${n} listed`);
       for (const n of created) await cleanup(client, n);
@@ -183,10 +209,16 @@ export function keysReplay(t: Registrar, lib: Lib): void {
       const { client, entry, done } = setup("list__deleted-keys");
       const names = [nameOf(entry(0).RequestUri), nameOf(entry(2).RequestUri)];
       for (const n of names) await client.createKey(n, "RSA");
-      for (const n of names) { await client.deleteKey(n); await poll(() => client.getDeletedKey(n)); }
+      for (const n of names) {
+        await client.deleteKey(n);
+        await poll(() => client.getDeletedKey(n));
+      }
       const deleted = [];
       for await (const d of client.listDeletedKeys()) deleted.push(d);
-      assert.deepEqual(deleted.map((d) => d.name), names);
+      assert.deepEqual(
+        deleted.map((d) => d.name),
+        names,
+      );
       assert.ok(deleted.every((d) => d.recoveryId?.endsWith(`/deletedkeys/${d.name}`) && d.deletedOn instanceof Date));
       for (const n of names) await client.purgeDeletedKey(n);
       done();
@@ -251,11 +283,17 @@ export function keysReplay(t: Registrar, lib: Lib): void {
       const { client, entry, done } = setup("rotation__policy-update-and-get");
       const name = nameOf(entry(0).RequestUri);
       await client.createKey(name, "RSA");
-      const set = await client.updateRotationPolicy(name, { lifetimeActions: [{ action: "Rotate", timeBeforeExpiry: "P30D" }], expiresIn: "P90D" });
+      const set = await client.updateRotationPolicy(name, {
+        lifetimeActions: [{ action: "Rotate", timeBeforeExpiry: "P30D" }],
+        expiresIn: "P90D",
+      });
       const got = await client.getRotationPolicy(name);
       for (const p of [set, got]) {
         assert.equal(p.expiresIn, "P90D");
-        assert.deepEqual(p.lifetimeActions, [{ action: "Rotate", timeBeforeExpiry: "P30D" }, { action: "Notify", timeBeforeExpiry: "P30D" }]);
+        assert.deepEqual(p.lifetimeActions, [
+          { action: "Rotate", timeBeforeExpiry: "P30D" },
+          { action: "Notify", timeBeforeExpiry: "P30D" },
+        ]);
         assert.ok(p.createdOn instanceof Date);
       }
       done();
@@ -267,7 +305,10 @@ export function keysReplay(t: Registrar, lib: Lib): void {
       done();
     });
 
-    for (const [file, alg, hsm] of [["rsa__sign-verify-rs256", "RS256", false], ["rsahsm__sign-verify-rs384", "RS384", true]] as const) {
+    for (const [file, alg, hsm] of [
+      ["rsa__sign-verify-rs256", "RS256", false],
+      ["rsahsm__sign-verify-rs384", "RS384", true],
+    ] as const) {
       t.test(`rsa: ${alg} sign, remote and local verify${hsm ? " (RSA-HSM)" : ""}`, async () => {
         const { client, recording, entry, done } = setup(file);
         const name = nameOf(entry(0).RequestUri);
@@ -275,7 +316,8 @@ export function keysReplay(t: Registrar, lib: Lib): void {
         assert.equal(created.keyType, hsm ? "RSA-HSM" : "RSA");
         assert.equal(created.key.kty, "RSA", "the JWK is standard");
         const handle = client.key(name, created.properties.version);
-        if (recording.Entries.some((e) => e.RequestMethod === "GET" && e.RequestUri.includes(created.properties.version))) await handle.getPublicKey();
+        if (recording.Entries.some((e) => e.RequestMethod === "GET" && e.RequestUri.includes(created.properties.version)))
+          await handle.getPublicKey();
         const digest = b((recording.Entries.find((e) => e.RequestUri.includes("/sign") && e.RequestBody)!.RequestBody as any).value);
         const signed = await handle.sign(alg, digest);
         assert.equal(signed.kid, created.id);
@@ -288,7 +330,10 @@ export function keysReplay(t: Registrar, lib: Lib): void {
       });
     }
 
-    for (const [file, op] of [["snippets-crypto__encrypt-decrypt-rsa-oaep-256", "encrypt"], ["snippets-crypto__wrap-unwrap-rsa-oaep-256", "wrap"]] as const) {
+    for (const [file, op] of [
+      ["snippets-crypto__encrypt-decrypt-rsa-oaep-256", "encrypt"],
+      ["snippets-crypto__wrap-unwrap-rsa-oaep-256", "wrap"],
+    ] as const) {
       t.test(`rsa: RSA-OAEP-256 ${op} in the service, api-version 7.6`, async () => {
         const { client, recording, entry, done } = setup(file, "7.6");
         const name = nameOf(entry(0).RequestUri);
@@ -299,9 +344,13 @@ export function keysReplay(t: Registrar, lib: Lib): void {
         // Local first: no request (the replay would refuse an unrecorded one).
         const local = op === "encrypt" ? await handle.encrypt("RSA-OAEP-256", plaintext) : await handle.wrapKey("RSA-OAEP-256", plaintext);
         assert.deepEqual([local.local, local.kid, local.result.length], [true, created.id, 256]);
-        const remote = op === "encrypt" ? await handle.encrypt("RSA-OAEP-256", plaintext, { remote: true }) : await handle.wrapKey("RSA-OAEP-256", plaintext, { remote: true });
+        const remote =
+          op === "encrypt"
+            ? await handle.encrypt("RSA-OAEP-256", plaintext, { remote: true })
+            : await handle.wrapKey("RSA-OAEP-256", plaintext, { remote: true });
         assert.deepEqual([remote.local, remote.kid], [false, created.id]);
-        const back = op === "encrypt" ? await handle.decrypt("RSA-OAEP-256", remote.result) : await handle.unwrapKey("RSA-OAEP-256", remote.result);
+        const back =
+          op === "encrypt" ? await handle.decrypt("RSA-OAEP-256", remote.result) : await handle.unwrapKey("RSA-OAEP-256", remote.result);
         assert.deepEqual(back.result, plaintext);
         done();
       });
@@ -312,7 +361,11 @@ export function keysReplay(t: Registrar, lib: Lib): void {
       const name = nameOf(entry(0).RequestUri);
       const recorded = entry(1).RequestBody as any;
       const policy = b(recorded.release_policy.data);
-      const key = await client.createKey(name, "RSA-HSM", { keyOps: ["encrypt", "decrypt"], exportable: true, releasePolicy: { data: policy } });
+      const key = await client.createKey(name, "RSA-HSM", {
+        keyOps: ["encrypt", "decrypt"],
+        exportable: true,
+        releasePolicy: { data: policy },
+      });
       assert.equal(key.properties.exportable, true);
       assert.deepEqual(key.properties.releasePolicy?.data, policy);
       assert.equal(key.properties.releasePolicy?.immutable, false);
@@ -320,16 +373,27 @@ export function keysReplay(t: Registrar, lib: Lib): void {
       const released = await client.releaseKey(name, target);
       assert.equal(released.value.split(".").length, 3, "a JWS");
       // The recorded SDK sent the policy as standard base64; we send base64url: same bytes.
-      done((body) => body?.release_policy ? { ...body, release_policy: { ...body.release_policy, data: Array.from(b(body.release_policy.data)) } } : body);
+      done((body) =>
+        body?.release_policy
+          ? { ...body, release_policy: { ...body.release_policy, data: Array.from(b(body.release_policy.data)) } }
+          : body,
+      );
     });
 
     t.test("release: an exportable key without a policy is the service's 400", async () => {
       const { client, entry, done } = setup("release__exportable-without-policy-400");
-      await assert.rejects(() => client.createKey(nameOf(entry(0).RequestUri), "RSA-HSM", { exportable: true }), { status: 400, code: "BadParameter", message: /AKV\.SKR\.1004/ });
+      await assert.rejects(() => client.createKey(nameOf(entry(0).RequestUri), "RSA-HSM", { exportable: true }), {
+        status: 400,
+        code: "BadParameter",
+        message: /AKV\.SKR\.1004/,
+      });
       done();
     });
 
-    for (const [file, alg] of [["mhsm__encrypt-decrypt-a256gcm", "A256GCM"], ["mhsm__encrypt-decrypt-a256cbcpad", "A256CBCPAD"]] as const) {
+    for (const [file, alg] of [
+      ["mhsm__encrypt-decrypt-a256gcm", "A256GCM"],
+      ["mhsm__encrypt-decrypt-a256cbcpad", "A256CBCPAD"],
+    ] as const) {
       t.test(`managed hsm: ${alg} encrypt and decrypt`, async () => {
         const { client, recording, entry, done } = setup(file);
         const name = nameOf(entry(0).RequestUri);

@@ -44,17 +44,25 @@ export function mockVault(options: MockVaultOptions = {}) {
     const request = new Request(input, init);
     const url = new URL(request.url);
     const seen: SeenRequest = {
-      method: request.method, url: request.url, path: url.pathname + url.search,
-      authorization: request.headers.get("authorization"), body: await request.text(), headers: request.headers,
+      method: request.method,
+      url: request.url,
+      path: url.pathname + url.search,
+      authorization: request.headers.get("authorization"),
+      body: await request.text(),
+      headers: request.headers,
       // init.signal itself: a Request's own signal follows it only weakly in undici (it may be collected)
       signal: init?.signal ?? request.signal,
     };
     requests.push(seen);
     const auth = seen.authorization;
     if (!auth) {
-      return new Response(JSON.stringify({ error: { code: "Unauthorized", message: "AKV10000: Request is missing a Bearer, PoP, or MTLS_POP token." } }), {
-        status: 401, headers: { "www-authenticate": challenge, "content-type": "application/json; charset=utf-8" },
-      });
+      return new Response(
+        JSON.stringify({ error: { code: "Unauthorized", message: "AKV10000: Request is missing a Bearer, PoP, or MTLS_POP token." } }),
+        {
+          status: 401,
+          headers: { "www-authenticate": challenge, "content-type": "application/json; charset=utf-8" },
+        },
+      );
     }
     const token = auth.replace(/^Bearer /, "");
     const verdict = options.accept ? options.accept(token, seen) : token.startsWith("token-");

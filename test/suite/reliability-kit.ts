@@ -8,7 +8,9 @@ const b64url = (text: string) => btoa(text).replace(/\+/g, "-").replace(/\//g, "
 /** A JWT-shaped token built for these tests (what Entra issues): header, claims, a fake signature. */
 export function testJwt(tag: string): string {
   const header = b64url(JSON.stringify({ alg: "RS256", typ: "JWT", kid: "reliability" }));
-  const claims = b64url(JSON.stringify({ aud: "https://vault.azure.net", iss: "https://sts.windows.net/t/", sub: `reliability-${tag}`, exp: 4102444800 }));
+  const claims = b64url(
+    JSON.stringify({ aud: "https://vault.azure.net", iss: "https://sts.windows.net/t/", sub: `reliability-${tag}`, exp: 4102444800 }),
+  );
   return `${header}.${claims}.${b64url(`signature-of-${tag}-`.repeat(3))}`;
 }
 
@@ -30,25 +32,53 @@ const JWT_SHAPE = /eyJ[\w-]{2,}\.[\w-]{2,}\.[\w-]*/;
 export function reachableTexts(e: unknown): string[] {
   const out: string[] = [];
   const seen = new Set<unknown>();
-  const util = (globalThis as { process?: { getBuiltinModule?: (m: string) => { inspect(v: unknown, o: object): string } | undefined } })
-    .process?.getBuiltinModule?.("node:util");
+  const util = (
+    globalThis as { process?: { getBuiltinModule?: (m: string) => { inspect(v: unknown, o: object): string } | undefined } }
+  ).process?.getBuiltinModule?.("node:util");
   const walk = (v: unknown, depth: number): void => {
     if (v === null || v === undefined || depth > 12) return;
-    if (typeof v === "string") { out.push(v); return; }
-    if (typeof v !== "object" && typeof v !== "function") { out.push(String(v)); return; }
+    if (typeof v === "string") {
+      out.push(v);
+      return;
+    }
+    if (typeof v !== "object" && typeof v !== "function") {
+      out.push(String(v));
+      return;
+    }
     if (seen.has(v)) return;
     seen.add(v);
     // A Response a KeyVaultError keeps (not enumerable, so printing the error skips it) is the
     // vault's own answer, already read: not searched here (see responseTexts).
     if (typeof Response !== "undefined" && v instanceof Response) return;
-    try { out.push(String(v)); } catch { /* a hostile toString */ }
-    const o = v as Record<string, unknown>;
-    if (v instanceof Error) { out.push(String(v.message), String(v.stack)); }
-    try { out.push(JSON.stringify(v) ?? ""); } catch { /* circular: the walk covers it */ }
-    if (typeof (o as { toJSON?: unknown }).toJSON === "function") {
-      try { walk((o as { toJSON(): unknown }).toJSON(), depth + 1); } catch { /* ignore */ }
+    try {
+      out.push(String(v));
+    } catch {
+      /* a hostile toString */
     }
-    for (const k of Object.keys(o)) { out.push(k); try { walk(o[k], depth + 1); } catch { /* a getter threw */ } }
+    const o = v as Record<string, unknown>;
+    if (v instanceof Error) {
+      out.push(String(v.message), String(v.stack));
+    }
+    try {
+      out.push(JSON.stringify(v) ?? "");
+    } catch {
+      /* circular: the walk covers it */
+    }
+    if (typeof (o as { toJSON?: unknown }).toJSON === "function") {
+      try {
+        walk((o as { toJSON(): unknown }).toJSON(), depth + 1);
+      } catch {
+        /* ignore */
+      }
+    }
+    for (const k of Object.keys(o)) {
+      out.push(k);
+      try {
+        walk(o[k], depth + 1);
+      } catch {
+        /* a getter threw */
+      }
+    }
     if (v instanceof Error && "cause" in v) walk((v as { cause?: unknown }).cause, depth + 1);
     if (typeof AggregateError !== "undefined" && v instanceof AggregateError) walk(v.errors, depth + 1);
   };
@@ -70,7 +100,8 @@ export function responseTexts(e: unknown): string[] {
 export function findLeak(e: unknown, secrets: readonly string[]): string | undefined {
   const fragments = secrets.flatMap(tokenFragments);
   for (const text of reachableTexts(e)) {
-    for (const f of fragments) if (f.length >= 12 && text.includes(f)) return `"${f.slice(0, 12)}…" in ${JSON.stringify(text.slice(0, 240))}`;
+    for (const f of fragments)
+      if (f.length >= 12 && text.includes(f)) return `"${f.slice(0, 12)}…" in ${JSON.stringify(text.slice(0, 240))}`;
     if (JWT_SHAPE.test(text)) return `JWT-shaped text in ${JSON.stringify(text.slice(0, 240))}`;
   }
   return undefined;
@@ -105,26 +136,55 @@ export const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 export function watchdog<T>(promise: Promise<T>, ms: number): Promise<{ value?: T; error?: unknown; hung: boolean; ms: number }> {
   const started = Date.now();
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const guard = new Promise<{ hung: true; ms: number }>((r) => { timer = setTimeout(() => r({ hung: true, ms: Date.now() - started }), ms); });
-  const settled = promise.then((value) => ({ value, hung: false, ms: Date.now() - started }), (error) => ({ error, hung: false, ms: Date.now() - started }));
+  const guard = new Promise<{ hung: true; ms: number }>((r) => {
+    timer = setTimeout(() => r({ hung: true, ms: Date.now() - started }), ms);
+  });
+  const settled = promise.then(
+    (value) => ({ value, hung: false, ms: Date.now() - started }),
+    (error) => ({ error, hung: false, ms: Date.now() - started }),
+  );
   return Promise.race([settled, guard]).finally(() => clearTimeout(timer));
 }
 
 /** A body that sends `prefix`, then one byte every `everyMs` for `chunks` bytes (then ends), honouring `signal` or not. */
-export function dribble(prefix: string, opts: { everyMs?: number; chunks?: number; signal?: AbortSignal | null } = {}): ReadableStream<Uint8Array> {
-  const every = opts.everyMs ?? 10, chunks = opts.chunks ?? 300;
+export function dribble(
+  prefix: string,
+  opts: { everyMs?: number; chunks?: number; signal?: AbortSignal | null } = {},
+): ReadableStream<Uint8Array> {
+  const every = opts.everyMs ?? 10,
+    chunks = opts.chunks ?? 300;
   let timer: ReturnType<typeof setInterval> | undefined;
   return new ReadableStream<Uint8Array>({
     start(c) {
       c.enqueue(new TextEncoder().encode(prefix));
       let n = 0;
       timer = setInterval(() => {
-        try { if (++n > chunks) { clearInterval(timer); c.close(); } else c.enqueue(new TextEncoder().encode("a")); } catch { clearInterval(timer); }
+        try {
+          if (++n > chunks) {
+            clearInterval(timer);
+            c.close();
+          } else c.enqueue(new TextEncoder().encode("a"));
+        } catch {
+          clearInterval(timer);
+        }
       }, every);
       const signal = opts.signal;
-      signal?.addEventListener("abort", () => { clearInterval(timer); try { c.error(signal.reason); } catch { /* closed */ } }, { once: true });
+      signal?.addEventListener(
+        "abort",
+        () => {
+          clearInterval(timer);
+          try {
+            c.error(signal.reason);
+          } catch {
+            /* closed */
+          }
+        },
+        { once: true },
+      );
     },
-    cancel() { clearInterval(timer); },
+    cancel() {
+      clearInterval(timer);
+    },
   });
 }
 
@@ -145,12 +205,21 @@ export interface Seen {
 }
 
 /** Reads what a client sent (without consuming the caller's objects: fetch is given a URL and an init). */
-export async function observe(input: string | URL | Request, init: RequestInit | undefined): Promise<Seen & { body: string; signal: AbortSignal | null }> {
+export async function observe(
+  input: string | URL | Request,
+  init: RequestInit | undefined,
+): Promise<Seen & { body: string; signal: AbortSignal | null }> {
   const req = new Request(input, init);
   const body = init?.body === undefined || init.body === null ? "" : await req.text();
   return {
-    url: req.url, method: req.method, authorization: req.headers.get("authorization"), bodyLength: body.length, body,
-    redirect: init?.redirect, at: Date.now(), signal: init?.signal ?? null,
+    url: req.url,
+    method: req.method,
+    authorization: req.headers.get("authorization"),
+    bodyLength: body.length,
+    body,
+    redirect: init?.redirect,
+    at: Date.now(),
+    signal: init?.signal ?? null,
   };
 }
 

@@ -26,17 +26,33 @@ export interface FaultKind {
   wrapper?: { status: number; html: boolean };
 }
 
-const html = "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>";
+const html =
+  "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>";
 
 export const FAULTS: FaultKind[] = [
   { id: "429-retry-after", label: "429 + Retry-After: 1 (s)", after: false, emulator: () => ({ status: 429, retryAfter: 1 }) },
   { id: "429-retry-after-ms", label: "429 + x-ms-retry-after-ms: 200", after: false, emulator: () => ({ status: 429, retryAfterMs: 200 }) },
   { id: "429-bare", label: "429, no Retry-After", after: false, emulator: () => ({ status: 429 }) },
-  ...[500, 502, 503, 504].map((status) => ({ id: `${status}-before`, label: `${status} before processing`, after: false, emulator: () => ({ status }) })),
-  ...[500, 502, 503, 504].map((status) => ({ id: `${status}-after`, label: `${status} after processing (answer lost)`, after: true, wrapper: { status, html: false } })),
+  ...[500, 502, 503, 504].map((status) => ({
+    id: `${status}-before`,
+    label: `${status} before processing`,
+    after: false,
+    emulator: () => ({ status }),
+  })),
+  ...[500, 502, 503, 504].map((status) => ({
+    id: `${status}-after`,
+    label: `${status} after processing (answer lost)`,
+    after: true,
+    wrapper: { status, html: false },
+  })),
   { id: "drop-before", label: "connection dropped before processing", after: false, emulator: () => ({ drop: "before" }) },
   { id: "drop-after", label: "connection dropped after processing", after: true, emulator: () => ({ drop: "after" }) },
-  { id: "latency", label: "latency past the timeout", after: false, emulator: (t) => ({ latencyMs: t + Math.max(500, Math.round(t / 12)) }) },
+  {
+    id: "latency",
+    label: "latency past the timeout",
+    after: false,
+    emulator: (t) => ({ latencyMs: t + Math.max(500, Math.round(t / 12)) }),
+  },
   { id: "malformed", label: "malformed JSON body (200, cut in half)", after: true, emulator: () => ({ malformedBody: true }) },
   { id: "html-502", label: "HTML 502 from a gateway (before processing)", after: false, wrapper: { status: 502, html: true } },
   { id: "html-200", label: "HTML 200 page instead of the answer (after processing)", after: true, wrapper: { status: 200, html: true } },
@@ -74,49 +90,89 @@ const digest = new Uint8Array(32).fill(9);
 const opt = (signal?: AbortSignal) => (signal ? { signal } : {});
 async function versions(lib: Lib, ctx: OpContext): Promise<number> {
   let n = 0;
-  try { for await (const _ of lib.keys.listKeyVersions(ctx.clean, ctx.name)) n++; } catch (e) { if ((e as { status?: number }).status !== 404) throw e; }
+  try {
+    for await (const _ of lib.keys.listKeyVersions(ctx.clean, ctx.name)) n++;
+  } catch (e) {
+    if ((e as { status?: number }).status !== 404) throw e;
+  }
   return n;
 }
 
 export const OPS: OpClass[] = [
   {
-    id: "read", label: "read (getKey)", unsafe: false, method: "GET", path: (n) => new RegExp(`^/keys/${n}/?$`),
-    setup: async (lib, c) => { await lib.keys.createEcKey(c.clean, c.name); },
+    id: "read",
+    label: "read (getKey)",
+    unsafe: false,
+    method: "GET",
+    path: (n) => new RegExp(`^/keys/${n}/?$`),
+    setup: async (lib, c) => {
+      await lib.keys.createEcKey(c.clean, c.name);
+    },
     run: (lib, client, c, signal) => lib.keys.getKey(client, c.name, undefined, opt(signal)),
   },
   {
-    id: "sign", label: "idempotent POST (sign)", unsafe: false, method: "POST", path: (n) => new RegExp(`^/keys/${n}(/[^/]*)?/sign$`),
-    setup: async (lib, c) => { await lib.keys.createEcKey(c.clean, c.name); },
+    id: "sign",
+    label: "idempotent POST (sign)",
+    unsafe: false,
+    method: "POST",
+    path: (n) => new RegExp(`^/keys/${n}(/[^/]*)?/sign$`),
+    setup: async (lib, c) => {
+      await lib.keys.createEcKey(c.clean, c.name);
+    },
     run: (lib, client, c, signal) => lib.keys.sign(client, c.name, "ES256", digest, opt(signal)),
   },
   {
-    id: "update", label: "idempotent write (updateKey, PATCH)", unsafe: false, method: "PATCH", path: (n) => new RegExp(`^/keys/${n}(/[^/]*)?$`),
-    setup: async (lib, c) => { await lib.keys.createEcKey(c.clean, c.name); },
+    id: "update",
+    label: "idempotent write (updateKey, PATCH)",
+    unsafe: false,
+    method: "PATCH",
+    path: (n) => new RegExp(`^/keys/${n}(/[^/]*)?$`),
+    setup: async (lib, c) => {
+      await lib.keys.createEcKey(c.clean, c.name);
+    },
     run: (lib, client, c, signal) => lib.keys.updateKey(client, c.name, { tags: { reliability: "1" }, ...opt(signal) }),
   },
   {
-    id: "create", label: "create (createKey)", unsafe: true, method: "POST", path: (n) => new RegExp(`^/keys/${n}/create$`),
+    id: "create",
+    label: "create (createKey)",
+    unsafe: true,
+    method: "POST",
+    path: (n) => new RegExp(`^/keys/${n}/create$`),
     setup: async () => {},
     run: (lib, client, c, signal) => lib.keys.createKey(client, c.name, "EC", { curve: "P-256", ...opt(signal) }),
     effects: versions,
   },
   {
-    id: "import", label: "import (importKey, PUT)", unsafe: true, method: "PUT", path: (n) => new RegExp(`^/keys/${n}$`),
+    id: "import",
+    label: "import (importKey, PUT)",
+    unsafe: true,
+    method: "PUT",
+    path: (n) => new RegExp(`^/keys/${n}$`),
     setup: async (_lib, c) => {
-      const pair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]) as CryptoKeyPair;
+      const pair = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"])) as CryptoKeyPair;
       c.state.jwk = await crypto.subtle.exportKey("jwk", pair.privateKey);
     },
     run: (lib, client, c, signal) => lib.keys.importKey(client, c.name, c.state.jwk as JsonWebKey & Record<string, unknown>, opt(signal)),
     effects: versions,
   },
   {
-    id: "rotate", label: "rotate (rotateKey)", unsafe: true, method: "POST", path: (n) => new RegExp(`^/keys/${n}/rotate$`),
-    setup: async (lib, c) => { await lib.keys.createEcKey(c.clean, c.name); },
+    id: "rotate",
+    label: "rotate (rotateKey)",
+    unsafe: true,
+    method: "POST",
+    path: (n) => new RegExp(`^/keys/${n}/rotate$`),
+    setup: async (lib, c) => {
+      await lib.keys.createEcKey(c.clean, c.name);
+    },
     run: (lib, client, c, signal) => lib.keys.rotateKey(client, c.name, opt(signal)),
     effects: async (lib, c) => (await versions(lib, c)) - 1,
   },
   {
-    id: "restore", label: "restore (restoreKey)", unsafe: true, method: "POST", path: () => /^\/keys\/restore$/,
+    id: "restore",
+    label: "restore (restoreKey)",
+    unsafe: true,
+    method: "POST",
+    path: () => /^\/keys\/restore$/,
     setup: async (lib, c) => {
       await lib.keys.createEcKey(c.clean, c.name);
       c.state.backup = await lib.keys.backupKey(c.clean, c.name);
@@ -126,24 +182,44 @@ export const OPS: OpClass[] = [
     run: (lib, client, c, signal) => lib.keys.restoreKey(client, c.state.backup as Uint8Array, opt(signal)),
   },
   {
-    id: "recover", label: "recover (recoverDeletedKey)", unsafe: true, method: "POST", path: (n) => new RegExp(`^/deletedkeys/${n}/recover$`),
-    setup: async (lib, c) => { await lib.keys.createEcKey(c.clean, c.name); await lib.keys.deleteKey(c.clean, c.name); },
+    id: "recover",
+    label: "recover (recoverDeletedKey)",
+    unsafe: true,
+    method: "POST",
+    path: (n) => new RegExp(`^/deletedkeys/${n}/recover$`),
+    setup: async (lib, c) => {
+      await lib.keys.createEcKey(c.clean, c.name);
+      await lib.keys.deleteKey(c.clean, c.name);
+    },
     run: (lib, client, c, signal) => lib.keys.recoverDeletedKey(client, c.name, opt(signal)),
   },
   {
-    id: "set-secret", label: "set a secret (PUT /secrets/{name}, a new version each time)", unsafe: true, method: "PUT", path: (n) => new RegExp(`^/secrets/${n}$`),
+    id: "set-secret",
+    label: "set a secret (PUT /secrets/{name}, a new version each time)",
+    unsafe: true,
+    method: "PUT",
+    path: (n) => new RegExp(`^/secrets/${n}$`),
     setup: async (_lib, c) => {
       // The emulator serves secrets once that work has landed; until then this class is skipped.
-      const res = await c.clean.fetch(`/secrets/${c.name}-support`, { method: "PUT", body: '{"value":"x"}', headers: { "content-type": "application/json" } });
+      const res = await c.clean.fetch(`/secrets/${c.name}-support`, {
+        method: "PUT",
+        body: '{"value":"x"}',
+        headers: { "content-type": "application/json" },
+      });
       await res.body?.cancel();
       if (res.status !== 200) throw new Unsupported(`the emulator answers PUT /secrets with ${res.status}`);
     },
     run: (lib, client, c, signal) => lib.core.request(client, "PUT", `/secrets/${c.name}`, { value: "s3cret value" }, opt(signal)),
     effects: async (lib, c) => {
       try {
-        const page = await lib.core.request<{ value?: unknown[] }>(c.clean, "GET", `/secrets/${c.name}/versions`, undefined, { query: { maxresults: 25 } });
+        const page = await lib.core.request<{ value?: unknown[] }>(c.clean, "GET", `/secrets/${c.name}/versions`, undefined, {
+          query: { maxresults: 25 },
+        });
         return page?.value?.length ?? 0;
-      } catch (e) { if ((e as { status?: number }).status === 404) return 0; throw e; }
+      } catch (e) {
+        if ((e as { status?: number }).status === 404) return 0;
+        throw e;
+      }
     },
   },
 ];
@@ -159,7 +235,11 @@ export interface Policy {
 }
 
 /** The suite's policy: real rules, short waits (a Retry-After of 1 s is honoured; the deadline is 2.5 s). */
-export const SUITE_POLICY: Policy = { id: "suite", timeoutMs: 2500, retry: { retries: 3, minDelayMs: 5, maxDelayMs: 1200, maxElapsedMs: 10_000 } };
+export const SUITE_POLICY: Policy = {
+  id: "suite",
+  timeoutMs: 2500,
+  retry: { retries: 3, minDelayMs: 5, maxDelayMs: 1200, maxElapsedMs: 10_000 },
+};
 /** The client's defaults (60 s timeout; 3 retries, 500 ms base, 30 s cap). */
 export const DEFAULT_POLICY: Policy = { id: "default", timeoutMs: 60_000 };
 
@@ -201,17 +281,28 @@ export function ours(lib: Lib): Contender {
     id: "keyvault-fetch",
     make: (ctx, fetch, policy) => {
       const client = new lib.core.KeyVaultClient(ctx.vaultUrl, {
-        getToken: ctx.emulator.getToken, fetch, timeout: policy.timeoutMs, ...(policy.retry ? { retry: policy.retry } : {}),
+        getToken: ctx.emulator.getToken,
+        fetch,
+        timeout: policy.timeoutMs,
+        ...(policy.retry ? { retry: policy.retry } : {}),
       });
       // Every failure goes to the leak scan too (the emulator's tokens are JWTs: their shape is enough).
-      return { run: (op, signal) => op.run(lib, client, ctx, signal).catch((e) => { throw keep(`fault matrix ${op.id}`, e, []); }) };
+      return {
+        run: (op, signal) =>
+          op.run(lib, client, ctx, signal).catch((e) => {
+            throw keep(`fault matrix ${op.id}`, e, []);
+          }),
+      };
     },
     classify: (e) => classify(lib, e),
   };
 }
 
 /** Emulators the cells share (each makes an RSA signing key for its authority: too dear to make per cell). */
-export interface Venue { emulator: Emulator; host: string }
+export interface Venue {
+  emulator: Emulator;
+  host: string;
+}
 export function venue(lib: Lib): Venue {
   const emulator = lib.emulator.createEmulator({ seed: 7 });
   return { emulator, host: new URL(emulator.vaultUrl).hostname };
@@ -224,10 +315,33 @@ let nextPort = 9000;
  * Runs one cell in a venue: the cell's own port (its own challenge cache entry), setup through a clean
  * client, the fault installed for this cell's requests only, the operation through a faulty client.
  */
-export async function runCell(lib: Lib, contender: Contender, fault: FaultKind, op: OpClass, when: When, policy: Policy, place: Venue): Promise<Cell> {
+export async function runCell(
+  lib: Lib,
+  contender: Contender,
+  fault: FaultKind,
+  op: OpClass,
+  when: When,
+  policy: Policy,
+  place: Venue,
+): Promise<Cell> {
   const id = String(++serial);
   const { emulator } = place;
-  const cell: Cell = { fault: fault.id, op: op.id, when, contender: contender.id, processed: 0, effects: -1, attempts: 0, probes: 0, struck: 0, elapsedMs: 0, outcome: "", processedTwice: false, bodyWithoutToken: 0, otherOrigin: 0 };
+  const cell: Cell = {
+    fault: fault.id,
+    op: op.id,
+    when,
+    contender: contender.id,
+    processed: 0,
+    effects: -1,
+    attempts: 0,
+    probes: 0,
+    struck: 0,
+    elapsedMs: 0,
+    outcome: "",
+    processedTwice: false,
+    bodyWithoutToken: 0,
+    otherOrigin: 0,
+  };
   const vaultUrl = `https://${place.host}:${++nextPort}`;
   const cellOrigin = new URL(vaultUrl).origin;
   const emulatorOrigin = new URL(emulator.vaultUrl).origin;
@@ -244,7 +358,10 @@ export async function runCell(lib: Lib, contender: Contender, fault: FaultKind, 
     return emulator.fetch(new Request(m.url, { method: req.method, headers: m.headers, body: req.body, duplex: "half" } as RequestInit));
   };
   // For a probe cell, setup goes through the emulator's own origin, so the cell's origin stays cold.
-  const clean = new lib.core.KeyVaultClient(when === "probe" ? emulator.vaultUrl : vaultUrl, { getToken: emulator.getToken, fetch: when === "probe" ? emulator.fetch : plain });
+  const clean = new lib.core.KeyVaultClient(when === "probe" ? emulator.vaultUrl : vaultUrl, {
+    getToken: emulator.getToken,
+    fetch: when === "probe" ? emulator.fetch : plain,
+  });
   const ctx: OpContext = { emulator, vaultUrl, clean, name: `${op.id.replace(/[^a-z]/g, "")}${id}`, state: {} };
   try {
     await op.setup(lib, ctx);
@@ -261,7 +378,10 @@ export async function runCell(lib: Lib, contender: Contender, fault: FaultKind, 
   const strikes = (req: Request) => {
     if (req.headers.get("x-reliability-cell") !== id || !isOp(req.method, req.url)) return false;
     const hit = when === "probe" ? !req.headers.has("authorization") : req.headers.has("authorization");
-    if (hit) { hits.add(req.headers.get("x-reliability-request")!); cell.struck++; }
+    if (hit) {
+      hits.add(req.headers.get("x-reliability-request")!);
+      cell.struck++;
+    }
     return hit;
   };
   const times = when === "always" ? Infinity : 1;
@@ -278,17 +398,28 @@ export async function runCell(lib: Lib, contender: Contender, fault: FaultKind, 
     const body = req.body ? new Uint8Array(await req.arrayBuffer()) : undefined;
     if (body && body.length > 0 && !auth) cell.bodyWithoutToken++;
     const mine = isOp(req.method, req.url);
-    if (mine) { if (auth) cell.attempts++; else cell.probes++; }
+    if (mine) {
+      if (auth) cell.attempts++;
+      else cell.probes++;
+    }
     const m = toEmulator(req);
     const n = String(++requestSerial);
     m.headers.set("x-reliability-request", n);
-    const forward = () => emulator.fetch(m.url, { method: req.method, headers: m.headers, ...(body ? { body } : {}), ...(init?.signal ? { signal: init.signal } : {}) });
+    const forward = () =>
+      emulator.fetch(m.url, {
+        method: req.method,
+        headers: m.headers,
+        ...(body ? { body } : {}),
+        ...(init?.signal ? { signal: init.signal } : {}),
+      });
     const counts = mine && auth;
     const w = fault.wrapper;
     if (w && wrapperLeft > 0 && mine && (when === "probe" ? !auth : auth)) {
       wrapperLeft--;
       cell.struck++;
-      const text = w.html ? html : JSON.stringify({ error: { code: "InternalServerError", message: `Emulated ${w.status} after processing.` } });
+      const text = w.html
+        ? html
+        : JSON.stringify({ error: { code: "InternalServerError", message: `Emulated ${w.status} after processing.` } });
       const headers = { "content-type": w.html ? "text/html" : "application/json; charset=utf-8" };
       if (fault.after) {
         const real = await forward();
@@ -320,7 +451,10 @@ export async function runCell(lib: Lib, contender: Contender, fault: FaultKind, 
   wrapperLeft = 0;
   cell.processedTwice = op.unsafe && cell.processed > 1;
   if (op.effects) {
-    cell.effects = await op.effects(lib, { ...ctx, clean: new lib.core.KeyVaultClient(emulator.vaultUrl, { getToken: emulator.getToken, fetch: emulator.fetch }) });
+    cell.effects = await op.effects(lib, {
+      ...ctx,
+      clean: new lib.core.KeyVaultClient(emulator.vaultUrl, { getToken: emulator.getToken, fetch: emulator.fetch }),
+    });
     // A request the vault served just as the caller gave up is invisible to the count; the state is the truth.
     cell.processed = Math.max(cell.processed, cell.effects);
   }
@@ -350,8 +484,13 @@ export function expectedOutcome(fault: FaultKind, op: OpClass, when: When): stri
 export async function runCells<T>(jobs: (() => Promise<T>)[], concurrency: number): Promise<T[]> {
   const out: T[] = new Array(jobs.length);
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, async () => {
-    while (next < jobs.length) { const i = next++; out[i] = await jobs[i]!(); }
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, jobs.length) }, async () => {
+      while (next < jobs.length) {
+        const i = next++;
+        out[i] = await jobs[i]!();
+      }
+    }),
+  );
   return out;
 }

@@ -16,8 +16,12 @@ const suite: SuiteFile = (t, lib) => {
         const replay = replayFetch(recording);
         const tokens: { scopes: string[]; tenantId?: string | undefined }[] = [];
         const client = new KeyVaultClient(vaultUrl, {
-          getToken: (r) => { tokens.push({ scopes: r.scopes, tenantId: r.tenantId }); return { token: "recorded-token", expiresOnTimestamp: Date.now() + 3600_000 }; },
-          fetch: replay.fetch, retry: false,
+          getToken: (r) => {
+            tokens.push({ scopes: r.scopes, tenantId: r.tenantId });
+            return { token: "recorded-token", expiresOnTimestamp: Date.now() + 3600_000 };
+          },
+          fetch: replay.fetch,
+          retry: false,
         });
         // Send every authorized request of the recording, as recorded, through client.fetch.
         const authorized = recording.Entries.filter((e) => e.StatusCode !== 401 || e.RequestHeaders.Authorization);
@@ -40,13 +44,20 @@ const suite: SuiteFile = (t, lib) => {
         assert.equal(first!.body, "");
         assert.equal(first!.entry.StatusCode, 401);
         assert.ok(rest.every((s) => s.authorization === "Bearer recorded-token"));
-        assert.equal(replay.sent.filter((s) => !s.authorization).length, 1, "one challenge round trip, however many clients the recording had");
+        assert.equal(
+          replay.sent.filter((s) => !s.authorization).length,
+          1,
+          "one challenge round trip, however many clients the recording had",
+        );
         // The body the client sent is the recorded body.
         for (const s of rest) if (s.entry.RequestBody !== null) assert.deepEqual(JSON.parse(s.body), s.entry.RequestBody);
         // Scope and tenant come from the recorded challenge.
         const header = recording.Entries[0]!.ResponseHeaders["WWW-Authenticate"]!;
         const expectedTenant = /login\.microsoftonline\.com\/([^"]+)"/.exec(header)![1];
-        assert.deepEqual(tokens[0], { scopes: [/managedhsm/.test(vaultUrl) ? "https://managedhsm.azure.net/.default" : "https://vault.azure.net/.default"], tenantId: expectedTenant });
+        assert.deepEqual(tokens[0], {
+          scopes: [/managedhsm/.test(vaultUrl) ? "https://managedhsm.azure.net/.default" : "https://vault.azure.net/.default"],
+          tenantId: expectedTenant,
+        });
         assert.equal(tokens.length, 1);
         assert.equal(replay.remaining().length, 0, "every recorded exchange was replayed");
       });

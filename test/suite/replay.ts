@@ -18,7 +18,12 @@ export function pathOf(uri: string): string {
 export function rewriteHosts(value: unknown, vaultUrl: string): unknown {
   const text = JSON.stringify(value);
   if (text === undefined) return value;
-  return JSON.parse(text.replace(/https:\/\/(keyvault_name\.vault\.azure\.net|azure_managedhsm\.managedhsm\.azure\.net|Sanitized\.(vault|managedhsm)\.azure\.net)(:443)?/g, vaultUrl));
+  return JSON.parse(
+    text.replace(
+      /https:\/\/(keyvault_name\.vault\.azure\.net|azure_managedhsm\.managedhsm\.azure\.net|Sanitized\.(vault|managedhsm)\.azure\.net)(:443)?/g,
+      vaultUrl,
+    ),
+  );
 }
 
 export function replayFetch(recording: Recording, options: ReplayOptions = {}) {
@@ -33,14 +38,21 @@ export function replayFetch(recording: Recording, options: ReplayOptions = {}) {
     const body = await req.text();
     // The next unused entry with this method, path and query. A recorded 401 challenge is answered
     // only to a request without a token (the recording's second clients re-challenged; ours do not).
-    const index = entries.findIndex((e, i) => !used[i] && e.RequestMethod === req.method && pathOf(e.RequestUri) === path && (e.StatusCode === 401) === !authorization);
+    const index = entries.findIndex(
+      (e, i) => !used[i] && e.RequestMethod === req.method && pathOf(e.RequestUri) === path && (e.StatusCode === 401) === !authorization,
+    );
     if (index < 0) throw new Error(`replay: no recorded ${req.method} ${path} (authorization: ${!!authorization})`);
     for (let i = 0; i <= index; i++) if (entries[i]!.StatusCode === 401 || i === index) used[i] = true;
     const entry = entries[index]!;
     sent.push({ method: req.method, path, authorization, body, entry });
     const headers = new Headers();
     for (const [k, v] of Object.entries(entry.ResponseHeaders)) if (!/^content-length$/i.test(k)) headers.set(k, v);
-    const payload = entry.ResponseBody === null ? null : typeof entry.ResponseBody === "string" ? entry.ResponseBody : JSON.stringify(rewriteHosts(entry.ResponseBody, origin));
+    const payload =
+      entry.ResponseBody === null
+        ? null
+        : typeof entry.ResponseBody === "string"
+          ? entry.ResponseBody
+          : JSON.stringify(rewriteHosts(entry.ResponseBody, origin));
     return new Response(entry.StatusCode === 204 ? null : payload, { status: entry.StatusCode, headers });
   };
   return { fetch, sent, entries, origin, remaining: () => entries.filter((e, i) => !used[i] && e.StatusCode !== 401) };

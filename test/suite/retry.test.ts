@@ -12,7 +12,9 @@ const suite: SuiteFile = (t, lib) => {
       handler: () => {
         const s = statuses[i++] ?? 200;
         if (s === "drop") throw new TypeError("fetch failed: connection reset");
-        return s === 200 ? Response.json({ ok: true }) : Response.json({ error: { code: "Throttled", message: "slow down" } }, { status: s, headers });
+        return s === 200
+          ? Response.json({ ok: true })
+          : Response.json({ error: { code: "Throttled", message: "slow down" } }, { status: s, headers });
       },
     });
   }
@@ -30,7 +32,11 @@ const suite: SuiteFile = (t, lib) => {
 
     t.test("gives up after the retry count and returns the last answer", async () => {
       const vault = flaky([503, 503, 503, 503, 503, 503, 503, 503]);
-      const client = new KeyVaultClient(vault.vaultUrl, { getToken: countingProvider().getToken, fetch: vault.fetch, retry: { ...fast, retries: 2 } });
+      const client = new KeyVaultClient(vault.vaultUrl, {
+        getToken: countingProvider().getToken,
+        fetch: vault.fetch,
+        retry: { ...fast, retries: 2 },
+      });
       assert.equal((await client.fetch("/keys/k")).status, 503);
       assert.equal(vault.requests.length, 1 + 3);
       await assert.rejects(() => request(client, "GET", "/keys/k"), { status: 503, code: "Throttled" });
@@ -38,7 +44,11 @@ const suite: SuiteFile = (t, lib) => {
 
     t.test("network errors past the retries become ERR_NETWORK", async () => {
       const vault = flaky(["drop", "drop", "drop", "drop", "drop"]);
-      const client = new KeyVaultClient(vault.vaultUrl, { getToken: countingProvider().getToken, fetch: vault.fetch, retry: { ...fast, retries: 1 } });
+      const client = new KeyVaultClient(vault.vaultUrl, {
+        getToken: countingProvider().getToken,
+        fetch: vault.fetch,
+        retry: { ...fast, retries: 1 },
+      });
       await assert.rejects(() => client.fetch("/keys/k"), { code: "ERR_NETWORK", message: /connection reset/ });
     });
 
@@ -64,7 +74,7 @@ const suite: SuiteFile = (t, lib) => {
       await assert.rejects(() => c3.fetch("/keys/restore", { method: "POST", body: "{}" }), { code: "ERR_NETWORK" });
       const v4 = flaky([503]);
       const c4 = new KeyVaultClient(v4.vaultUrl, { getToken: countingProvider().getToken, fetch: v4.fetch, retry: fast });
-      assert.equal((await request(c4, "POST", "/keys/k/sign", { alg: "ES256", value: "AA" }) as any).ok, true, "sign is safe to repeat");
+      assert.equal(((await request(c4, "POST", "/keys/k/sign", { alg: "ES256", value: "AA" })) as any).ok, true, "sign is safe to repeat");
       assert.equal(isIdempotent("PUT", "/keys/imported"), false);
       assert.equal(isIdempotent("POST", "/deletedkeys/k/recover"), false);
       assert.equal(isIdempotent("PATCH", "/keys/k/abc"), true);
@@ -103,10 +113,23 @@ const suite: SuiteFile = (t, lib) => {
 
     t.test("backoff is exponential with full jitter", () => {
       const opts = { ...DEFAULT_RETRY, minDelayMs: 100, maxDelayMs: 1000 };
-      assert.equal(backoffDelay(0, opts, () => 0.999999), 99);
-      assert.equal(backoffDelay(3, opts, () => 0.5), 400);
-      assert.equal(backoffDelay(10, opts, () => 0.999999), 999, "capped");
-      assert.equal(backoffDelay(2, opts, () => 0), 0);
+      assert.equal(
+        backoffDelay(0, opts, () => 0.999999),
+        99,
+      );
+      assert.equal(
+        backoffDelay(3, opts, () => 0.5),
+        400,
+      );
+      assert.equal(
+        backoffDelay(10, opts, () => 0.999999),
+        999,
+        "capped",
+      );
+      assert.equal(
+        backoffDelay(2, opts, () => 0),
+        0,
+      );
     });
 
     t.test("retry: false sends once", async () => {
@@ -122,7 +145,10 @@ const suite: SuiteFile = (t, lib) => {
       const vault = mockVault({ handler: () => new Promise<Response>(() => {}) });
       const abortable = async (i: any, init?: RequestInit) => {
         const signal = init?.signal;
-        return Promise.race([vault.fetch(i, init), new Promise<Response>((_, reject) => signal?.addEventListener("abort", () => reject(signal.reason)))]);
+        return Promise.race([
+          vault.fetch(i, init),
+          new Promise<Response>((_, reject) => signal?.addEventListener("abort", () => reject(signal.reason))),
+        ]);
       };
       const client = new KeyVaultClient(vault.vaultUrl, { getToken: countingProvider().getToken, fetch: abortable, timeout: 100 });
       const started = Date.now();
@@ -132,7 +158,12 @@ const suite: SuiteFile = (t, lib) => {
 
     t.test("the timeout cancels a retry wait", async () => {
       const vault = flaky([429], { "retry-after": "20" });
-      const client = new KeyVaultClient(vault.vaultUrl, { getToken: countingProvider().getToken, fetch: vault.fetch, timeout: 100, retry: { ...fast, maxDelayMs: 60_000, maxElapsedMs: 60_000 } });
+      const client = new KeyVaultClient(vault.vaultUrl, {
+        getToken: countingProvider().getToken,
+        fetch: vault.fetch,
+        timeout: 100,
+        retry: { ...fast, maxDelayMs: 60_000, maxElapsedMs: 60_000 },
+      });
       const started = Date.now();
       await assert.rejects(() => client.fetch("/keys/k"), { code: "ERR_TIMEOUT" });
       assert.ok(Date.now() - started < 2000);
@@ -140,7 +171,11 @@ const suite: SuiteFile = (t, lib) => {
 
     t.test("an AbortSignal cancels with its own reason", async () => {
       const vault = flaky([503, 503, 503], { "retry-after": "5" });
-      const client = new KeyVaultClient(vault.vaultUrl, { getToken: countingProvider().getToken, fetch: vault.fetch, retry: { ...fast, maxDelayMs: 60_000 } });
+      const client = new KeyVaultClient(vault.vaultUrl, {
+        getToken: countingProvider().getToken,
+        fetch: vault.fetch,
+        retry: { ...fast, maxDelayMs: 60_000 },
+      });
       const controller = new AbortController();
       setTimeout(() => controller.abort(new Error("user gave up")), 50);
       await assert.rejects(() => client.fetch("/keys/k", { signal: controller.signal }), { message: /user gave up/ });

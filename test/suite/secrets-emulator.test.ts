@@ -24,7 +24,12 @@ export async function secretsCaller(emu: Emu, token?: string) {
       ...(body !== undefined ? { body: typeof body === "string" ? body : JSON.stringify(body) } : {}),
     });
     const text = await res.text();
-    return { status: res.status, headers: res.headers, text, json: text ? JSON.parse(text) : undefined } as { status: number; headers: Headers; text: string; json: any };
+    return { status: res.status, headers: res.headers, text, json: text ? JSON.parse(text) : undefined } as {
+      status: number;
+      headers: Headers;
+      text: string;
+      json: any;
+    };
   };
   return { token: tok, call };
 }
@@ -39,14 +44,21 @@ function compare(ours: any, rec: any, path: string, out: string[]): void {
     if (ours !== null && ours !== undefined) out.push(`${path}: expected nothing, got ${JSON.stringify(ours).slice(0, 80)}`);
     return;
   }
-  if (typeof rec !== typeof ours || Array.isArray(rec) !== Array.isArray(ours)) { out.push(`${path}: expected ${typeof rec}, got ${JSON.stringify(ours)?.slice(0, 80)}`); return; }
+  if (typeof rec !== typeof ours || Array.isArray(rec) !== Array.isArray(ours)) {
+    out.push(`${path}: expected ${typeof rec}, got ${JSON.stringify(ours)?.slice(0, 80)}`);
+    return;
+  }
   if (Array.isArray(rec)) {
-    if (rec.length !== ours.length) { out.push(`${path}: ${ours.length} items, recorded ${rec.length}`); return; }
+    if (rec.length !== ours.length) {
+      out.push(`${path}: ${ours.length} items, recorded ${rec.length}`);
+      return;
+    }
     rec.forEach((r: any, i: number) => compare(ours[i], r, `${path}[${i}]`, out));
     return;
   }
   if (typeof rec === "object") {
-    const a = Object.keys(ours).sort().join(), b = Object.keys(rec).sort().join();
+    const a = Object.keys(ours).sort().join(),
+      b = Object.keys(rec).sort().join();
     if (a !== b) out.push(`${path}: keys ${a} vs recorded ${b}`);
     for (const k of Object.keys(rec)) if (k in ours) compare(ours[k], rec[k], `${path}.${k}`, out);
     return;
@@ -58,9 +70,11 @@ function compare(ours: any, rec: any, path: string, out: string[]): void {
 function learn(rec: any, ours: any, versions: Map<string, string>, values: Map<string, string>): void {
   if (!rec || !ours || typeof rec !== "object" || typeof ours !== "object") return;
   for (const k of Object.keys(rec)) {
-    const r = rec[k], o = ours[k];
+    const r = rec[k],
+      o = ours[k];
     if (typeof r === "string" && typeof o === "string") {
-      const rv = /\/([0-9a-f]{32})$/.exec(r)?.[1], ov = /\/([0-9a-f]{32})$/.exec(o)?.[1];
+      const rv = /\/([0-9a-f]{32})$/.exec(r)?.[1],
+        ov = /\/([0-9a-f]{32})$/.exec(o)?.[1];
       if (k === "id" && rv && ov) versions.set(rv, ov);
       if (k === "value" && r !== o) values.set(r, o);
     } else if (typeof r === "object") {
@@ -70,10 +84,13 @@ function learn(rec: any, ours: any, versions: Map<string, string>, values: Map<s
 }
 
 const substitute = (body: any, values: Map<string, string>): any =>
-  typeof body === "string" ? values.get(body) ?? body
-    : Array.isArray(body) ? body.map((b) => substitute(b, values))
-    : body && typeof body === "object" ? Object.fromEntries(Object.entries(body).map(([k, v]) => [k, substitute(v, values)]))
-    : body;
+  typeof body === "string"
+    ? (values.get(body) ?? body)
+    : Array.isArray(body)
+      ? body.map((b) => substitute(b, values))
+      : body && typeof body === "object"
+        ? Object.fromEntries(Object.entries(body).map(([k, v]) => [k, substitute(v, values)]))
+        : body;
 
 /** The vault settings a recording shows (retention days), read from its first attributes. */
 function recordedDays(entries: RecordedEntry[]): number {
@@ -98,21 +115,36 @@ export function secretsEmulator(t: Registrar, lib: Lib): void {
       t.test(name, async () => {
         const emu = createEmulator({ recoverableDays: recordedDays(rec.Entries) });
         const { token } = await emu.getToken({ scopes: [`${emu.resource}/.default`] });
-        const versions = new Map<string, string>(), values = new Map<string, string>();
+        const versions = new Map<string, string>(),
+          values = new Map<string, string>();
         const problems: string[] = [];
         let nextLink: string | null = null;
         const sharedVault = name === "secrets__list-secrets-paged";
-        const listedOurs: string[] = [], listedRecorded: string[] = [];
+        const listedOurs: string[] = [],
+          listedRecorded: string[] = [];
         const entries = rec.Entries;
         for (let i = 0; i < entries.length; i++) {
-          const e = entries[i]!, n = entries[i + 1];
+          const e = entries[i]!,
+            n = entries[i + 1];
           const u = new URL(e.RequestUri);
           const paging = u.searchParams.has("$skiptoken");
-          if (!paging && e.StatusCode >= 402 && n && n.StatusCode !== 401 && n.RequestMethod === e.RequestMethod && n.RequestUri === e.RequestUri && JSON.stringify(n.RequestBody) === JSON.stringify(e.RequestBody)) continue;
+          if (
+            !paging &&
+            e.StatusCode >= 402 &&
+            n &&
+            n.StatusCode !== 401 &&
+            n.RequestMethod === e.RequestMethod &&
+            n.RequestUri === e.RequestUri &&
+            JSON.stringify(n.RequestBody) === JSON.stringify(e.RequestBody)
+          )
+            continue;
           let url: string;
           if (paging) {
             if (sharedVault) continue;
-            if (!nextLink) { problems.push(`#${i}: recorded another page, the emulator had none`); continue; }
+            if (!nextLink) {
+              problems.push(`#${i}: recorded another page, the emulator had none`);
+              continue;
+            }
             url = nextLink;
           } else {
             let path = u.pathname + u.search;
@@ -128,10 +160,17 @@ export function secretsEmulator(t: Registrar, lib: Lib): void {
           });
           const text = await res.text();
           const where = `#${i} ${e.RequestMethod} ${u.pathname}`;
-          if (res.status !== e.StatusCode) { problems.push(`${where}: status ${res.status}, recorded ${e.StatusCode}: ${text.slice(0, 160)}`); continue; }
+          if (res.status !== e.StatusCode) {
+            problems.push(`${where}: status ${res.status}, recorded ${e.StatusCode}: ${text.slice(0, 160)}`);
+            continue;
+          }
           if (!auth) {
-            const expected = e.ResponseHeaders["WWW-Authenticate"]!.replace(/microsoftonline\.com\/[0-9a-f-]+"/, `microsoftonline.com/${emu.tenantId}"`);
-            if (res.headers.get("www-authenticate") !== expected) problems.push(`${where}: challenge ${res.headers.get("www-authenticate")}`);
+            const expected = e.ResponseHeaders["WWW-Authenticate"]!.replace(
+              /microsoftonline\.com\/[0-9a-f-]+"/,
+              `microsoftonline.com/${emu.tenantId}"`,
+            );
+            if (res.headers.get("www-authenticate") !== expected)
+              problems.push(`${where}: challenge ${res.headers.get("www-authenticate")}`);
             if (text !== JSON.stringify(e.ResponseBody)) problems.push(`${where}: 401 body ${text.slice(0, 120)}`);
             continue;
           }
@@ -145,7 +184,9 @@ export function secretsEmulator(t: Registrar, lib: Lib): void {
           if (sharedVault && e.RequestMethod === "GET" && u.pathname === "/secrets") {
             // Ours lists only the two secrets this session made; each must look like its recorded item.
             const mine = JSON.parse(normalized).value as any[];
-            const all = entries.filter((x) => x.RequestMethod === "GET" && new URL(x.RequestUri).pathname === "/secrets").flatMap((x) => (x.ResponseBody as any).value);
+            const all = entries
+              .filter((x) => x.RequestMethod === "GET" && new URL(x.RequestUri).pathname === "/secrets")
+              .flatMap((x) => (x.ResponseBody as any).value);
             assert.equal(mine.length, 2);
             for (const item of mine) {
               const twin = all.find((r: any) => r.id === item.id);
@@ -163,11 +204,13 @@ export function secretsEmulator(t: Registrar, lib: Lib): void {
             listedOurs.push(...mine.value.map((x: any) => x.id));
             listedRecorded.push(...recorded.value.map((x: any) => x.id));
             const blind = (x: any) => JSON.parse(JSON.stringify(x).replace(HEX32, "<version>"));
-            mine = blind(mine); theirs = blind(theirs);
+            mine = blind(mine);
+            theirs = blind(theirs);
           }
           compare(mine, theirs, where, problems);
           if (recorded?.deletedDate !== undefined && ours) {
-            if (ours.scheduledPurgeDate - ours.deletedDate !== recorded.scheduledPurgeDate - recorded.deletedDate) problems.push(`${where}: retention ${ours.scheduledPurgeDate - ours.deletedDate} s`);
+            if (ours.scheduledPurgeDate - ours.deletedDate !== recorded.scheduledPurgeDate - recorded.deletedDate)
+              problems.push(`${where}: retention ${ours.scheduledPurgeDate - ours.deletedDate} s`);
           }
         }
         assert.deepEqual(problems, []);
@@ -195,11 +238,18 @@ export function secretsEmulator(t: Registrar, lib: Lib): void {
       const v1 = a.json.id.split("/").pop();
       const old = await call("GET", `/secrets/db-password/${v1}`);
       assert.deepEqual([old.json.value, old.json.tags], ["one", { env: "prod" }]);
-      assert.equal((await call("GET", `/secrets/db-password/${v1.toUpperCase()}`)).json.value, "one", "versions compare case-insensitively");
+      assert.equal(
+        (await call("GET", `/secrets/db-password/${v1.toUpperCase()}`)).json.value,
+        "one",
+        "versions compare case-insensitively",
+      );
       const missing = await call("GET", `/secrets/db-password/${"0".repeat(32)}`);
       assert.equal(missing.status, 404);
       assert.equal(missing.json.error.code, "SecretNotFound");
-      assert.match(missing.json.error.message, new RegExp(`^A secret with \\(name/id\\) db-password/${"0".repeat(32)} was not found in this key vault\\.`));
+      assert.match(
+        missing.json.error.message,
+        new RegExp(`^A secret with \\(name/id\\) db-password/${"0".repeat(32)} was not found in this key vault\\.`),
+      );
       const list = await call("GET", "/secrets/db-password/versions");
       const ids = list.json.value.map((i: any) => i.id.split("/").pop());
       assert.deepEqual(ids, [...ids].sort());
@@ -211,7 +261,8 @@ export function secretsEmulator(t: Registrar, lib: Lib): void {
     t.test("list: one item per secret (newest version, id without version), maxresults 1..25, absolute nextLinks with :443", async () => {
       const emu = createEmulator({ name: "secrets-paging" });
       const { call } = await secretsCaller(emu);
-      for (let i = 0; i < 30; i++) assert.equal((await call("PUT", `/secrets/s-${String(i).padStart(2, "0")}`, { value: `v${i}` })).status, 200);
+      for (let i = 0; i < 30; i++)
+        assert.equal((await call("PUT", `/secrets/s-${String(i).padStart(2, "0")}`, { value: `v${i}` })).status, 200);
       await call("PUT", "/secrets/s-00", { value: "again" });
       const first = await call("GET", "/secrets");
       assert.equal(first.json.value.length, 25, "25 without maxresults");
@@ -231,7 +282,12 @@ export function secretsEmulator(t: Registrar, lib: Lib): void {
       }
       const paged: string[] = [];
       let link: string | null = "/secrets?maxresults=7";
-      while (link) { const p = await call("GET", link); paged.push(...p.json.value.map((i: any) => i.id)); link = p.json.nextLink; if (link) assert.match(link, /maxresults=7/); }
+      while (link) {
+        const p = await call("GET", link);
+        paged.push(...p.json.value.map((i: any) => i.id));
+        link = p.json.nextLink;
+        if (link) assert.match(link, /maxresults=7/);
+      }
       assert.equal(paged.length, 30);
     });
 
@@ -257,7 +313,11 @@ export function secretsEmulator(t: Registrar, lib: Lib): void {
       assert.equal((await call("PUT", "/secrets/nobody")).status, 400);
       assert.equal((await call("PUT", "/secrets/notjson", "{")).status, 400);
       assert.equal((await call("PUT", "/secrets/ct", { value: "x", contentType: "c".repeat(256) })).status, 400);
-      assert.equal((await call("PUT", "/secrets/tags", { value: "x", tags: Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`t${i}`, "v"])) })).status, 400);
+      assert.equal(
+        (await call("PUT", "/secrets/tags", { value: "x", tags: Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`t${i}`, "v"])) }))
+          .status,
+        400,
+      );
       assert.equal((await call("PUT", "/secrets/dates", { value: "x", attributes: { nbf: 200, exp: 100 } })).status, 400);
       assert.equal((await call("PUT", "/secrets/dates", { value: "x", attributes: { exp: "tomorrow" } })).status, 400);
     });
@@ -268,10 +328,25 @@ export function secretsEmulator(t: Registrar, lib: Lib): void {
       const now = Math.floor(Date.now() / 1000);
       await call("PUT", "/secrets/expired", { value: "old", attributes: { exp: now - 60 } });
       await call("PUT", "/secrets/future", { value: "soon", attributes: { nbf: now + 3600 } });
-      assert.deepEqual([(await call("GET", "/secrets/expired/")).json.value, (await call("GET", "/secrets/future/")).json.attributes.nbf], ["old", now + 3600]);
+      assert.deepEqual(
+        [(await call("GET", "/secrets/expired/")).json.value, (await call("GET", "/secrets/future/")).json.attributes.nbf],
+        ["old", now + 3600],
+      );
       await call("PUT", "/secrets/off", { value: "x", attributes: { enabled: false } });
       const off = await call("GET", "/secrets/off/");
-      assert.deepEqual([off.status, off.json], [403, { error: { code: "Forbidden", message: "Operation get is not allowed on a disabled secret.", innererror: { code: "SecretDisabled" } } }]);
+      assert.deepEqual(
+        [off.status, off.json],
+        [
+          403,
+          {
+            error: {
+              code: "Forbidden",
+              message: "Operation get is not allowed on a disabled secret.",
+              innererror: { code: "SecretDisabled" },
+            },
+          },
+        ],
+      );
       const updated = await call("PATCH", "/secrets/off/", { attributes: { enabled: true }, contentType: "text/plain", tags: { a: "b" } });
       assert.equal(updated.status, 200);
       assert.equal(updated.json.value, undefined, "an update answers without the value");
@@ -281,147 +356,223 @@ export function secretsEmulator(t: Registrar, lib: Lib): void {
       assert.equal((await call("PATCH", "/secrets/missing/", { tags: {} })).status, 404);
     });
 
-    t.test("outContentType: PEM from a secret without content type is the recorded 400; PEM to PEM is as is; PFX to PEM is not emulated (501)", async () => {
-      const emu = createEmulator();
-      const { call } = await secretsCaller(emu);
-      await call("PUT", "/secrets/plain", { value: "x" });
-      const plain = await call("GET", "/secrets/plain/?outContentType=application%2Fx-pem-file");
-      assert.deepEqual([plain.status, plain.json.error.message], [400, "The 'Unsupported' to 'PEM' transformation is not supported. Only PFX to PEM transformation is supported."]);
-      await call("PUT", "/secrets/pem", { value: "-----BEGIN CERTIFICATE-----", contentType: "application/x-pem-file" });
-      assert.equal((await call("GET", "/secrets/pem/?outContentType=application%2Fx-pem-file")).json.value, "-----BEGIN CERTIFICATE-----");
-      assert.equal((await call("GET", "/secrets/pem/?outContentType=application%2Fx-pkcs12")).status, 400);
-      await call("PUT", "/secrets/pfx", { value: "MIIK", contentType: "application/x-pkcs12" });
-      assert.equal((await call("GET", "/secrets/pfx/?outContentType=application%2Fx-pem-file")).status, 501);
-      assert.equal((await call("GET", "/secrets/pfx/?outContentType=text%2Fplain")).status, 400);
-    });
+    t.test(
+      "outContentType: PEM from a secret without content type is the recorded 400; PEM to PEM is as is; PFX to PEM is not emulated (501)",
+      async () => {
+        const emu = createEmulator();
+        const { call } = await secretsCaller(emu);
+        await call("PUT", "/secrets/plain", { value: "x" });
+        const plain = await call("GET", "/secrets/plain/?outContentType=application%2Fx-pem-file");
+        assert.deepEqual(
+          [plain.status, plain.json.error.message],
+          [400, "The 'Unsupported' to 'PEM' transformation is not supported. Only PFX to PEM transformation is supported."],
+        );
+        await call("PUT", "/secrets/pem", { value: "-----BEGIN CERTIFICATE-----", contentType: "application/x-pem-file" });
+        assert.equal(
+          (await call("GET", "/secrets/pem/?outContentType=application%2Fx-pem-file")).json.value,
+          "-----BEGIN CERTIFICATE-----",
+        );
+        assert.equal((await call("GET", "/secrets/pem/?outContentType=application%2Fx-pkcs12")).status, 400);
+        await call("PUT", "/secrets/pfx", { value: "MIIK", contentType: "application/x-pkcs12" });
+        assert.equal((await call("GET", "/secrets/pfx/?outContentType=application%2Fx-pem-file")).status, 501);
+        assert.equal((await call("GET", "/secrets/pfx/?outContentType=text%2Fplain")).status, 400);
+      },
+    );
 
-    t.test("soft delete completes asynchronously (deletionDelayMs): 404 then the deleted secret; 409 while the name is deleted; recover and purge complete later too", async () => {
-      let clock = Date.UTC(2026, 0, 1);
-      const emu = createEmulator({ now: () => clock, deletionDelayMs: 5000, recoverableDays: 7 });
-      const { call } = await secretsCaller(emu);
-      await call("PUT", "/secrets/gone", { value: "v", contentType: "text/plain", tags: { t: "1" } });
-      const del = await call("DELETE", "/secrets/gone");
-      assert.equal(del.status, 200);
-      assert.deepEqual(Object.keys(del.json), ["recoveryId", "deletedDate", "scheduledPurgeDate", "contentType", "id", "attributes", "tags"]);
-      assert.equal(del.json.recoveryId, `${emu.vaultUrl}/deletedsecrets/gone`);
-      assert.equal(del.json.scheduledPurgeDate - del.json.deletedDate, 7 * 86400);
-      assert.equal(del.json.value, undefined);
-      const early = await call("GET", "/deletedsecrets/gone");
-      assert.deepEqual([early.status, early.json.error], [404, { code: "SecretNotFound", message: "Deleted Secret not found: gone" }]);
-      assert.equal((await call("GET", "/deletedsecrets")).json.value.length, 0);
-      assert.equal((await call("GET", "/secrets/gone/")).status, 404);
-      const during = await call("PUT", "/secrets/gone", { value: "w" });
-      assert.deepEqual([during.status, during.json.error.code, during.json.error.innererror?.code], [409, "Conflict", "ObjectIsBeingDeleted"]);
-      assert.equal((await call("DELETE", "/deletedsecrets/gone")).status, 409, "purge before the deletion completed");
-      clock += 5000;
-      assert.equal((await call("GET", "/deletedsecrets/gone")).status, 200);
-      const listed = await call("GET", "/deletedsecrets");
-      assert.deepEqual(Object.keys(listed.json.value[0]), ["recoveryId", "deletedDate", "scheduledPurgeDate", "contentType", "id", "attributes", "tags"]);
-      assert.equal(listed.json.value[0].id, `${emu.vaultUrl}/secrets/gone`);
-      const reuse = await call("PUT", "/secrets/gone", { value: "w" });
-      assert.deepEqual([reuse.status, reuse.json.error.innererror?.code], [409, "ObjectIsDeletedButRecoverable"]);
-      assert.match(reuse.json.error.message, /deleted but recoverable state/);
-      const rec = await call("POST", "/deletedsecrets/gone/recover");
-      assert.equal(rec.status, 200);
-      assert.equal(rec.json.value, undefined);
-      assert.equal((await call("GET", "/secrets/gone/")).status, 404, "recovery completes in the background");
-      assert.equal((await call("PUT", "/secrets/gone", { value: "w" })).status, 409);
-      clock += 5000;
-      assert.equal((await call("GET", "/secrets/gone/")).json.value, "v");
-      await call("DELETE", "/secrets/gone");
-      clock += 5000;
-      assert.equal((await call("DELETE", "/deletedsecrets/gone")).status, 204);
-      assert.equal((await call("PUT", "/secrets/gone", { value: "w" })).status, 409, "a purge completes in the background too");
-      assert.equal((await call("GET", "/deletedsecrets/gone")).status, 404);
-      clock += 5000;
-      assert.equal((await call("PUT", "/secrets/gone", { value: "w" })).status, 200);
-      const nothing = await call("POST", "/deletedsecrets/never/recover");
-      assert.equal(nothing.status, 404);
-      assert.match(nothing.json.error.message, /^A secret with \(name\/id\) never was not found/);
-      assert.equal((await call("DELETE", "/secrets/never")).status, 404);
-    });
+    t.test(
+      "soft delete completes asynchronously (deletionDelayMs): 404 then the deleted secret; 409 while the name is deleted; recover and purge complete later too",
+      async () => {
+        let clock = Date.UTC(2026, 0, 1);
+        const emu = createEmulator({ now: () => clock, deletionDelayMs: 5000, recoverableDays: 7 });
+        const { call } = await secretsCaller(emu);
+        await call("PUT", "/secrets/gone", { value: "v", contentType: "text/plain", tags: { t: "1" } });
+        const del = await call("DELETE", "/secrets/gone");
+        assert.equal(del.status, 200);
+        assert.deepEqual(Object.keys(del.json), [
+          "recoveryId",
+          "deletedDate",
+          "scheduledPurgeDate",
+          "contentType",
+          "id",
+          "attributes",
+          "tags",
+        ]);
+        assert.equal(del.json.recoveryId, `${emu.vaultUrl}/deletedsecrets/gone`);
+        assert.equal(del.json.scheduledPurgeDate - del.json.deletedDate, 7 * 86400);
+        assert.equal(del.json.value, undefined);
+        const early = await call("GET", "/deletedsecrets/gone");
+        assert.deepEqual([early.status, early.json.error], [404, { code: "SecretNotFound", message: "Deleted Secret not found: gone" }]);
+        assert.equal((await call("GET", "/deletedsecrets")).json.value.length, 0);
+        assert.equal((await call("GET", "/secrets/gone/")).status, 404);
+        const during = await call("PUT", "/secrets/gone", { value: "w" });
+        assert.deepEqual(
+          [during.status, during.json.error.code, during.json.error.innererror?.code],
+          [409, "Conflict", "ObjectIsBeingDeleted"],
+        );
+        assert.equal((await call("DELETE", "/deletedsecrets/gone")).status, 409, "purge before the deletion completed");
+        clock += 5000;
+        assert.equal((await call("GET", "/deletedsecrets/gone")).status, 200);
+        const listed = await call("GET", "/deletedsecrets");
+        assert.deepEqual(Object.keys(listed.json.value[0]), [
+          "recoveryId",
+          "deletedDate",
+          "scheduledPurgeDate",
+          "contentType",
+          "id",
+          "attributes",
+          "tags",
+        ]);
+        assert.equal(listed.json.value[0].id, `${emu.vaultUrl}/secrets/gone`);
+        const reuse = await call("PUT", "/secrets/gone", { value: "w" });
+        assert.deepEqual([reuse.status, reuse.json.error.innererror?.code], [409, "ObjectIsDeletedButRecoverable"]);
+        assert.match(reuse.json.error.message, /deleted but recoverable state/);
+        const rec = await call("POST", "/deletedsecrets/gone/recover");
+        assert.equal(rec.status, 200);
+        assert.equal(rec.json.value, undefined);
+        assert.equal((await call("GET", "/secrets/gone/")).status, 404, "recovery completes in the background");
+        assert.equal((await call("PUT", "/secrets/gone", { value: "w" })).status, 409);
+        clock += 5000;
+        assert.equal((await call("GET", "/secrets/gone/")).json.value, "v");
+        await call("DELETE", "/secrets/gone");
+        clock += 5000;
+        assert.equal((await call("DELETE", "/deletedsecrets/gone")).status, 204);
+        assert.equal((await call("PUT", "/secrets/gone", { value: "w" })).status, 409, "a purge completes in the background too");
+        assert.equal((await call("GET", "/deletedsecrets/gone")).status, 404);
+        clock += 5000;
+        assert.equal((await call("PUT", "/secrets/gone", { value: "w" })).status, 200);
+        const nothing = await call("POST", "/deletedsecrets/never/recover");
+        assert.equal(nothing.status, 404);
+        assert.match(nothing.json.error.message, /^A secret with \(name\/id\) never was not found/);
+        assert.equal((await call("DELETE", "/secrets/never")).status, 404);
+      },
+    );
 
-    t.test("deleted secrets are purged when their scheduled date passes (the emulator's clock); purge protection refuses purge", async () => {
-      let clock = Date.UTC(2026, 0, 1);
-      const emu = createEmulator({ now: () => clock, recoverableDays: 7, purgeProtection: true });
-      let { call } = await secretsCaller(emu);
-      await call("PUT", "/secrets/old", { value: "v" });
-      const del = await call("DELETE", "/secrets/old");
-      assert.equal(del.json.attributes.recoveryLevel, "CustomizedRecoverable");
-      const purge = await call("DELETE", "/deletedsecrets/old");
-      assert.deepEqual([purge.status, purge.json.error.innererror.code], [403, "VaultPurgeProtectionEnabled"]);
-      clock += 7 * 86400_000 - 1000;
-      ({ call } = await secretsCaller(emu)); // the first token expired days ago
-      assert.equal((await call("GET", "/deletedsecrets/old")).status, 200);
-      clock += 1000;
-      assert.equal((await call("GET", "/deletedsecrets/old")).status, 404);
-      assert.equal((await call("PUT", "/secrets/old", { value: "new" })).status, 200);
-    });
+    t.test(
+      "deleted secrets are purged when their scheduled date passes (the emulator's clock); purge protection refuses purge",
+      async () => {
+        let clock = Date.UTC(2026, 0, 1);
+        const emu = createEmulator({ now: () => clock, recoverableDays: 7, purgeProtection: true });
+        let { call } = await secretsCaller(emu);
+        await call("PUT", "/secrets/old", { value: "v" });
+        const del = await call("DELETE", "/secrets/old");
+        assert.equal(del.json.attributes.recoveryLevel, "CustomizedRecoverable");
+        const purge = await call("DELETE", "/deletedsecrets/old");
+        assert.deepEqual([purge.status, purge.json.error.innererror.code], [403, "VaultPurgeProtectionEnabled"]);
+        clock += 7 * 86400_000 - 1000;
+        ({ call } = await secretsCaller(emu)); // the first token expired days ago
+        assert.equal((await call("GET", "/deletedsecrets/old")).status, 200);
+        clock += 1000;
+        assert.equal((await call("GET", "/deletedsecrets/old")).status, 404);
+        assert.equal((await call("PUT", "/secrets/old", { value: "new" })).status, 200);
+      },
+    );
 
-    t.test("backup and restore: a sealed blob that starts like the service's; junk, tampered and key blobs are 'Malformed backup blob'; 409 into a used name", async () => {
-      const emu = createEmulator({ backupSecret: "shared" });
-      const { call } = await secretsCaller(emu);
-      await call("PUT", "/secrets/kept", { value: "v1", tags: { a: "1" } });
-      await call("PUT", "/secrets/kept", { value: "v2", contentType: "text/plain" });
-      const backup = await call("POST", "/secrets/kept/backup");
-      assert.equal(backup.status, 200);
-      const blob: string = backup.json.value;
-      const bytes = Uint8Array.from(atob(blob.replace(/-/g, "+").replace(/_/g, "/") + "==".slice(0, (4 - (blob.length % 4)) % 4)), (c) => c.charCodeAt(0));
-      assert.equal(new TextDecoder().decode(bytes.subarray(0, 42)), ")AzureKeyVaultSecretBackupV1.microsoft.com");
-      assert.ok(!new TextDecoder().decode(bytes).includes("v1"), "the values are sealed");
-      const conflict = await call("POST", "/secrets/restore", { value: blob });
-      assert.equal(conflict.status, 409);
-      assert.match(conflict.json.error.message, new RegExp(`^There was a conflict restoring the secret '${emu.vaultUrl.replace(/\./g, "\\.")}/secrets/kept/[0-9a-f]{32}'\\.`));
-      await call("DELETE", "/secrets/kept");
-      assert.equal((await call("POST", "/secrets/restore", { value: blob })).status, 409, "a deleted name is still used");
-      assert.equal((await call("DELETE", "/deletedsecrets/kept")).status, 204);
-      // Another emulator with the same backup secret restores it, every version.
-      const other = createEmulator({ backupSecret: "shared" });
-      const o = await secretsCaller(other);
-      const restored = await o.call("POST", "/secrets/restore", { value: blob });
-      assert.equal(restored.status, 200);
-      assert.equal(restored.json.value, undefined);
-      assert.equal(restored.json.contentType, "text/plain");
-      assert.equal((await o.call("GET", "/secrets/kept/versions")).json.value.length, 2);
-      assert.equal((await o.call("GET", "/secrets/kept/")).json.value, "v2");
-      const tampered = bytes.slice(); tampered[tampered.length - 5]! ^= 1;
-      const b64 = (b: Uint8Array) => btoa(String.fromCharCode(...b)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-      const keyBackup = await call("POST", "/keys/k/create", { kty: "EC" }).then(() => call("POST", "/keys/k/backup"));
-      for (const junk of ["A".repeat(6304), b64(tampered), keyBackup.json.value, "!!!", b64(bytes.subarray(0, 50))]) {
-        const r = await call("POST", "/secrets/restore", { value: junk });
-        assert.deepEqual([r.status, r.json], [400, { error: { code: "Malformed backup blob", message: "Backup blob contains invalid or corrupt version." } }]);
-      }
-      const foreign = createEmulator();
-      assert.equal((await (await secretsCaller(foreign)).call("POST", "/secrets/restore", { value: blob })).status, 400, "another emulator's seal");
-      assert.equal((await call("POST", "/secrets/restore", {})).status, 400);
-      assert.equal((await call("POST", "/secrets/missing/backup")).status, 404);
-    });
+    t.test(
+      "backup and restore: a sealed blob that starts like the service's; junk, tampered and key blobs are 'Malformed backup blob'; 409 into a used name",
+      async () => {
+        const emu = createEmulator({ backupSecret: "shared" });
+        const { call } = await secretsCaller(emu);
+        await call("PUT", "/secrets/kept", { value: "v1", tags: { a: "1" } });
+        await call("PUT", "/secrets/kept", { value: "v2", contentType: "text/plain" });
+        const backup = await call("POST", "/secrets/kept/backup");
+        assert.equal(backup.status, 200);
+        const blob: string = backup.json.value;
+        const bytes = Uint8Array.from(atob(blob.replace(/-/g, "+").replace(/_/g, "/") + "==".slice(0, (4 - (blob.length % 4)) % 4)), (c) =>
+          c.charCodeAt(0),
+        );
+        assert.equal(new TextDecoder().decode(bytes.subarray(0, 42)), ")AzureKeyVaultSecretBackupV1.microsoft.com");
+        assert.ok(!new TextDecoder().decode(bytes).includes("v1"), "the values are sealed");
+        const conflict = await call("POST", "/secrets/restore", { value: blob });
+        assert.equal(conflict.status, 409);
+        assert.match(
+          conflict.json.error.message,
+          new RegExp(`^There was a conflict restoring the secret '${emu.vaultUrl.replace(/\./g, "\\.")}/secrets/kept/[0-9a-f]{32}'\\.`),
+        );
+        await call("DELETE", "/secrets/kept");
+        assert.equal((await call("POST", "/secrets/restore", { value: blob })).status, 409, "a deleted name is still used");
+        assert.equal((await call("DELETE", "/deletedsecrets/kept")).status, 204);
+        // Another emulator with the same backup secret restores it, every version.
+        const other = createEmulator({ backupSecret: "shared" });
+        const o = await secretsCaller(other);
+        const restored = await o.call("POST", "/secrets/restore", { value: blob });
+        assert.equal(restored.status, 200);
+        assert.equal(restored.json.value, undefined);
+        assert.equal(restored.json.contentType, "text/plain");
+        assert.equal((await o.call("GET", "/secrets/kept/versions")).json.value.length, 2);
+        assert.equal((await o.call("GET", "/secrets/kept/")).json.value, "v2");
+        const tampered = bytes.slice();
+        tampered[tampered.length - 5]! ^= 1;
+        const b64 = (b: Uint8Array) =>
+          btoa(String.fromCharCode(...b))
+            .replace(/\+/g, "-")
+            .replace(/\//g, "_")
+            .replace(/=+$/, "");
+        const keyBackup = await call("POST", "/keys/k/create", { kty: "EC" }).then(() => call("POST", "/keys/k/backup"));
+        for (const junk of ["A".repeat(6304), b64(tampered), keyBackup.json.value, "!!!", b64(bytes.subarray(0, 50))]) {
+          const r = await call("POST", "/secrets/restore", { value: junk });
+          assert.deepEqual(
+            [r.status, r.json],
+            [400, { error: { code: "Malformed backup blob", message: "Backup blob contains invalid or corrupt version." } }],
+          );
+        }
+        const foreign = createEmulator();
+        assert.equal(
+          (await (await secretsCaller(foreign)).call("POST", "/secrets/restore", { value: blob })).status,
+          400,
+          "another emulator's seal",
+        );
+        assert.equal((await call("POST", "/secrets/restore", {})).status, 400);
+        assert.equal((await call("POST", "/secrets/missing/backup")).status, 404);
+      },
+    );
 
-    t.test("access policies: secretPermissions limit a client (403 ForbiddenByPolicy, the service's wording); undefined lifts them", async () => {
-      const emu = createEmulator();
-      const admin = await secretsCaller(emu);
-      await admin.call("PUT", "/secrets/shared", { value: "v" });
-      emu.registerClient({ clientId: "reader-app", clientSecret: "reader-secret", secretPermissions: ["get", "list"] });
-      const form = { grant_type: "client_credentials", client_id: "reader-app", client_secret: "reader-secret", scope: "https://vault.azure.net/.default" };
-      const res = await emu.fetch(`${emu.authorityHost}/${emu.tenantId}/oauth2/v2.0/token`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(form) });
-      const reader = await secretsCaller(emu, ((await res.json()) as any).access_token);
-      assert.equal((await reader.call("GET", "/secrets/shared/")).status, 200);
-      assert.equal((await reader.call("GET", "/secrets")).status, 200);
-      const refused = await reader.call("PUT", "/secrets/shared", { value: "w" });
-      assert.equal(refused.status, 403);
-      assert.deepEqual([refused.json.error.code, refused.json.error.innererror.code], ["Forbidden", "ForbiddenByPolicy"]);
-      assert.match(refused.json.error.message, /^The user, group or application 'appid=reader-app;oid=[0-9a-f-]+;iss=https:\/\/sts\.windows\.net\/[0-9a-f-]+\/' does not have secrets set permission on key vault 'kvemu-[0-9a-f]+;location=emulator'\./);
-      for (const [method, path, permission] of [["DELETE", "/secrets/shared", "delete"], ["POST", "/secrets/shared/backup", "backup"], ["PATCH", "/secrets/shared/", "set"], ["DELETE", "/deletedsecrets/x", "purge"], ["POST", "/deletedsecrets/x/recover", "recover"], ["POST", "/secrets/restore", "restore"]] as const) {
-        const r = await reader.call(method, path, method === "PATCH" || path.endsWith("restore") ? {} : undefined);
-        assert.equal(r.status, 403, `${method} ${path}`);
-        assert.match(r.json.error.message, new RegExp(`secrets ${permission} permission`));
-      }
-      assert.equal((await reader.call("POST", "/keys/k/create", { kty: "EC" })).status, 200, "key permissions are separate");
-      emu.setSecretPermissions("reader-app", undefined);
-      assert.equal((await reader.call("PUT", "/secrets/shared", { value: "w" })).status, 200);
-      emu.setSecretPermissions("reader-app", []);
-      assert.equal((await reader.call("GET", "/secrets/shared/")).status, 403);
-    });
+    t.test(
+      "access policies: secretPermissions limit a client (403 ForbiddenByPolicy, the service's wording); undefined lifts them",
+      async () => {
+        const emu = createEmulator();
+        const admin = await secretsCaller(emu);
+        await admin.call("PUT", "/secrets/shared", { value: "v" });
+        emu.registerClient({ clientId: "reader-app", clientSecret: "reader-secret", secretPermissions: ["get", "list"] });
+        const form = {
+          grant_type: "client_credentials",
+          client_id: "reader-app",
+          client_secret: "reader-secret",
+          scope: "https://vault.azure.net/.default",
+        };
+        const res = await emu.fetch(`${emu.authorityHost}/${emu.tenantId}/oauth2/v2.0/token`, {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams(form),
+        });
+        const reader = await secretsCaller(emu, ((await res.json()) as any).access_token);
+        assert.equal((await reader.call("GET", "/secrets/shared/")).status, 200);
+        assert.equal((await reader.call("GET", "/secrets")).status, 200);
+        const refused = await reader.call("PUT", "/secrets/shared", { value: "w" });
+        assert.equal(refused.status, 403);
+        assert.deepEqual([refused.json.error.code, refused.json.error.innererror.code], ["Forbidden", "ForbiddenByPolicy"]);
+        assert.match(
+          refused.json.error.message,
+          /^The user, group or application 'appid=reader-app;oid=[0-9a-f-]+;iss=https:\/\/sts\.windows\.net\/[0-9a-f-]+\/' does not have secrets set permission on key vault 'kvemu-[0-9a-f]+;location=emulator'\./,
+        );
+        for (const [method, path, permission] of [
+          ["DELETE", "/secrets/shared", "delete"],
+          ["POST", "/secrets/shared/backup", "backup"],
+          ["PATCH", "/secrets/shared/", "set"],
+          ["DELETE", "/deletedsecrets/x", "purge"],
+          ["POST", "/deletedsecrets/x/recover", "recover"],
+          ["POST", "/secrets/restore", "restore"],
+        ] as const) {
+          const r = await reader.call(method, path, method === "PATCH" || path.endsWith("restore") ? {} : undefined);
+          assert.equal(r.status, 403, `${method} ${path}`);
+          assert.match(r.json.error.message, new RegExp(`secrets ${permission} permission`));
+        }
+        assert.equal((await reader.call("POST", "/keys/k/create", { kty: "EC" })).status, 200, "key permissions are separate");
+        emu.setSecretPermissions("reader-app", undefined);
+        assert.equal((await reader.call("PUT", "/secrets/shared", { value: "w" })).status, 200);
+        emu.setSecretPermissions("reader-app", []);
+        assert.equal((await reader.call("GET", "/secrets/shared/")).status, 403);
+      },
+    );
 
     t.test("fault injection reaches secrets: a 429 then the answer; latency; a dropped connection after the set took effect", async () => {
       const emu = createEmulator();
@@ -438,33 +589,40 @@ export function secretsEmulator(t: Registrar, lib: Lib): void {
       assert.ok(emu.requests.some((r) => r.faults?.includes("status 429")));
     });
 
-    t.test("serviceLimits: 300 sets and 4,000 other secrets operations per 10 s, then 429 Throttled without Retry-After; the window slides on the emulator's clock", async () => {
-      let clock = Date.UTC(2026, 0, 1);
-      const emu = createEmulator({ now: () => clock, serviceLimits: true });
-      const { call } = await secretsCaller(emu);
-      for (let i = 0; i < 300; i++) assert.equal((await call("PUT", "/secrets/w", { value: String(i) })).status, 200);
-      const over = await call("PUT", "/secrets/w", { value: "x" });
-      assert.deepEqual([over.status, over.json.error.code, over.headers.get("retry-after")], [429, "Throttled", null]);
-      assert.match(over.json.error.message, /VaultRequestTypeLimitReached/);
-      assert.equal((await call("GET", "/secrets/w/")).status, 200, "reads have their own limit");
-      clock += 5000;
-      for (let i = 0; i < 3999; i++) if ((await call("GET", "/secrets/w/")).status !== 200) throw new Error(`read ${i} refused`);
-      assert.equal((await call("GET", "/secrets/w/")).status, 429);
-      assert.equal((await call("POST", "/keys/k/create", { kty: "EC" })).status, 200, "keys are not counted");
-      clock += 5000;
-      assert.equal((await call("PUT", "/secrets/w", { value: "y" })).status, 200, "the first sets left the window");
-      assert.equal((await call("GET", "/secrets/w/")).status, 200);
-      const plain = createEmulator();
-      const p = await secretsCaller(plain);
-      for (let i = 0; i < 310; i++) assert.equal((await p.call("PUT", "/secrets/w", { value: String(i) })).status, 200, "off by default");
-    }, { timeoutMs: 120_000 });
+    t.test(
+      "serviceLimits: 300 sets and 4,000 other secrets operations per 10 s, then 429 Throttled without Retry-After; the window slides on the emulator's clock",
+      async () => {
+        let clock = Date.UTC(2026, 0, 1);
+        const emu = createEmulator({ now: () => clock, serviceLimits: true });
+        const { call } = await secretsCaller(emu);
+        for (let i = 0; i < 300; i++) assert.equal((await call("PUT", "/secrets/w", { value: String(i) })).status, 200);
+        const over = await call("PUT", "/secrets/w", { value: "x" });
+        assert.deepEqual([over.status, over.json.error.code, over.headers.get("retry-after")], [429, "Throttled", null]);
+        assert.match(over.json.error.message, /VaultRequestTypeLimitReached/);
+        assert.equal((await call("GET", "/secrets/w/")).status, 200, "reads have their own limit");
+        clock += 5000;
+        for (let i = 0; i < 3999; i++) if ((await call("GET", "/secrets/w/")).status !== 200) throw new Error(`read ${i} refused`);
+        assert.equal((await call("GET", "/secrets/w/")).status, 429);
+        assert.equal((await call("POST", "/keys/k/create", { kty: "EC" })).status, 200, "keys are not counted");
+        clock += 5000;
+        assert.equal((await call("PUT", "/secrets/w", { value: "y" })).status, 200, "the first sets left the window");
+        assert.equal((await call("GET", "/secrets/w/")).status, 200);
+        const plain = createEmulator();
+        const p = await secretsCaller(plain);
+        for (let i = 0; i < 310; i++) assert.equal((await p.call("PUT", "/secrets/w", { value: String(i) })).status, 200, "off by default");
+      },
+      { timeoutMs: 120_000 },
+    );
 
     t.test("hostile input: prototype names and tags, bad escapes, odd paths", async () => {
       const emu = createEmulator();
       const { call } = await secretsCaller(emu);
       for (const name of ["constructor", "__proto__", "hasOwnProperty", "toString", "prototype"]) {
         const r = await call("PUT", `/secrets/${name}`, { value: name, tags: { __proto__: "x", constructor: "y" } });
-        if (name.includes("_")) { assert.equal(r.status, 400, name); continue; }
+        if (name.includes("_")) {
+          assert.equal(r.status, 400, name);
+          continue;
+        }
         assert.equal(r.status, 200, name);
         assert.equal((await call("GET", `/secrets/${name}/`)).json.value, name);
       }

@@ -23,20 +23,31 @@ export function secretsReplay(t: Registrar, lib: Lib): void {
     /** Checks what was sent: in recorded order, all with the token, bodies as recorded; and nothing left over. */
     const done = () => {
       const indexes = replay.sent.map((s) => recording.Entries.indexOf(s.entry));
-      assert.ok(indexes.every((v, i) => i === 0 || v > indexes[i - 1]!), `requests in recorded order: ${indexes.join(",")}`);
+      assert.ok(
+        indexes.every((v, i) => i === 0 || v > indexes[i - 1]!),
+        `requests in recorded order: ${indexes.join(",")}`,
+      );
       for (const s of replay.sent) {
-        if (!s.authorization) { assert.equal(s.body, "", "the challenge probe carries no body"); continue; }
+        if (!s.authorization) {
+          assert.equal(s.body, "", "the challenge probe carries no body");
+          continue;
+        }
         assert.equal(s.authorization, `Bearer ${TOKEN}`);
         const recorded = s.entry.RequestBody;
         if (recorded === null) assert.equal(s.body, "", `${s.method} ${s.path} sends no body`);
         else assert.deepEqual(JSON.parse(s.body), recorded, `${s.method} ${s.path} body`);
       }
-      assert.deepEqual(replay.remaining().map((e) => `${e.RequestMethod} ${e.RequestUri}`), [], "every recorded exchange was replayed");
+      assert.deepEqual(
+        replay.remaining().map((e) => `${e.RequestMethod} ${e.RequestUri}`),
+        [],
+        "every recorded exchange was replayed",
+      );
     };
     return { recording, client, replay, entry, done, vaultUrl };
   }
   const nameOf = (uri: string) => decodeURIComponent(new URL(uri).pathname.split("/")[2]!);
-  const bodyOf = (e: { RequestBody: unknown }) => e.RequestBody as { value: string; attributes?: { exp?: number; enabled?: boolean }; contentType?: string };
+  const bodyOf = (e: { RequestBody: unknown }) =>
+    e.RequestBody as { value: string; attributes?: { exp?: number; enabled?: boolean }; contentType?: string };
   async function cleanup(client: SecretClient, name: string) {
     const deleted = await client.deleteSecret(name, FAST);
     assert.equal(deleted.name, name);
@@ -48,9 +59,15 @@ export function secretsReplay(t: Registrar, lib: Lib): void {
       const { client, entry, done, vaultUrl } = setup("secrets__set-get-latest-and-version");
       const name = nameOf(entry(0).RequestUri);
       const set = await client.setSecret(name, "MySecretValue");
-      assert.deepEqual([set.name, set.value, set.properties.vaultUrl, set.properties.version], [name, "MySecretValue", vaultUrl, "35f110a89b1f479d89b91558eab99a20"]);
+      assert.deepEqual(
+        [set.name, set.value, set.properties.vaultUrl, set.properties.version],
+        [name, "MySecretValue", vaultUrl, "35f110a89b1f479d89b91558eab99a20"],
+      );
       assert.equal(set.properties.id, `${vaultUrl}/secrets/${name}/35f110a89b1f479d89b91558eab99a20`);
-      assert.deepEqual([set.properties.enabled, set.properties.createdOn?.getTime(), set.properties.recoveryLevel, set.properties.recoverableDays], [true, 1777137795000, "CustomizedRecoverable+Purgeable", 7]);
+      assert.deepEqual(
+        [set.properties.enabled, set.properties.createdOn?.getTime(), set.properties.recoveryLevel, set.properties.recoverableDays],
+        [true, 1777137795000, "CustomizedRecoverable+Purgeable", 7],
+      );
       assert.equal((await client.getSecret(name)).value, "MySecretValue");
       assert.equal((await client.getSecret(name, { version: set.properties.version })).properties.id, set.properties.id);
       done();
@@ -65,7 +82,7 @@ export function secretsReplay(t: Registrar, lib: Lib): void {
       done();
     });
 
-    t.test("updateSecretProperties(name, \"\") of the newest version: PATCH /name/ with the new expiry, no value in the answer", async () => {
+    t.test('updateSecretProperties(name, "") of the newest version: PATCH /name/ with the new expiry, no value in the answer', async () => {
       const { client, entry, done } = setup("secrets__update-properties-exp");
       const name = nameOf(entry(0).RequestUri);
       await client.setSecret(name, "SECRET_VALUE");
@@ -107,20 +124,33 @@ export function secretsReplay(t: Registrar, lib: Lib): void {
       const { client, entry, done } = setup("secrets__content-type-and-purge");
       const name = nameOf(entry(0).RequestUri);
       const set = await client.setSecret(name, "SECRET_VALUE", { contentType: "application/x-roundtrip-initial" });
-      assert.deepEqual([set.properties.contentType, set.properties.recoveryLevel, set.properties.recoverableDays], ["application/x-roundtrip-initial", "Recoverable+Purgeable", 90]);
+      assert.deepEqual(
+        [set.properties.contentType, set.properties.recoveryLevel, set.properties.recoverableDays],
+        ["application/x-roundtrip-initial", "Recoverable+Purgeable", 90],
+      );
       assert.equal((await client.getSecret(name)).properties.contentType, "application/x-roundtrip-initial");
       const deleted = await client.deleteSecret(name, FAST);
-      assert.deepEqual([deleted.properties.contentType, deleted.deletedOn?.getTime(), deleted.scheduledPurgeDate?.getTime()], ["application/x-roundtrip-initial", 1777408748000, 1785184748000]);
+      assert.deepEqual(
+        [deleted.properties.contentType, deleted.deletedOn?.getTime(), deleted.scheduledPurgeDate?.getTime()],
+        ["application/x-roundtrip-initial", 1777408748000, 1785184748000],
+      );
       assert.match(deleted.recoveryId!, /\/deletedsecrets\/ContentType-setSecretround-tripscontentType-$/);
       await client.purgeDeletedSecret(name);
       done();
     });
 
     t.test("missing secrets: getSecret and deleteSecret are 404 SecretNotFound", async () => {
-      for (const [file, op] of [["secrets__get-nonexistent-404", "get"], ["secrets__delete-nonexistent-404", "delete"]] as const) {
+      for (const [file, op] of [
+        ["secrets__get-nonexistent-404", "get"],
+        ["secrets__delete-nonexistent-404", "delete"],
+      ] as const) {
         const { client, entry, done } = setup(file);
         const name = nameOf(entry(0).RequestUri);
-        const e = await assert.rejects(() => (op === "get" ? client.getSecret(name) : client.deleteSecret(name)), { name: "KeyVaultError", status: 404, code: "SecretNotFound" });
+        const e = await assert.rejects(() => (op === "get" ? client.getSecret(name) : client.deleteSecret(name)), {
+          name: "KeyVaultError",
+          status: 404,
+          code: "SecretNotFound",
+        });
         assert.match(e.message, /was not found in this key vault/);
         done();
       }
@@ -135,8 +165,15 @@ export function secretsReplay(t: Registrar, lib: Lib): void {
 
     t.test("an empty name: refused here (ERR_INVALID_INPUT, nothing sent); the service's own answer is the recorded 405", async () => {
       const { client, done } = setup("secrets__put-empty-name-405");
-      await assert.rejects(() => client.setSecret("", "SECRET_VALUE"), { name: "KeyVaultClientError", code: "ERR_INVALID_INPUT", message: /invalid secret name ""/ });
-      await assert.rejects(() => lib.core.request(client, "PUT", "/secrets/", { value: "SECRET_VALUE", attributes: {} }, { idempotent: false }), { status: 405, code: "MethodNotAllowed" });
+      await assert.rejects(() => client.setSecret("", "SECRET_VALUE"), {
+        name: "KeyVaultClientError",
+        code: "ERR_INVALID_INPUT",
+        message: /invalid secret name ""/,
+      });
+      await assert.rejects(
+        () => lib.core.request(client, "PUT", "/secrets/", { value: "SECRET_VALUE", attributes: {} }, { idempotent: false }),
+        { status: 405, code: "MethodNotAllowed" },
+      );
       done();
     });
 
@@ -162,7 +199,10 @@ export function secretsReplay(t: Registrar, lib: Lib): void {
 
     t.test("restoreSecretBackup of junk is the service's 400 'Malformed backup blob'", async () => {
       const { client, entry, done } = setup("secrets__restore-malformed-400");
-      await assert.rejects(() => client.restoreSecretBackup(base64UrlDecode(bodyOf(entry(1)).value)), { status: 400, code: "Malformed backup blob" });
+      await assert.rejects(() => client.restoreSecretBackup(base64UrlDecode(bodyOf(entry(1)).value)), {
+        status: 400,
+        code: "Malformed backup blob",
+      });
       done();
     });
 
@@ -175,7 +215,11 @@ export function secretsReplay(t: Registrar, lib: Lib): void {
       await cleanup(client, name);
       let restored;
       for (let i = 0; !restored; i++) {
-        try { restored = await client.restoreSecretBackup(blob); } catch (e: any) { if (e.status !== 409 || i > 5) throw e; }
+        try {
+          restored = await client.restoreSecretBackup(blob);
+        } catch (e: any) {
+          if (e.status !== 409 || i > 5) throw e;
+        }
       }
       assert.equal(restored.id, set.properties.id);
       assert.equal((restored as any).value, undefined);
@@ -192,7 +236,8 @@ export function secretsReplay(t: Registrar, lib: Lib): void {
       for await (const page of client.listPropertiesOfSecretVersions(name).byPage({ maxPageSize: 1 })) {
         pages++;
         assert.equal(page.length, 1);
-        if (page.continuationToken) assert.ok(page.continuationToken.startsWith(vaultUrl), "the nextLink is rewritten to the client's vault");
+        if (page.continuationToken)
+          assert.ok(page.continuationToken.startsWith(vaultUrl), "the nextLink is rewritten to the client's vault");
         values.push((await client.getSecret(name, { version: page[0]!.version })).value);
       }
       assert.equal(pages, 3);
@@ -226,26 +271,36 @@ export function secretsReplay(t: Registrar, lib: Lib): void {
       const { client, entry, done } = setup("secrets__get-out-content-type-pem-400");
       const name = nameOf(entry(0).RequestUri);
       await client.setSecret(name, "SECRET_VALUE");
-      await assert.rejects(() => client.getSecret(name, { outContentType: "application/x-pem-file" }), { status: 400, code: "BadParameter", message: /'Unsupported' to 'PEM'/ });
+      await assert.rejects(() => client.getSecret(name, { outContentType: "application/x-pem-file" }), {
+        status: 400,
+        code: "BadParameter",
+        message: /'Unsupported' to 'PEM'/,
+      });
       await cleanup(client, name);
       done();
     });
 
-    t.test("a certificate's secret (from the certificates recordings): managed, certificateKeyId (kid), PEM and PKCS#12 content types", async () => {
-      for (const file of ["certificates__get-secret-pem", "certificates__get-secret-pkcs12"]) {
-        const full = lib.fixtures.recordings[file] as Recording;
-        const Entries = full.Entries.filter((e) => new URL(e.RequestUri).pathname.startsWith("/secrets/"));
-        const { client, entry, done } = setup({ Entries, Variables: {} });
-        const name = nameOf(entry(0).RequestUri);
-        const secret = await client.getSecret(name);
-        const recorded = entry(1).ResponseBody as any;
-        assert.equal(secret.value, recorded.value);
-        assert.equal(secret.properties.managed, true);
-        assert.equal(secret.properties.certificateKeyId, `${new URL(entry(0).RequestUri).origin}/keys/${name}/${secret.properties.version}`);
-        assert.equal(secret.properties.contentType, file.endsWith("pem") ? "application/x-pem-file" : "application/x-pkcs12");
-        assert.equal(secret.properties.expiresOn?.getTime(), recorded.attributes.exp * 1000);
-        done();
-      }
-    });
+    t.test(
+      "a certificate's secret (from the certificates recordings): managed, certificateKeyId (kid), PEM and PKCS#12 content types",
+      async () => {
+        for (const file of ["certificates__get-secret-pem", "certificates__get-secret-pkcs12"]) {
+          const full = lib.fixtures.recordings[file] as Recording;
+          const Entries = full.Entries.filter((e) => new URL(e.RequestUri).pathname.startsWith("/secrets/"));
+          const { client, entry, done } = setup({ Entries, Variables: {} });
+          const name = nameOf(entry(0).RequestUri);
+          const secret = await client.getSecret(name);
+          const recorded = entry(1).ResponseBody as any;
+          assert.equal(secret.value, recorded.value);
+          assert.equal(secret.properties.managed, true);
+          assert.equal(
+            secret.properties.certificateKeyId,
+            `${new URL(entry(0).RequestUri).origin}/keys/${name}/${secret.properties.version}`,
+          );
+          assert.equal(secret.properties.contentType, file.endsWith("pem") ? "application/x-pem-file" : "application/x-pkcs12");
+          assert.equal(secret.properties.expiresOn?.getTime(), recorded.attributes.exp * 1000);
+          done();
+        }
+      },
+    );
   });
 }

@@ -10,7 +10,16 @@ const version = (i: number) => i.toString(16).padStart(32, "0");
 
 function memoryStore(): SharedStore & { data: Map<string, string> } {
   const data = new Map<string, string>();
-  return { data, get: async (k) => data.get(k), put: async (k, v) => { data.set(k, v); }, delete: async (k) => { data.delete(k); } };
+  return {
+    data,
+    get: async (k) => data.get(k),
+    put: async (k, v) => {
+      data.set(k, v);
+    },
+    delete: async (k) => {
+      data.delete(k);
+    },
+  };
 }
 
 export function secretsStores(t: Registrar, lib: Lib): void {
@@ -20,32 +29,46 @@ export function secretsStores(t: Registrar, lib: Lib): void {
   const { createEmulator } = lib.emulator;
 
   t.group("store hook and bounds for keys and JWKS", () => {
-    t.test("KeyHandle's version cache is bounded: 1000 versions per client (MAX_CACHED_KEY_VERSIONS), least recently used out first", async () => {
-      const max = MAX_CACHED_KEY_VERSIONS;
-      assert.equal(max, 1000);
-      const gets: string[] = [];
-      // Canned answers for GET /keys/k/{version}: one EC public key, the version in its kid.
-      const fetch = async (input: string | URL | Request) => {
-        const url = new URL(input instanceof Request ? input.url : String(input));
-        const v = url.pathname.split("/")[3]!;
-        gets.push(v);
-        const body = { key: { kid: `${VAULT}/keys/k/${v}`, kty: "EC", crv: "P-256", key_ops: ["sign", "verify"], x: "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", y: "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0" }, attributes: { enabled: true, created: 1, updated: 1 } };
-        return new Response(JSON.stringify(body), { status: 200, headers: { "content-type": "application/json" } });
-      };
-      const client = new KeyClient(VAULT, { getToken: () => "token", fetch, challenge: { scope: "https://vault.azure.net/.default" } });
-      for (let i = 0; i <= max; i++) await client.key("k", version(i)).getPublicKey();
-      assert.equal(gets.length, max + 1);
-      await client.key("k", version(1)).getPublicKey();
-      assert.equal(gets.length, max + 1, "version 1 is still cached (and now the most recent)");
-      await client.key("k", version(0)).getPublicKey();
-      assert.equal(gets.at(-1), version(0), "version 0 was evicted when version 1000 came in");
-      await client.key("k", version(1)).getPublicKey();
-      await client.key("k", version(2)).getPublicKey();
-      assert.deepEqual(gets.slice(max + 1), [version(0), version(2)], "adding version 0 evicted the least recently used (2), not 1");
-      const other = new KeyClient(VAULT, { getToken: () => "token", fetch, challenge: { scope: "https://vault.azure.net/.default" } });
-      await other.key("k", version(5)).getPublicKey();
-      assert.equal(gets.at(-1), version(5), "each client has its own cache");
-    }, { timeoutMs: 60_000 });
+    t.test(
+      "KeyHandle's version cache is bounded: 1000 versions per client (MAX_CACHED_KEY_VERSIONS), least recently used out first",
+      async () => {
+        const max = MAX_CACHED_KEY_VERSIONS;
+        assert.equal(max, 1000);
+        const gets: string[] = [];
+        // Canned answers for GET /keys/k/{version}: one EC public key, the version in its kid.
+        const fetch = async (input: string | URL | Request) => {
+          const url = new URL(input instanceof Request ? input.url : String(input));
+          const v = url.pathname.split("/")[3]!;
+          gets.push(v);
+          const body = {
+            key: {
+              kid: `${VAULT}/keys/k/${v}`,
+              kty: "EC",
+              crv: "P-256",
+              key_ops: ["sign", "verify"],
+              x: "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+              y: "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0",
+            },
+            attributes: { enabled: true, created: 1, updated: 1 },
+          };
+          return new Response(JSON.stringify(body), { status: 200, headers: { "content-type": "application/json" } });
+        };
+        const client = new KeyClient(VAULT, { getToken: () => "token", fetch, challenge: { scope: "https://vault.azure.net/.default" } });
+        for (let i = 0; i <= max; i++) await client.key("k", version(i)).getPublicKey();
+        assert.equal(gets.length, max + 1);
+        await client.key("k", version(1)).getPublicKey();
+        assert.equal(gets.length, max + 1, "version 1 is still cached (and now the most recent)");
+        await client.key("k", version(0)).getPublicKey();
+        assert.equal(gets.at(-1), version(0), "version 0 was evicted when version 1000 came in");
+        await client.key("k", version(1)).getPublicKey();
+        await client.key("k", version(2)).getPublicKey();
+        assert.deepEqual(gets.slice(max + 1), [version(0), version(2)], "adding version 0 evicted the least recently used (2), not 1");
+        const other = new KeyClient(VAULT, { getToken: () => "token", fetch, challenge: { scope: "https://vault.azure.net/.default" } });
+        await other.key("k", version(5)).getPublicKey();
+        assert.equal(gets.at(-1), version(5), "each client has its own cache");
+      },
+      { timeoutMs: 60_000 },
+    );
 
     t.test("KeyHandle with a store: another isolate verifies locally without reading the vault; a wrong entry is ignored", async () => {
       const emu = createEmulator();
@@ -70,14 +93,25 @@ export function secretsStores(t: Registrar, lib: Lib): void {
       const stored = await isolate().key(key.id, undefined, { store }).getPublicKey();
       assert.ok(stored.properties.createdOn instanceof Date, "dates come back as Dates");
       // Another key's entry under this key's name, then junk: both are ignored and read from the vault.
-      const otherEntry = JSON.stringify({ ...JSON.parse(store.data.get(entryKey!)!), ...{ id: other.id, name: "other", properties: { ...JSON.parse(store.data.get(entryKey!)!).properties, version: other.properties.version } }, key: other.key });
+      const otherEntry = JSON.stringify({
+        ...JSON.parse(store.data.get(entryKey!)!),
+        ...{
+          id: other.id,
+          name: "other",
+          properties: { ...JSON.parse(store.data.get(entryKey!)!).properties, version: other.properties.version },
+        },
+        key: other.key,
+      });
       for (const spoiled of [otherEntry, "{not json"]) {
         store.data.set(entryKey!, spoiled);
         const again = await isolate().key(key.id, undefined, { store }).verifyData("ES256", data, signature);
         assert.deepEqual([again.result, again.local], [true, true]);
       }
       assert.equal(keyGets(), before + 3);
-      await assert.rejects(async () => isolate().key(key.id, undefined, { store: {} as any }), { code: "ERR_INVALID_INPUT", message: /store must have get/ });
+      await assert.rejects(async () => isolate().key(key.id, undefined, { store: {} as any }), {
+        code: "ERR_INVALID_INPUT",
+        message: /store must have get/,
+      });
     });
 
     t.test("getJwks with a store: one vault read for the fleet per TTL, with the TTL given; junk entries are ignored", async () => {
@@ -88,7 +122,10 @@ export function secretsStores(t: Registrar, lib: Lib): void {
       const puts: number[] = [];
       const store = memoryStore();
       const put = store.put;
-      store.put = async (k, v, ttl) => { puts.push(ttl); return put(k, v, ttl); };
+      store.put = async (k, v, ttl) => {
+        puts.push(ttl);
+        return put(k, v, ttl);
+      };
       const vaultCalls = () => emu.requests.filter((r) => r.target === "vault" && r.authorization).length;
       const isolate = () => new KeyVaultClient(emu.vaultUrl, { getToken: emu.getToken, fetch: emu.fetch });
       const before = vaultCalls();
@@ -100,7 +137,11 @@ export function secretsStores(t: Registrar, lib: Lib): void {
       const again = await getJwks(isolate(), "issuer", { store });
       assert.deepEqual(again, jwks);
       assert.equal(vaultCalls() - before, used, "the second isolate read the store only");
-      assert.deepEqual(await getJwks(isolate(), "issuer", { store, use: "sig", alg: "ES256" }), jwks, "another alg option is another entry");
+      assert.deepEqual(
+        await getJwks(isolate(), "issuer", { store, use: "sig", alg: "ES256" }),
+        jwks,
+        "another alg option is another entry",
+      );
       const [k] = store.data.keys();
       store.data.set(k!, JSON.stringify({ keys: [{ kty: "EC" }] }));
       assert.deepEqual(await getJwks(isolate(), "issuer", { store }), jwks, "a malformed document is read again from the vault");

@@ -14,12 +14,23 @@ export function errorTexts(e: unknown, depth = 0): string[] {
   if (typeof e === "object") {
     const o = e as Record<string, unknown> & { stack?: string; message?: string; cause?: unknown };
     out.push(String(o.message ?? ""), String(o.stack ?? ""));
-    try { out.push(JSON.stringify(e) ?? ""); } catch { /* circular: the other forms are checked */ }
-    for (const k of Object.keys(o)) if (k !== "cause" && k !== "response") {
-      try { out.push(typeof o[k] === "string" ? (o[k] as string) : JSON.stringify(o[k]) ?? ""); } catch { /* ignore */ }
+    try {
+      out.push(JSON.stringify(e) ?? "");
+    } catch {
+      /* circular: the other forms are checked */
     }
+    for (const k of Object.keys(o))
+      if (k !== "cause" && k !== "response") {
+        try {
+          out.push(typeof o[k] === "string" ? (o[k] as string) : (JSON.stringify(o[k]) ?? ""));
+        } catch {
+          /* ignore */
+        }
+      }
     // Node's util.inspect at any depth, where the runtime has it.
-    const util = (globalThis as { process?: { getBuiltinModule?: (m: string) => { inspect(v: unknown, o: object): string } } }).process?.getBuiltinModule?.("node:util");
+    const util = (
+      globalThis as { process?: { getBuiltinModule?: (m: string) => { inspect(v: unknown, o: object): string } } }
+    ).process?.getBuiltinModule?.("node:util");
     if (util && depth === 0) out.push(util.inspect(e, { depth: Infinity }));
     out.push(...errorTexts(o.cause, depth + 1));
   }
@@ -67,7 +78,10 @@ const suite: SuiteFile = (t, lib) => {
       const strict = countingProvider();
       const b = new KeyVaultClient(`https://${host}`, { getToken: strict.getToken, fetch });
       await assert.rejects(() => b.fetch("/keys/k"), { code: "ERR_CHALLENGE_RESOURCE" });
-      assert.ok(strict.calls.every((c) => c.scopes[0] === "https://vault.azure.net/.default"), "only the vault's scope was ever asked for");
+      assert.ok(
+        strict.calls.every((c) => c.scopes[0] === "https://vault.azure.net/.default"),
+        "only the vault's scope was ever asked for",
+      );
       assert.equal(strict.calls.length, 0);
     });
 
@@ -103,11 +117,18 @@ const suite: SuiteFile = (t, lib) => {
       assertClean(e, [JWT, opaque]);
     });
 
-    for (const [what, bad] of [["CR LF", "abc\r\nx-evil: 1"], ["NUL", "abc\u0000def"], ["a space", "abc def"]] as const) {
+    for (const [what, bad] of [
+      ["CR LF", "abc\r\nx-evil: 1"],
+      ["NUL", "abc\u0000def"],
+      ["a space", "abc def"],
+    ] as const) {
       t.test(`a token with ${what} fails with ERR_TOKEN naming the problem, not the value`, async () => {
         const vault = mockVault();
         const secret = `token-SECRET-${bad}`;
-        const client = new KeyVaultClient(vault.vaultUrl, { getToken: () => ({ token: secret, expiresOnTimestamp: Date.now() + 3600_000 }), fetch: vault.fetch });
+        const client = new KeyVaultClient(vault.vaultUrl, {
+          getToken: () => ({ token: secret, expiresOnTimestamp: Date.now() + 3600_000 }),
+          fetch: vault.fetch,
+        });
         const e = await assert.rejects(() => client.fetch("/keys/k"), { code: "ERR_TOKEN", message: /control characters|header/ });
         assert.ok(e instanceof KeyVaultClientError);
         assertClean(e, ["SECRET"]);
@@ -118,9 +139,16 @@ const suite: SuiteFile = (t, lib) => {
     t.test("a server that echoes the token in its error: the KeyVaultError carries it nowhere", async () => {
       const vault = mockVault({
         accept: () => true,
-        handler: (r) => Response.json({ error: { code: "Echo", message: `you sent ${r.authorization}` }, seen: r.authorization }, { status: 400, statusText: String(r.authorization), headers: { "x-ms-request-id": String(r.authorization) } }),
+        handler: (r) =>
+          Response.json(
+            { error: { code: "Echo", message: `you sent ${r.authorization}` }, seen: r.authorization },
+            { status: 400, statusText: String(r.authorization), headers: { "x-ms-request-id": String(r.authorization) } },
+          ),
       });
-      const client = new KeyVaultClient(vault.vaultUrl, { getToken: () => ({ token: JWT, expiresOnTimestamp: Date.now() + 3600_000 }), fetch: vault.fetch });
+      const client = new KeyVaultClient(vault.vaultUrl, {
+        getToken: () => ({ token: JWT, expiresOnTimestamp: Date.now() + 3600_000 }),
+        fetch: vault.fetch,
+      });
       const e = await assert.rejects(() => request(client, "GET", "/keys/k"), { name: "KeyVaultError", code: "Echo" });
       assertClean(e, [JWT]);
     });
@@ -133,7 +161,11 @@ const suite: SuiteFile = (t, lib) => {
         if (n++ === 0) return vault.fetch(i, init);
         throw new TypeError(`failed ${JSON.stringify(init?.headers)}`);
       };
-      const client = new KeyVaultClient(`https://${host}`, { getToken: () => ({ token: JWT, expiresOnTimestamp: Date.now() + 3600_000 }), fetch, retry: false });
+      const client = new KeyVaultClient(`https://${host}`, {
+        getToken: () => ({ token: JWT, expiresOnTimestamp: Date.now() + 3600_000 }),
+        fetch,
+        retry: false,
+      });
       const e = await assert.rejects(() => client.fetch("/keys/k"), { code: "ERR_NETWORK" });
       assertClean(e, [JWT]);
     });
@@ -150,11 +182,30 @@ const suite: SuiteFile = (t, lib) => {
               c.enqueue(new TextEncoder().encode(status === 200 ? '{"value":"' : '{"error":{"code":"Slow","message":"'));
               let n = 0;
               // Ends by itself after ~3 s, so a stream nobody cancels does not outlive the test run.
-              timer = setInterval(() => { try { if (++n > 300) { clearInterval(timer); c.close(); } else c.enqueue(new TextEncoder().encode("a")); } catch { clearInterval(timer); } }, 10);
+              timer = setInterval(() => {
+                try {
+                  if (++n > 300) {
+                    clearInterval(timer);
+                    c.close();
+                  } else c.enqueue(new TextEncoder().encode("a"));
+                } catch {
+                  clearInterval(timer);
+                }
+              }, 10);
               const signal = r.signal;
-              if (honourSignal) signal?.addEventListener("abort", () => { clearInterval(timer); try { c.error(signal.reason); } catch { /* closed */ } });
+              if (honourSignal)
+                signal?.addEventListener("abort", () => {
+                  clearInterval(timer);
+                  try {
+                    c.error(signal.reason);
+                  } catch {
+                    /* closed */
+                  }
+                });
             },
-            cancel() { clearInterval(timer); },
+            cancel() {
+              clearInterval(timer);
+            },
           });
           return new Response(body, { status, headers: { "content-type": "application/json" } });
         },
@@ -189,7 +240,9 @@ const suite: SuiteFile = (t, lib) => {
         const client = new KeyVaultClient(vault.vaultUrl, { getToken: countingProvider().getToken, fetch: vault.fetch, timeout: false });
         const controller = new AbortController();
         setTimeout(() => controller.abort(new Error("caller gave up")), 100);
-        await assert.rejects(() => request(client, "GET", "/keys/k", undefined, { signal: controller.signal }), { message: /caller gave up/ });
+        await assert.rejects(() => request(client, "GET", "/keys/k", undefined, { signal: controller.signal }), {
+          message: /caller gave up/,
+        });
       });
     }
 
@@ -227,15 +280,22 @@ const suite: SuiteFile = (t, lib) => {
 
     t.test("the deadline fires no earlier than the timeout and at most one grain (timeout/32, at most 1 s) later", async () => {
       const vault = mockVault();
-      const fetch = (i: string | URL | Request, init?: RequestInit) => (new Request(i, init).headers.get("authorization") ? new Promise<Response>(() => {}) : vault.fetch(i, init));
+      const fetch = (i: string | URL | Request, init?: RequestInit) =>
+        new Request(i, init).headers.get("authorization") ? new Promise<Response>(() => {}) : vault.fetch(i, init);
       const client = new KeyVaultClient(vault.vaultUrl, { getToken: countingProvider().getToken, fetch, timeout: 320 });
       await client.fetch("/keys/k").catch(() => undefined); // learn the challenge
-      const starts: number[] = [], ends: number[] = [];
-      await Promise.all([0, 4, 8].map(async (d) => {
-        await delay(d);
-        starts.push(Date.now());
-        await client.fetch("/keys/k").catch((e) => { ends.push(Date.now()); assert.equal(e.code, "ERR_TIMEOUT"); });
-      }));
+      const starts: number[] = [],
+        ends: number[] = [];
+      await Promise.all(
+        [0, 4, 8].map(async (d) => {
+          await delay(d);
+          starts.push(Date.now());
+          await client.fetch("/keys/k").catch((e) => {
+            ends.push(Date.now());
+            assert.equal(e.code, "ERR_TIMEOUT");
+          });
+        }),
+      );
       for (let i = 0; i < 3; i++) assert.ok(ends[i]! - starts[i]! >= 318, `call ${i} ended after ${ends[i]! - starts[i]!} ms`);
       for (let i = 0; i < 3; i++) assert.ok(ends[i]! - starts[i]! < 320 + 10 + 400, `call ${i} ended after ${ends[i]! - starts[i]!} ms`);
     });
@@ -260,9 +320,16 @@ const suite: SuiteFile = (t, lib) => {
       t.test(`a probe answered ${status}: the caller gets the ${status}, the body is never sent, nothing is cached`, async () => {
         const { fetch, seen, vault } = probeFailing(status);
         const client = new KeyVaultClient(vault.vaultUrl, { getToken: countingProvider().getToken, fetch, retry: false });
-        const res = await client.fetch("/keys/k/create", { method: "POST", body: '{"kty":"EC"}', headers: { "content-type": "application/json" } });
+        const res = await client.fetch("/keys/k/create", {
+          method: "POST",
+          body: '{"kty":"EC"}',
+          headers: { "content-type": "application/json" },
+        });
         assert.equal(res.status, status);
-        assert.ok(seen.every((r) => r.body === ""), "no body without a token");
+        assert.ok(
+          seen.every((r) => r.body === ""),
+          "no body without a token",
+        );
         assert.equal(vault.requests.length, 0, "nothing reached the vault with a body");
         assert.equal(getCachedChallenge(vault.vaultUrl), undefined);
       });
@@ -271,16 +338,24 @@ const suite: SuiteFile = (t, lib) => {
     t.test("a server that answers the probe 200 without a challenge never receives the body", async () => {
       const seen: string[] = [];
       const host = uniqueHost();
-      const fetch = async (i: string | URL | Request, init?: RequestInit) => { seen.push(await new Request(i, init).text()); return Response.json({ open: true }); };
+      const fetch = async (i: string | URL | Request, init?: RequestInit) => {
+        seen.push(await new Request(i, init).text());
+        return Response.json({ open: true });
+      };
       const client = new KeyVaultClient(`https://${host}`, { getToken: countingProvider().getToken, fetch });
-      await assert.rejects(() => client.fetch("/keys/k/create", { method: "POST", body: '{"kty":"EC"}' }), { code: "ERR_CHALLENGE_INVALID", message: /body was not sent/ });
+      await assert.rejects(() => client.fetch("/keys/k/create", { method: "POST", body: '{"kty":"EC"}' }), {
+        code: "ERR_CHALLENGE_INVALID",
+        message: /body was not sent/,
+      });
       assert.deepEqual(seen, [""]);
     });
 
     t.test("callers that joined a probe that failed do not send their bodies without a token", async () => {
       const { fetch, seen, vault } = probeFailing(503);
       const client = new KeyVaultClient(vault.vaultUrl, { getToken: countingProvider().getToken, fetch, retry: false });
-      const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => client.fetch(`/keys/k${i}/create`, { method: "POST", body: `{"n":${i}}` })));
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => client.fetch(`/keys/k${i}/create`, { method: "POST", body: `{"n":${i}}` })),
+      );
       assert.ok(answers.every((r) => r.status === 503));
       assert.ok(seen.every((r) => r.body === ""));
       assert.equal(vault.requests.length, 0);
@@ -289,15 +364,75 @@ const suite: SuiteFile = (t, lib) => {
 
   t.group("trust 5: bodies are captured when the call starts", () => {
     // Node's Buffer#slice returns a view; this stands in for it in every runtime.
-    class ViewSlicing extends Uint8Array { override slice(start?: number, end?: number): any { return this.subarray(start, end); } }
+    class ViewSlicing extends Uint8Array {
+      override slice(start?: number, end?: number): any {
+        return this.subarray(start, end);
+      }
+    }
     const bodies: [string, () => { body: BodyInit; change(): void }][] = [
-      ["a Uint8Array whose slice() is a view (like Buffer)", () => { const b = new ViewSlicing(new TextEncoder().encode("abc")); return { body: b, change: () => { b[0] = 120; } }; }],
-      ["a DataView", () => { const a = new TextEncoder().encode("abc"); return { body: new DataView(a.buffer), change: () => { a[0] = 120; } }; }],
-      ["an ArrayBuffer", () => { const a = new TextEncoder().encode("abc"); return { body: a.buffer, change: () => { a[0] = 120; } }; }],
-      ["a subarray view", () => { const a = new TextEncoder().encode("zabcz"); return { body: a.subarray(1, 4), change: () => { a[1] = 120; } }; }],
+      [
+        "a Uint8Array whose slice() is a view (like Buffer)",
+        () => {
+          const b = new ViewSlicing(new TextEncoder().encode("abc"));
+          return {
+            body: b,
+            change: () => {
+              b[0] = 120;
+            },
+          };
+        },
+      ],
+      [
+        "a DataView",
+        () => {
+          const a = new TextEncoder().encode("abc");
+          return {
+            body: new DataView(a.buffer),
+            change: () => {
+              a[0] = 120;
+            },
+          };
+        },
+      ],
+      [
+        "an ArrayBuffer",
+        () => {
+          const a = new TextEncoder().encode("abc");
+          return {
+            body: a.buffer,
+            change: () => {
+              a[0] = 120;
+            },
+          };
+        },
+      ],
+      [
+        "a subarray view",
+        () => {
+          const a = new TextEncoder().encode("zabcz");
+          return {
+            body: a.subarray(1, 4),
+            change: () => {
+              a[1] = 120;
+            },
+          };
+        },
+      ],
     ];
     const NodeBuffer = (globalThis as { Buffer?: { from(s: string): Uint8Array } }).Buffer;
-    if (NodeBuffer) bodies.push(["a Node Buffer", () => { const b = NodeBuffer.from("abc"); return { body: b as BodyInit, change: () => { b[0] = 120; } }; }]);
+    if (NodeBuffer)
+      bodies.push([
+        "a Node Buffer",
+        () => {
+          const b = NodeBuffer.from("abc");
+          return {
+            body: b as BodyInit,
+            change: () => {
+              b[0] = 120;
+            },
+          };
+        },
+      ]);
     for (const [what, make] of bodies) {
       t.test(`${what}: bytes changed after the call starts are not the bytes sent`, async () => {
         const vault = mockVault();
@@ -315,8 +450,14 @@ const suite: SuiteFile = (t, lib) => {
     for (const path of ["/keys/x/%63reate", "/keys/x/CREATE", "/keys/x/create/", "/keys/x/./create", "/keys/x/%2e/create"]) {
       t.test(`POST ${path} is a create: not retried after a 503`, async () => {
         let n = 0;
-        const vault = mockVault({ handler: () => (n++ === 0 ? Response.json({ error: { code: "x" } }, { status: 503 }) : Response.json({ ok: true })) });
-        const client = new KeyVaultClient(vault.vaultUrl, { getToken: countingProvider().getToken, fetch: vault.fetch, retry: { retries: 3, minDelayMs: 1 } });
+        const vault = mockVault({
+          handler: () => (n++ === 0 ? Response.json({ error: { code: "x" } }, { status: 503 }) : Response.json({ ok: true })),
+        });
+        const client = new KeyVaultClient(vault.vaultUrl, {
+          getToken: countingProvider().getToken,
+          fetch: vault.fetch,
+          retry: { retries: 3, minDelayMs: 1 },
+        });
         assert.equal((await client.fetch(path, { method: "POST", body: "{}" })).status, 503);
         assert.equal(n, 1, "processed once");
       });
@@ -344,18 +485,25 @@ const suite: SuiteFile = (t, lib) => {
         const { getToken, calls } = countingProvider();
         const client = new KeyVaultClient(vault.vaultUrl, { getToken, fetch: vault.fetch });
         await assert.rejects(() => client.fetch("/keys/k"), { name: "KeyVaultClientError" });
-        assert.ok(calls.every((c) => c.scopes.length === 1 && !/\s/.test(c.scopes[0]!) && c.scopes[0] === "https://vault.azure.net/.default"), JSON.stringify(calls));
+        assert.ok(
+          calls.every((c) => c.scopes.length === 1 && !/\s/.test(c.scopes[0]!) && c.scopes[0] === "https://vault.azure.net/.default"),
+          JSON.stringify(calls),
+        );
       });
     }
     t.test("even with verification off, a scope with spaces never reaches getToken as one string", async () => {
-      const vault = mockVault({ challengeHeader: `Bearer authorization="https://login.microsoftonline.com/${TENANT}", resource="https://vault.azure.net/ https://management.azure.com"` });
+      const vault = mockVault({
+        challengeHeader: `Bearer authorization="https://login.microsoftonline.com/${TENANT}", resource="https://vault.azure.net/ https://management.azure.com"`,
+      });
       const { getToken, calls } = countingProvider();
       const client = new KeyVaultClient(vault.vaultUrl, { getToken, fetch: vault.fetch, verifyChallengeResource: false });
       await assert.rejects(() => client.fetch("/keys/k"), { code: "ERR_CHALLENGE_INVALID" });
       assert.equal(calls.length, 0);
     });
     t.test("a tenant that is not a tenant id or domain is refused", async () => {
-      const vault = mockVault({ challengeHeader: 'Bearer authorization="https://login.microsoftonline.com/..%2F..%2Fevil", resource="https://vault.azure.net"' });
+      const vault = mockVault({
+        challengeHeader: 'Bearer authorization="https://login.microsoftonline.com/..%2F..%2Fevil", resource="https://vault.azure.net"',
+      });
       const { getToken, calls } = countingProvider();
       const client = new KeyVaultClient(vault.vaultUrl, { getToken, fetch: vault.fetch });
       await assert.rejects(() => client.fetch("/keys/k"), { code: "ERR_CHALLENGE_INVALID" });

@@ -12,7 +12,9 @@ export async function nodeServers(): Promise<void> {
   const client = new KeyVaultClient(server.vaultUrl, { getToken: server.emulator.getToken, fetch: server.emulator.fetch });
   const jwks = await server.emulator.authorityKeys();
   const kty: string = jwks[0]!.kty;
-  createHash("sha256").update(await getRandomBytes(client, 16)).digest();
+  createHash("sha256")
+    .update(await getRandomBytes(client, 16))
+    .digest();
   await crypto.subtle.digest("SHA-256", await getRandomBytes(client, 16));
   const proxy = await serveVaultProxy({ vaultUrl: server.vaultUrl, allowedOrigins: ["http://localhost:5173"] });
   createServer(toNodeListener(createVaultProxy({ vaultUrl: server.vaultUrl, allowedOrigins: [] })));

@@ -15,8 +15,13 @@ export async function readme(): Promise<boolean> {
   const key = await createEcKey(client, "signer", { curve: "P-256" });
   const message = new TextEncoder().encode("hello");
   const { result: signature } = await signData(client, key.id, "ES256", message);
-  const publicKey = await crypto.subtle.importKey("jwk", { kty: "EC", crv: "P-256", x: key.key.x, y: key.key.y },
-    { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]);
+  const publicKey = await crypto.subtle.importKey(
+    "jwk",
+    { kty: "EC", crv: "P-256", x: key.key.x, y: key.key.y },
+    { name: "ECDSA", namedCurve: "P-256" },
+    false,
+    ["verify"],
+  );
   return crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, publicKey, signature, message);
 }
 
@@ -49,15 +54,21 @@ export async function services(): Promise<void> {
   const cache = new SecretCache({ ttlMs: 60_000 });
   const { value } = await getSecret(client, "db-password");
   const cached: string = (await cache.get(client, "db-password")).value;
-  void value; void cached;
+  void value;
+  void cached;
   // The platform's own fetch fits every fetch option.
   new KeyVaultClient("https://myvault.vault.azure.net", { getToken, fetch });
   fromClientSecret({ tenantId: "t", clientId: "c", clientSecret: "s", fetch: globalThis.fetch });
   const token: string = await signJwt(client, "signer", { alg: "ES256", payload: { sub: "user-1" } });
   const jwks = await getJwks(client, "signer");
   const jwe = await encryptJweToJwk(jwks.keys[0]!, "secret");
-  void token; void jwe;
-  try { await client.fetch("/keys/x"); } catch (e) { if (e instanceof KeyVaultError) void e.status; }
+  void token;
+  void jwe;
+  try {
+    await client.fetch("/keys/x");
+  } catch (e) {
+    if (e instanceof KeyVaultError) void e.status;
+  }
 }
 
 // A Worker/Deno.serve-style handler.

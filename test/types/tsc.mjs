@@ -22,11 +22,15 @@ const tsLib = join(dirname(require.resolve("typescript/package.json")), "lib");
 /** Runs `tsc -p project` plus `args`; resolves with its exit code and output (never rejects on type errors). */
 export function tsc(project, args = []) {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [tscBin, "-p", project, "--pretty", "false", ...args], { cwd: root, maxBuffer: 64 * 1024 * 1024, timeout: 300_000 },
+    execFile(
+      process.execPath,
+      [tscBin, "-p", project, "--pretty", "false", ...args],
+      { cwd: root, maxBuffer: 64 * 1024 * 1024, timeout: 300_000 },
       (error, stdout, stderr) => {
         if (error && typeof error.code !== "number") reject(error);
         else resolve({ code: error ? error.code : 0, output: `${stdout}${stderr}`.trim() });
-      });
+      },
+    );
   });
 }
 
@@ -41,7 +45,9 @@ export function tsc(project, args = []) {
 export function writeDenoTypes(file) {
   const pkg = dirname(require.resolve("deno/package.json"));
   let text = execFileSync(process.execPath, [join(pkg, "bin.cjs"), "types"], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-  text = text.replace(/^\/\/\/ <reference lib="([^"]+)" \/>$/gm, (line, lib) => (existsSync(join(tsLib, `lib.${lib.toLowerCase()}.d.ts`)) ? line : ""));
+  text = text.replace(/^\/\/\/ <reference lib="([^"]+)" \/>$/gm, (line, lib) =>
+    existsSync(join(tsLib, `lib.${lib.toLowerCase()}.d.ts`)) ? line : "",
+  );
   text += [
     "",
     "declare namespace Intl { interface DurationFormatOptions {} }",

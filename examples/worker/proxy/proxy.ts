@@ -21,7 +21,9 @@ export default {
         settings,
         handle: createVaultProxy({
           vaultUrl: env.KEYVAULT_URL,
-          allowedOrigins: env.ALLOWED_ORIGINS.split(",").map((o) => o.trim()).filter(Boolean),
+          allowedOrigins: env.ALLOWED_ORIGINS.split(",")
+            .map((o) => o.trim())
+            .filter(Boolean),
           allowInsecureLoopback: env.ALLOW_INSECURE_LOOPBACK === "true",
         }),
       };

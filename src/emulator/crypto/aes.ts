@@ -7,19 +7,32 @@ async function noble() {
   try {
     return await import("@noble/ciphers/aes.js");
   } catch (e) {
-    throw new MissingPeerError(`AES keys in the emulator need the optional peer dependency @noble/ciphers (npm install @noble/ciphers): ${String(e)}`);
+    throw new MissingPeerError(
+      `AES keys in the emulator need the optional peer dependency @noble/ciphers (npm install @noble/ciphers): ${String(e)}`,
+    );
   }
 }
 
 /** AES-GCM encryption with a 128-bit tag; returns ciphertext and tag separately. */
-export async function gcmEncrypt(key: Uint8Array, iv: Uint8Array, pt: Uint8Array, aad?: Uint8Array): Promise<{ ct: Uint8Array; tag: Uint8Array }> {
+export async function gcmEncrypt(
+  key: Uint8Array,
+  iv: Uint8Array,
+  pt: Uint8Array,
+  aad?: Uint8Array,
+): Promise<{ ct: Uint8Array; tag: Uint8Array }> {
   const { gcm } = await noble();
   const out = gcm(key, iv, aad).encrypt(pt);
   return { ct: out.slice(0, out.length - 16), tag: out.slice(out.length - 16) };
 }
 
 /** AES-GCM decryption; undefined when the tag does not match. */
-export async function gcmDecrypt(key: Uint8Array, iv: Uint8Array, ct: Uint8Array, tag: Uint8Array, aad?: Uint8Array): Promise<Uint8Array | undefined> {
+export async function gcmDecrypt(
+  key: Uint8Array,
+  iv: Uint8Array,
+  ct: Uint8Array,
+  tag: Uint8Array,
+  aad?: Uint8Array,
+): Promise<Uint8Array | undefined> {
   const { gcm } = await noble();
   const joined = new Uint8Array(ct.length + tag.length);
   joined.set(ct);
@@ -32,7 +45,13 @@ export async function gcmDecrypt(key: Uint8Array, iv: Uint8Array, ct: Uint8Array
 }
 
 /** AES-CBC; `pad` selects PKCS#7 (CBCPAD). Undefined on bad input length or padding. */
-export async function cbc(op: "encrypt" | "decrypt", key: Uint8Array, iv: Uint8Array, data: Uint8Array, pad: boolean): Promise<Uint8Array | undefined> {
+export async function cbc(
+  op: "encrypt" | "decrypt",
+  key: Uint8Array,
+  iv: Uint8Array,
+  data: Uint8Array,
+  pad: boolean,
+): Promise<Uint8Array | undefined> {
   if ((!pad || op === "decrypt") && data.length % 16 !== 0) return undefined;
   if (op === "decrypt" && data.length === 0) return undefined;
   const { cbc: nobleCbc } = await noble();

@@ -34,12 +34,19 @@ async function curve(crv: Curve): Promise<Ecdsa> {
     const nist = await import("@noble/curves/nist.js");
     return (crv === "P-256" ? nist.p256 : crv === "P-384" ? nist.p384 : nist.p521) as unknown as Ecdsa;
   } catch (e) {
-    throw new MissingPeerError(`EC keys in the emulator need the optional peer dependency @noble/curves (npm install @noble/curves): ${String(e)}`);
+    throw new MissingPeerError(
+      `EC keys in the emulator need the optional peer dependency @noble/curves (npm install @noble/curves): ${String(e)}`,
+    );
   }
 }
 
 /** EC private key material: scalar d and public point (x, y), fixed-length big-endian. */
-export interface EcKey { crv: Curve; d: Uint8Array; x: Uint8Array; y: Uint8Array }
+export interface EcKey {
+  crv: Curve;
+  d: Uint8Array;
+  x: Uint8Array;
+  y: Uint8Array;
+}
 
 /** Makes a new EC key. */
 export async function generateEc(crv: Curve): Promise<EcKey> {
@@ -57,13 +64,19 @@ export async function ecFromJwk(jwk: JsonWebKey): Promise<EcKey | undefined> {
   const crv = jwk.crv;
   if (!isCurve(crv)) return undefined;
   const size = CURVES[crv].size;
-  const d = fromB64(jwk.d), x = fromB64(jwk.x), y = fromB64(jwk.y);
+  const d = fromB64(jwk.d),
+    x = fromB64(jwk.x),
+    y = fromB64(jwk.y);
   if (!d || d.length === 0 || d.length > size) return undefined;
   const dd = new Uint8Array(size);
   dd.set(d, size - d.length);
   const c = await curve(crv);
   let pub: { x: Uint8Array; y: Uint8Array };
-  try { pub = point(c.getPublicKey(dd, false), size); } catch { return undefined; }
+  try {
+    pub = point(c.getPublicKey(dd, false), size);
+  } catch {
+    return undefined;
+  }
   const same = (a: Uint8Array | undefined, b: Uint8Array) => !a || (a.length <= size && pad(a, size).every((v, i) => v === b[i]));
   if (!same(x, pub.x) || !same(y, pub.y)) return undefined;
   return { crv, d: dd, ...pub };

@@ -3,17 +3,37 @@
 import { b64url as b64urlOf, buf, bytesEqual, concat, fromB64, fromBigInt, randomBytes, toBigInt } from "../bytes.js";
 
 /** An RSA private key as integers (CRT form). */
-export interface RsaKey { n: bigint; e: bigint; d: bigint; p: bigint; q: bigint; dp: bigint; dq: bigint; qi: bigint; size: number }
+export interface RsaKey {
+  n: bigint;
+  e: bigint;
+  d: bigint;
+  p: bigint;
+  q: bigint;
+  dp: bigint;
+  dq: bigint;
+  qi: bigint;
+  size: number;
+}
 /** An RSA public key. */
-export interface RsaPublic { n: bigint; e: bigint; size: number }
+export interface RsaPublic {
+  n: bigint;
+  e: bigint;
+  size: number;
+}
 
 /** SHA-2 names by JWS hash size. */
 export type ShaName = "SHA-256" | "SHA-384" | "SHA-512";
 
 const DIGEST_INFO: Record<ShaName, Uint8Array> = {
-  "SHA-256": new Uint8Array([0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20]),
-  "SHA-384": new Uint8Array([0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02, 0x05, 0x00, 0x04, 0x30]),
-  "SHA-512": new Uint8Array([0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00, 0x04, 0x40]),
+  "SHA-256": new Uint8Array([
+    0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20,
+  ]),
+  "SHA-384": new Uint8Array([
+    0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02, 0x05, 0x00, 0x04, 0x30,
+  ]),
+  "SHA-512": new Uint8Array([
+    0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00, 0x04, 0x40,
+  ]),
 };
 
 const HASH_LEN: Record<ShaName, number> = { "SHA-256": 32, "SHA-384": 48, "SHA-512": 64 };
@@ -51,14 +71,21 @@ const bitLength = (x: bigint): number => x.toString(2).length;
 /** Recovers p and q from n, e, d (imports may carry only those). */
 function factor(n: bigint, e: bigint, d: bigint): [bigint, bigint] {
   const k = d * e - 1n;
-  let t = 0n, r = k;
-  while ((r & 1n) === 0n) { r >>= 1n; t++; }
+  let t = 0n,
+    r = k;
+  while ((r & 1n) === 0n) {
+    r >>= 1n;
+    t++;
+  }
   for (let g = 2n; g < 1000n; g++) {
     let y = modPow(g, r, n);
     if (y === 1n || y === n - 1n) continue;
     for (let i = 0n; i < t; i++) {
       const x = (y * y) % n;
-      if (x === 1n) { const p = gcd(y - 1n, n); return [p, n / p]; }
+      if (x === 1n) {
+        const p = gcd(y - 1n, n);
+        return [p, n / p];
+      }
       if (x === n - 1n) break;
       y = x;
     }
@@ -73,11 +100,18 @@ const big = (s: string | undefined): bigint | undefined => {
 
 /** Reads an RSA private JWK, computing missing CRT values; undefined when it is not a valid key. */
 export function rsaFromJwk(jwk: JsonWebKey): RsaKey | undefined {
-  const n = big(jwk.n), e = big(jwk.e), d = big(jwk.d);
+  const n = big(jwk.n),
+    e = big(jwk.e),
+    d = big(jwk.d);
   if (!n || !e || !d || n < 3n) return undefined;
-  let p = big(jwk.p), q = big(jwk.q);
+  let p = big(jwk.p),
+    q = big(jwk.q);
   if (!p || !q || p * q !== n) {
-    try { [p, q] = factor(n, e, d); } catch { return undefined; }
+    try {
+      [p, q] = factor(n, e, d);
+    } catch {
+      return undefined;
+    }
   }
   const key: RsaKey = { n, e, d, p, q, dp: d % (p - 1n), dq: d % (q - 1n), qi: modInverse(q, p), size: Math.ceil(bitLength(n) / 8) };
   // A key whose d does not invert e would sign garbage: check once with a round trip.
@@ -87,7 +121,8 @@ export function rsaFromJwk(jwk: JsonWebKey): RsaKey | undefined {
 
 /** Reads an RSA public JWK. */
 export function rsaPublicFromJwk(jwk: JsonWebKey): RsaPublic | undefined {
-  const n = big(jwk.n), e = big(jwk.e);
+  const n = big(jwk.n),
+    e = big(jwk.e);
   return n && e ? { n, e, size: Math.ceil(bitLength(n) / 8) } : undefined;
 }
 
@@ -139,7 +174,9 @@ async function mgf1(hash: ShaName, seed: Uint8Array, len: number): Promise<Uint8
 
 /** RSASSA-PSS over an existing digest, MGF1 with the same hash, salt length = hash length (as Key Vault). */
 export async function signPss(k: RsaKey, hash: ShaName, digest: Uint8Array): Promise<Uint8Array> {
-  const hLen = HASH_LEN[hash], emBits = bitLength(k.n) - 1, emLen = Math.ceil(emBits / 8);
+  const hLen = HASH_LEN[hash],
+    emBits = bitLength(k.n) - 1,
+    emLen = Math.ceil(emBits / 8);
   const salt = randomBytes(hLen);
   const h = new Uint8Array(await crypto.subtle.digest(hash, buf(concat(new Uint8Array(8), digest, salt))));
   const db = new Uint8Array(emLen - hLen - 1);
@@ -157,12 +194,15 @@ export async function verifyPss(k: RsaPublic, hash: ShaName, digest: Uint8Array,
   if (sig.length !== k.size) return false;
   const s = toBigInt(sig);
   if (s >= k.n) return false;
-  const hLen = HASH_LEN[hash], emBits = bitLength(k.n) - 1, emLen = Math.ceil(emBits / 8);
+  const hLen = HASH_LEN[hash],
+    emBits = bitLength(k.n) - 1,
+    emLen = Math.ceil(emBits / 8);
   const m = modPow(s, k.e, k.n);
   if (bitLength(m) > emBits) return false;
   const em = fromBigInt(m, emLen);
   if (em[emLen - 1] !== 0xbc) return false;
-  const db = em.slice(0, emLen - hLen - 1), h = em.subarray(emLen - hLen - 1, emLen - 1);
+  const db = em.slice(0, emLen - hLen - 1),
+    h = em.subarray(emLen - hLen - 1, emLen - 1);
   const topMask = 0xff >>> (8 * emLen - emBits);
   if ((db[0]! & ~topMask) !== 0) return false;
   const mask = await mgf1(hash, h, db.length);
@@ -200,16 +240,25 @@ export function decryptRsa15(k: RsaKey, ct: Uint8Array): Uint8Array | undefined 
 /** Generates an RSA key with Web Crypto and returns its private JWK. */
 export async function generateRsa(bits: number, publicExponent = 65537): Promise<JsonWebKey> {
   const pair = (await crypto.subtle.generateKey(
-    { name: "RSA-OAEP", modulusLength: bits, publicExponent: buf(fromBigInt(BigInt(publicExponent))), hash: "SHA-256" }, true, ["encrypt", "decrypt"],
+    { name: "RSA-OAEP", modulusLength: bits, publicExponent: buf(fromBigInt(BigInt(publicExponent))), hash: "SHA-256" },
+    true,
+    ["encrypt", "decrypt"],
   )) as CryptoKeyPair;
   const jwk = await crypto.subtle.exportKey("jwk", pair.privateKey);
   return { kty: "RSA", n: jwk.n, e: jwk.e, d: jwk.d, p: jwk.p, q: jwk.q, dp: jwk.dp, dq: jwk.dq, qi: jwk.qi };
 }
 
 /** RSA-OAEP (SHA-1 or SHA-256) with Web Crypto; decryption failures return undefined. */
-export async function oaep(op: "encrypt" | "decrypt", jwk: JsonWebKey, hash: "SHA-1" | "SHA-256", data: Uint8Array): Promise<Uint8Array | undefined> {
+export async function oaep(
+  op: "encrypt" | "decrypt",
+  jwk: JsonWebKey,
+  hash: "SHA-1" | "SHA-256",
+  data: Uint8Array,
+): Promise<Uint8Array | undefined> {
   const pub = op === "encrypt";
-  const material: JsonWebKey = pub ? { kty: "RSA", n: jwk.n, e: jwk.e } : { kty: "RSA", n: jwk.n, e: jwk.e, d: jwk.d, p: jwk.p, q: jwk.q, dp: jwk.dp, dq: jwk.dq, qi: jwk.qi };
+  const material: JsonWebKey = pub
+    ? { kty: "RSA", n: jwk.n, e: jwk.e }
+    : { kty: "RSA", n: jwk.n, e: jwk.e, d: jwk.d, p: jwk.p, q: jwk.q, dp: jwk.dp, dq: jwk.dq, qi: jwk.qi };
   const key = await crypto.subtle.importKey("jwk", material, { name: "RSA-OAEP", hash }, false, [op]);
   try {
     return new Uint8Array(await crypto.subtle[op]({ name: "RSA-OAEP" }, key, buf(data)));

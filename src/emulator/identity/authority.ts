@@ -2,7 +2,12 @@
 // client assertion), OpenID metadata, JWKS and instance discovery. Access tokens are RS256
 // JWTs shaped like Entra v1 tokens, which is what Key Vault receives.
 import { b64std, b64url, randomBytes, uuid } from "../bytes.js";
-import { checkFederatedAssertion, storeFederatedCredential, type FederatedCredential, type StoredFederatedCredential } from "./federation.js";
+import {
+  checkFederatedAssertion,
+  storeFederatedCredential,
+  type FederatedCredential,
+  type StoredFederatedCredential,
+} from "./federation.js";
 import { decodeJwt, signJwt, verifyJwt, type DecodedJwt } from "./jwt.js";
 import { InteractiveSignIn } from "./authorize.js";
 import { inputError } from "../errors.js";
@@ -32,9 +37,21 @@ export interface ClientRegistration {
   redirectUris?: string[];
 }
 
-interface Client { clientId: string; tenantId: string; secret?: string; keys: JsonWebKey[]; federated: StoredFederatedCredential[]; objectId: string }
+interface Client {
+  clientId: string;
+  tenantId: string;
+  secret?: string;
+  keys: JsonWebKey[];
+  federated: StoredFederatedCredential[];
+  objectId: string;
+}
 
-interface SigningKey { kid: string; privateKey: CryptoKey; publicJwk: JsonWebKey; /** kept for saving the authority's state */ privateJwk: JsonWebKey }
+interface SigningKey {
+  kid: string;
+  privateKey: CryptoKey;
+  publicJwk: JsonWebKey /** kept for saving the authority's state */;
+  privateJwk: JsonWebKey;
+}
 
 /** The authority's state that outlives a restart: its signing keys and the tokens it issued. */
 export interface AuthorityState {
@@ -71,7 +88,9 @@ export interface MintOptions {
 export type TokenProblem = "malformed" | "unknown-key" | "signature" | "expired" | "not-yet-valid" | "audience" | "issuer" | "revoked";
 
 /** Result of checking a bearer token. */
-export type TokenCheck = { ok: true; claims: Record<string, unknown> } | { ok: false; problem: TokenProblem; claims?: Record<string, unknown> };
+export type TokenCheck =
+  | { ok: true; claims: Record<string, unknown> }
+  | { ok: false; problem: TokenProblem; claims?: Record<string, unknown> };
 
 const ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
@@ -89,9 +108,16 @@ export class Authority {
   onChange: () => void = () => {};
   private readonly spaRedirects = new Map<string, string[]>();
   private readonly signIn = new InteractiveSignIn({
-    host: () => this.host, knownTenant: (t) => this.knownTenant(t), now: () => this.now(), lifetimeSeconds: () => this.tokenLifetimeSeconds,
-    redirectUris: (t, id) => this.clients.has(`${t.toLowerCase()}|${id.toLowerCase()}`) ? this.spaRedirects.get(`${t.toLowerCase()}|${id.toLowerCase()}`) ?? [] : undefined,
-    mintToken: (o) => this.mintToken(o), signJws: (p) => this.signJws(p),
+    host: () => this.host,
+    knownTenant: (t) => this.knownTenant(t),
+    now: () => this.now(),
+    lifetimeSeconds: () => this.tokenLifetimeSeconds,
+    redirectUris: (t, id) =>
+      this.clients.has(`${t.toLowerCase()}|${id.toLowerCase()}`)
+        ? (this.spaRedirects.get(`${t.toLowerCase()}|${id.toLowerCase()}`) ?? [])
+        : undefined,
+    mintToken: (o) => this.mintToken(o),
+    signJws: (p) => this.signJws(p),
   });
 
   constructor(
@@ -108,7 +134,8 @@ export class Authority {
   /** Registers an application; tokens for it can then be requested. */
   registerClient(reg: ClientRegistration): void {
     if (!reg.clientId) throw inputError("registerClient: clientId is required");
-    if (!reg.clientSecret && !reg.publicKeyJwk && !reg.federatedCredentials?.length && !reg.redirectUris?.length) throw inputError("registerClient: give clientSecret, publicKeyJwk, federatedCredentials and/or redirectUris");
+    if (!reg.clientSecret && !reg.publicKeyJwk && !reg.federatedCredentials?.length && !reg.redirectUris?.length)
+      throw inputError("registerClient: give clientSecret, publicKeyJwk, federatedCredentials and/or redirectUris");
     const tenantId = (reg.tenantId ?? this.tenantId).toLowerCase();
     this.tenants.add(tenantId);
     const keys = reg.publicKeyJwk === undefined ? [] : Array.isArray(reg.publicKeyJwk) ? reg.publicKeyJwk : [reg.publicKeyJwk];
@@ -117,7 +144,11 @@ export class Authority {
     const existing = this.clients.get(`${tenantId}|${reg.clientId.toLowerCase()}`);
     if (reg.redirectUris?.length) this.spaRedirects.set(`${tenantId}|${reg.clientId.toLowerCase()}`, [...reg.redirectUris]);
     this.clients.set(`${tenantId}|${reg.clientId.toLowerCase()}`, {
-      clientId: reg.clientId, tenantId, secret: reg.clientSecret, keys: keys.map((k) => ({ kty: "RSA", n: k.n, e: k.e })), federated,
+      clientId: reg.clientId,
+      tenantId,
+      secret: reg.clientSecret,
+      keys: keys.map((k) => ({ kty: "RSA", n: k.n, e: k.e })),
+      federated,
       objectId: existing?.objectId ?? uuid(),
     });
   }
@@ -146,7 +177,11 @@ export class Authority {
   pruneIssued(): number {
     const now = Math.floor(this.now() / 1000);
     let n = 0;
-    for (const [uti, t] of this.issued) if (t.exp + this.clockSkewSeconds < now) { this.issued.delete(uti); n++; }
+    for (const [uti, t] of this.issued)
+      if (t.exp + this.clockSkewSeconds < now) {
+        this.issued.delete(uti);
+        n++;
+      }
     if (n) this.onChange();
     return n;
   }
@@ -156,7 +191,9 @@ export class Authority {
     return {
       signingKeys: this.signingKeys.map((k) => ({ kid: k.kid, privateJwk: k.privateJwk })),
       issued: [...this.issued].map(([uti, t]) => [uti, t.serial, t.exp]),
-      serial: this.serial, revokedThrough: this.revokedThrough, revokedAt: this.revokedAt,
+      serial: this.serial,
+      revokedThrough: this.revokedThrough,
+      revokedAt: this.revokedAt,
     };
   }
 
@@ -164,7 +201,9 @@ export class Authority {
   async importState(state: AuthorityState): Promise<void> {
     const keys: SigningKey[] = [];
     for (const k of state.signingKeys) {
-      const privateKey = await crypto.subtle.importKey("jwk", k.privateJwk, { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, false, ["sign"]);
+      const privateKey = await crypto.subtle.importKey("jwk", k.privateJwk, { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, false, [
+        "sign",
+      ]);
       keys.push({ kid: k.kid, privateKey, privateJwk: k.privateJwk, publicJwk: { kty: "RSA", n: k.privateJwk.n, e: k.privateJwk.e } });
     }
     this.signingKeys.length = 0;
@@ -178,7 +217,9 @@ export class Authority {
 
   /** The claims challenge Key Vault sends after a revocation (standard base64 of JSON). */
   caeClaims(): string {
-    const json = JSON.stringify({ access_token: { nbf: { essential: true, value: String(this.revokedAt) }, xms_caeerror: { value: "10012" } } });
+    const json = JSON.stringify({
+      access_token: { nbf: { essential: true, value: String(this.revokedAt) }, xms_caeerror: { value: "10012" } },
+    });
     return btoa(json);
   }
 
@@ -192,7 +233,9 @@ export class Authority {
     if (first) return first;
     // Concurrent first requests share one key generation. (Inside a deployed Worker serving
     // several requests, only requests arriving during these few milliseconds share the promise.)
-    this.keyInFlight ??= this.generateSigningKey().finally(() => { this.keyInFlight = undefined; });
+    this.keyInFlight ??= this.generateSigningKey().finally(() => {
+      this.keyInFlight = undefined;
+    });
     return this.keyInFlight;
   }
 
@@ -200,11 +243,18 @@ export class Authority {
 
   private async generateSigningKey(): Promise<SigningKey> {
     const pair = (await crypto.subtle.generateKey(
-      { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" }, true, ["sign", "verify"],
+      { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
+      true,
+      ["sign", "verify"],
     )) as CryptoKeyPair;
     const jwk = await crypto.subtle.exportKey("jwk", pair.privateKey);
     const privateJwk: JsonWebKey = { kty: "RSA", n: jwk.n, e: jwk.e, d: jwk.d, p: jwk.p, q: jwk.q, dp: jwk.dp, dq: jwk.dq, qi: jwk.qi };
-    const key: SigningKey = { kid: b64url(randomBytes(20)), privateKey: pair.privateKey, publicJwk: { kty: "RSA", n: jwk.n, e: jwk.e }, privateJwk };
+    const key: SigningKey = {
+      kid: b64url(randomBytes(20)),
+      privateKey: pair.privateKey,
+      publicJwk: { kty: "RSA", n: jwk.n, e: jwk.e },
+      privateJwk,
+    };
     this.signingKeys.push(key);
     this.onChange();
     return key;
@@ -234,7 +284,7 @@ export class Authority {
       tid: tenantId,
       uti,
       ver: "1.0",
-      ...(opts.caeCapable ?? true ? { xms_cc: ["CP1"] } : {}),
+      ...((opts.caeCapable ?? true) ? { xms_cc: ["CP1"] } : {}),
       ...opts.claims,
     };
     const key = await this.signingKey();
@@ -260,7 +310,9 @@ export class Authority {
   /** The authority's public signing keys (JWKS "keys"). */
   async jwks(): Promise<(Jwk & { kid: string })[]> {
     await this.signingKey();
-    return this.signingKeys.map((k) => ({ kty: "RSA", use: "sig", kid: k.kid, n: k.publicJwk.n, e: k.publicJwk.e }) as Jwk & { kid: string });
+    return this.signingKeys.map(
+      (k) => ({ kty: "RSA", use: "sig", kid: k.kid, n: k.publicJwk.n, e: k.publicJwk.e }) as Jwk & { kid: string },
+    );
   }
 
   /** Checks signature, lifetime and revocation; audience/issuer are checked by the caller's rules. */
@@ -277,11 +329,14 @@ export class Authority {
     // Exact audience, as Key Vault checks it ("https://vault.azure.net/" is refused too).
     const aud = String(c.aud ?? "").toLowerCase();
     if (!expected.audiences.some((a) => a.toLowerCase() === aud)) return { ok: false, problem: "audience", claims: c };
-    if (String(c.iss ?? "").toLowerCase() !== this.issuerFor(expected.tenantId).toLowerCase()) return { ok: false, problem: "issuer", claims: c };
+    if (String(c.iss ?? "").toLowerCase() !== this.issuerFor(expected.tenantId).toLowerCase())
+      return { ok: false, problem: "issuer", claims: c };
     // Revocation reaches only CAE-capable tokens (xms_cc cp1): a resource sends claims
     // challenges only to clients that said they can answer them; others live until they expire.
     const serial = this.issued.get(String(c.uti))?.serial;
-    const caeCapable = JSON.stringify(c.xms_cc ?? "").toUpperCase().includes("CP1");
+    const caeCapable = JSON.stringify(c.xms_cc ?? "")
+      .toUpperCase()
+      .includes("CP1");
     if (serial === undefined || (caeCapable && serial <= this.revokedThrough)) return { ok: false, problem: "revoked", claims: c };
     return { ok: true, claims: c };
   }
@@ -293,14 +348,23 @@ export class Authority {
     const rest = seg.slice(1).join("/").toLowerCase();
     if (request.method === "GET" && tenant.toLowerCase() === "common" && rest === "discovery/instance") return this.instanceDiscovery(url);
     if (request.method === "GET" && (rest === "v2.0/.well-known/openid-configuration" || rest === ".well-known/openid-configuration")) {
-      if (!this.knownTenant(tenant)) return entraError(400, "invalid_tenant", 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
+      if (!this.knownTenant(tenant))
+        return entraError(
+          400,
+          "invalid_tenant",
+          90002,
+          `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+        );
       return json(200, this.openIdConfiguration(tenant));
     }
     if (request.method === "GET" && (rest === "discovery/v2.0/keys" || rest === "discovery/keys")) {
       await this.signingKey();
-      return json(200, { keys: this.signingKeys.map((k) => ({ kty: "RSA", use: "sig", kid: k.kid, x5t: k.kid, n: k.publicJwk.n, e: k.publicJwk.e })) });
+      return json(200, {
+        keys: this.signingKeys.map((k) => ({ kty: "RSA", use: "sig", kid: k.kid, x5t: k.kid, n: k.publicJwk.n, e: k.publicJwk.e })),
+      });
     }
-    if (rest === "oauth2/v2.0/authorize" && (request.method === "GET" || request.method === "POST")) return this.signIn.authorize(request, url, tenant);
+    if (rest === "oauth2/v2.0/authorize" && (request.method === "GET" || request.method === "POST"))
+      return this.signIn.authorize(request, url, tenant);
     if (rest === "oauth2/v2.0/token" || rest === "oauth2/token") {
       if (request.method !== "POST") return entraError(405, "invalid_request", 900561, "The endpoint only accepts POST requests.");
       return this.token(request, tenant, rest === "oauth2/token");
@@ -359,11 +423,18 @@ export class Authority {
     } catch {
       return entraError(400, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'.");
     }
-    if (!this.knownTenant(tenant)) return entraError(400, "invalid_request", 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`);
+    if (!this.knownTenant(tenant))
+      return entraError(
+        400,
+        "invalid_request",
+        90002,
+        `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`,
+      );
     const grant = form.get("grant_type");
     if (!grant) return entraError(400, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'.");
     if (!v1 && (grant === "authorization_code" || grant === "refresh_token")) return this.signIn.redeem(request, form, tenant);
-    if (grant !== "client_credentials") return entraError(400, "unsupported_grant_type", 70003, `The app requested an unsupported grant type '${grant}'.`);
+    if (grant !== "client_credentials")
+      return entraError(400, "unsupported_grant_type", 70003, `The app requested an unsupported grant type '${grant}'.`);
 
     // client_secret_basic carries the id and secret in the Authorization header.
     let clientId = form.get("client_id");
@@ -371,14 +442,24 @@ export class Authority {
     const basic = /^basic\s+(.+)$/i.exec(request.headers.get("authorization") ?? "");
     if (basic) {
       try {
-        const [id, s] = atob(basic[1]!).split(":").map((x) => decodeURIComponent(x));
+        const [id, s] = atob(basic[1]!)
+          .split(":")
+          .map((x) => decodeURIComponent(x));
         clientId ??= id ?? null;
         secret ??= s ?? null;
-      } catch { /* fall through to the missing-parameter errors */ }
+      } catch {
+        /* fall through to the missing-parameter errors */
+      }
     }
     if (!clientId) return entraError(400, "invalid_request", 900144, "The request body must contain the following parameter: 'client_id'.");
     const client = this.clients.get(`${tenant.toLowerCase()}|${clientId.toLowerCase()}`);
-    if (!client) return entraError(400, "unauthorized_client", 700016, `Application with identifier '${clientId}' was not found in the directory '${tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`);
+    if (!client)
+      return entraError(
+        400,
+        "unauthorized_client",
+        700016,
+        `Application with identifier '${clientId}' was not found in the directory '${tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
+      );
 
     // Scope (v2) or resource (v1): exactly one resource, and client credentials need /.default.
     let resource: string;
@@ -391,12 +472,22 @@ export class Authority {
       if (!scope) return entraError(400, "invalid_request", 900144, "The request body must contain the following parameter: 'scope'.");
       const scopes = scope.split(/\s+/).filter((s) => !["openid", "profile", "offline_access"].includes(s));
       if (scopes.length !== 1 || !scopes[0]!.endsWith("/.default")) {
-        return entraError(400, "invalid_scope", 1002012, `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`);
+        return entraError(
+          400,
+          "invalid_scope",
+          1002012,
+          `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
+        );
       }
       resource = scopes[0]!.slice(0, -"/.default".length);
     }
     if (!/^https:\/\/[^\s/]+/i.test(resource)) {
-      return entraError(400, "invalid_resource", 500011, `The resource principal named ${resource} was not found in the tenant named ${tenant}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`);
+      return entraError(
+        400,
+        "invalid_resource",
+        500011,
+        `The resource principal named ${resource} was not found in the tenant named ${tenant}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`,
+      );
     }
 
     // Claims (CAE): must be JSON when present; a client asking for xms_cc gets a CAE-capable token.
@@ -405,7 +496,9 @@ export class Authority {
     if (claimsParam) {
       try {
         const parsed = JSON.parse(claimsParam);
-        caeCapable = JSON.stringify(parsed?.access_token?.xms_cc ?? "").toUpperCase().includes("CP1");
+        caeCapable = JSON.stringify(parsed?.access_token?.xms_cc ?? "")
+          .toUpperCase()
+          .includes("CP1");
       } catch {
         return entraError(400, "invalid_request", 90017, "The claims parameter is not valid JSON.");
       }
@@ -413,29 +506,52 @@ export class Authority {
 
     // Credential: a secret or a client assertion, not both, not neither.
     const assertion = form.get("client_assertion");
-    if (assertion && secret) return entraError(401, "invalid_client", 7000218, "Only one client credential may be sent: 'client_assertion' or 'client_secret'.");
+    if (assertion && secret)
+      return entraError(401, "invalid_client", 7000218, "Only one client credential may be sent: 'client_assertion' or 'client_secret'.");
     let appidacr = "1";
     if (assertion) {
       if (form.get("client_assertion_type") !== ASSERTION_TYPE) {
-        return entraError(400, "invalid_request", 900144, `The request body must contain the following parameter: 'client_assertion_type' with the value '${ASSERTION_TYPE}'.`);
+        return entraError(
+          400,
+          "invalid_request",
+          900144,
+          `The request body must contain the following parameter: 'client_assertion_type' with the value '${ASSERTION_TYPE}'.`,
+        );
       }
       const problem = await this.checkAssertion(assertion, client, tenant);
       if (problem) return problem;
       appidacr = "2";
     } else if (secret) {
       if (!client.secret || client.secret !== secret) {
-        return entraError(401, "invalid_client", 7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${client.clientId}'.`);
+        return entraError(
+          401,
+          "invalid_client",
+          7000215,
+          `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${client.clientId}'.`,
+        );
       }
     } else {
-      return entraError(401, "invalid_client", 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+      return entraError(
+        401,
+        "invalid_client",
+        7000218,
+        "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+      );
     }
 
     const { token } = await this.mintToken({
-      tenantId: client.tenantId, clientId: client.clientId, audience: resource,
+      tenantId: client.tenantId,
+      clientId: client.clientId,
+      audience: resource,
       caeCapable,
       claims: { appidacr },
     });
-    return json(200, { token_type: "Bearer", expires_in: this.tokenLifetimeSeconds, ext_expires_in: this.tokenLifetimeSeconds, access_token: token });
+    return json(200, {
+      token_type: "Bearer",
+      expires_in: this.tokenLifetimeSeconds,
+      ext_expires_in: this.tokenLifetimeSeconds,
+      access_token: token,
+    });
   }
 
   private async checkAssertion(assertion: string, client: Client, tenant: string): Promise<Response | undefined> {
@@ -446,20 +562,54 @@ export class Authority {
       const problem = await checkFederatedAssertion(jwt, client.federated, Math.floor(this.now() / 1000), this.clockSkewSeconds);
       return problem && entraError(problem.status, problem.error, problem.code, problem.description);
     }
-    if (jwt.header.alg !== "RS256" && jwt.header.alg !== "PS256") return entraError(401, "invalid_client", 5002738, `Invalid JWT token. '${String(jwt.header.alg)}' is not a supported signature algorithm. Supported signing algorithms are: 'RS256, PS256'.`);
-    if (client.keys.length === 0) return entraError(401, "invalid_client", 700027, "The certificate with identifier used to sign the client assertion is not registered on application.");
+    if (jwt.header.alg !== "RS256" && jwt.header.alg !== "PS256")
+      return entraError(
+        401,
+        "invalid_client",
+        5002738,
+        `Invalid JWT token. '${String(jwt.header.alg)}' is not a supported signature algorithm. Supported signing algorithms are: 'RS256, PS256'.`,
+      );
+    if (client.keys.length === 0)
+      return entraError(
+        401,
+        "invalid_client",
+        700027,
+        "The certificate with identifier used to sign the client assertion is not registered on application.",
+      );
     let verified = false;
-    for (const k of client.keys) if (await verifyJwt(jwt, k)) { verified = true; break; }
+    for (const k of client.keys)
+      if (await verifyJwt(jwt, k)) {
+        verified = true;
+        break;
+      }
     if (!verified) return entraError(401, "invalid_client", 700027, "Client assertion failed signature validation.");
     const c = jwt.payload;
     const now = Math.floor(this.now() / 1000);
-    if (typeof c.exp !== "number" || c.exp + this.clockSkewSeconds <= now || (typeof c.nbf === "number" && c.nbf - this.clockSkewSeconds > now)) {
+    if (
+      typeof c.exp !== "number" ||
+      c.exp + this.clockSkewSeconds <= now ||
+      (typeof c.nbf === "number" && c.nbf - this.clockSkewSeconds > now)
+    ) {
       return entraError(401, "invalid_client", 700024, "Client assertion is not within its valid time range.");
     }
-    if (c.iss !== client.clientId || c.sub !== client.clientId) return entraError(401, "invalid_client", 700023, "Client assertion audience claim does not match Realm issuer, or iss/sub do not name the client.");
-    const accepted = [`${this.host}/${tenant}/oauth2/v2.0/token`, `${this.host}/${tenant}/oauth2/token`, `${this.host}/${tenant}/v2.0`].map((a) => a.toLowerCase());
+    if (c.iss !== client.clientId || c.sub !== client.clientId)
+      return entraError(
+        401,
+        "invalid_client",
+        700023,
+        "Client assertion audience claim does not match Realm issuer, or iss/sub do not name the client.",
+      );
+    const accepted = [`${this.host}/${tenant}/oauth2/v2.0/token`, `${this.host}/${tenant}/oauth2/token`, `${this.host}/${tenant}/v2.0`].map(
+      (a) => a.toLowerCase(),
+    );
     const auds = (Array.isArray(c.aud) ? c.aud : [c.aud]).map((a) => String(a).toLowerCase());
-    if (!auds.some((a) => accepted.includes(a))) return entraError(401, "invalid_client", 700212, `The audience claim of the client assertion must be the token endpoint, ${this.host}/${tenant}/oauth2/v2.0/token.`);
+    if (!auds.some((a) => accepted.includes(a)))
+      return entraError(
+        401,
+        "invalid_client",
+        700212,
+        `The audience claim of the client assertion must be the token endpoint, ${this.host}/${tenant}/oauth2/v2.0/token.`,
+      );
     return undefined;
   }
 }
@@ -473,7 +623,12 @@ function json(status: number, body: unknown): Response {
 
 /** An Entra error answer: {error, error_description, error_codes, ...}. */
 function entraError(status: number, error: string, code: number, description: string): Response {
-  const trace = uuid(), correlation = uuid(), timestamp = new Date().toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z");
+  const trace = uuid(),
+    correlation = uuid(),
+    timestamp = new Date()
+      .toISOString()
+      .replace("T", " ")
+      .replace(/\.\d+Z$/, "Z");
   return json(status, {
     error,
     error_description: `AADSTS${code}: ${description} Trace ID: ${trace} Correlation ID: ${correlation} Timestamp: ${timestamp}`,

@@ -25,10 +25,13 @@ export function decodeJwt(token: string): DecodedJwt | undefined {
   const parts = token.split(".");
   if (parts.length !== 3) return undefined;
   const [h, p, s] = parts as [string, string, string];
-  const hb = fromB64(h), pb = fromB64(p), sig = fromB64(s);
+  const hb = fromB64(h),
+    pb = fromB64(p),
+    sig = fromB64(s);
   if (!hb || !pb || !sig) return undefined;
   try {
-    const header = JSON.parse(fromUtf8(hb)), payload = JSON.parse(fromUtf8(pb));
+    const header = JSON.parse(fromUtf8(hb)),
+      payload = JSON.parse(fromUtf8(pb));
     if (!header || typeof header !== "object" || !payload || typeof payload !== "object") return undefined;
     return { header, payload, signingInput: utf8(`${h}.${p}`), signature: sig };
   } catch {
@@ -41,7 +44,9 @@ export async function signJwt(header: Record<string, unknown>, payload: Record<s
   const alg = ALGS.get(String(header.alg));
   if (!alg) throw new Error(`unsupported JWS alg ${String(header.alg)}`);
   const input = `${b64url(utf8(JSON.stringify(header)))}.${b64url(utf8(JSON.stringify(payload)))}`;
-  const sig = new Uint8Array(await crypto.subtle.sign(alg.saltLength ? { name: alg.name, saltLength: alg.saltLength } : alg.name, key, buf(utf8(input))));
+  const sig = new Uint8Array(
+    await crypto.subtle.sign(alg.saltLength ? { name: alg.name, saltLength: alg.saltLength } : alg.name, key, buf(utf8(input))),
+  );
   return `${input}.${b64url(sig)}`;
 }
 
@@ -57,7 +62,13 @@ export async function verifyJwt(jwt: DecodedJwt, publicJwk: JsonWebKey): Promise
   if (ec) {
     if (publicJwk.kty !== "EC" || publicJwk.crv !== ec.crv) return false;
     try {
-      const key = await crypto.subtle.importKey("jwk", { kty: "EC", crv: ec.crv, x: publicJwk.x!, y: publicJwk.y! }, { name: "ECDSA", namedCurve: ec.crv }, false, ["verify"]);
+      const key = await crypto.subtle.importKey(
+        "jwk",
+        { kty: "EC", crv: ec.crv, x: publicJwk.x!, y: publicJwk.y! },
+        { name: "ECDSA", namedCurve: ec.crv },
+        false,
+        ["verify"],
+      );
       return await crypto.subtle.verify({ name: "ECDSA", hash: ec.hash }, key, buf(jwt.signature), buf(jwt.signingInput));
     } catch {
       return false;
@@ -66,8 +77,19 @@ export async function verifyJwt(jwt: DecodedJwt, publicJwk: JsonWebKey): Promise
   const alg = ALGS.get(String(jwt.header.alg));
   if (!alg || publicJwk.kty !== "RSA") return false;
   try {
-    const key = await crypto.subtle.importKey("jwk", { kty: "RSA", n: publicJwk.n!, e: publicJwk.e! }, { name: alg.name, hash: alg.hash }, false, ["verify"]);
-    return await crypto.subtle.verify(alg.saltLength ? { name: alg.name, saltLength: alg.saltLength } : alg.name, key, buf(jwt.signature), buf(jwt.signingInput));
+    const key = await crypto.subtle.importKey(
+      "jwk",
+      { kty: "RSA", n: publicJwk.n!, e: publicJwk.e! },
+      { name: alg.name, hash: alg.hash },
+      false,
+      ["verify"],
+    );
+    return await crypto.subtle.verify(
+      alg.saltLength ? { name: alg.name, saltLength: alg.saltLength } : alg.name,
+      key,
+      buf(jwt.signature),
+      buf(jwt.signingInput),
+    );
   } catch {
     return false;
   }

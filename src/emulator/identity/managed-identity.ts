@@ -51,7 +51,12 @@ export class ManagedIdentityEndpoints {
   private readonly imds = new URL(IMDS_TOKEN_ENDPOINT);
   private readonly appService: URL;
 
-  constructor(private readonly authority: Authority, options: EmulatorManagedIdentityOptions, private readonly tokenLifetimeSeconds: number, private readonly now: () => number) {
+  constructor(
+    private readonly authority: Authority,
+    options: EmulatorManagedIdentityOptions,
+    private readonly tokenLifetimeSeconds: number,
+    private readonly now: () => number,
+  ) {
     const clientId = options.clientId ?? uuid();
     this.appService = new URL(options.identityEndpoint ?? "http://localhost:42356/msi/token");
     const loopback = ["localhost", "127.0.0.1", "[::1]"].includes(this.appService.hostname);
@@ -63,7 +68,9 @@ export class ManagedIdentityEndpoints {
     this.info = {
       clientId,
       objectId: authority.registerIdentity(clientId),
-      resourceId: options.resourceId ?? `/subscriptions/${uuid()}/resourcegroups/emulator/providers/Microsoft.ManagedIdentity/userAssignedIdentities/emulator-identity`,
+      resourceId:
+        options.resourceId ??
+        `/subscriptions/${uuid()}/resourcegroups/emulator/providers/Microsoft.ManagedIdentity/userAssignedIdentities/emulator-identity`,
       imdsEndpoint: IMDS_TOKEN_ENDPOINT,
       identityEndpoint: this.appService.href,
       identityHeader,
@@ -83,30 +90,47 @@ export class ManagedIdentityEndpoints {
   }
 
   private async serveImds(request: Request, url: URL): Promise<Response> {
-    if (url.pathname.replace(/\/+$/, "").toLowerCase() !== this.imds.pathname) return json(404, { error: "not_found", error_description: "The requested path was not found." });
-    if (request.method !== "GET") return json(405, { error: "invalid_request", error_description: "The requested method is not supported." });
+    if (url.pathname.replace(/\/+$/, "").toLowerCase() !== this.imds.pathname)
+      return json(404, { error: "not_found", error_description: "The requested path was not found." });
+    if (request.method !== "GET")
+      return json(405, { error: "invalid_request", error_description: "The requested method is not supported." });
     // IMDS refuses requests without the header, so a server-side request forgery cannot reach it.
-    if ((request.headers.get("metadata") ?? "").toLowerCase() !== "true") return json(400, { error: "invalid_request", error_description: "Required metadata header not specified" });
+    if ((request.headers.get("metadata") ?? "").toLowerCase() !== "true")
+      return json(400, { error: "invalid_request", error_description: "Required metadata header not specified" });
     const version = url.searchParams.get("api-version");
     if (!version) return json(400, { error: "invalid_request", error_description: "Required query variable 'api-version' is missing" });
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(version) || version < "2018-02-01") return json(400, { error: "invalid_request", error_description: `Invalid API version '${version}'.` });
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(version) || version < "2018-02-01")
+      return json(400, { error: "invalid_request", error_description: `Invalid API version '${version}'.` });
     const problem = this.selectProblem(url, ["client_id", "object_id", "msi_res_id"]);
     if (problem) return json(400, { error: "invalid_request", error_description: problem });
     const resource = url.searchParams.get("resource");
     if (!resource) return json(400, { error: "invalid_request", error_description: "Required audience parameter not specified" });
-    if (!isResource(resource)) return json(400, { error: "invalid_resource", error_description: unknownResource(resource, this.authority.tenantId), error_codes: [500011] });
+    if (!isResource(resource))
+      return json(400, {
+        error: "invalid_resource",
+        error_description: unknownResource(resource, this.authority.tenantId),
+        error_codes: [500011],
+      });
     const t = await this.token(resource);
     return json(200, {
-      access_token: t.token, refresh_token: "", client_id: this.info.clientId,
-      expires_in: String(this.tokenLifetimeSeconds), expires_on: String(t.expiresOn), ext_expires_in: String(this.tokenLifetimeSeconds),
-      not_before: String(t.notBefore), resource, token_type: "Bearer",
+      access_token: t.token,
+      refresh_token: "",
+      client_id: this.info.clientId,
+      expires_in: String(this.tokenLifetimeSeconds),
+      expires_on: String(t.expiresOn),
+      ext_expires_in: String(this.tokenLifetimeSeconds),
+      not_before: String(t.notBefore),
+      resource,
+      token_type: "Bearer",
     });
   }
 
   private async serveAppService(request: Request, url: URL): Promise<Response> {
-    if (url.pathname.replace(/\/+$/, "").toLowerCase() !== this.appService.pathname.replace(/\/+$/, "").toLowerCase()) return appServiceError(404, "The requested path was not found.");
+    if (url.pathname.replace(/\/+$/, "").toLowerCase() !== this.appService.pathname.replace(/\/+$/, "").toLowerCase())
+      return appServiceError(404, "The requested path was not found.");
     if (request.method !== "GET") return appServiceError(405, "The requested method is not supported.");
-    if (url.searchParams.get("api-version") !== "2019-08-01") return appServiceError(400, `The api-version '${url.searchParams.get("api-version") ?? ""}' is not supported; use 2019-08-01.`);
+    if (url.searchParams.get("api-version") !== "2019-08-01")
+      return appServiceError(400, `The api-version '${url.searchParams.get("api-version") ?? ""}' is not supported; use 2019-08-01.`);
     if (!timingSafeEqual(request.headers.get("x-identity-header") ?? "", this.info.identityHeader)) {
       return appServiceError(401, "The X-IDENTITY-HEADER header is missing or does not match IDENTITY_HEADER.");
     }
@@ -117,7 +141,13 @@ export class ManagedIdentityEndpoints {
     if (!isResource(resource)) return appServiceError(400, unknownResource(resource, this.authority.tenantId));
     const t = await this.token(resource);
     // The 2019-08-01 answer has expires_on (epoch seconds, a string) and no expires_in.
-    return json(200, { access_token: t.token, expires_on: String(t.expiresOn), resource, token_type: "Bearer", client_id: this.info.clientId });
+    return json(200, {
+      access_token: t.token,
+      expires_on: String(t.expiresOn),
+      resource,
+      token_type: "Bearer",
+      client_id: this.info.clientId,
+    });
   }
 
   /** A user-assigned id that names another identity gets "Identity not found"; at most one id. */
@@ -133,9 +163,12 @@ export class ManagedIdentityEndpoints {
 
   private async token(resource: string): Promise<{ token: string; expiresOn: number; notBefore: number }> {
     const { token, expiresOn } = await this.authority.mintToken({
-      clientId: this.info.clientId, audience: resource, expiresInSeconds: this.tokenLifetimeSeconds,
+      clientId: this.info.clientId,
+      audience: resource,
+      expiresInSeconds: this.tokenLifetimeSeconds,
       // Managed identity tokens: certificate-grade app authentication, not CAE-capable.
-      caeCapable: false, claims: { appidacr: "2", idtyp: "app", xms_mirid: this.info.resourceId },
+      caeCapable: false,
+      claims: { appidacr: "2", idtyp: "app", xms_mirid: this.info.resourceId },
     });
     return { token, expiresOn, notBefore: Math.floor(this.now() / 1000) };
   }

@@ -30,7 +30,9 @@ export class Persister {
   ) {}
 
   /** Something changed: the next flush writes. */
-  markDirty(): void { this.dirty = true; }
+  markDirty(): void {
+    this.dirty = true;
+  }
 
   /** Resolves once every change made before this call is saved; rejects when the write fails. */
   flush(): Promise<void> {

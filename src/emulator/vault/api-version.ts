@@ -21,11 +21,27 @@ export interface ApiShape {
 
 /** Stable and preview versions by the generation whose answer shape they have. */
 const GENERATION = new Map<string, number>([
-  ["2015-06-01", 2015], ["2016-10-01", 2016],
-  ["7.0", 70], ["7.0-preview", 70], ["7.1", 71], ["7.2", 72], ["7.2-preview", 72],
-  ["7.3", 73], ["7.3-preview", 73], ["7.4", 74], ["7.4-preview.1", 74],
-  ["7.5", 75], ["7.5-preview.1", 75], ["7.6", 76], ["7.6-preview.1", 76], ["7.6-preview.2", 76],
-  ["2025-06-01-preview", 77], ["2025-06-01", 77], ["2025-07-01", 77], ["2025-07-01-preview", 77], ["2026-01-01-preview", 77],
+  ["2015-06-01", 2015],
+  ["2016-10-01", 2016],
+  ["7.0", 70],
+  ["7.0-preview", 70],
+  ["7.1", 71],
+  ["7.2", 72],
+  ["7.2-preview", 72],
+  ["7.3", 73],
+  ["7.3-preview", 73],
+  ["7.4", 74],
+  ["7.4-preview.1", 74],
+  ["7.5", 75],
+  ["7.5-preview.1", 75],
+  ["7.6", 76],
+  ["7.6-preview.1", 76],
+  ["7.6-preview.2", 76],
+  ["2025-06-01-preview", 77],
+  ["2025-06-01", 77],
+  ["2025-07-01", 77],
+  ["2025-07-01-preview", 77],
+  ["2026-01-01-preview", 77],
 ]);
 const rank = (g: number) => (g === 2015 ? 0 : g === 2016 ? 1 : g);
 
@@ -59,7 +75,10 @@ export const NEWEST: ApiShape = apiShape("2025-07-01")!;
 export function shapeAnswer(body: unknown, shape: ApiShape, kind: "delete" | "other"): unknown {
   if (shape.hsmPlatform && shape.softDelete) return body; // nothing to remove from the newest shape
   const visit = (o: unknown): void => {
-    if (Array.isArray(o)) { for (const x of o) visit(x); return; }
+    if (Array.isArray(o)) {
+      for (const x of o) visit(x);
+      return;
+    }
     if (!o || typeof o !== "object") return;
     const rec = o as Record<string, unknown>;
     // A KeyBundle or KeyItem: an `attributes` object next to `key` or `kid`.
@@ -71,7 +90,11 @@ export function shapeAnswer(body: unknown, shape: ApiShape, kind: "delete" | "ot
       if (!shape.exportable) delete a.exportable;
       if (!shape.hsmPlatform) delete a.hsmPlatform;
       if (!shape.releasePolicy) delete rec.release_policy;
-      if (!shape.softDelete && kind === "delete") { delete rec.recoveryId; delete rec.deletedDate; delete rec.scheduledPurgeDate; }
+      if (!shape.softDelete && kind === "delete") {
+        delete rec.recoveryId;
+        delete rec.deletedDate;
+        delete rec.scheduledPurgeDate;
+      }
     }
     if (Object.hasOwn(rec, "value")) visit(rec.value);
   };

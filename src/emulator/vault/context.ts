@@ -41,7 +41,10 @@ export interface VaultContext {
 }
 
 /** A handler's answer: status and JSON body (undefined for no body). */
-export interface Answer { status: number; body?: unknown }
+export interface Answer {
+  status: number;
+  body?: unknown;
+}
 
 const NAME = /^[0-9a-zA-Z-]{1,127}$/;
 const VERSION = /^[0-9a-fA-F]{32}$/;
@@ -104,10 +107,12 @@ const DATE_CONTROLLED_OPS = new Set(["encrypt", "wrapKey", "sign", "release"]);
 export function checkUsable(ctx: VaultContext, v: KeyVersion, op: string, requireKeyOp = true): void {
   if (!v.enabled) throw forbidden(`Operation ${op} is not allowed on a disabled key.`, "KeyDisabled");
   if (DATE_CONTROLLED_OPS.has(op)) {
-    if (v.nbf !== undefined && v.nbf > ctx.nowSeconds) throw forbidden(`Operation ${op} is not allowed before the key's activation date (nbf).`, "KeyNotYetValid");
+    if (v.nbf !== undefined && v.nbf > ctx.nowSeconds)
+      throw forbidden(`Operation ${op} is not allowed before the key's activation date (nbf).`, "KeyNotYetValid");
     if (v.exp !== undefined && v.exp <= ctx.nowSeconds) throw forbidden(`Operation ${op} is not allowed on an expired key.`, "KeyExpired");
   }
-  if (requireKeyOp && !v.keyOps.includes(op)) throw forbidden(`Operation ${op} is not permitted for this key (key_ops: ${v.keyOps.join(", ")}).`, "KeyOperationForbidden");
+  if (requireKeyOp && !v.keyOps.includes(op))
+    throw forbidden(`Operation ${op} is not permitted for this key (key_ops: ${v.keyOps.join(", ")}).`, "KeyOperationForbidden");
 }
 
 /** key_ops the service accepts. */
@@ -117,7 +122,9 @@ export const KEY_OPS = ["encrypt", "decrypt", "sign", "verify", "wrapKey", "unwr
 export function parseKeyOps(v: unknown): string[] | undefined {
   if (v === undefined || v === null) return undefined;
   if (!Array.isArray(v)) throw badParameter("Property 'key_ops' must be an array of strings.");
-  for (const op of v) if (typeof op !== "string" || !KEY_OPS.includes(op)) throw badParameter(`Invalid key operation: ${show(op)}. Valid operations are ${KEY_OPS.join(", ")}.`);
+  for (const op of v)
+    if (typeof op !== "string" || !KEY_OPS.includes(op))
+      throw badParameter(`Invalid key operation: ${show(op)}. Valid operations are ${KEY_OPS.join(", ")}.`);
   return [...new Set(v as string[])];
 }
 
@@ -135,7 +142,12 @@ export function parseTags(v: unknown): Record<string, string> | undefined {
 }
 
 /** Parsed `attributes` input. */
-export interface AttributesInput { enabled?: boolean; nbf?: number; exp?: number; exportable?: boolean }
+export interface AttributesInput {
+  enabled?: boolean;
+  nbf?: number;
+  exp?: number;
+  exportable?: boolean;
+}
 
 /** Validates `attributes` input (times are unix seconds); `exportable` exists for keys only. */
 export function parseAttributes(v: unknown, kind: "key" | "secret" = "key"): AttributesInput {
@@ -149,13 +161,15 @@ export function parseAttributes(v: unknown, kind: "key" | "secret" = "key"): Att
   }
   for (const f of ["nbf", "exp"] as const) {
     if (a[f] === undefined || a[f] === null) continue;
-    if (typeof a[f] !== "number" || !Number.isInteger(a[f]) || (a[f] as number) < 0) throw badParameter(`Property 'attributes.${f}' must be a unix time in seconds.`);
+    if (typeof a[f] !== "number" || !Number.isInteger(a[f]) || (a[f] as number) < 0)
+      throw badParameter(`Property 'attributes.${f}' must be a unix time in seconds.`);
     out[f] = a[f] as number;
   }
   if (kind === "key" && a.exportable !== undefined && a.exportable !== null) {
     if (typeof a.exportable !== "boolean") throw badParameter("Property 'attributes.exportable' must be a boolean.");
     out.exportable = a.exportable;
   }
-  if (out.nbf !== undefined && out.exp !== undefined && out.nbf >= out.exp) throw badParameter(`The ${kind}'s not-before time (nbf) must be earlier than its expiry time (exp).`);
+  if (out.nbf !== undefined && out.exp !== undefined && out.nbf >= out.exp)
+    throw badParameter(`The ${kind}'s not-before time (nbf) must be earlier than its expiry time (exp).`);
   return out;
 }

@@ -3,7 +3,17 @@ import { b64url, fromB64, randomBytes, randomVersion, stripLeadingZeros } from "
 import { ecFromJwk, generateEc, isCurve } from "../crypto/ec.js";
 import { generateRsa, rsaBits, rsaFromJwk, rsaToJwk } from "../crypto/rsa.js";
 import { badParameter, keyNotFound, show } from "../errors.js";
-import { checkName, checkNameFree, keyVersion, objectBody, parseAttributes, parseKeyOps, parseTags, type Answer, type VaultContext } from "./context.js";
+import {
+  checkName,
+  checkNameFree,
+  keyVersion,
+  objectBody,
+  parseAttributes,
+  parseKeyOps,
+  parseTags,
+  type Answer,
+  type VaultContext,
+} from "./context.js";
 import { page } from "./paging.js";
 import { latest, type KeyEntry, type KeyVersion, type Kty, type Material, type ReleasePolicy } from "./store.js";
 
@@ -15,7 +25,15 @@ const DEFAULT_OPS = new Map<"RSA" | "EC" | "oct", string[]>([
 const defaultOps = (kty: Kty): string[] => [...DEFAULT_OPS.get(family(kty))!];
 
 // A Map, so that a kty of "__proto__" or "constructor" is just an unknown string.
-const KTY_NAMES = new Map<string, Kty>([["rsa", "RSA"], ["rsa-hsm", "RSA-HSM"], ["ec", "EC"], ["ec-hsm", "EC-HSM"], ["oct", "oct"], ["oct-hsm", "oct-HSM"], ["aes", "oct-HSM"]]);
+const KTY_NAMES = new Map<string, Kty>([
+  ["rsa", "RSA"],
+  ["rsa-hsm", "RSA-HSM"],
+  ["ec", "EC"],
+  ["ec-hsm", "EC-HSM"],
+  ["oct", "oct"],
+  ["oct-hsm", "oct-HSM"],
+  ["aes", "oct-HSM"],
+]);
 
 const family = (kty: Kty): "RSA" | "EC" | "oct" => kty.replace("-HSM", "") as "RSA" | "EC" | "oct";
 
@@ -25,7 +43,8 @@ function normalizeKty(ctx: VaultContext, raw: unknown, hsmFlag = false): Kty {
   let kty = KTY_NAMES.get(raw.toLowerCase());
   if (!kty) throw badParameter(`Invalid kty '${raw}'. Valid key types are EC, EC-HSM, RSA, RSA-HSM, oct, oct-HSM.`);
   if (ctx.managedHsm || hsmFlag) kty = `${family(kty)}-HSM` as Kty;
-  if (family(kty) === "oct" && !ctx.managedHsm) throw badParameter(`Key type '${raw}' is not supported by this vault: symmetric (AES) keys need a Managed HSM.`);
+  if (family(kty) === "oct" && !ctx.managedHsm)
+    throw badParameter(`Key type '${raw}' is not supported by this vault: symmetric (AES) keys need a Managed HSM.`);
   return kty;
 }
 
@@ -42,7 +61,8 @@ function parseReleasePolicy(v: unknown): ReleasePolicy | undefined {
   } catch {
     throw badParameter("AKV.SKR.1002: The release policy is not valid JSON.");
   }
-  if (p.immutable !== undefined && typeof p.immutable !== "boolean") throw badParameter("Property 'release_policy.immutable' must be a boolean.");
+  if (p.immutable !== undefined && typeof p.immutable !== "boolean")
+    throw badParameter("Property 'release_policy.immutable' must be a boolean.");
   const contentType = typeof p.contentType === "string" ? p.contentType : "application/json; charset=utf-8";
   return { contentType, data: String(p.data), immutable: p.immutable === true };
 }
@@ -51,7 +71,8 @@ async function newMaterial(kty: Kty, body: Record<string, unknown>): Promise<Mat
   const fam = family(kty);
   if (fam === "RSA") {
     const size = body.key_size ?? 2048;
-    if (size !== 2048 && size !== 3072 && size !== 4096) throw badParameter(`Invalid key_size ${show(size)} for RSA. Supported sizes are 2048, 3072 and 4096.`);
+    if (size !== 2048 && size !== 3072 && size !== 4096)
+      throw badParameter(`Invalid key_size ${show(size)} for RSA. Supported sizes are 2048, 3072 and 4096.`);
     const exp = body.public_exponent ?? 65537;
     if (exp !== 65537 && exp !== 3) throw badParameter(`Invalid public_exponent ${show(exp)}. Supported values are 3 and 65537.`);
     return { kind: "RSA", jwk: await generateRsa(size as number, exp as number), bits: size as number };
@@ -62,7 +83,8 @@ async function newMaterial(kty: Kty, body: Record<string, unknown>): Promise<Mat
     return { kind: "EC", key: await generateEc(crv) };
   }
   const size = body.key_size ?? 256;
-  if (size !== 128 && size !== 192 && size !== 256) throw badParameter(`Invalid key_size ${show(size)} for an AES key. Supported sizes are 128, 192 and 256.`);
+  if (size !== 128 && size !== 192 && size !== 256)
+    throw badParameter(`Invalid key_size ${show(size)} for an AES key. Supported sizes are 128, 192 and 256.`);
   return { kind: "oct", k: randomBytes((size as number) / 8) };
 }
 
@@ -71,7 +93,12 @@ async function newMaterial(kty: Kty, body: Record<string, unknown>): Promise<Mat
  * Call it after every await of the operation, so its checks and its change happen together.
  * `to`: the entry a rotation read (404 if it was deleted meanwhile).
  */
-export function addVersion(ctx: VaultContext, name: string, v: Omit<KeyVersion, "version" | "created" | "updated">, to?: KeyEntry): { entry: KeyEntry; v: KeyVersion } {
+export function addVersion(
+  ctx: VaultContext,
+  name: string,
+  v: Omit<KeyVersion, "version" | "created" | "updated">,
+  to?: KeyEntry,
+): { entry: KeyEntry; v: KeyVersion } {
   const version: KeyVersion = { ...v, version: randomVersion(), created: ctx.nowSeconds, updated: ctx.nowSeconds };
   const entry = ctx.store.addVersion(name, version, ctx.nowMs, to);
   return { entry, v: version };
@@ -94,7 +121,15 @@ export async function createKey(ctx: VaultContext, name: string): Promise<Answer
   checkNameFree(ctx, name); // fail fast; addVersion checks again once the key is made
   const material = await newMaterial(kty, body);
   const { entry, v } = addVersion(ctx, name, {
-    kty, material, keyOps, enabled: attrs.enabled ?? true, nbf: attrs.nbf, exp: attrs.exp, exportable: attrs.exportable ?? false, tags, releasePolicy,
+    kty,
+    material,
+    keyOps,
+    enabled: attrs.enabled ?? true,
+    nbf: attrs.nbf,
+    exp: attrs.exp,
+    exportable: attrs.exportable ?? false,
+    tags,
+    releasePolicy,
   });
   return { status: 200, body: ctx.store.bundle(entry.name, v) };
 }
@@ -134,7 +169,15 @@ export async function importKey(ctx: VaultContext, name: string): Promise<Answer
   }
   checkNameFree(ctx, name);
   const { entry, v } = addVersion(ctx, name, {
-    kty, material, keyOps, enabled: attrs.enabled ?? true, nbf: attrs.nbf, exp: attrs.exp, exportable: attrs.exportable ?? false, tags, releasePolicy,
+    kty,
+    material,
+    keyOps,
+    enabled: attrs.enabled ?? true,
+    nbf: attrs.nbf,
+    exp: attrs.exp,
+    exportable: attrs.exportable ?? false,
+    tags,
+    releasePolicy,
   });
   return { status: 200, body: ctx.store.bundle(entry.name, v) };
 }
@@ -153,10 +196,14 @@ export function updateKey(ctx: VaultContext, name: string, version: string): Ans
   const attrs = parseAttributes(body.attributes);
   const tags = parseTags(body.tags);
   const releasePolicy = parseReleasePolicy(body.release_policy);
-  const nbf = attrs.nbf ?? v.nbf, exp = attrs.exp ?? v.exp;
-  if (nbf !== undefined && exp !== undefined && nbf >= exp) throw badParameter("The key's not-before time (nbf) must be earlier than its expiry time (exp).");
-  if (releasePolicy && v.releasePolicy?.immutable) throw badParameter("AKV.SKR.1015: The release policy of this key is immutable and cannot be changed.");
-  if (attrs.exportable !== undefined && attrs.exportable !== v.exportable) throw badParameter("The 'exportable' attribute cannot be changed after the key is created.");
+  const nbf = attrs.nbf ?? v.nbf,
+    exp = attrs.exp ?? v.exp;
+  if (nbf !== undefined && exp !== undefined && nbf >= exp)
+    throw badParameter("The key's not-before time (nbf) must be earlier than its expiry time (exp).");
+  if (releasePolicy && v.releasePolicy?.immutable)
+    throw badParameter("AKV.SKR.1015: The release policy of this key is immutable and cannot be changed.");
+  if (attrs.exportable !== undefined && attrs.exportable !== v.exportable)
+    throw badParameter("The 'exportable' attribute cannot be changed after the key is created.");
   ctx.store.update(entry, () => {
     if (keyOps) v.keyOps = keyOps;
     if (attrs.enabled !== undefined) v.enabled = attrs.enabled;
@@ -171,8 +218,17 @@ export function updateKey(ctx: VaultContext, name: string, version: string): Ans
 
 /** GET /keys */
 export function listKeys(ctx: VaultContext): Answer {
-  const entries = ctx.store.keys().filter((e) => (e.visibleAtMs ?? 0) <= ctx.nowMs).sort((a, b) => a.name.toLowerCase().localeCompare(b.name.toLowerCase()));
-  return { status: 200, body: page(ctx, entries.map((e) => ctx.store.item(e.name, latest(e), false))) };
+  const entries = ctx.store
+    .keys()
+    .filter((e) => (e.visibleAtMs ?? 0) <= ctx.nowMs)
+    .sort((a, b) => a.name.toLowerCase().localeCompare(b.name.toLowerCase()));
+  return {
+    status: 200,
+    body: page(
+      ctx,
+      entries.map((e) => ctx.store.item(e.name, latest(e), false)),
+    ),
+  };
 }
 
 /** GET /keys/{name}/versions */
@@ -180,5 +236,11 @@ export function listVersions(ctx: VaultContext, name: string): Answer {
   checkName(name);
   const entry = ctx.store.key(name);
   if (!entry) throw keyNotFound(name);
-  return { status: 200, body: page(ctx, entry.versions.map((v) => ctx.store.item(entry.name, v, true))) };
+  return {
+    status: 200,
+    body: page(
+      ctx,
+      entry.versions.map((v) => ctx.store.item(entry.name, v, true)),
+    ),
+  };
 }

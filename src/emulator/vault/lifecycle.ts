@@ -35,7 +35,8 @@ export function getDeletedKey(ctx: VaultContext, name: string): Answer {
 
 /** GET /deletedkeys */
 export function listDeletedKeys(ctx: VaultContext): Answer {
-  const items = ctx.store.deletedKeys()
+  const items = ctx.store
+    .deletedKeys()
     .filter((d) => d.readyAtMs <= ctx.nowMs)
     .sort((a, b) => a.entry.name.toLowerCase().localeCompare(b.entry.name.toLowerCase()))
     .map((d) => ({ ...ctx.store.deletedFields(d), ...ctx.store.item(d.entry.name, latest(d.entry), false) }));
@@ -51,7 +52,10 @@ function notYetDeleted(ctx: VaultContext, name: string): void {
 export function purgeDeletedKey(ctx: VaultContext, name: string): Answer {
   checkName(name);
   if (ctx.store.info.purgeProtection) {
-    throw forbidden(`Operation "purge" is not allowed because purge protection is enabled for this vault. Key Vault service will automatically purge it after the retention period has passed.`, "VaultPurgeProtectionEnabled");
+    throw forbidden(
+      `Operation "purge" is not allowed because purge protection is enabled for this vault. Key Vault service will automatically purge it after the retention period has passed.`,
+      "VaultPurgeProtectionEnabled",
+    );
   }
   notYetDeleted(ctx, name);
   ctx.store.purge(visibleDeleted(ctx, name));
@@ -86,10 +90,16 @@ export async function restoreKey(ctx: VaultContext): Promise<Answer> {
   const plain = await ctx.open(blob.subarray(BACKUP_MAGIC.length));
   if (!plain) throw malformed();
   let entry;
-  try { entry = deserializeEntry(JSON.parse(fromUtf8(plain))); } catch { throw malformed(); }
+  try {
+    entry = deserializeEntry(JSON.parse(fromUtf8(plain)));
+  } catch {
+    throw malformed();
+  }
   if (!ctx.store.restore(entry)) {
     const kid = ctx.store.kid(entry.name, latest(entry));
-    throw conflict(`There was a conflict restoring the key '${kid}'. This can happen if either: a second key with the same name was created after the first key was deleted; thus trying to restore a key whose name is already in use. To fix this, rename the second key to something else so that the restore works. The second probable cause of this exception is when multiple operations are performed in parallel against the key. To avoid this error, perform operations against a key in a sequential manner.`);
+    throw conflict(
+      `There was a conflict restoring the key '${kid}'. This can happen if either: a second key with the same name was created after the first key was deleted; thus trying to restore a key whose name is already in use. To fix this, rename the second key to something else so that the restore works. The second probable cause of this exception is when multiple operations are performed in parallel against the key. To avoid this error, perform operations against a key in a sequential manner.`,
+    );
   }
   return { status: 200, body: ctx.store.bundle(entry.name, latest(entry)) };
 }

@@ -2,7 +2,19 @@
 import { b64url, randomBytes, uuid } from "../bytes.js";
 import { cbc, gcmDecrypt, gcmEncrypt, keyWrap } from "../crypto/aes.js";
 import { CURVES, ecSign, ecVerify } from "../crypto/ec.js";
-import { decryptRsa15, encryptRsa15, oaep, rsaFromJwk, rsaPublicFromJwk, signPkcs1, signPss, verifyPkcs1, verifyPss, type RsaKey, type ShaName } from "../crypto/rsa.js";
+import {
+  decryptRsa15,
+  encryptRsa15,
+  oaep,
+  rsaFromJwk,
+  rsaPublicFromJwk,
+  signPkcs1,
+  signPss,
+  verifyPkcs1,
+  verifyPss,
+  type RsaKey,
+  type ShaName,
+} from "../crypto/rsa.js";
 import { badParameter } from "../errors.js";
 import { bytesField, checkUsable, keyVersion, objectBody, type Answer, type VaultContext } from "./context.js";
 import type { KeyVersion } from "./store.js";
@@ -11,14 +23,21 @@ const rsaKeys = new WeakMap<JsonWebKey, RsaKey>();
 /** Parses (once) the private key of a stored RSA JWK. */
 function rsaKey(jwk: JsonWebKey): RsaKey {
   let k = rsaKeys.get(jwk);
-  if (!k) { k = rsaFromJwk(jwk)!; rsaKeys.set(jwk, k); }
+  if (!k) {
+    k = rsaFromJwk(jwk)!;
+    rsaKeys.set(jwk, k);
+  }
   return k;
 }
 
 // A Map: an `alg` of "constructor" is an unknown algorithm, not Object.prototype.constructor.
 const RSA_SIGN = new Map<string, { hash: ShaName; pss: boolean; len: number }>([
-  ["RS256", { hash: "SHA-256", pss: false, len: 32 }], ["RS384", { hash: "SHA-384", pss: false, len: 48 }], ["RS512", { hash: "SHA-512", pss: false, len: 64 }],
-  ["PS256", { hash: "SHA-256", pss: true, len: 32 }], ["PS384", { hash: "SHA-384", pss: true, len: 48 }], ["PS512", { hash: "SHA-512", pss: true, len: 64 }],
+  ["RS256", { hash: "SHA-256", pss: false, len: 32 }],
+  ["RS384", { hash: "SHA-384", pss: false, len: 48 }],
+  ["RS512", { hash: "SHA-512", pss: false, len: 64 }],
+  ["PS256", { hash: "SHA-256", pss: true, len: 32 }],
+  ["PS384", { hash: "SHA-384", pss: true, len: 48 }],
+  ["PS512", { hash: "SHA-512", pss: true, len: 64 }],
 ]);
 
 function algOf(body: Record<string, unknown>): string {
@@ -26,11 +45,15 @@ function algOf(body: Record<string, unknown>): string {
   return body.alg;
 }
 
-const unsupported = (alg: string, v: KeyVersion) => badParameter(`Algorithm '${alg}' is not supported for key type ${v.kty}${v.material.kind === "EC" ? ` (curve ${v.material.key.crv})` : ""}.`);
+const unsupported = (alg: string, v: KeyVersion) =>
+  badParameter(
+    `Algorithm '${alg}' is not supported for key type ${v.kty}${v.material.kind === "EC" ? ` (curve ${v.material.key.crv})` : ""}.`,
+  );
 
 /** Checks the digest length for a signing algorithm. */
 function checkDigest(alg: string, digest: Uint8Array, expected: number): void {
-  if (digest.length !== expected) throw badParameter(`Invalid digest length ${digest.length} for algorithm ${alg}: it must be ${expected} bytes.`);
+  if (digest.length !== expected)
+    throw badParameter(`Invalid digest length ${digest.length} for algorithm ${alg}: it must be ${expected} bytes.`);
 }
 
 /** POST /keys/{name}/{version}/sign: signs the DIGEST sent in `value`. */
@@ -94,10 +117,14 @@ async function rsaCipher(op: "encrypt" | "decrypt", v: KeyVersion, alg: string, 
   } else if (data.length !== size) {
     throw badParameter(`The ciphertext length ${data.length} does not match the ${size * 8}-bit key (expected ${size} bytes).`);
   }
-  const out = alg === "RSA1_5"
-    ? op === "encrypt" ? encryptRsa15(rsaPublicFromJwk(jwk)!, data) : decryptRsa15(rsaKey(jwk), data)
-    : await oaep(op, jwk, alg === "RSA-OAEP" ? "SHA-1" : "SHA-256", data);
-  if (!out) throw badParameter(`${op === "decrypt" ? "Decryption" : "Encryption"} failed: the ciphertext is not valid for ${alg} with this key.`);
+  const out =
+    alg === "RSA1_5"
+      ? op === "encrypt"
+        ? encryptRsa15(rsaPublicFromJwk(jwk)!, data)
+        : decryptRsa15(rsaKey(jwk), data)
+      : await oaep(op, jwk, alg === "RSA-OAEP" ? "SHA-1" : "SHA-256", data);
+  if (!out)
+    throw badParameter(`${op === "decrypt" ? "Decryption" : "Encryption"} failed: the ciphertext is not valid for ${alg} with this key.`);
   return out;
 }
 
@@ -113,7 +140,8 @@ function aesFor(alg: string, v: KeyVersion, modes: string[]): { mode: string; ke
   if (v.material.kind !== "oct") throw unsupported(alg, v);
   const a = aesAlg(alg, v.material.k.length * 8);
   if (!a || !modes.includes(a.mode)) throw unsupported(alg, v);
-  if (a.bits !== v.material.k.length * 8) throw badParameter(`Algorithm '${alg}' needs a ${a.bits}-bit key; this key has ${v.material.k.length * 8} bits.`);
+  if (a.bits !== v.material.k.length * 8)
+    throw badParameter(`Algorithm '${alg}' needs a ${a.bits}-bit key; this key has ${v.material.k.length * 8} bits.`);
   return { mode: a.mode, key: v.material.k };
 }
 
@@ -150,17 +178,28 @@ export async function cipher(ctx: VaultContext, name: string, version: string, o
   const iv = bytesField(body, "iv");
   if (!iv || iv.length !== 16) throw badParameter("Property 'iv' is required for AES-CBC and must be 16 bytes.");
   const out = await cbc(op, key, iv, data, mode === "CBCPAD");
-  if (!out) throw badParameter(mode === "CBC" ? `The ${op === "encrypt" ? "plaintext" : "ciphertext"} length must be a multiple of 16 bytes for ${alg}.` : "Decryption failed: bad padding.");
+  if (!out)
+    throw badParameter(
+      mode === "CBC"
+        ? `The ${op === "encrypt" ? "plaintext" : "ciphertext"} length must be a multiple of 16 bytes for ${alg}.`
+        : "Decryption failed: bad padding.",
+    );
   return { status: 200, body: op === "encrypt" ? { alg, iv: b64url(iv), kid, value: b64url(out) } : { alg, kid, value: b64url(out) } };
 }
 
 /** POST .../wrapkey and .../unwrapkey */
 export async function wrap(ctx: VaultContext, name: string, version: string, op: "wrapKey" | "unwrapKey"): Promise<Answer> {
   const { v, alg, data, kid } = cryptoRequest(ctx, name, version, op);
-  if (v.material.kind !== "oct") return { status: 200, body: { kid, value: b64url(await rsaCipher(op === "wrapKey" ? "encrypt" : "decrypt", v, alg, data)) } };
+  if (v.material.kind !== "oct")
+    return { status: 200, body: { kid, value: b64url(await rsaCipher(op === "wrapKey" ? "encrypt" : "decrypt", v, alg, data)) } };
   const { mode, key } = aesFor(alg, v, ["KW", "KWP"]);
   const out = await keyWrap(op === "wrapKey" ? "wrap" : "unwrap", key, data, mode === "KWP");
-  if (!out) throw badParameter(op === "unwrapKey" ? "Unwrap failed: the wrapped key is not valid for this key (integrity check failed)." : `The key to wrap has an invalid length for ${alg}${mode === "KW" ? " (a multiple of 8 bytes, at least 16)" : ""}.`);
+  if (!out)
+    throw badParameter(
+      op === "unwrapKey"
+        ? "Unwrap failed: the wrapped key is not valid for this key (integrity check failed)."
+        : `The key to wrap has an invalid length for ${alg}${mode === "KW" ? " (a multiple of 8 bytes, at least 16)" : ""}.`,
+    );
   return { status: 200, body: { alg, kid, value: b64url(out) } };
 }
 

@@ -11,14 +11,19 @@ export function page(ctx: VaultContext, all: unknown[]): { value: unknown[]; nex
   let max = 25;
   if (rawMax !== null) {
     max = Number(rawMax);
-    if (!/^\d+$/.test(rawMax) || max < 1 || max > 25) throw badParameter(`Invalid value '${rawMax}' for maxresults: it must be an integer from 1 to 25.`);
+    if (!/^\d+$/.test(rawMax) || max < 1 || max > 25)
+      throw badParameter(`Invalid value '${rawMax}' for maxresults: it must be an integer from 1 to 25.`);
   }
   let offset = 0;
   const token = q.get("$skiptoken");
   if (token !== null) {
     const decoded = fromB64(token);
     let parsed: unknown;
-    try { parsed = decoded ? JSON.parse(fromUtf8(decoded)) : undefined; } catch { parsed = undefined; }
+    try {
+      parsed = decoded ? JSON.parse(fromUtf8(decoded)) : undefined;
+    } catch {
+      parsed = undefined;
+    }
     const o = (parsed as { o?: unknown } | undefined)?.o;
     if (typeof o !== "number" || !Number.isInteger(o) || o < 0) throw badParameter("The $skiptoken is not valid.");
     offset = o;

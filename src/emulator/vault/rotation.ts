@@ -41,7 +41,8 @@ export function putRotationPolicy(ctx: VaultContext, name: string): Answer {
   let expiryDays: number | undefined;
   if (attrs.expiryTime !== undefined && attrs.expiryTime !== null) {
     expiryDays = durationDays(attrs.expiryTime);
-    if (expiryDays === undefined) throw badParameter(`Invalid expiryTime '${String(attrs.expiryTime)}': use an ISO 8601 duration such as P90D.`);
+    if (expiryDays === undefined)
+      throw badParameter(`Invalid expiryTime '${String(attrs.expiryTime)}': use an ISO 8601 duration such as P90D.`);
     if (expiryDays < 28) throw badParameter("The expiryTime of a rotation policy must be at least 28 days (P28D).");
   }
   const raw = body.lifetimeActions ?? [];
@@ -49,24 +50,41 @@ export function putRotationPolicy(ctx: VaultContext, name: string): Answer {
   const actions: RotationPolicy["lifetimeActions"] = [];
   for (const a of raw as any[]) {
     const type = String(a?.action?.type ?? "").toLowerCase();
-    if (type !== "rotate" && type !== "notify") throw badParameter(`Invalid lifetime action type '${String(a?.action?.type)}': use Rotate or Notify.`);
+    if (type !== "rotate" && type !== "notify")
+      throw badParameter(`Invalid lifetime action type '${String(a?.action?.type)}': use Rotate or Notify.`);
     const t = a?.trigger ?? {};
     const hasCreate = t.timeAfterCreate !== undefined && t.timeAfterCreate !== null;
     const hasExpiry = t.timeBeforeExpiry !== undefined && t.timeBeforeExpiry !== null;
-    if (hasCreate === hasExpiry) throw badParameter("Each lifetime action trigger needs exactly one of timeAfterCreate or timeBeforeExpiry.");
+    if (hasCreate === hasExpiry)
+      throw badParameter("Each lifetime action trigger needs exactly one of timeAfterCreate or timeBeforeExpiry.");
     const days = durationDays(hasCreate ? t.timeAfterCreate : t.timeBeforeExpiry);
-    if (days === undefined) throw badParameter(`Invalid trigger duration '${String(hasCreate ? t.timeAfterCreate : t.timeBeforeExpiry)}': use an ISO 8601 duration such as P30D.`);
+    if (days === undefined)
+      throw badParameter(
+        `Invalid trigger duration '${String(hasCreate ? t.timeAfterCreate : t.timeBeforeExpiry)}': use an ISO 8601 duration such as P30D.`,
+      );
     if (days < 7) throw badParameter("A lifetime action trigger must be at least 7 days (P7D).");
     if (hasExpiry && expiryDays === undefined) throw badParameter("A timeBeforeExpiry trigger needs attributes.expiryTime in the policy.");
-    if (expiryDays !== undefined && days >= expiryDays) throw badParameter("A lifetime action trigger must be shorter than the policy's expiryTime.");
-    actions.push({ trigger: hasCreate ? { timeAfterCreate: String(t.timeAfterCreate) } : { timeBeforeExpiry: String(t.timeBeforeExpiry) }, action: { type: type === "rotate" ? "Rotate" : "Notify" } });
+    if (expiryDays !== undefined && days >= expiryDays)
+      throw badParameter("A lifetime action trigger must be shorter than the policy's expiryTime.");
+    actions.push({
+      trigger: hasCreate ? { timeAfterCreate: String(t.timeAfterCreate) } : { timeBeforeExpiry: String(t.timeBeforeExpiry) },
+      action: { type: type === "rotate" ? "Rotate" : "Notify" },
+    });
   }
-  if (actions.filter((a) => a.action.type === "Rotate").length > 1) throw badParameter("A rotation policy can have at most one Rotate action.");
+  if (actions.filter((a) => a.action.type === "Rotate").length > 1)
+    throw badParameter("A rotation policy can have at most one Rotate action.");
   // The service keeps a Notify action (30 days before expiry) even when the caller sent none.
   if (!actions.some((a) => a.action.type === "Notify")) actions.push({ trigger: { timeBeforeExpiry: "P30D" }, action: { type: "Notify" } });
   const created = entry.rotationPolicy?.created ?? ctx.nowSeconds;
-  const policy: RotationPolicy = { lifetimeActions: actions, expiryTime: typeof attrs.expiryTime === "string" ? attrs.expiryTime : undefined, created, updated: ctx.nowSeconds };
-  ctx.store.update(entry, () => { entry.rotationPolicy = policy; });
+  const policy: RotationPolicy = {
+    lifetimeActions: actions,
+    expiryTime: typeof attrs.expiryTime === "string" ? attrs.expiryTime : undefined,
+    created,
+    updated: ctx.nowSeconds,
+  };
+  ctx.store.update(entry, () => {
+    entry.rotationPolicy = policy;
+  });
   return { status: 200, body: policyJson(ctx, entry.name, policy) };
 }
 
@@ -89,16 +107,21 @@ async function rotateEntry(ctx: VaultContext, entry: KeyEntry): Promise<{ body: 
   const last: KeyVersion = latest(entry);
   const expiryDays = entry.rotationPolicy?.expiryTime ? durationDays(entry.rotationPolicy.expiryTime) : undefined;
   const material = await freshMaterial(last.material);
-  const { v } = addVersion(ctx, entry.name, {
-    kty: last.kty,
-    material,
-    keyOps: [...last.keyOps],
-    enabled: true,
-    exp: expiryDays !== undefined ? ctx.nowSeconds + Math.round(expiryDays * 86400) : undefined,
-    exportable: last.exportable,
-    tags: last.tags ? { ...last.tags } : undefined,
-    releasePolicy: last.releasePolicy ? { ...last.releasePolicy } : undefined,
-  }, entry);
+  const { v } = addVersion(
+    ctx,
+    entry.name,
+    {
+      kty: last.kty,
+      material,
+      keyOps: [...last.keyOps],
+      enabled: true,
+      exp: expiryDays !== undefined ? ctx.nowSeconds + Math.round(expiryDays * 86400) : undefined,
+      exportable: last.exportable,
+      tags: last.tags ? { ...last.tags } : undefined,
+      releasePolicy: last.releasePolicy ? { ...last.releasePolicy } : undefined,
+    },
+    entry,
+  );
   return { body: ctx.store.bundle(entry.name, v), kid: ctx.store.kid(entry.name, v) };
 }
 
@@ -127,7 +150,9 @@ export async function rotateDueKeys(ctx: VaultContext): Promise<string[]> {
       made.push((await rotateEntry(ctx, entry)).kid);
     } catch (e) {
       if (!(e instanceof ServiceError)) throw e; // deleted meanwhile: nothing to rotate
-    } finally { rotating.delete(entry); }
+    } finally {
+      rotating.delete(entry);
+    }
   }
   return made;
 }

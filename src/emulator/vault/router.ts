@@ -8,7 +8,8 @@ import { getRotationPolicy, putRotationPolicy, rotateKey } from "./rotation.js";
 import { attestation, release } from "./release.js";
 
 const notFound = (): ServiceError => new ServiceError(404, "NotFound", "The requested operation or resource does not exist.");
-const badMethod = (method: string): ServiceError => new ServiceError(405, "MethodNotAllowed", `The HTTP method '${method}' is not supported for this resource.`);
+const badMethod = (method: string): ServiceError =>
+  new ServiceError(405, "MethodNotAllowed", `The HTTP method '${method}' is not supported for this resource.`);
 
 type KeyOp = (ctx: VaultContext, name: string, version: string) => Promise<Answer>;
 
@@ -54,8 +55,14 @@ export async function routeVault(ctx: VaultContext, method: string, path: string
       return listDeletedKeys(ctx);
     }
     if (!a) {
-      if (method === "GET") { ctx.requirePermission("get"); return getDeletedKey(ctx, name); }
-      if (method === "DELETE") { ctx.requirePermission("purge"); return purgeDeletedKey(ctx, name); }
+      if (method === "GET") {
+        ctx.requirePermission("get");
+        return getDeletedKey(ctx, name);
+      }
+      if (method === "DELETE") {
+        ctx.requirePermission("purge");
+        return purgeDeletedKey(ctx, name);
+      }
       throw badMethod(method);
     }
     if (a.toLowerCase() === "recover" && b === undefined) {
@@ -74,34 +81,84 @@ export async function routeVault(ctx: VaultContext, method: string, path: string
   }
   if (a === undefined) {
     // /keys/{name}
-    if (name.toLowerCase() === "restore" && method === "POST") { ctx.requirePermission("restore"); return restoreKey(ctx); }
-    if (method === "PUT") { ctx.requirePermission("import"); return importKey(ctx, name); }
-    if (method === "DELETE") { ctx.requirePermission("delete"); return deleteKey(ctx, name); }
-    if (method === "GET") { ctx.requirePermission("get"); return getKey(ctx, name, ""); }
-    if (method === "PATCH") { ctx.requirePermission("update"); return updateKey(ctx, name, ""); }
+    if (name.toLowerCase() === "restore" && method === "POST") {
+      ctx.requirePermission("restore");
+      return restoreKey(ctx);
+    }
+    if (method === "PUT") {
+      ctx.requirePermission("import");
+      return importKey(ctx, name);
+    }
+    if (method === "DELETE") {
+      ctx.requirePermission("delete");
+      return deleteKey(ctx, name);
+    }
+    if (method === "GET") {
+      ctx.requirePermission("get");
+      return getKey(ctx, name, "");
+    }
+    if (method === "PATCH") {
+      ctx.requirePermission("update");
+      return updateKey(ctx, name, "");
+    }
     throw badMethod(method);
   }
   const lowerA = a.toLowerCase();
   if (b === undefined) {
     // /keys/{name}/{something}
-    if (lowerA === "create") { if (method !== "POST") throw badMethod(method); ctx.requirePermission("create"); return createKey(ctx, name); }
-    if (lowerA === "versions") { if (method !== "GET") throw badMethod(method); ctx.requirePermission("list"); return listVersions(ctx, name); }
-    if (lowerA === "backup") { if (method !== "POST") throw badMethod(method); ctx.requirePermission("backup"); return backupKey(ctx, name); }
-    if (lowerA === "rotate") { if (method !== "POST") throw badMethod(method); ctx.requirePermission("rotate"); return rotateKey(ctx, name); }
+    if (lowerA === "create") {
+      if (method !== "POST") throw badMethod(method);
+      ctx.requirePermission("create");
+      return createKey(ctx, name);
+    }
+    if (lowerA === "versions") {
+      if (method !== "GET") throw badMethod(method);
+      ctx.requirePermission("list");
+      return listVersions(ctx, name);
+    }
+    if (lowerA === "backup") {
+      if (method !== "POST") throw badMethod(method);
+      ctx.requirePermission("backup");
+      return backupKey(ctx, name);
+    }
+    if (lowerA === "rotate") {
+      if (method !== "POST") throw badMethod(method);
+      ctx.requirePermission("rotate");
+      return rotateKey(ctx, name);
+    }
     if (lowerA === "rotationpolicy") {
-      if (method === "GET") { ctx.requirePermission("getrotationpolicy"); return getRotationPolicy(ctx, name); }
-      if (method === "PUT") { ctx.requirePermission("setrotationpolicy"); return putRotationPolicy(ctx, name); }
+      if (method === "GET") {
+        ctx.requirePermission("getrotationpolicy");
+        return getRotationPolicy(ctx, name);
+      }
+      if (method === "PUT") {
+        ctx.requirePermission("setrotationpolicy");
+        return putRotationPolicy(ctx, name);
+      }
       throw badMethod(method);
     }
     const op = KEY_OPS.get(lowerA);
-    if (method === "POST" && op) { ctx.requirePermission(op.permission); return op.run(ctx, name, ""); }
-    if (method === "GET") { ctx.requirePermission("get"); return getKey(ctx, name, a); }
-    if (method === "PATCH") { ctx.requirePermission("update"); return updateKey(ctx, name, a); }
+    if (method === "POST" && op) {
+      ctx.requirePermission(op.permission);
+      return op.run(ctx, name, "");
+    }
+    if (method === "GET") {
+      ctx.requirePermission("get");
+      return getKey(ctx, name, a);
+    }
+    if (method === "PATCH") {
+      ctx.requirePermission("update");
+      return updateKey(ctx, name, a);
+    }
     throw badMethod(method);
   }
   // /keys/{name}/{version}/{operation}
   const op = b.toLowerCase();
-  if (op === "attestation") { if (method !== "GET") throw badMethod(method); ctx.requirePermission("get"); return attestation(ctx, name, a); }
+  if (op === "attestation") {
+    if (method !== "GET") throw badMethod(method);
+    ctx.requirePermission("get");
+    return attestation(ctx, name, a);
+  }
   const handler = KEY_OPS.get(op);
   if (!handler) throw notFound();
   if (method !== "POST") throw badMethod(method);

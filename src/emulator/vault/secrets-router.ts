@@ -4,8 +4,19 @@ import { ServiceError, badParameter } from "../errors.js";
 import type { Answer, VaultContext } from "./context.js";
 import { SecretStore, type SecretVaultInfo } from "./secrets-store.js";
 import {
-  backupSecret, deleteSecret, getDeletedSecret, getSecret, listDeletedSecrets, listSecretVersions, listSecrets,
-  purgeDeletedSecret, recoverDeletedSecret, restoreSecret, setSecret, updateSecret, type SecretsContext,
+  backupSecret,
+  deleteSecret,
+  getDeletedSecret,
+  getSecret,
+  listDeletedSecrets,
+  listSecretVersions,
+  listSecrets,
+  purgeDeletedSecret,
+  recoverDeletedSecret,
+  restoreSecret,
+  setSecret,
+  updateSecret,
+  type SecretsContext,
 } from "./secrets.js";
 import { SecretThrottle } from "./secrets-throttle.js";
 
@@ -68,8 +79,14 @@ export class SecretVault {
         return listDeletedSecrets(s);
       }
       if (a === undefined || a === "") {
-        if (method === "GET") { allow("get"); return getDeletedSecret(s, name); }
-        if (method === "DELETE") { allow("purge"); return purgeDeletedSecret(s, name); }
+        if (method === "GET") {
+          allow("get");
+          return getDeletedSecret(s, name);
+        }
+        if (method === "DELETE") {
+          allow("purge");
+          return purgeDeletedSecret(s, name);
+        }
         throw notAllowed(method);
       }
       if (a.toLowerCase() !== "recover") throw notFound();
@@ -86,19 +103,46 @@ export class SecretVault {
     }
     if (a === undefined) {
       // /secrets/{name}
-      if (method === "POST" && name.toLowerCase() === "restore") { allow("restore"); return restoreSecret(s); }
-      if (method === "PUT") { allow("set", true); return setSecret(s, name); }
-      if (method === "DELETE") { allow("delete"); return deleteSecret(s, name); }
-      if (method === "GET") { allow("get"); return getSecret(s, name, ""); }
-      if (method === "PATCH") { allow("set"); return updateSecret(s, name, ""); }
+      if (method === "POST" && name.toLowerCase() === "restore") {
+        allow("restore");
+        return restoreSecret(s);
+      }
+      if (method === "PUT") {
+        allow("set", true);
+        return setSecret(s, name);
+      }
+      if (method === "DELETE") {
+        allow("delete");
+        return deleteSecret(s, name);
+      }
+      if (method === "GET") {
+        allow("get");
+        return getSecret(s, name, "");
+      }
+      if (method === "PATCH") {
+        allow("set");
+        return updateSecret(s, name, "");
+      }
       throw notAllowed(method);
     }
     // /secrets/{name}/{version | "versions" | "backup"}; an empty version is the newest.
     const lower = a.toLowerCase();
-    if (lower === "versions" && method === "GET") { allow("list"); return listSecretVersions(s, name); }
-    if (lower === "backup" && method === "POST") { allow("backup"); return backupSecret(s, name); }
-    if (method === "GET") { allow("get"); return getSecret(s, name, a); }
-    if (method === "PATCH") { allow("set"); return updateSecret(s, name, a); }
+    if (lower === "versions" && method === "GET") {
+      allow("list");
+      return listSecretVersions(s, name);
+    }
+    if (lower === "backup" && method === "POST") {
+      allow("backup");
+      return backupSecret(s, name);
+    }
+    if (method === "GET") {
+      allow("get");
+      return getSecret(s, name, a);
+    }
+    if (method === "PATCH") {
+      allow("set");
+      return updateSecret(s, name, a);
+    }
     throw notAllowed(method);
   }
 
@@ -107,9 +151,12 @@ export class SecretVault {
     const allowed = this.policies.get(appid.toLowerCase());
     if (!allowed || allowed.has(permission)) return;
     const vaultName = new URL(this.info.url).hostname.split(".")[0];
-    throw new ServiceError(403, "Forbidden",
+    throw new ServiceError(
+      403,
+      "Forbidden",
       `The user, group or application 'appid=${appid};oid=${String(claims.oid)};iss=${String(claims.iss)}' does not have secrets ${permission} permission on key vault '${vaultName};location=emulator'. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287`,
-      "ForbiddenByPolicy");
+      "ForbiddenByPolicy",
+    );
   }
 }
 

@@ -39,7 +39,11 @@ export interface DeletedSecretEntry {
 }
 
 /** Vault-wide settings that shape rendering. */
-export interface SecretVaultInfo { url: string; recoverableDays: number; purgeProtection: boolean }
+export interface SecretVaultInfo {
+  url: string;
+  recoverableDays: number;
+  purgeProtection: boolean;
+}
 
 /** What serialize() returns: plain JSON, no Maps. */
 export interface SecretStoreSnapshot {
@@ -59,9 +63,13 @@ export class SecretStore {
   constructor(readonly info: SecretVaultInfo) {}
 
   /** The live secret (visible or not yet), by name. */
-  secret(name: string): SecretEntry | undefined { return this.live.get(name.toLowerCase()); }
+  secret(name: string): SecretEntry | undefined {
+    return this.live.get(name.toLowerCase());
+  }
   /** The deleted secret, by name. */
-  deletedSecret(name: string): DeletedSecretEntry | undefined { return this.deleted.get(name.toLowerCase()); }
+  deletedSecret(name: string): DeletedSecretEntry | undefined {
+    return this.deleted.get(name.toLowerCase());
+  }
 
   /**
    * Moves time forward: deleted secrets past their scheduled purge date are gone, purges that
@@ -76,20 +84,32 @@ export class SecretStore {
   /** A JSON-safe copy of everything (values included: keep it as safe as the vault). */
   serialize(): SecretStoreSnapshot {
     const copy = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
-    return { format: "keyvault-fetch-emulator-secrets/1", live: copy([...this.live.values()]), deleted: copy([...this.deleted.values()]), purging: [...this.purging] };
+    return {
+      format: "keyvault-fetch-emulator-secrets/1",
+      live: copy([...this.live.values()]),
+      deleted: copy([...this.deleted.values()]),
+      purging: [...this.purging],
+    };
   }
 
   /** Rebuilds a store from serialize()'s output; throws on anything malformed. */
   static deserialize(snapshot: unknown, info: SecretVaultInfo): SecretStore {
     // A copy, so the caller's object and the store never share state.
     const s = (snapshot === undefined ? null : JSON.parse(JSON.stringify(snapshot))) as Partial<SecretStoreSnapshot> | null;
-    if (!s || s.format !== "keyvault-fetch-emulator-secrets/1" || !Array.isArray(s.live) || !Array.isArray(s.deleted) || !Array.isArray(s.purging)) {
+    if (
+      !s ||
+      s.format !== "keyvault-fetch-emulator-secrets/1" ||
+      !Array.isArray(s.live) ||
+      !Array.isArray(s.deleted) ||
+      !Array.isArray(s.purging)
+    ) {
       throw new TypeError("not a secrets snapshot");
     }
     const store = new SecretStore(info);
     for (const e of s.live) store.live.set(checkEntry(e).name.toLowerCase(), e);
     for (const d of s.deleted) {
-      if (!d || typeof d.deletedDate !== "number" || typeof d.scheduledPurgeDate !== "number" || typeof d.readyAtMs !== "number") throw new TypeError("bad deleted secret");
+      if (!d || typeof d.deletedDate !== "number" || typeof d.scheduledPurgeDate !== "number" || typeof d.readyAtMs !== "number")
+        throw new TypeError("bad deleted secret");
       store.deleted.set(checkEntry(d.entry).name.toLowerCase(), d);
     }
     for (const p of s.purging) {
@@ -106,9 +126,13 @@ export class SecretStore {
   }
 
   /** Secret id without version. */
-  idBase(name: string): string { return `${this.info.url}/secrets/${name}`; }
+  idBase(name: string): string {
+    return `${this.info.url}/secrets/${name}`;
+  }
   /** Secret id with version. */
-  id(name: string, v: SecretVersion): string { return `${this.idBase(name)}/${v.version}`; }
+  id(name: string, v: SecretVersion): string {
+    return `${this.idBase(name)}/${v.version}`;
+  }
 
   /** The `attributes` object of a version. */
   attributes(v: SecretVersion): Record<string, unknown> {
@@ -149,7 +173,11 @@ export class SecretStore {
 
   /** The deleted-secret fields that come first in a deleted bundle or item. */
   deletedFields(d: DeletedSecretEntry): Record<string, unknown> {
-    return { recoveryId: `${this.info.url}/deletedsecrets/${d.entry.name}`, deletedDate: d.deletedDate, scheduledPurgeDate: d.scheduledPurgeDate };
+    return {
+      recoveryId: `${this.info.url}/deletedsecrets/${d.entry.name}`,
+      deletedDate: d.deletedDate,
+      scheduledPurgeDate: d.scheduledPurgeDate,
+    };
   }
 }
 
@@ -159,10 +187,23 @@ export const latestSecret = (e: SecretEntry): SecretVersion => e.versions[e.vers
 /** Checks the shape of a secret entry read back from a snapshot or a backup. */
 export function checkEntry(raw: unknown): SecretEntry {
   const e = raw as SecretEntry | null;
-  if (!e || typeof e.name !== "string" || !/^[0-9a-zA-Z-]{1,127}$/.test(e.name) || !Array.isArray(e.versions) || e.versions.length === 0) throw new TypeError("bad secret entry");
+  if (!e || typeof e.name !== "string" || !/^[0-9a-zA-Z-]{1,127}$/.test(e.name) || !Array.isArray(e.versions) || e.versions.length === 0)
+    throw new TypeError("bad secret entry");
   for (const v of e.versions) {
-    if (!v || typeof v.version !== "string" || typeof v.value !== "string" || typeof v.enabled !== "boolean" || typeof v.created !== "number" || typeof v.updated !== "number") throw new TypeError("bad secret version");
-    if (v.tags !== undefined && !(Array.isArray(v.tags) && v.tags.every((t) => Array.isArray(t) && typeof t[0] === "string" && typeof t[1] === "string"))) throw new TypeError("bad tags");
+    if (
+      !v ||
+      typeof v.version !== "string" ||
+      typeof v.value !== "string" ||
+      typeof v.enabled !== "boolean" ||
+      typeof v.created !== "number" ||
+      typeof v.updated !== "number"
+    )
+      throw new TypeError("bad secret version");
+    if (
+      v.tags !== undefined &&
+      !(Array.isArray(v.tags) && v.tags.every((t) => Array.isArray(t) && typeof t[0] === "string" && typeof t[1] === "string"))
+    )
+      throw new TypeError("bad tags");
   }
   return e;
 }

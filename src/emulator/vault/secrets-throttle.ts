@@ -18,7 +18,11 @@ export class SecretThrottle {
     while (drop < seen.length && (seen[drop]! <= nowMs - SECRET_LIMITS.windowMs || seen[drop]! > nowMs)) drop++;
     if (drop) seen.splice(0, drop);
     if (seen.length >= (kind === "write" ? SECRET_LIMITS.writes : SECRET_LIMITS.reads)) {
-      throw new ServiceError(429, "Throttled", "Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached");
+      throw new ServiceError(
+        429,
+        "Throttled",
+        "Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached",
+      );
     }
     seen.push(nowMs);
   }

@@ -6,7 +6,14 @@ import { b64url, concat, fromB64, fromUtf8, randomVersion, utf8 } from "../bytes
 import { ServiceError, badParameter, conflict, forbidden } from "../errors.js";
 import { parseAttributes, type Answer, type VaultContext } from "./context.js";
 import { page } from "./paging.js";
-import { checkEntry, latestSecret, type DeletedSecretEntry, type SecretEntry, type SecretStore, type SecretVersion } from "./secrets-store.js";
+import {
+  checkEntry,
+  latestSecret,
+  type DeletedSecretEntry,
+  type SecretEntry,
+  type SecretStore,
+  type SecretVersion,
+} from "./secrets-store.js";
 
 /** The service's limit on a secret's value: 25 KB (25,600 bytes). */
 export const MAX_SECRET_VALUE_BYTES = 25_600;
@@ -19,13 +26,22 @@ const FWLINK = "For help resolving this issue, please see https://go.microsoft.c
 
 /** 404 SecretNotFound for a live secret (or version), worded as recorded. */
 export const secretNotFound = (nameOrId: string): ServiceError =>
-  new ServiceError(404, "SecretNotFound", `A secret with (name/id) ${nameOrId} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. ${FWLINK}`);
+  new ServiceError(
+    404,
+    "SecretNotFound",
+    `A secret with (name/id) ${nameOrId} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. ${FWLINK}`,
+  );
 /** 404 SecretNotFound for a deleted secret, worded as recorded. */
-export const deletedSecretNotFound = (name: string): ServiceError => new ServiceError(404, "SecretNotFound", `Deleted Secret not found: ${name}`);
-const malformedBackup = (): ServiceError => new ServiceError(400, "Malformed backup blob", "Backup blob contains invalid or corrupt version.");
+export const deletedSecretNotFound = (name: string): ServiceError =>
+  new ServiceError(404, "SecretNotFound", `Deleted Secret not found: ${name}`);
+const malformedBackup = (): ServiceError =>
+  new ServiceError(400, "Malformed backup blob", "Backup blob contains invalid or corrupt version.");
 
 /** What every secrets handler gets: the request context and the vault's secrets. */
-export interface SecretsContext { ctx: VaultContext; store: SecretStore }
+export interface SecretsContext {
+  ctx: VaultContext;
+  store: SecretStore;
+}
 
 /** Rejects names the service rejects. */
 export function checkSecretName(name: string): void {
@@ -54,10 +70,10 @@ function parseTags(v: unknown): [string, string][] | undefined {
 function parseContentType(v: unknown): string | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== "string") throw badParameter("Property 'contentType' must be a string.");
-  if (v.length > MAX_CONTENT_TYPE_LENGTH) throw badParameter(`Property 'contentType' is longer than ${MAX_CONTENT_TYPE_LENGTH} characters.`);
+  if (v.length > MAX_CONTENT_TYPE_LENGTH)
+    throw badParameter(`Property 'contentType' is longer than ${MAX_CONTENT_TYPE_LENGTH} characters.`);
   return v;
 }
-
 
 /** The live, visible secret, or 404. */
 function liveSecret(s: SecretsContext, name: string): SecretEntry {
@@ -82,19 +98,25 @@ function checkNameFree(s: SecretsContext, name: string): void {
   const d = s.store.deletedSecret(name);
   if (d) {
     if (d.readyAtMs > s.ctx.nowMs) throw conflict(`Secret ${name} is currently being deleted.`, "ObjectIsBeingDeleted");
-    throw conflict(`Secret ${name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.`, "ObjectIsDeletedButRecoverable");
+    throw conflict(
+      `Secret ${name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.`,
+      "ObjectIsDeletedButRecoverable",
+    );
   }
   if ((s.store.purging.get(key) ?? 0) > s.ctx.nowMs) throw conflict(`Secret ${name} is currently being deleted.`, "ObjectIsBeingDeleted");
   const live = s.store.secret(name);
-  if (live && (live.visibleAtMs ?? 0) > s.ctx.nowMs) throw conflict(`Secret ${name} is currently being recovered.`, "ObjectIsBeingRecovered");
+  if (live && (live.visibleAtMs ?? 0) > s.ctx.nowMs)
+    throw conflict(`Secret ${name} is currently being recovered.`, "ObjectIsBeingRecovered");
 }
 
 /** PUT /secrets/{name}: a new version, the newest from now on. */
 export function setSecret(s: SecretsContext, name: string): Answer {
   checkSecretName(name);
   const b = body(s.ctx);
-  if (typeof b.value !== "string") throw badParameter(b.value === undefined || b.value === null ? "Property 'value' is required." : "Property 'value' must be a string.");
-  if (utf8(b.value).length > MAX_SECRET_VALUE_BYTES) throw badParameter(`The secret value is larger than the maximum allowed size of ${MAX_SECRET_VALUE_BYTES} bytes.`);
+  if (typeof b.value !== "string")
+    throw badParameter(b.value === undefined || b.value === null ? "Property 'value' is required." : "Property 'value' must be a string.");
+  if (utf8(b.value).length > MAX_SECRET_VALUE_BYTES)
+    throw badParameter(`The secret value is larger than the maximum allowed size of ${MAX_SECRET_VALUE_BYTES} bytes.`);
   const contentType = parseContentType(b.contentType);
   const tags = parseTags(b.tags);
   const attrs = parseAttributes(b.attributes, "secret");
@@ -126,11 +148,16 @@ export function getSecret(s: SecretsContext, name: string, version: string): Ans
 function convert(v: SecretVersion, out: string): void {
   const label = (t: string | undefined) => (t === "application/x-pkcs12" ? "PFX" : t === "application/x-pem-file" ? "PEM" : "Unsupported");
   const target = label(out);
-  if (target === "Unsupported") throw badParameter(`The value '${out}' is not a supported outContentType. Use application/x-pem-file or application/x-pkcs12.`);
+  if (target === "Unsupported")
+    throw badParameter(`The value '${out}' is not a supported outContentType. Use application/x-pem-file or application/x-pkcs12.`);
   const source = label(v.contentType);
   if (source === "PFX" && target === "PEM") {
     // Key Vault's PKCS#12 files protect their bags with 3DES, which Web Crypto lacks.
-    throw new ServiceError(501, "NotImplemented", "The emulator does not convert PKCS#12 to PEM (outContentType=application/x-pem-file on a PFX secret).");
+    throw new ServiceError(
+      501,
+      "NotImplemented",
+      "The emulator does not convert PKCS#12 to PEM (outContentType=application/x-pem-file on a PFX secret).",
+    );
   }
   if (source === target) return;
   throw badParameter(`The '${source}' to '${target}' transformation is not supported. Only PFX to PEM transformation is supported.`);
@@ -143,10 +170,15 @@ export function updateSecret(s: SecretsContext, name: string, version: string): 
   const tags = parseTags(b.tags);
   const attrs = parseAttributes(b.attributes, "secret");
   const { entry, v } = secretVersion(s, name, version);
-  const nbf = attrs.nbf ?? v.nbf, exp = attrs.exp ?? v.exp;
-  if (nbf !== undefined && exp !== undefined && nbf >= exp) throw badParameter("The secret's not-before time (nbf) must be earlier than its expiry time (exp).");
+  const nbf = attrs.nbf ?? v.nbf,
+    exp = attrs.exp ?? v.exp;
+  if (nbf !== undefined && exp !== undefined && nbf >= exp)
+    throw badParameter("The secret's not-before time (nbf) must be earlier than its expiry time (exp).");
   if (contentType !== undefined) v.contentType = contentType;
-  if (tags !== undefined) { if (tags.length) v.tags = tags; else delete v.tags; }
+  if (tags !== undefined) {
+    if (tags.length) v.tags = tags;
+    else delete v.tags;
+  }
   if (attrs.enabled !== undefined) v.enabled = attrs.enabled;
   if (attrs.nbf !== undefined) v.nbf = attrs.nbf;
   if (attrs.exp !== undefined) v.exp = attrs.exp;
@@ -172,7 +204,11 @@ export function deleteSecret(s: SecretsContext, name: string): Answer {
   return { status: 200, body: deletedBundle(s, d) };
 }
 
-const byName = (a: string, b: string): number => { const x = a.toLowerCase(), y = b.toLowerCase(); return x < y ? -1 : x > y ? 1 : 0; };
+const byName = (a: string, b: string): number => {
+  const x = a.toLowerCase(),
+    y = b.toLowerCase();
+  return x < y ? -1 : x > y ? 1 : 0;
+};
 
 /** GET /secrets: one item per secret (its newest version), id without version. */
 export function listSecrets(s: SecretsContext): Answer {
@@ -190,7 +226,13 @@ export function listSecretVersions(s: SecretsContext, name: string): Answer {
   const versions = e && (e.visibleAtMs ?? 0) <= s.ctx.nowMs ? [...e.versions] : [];
   // The service lists versions by identifier, not by age (as recorded).
   versions.sort((a, b) => (a.version < b.version ? -1 : a.version > b.version ? 1 : 0));
-  return { status: 200, body: page(s.ctx, versions.map((v) => s.store.item(e!.name, v, true))) };
+  return {
+    status: 200,
+    body: page(
+      s.ctx,
+      versions.map((v) => s.store.item(e!.name, v, true)),
+    ),
+  };
 }
 
 /** The deleted secret once its deletion has completed, or 404. */
@@ -224,7 +266,10 @@ function notYetDeleted(s: SecretsContext, name: string): void {
 export function purgeDeletedSecret(s: SecretsContext, name: string): Answer {
   checkSecretName(name);
   if (s.store.info.purgeProtection) {
-    throw forbidden(`Operation "purge" is not allowed because purge protection is enabled for this vault. Key Vault service will automatically purge it after the retention period has passed.`, "VaultPurgeProtectionEnabled");
+    throw forbidden(
+      `Operation "purge" is not allowed because purge protection is enabled for this vault. Key Vault service will automatically purge it after the retention period has passed.`,
+      "VaultPurgeProtectionEnabled",
+    );
   }
   notYetDeleted(s, name);
   visibleDeleted(s, name);
@@ -256,7 +301,8 @@ export async function backupSecret(s: SecretsContext, name: string): Promise<Ans
   return { status: 200, body: { value: b64url(concat(BACKUP_MAGIC, EMULATOR_FORMAT, await s.ctx.seal(plain))) } };
 }
 
-const startsWith = (b: Uint8Array, prefix: Uint8Array, at = 0): boolean => b.length >= at + prefix.length && prefix.every((x, i) => b[at + i] === x);
+const startsWith = (b: Uint8Array, prefix: Uint8Array, at = 0): boolean =>
+  b.length >= at + prefix.length && prefix.every((x, i) => b[at + i] === x);
 
 /** POST /secrets/restore: into a name that is neither live, deleted nor being purged. */
 export async function restoreSecret(s: SecretsContext): Promise<Answer> {
@@ -268,11 +314,17 @@ export async function restoreSecret(s: SecretsContext): Promise<Answer> {
   const plain = await s.ctx.open(blob.subarray(head));
   if (!plain) throw malformedBackup();
   let entry: SecretEntry;
-  try { entry = checkEntry(JSON.parse(fromUtf8(plain))); } catch { throw malformedBackup(); }
+  try {
+    entry = checkEntry(JSON.parse(fromUtf8(plain)));
+  } catch {
+    throw malformedBackup();
+  }
   const key = entry.name.toLowerCase();
   if (s.store.secret(entry.name) || s.store.deletedSecret(entry.name) || (s.store.purging.get(key) ?? 0) > s.ctx.nowMs) {
     const id = s.store.id(entry.name, latestSecret(entry));
-    throw conflict(`There was a conflict restoring the secret '${id}'. This can happen if either: a second secret with the same name was created after the first secret was deleted; thus trying to restore a secret whose name is already in use. To fix this, rename the second secret to something else so that the restore works. The second probable cause of this exception is when multiple operations are performed in parallel against the secret. To avoid this error, perform operations against a secret in a sequential manner.`);
+    throw conflict(
+      `There was a conflict restoring the secret '${id}'. This can happen if either: a second secret with the same name was created after the first secret was deleted; thus trying to restore a secret whose name is already in use. To fix this, rename the second secret to something else so that the restore works. The second probable cause of this exception is when multiple operations are performed in parallel against the secret. To avoid this error, perform operations against a secret in a sequential manner.`,
+    );
   }
   s.store.live.set(key, { name: entry.name, versions: entry.versions });
   return { status: 200, body: s.store.bundle(entry.name, latestSecret(entry), false) };

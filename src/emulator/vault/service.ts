@@ -40,7 +40,10 @@ export interface VaultSettings {
 export type AccessPolicy = Partial<Record<PermissionKind, Set<string>>>;
 
 /** Something that changed because time passed: a rotation policy fired, a deleted item reached its purge date. */
-export interface SweepEvent { kind: string; id: string }
+export interface SweepEvent {
+  kind: string;
+  id: string;
+}
 
 /**
  * One kind of object a vault holds (keys today): how its state is saved, restored and reset,
@@ -91,8 +94,16 @@ export class VaultService {
   /** The vault's secrets (a Managed HSM has none). */
   readonly secrets: SecretVault | undefined;
 
-  constructor(private readonly s: VaultSettings, private readonly authority: Authority) {
-    this.store = new Store({ url: s.url, managedHsm: s.managedHsm, recoverableDays: s.recoverableDays, purgeProtection: s.purgeProtection });
+  constructor(
+    private readonly s: VaultSettings,
+    private readonly authority: Authority,
+  ) {
+    this.store = new Store({
+      url: s.url,
+      managedHsm: s.managedHsm,
+      recoverableDays: s.recoverableDays,
+      purgeProtection: s.purgeProtection,
+    });
     const store = this.store;
     const keys: VaultPart = {
       onChange: () => {},
@@ -117,9 +128,16 @@ export class VaultService {
       this.addPart("secrets", {
         onChange: () => {},
         serialize: () => secrets.store.serialize(),
-        deserialize: (data) => { secrets.store = SecretStore.deserialize(data, info); },
-        clear: () => { secrets.store = new SecretStore(info); },
-        async sweep(ctx) { secrets.store.sweep(ctx.nowMs); return []; },
+        deserialize: (data) => {
+          secrets.store = SecretStore.deserialize(data, info);
+        },
+        clear: () => {
+          secrets.store = new SecretStore(info);
+        },
+        async sweep(ctx) {
+          secrets.store.sweep(ctx.nowMs);
+          return [];
+        },
       });
     }
   }
@@ -131,10 +149,18 @@ export class VaultService {
     this.parts.set(name, part);
   }
 
-  get url(): string { return this.s.url; }
-  get name(): string { return this.s.name; }
-  get managedHsm(): boolean { return this.s.managedHsm; }
-  get resource(): string { return this.s.resource; }
+  get url(): string {
+    return this.s.url;
+  }
+  get name(): string {
+    return this.s.name;
+  }
+  get managedHsm(): boolean {
+    return this.s.managedHsm;
+  }
+  get resource(): string {
+    return this.s.resource;
+  }
 
   /** Serves one vault request (its body already read, within the size limit). */
   async handle(request: Request, url: URL): Promise<Response> {
@@ -149,18 +175,27 @@ export class VaultService {
       const apiVersion = url.searchParams.get("api-version");
       if (!apiVersion) throw badParameter("The api-version query parameter (?api-version=) is required for all requests.");
       const shape = apiShape(apiVersion);
-      if (!shape) throw badParameter(`The specified version (${apiVersion}) is not recognized. Consider using the latest supported version (2025-07-01).`);
+      if (!shape)
+        throw badParameter(
+          `The specified version (${apiVersion}) is not recognized. Consider using the latest supported version (2025-07-01).`,
+        );
       const text = request.method === "GET" || request.method === "HEAD" ? "" : await request.text();
       let body: unknown;
       if (text.trim()) {
-        try { body = JSON.parse(text); } catch { throw badParameter("The request body is not valid JSON."); }
+        try {
+          body = JSON.parse(text);
+        } catch {
+          throw badParameter("The request body is not valid JSON.");
+        }
       }
       const ctx = this.context(url, body, shape, (permission, kind) => this.requirePermission(check.claims, permission, kind));
       await this.sweep(ctx);
       // Managed HSM has no secrets: its /secrets stays a 404 from the keys router.
       const secrets = this.secrets && SecretVault.serves(url.pathname) ? this.secrets : undefined;
       const answer = secrets
-        ? await secrets.route(ctx, check.claims, request.method, url.pathname).finally(() => { if (request.method !== "GET" && request.method !== "HEAD") this.onChange(); })
+        ? await secrets.route(ctx, check.claims, request.method, url.pathname).finally(() => {
+            if (request.method !== "GET" && request.method !== "HEAD") this.onChange();
+          })
         : await routeVault(ctx, request.method, url.pathname);
       if (answer.status === 204 || answer.body === undefined) {
         headers.delete("content-type");
@@ -175,7 +210,12 @@ export class VaultService {
 
   /** The answer to a request whose body is over the size limit (413 with the service's error body). */
   tooLarge(request: Request, limit: number): Response {
-    return new Response(JSON.stringify({ error: { code: "RequestEntityTooLarge", message: `The request body is too large: this vault accepts at most ${limit} bytes.` } }), { status: 413, headers: this.headers(request) });
+    return new Response(
+      JSON.stringify({
+        error: { code: "RequestEntityTooLarge", message: `The request body is too large: this vault accepts at most ${limit} bytes.` },
+      }),
+      { status: 413, headers: this.headers(request) },
+    );
   }
 
   /** Runs every part's time-driven changes (before each request, and when the clock moves). */
@@ -200,7 +240,10 @@ export class VaultService {
     const rows = new Map<string, Partial<Record<PermissionKind, string[]>>>();
     for (const [id, p] of this.accessPolicies) {
       const lists: Partial<Record<PermissionKind, string[]>> = {};
-      for (const k of KINDS) { const set = p[k]; if (set) lists[k] = [...set]; }
+      for (const k of KINDS) {
+        const set = p[k];
+        if (set) lists[k] = [...set];
+      }
       rows.set(id, lists);
     }
     // Secret permissions live with the secrets side; saved in the same rows.
@@ -213,13 +256,20 @@ export class VaultService {
   importState(state: unknown): void {
     if (!state || typeof state !== "object") throw inputError("importState: expected an object from exportState()");
     const st = state as Partial<VaultState>;
-    if (st.format !== "keyvault-fetch-emulator-vault") throw inputError("importState: not a vault state (format is not keyvault-fetch-emulator-vault)");
-    if (st.version !== 1) throw inputError(`importState: vault state version ${String(st.version)} is not supported (this emulator reads version 1)`);
-    if (st.managedHsm !== this.s.managedHsm) throw inputError(`importState: that state is a ${st.managedHsm ? "Managed HSM's" : "vault's"}, this is a ${this.s.managedHsm ? "Managed HSM" : "vault"}`);
-    if (!st.parts || typeof st.parts !== "object" || !Array.isArray(st.accessPolicies)) throw inputError("importState: parts and accessPolicies are required");
+    if (st.format !== "keyvault-fetch-emulator-vault")
+      throw inputError("importState: not a vault state (format is not keyvault-fetch-emulator-vault)");
+    if (st.version !== 1)
+      throw inputError(`importState: vault state version ${String(st.version)} is not supported (this emulator reads version 1)`);
+    if (st.managedHsm !== this.s.managedHsm)
+      throw inputError(
+        `importState: that state is a ${st.managedHsm ? "Managed HSM's" : "vault's"}, this is a ${this.s.managedHsm ? "Managed HSM" : "vault"}`,
+      );
+    if (!st.parts || typeof st.parts !== "object" || !Array.isArray(st.accessPolicies))
+      throw inputError("importState: parts and accessPolicies are required");
     const policies = new Map<string, AccessPolicy>();
     for (const row of st.accessPolicies) {
-      if (!Array.isArray(row) || typeof row[0] !== "string" || !row[1] || typeof row[1] !== "object") throw inputError("importState: bad access policy");
+      if (!Array.isArray(row) || typeof row[0] !== "string" || !row[1] || typeof row[1] !== "object")
+        throw inputError("importState: bad access policy");
       const p: AccessPolicy = {};
       for (const k of KINDS) {
         const list = (row[1] as Record<string, unknown>)[k];
@@ -256,13 +306,26 @@ export class VaultService {
     this.onChange();
   }
 
-  private context(url: URL, body: unknown, shape: VaultContext["shape"], requirePermission: VaultContext["requirePermission"]): VaultContext {
+  private context(
+    url: URL,
+    body: unknown,
+    shape: VaultContext["shape"],
+    requirePermission: VaultContext["requirePermission"],
+  ): VaultContext {
     const nowMs = this.s.now();
     return {
-      store: this.store, nowMs, nowSeconds: Math.floor(nowMs / 1000), managedHsm: this.s.managedHsm, url, body, shape,
+      store: this.store,
+      nowMs,
+      nowSeconds: Math.floor(nowMs / 1000),
+      managedHsm: this.s.managedHsm,
+      url,
+      body,
+      shape,
       deletionDelayMs: this.s.deletionDelayMs,
-      seal: (p) => this.seal(p), open: (c) => this.open(c),
-      signJws: (p) => this.authority.signJws(p), signerPem: () => this.authority.signerPem(),
+      seal: (p) => this.seal(p),
+      open: (c) => this.open(c),
+      signJws: (p) => this.authority.signJws(p),
+      signerPem: () => this.authority.signerPem(),
       attestationAuthorities: this.attestationAuthorities,
       requirePermission,
     };
@@ -270,9 +333,15 @@ export class VaultService {
 
   private failure(e: unknown, headers: Headers): Response {
     if (e instanceof ServiceError) return new Response(JSON.stringify(e.body()), { status: e.status, headers });
-    if (e instanceof MissingPeerError) return new Response(JSON.stringify({ error: { code: "NotImplemented", message: e.message } }), { status: 501, headers });
+    if (e instanceof MissingPeerError)
+      return new Response(JSON.stringify({ error: { code: "NotImplemented", message: e.message } }), { status: 501, headers });
     // A bug or a runtime limit: answer like a failing service rather than a network error.
-    return new Response(JSON.stringify({ error: { code: "InternalServerError", message: `The emulator failed: ${e instanceof Error ? e.message : String(e)}` } }), { status: 500, headers });
+    return new Response(
+      JSON.stringify({
+        error: { code: "InternalServerError", message: `The emulator failed: ${e instanceof Error ? e.message : String(e)}` },
+      }),
+      { status: 500, headers },
+    );
   }
 
   private requirePermission(claims: Record<string, unknown>, permission: string, kind: PermissionKind = "keys"): void {
@@ -280,9 +349,12 @@ export class VaultService {
     const allowed = this.accessPolicies.get(appid.toLowerCase())?.[kind];
     if (!allowed || allowed.has(permission.toLowerCase())) return;
     const vaultName = new URL(this.s.url).hostname.split(".")[0];
-    throw new ServiceError(403, "Forbidden",
+    throw new ServiceError(
+      403,
+      "Forbidden",
       `The user, group or application 'appid=${appid};oid=${String(claims.oid)};iss=${String(claims.iss)}' does not have ${kind} ${permission} permission on key vault '${vaultName};location=emulator'. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287`,
-      "ForbiddenByPolicy");
+      "ForbiddenByPolicy",
+    );
   }
 
   private headers(request: Request): Headers {
@@ -320,18 +392,40 @@ export class VaultService {
     const c = check.claims ?? {};
     switch (check.problem) {
       case "revoked": {
-        headers.set("www-authenticate", `Bearer realm="", authorization_uri="${this.s.authorityHost}/common/oauth2/authorize", error="insufficient_claims", claims="${this.authority.caeClaims()}"`);
+        headers.set(
+          "www-authenticate",
+          `Bearer realm="", authorization_uri="${this.s.authorityHost}/common/oauth2/authorize", error="insufficient_claims", claims="${this.authority.caeClaims()}"`,
+        );
         if (this.s.managedHsm) return new Response(null, { status: 401, headers });
-        return new Response(JSON.stringify({ error: { code: "Unauthorized", message: "AKV10019: The token has been revoked; continuous access evaluation requires a new token with the given claims." } }), { status: 401, headers });
+        return new Response(
+          JSON.stringify({
+            error: {
+              code: "Unauthorized",
+              message: "AKV10019: The token has been revoked; continuous access evaluation requires a new token with the given claims.",
+            },
+          }),
+          { status: 401, headers },
+        );
       }
-      case "audience": return this.challenge(request, headers, `AKV10022: Invalid audience. Expected ${this.s.resource}, found: ${String(c.aud)}.`);
-      case "issuer": return this.challenge(request, headers, `AKV10032: Invalid issuer. Expected one of https://sts.windows.net/${this.s.tenantId}/, found ${String(c.iss)}.`);
+      case "audience":
+        return this.challenge(request, headers, `AKV10022: Invalid audience. Expected ${this.s.resource}, found: ${String(c.aud)}.`);
+      case "issuer":
+        return this.challenge(
+          request,
+          headers,
+          `AKV10032: Invalid issuer. Expected one of https://sts.windows.net/${this.s.tenantId}/, found ${String(c.iss)}.`,
+        );
       // Lifetime and signature failures carry the token library's IDX codes, as the service's do.
-      case "expired": return this.challenge(request, headers, "Error validating token: IDX10223.");
-      case "not-yet-valid": return this.challenge(request, headers, "Error validating token: IDX10222.");
-      case "unknown-key": return this.challenge(request, headers, "AKV10046: Unable to resolve the key used for signature validation.");
-      case "signature": return this.challenge(request, headers, "Error validating token: IDX10503.");
-      default: return this.challenge(request, headers, "Error validating token: IDX12741.");
+      case "expired":
+        return this.challenge(request, headers, "Error validating token: IDX10223.");
+      case "not-yet-valid":
+        return this.challenge(request, headers, "Error validating token: IDX10222.");
+      case "unknown-key":
+        return this.challenge(request, headers, "AKV10046: Unable to resolve the key used for signature validation.");
+      case "signature":
+        return this.challenge(request, headers, "Error validating token: IDX10503.");
+      default:
+        return this.challenge(request, headers, "Error validating token: IDX12741.");
     }
   }
 
@@ -341,14 +435,22 @@ export class VaultService {
 
   private async seal(plain: Uint8Array): Promise<Uint8Array> {
     const iv = randomBytes(12);
-    const ct = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv: buf(iv) }, await this.sealCryptoKey("encrypt"), buf(plain)));
+    const ct = new Uint8Array(
+      await crypto.subtle.encrypt({ name: "AES-GCM", iv: buf(iv) }, await this.sealCryptoKey("encrypt"), buf(plain)),
+    );
     return concat(iv, ct);
   }
 
   private async open(sealed: Uint8Array): Promise<Uint8Array | undefined> {
     if (sealed.length < 12 + 16) return undefined;
     try {
-      return new Uint8Array(await crypto.subtle.decrypt({ name: "AES-GCM", iv: buf(sealed.slice(0, 12)) }, await this.sealCryptoKey("decrypt"), buf(sealed.slice(12))));
+      return new Uint8Array(
+        await crypto.subtle.decrypt(
+          { name: "AES-GCM", iv: buf(sealed.slice(0, 12)) },
+          await this.sealCryptoKey("decrypt"),
+          buf(sealed.slice(12)),
+        ),
+      );
     } catch {
       return undefined;
     }

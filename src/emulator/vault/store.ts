@@ -8,13 +8,14 @@ import { conflict, keyNotFound } from "../errors.js";
 export type Kty = "RSA" | "RSA-HSM" | "EC" | "EC-HSM" | "oct" | "oct-HSM";
 
 /** Private key material; never rendered. */
-export type Material =
-  | { kind: "RSA"; jwk: JsonWebKey; bits: number }
-  | { kind: "EC"; key: EcKey }
-  | { kind: "oct"; k: Uint8Array };
+export type Material = { kind: "RSA"; jwk: JsonWebKey; bits: number } | { kind: "EC"; key: EcKey } | { kind: "oct"; k: Uint8Array };
 
 /** A release policy as stored and returned. */
-export interface ReleasePolicy { contentType: string; data: string; immutable: boolean }
+export interface ReleasePolicy {
+  contentType: string;
+  data: string;
+  immutable: boolean;
+}
 
 /** One version of a key. */
 export interface KeyVersion {
@@ -41,13 +42,28 @@ export interface RotationPolicy {
 }
 
 /** A key: a name and its versions, oldest first. */
-export interface KeyEntry { name: string; versions: KeyVersion[]; rotationPolicy?: RotationPolicy; /** a recovered key shows up only from this time (eventual consistency) */ visibleAtMs?: number }
+export interface KeyEntry {
+  name: string;
+  versions: KeyVersion[];
+  rotationPolicy?: RotationPolicy /** a recovered key shows up only from this time (eventual consistency) */;
+  visibleAtMs?: number;
+}
 
 /** A soft-deleted key. */
-export interface DeletedEntry { entry: KeyEntry; deletedDate: number; scheduledPurgeDate: number; /** visible in /deletedkeys from this time (eventual consistency) */ readyAtMs: number }
+export interface DeletedEntry {
+  entry: KeyEntry;
+  deletedDate: number;
+  scheduledPurgeDate: number /** visible in /deletedkeys from this time (eventual consistency) */;
+  readyAtMs: number;
+}
 
 /** Vault-wide settings that shape rendering. */
-export interface VaultInfo { url: string; managedHsm: boolean; recoverableDays: number; purgeProtection: boolean }
+export interface VaultInfo {
+  url: string;
+  managedHsm: boolean;
+  recoverableDays: number;
+  purgeProtection: boolean;
+}
 
 /**
  * The state of one vault's keys. Names compare case-insensitively. Every change goes through a
@@ -62,20 +78,31 @@ export class Store {
   constructor(readonly info: VaultInfo) {}
 
   /** The live key with this name, if any. */
-  key(name: string): KeyEntry | undefined { return this.live.get(name.toLowerCase()); }
+  key(name: string): KeyEntry | undefined {
+    return this.live.get(name.toLowerCase());
+  }
   /** The deleted key with this name, if any. */
-  deletedKey(name: string): DeletedEntry | undefined { return this.gone.get(name.toLowerCase()); }
+  deletedKey(name: string): DeletedEntry | undefined {
+    return this.gone.get(name.toLowerCase());
+  }
   /** Every live key. */
-  keys(): KeyEntry[] { return [...this.live.values()]; }
+  keys(): KeyEntry[] {
+    return [...this.live.values()];
+  }
   /** Every deleted key. */
-  deletedKeys(): DeletedEntry[] { return [...this.gone.values()]; }
+  deletedKeys(): DeletedEntry[] {
+    return [...this.gone.values()];
+  }
 
   /** 409 while a deleted key holds the name (it can only be recovered or purged). */
   checkNameFree(name: string, nowMs: number): void {
     const d = this.deletedKey(name);
     if (!d) return;
     if (d.readyAtMs > nowMs) throw conflict(`Key ${name} is currently being deleted.`, "ObjectIsBeingDeleted");
-    throw conflict(`Key ${name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the key can only be recovered or purged.`, "ObjectIsDeletedButRecoverable");
+    throw conflict(
+      `Key ${name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the key can only be recovered or purged.`,
+      "ObjectIsDeletedButRecoverable",
+    );
   }
 
   /**
@@ -85,7 +112,10 @@ export class Store {
   addVersion(name: string, version: KeyVersion, nowMs: number, to?: KeyEntry): KeyEntry {
     let entry = this.key(name);
     if (to) {
-      if (entry !== to) throw entry ? conflict(`Key ${name} was changed by another operation while it was being rotated; retry the rotation.`) : keyNotFound(name);
+      if (entry !== to)
+        throw entry
+          ? conflict(`Key ${name} was changed by another operation while it was being rotated; retry the rotation.`)
+          : keyNotFound(name);
     } else if (!entry) {
       this.checkNameFree(name, nowMs);
       entry = { name, versions: [] };
@@ -107,7 +137,12 @@ export class Store {
   /** Soft-deletes a live key. */
   softDelete(entry: KeyEntry, nowSeconds: number, nowMs: number, delayMs: number): DeletedEntry {
     if (this.key(entry.name) !== entry) throw keyNotFound(entry.name);
-    const d: DeletedEntry = { entry, deletedDate: nowSeconds, scheduledPurgeDate: nowSeconds + this.info.recoverableDays * 86400, readyAtMs: nowMs + delayMs };
+    const d: DeletedEntry = {
+      entry,
+      deletedDate: nowSeconds,
+      scheduledPurgeDate: nowSeconds + this.info.recoverableDays * 86400,
+      readyAtMs: nowMs + delayMs,
+    };
     this.live.delete(entry.name.toLowerCase());
     this.gone.set(entry.name.toLowerCase(), d);
     this.onChange();
@@ -144,7 +179,11 @@ export class Store {
   /** Purges deleted keys whose scheduled purge date has passed; returns their names. */
   purgeExpired(nowSeconds: number): string[] {
     const out: string[] = [];
-    for (const [k, d] of this.gone) if (d.scheduledPurgeDate <= nowSeconds) { this.gone.delete(k); out.push(d.entry.name); }
+    for (const [k, d] of this.gone)
+      if (d.scheduledPurgeDate <= nowSeconds) {
+        this.gone.delete(k);
+        out.push(d.entry.name);
+      }
     if (out.length) this.onChange();
     return out;
   }
@@ -160,27 +199,41 @@ export class Store {
   serialize(): StoreState {
     return {
       keys: this.keys().map((e) => serializeEntry(e, true)),
-      deleted: this.deletedKeys().map((d) => ({ entry: serializeEntry(d.entry, true), deletedDate: d.deletedDate, scheduledPurgeDate: d.scheduledPurgeDate, readyAtMs: d.readyAtMs })),
+      deleted: this.deletedKeys().map((d) => ({
+        entry: serializeEntry(d.entry, true),
+        deletedDate: d.deletedDate,
+        scheduledPurgeDate: d.scheduledPurgeDate,
+        readyAtMs: d.readyAtMs,
+      })),
     };
   }
 
   /** Replaces the state with one made by serialize(); throws (changing nothing) when it is not one. */
   deserialize(raw: unknown): void {
-    if (!isRecord(raw) || !Array.isArray(raw.keys) || !Array.isArray(raw.deleted)) throw new Error("keys: expected { keys: [], deleted: [] }");
-    const live = new Map<string, KeyEntry>(), gone = new Map<string, DeletedEntry>();
+    if (!isRecord(raw) || !Array.isArray(raw.keys) || !Array.isArray(raw.deleted))
+      throw new Error("keys: expected { keys: [], deleted: [] }");
+    const live = new Map<string, KeyEntry>(),
+      gone = new Map<string, DeletedEntry>();
     for (const k of raw.keys) {
       const e = deserializeEntry(k);
       if (live.has(e.name.toLowerCase())) throw new Error(`keys: ${e.name} appears twice`);
       live.set(e.name.toLowerCase(), e);
     }
     for (const d of raw.deleted) {
-      if (!isRecord(d) || ![d.deletedDate, d.scheduledPurgeDate, d.readyAtMs].every((n) => typeof n === "number" && Number.isFinite(n))) throw new Error("keys: a deleted key lacks its dates");
+      if (!isRecord(d) || ![d.deletedDate, d.scheduledPurgeDate, d.readyAtMs].every((n) => typeof n === "number" && Number.isFinite(n)))
+        throw new Error("keys: a deleted key lacks its dates");
       const e = deserializeEntry(d.entry);
       const k = e.name.toLowerCase();
       if (live.has(k) || gone.has(k)) throw new Error(`keys: ${e.name} is both live and deleted`);
-      gone.set(k, { entry: e, deletedDate: d.deletedDate as number, scheduledPurgeDate: d.scheduledPurgeDate as number, readyAtMs: d.readyAtMs as number });
+      gone.set(k, {
+        entry: e,
+        deletedDate: d.deletedDate as number,
+        scheduledPurgeDate: d.scheduledPurgeDate as number,
+        readyAtMs: d.readyAtMs as number,
+      });
     }
-    this.live.clear(); this.gone.clear();
+    this.live.clear();
+    this.gone.clear();
     for (const [k, e] of live) this.live.set(k, e);
     for (const [k, d] of gone) this.gone.set(k, d);
     this.onChange();
@@ -193,9 +246,13 @@ export class Store {
   }
 
   /** Key id without version. */
-  kidBase(name: string): string { return `${this.info.url}/keys/${name}`; }
+  kidBase(name: string): string {
+    return `${this.info.url}/keys/${name}`;
+  }
   /** Key id with version. */
-  kid(name: string, v: KeyVersion): string { return `${this.kidBase(name)}/${v.version}`; }
+  kid(name: string, v: KeyVersion): string {
+    return `${this.kidBase(name)}/${v.version}`;
+  }
 
   /** The `attributes` object of a version. */
   attributes(v: KeyVersion): Record<string, unknown> {
@@ -217,8 +274,15 @@ export class Store {
   publicJwk(name: string, v: KeyVersion): Record<string, unknown> {
     const jwk: Record<string, unknown> = { kid: this.kid(name, v), kty: v.kty, key_ops: [...v.keyOps] };
     const m = v.material;
-    if (m.kind === "RSA") { jwk.n = m.jwk.n; jwk.e = m.jwk.e; }
-    if (m.kind === "EC") { jwk.crv = m.key.crv; jwk.x = b64url(m.key.x); jwk.y = b64url(m.key.y); }
+    if (m.kind === "RSA") {
+      jwk.n = m.jwk.n;
+      jwk.e = m.jwk.e;
+    }
+    if (m.kind === "EC") {
+      jwk.crv = m.key.crv;
+      jwk.x = b64url(m.key.x);
+      jwk.y = b64url(m.key.y);
+    }
     return jwk;
   }
 
@@ -239,12 +303,19 @@ export class Store {
 
   /** Deleted-key fields added to a bundle or item. */
   deletedFields(d: DeletedEntry): Record<string, unknown> {
-    return { recoveryId: `${this.info.url}/deletedkeys/${d.entry.name}`, deletedDate: d.deletedDate, scheduledPurgeDate: d.scheduledPurgeDate };
+    return {
+      recoveryId: `${this.info.url}/deletedkeys/${d.entry.name}`,
+      deletedDate: d.deletedDate,
+      scheduledPurgeDate: d.scheduledPurgeDate,
+    };
   }
 }
 
 /** What Store.serialize makes. */
-export interface StoreState { keys: unknown[]; deleted: unknown[] }
+export interface StoreState {
+  keys: unknown[];
+  deleted: unknown[];
+}
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -271,26 +342,50 @@ export function serializeEntry(e: KeyEntry, withState = false): unknown {
     ...(withState && e.visibleAtMs !== undefined ? { visibleAtMs: e.visibleAtMs } : {}),
     versions: e.versions.map((v) => ({
       ...v,
-      material: v.material.kind === "EC"
-        ? { kind: "EC", crv: v.material.key.crv, d: b64url(v.material.key.d), x: b64url(v.material.key.x), y: b64url(v.material.key.y) }
-        : v.material.kind === "oct" ? { kind: "oct", k: b64url(v.material.k) } : v.material,
+      material:
+        v.material.kind === "EC"
+          ? { kind: "EC", crv: v.material.key.crv, d: b64url(v.material.key.d), x: b64url(v.material.key.x), y: b64url(v.material.key.y) }
+          : v.material.kind === "oct"
+            ? { kind: "oct", k: b64url(v.material.k) }
+            : v.material,
     })),
   };
 }
 
 /** Reverses serializeEntry; throws on anything it did not make. */
 export function deserializeEntry(raw: unknown): KeyEntry {
-  if (!isRecord(raw) || typeof raw.name !== "string" || !NAME.test(raw.name) || !Array.isArray(raw.versions) || raw.versions.length === 0) throw new Error("bad entry");
-  const bytes = (s: unknown) => { const b = fromB64(s); if (!b) throw new Error("bad bytes"); return b; };
+  if (!isRecord(raw) || typeof raw.name !== "string" || !NAME.test(raw.name) || !Array.isArray(raw.versions) || raw.versions.length === 0)
+    throw new Error("bad entry");
+  const bytes = (s: unknown) => {
+    const b = fromB64(s);
+    if (!b) throw new Error("bad bytes");
+    return b;
+  };
   const versions = raw.versions.map((v: unknown): KeyVersion => {
-    if (!isRecord(v) || typeof v.version !== "string" || !VERSION_ID.test(v.version) || typeof v.kty !== "string" || !KTYS.has(v.kty)) throw new Error("bad version");
-    if (!Array.isArray(v.keyOps) || !v.keyOps.every((o) => typeof o === "string") || typeof v.enabled !== "boolean" || typeof v.created !== "number" || typeof v.updated !== "number") throw new Error("bad version attributes");
+    if (!isRecord(v) || typeof v.version !== "string" || !VERSION_ID.test(v.version) || typeof v.kty !== "string" || !KTYS.has(v.kty))
+      throw new Error("bad version");
+    if (
+      !Array.isArray(v.keyOps) ||
+      !v.keyOps.every((o) => typeof o === "string") ||
+      typeof v.enabled !== "boolean" ||
+      typeof v.created !== "number" ||
+      typeof v.updated !== "number"
+    )
+      throw new Error("bad version attributes");
     const m = v.material;
     if (!isRecord(m)) throw new Error("bad material");
     let material: Material;
-    if (m.kind === "EC" && typeof m.crv === "string" && Object.hasOwn(CURVES, m.crv)) material = { kind: "EC", key: { crv: m.crv as EcKey["crv"], d: bytes(m.d), x: bytes(m.x), y: bytes(m.y) } };
+    if (m.kind === "EC" && typeof m.crv === "string" && Object.hasOwn(CURVES, m.crv))
+      material = { kind: "EC", key: { crv: m.crv as EcKey["crv"], d: bytes(m.d), x: bytes(m.x), y: bytes(m.y) } };
     else if (m.kind === "oct") material = { kind: "oct", k: bytes(m.k) };
-    else if (m.kind === "RSA" && isRecord(m.jwk) && typeof m.jwk.n === "string" && typeof m.jwk.d === "string" && typeof m.bits === "number") material = { kind: "RSA", jwk: m.jwk as JsonWebKey, bits: m.bits };
+    else if (
+      m.kind === "RSA" &&
+      isRecord(m.jwk) &&
+      typeof m.jwk.n === "string" &&
+      typeof m.jwk.d === "string" &&
+      typeof m.bits === "number"
+    )
+      material = { kind: "RSA", jwk: m.jwk as JsonWebKey, bits: m.bits };
     else throw new Error("bad material");
     return { ...(v as unknown as KeyVersion), material };
   });
