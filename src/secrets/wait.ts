@@ -1,6 +1,7 @@
 // Waiting for the service to finish in the background (deletion, recovery): a bounded poll with
 // no poller object. Each look is one ordinary request; the wait ends at the deadline or the signal.
 import { KeyVaultClientError, KeyVaultError } from "../errors.js";
+import { sleep } from "../retry.js";
 import { invalid } from "./ids.js";
 import type { OperationOptions } from "./types.js";
 
@@ -64,21 +65,6 @@ export async function pollUntil<T>(
         "ERR_TIMEOUT",
         `${what} did not complete within ${settings.timeoutMs} ms (it was accepted and may still complete)`,
       );
-    await pause(Math.min(settings.intervalMs, left), signal);
+    await sleep(Math.min(settings.intervalMs, left), signal);
   }
-}
-
-function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }

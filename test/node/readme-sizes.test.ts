@@ -1,4 +1,4 @@
-// The README's size tables ("### Size" under keys, and the entra/jose table) state what esbuild
+// The README's size tables ("### Size" under keys, the entra/jose table, secrets' "Sizes and requests") state what esbuild
 // measures now: each row is built the way bench/bundles.mjs builds (minified ESM for the browser,
 // from the built dist/), and its figures must match to the README's rounding (0.1 KB) plus 2 %.
 import type { SuiteFile } from "../suite/harness.js";
@@ -25,6 +25,11 @@ const ROWS: Record<string, string> = {
   "`encryptJwe` + `decryptJwe`": `export { encryptJwe, decryptJwe } from "{dist}/jose.js";`,
   "`KeyVaultClient` + `fromClientSecret` + `signJwt`": `export { KeyVaultClient } from "{dist}/index.js"; export { fromClientSecret } from "{dist}/entra.js"; export { signJwt } from "{dist}/jose.js";`,
   "core + entra + jose, everything": `export * from "{dist}/index.js"; export * from "{dist}/entra.js"; export * from "{dist}/jose.js";`,
+  // Secrets, "Sizes and requests" (the same entries as bench/secrets.mjs)
+  "`KeyVaultClient` + `getSecret` + `fromClientSecret`": `export { KeyVaultClient } from "{dist}/index.js"; export { getSecret } from "{dist}/secrets.js"; export { fromClientSecret } from "{dist}/entra.js";`,
+  "`KeyVaultClient` + `SecretCache` + `workersKvStore` + `fromClientSecret`": `export { KeyVaultClient } from "{dist}/index.js"; export { SecretCache, workersKvStore } from "{dist}/secrets.js"; export { fromClientSecret } from "{dist}/entra.js";`,
+  "`SecretClient` (every secret helper)": `export { SecretClient } from "{dist}/secrets.js";`,
+  "`@azure/keyvault-secrets` `SecretClient` + `@azure/identity` `ClientSecretCredential`, for comparison": `export { SecretClient } from "@azure/keyvault-secrets"; export { ClientSecretCredential } from "@azure/identity";`,
 };
 
 /** The KB figures of a README table row (`| label | 1.2 KB |` or `| label | 3.4 KB | 1.2 KB |`). */
