@@ -26,3 +26,9 @@ export function bundleText(root: string, bundle: { entry: string }): Promise<str
 export function measureBundles(root: string, ids?: string[]): Promise<MeasuredBundle[]>;
 /** One message per figure over its budget (or budget without a measured bundle). */
 export function overBudget(measured: MeasuredBundle[], budgets: BundleBudgets): string[];
+/** Bundles whose bytes are split by source module. */
+export const MODULE_BUNDLES: { id: string; label: string; entry: string }[];
+/** Minified bytes by source module (esbuild's metafile), largest first, and the bundle's gzip size. */
+export function measureModules(
+  root: string,
+): Promise<{ id: string; label: string; minified: number; gzip: number; modules: { file: string; bytes: number }[] }[]>;

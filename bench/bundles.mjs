@@ -145,3 +145,46 @@ export function overBudget(measured, budgets) {
   }
   return problems;
 }
+
+/** Bundles whose bytes are split by source module (built from src/, so each module keeps its name). */
+export const MODULE_BUNDLES = [
+  { id: "client-fetch", label: "`client.fetch` alone", entry: `export { KeyVaultClient } from "./src/index.ts";` },
+  {
+    id: "sign-verify",
+    label: "an app that signs and verifies",
+    entry: `export { KeyVaultClient } from "./src/index.ts"; export { sign, verify } from "./src/keys/index.ts";`,
+  },
+];
+
+/**
+ * Where a bundle's bytes go: esbuild's own account of the minified bytes each source module adds
+ * (the same settings as {@link bundleText}, built from src/), largest first, with the bundle's gzip size.
+ * @param {string} root the repository root
+ * @returns {Promise<{ id: string; label: string; minified: number; gzip: number; modules: { file: string; bytes: number }[] }[]>}
+ */
+export async function measureModules(root) {
+  const out = [];
+  for (const b of MODULE_BUNDLES) {
+    const result = await build({
+      stdin: { contents: b.entry, resolveDir: root, loader: "ts" },
+      bundle: true,
+      write: false,
+      minify: true,
+      format: "esm",
+      platform: "browser",
+      conditions: ["browser"],
+      target: "es2022",
+      legalComments: "none",
+      logLevel: "silent",
+      metafile: true,
+    });
+    const text = Buffer.from(result.outputFiles[0].text);
+    const inputs = Object.values(result.metafile.outputs)[0].inputs;
+    const modules = Object.entries(inputs)
+      .filter(([file, v]) => file !== "<stdin>" && v.bytesInOutput > 0)
+      .map(([file, v]) => ({ file, bytes: v.bytesInOutput }))
+      .sort((x, y) => y.bytes - x.bytes);
+    out.push({ id: b.id, label: b.label, minified: text.length, gzip: gzipSync(text, { level: 9 }).length, modules });
+  }
+  return out;
+}

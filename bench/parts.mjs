@@ -11,7 +11,7 @@
 // A part whose section reads other parts' figures (the per-call section reads cpu, instructions and
 // heap) renders with what is there. To add a part (e.g. keyvault-fetch/secrets): write its module
 // with run + section, and add one entry here.
-import { measureBundles } from "./bundles.mjs";
+import { measureBundles, measureModules } from "./bundles.mjs";
 import { bytesSection, roundTripsSection, perCallSection, localRemoteSection, startupSection, panel } from "./report.mjs";
 import { renderSecretsMarkdown } from "./secrets.mjs";
 import { CASES } from "./cases.mjs";
@@ -46,8 +46,34 @@ const secretsSection = {
   },
 };
 
+/** Where the bytes of `client.fetch` and of a sign-and-verify app go, by source module. */
+const modulesSection = {
+  render(r, out) {
+    if (!r.bytesByModule) return;
+    out.heading("Where the bytes go");
+    out.line(
+      "Minified bytes each source module adds to a bundle (esbuild's own account, built from `src/` with the bytes part's settings):",
+    );
+    out.line();
+    for (const b of r.bytesByModule) {
+      const share = (n) => `${((100 * n) / b.minified).toFixed(0)} %`;
+      out.line(
+        `- ${b.label} (${b.minified.toLocaleString("en-US")} B minified, ${b.gzip.toLocaleString("en-US")} B gzip): ${b.modules.map((m) => `${m.file.replace(/^src\//, "")} ${m.bytes.toLocaleString("en-US")} B (${share(m.bytes)})`).join(", ")}.`,
+      );
+    }
+    const cf = r.bytesByModule.find((b) => b.id === "client-fetch");
+    if (cf && cf.gzip > 4096) {
+      const top = cf.modules.slice(0, 3).map((m) => `${m.file.replace(/^src\//, "")} (${((100 * m.bytes) / cf.minified).toFixed(0)} %)`);
+      out.loss(
+        `Bytes: the 4.0 KB goal for \`client.fetch\` is missed by ${(cf.gzip - 4096).toLocaleString("en-US")} B gzip; most of it is ${top.join(", ")}: the call's steps, the challenge parser and verification, the bounded token cache (see "Where the bytes go").`,
+      );
+    }
+  },
+};
+
 export const PARTS = [
   { name: "bytes", key: "bytes", run: ({ root }) => measureBundles(root), section: bytesSection },
+  { name: "bytes-by-module", key: "bytesByModule", run: ({ root }) => measureModules(root), section: modulesSection },
   {
     name: "roundtrips",
     key: "roundTrips",
