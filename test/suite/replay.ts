@@ -1,4 +1,4 @@
-// Replays a recorded Key Vault session (../shared/fixtures/recordings) as a fetch: requests are
+// Replays a recorded Key Vault session (test/fixtures/recordings, copied from the recorded sessions) as a fetch: requests are
 // matched in order on method, path and query; body hosts are rewritten to the client's vault.
 import type { RecordedEntry, Recording } from "./harness.js";
 
