@@ -20,6 +20,7 @@ import type { SecretPermission } from "./vault/secrets-router.js";
 import { VaultService, type AccessPolicy, type VaultState } from "./vault/service.js";
 import { inputError, kindOf } from "./errors.js";
 import type { Jwk, JwkInput } from "../web-types.js";
+import { readCapped } from "../read-capped.js";
 
 /**
  * One vault (or Managed HSM) of an emulator made with `vaults`.
@@ -389,8 +390,9 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
  * that is not a state file, is damaged, newer, or wrongly keyed is refused with an
  * EmulatorStateError and left untouched.
  * @example
- * import { fileStateStorage } from "keyvault-fetch/emulator/server";
- * const emu = await openEmulator({ name: "dev", persistence: { storage: fileStateStorage("kv.state"), key: process.env.KV_STATE_KEY } });
+ * // Any storage with read() and write(): a Workers KV namespace here; on Node, the server's fileStateStorage(path).
+ * const storage = { read: async () => (await env.STATE.get("kv")) ?? undefined, write: (text: string) => env.STATE.put("kv", text) };
+ * const emu = await openEmulator({ name: "dev", persistence: { storage, key: env.KV_STATE_KEY, kdfIterations: 100_000 } });
  */
 export async function openEmulator(options: EmulatorOptions & { persistence: EmulatorPersistence }): Promise<Emulator> {
   checkEmulatorOptions(options, "openEmulator");
@@ -927,27 +929,7 @@ function withCors(response: Response, origin: string | undefined): Response {
 async function readLimited(request: Request, limit: number): Promise<Uint8Array | undefined> {
   const declared = Number(request.headers.get("content-length"));
   if (Number.isFinite(declared) && declared > limit) return undefined;
-  if (!request.body) return new Uint8Array(0);
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return request.body ? readCapped(request.body, limit) : new Uint8Array(0);
 }
 
 function entraTooLarge(limit: number): Response {

@@ -37,9 +37,9 @@ export interface SelfSignedCertificateOptions {
  * Makes a fresh self-signed TLS server certificate (ECDSA P-256 with SHA-256).
  *
  * @example
- * import { createServer } from "node:https";
+ * // PEM text, for any TLS server: Deno.serve here (on Node, the emulator's server uses it for you).
  * const { cert, key } = await createSelfSignedCertificate({ dnsNames: ["localhost", "kv.vault.localhost"] });
- * createServer({ cert, key }, (req, res) => res.end("hello")).listen(8443);
+ * Deno.serve({ port: 8443, cert, key }, () => new Response("hello"));
  */
 export async function createSelfSignedCertificate(options: SelfSignedCertificateOptions = {}): Promise<SelfSignedCertificate> {
   const dnsNames = options.dnsNames ?? ["localhost"];

@@ -54,7 +54,7 @@ async function call(
   const body = { alg: algorithm, value: base64UrlEncode(value), iv: b64(o.iv), aad: b64(o.aad), tag: b64(o.tag) };
   return answerStrings<CipherAnswer>(
     await request(client, "POST", keyPath(address, op), body, { signal: o.signal }),
-    `an ${op} result`,
+    `the ${op} result`,
     "kid",
     "value",
   );

@@ -3,6 +3,7 @@
 // keyvault-fetch/proxy/server) a Node server's.
 import { isLoopbackHost } from "../challenge.js";
 import { KeyVaultClientError } from "../errors.js";
+import { readCapped } from "../read-capped.js";
 import { EXPOSED_RESPONSE_HEADERS, FORWARDED_REQUEST_HEADERS, mayForward, requestHeadersFor, responseHeadersFrom } from "./headers.js";
 
 /**
@@ -278,30 +279,6 @@ function validate(options: VaultProxyOptions): Settings {
     maxAge,
     timeout,
   };
-}
-
-/** Reads a body to its end, or stops (and cancels it) as soon as it passes `limit` bytes. */
-async function readCapped(stream: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array<ArrayBuffer> | undefined> {
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      void reader.cancel().catch(() => {});
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
 }
 
 function appendVary(headers: Headers, name: string): void {

@@ -73,6 +73,7 @@ declare global {
   const env: {
     KEYVAULT_URL: string; AZURE_TENANT_ID: string; AZURE_CLIENT_ID: string; AZURE_CLIENT_SECRET: string; AZURE_AUTHORITY_HOST: string;
     CERT_PEM: string; KEY_PEM: string; SECRET_CACHE: KvNamespaceLike; SECRET_CACHE_KEY: string;
+    STATE: KvNamespaceLike; KV_STATE_KEY: string;
   };
   const ctx: { waitUntil(promise: Promise<unknown>): void };
   const msal: PublicClientApplicationLike;
@@ -80,6 +81,7 @@ declare global {
   interface CacheStorage { readonly default: CacheLike }
   const Deno: {
     serve(handler: (request: Request) => Response | Promise<Response>): unknown;
+    serve(options: { port?: number; cert?: string; key?: string }, handler: (request: Request) => Response | Promise<Response>): unknown;
     env: { get(name: string): string | undefined; toObject(): Record<string, string> };
     readTextFile(path: string): Promise<string>;
     openKv(): Promise<DenoKvLike>;

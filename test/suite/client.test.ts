@@ -536,6 +536,23 @@ const suite: SuiteFile = (t, lib) => {
       assert.equal(cachedTokenCount(getToken), MAX_TOKENS_PER_PROVIDER);
     });
 
+    t.test("the isolate-wide challenge cache keeps the newest 1,000 origins: the oldest goes first, a refreshed one stays", async () => {
+      const { getCachedChallenge, setCachedChallenge } = lib.core;
+      const challenge = { scope: "https://vault.azure.net/.default", tenantId: TENANT };
+      const [first, kept] = [`https://${uniqueHost()}`, `https://${uniqueHost()}`];
+      setCachedChallenge(first, challenge);
+      setCachedChallenge(kept, challenge);
+      const others = Array.from({ length: 1000 }, () => `https://${uniqueHost()}`); // 1,002 origins in all: two must go
+      for (const [i, origin] of others.entries()) {
+        setCachedChallenge(origin, challenge);
+        if (i === 500) setCachedChallenge(kept, challenge); // learned again: newest once more
+      }
+      assert.equal(getCachedChallenge(first), undefined, "the oldest origin was dropped");
+      assert.deepEqual(getCachedChallenge(kept)?.tenantId, TENANT, "refreshed, so not the oldest");
+      assert.deepEqual(getCachedChallenge(others.at(-1)!)?.tenantId, TENANT);
+      assert.deepEqual(getCachedChallenge(others[0]!), undefined, "the next oldest made room for the refreshed one");
+    });
+
     t.test("the memo follows the cache: a refused token is not reused, a replaced one is not either", async () => {
       let refuse = "";
       const vault = mockVault({ accept: (tok) => tok !== refuse });

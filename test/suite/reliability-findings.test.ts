@@ -6,6 +6,28 @@ import { classify, delay, findLeak, freshHost, keep, opaqueToken, testJwt } from
 
 const challenge = `Bearer authorization="https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47", resource="https://vault.azure.net"`;
 
+/** A vault whose probes (unauthenticated requests) answer the challenge after `ms`, or fail when their signal aborts. */
+function slowProbeVault(ms: number) {
+  let probes = 0;
+  const fetch = async (i: string | URL | Request, init?: RequestInit) => {
+    if (new Request(i, init).headers.get("authorization")) return Response.json({ ok: true });
+    probes++;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(resolve, ms);
+      init?.signal?.addEventListener(
+        "abort",
+        () => {
+          clearTimeout(timer);
+          reject(init.signal!.reason);
+        },
+        { once: true },
+      );
+    });
+    return new Response("", { status: 401, headers: { "www-authenticate": challenge } });
+  };
+  return { fetch, probes: () => probes };
+}
+
 const suite: SuiteFile = (t, lib) => {
   const { KeyVaultClient } = lib.core;
   const provider =
@@ -56,24 +78,8 @@ const suite: SuiteFile = (t, lib) => {
     t.test(
       "five callers in turn start the probe the others joined and give it up: the 50 others still share one probe each time, never one each",
       async () => {
-        let probes = 0;
-        const fetch = async (i: string | URL | Request, init?: RequestInit) => {
-          const req = new Request(i, init);
-          if (req.headers.get("authorization")) return Response.json({ ok: true });
-          probes++;
-          await new Promise<void>((resolve, reject) => {
-            const timer = setTimeout(resolve, 40);
-            init?.signal?.addEventListener(
-              "abort",
-              () => {
-                clearTimeout(timer);
-                reject(init.signal!.reason);
-              },
-              { once: true },
-            );
-          });
-          return new Response("", { status: 401, headers: { "www-authenticate": challenge } });
-        };
+        const vault = slowProbeVault(40);
+        const fetch = vault.fetch;
         const client = new KeyVaultClient(`https://${freshHost("f")}`, { getToken: provider(), fetch });
         // Each quitter gives up while the probe it may own is in flight (40 ms each).
         const quitters = Array.from({ length: 5 }, (_, i) => {
@@ -87,29 +93,13 @@ const suite: SuiteFile = (t, lib) => {
         const others = Array.from({ length: 50 }, (_, i) => client.fetch(`/keys/k${i}`).then((r) => r.status));
         assert.ok((await Promise.all(others)).every((s) => s === 200));
         await Promise.all(quitters);
-        assert.ok(probes <= 6, `${probes} probes for 55 callers, 5 of whom gave up`);
+        assert.ok(vault.probes() <= 6, `${vault.probes()} probes for 55 callers, 5 of whom gave up`);
       },
     );
 
     t.test("50 callers join a probe whose owner aborts: they share one new probe, not one each", async () => {
-      let probes = 0;
-      const fetch = async (i: string | URL | Request, init?: RequestInit) => {
-        const req = new Request(i, init);
-        if (req.headers.get("authorization")) return Response.json({ ok: true });
-        probes++;
-        await new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(resolve, 30);
-          init?.signal?.addEventListener(
-            "abort",
-            () => {
-              clearTimeout(timer);
-              reject(init.signal!.reason);
-            },
-            { once: true },
-          );
-        });
-        return new Response("", { status: 401, headers: { "www-authenticate": challenge } });
-      };
+      const vault = slowProbeVault(30);
+      const fetch = vault.fetch;
       const client = new KeyVaultClient(`https://${freshHost("f")}`, { getToken: provider(), fetch });
       const owner = new AbortController();
       const first = client.fetch("/keys/k0", { signal: owner.signal }).catch((e) => e);
@@ -118,7 +108,7 @@ const suite: SuiteFile = (t, lib) => {
       owner.abort(new Error("the owner gave up"));
       assert.ok((await first) instanceof Error);
       assert.ok((await Promise.all(others)).every((s) => s === 200));
-      assert.ok(probes <= 2, `${probes} probes for 51 callers`);
+      assert.ok(vault.probes() <= 2, `${vault.probes()} probes for 51 callers`);
     });
 
     for (const [what, thrown] of [
