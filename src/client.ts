@@ -14,7 +14,7 @@ import {
   type ChallengeLevel,
   type VaultChallenge,
 } from "./challenge.js";
-import { holdOpen, joinDeadline, race, type Deadline } from "./deadline.js";
+import { holdOpen, joinDeadline, race, type Abortable, type Deadline } from "./deadline.js";
 import { KeyVaultClientError } from "./errors.js";
 import type { KeyVaultEvent } from "./events.js";
 import { redactError } from "./redact.js";
@@ -86,21 +86,52 @@ export interface KeyVaultClientOptions {
   onEvent?: (event: KeyVaultEvent) => void;
 }
 
-/** The state of one call, from its start to its end (the body read included, for `request()`). */
-export interface Call {
-  url: string;
-  method: string;
-  headers: Record<string, string>;
-  /** captured when the call starts; a pending promise for streams, Blobs and Request bodies */
-  body: string | Uint8Array<ArrayBuffer> | Promise<Uint8Array<ArrayBuffer>> | null;
-  idempotent: boolean | undefined;
-  started: number;
-  caller: AbortSignal | undefined;
-  signal: AbortSignal | undefined;
-  deadline: Deadline | undefined;
-  fail?: (reason: unknown) => void;
-  /** the token last sent, so an error built from the answer can redact it */
-  token?: string;
+/**
+ * The state of one call, from its start to its end (the body read included, for `request()`). Its
+ * methods end the call's promise and let go of the deadline and the caller's signal, so the fast
+ * path needs no closure of its own; it is the caller signal's abort listener too.
+ */
+export class Call implements Abortable {
+  /** the step waiting now, when it may ignore the signal (see race) */
+  wait: ((reason: unknown) => void) | undefined = undefined;
+  signal: AbortSignal | undefined = undefined;
+  deadline: Deadline | undefined = undefined;
+  readonly started = Date.now();
+  constructor(
+    readonly url: string,
+    readonly method: string,
+    readonly headers: Record<string, string>,
+    /** captured when the call starts; a pending promise for streams, Blobs and Request bodies */
+    public body: string | Uint8Array<ArrayBuffer> | Promise<Uint8Array<ArrayBuffer>> | null,
+    readonly idempotent: boolean | undefined,
+    readonly caller: AbortSignal | undefined,
+    readonly resolve: (value: unknown) => void,
+    readonly reject: (reason: unknown) => void,
+  ) {}
+  /** The token last sent, so an error built from the answer can redact it. */
+  get token(): string | undefined {
+    return this.headers.authorization?.slice(7);
+  }
+  /** The caller aborted. */
+  handleEvent(): void {
+    this.fail(this.caller!.reason);
+  }
+  /** Ends the call with an error; past its deadline (and not aborted by the caller), with ERR_TIMEOUT. */
+  fail(reason: unknown): void {
+    this.wait?.(reason);
+    const { deadline, caller } = this;
+    this.end();
+    this.reject(deadline?.signal.aborted && !caller?.aborted ? deadline.signal.reason : reason);
+  }
+  /** Lets go of the deadline and the caller's signal (a settled call may end again: no harm). */
+  end(): void {
+    const { deadline, caller } = this;
+    if (deadline) {
+      deadline.calls.delete(this);
+      if (!deadline.calls.size) holdOpen(deadline, false);
+    }
+    caller?.removeEventListener("abort", this);
+  }
 }
 
 /** Reads a response inside the call's deadline (request() and the helpers pass one). */
@@ -176,7 +207,7 @@ export class KeyVaultClient {
   readonly #trusted: boolean;
   #discovery: Promise<Discovery> | undefined;
   #deadline: Deadline | undefined;
-  #memo: { challenge: VaultChallenge; entry: CachedToken } | undefined;
+  #memo: { challenge: VaultChallenge; entry: CachedToken; bearer: string } | undefined;
   readonly #pendingTokens = new Map<string, Promise<CachedToken | string>>();
 
   constructor(vaultUrl: string | URL, options: KeyVaultClientOptions) {
@@ -256,16 +287,29 @@ export class KeyVaultClient {
 
   // ---- the call --------------------------------------------------------------------------------
 
-  async #call<T>(
+  /** One call: its promise is settled by the steps below, or by the deadline or the caller's signal. */
+  #call<T>(
     input: string | URL | Request,
     init: RequestInit | undefined,
     idempotent: boolean | undefined,
     read: ResponseReader<T> | undefined,
   ): Promise<T> {
-    const call = this.#prepare(input, init, idempotent);
+    let call: Call | undefined;
+    const promise = new Promise<T>((resolve, reject) => {
+      call = this.#prepare(input, init, idempotent, resolve as (value: unknown) => void, reject);
+    });
+    if (call) this.#start(call, read);
+    return promise;
+  }
+
+  /**
+   * Starts a prepared call under its deadline. The fast path, without an async frame or a race of
+   * its own: a known challenge, this client's last token, one answer that needs nothing more.
+   * Anything else (no challenge, a 401, a retry, a body still being read) goes to #exchange.
+   */
+  #start<T>(call: Call, read: ResponseReader<T> | undefined): void {
     const { caller } = call;
-    if (caller?.aborted) throw caller.reason;
-    let onAbort: (() => void) | undefined;
+    if (caller?.aborted) return call.fail(caller.reason);
     if (this.#timeout !== false) {
       const deadline = (this.#deadline = call.deadline = joinDeadline(this.#deadline, this.#timeout, call.started));
       deadline.calls.add(call);
@@ -274,41 +318,71 @@ export class KeyVaultClient {
     } else {
       call.signal = caller;
     }
-    if (caller) caller.addEventListener("abort", (onAbort = () => call.fail?.(caller.reason)), { once: true });
+    caller?.addEventListener("abort", call, { once: true });
+    const challenge = call.body instanceof Promise ? undefined : (this.#static ?? knownChallenge(this.#cacheKey, this.#level));
+    const token = challenge && this.#memoized(challenge);
+    if (!token) return this.#finish(call, this.#exchange(call), read);
+    let pending: Promise<Response>;
     try {
-      if (call.body instanceof Promise) call.body = await race(call, call.body);
-      // The fast path, in this one frame: a known challenge, this client's last token, one answer
-      // that needs nothing more. Anything else (no challenge, a 401, a retry) goes to the steps below.
-      const challenge = this.#static ?? knownChallenge(this.#cacheKey, this.#level);
-      const token = challenge && this.#memoized(challenge);
-      let response: Response | undefined;
-      let failure: unknown;
-      if (token) {
-        try {
-          response = await this.#send(call, token, 0);
-        } catch (e) {
-          failure = this.#failed(call, e, 0);
-        }
-      }
-      if (!response || response.status === 401 || RETRY_STATUSES.has(response.status)) {
-        response = await this.#exchange(call, token ? { challenge: challenge!, token, response, failure } : undefined);
-      }
-      return read ? await (this.#trusted ? read(response, call) : race(call, read(response, call))) : (response as T);
+      pending = this.#send(call, token, 0);
     } catch (e) {
-      // Whatever rejected first, a call past its deadline fails with ERR_TIMEOUT.
-      throw call.deadline?.signal.aborted && !caller?.aborted ? call.deadline.signal.reason : e;
-    } finally {
-      const { deadline } = call;
-      if (deadline) {
-        deadline.calls.delete(call);
-        if (!deadline.calls.size) holdOpen(deadline, false);
-      }
-      if (onAbort) caller!.removeEventListener("abort", onAbort);
+      pending = Promise.reject(e);
     }
+    // Not raced: the deadline and the caller's signal end the call itself (call.fail).
+    pending.then(
+      (response) => {
+        if (call.signal?.aborted) return void discard(response); // the call has ended
+        if (response.status !== 401 && !RETRY_STATUSES.has(response.status)) return this.#read(call, response, read);
+        this.#finish(call, this.#exchange(call, { challenge: challenge!, token, response, failure: undefined }), read);
+      },
+      (e) => {
+        let failure: unknown;
+        try {
+          failure = this.#failed(call, e, 0);
+        } catch (reason) {
+          return call.fail(reason);
+        }
+        this.#finish(call, this.#exchange(call, { challenge: challenge!, token, response: undefined, failure }), read);
+      },
+    );
+  }
+
+  /** The last step: the response, or what `read` makes of it, inside the call's deadline. */
+  #finish<T>(call: Call, response: Promise<Response>, read: ResponseReader<T> | undefined): void {
+    response.then(
+      (r) => this.#read(call, r, read),
+      (e) => call.fail(e),
+    );
+  }
+
+  #read<T>(call: Call, response: Response, read: ResponseReader<T> | undefined): void {
+    if (!read) {
+      call.end();
+      return call.resolve(response);
+    }
+    let value: Promise<T>;
+    try {
+      value = read(response, call);
+    } catch (e) {
+      return call.fail(e);
+    }
+    value.then(
+      (v) => {
+        call.end();
+        call.resolve(v);
+      },
+      (e) => call.fail(e),
+    );
   }
 
   /** Step 1: the URL, headers and body of the call, all captured now (later changes by the caller change nothing). */
-  #prepare(input: string | URL | Request, init: RequestInit | undefined, idempotent: boolean | undefined): Call {
+  #prepare(
+    input: string | URL | Request,
+    init: RequestInit | undefined,
+    idempotent: boolean | undefined,
+    resolve: (value: unknown) => void,
+    reject: (reason: unknown) => void,
+  ): Call {
     const request = input instanceof Request ? input : undefined;
     const url = this.#resolve(request ? request.url : (input as string | URL));
     const method = (init?.method ?? request?.method ?? "GET").toUpperCase();
@@ -334,17 +408,7 @@ export class KeyVaultClient {
     } else if (request?.body) {
       body = request.arrayBuffer().then((b) => new Uint8Array(b));
     }
-    return {
-      url,
-      method,
-      headers,
-      body,
-      idempotent,
-      started: Date.now(),
-      caller: init?.signal ?? request?.signal ?? undefined,
-      signal: undefined,
-      deadline: undefined,
-    };
+    return new Call(url, method, headers, body, idempotent, init?.signal ?? request?.signal ?? undefined, resolve, reject);
   }
 
   /** A path resolves against the vault URL; an absolute URL must be the vault's (or `vaultOrigin`'s) origin. */
@@ -374,6 +438,7 @@ export class KeyVaultClient {
    * `first`: the fast path's first attempt, already made.
    */
   async #exchange(call: Call, first?: FirstAttempt): Promise<Response> {
+    if (call.body instanceof Promise) call.body = await race(call, call.body);
     let challenge = first ? first.challenge : (this.#static ?? knownChallenge(this.#cacheKey, this.#level));
     const cached = challenge !== undefined && !this.#static;
     if (!challenge) {
@@ -495,7 +560,7 @@ export class KeyVaultClient {
     if (memo && memo.challenge === challenge && !memo.entry.dead && Date.now() < memo.entry.refreshAt) return memo.entry.token;
     const entry = cachedToken(this.#getToken, tokenRequest(challenge));
     if (!entry) return undefined;
-    this.#memo = { challenge, entry };
+    this.#memo = { challenge, entry, bearer: "Bearer " + entry.token };
     return entry.token;
   }
 
@@ -529,7 +594,7 @@ export class KeyVaultClient {
     }
     const result = await (call.signal ? race(call, shared) : shared);
     if (typeof result === "string") return result;
-    this.#memo = { challenge, entry: result };
+    this.#memo = { challenge, entry: result, bearer: "Bearer " + result.token };
     return result.token;
   }
 
@@ -543,7 +608,9 @@ export class KeyVaultClient {
         ({ response, failure } = first);
       } else {
         try {
-          response = await this.#send(call, token, attempt);
+          // A custom fetch may ignore its signal: its answer is raced against the deadline.
+          const pending = this.#send(call, token, attempt);
+          response = await (call.signal && !this.#trusted ? race(call, pending) : pending);
         } catch (e) {
           failure = this.#failed(call, e, attempt);
         }
@@ -587,21 +654,20 @@ export class KeyVaultClient {
     return e;
   }
 
-  /** Step 4: one request. A body goes out only with a token. */
+  /** Step 4: one request. A body goes out only with a token, and nothing after the call has ended. */
   #send(call: Call, token: string | undefined, attempt: number): Promise<Response> {
+    if (call.signal?.aborted) throw call.signal.reason;
     // The call's own record: attempts run one after another, and fetch copies it when it starts.
     const init: RequestInit = { method: call.method, headers: call.headers, redirect: "manual" };
     if (token) {
-      call.headers.authorization = "Bearer " + token;
-      call.token = token;
+      const memo = this.#memo;
+      call.headers.authorization = memo?.entry.token === token ? memo.bearer : "Bearer " + token;
       if (call.body !== null) init.body = call.body as string | Uint8Array<ArrayBuffer>;
     } else if (call.headers.authorization !== undefined) {
       delete call.headers.authorization; // a probe carries no token (and, above, no body)
     }
     if (call.signal) init.signal = call.signal;
-    // A custom fetch may ignore its signal: its answer (and, in #call, its body) is raced against the
-    // deadline. The runtime's own fetch honours the signal, headers and body alike.
-    const pending = call.signal && !this.#trusted ? race(call, this.#fetch(call.url, init)) : this.#fetch(call.url, init);
+    const pending = this.#fetch(call.url, init);
     if (!this.#onEvent) return pending; // the hot path builds no event
     const sent = Date.now();
     this.#emit("request", call, { attempt, probe: !token, clientRequestId: call.headers["x-ms-client-request-id"] });

@@ -8,7 +8,10 @@ import { KeyVaultClientError } from "./errors.js";
 
 /** A call that can be failed from outside (the deadline, the caller's signal). */
 export interface Abortable {
-  fail?: (reason: unknown) => void;
+  /** Ends the call with `reason` (and rejects the step it waits on, if any). */
+  fail(reason: unknown): void;
+  /** Rejects the step the call waits on now, when that step may ignore the signal (see {@link race}). */
+  wait?: ((reason: unknown) => void) | undefined;
 }
 
 /** Calls sharing one deadline. */
@@ -33,7 +36,7 @@ export function joinDeadline(current: Deadline | undefined, timeout: number, now
   deadline.timer = setTimeout(() => {
     const reason = new KeyVaultClientError("ERR_TIMEOUT", `timed out after ${timeout} ms`);
     controller.abort(reason);
-    for (const call of deadline.calls) call.fail?.(reason);
+    for (const call of deadline.calls) call.fail(reason);
   }, timeout + grain);
   return deadline;
 }
@@ -49,10 +52,10 @@ export function holdOpen(deadline: Deadline, on: boolean): void {
     (globalThis as { Deno?: { refTimer?(id: number): void; unrefTimer?(id: number): void } }).Deno?.[on ? "refTimer" : "unrefTimer"]?.(t);
 }
 
-/** `promise`, or the rejection `call.fail` is given first (for a fetch that ignores its signal). */
+/** `promise`, or the rejection `call.fail` gives first (for a step that may ignore the call's signal). */
 export function race<T>(call: Abortable, promise: Promise<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    call.fail = reject;
+    call.wait = reject;
     promise.then(resolve, reject);
   });
 }
