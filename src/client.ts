@@ -229,7 +229,7 @@ export class KeyVaultClient {
     this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.#trusted = !options.fetch;
     this.apiVersion = options.apiVersion ?? DEFAULT_API_VERSION;
-    this.#query = "api-version=" + encodeURIComponent(this.apiVersion);
+    this.#query = "?api-version=" + encodeURIComponent(this.apiVersion);
     this.#retry = options.retry === false ? null : { ...DEFAULT_RETRY, ...options.retry };
     const timeout = options.timeout ?? DEFAULT_TIMEOUT_MS;
     if (timeout !== false && !(timeout > 0)) throw invalid("timeout must be a positive number of milliseconds, or false");
@@ -307,7 +307,7 @@ export class KeyVaultClient {
    * its own: a known challenge, this client's last token, one answer that needs nothing more.
    * Anything else (no challenge, a 401, a retry, a body still being read) goes to #exchange.
    */
-  #start<T>(call: Call, read: ResponseReader<T> | undefined): void {
+  #start<T>(call: Call, read: ResponseReader<T> | undefined) {
     const { caller } = call;
     if (caller?.aborted) return call.fail(caller.reason);
     if (this.#timeout !== false) {
@@ -355,7 +355,7 @@ export class KeyVaultClient {
     );
   }
 
-  #read<T>(call: Call, response: Response, read: ResponseReader<T> | undefined): void {
+  #read<T>(call: Call, response: Response, read: ResponseReader<T> | undefined) {
     if (!read) {
       call.end();
       return call.resolve(response);
@@ -430,7 +430,8 @@ export class KeyVaultClient {
       url = key === this.#origin ? u.href : this.vaultUrl + u.pathname + u.search;
     }
     const q = url.indexOf("?");
-    return q < 0 ? `${url}?${this.#query}` : /[?&]api-version=/i.test(url.slice(q)) ? url : `${url}&${this.#query}`;
+    // One concatenation for the common case (no query): the string is kept while the call lives.
+    return q < 0 ? url + this.#query : /[?&]api-version=/i.test(url.slice(q)) ? url : url + "&" + this.#query.slice(1);
   }
 
   /**
