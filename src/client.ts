@@ -123,6 +123,11 @@ export class Call implements Abortable {
     this.end();
     this.reject(deadline?.signal.aborted && !caller?.aborted ? deadline.signal.reason : reason);
   }
+  /** Ends the call with its answer. */
+  done(value: unknown): void {
+    this.end();
+    this.resolve(value);
+  }
   /** Lets go of the deadline and the caller's signal (a settled call may end again: no harm). */
   end(): void {
     const { deadline, caller } = this;
@@ -147,8 +152,9 @@ export const providerOf = (client: KeyVaultClient): GetToken | undefined => prov
 interface FirstAttempt {
   challenge: VaultChallenge;
   token: string;
-  response: Response | undefined;
-  failure: unknown;
+  response?: Response;
+  /** what the first fetch threw, when it gave no response */
+  failure?: unknown;
 }
 
 type Discovery = { challenge: VaultChallenge } | { challenge?: undefined; response: Response };
@@ -325,54 +331,34 @@ export class KeyVaultClient {
     let pending: Promise<Response>;
     try {
       pending = this.#send(call, token, 0);
-    } catch (e) {
-      pending = Promise.reject(e);
+    } catch (failure) {
+      pending = Promise.reject(failure);
     }
     // Not raced: the deadline and the caller's signal end the call itself (call.fail).
     pending.then(
       (response) => {
-        if (call.signal?.aborted) return void discard(response); // the call has ended
-        if (response.status !== 401 && !RETRY_STATUSES.has(response.status)) return this.#read(call, response, read);
-        this.#finish(call, this.#exchange(call, { challenge: challenge!, token, response, failure: undefined }), read);
+        if (call.signal?.aborted)
+          discard(response); // the call has ended
+        else if (response.status === 401 || RETRY_STATUSES.has(response.status))
+          this.#finish(call, this.#exchange(call, { challenge, token, response }), read);
+        else this.#read(call, response, read);
       },
-      (e) => {
-        let failure: unknown;
-        try {
-          failure = this.#failed(call, e, 0);
-        } catch (reason) {
-          return call.fail(reason);
-        }
-        this.#finish(call, this.#exchange(call, { challenge: challenge!, token, response: undefined, failure }), read);
-      },
+      (failure) => this.#finish(call, this.#exchange(call, { challenge, token, failure }), read),
     );
   }
 
-  /** The last step: the response, or what `read` makes of it, inside the call's deadline. */
-  #finish<T>(call: Call, response: Promise<Response>, read: ResponseReader<T> | undefined): void {
-    response.then(
-      (r) => this.#read(call, r, read),
+  /** The last steps, inside the call's deadline: the response, or what `read` makes of it. */
+  #finish<T>(call: Call, pending: Promise<unknown>, read?: ResponseReader<T>): void {
+    pending.then(
+      (value) => this.#read(call, value as Response, read),
       (e) => call.fail(e),
     );
   }
 
-  #read<T>(call: Call, response: Response, read: ResponseReader<T> | undefined) {
-    if (!read) {
-      call.end();
-      return call.resolve(response);
-    }
-    let value: Promise<T>;
-    try {
-      value = read(response, call);
-    } catch (e) {
-      return call.fail(e);
-    }
-    value.then(
-      (v) => {
-        call.end();
-        call.resolve(v);
-      },
-      (e) => call.fail(e),
-    );
+  // `read` is an async function: it rejects, never throws.
+  #read<T>(call: Call, response: Response, read?: ResponseReader<T>): void {
+    if (read) this.#finish(call, read(response, call));
+    else call.done(response);
   }
 
   /** Step 1: the URL, headers and body of the call, all captured now (later changes by the caller change nothing). */
@@ -606,7 +592,8 @@ export class KeyVaultClient {
       let response: Response | undefined;
       let failure: unknown;
       if (attempt === 0 && first) {
-        ({ response, failure } = first);
+        response = first.response;
+        if (!response) failure = this.#failed(call, first.failure, 0);
       } else {
         try {
           // A custom fetch may ignore its signal: its answer is raced against the deadline.
@@ -643,16 +630,20 @@ export class KeyVaultClient {
   /** A request that failed: the call's end if it was aborted (deadline or caller), else a failure to retry. */
   #failed(call: Call, e: unknown, attempt: number): unknown {
     if (call.signal?.aborted) throw call.signal.reason;
-    if (this.#onEvent)
-      this.#emit("response", call, {
-        attempt,
-        status: 0,
-        requestId: undefined,
-        clientRequestId: call.headers["x-ms-client-request-id"],
-        durationMs: Date.now() - call.started,
-        error: errorName(e),
-      });
+    if (this.#onEvent) this.#responded(call, attempt, call.started, undefined, errorName(e));
     return e;
+  }
+
+  /** The `response` event: an answer (its status and request id), or a failure (status 0, `error`). */
+  #responded(call: Call, attempt: number, since: number, response?: Response, error?: string): void {
+    this.#emit("response", call, {
+      attempt,
+      status: response ? response.status : 0,
+      requestId: response?.headers.get("x-ms-request-id") ?? undefined,
+      clientRequestId: call.headers["x-ms-client-request-id"],
+      durationMs: Date.now() - since,
+      ...(error && { error }),
+    });
   }
 
   /** Step 4: one request. A body goes out only with a token, and nothing after the call has ended. */
@@ -673,13 +664,7 @@ export class KeyVaultClient {
     const sent = Date.now();
     this.#emit("request", call, { attempt, probe: !token, clientRequestId: call.headers["x-ms-client-request-id"] });
     return pending.then((response) => {
-      this.#emit("response", call, {
-        attempt,
-        status: response.status,
-        requestId: response.headers.get("x-ms-request-id") ?? undefined,
-        clientRequestId: call.headers["x-ms-client-request-id"],
-        durationMs: Date.now() - sent,
-      });
+      this.#responded(call, attempt, sent, response);
       return response;
     });
   }
