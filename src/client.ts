@@ -96,7 +96,7 @@ export class Call implements Abortable {
   wait: ((reason: unknown) => void) | undefined = undefined;
   signal: AbortSignal | undefined = undefined;
   deadline: Deadline | undefined = undefined;
-  readonly started = Date.now();
+  readonly started: number = Date.now();
   constructor(
     readonly url: string,
     readonly method: string,
