@@ -127,14 +127,14 @@ export class KeyVaultError extends Error {
     } catch {
       /* not JSON */
     }
-    const err = (body && typeof body === "object" ? (body as ServiceErrorBody).error : undefined) ?? undefined;
-    const code = typeof err?.code === "string" && err.code ? err.code : `HTTP_${response.status}`;
+    // (a string, a number or null has no usable `error` either)
+    const err = (body as ServiceErrorBody | null)?.error;
+    const code = (typeof err?.code === "string" && err.code) || `HTTP_${response.status}`;
     const detail =
-      typeof err?.message === "string" && err.message
-        ? err.message
-        : text && typeof body === "string"
-          ? text.slice(0, 200)
-          : redact(response.statusText, secrets) || "no details";
+      (typeof err?.message === "string" && err.message) ||
+      (typeof body === "string" && text.slice(0, 200)) ||
+      redact(response.statusText, secrets) ||
+      "no details";
     const summary = request ?? { method: "?", url: response.url };
     return new KeyVaultError({
       status: response.status,

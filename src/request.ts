@@ -37,12 +37,8 @@ export function request<T = unknown>(
     // api-version first, as the official SDKs send it (recorded sessions match on the query's order)
     if (!/[?&]api-version=/i.test(target))
       target += (target.includes("?") ? "&" : "?") + "api-version=" + encodeURIComponent(client.apiVersion);
-    let sep = "&";
-    for (const [k, v] of Object.entries(options.query)) {
-      if (v === undefined) continue;
-      target += `${sep}${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`;
-      sep = "&";
-    }
+    for (const [k, v] of Object.entries(options.query))
+      if (v !== undefined) target += `&${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`;
   }
   const init: RequestInit = { method };
   if (body !== undefined) {
