@@ -28,12 +28,12 @@ export interface VaultChallenge {
   authorization?: string;
 }
 
-const MAX_HEADER = 16 * 1024;
+const MAX_HEADER = 16_384;
 // One list element at the parser's position (sticky): an optional comma, a token, then either
 // `= value` (quoted, or bare: servers send bare URLs, which are not RFC tokens) or a token68;
 // or else only spaces and commas up to the end (no name: the header is done).
 const STEP =
-  /[ \t]*(,[ \t,]*)?([!#$%&'*+\-.^_`|~0-9A-Za-z]+)(?:[ \t]*(=)[ \t]*(?:"((?:[^"\\]|\\[\s\S])*)"|([^\s,"]+))?|[ \t]+([A-Za-z0-9\-._~+/]+=*)(?=[ \t]*(?:,|$)))?|[ \t,]*$/y;
+  /[ \t]*(,[ \t,]*)?([\w!#$%&'*+.^`|~-]+)(?:[ \t]*(=)[ \t]*(?:"((?:[^"\\]|\\[\s\S])*)"|([^\s,"]+))?|[ \t]+([\w.~+/-]+=*)(?=[ \t]*(?:,|$)))?|[ \t,]*$/y;
 
 function invalid(message: string): KeyVaultClientError {
   return new KeyVaultClientError("ERR_CHALLENGE_INVALID", `WWW-Authenticate: ${message}`);

@@ -81,7 +81,7 @@ export function fromTokenCredential(credential: TokenCredentialLike): GetToken {
  * const token = await getToken({ scopes: ["https://vault.azure.net/.default"] });
  * // a cached token of an hour is asked for again REFRESH_MARGIN_MS (2 min) before it expires
  */
-export const REFRESH_MARGIN_MS = 2 * 60 * 1000;
+export const REFRESH_MARGIN_MS = 120_000;
 /**
  * Tokens kept per provider function (one per scope and tenant); expired ones go first, then the oldest.
  * @example
@@ -168,7 +168,7 @@ export async function requestToken(provider: GetToken, request: TokenRequest): P
   }
   const token = typeof result === "string" ? result : result?.token;
   if (typeof token !== "string" || !token) throw providerError("returned no token");
-  if (!HEADER_SAFE.test(token)) throw providerError("returned a token with spaces or control characters (a header cannot carry it)");
+  if (!HEADER_SAFE.test(token)) throw providerError("returned a token with spaces or control characters");
   if (typeof result === "string") return token;
   const now = Date.now();
   const expires = Number(result.expiresOnTimestamp);
