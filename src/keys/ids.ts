@@ -70,10 +70,7 @@ export function resolveKey(client: Pick<KeyVaultClient, "vaultUrl" | "vaultOrigi
   if (/^https?:\/\//i.test(key)) {
     const parsed = parseKeyId(key);
     if (!isOwnOrigin(client, parsed.vaultUrl)) {
-      throw new KeyVaultClientError(
-        "ERR_FOREIGN_ORIGIN",
-        `key ${parsed.name} belongs to ${parsed.vaultUrl}, not to this client's vault ${client.vaultOrigin}`,
-      );
+      throw new KeyVaultClientError("ERR_FOREIGN_ORIGIN", `key ${parsed.name}: ${parsed.vaultUrl} is not the vault ${client.vaultOrigin}`);
     }
     name = parsed.name;
     v = parsed.version;
