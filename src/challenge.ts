@@ -28,11 +28,12 @@ export interface VaultChallenge {
   authorization?: string;
 }
 
-const MAX_HEADER = 16 * 1024;
+const MAX_HEADER = 16_384;
 // One list element at the parser's position (sticky): an optional comma, a token, then either
-// `= value` (quoted, or bare: servers send bare URLs, which are not RFC tokens) or a token68.
+// `= value` (quoted, or bare: servers send bare URLs, which are not RFC tokens) or a token68;
+// or else only spaces and commas up to the end (no name: the header is done).
 const STEP =
-  /[ \t]*(,[ \t,]*)?([!#$%&'*+\-.^_`|~0-9A-Za-z]+)(?:[ \t]*(=)[ \t]*(?:"((?:[^"\\]|\\[\s\S])*)"|([^\s,"]+))?|[ \t]+([A-Za-z0-9\-._~+/]+=*)(?=[ \t]*(?:,|$)))?/y;
+  /[ \t]*(,[ \t,]*)?([\w!#$%&'*+.^`|~-]+)(?:[ \t]*(=)[ \t]*(?:"((?:[^"\\]|\\[\s\S])*)"|([^\s,"]+))?|[ \t]+([\w.~+/-]+=*)(?=[ \t]*(?:,|$)))?|[ \t,]*$/y;
 
 function invalid(message: string): KeyVaultClientError {
   return new KeyVaultClientError("ERR_CHALLENGE_INVALID", `WWW-Authenticate: ${message}`);
@@ -53,29 +54,29 @@ export function parseWwwAuthenticate(header: string): AuthChallenge[] {
   // 0: an element may start here; 1: after a bare scheme (its first parameter may follow a space);
   // 2: after a parameter or token68 (only a comma may follow)
   let state = 0;
-  for (let i = 0; ; ) {
+  let i = 0;
+  // Positions only, never the text: a hostile header may hold a token.
+  const fail = (what: string) => invalid(`${what} at ${i}`);
+  for (;;) {
     STEP.lastIndex = i;
     const m = STEP.exec(header);
-    if (!m) {
-      if (/^[ \t,]*$/.test(header.slice(i))) return out;
-      throw invalid(`unexpected character at ${i}`);
-    }
+    if (!m) throw fail("unexpected character");
     i = STEP.lastIndex;
     const [, comma, name, eq, quoted, bare, token68] = m as unknown as (string | undefined)[];
+    if (!name) return out;
     const free = comma !== undefined || state === 0;
     if (eq) {
-      if (!current || !(free || state === 1)) throw invalid(`unexpected parameter at ${i}`);
+      if (!current || !(free || state === 1)) throw fail("unexpected parameter");
       const value = quoted !== undefined ? quoted.replace(/\\([\s\S])/g, "$1") : bare;
-      if (value === undefined) throw invalid(`parameter without a value at ${i}`);
-      const key = name!.toLowerCase();
-      if (Object.hasOwn(current.params, key)) throw invalid(`parameter given twice at ${i}`);
+      if (value === undefined) throw fail("parameter without a value");
+      const key = name.toLowerCase();
+      if (Object.hasOwn(current.params, key)) throw fail("parameter given twice");
       current.params[key] = value;
       state = 2;
     } else {
-      // Positions only, never the text: a hostile header may hold a token.
-      if (!free) throw invalid(`expected "," at ${i}`);
+      if (!free) throw fail('expected ","');
       // No prototype: a parameter named "constructor" or "__proto__" is just a parameter.
-      out.push((current = { scheme: name!.toLowerCase(), params: Object.create(null) as Record<string, string> }));
+      out.push((current = { scheme: name.toLowerCase(), params: Object.create(null) as Record<string, string> }));
       if (token68) current.token68 = token68;
       state = token68 ? 2 : 1;
     }
@@ -98,11 +99,8 @@ function bearerOf(header: string): AuthChallenge | undefined {
 export function challengeFromHeader(header: string): VaultChallenge | undefined {
   const bearer = bearerOf(header);
   if (!bearer) return undefined;
-  const { resource, scope: rawScope } = bearer.params;
-  const authorization = bearer.params.authorization ?? bearer.params.authorization_uri;
-  let scope: string | undefined;
-  if (resource) scope = scopeFromResource(resource);
-  else if (rawScope) scope = rawScope.split(" ")[0];
+  const { resource, scope: rawScope, authorization = bearer.params.authorization_uri } = bearer.params;
+  const scope = resource ? scopeFromResource(resource) : rawScope?.split(" ")[0];
   if (!scope) return undefined;
   const result: VaultChallenge = { scope };
   if (authorization) {
@@ -130,16 +128,12 @@ export function scopeFromResource(resource: string): string {
  * tenantFromAuthorization("https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47"); // "72f988bf-…"
  */
 export function tenantFromAuthorization(authorization: string): string | undefined {
-  let url: URL;
   try {
-    url = new URL(authorization);
+    const [first, second] = new URL(authorization).pathname.split("/").filter(Boolean);
+    return first?.toLowerCase() === "dstsv2" ? second : first;
   } catch {
     return undefined;
   }
-  const segments = url.pathname.split("/").filter(Boolean);
-  const first = segments[0];
-  if (first?.toLowerCase() === "dstsv2") return segments[1];
-  return first;
 }
 
 /**
@@ -201,29 +195,22 @@ export function verifyChallengeResource(
   vaultUrl: string | URL,
   options: { allowInsecureLoopback?: boolean } = {},
 ): void {
-  const why = refusal(
-    scopeOrResource,
-    typeof vaultUrl === "string" ? new URL(vaultUrl).hostname : vaultUrl.hostname,
-    options.allowInsecureLoopback === true,
-  );
+  const why = refusal(scopeOrResource, new URL(vaultUrl).hostname, options.allowInsecureLoopback === true);
   if (why) throw new KeyVaultClientError("ERR_CHALLENGE_RESOURCE", `resource refused: ${why}`);
 }
 
 /** Why a scope may not receive a token for a vault host, or "" when it may. */
 function refusal(scope: string, vaultHost: string, loopback: boolean): string {
   const m = SCOPE.exec(scope);
-  if (!m) return "not one absolute URL without userinfo, spaces or bad characters";
-  const authority = m[2]!.toLowerCase();
-  let url: URL;
+  let url: URL | undefined;
   try {
-    url = new URL(scope);
-  } catch {
-    return "not a valid URL";
-  }
+    url = m ? new URL(scope) : undefined;
+  } catch {}
+  if (!url) return "not a plain absolute URL";
   const host = url.hostname;
   // The parser must agree with what we read: the host we check is the host the token is for.
-  if (!host || authority.replace(/:\d*$/, "") !== host) return "its host does not parse as written";
-  if (url.protocol !== "https:" && !(loopback && url.protocol === "http:" && isLoopbackHost(host))) return "it is not https";
+  if (!host || m![2]!.toLowerCase().replace(/:\d*$/, "") !== host) return "its host is ambiguous";
+  if (url.protocol !== "https:" && !(loopback && url.protocol === "http:" && isLoopbackHost(host))) return "not https";
   const vh = vaultHost.toLowerCase();
   if (vh !== host && !vh.endsWith("." + host)) return `${vh} is not within ${host}`;
   return "";
@@ -231,7 +218,7 @@ function refusal(scope: string, vaultHost: string, loopback: boolean): string {
 
 /** The cache key of an origin: scheme, lower-cased host, and the port unless it is the default. */
 export function originKey(url: string | URL): string {
-  const u = typeof url === "string" ? new URL(url) : url;
+  const u = new URL(url);
   return `${u.protocol}//${u.host.toLowerCase()}`;
 }
 
@@ -291,8 +278,7 @@ export function getCachedChallenge(url: string | URL): VaultChallenge | undefine
  * setCachedChallenge("https://myvault.vault.azure.net", { scope: "https://vault.azure.net/.default", tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47" });
  */
 export function setCachedChallenge(url: string | URL, challenge: VaultChallenge): void {
-  const u = typeof url === "string" ? new URL(url) : url;
-  rememberChallenge(originKey(u), challenge, u.hostname);
+  rememberChallenge(originKey(url), challenge, new URL(url).hostname);
 }
 
 /**

@@ -1,5 +1,5 @@
 // Byte <-> text helpers on Web APIs only (atob/btoa, TextEncoder), shared by every module.
-import { KeyVaultClientError } from "./errors.js";
+import { invalid } from "./input.js";
 
 const encoder = /* @__PURE__ */ new TextEncoder();
 const decoder = /* @__PURE__ */ new TextDecoder("utf-8", { fatal: true });
@@ -49,12 +49,11 @@ export function base64UrlEncode(bytes: Uint8Array): string {
  * @example base64UrlDecode("-_8") // Uint8Array [251, 255]
  */
 export function base64UrlDecode(text: string): Uint8Array<ArrayBuffer> {
-  if (typeof text !== "string") throw new KeyVaultClientError("ERR_INVALID_INPUT", "expected a base64url string");
+  if (typeof text !== "string") throw invalid("expected a base64url string");
   const normal = text.replace(/-/g, "+").replace(/_/g, "/").replace(/=+$/, "");
-  if (!/^[A-Za-z0-9+/]*$/.test(normal) || normal.length % 4 === 1) {
-    throw new KeyVaultClientError("ERR_INVALID_INPUT", "invalid base64url value");
-  }
-  const binary = atob(normal + "=".repeat((4 - (normal.length % 4)) % 4));
+  if (!/^[A-Za-z0-9+/]*$/.test(normal) || normal.length % 4 === 1) throw invalid("invalid base64url value");
+  // atob takes base64 without its padding (forgiving-base64)
+  const binary = atob(normal);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return bytes;

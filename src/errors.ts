@@ -35,9 +35,10 @@ export type ClientErrorCode =
  */
 export class KeyVaultClientError extends Error {
   override readonly name = "KeyVaultClientError" as const;
-  readonly code: ClientErrorCode;
+  declare readonly code: ClientErrorCode;
   constructor(code: ClientErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    // No `cause` property at all unless there is one
+    super(message, options?.cause === undefined ? undefined : options);
     this.code = code;
   }
   toJSON(): { name: "KeyVaultClientError"; code: ClientErrorCode; message: string } {
@@ -127,19 +128,19 @@ export class KeyVaultError extends Error {
     } catch {
       /* not JSON */
     }
-    const err = (body && typeof body === "object" ? (body as ServiceErrorBody).error : undefined) ?? undefined;
-    const code = typeof err?.code === "string" && err.code ? err.code : `HTTP_${response.status}`;
+    // (a string, a number or null has no usable `error` either)
+    const err = (body as ServiceErrorBody | null)?.error;
+    const code = (typeof err?.code === "string" && err.code) || `HTTP_${response.status}`;
     const detail =
-      typeof err?.message === "string" && err.message
-        ? err.message
-        : text && typeof body === "string"
-          ? text.slice(0, 200)
-          : redact(response.statusText, secrets) || "no details";
+      (typeof err?.message === "string" && err.message) ||
+      (typeof body === "string" && text.slice(0, 200)) ||
+      redact(response.statusText, secrets) ||
+      "no details";
     const summary = request ?? { method: "?", url: response.url };
     return new KeyVaultError({
       status: response.status,
       code,
-      message: `${response.status} ${code}: ${detail} (${summary.method} ${stripQuery(summary.url)})`,
+      message: `${response.status} ${code}: ${detail} (${summary.method} ${summary.url.split("?")[0]})`,
       innerError: err?.innererror ?? err?.innerError,
       requestId: redact(response.headers.get("x-ms-request-id") ?? "", secrets) || undefined,
       body,
@@ -158,9 +159,4 @@ export class KeyVaultError extends Error {
       innerError: this.innerError,
     };
   }
-}
-
-function stripQuery(url: string): string {
-  const i = url.indexOf("?");
-  return i < 0 ? url : url.slice(0, i);
 }

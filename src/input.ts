@@ -18,7 +18,7 @@ export function badAnswer(what: string): KeyVaultClientError {
 
 /** The vault's answer if it is a JSON object (not null, an array or a bare value); else `ERR_INVALID_RESPONSE`. */
 export function answerObject<T extends object>(value: unknown, what: string): T {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) throw badAnswer(`is not ${what}`);
+  if (!value || typeof value !== "object" || Array.isArray(value)) throw badAnswer(`is not ${what}`);
   return value as T;
 }
 

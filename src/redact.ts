@@ -11,7 +11,7 @@ const BEARER = /\b(bearer|pop)\s+[^\s"',;]+/gi;
  */
 export function redact(text: string, secrets?: readonly (string | undefined)[]): string {
   let out = String(text);
-  if (secrets) for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join("[redacted]");
+  if (secrets) for (const s of secrets) if (s && s.length >= 4) out = out.replaceAll(s, "[redacted]");
   return out.replace(JWT, "[redacted]").replace(BEARER, "$1 [redacted]");
 }
 
@@ -21,12 +21,16 @@ export function redact(text: string, secrets?: readonly (string | undefined)[]):
  * no frame text of the original (which may quote a header) comes along.
  */
 export function redactError(error: unknown, secrets?: readonly (string | undefined)[], depth = 0): Error {
-  const e = error as { name?: unknown; message?: unknown; code?: unknown; status?: unknown; cause?: unknown } | null;
-  const message = e instanceof Error || (e && typeof e === "object") ? e.message : error;
-  const out = new Error(redact(String(message ?? ""), secrets)) as Error & { code?: string; status?: number };
-  if (e && typeof e === "object") {
-    if (typeof e.name === "string") out.name = redact(e.name, secrets).slice(0, 100);
-    if (typeof e.code === "string" || typeof e.code === "number") out.code = redact(String(e.code), secrets).slice(0, 100);
+  const e = error as { name?: unknown; message?: unknown; code?: unknown; status?: unknown; cause?: unknown };
+  const isObject = !!e && typeof e === "object";
+  const clip = (text: unknown) => redact(String(text), secrets).slice(0, 100);
+  const out = new Error(redact(String((isObject || error instanceof Error ? e.message : error) ?? ""), secrets)) as Error & {
+    code?: string;
+    status?: number;
+  };
+  if (isObject) {
+    if (typeof e.name === "string") out.name = clip(e.name);
+    if (typeof e.code === "string" || typeof e.code === "number") out.code = clip(e.code);
     if (typeof e.status === "number") out.status = e.status;
     if (e.cause !== undefined && depth < 2) (out as { cause?: unknown }).cause = redactError(e.cause, secrets, depth + 1);
   }
@@ -42,9 +46,11 @@ export function isClean(error: unknown, secrets?: readonly (string | undefined)[
   } catch {
     return false;
   }
-  for (const text of [error.message, String(error.stack), json ?? ""]) if (redact(text, secrets) !== text) return false;
   const cause = (error as { cause?: unknown }).cause;
-  return cause === undefined || isClean(cause, secrets, depth + 1);
+  return (
+    [error.message, String(error.stack), json ?? ""].every((text) => redact(text, secrets) === text) &&
+    (cause === undefined || isClean(cause, secrets, depth + 1))
+  );
 }
 
 /** A JSON value with every string in it redacted (for error bodies that echo what they were sent). */
@@ -52,14 +58,6 @@ export function redactDeep(value: unknown, secrets?: readonly (string | undefine
   if (typeof value === "string") return redact(value, secrets);
   if (!value || typeof value !== "object" || depth > 20) return value;
   if (Array.isArray(value)) return value.map((v) => redactDeep(v, secrets, depth + 1));
-  const out: Record<string, unknown> = {};
-  // defineProperty: a key named "__proto__" stays a plain key, as JSON.parse made it
-  for (const [k, v] of Object.entries(value))
-    Object.defineProperty(out, redact(k, secrets), {
-      value: redactDeep(v, secrets, depth + 1),
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  return out;
+  // fromEntries defines its properties: a key named "__proto__" stays a plain key, as JSON.parse made it
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [redact(k, secrets), redactDeep(v, secrets, depth + 1)]));
 }

@@ -2,7 +2,8 @@
 // method) so that an app using only `client.fetch` does not ship it; every typed helper is built on it.
 import type { Call, KeyVaultClient } from "./client.js";
 import { send } from "./send.js";
-import { KeyVaultClientError, KeyVaultError } from "./errors.js";
+import { KeyVaultError } from "./errors.js";
+import { badAnswer } from "./input.js";
 
 /**
  * Options of {@link request}.
@@ -37,12 +38,8 @@ export function request<T = unknown>(
     // api-version first, as the official SDKs send it (recorded sessions match on the query's order)
     if (!/[?&]api-version=/i.test(target))
       target += (target.includes("?") ? "&" : "?") + "api-version=" + encodeURIComponent(client.apiVersion);
-    let sep = "&";
-    for (const [k, v] of Object.entries(options.query)) {
-      if (v === undefined) continue;
-      target += `${sep}${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`;
-      sep = "&";
-    }
+    for (const [k, v] of Object.entries(options.query))
+      if (v !== undefined) target += `&${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`;
   }
   const init: RequestInit = { method };
   if (body !== undefined) {
@@ -62,6 +59,6 @@ async function readJson(response: Response, call: Call): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch {
-    throw new KeyVaultClientError("ERR_INVALID_RESPONSE", `${call.method} ${call.url.split("?")[0]}: the answer is not JSON`);
+    throw badAnswer(`to ${call.method} ${call.url.split("?")[0]} is not JSON`);
   }
 }

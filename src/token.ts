@@ -81,7 +81,7 @@ export function fromTokenCredential(credential: TokenCredentialLike): GetToken {
  * const token = await getToken({ scopes: ["https://vault.azure.net/.default"] });
  * // a cached token of an hour is asked for again REFRESH_MARGIN_MS (2 min) before it expires
  */
-export const REFRESH_MARGIN_MS = 2 * 60 * 1000;
+export const REFRESH_MARGIN_MS = 120_000;
 /**
  * Tokens kept per provider function (one per scope and tenant); expired ones go first, then the oldest.
  * @example
@@ -110,8 +110,11 @@ export function cachedToken(provider: GetToken, request: TokenRequest, now: numb
 
 /** Drops a provider's cached token for a request (after the vault refused it). */
 export function forgetToken(provider: GetToken, request: TokenRequest): void {
-  const map = caches.get(provider);
-  const key = cacheKey(request);
+  drop(caches.get(provider), cacheKey(request));
+}
+
+/** Drops one token of a provider's map, marking it dead. */
+function drop(map: Map<string, CachedToken> | undefined, key: string): void {
   const entry = map?.get(key);
   if (entry) {
     entry.dead = true;
@@ -132,26 +135,16 @@ export function cachedTokenCount(provider: GetToken): number {
 function remember(provider: GetToken, key: string, entry: CachedToken, now: number): void {
   let map = caches.get(provider);
   if (!map) caches.set(provider, (map = new Map()));
-  const old = map.get(key);
-  if (old) {
-    old.dead = true;
-    map.delete(key);
-  }
+  drop(map, key);
   if (map.size >= MAX_TOKENS_PER_PROVIDER) {
-    for (const [k, e] of map)
-      if (now >= e.refreshAt) {
-        e.dead = true;
-        map.delete(k);
-      }
-    // Still full of fresh tokens: the oldest goes (Map order is insertion order).
-    for (const [k, e] of map) {
-      if (map.size < MAX_TOKENS_PER_PROVIDER) break;
-      e.dead = true;
-      map.delete(k);
-    }
+    for (const [k, e] of map) if (now >= e.refreshAt) drop(map, k);
+    // Still full of fresh tokens: the oldest go (Map order is insertion order).
+    for (const [k] of map) if (map.size >= MAX_TOKENS_PER_PROVIDER) drop(map, k);
   }
   map.set(key, entry);
 }
+
+const providerError = (what: string, cause?: unknown) => new KeyVaultClientError("ERR_TOKEN", `the token provider ${what}`, { cause });
 
 // A header value cannot carry control characters or spaces; a bearer token never has them.
 const HEADER_SAFE = /^[\x21-\x7e]+$/;
@@ -171,19 +164,11 @@ export async function requestToken(provider: GetToken, request: TokenRequest): P
     const old = [caches.get(provider)?.get(cacheKey(request))?.token];
     // Our own errors (AuthorityError, say) stay as they are, for `instanceof`, when nothing in them needs redacting.
     const safe = cause instanceof KeyVaultClientError && isClean(cause, old) ? cause : redactError(cause, old);
-    throw new KeyVaultClientError(
-      "ERR_TOKEN",
-      `the token provider failed: ${redact(`${safe.name} ${(safe as { code?: string }).code ?? ""}: ${safe.message}`)}`,
-      { cause: safe },
-    );
+    throw providerError(`failed: ${redact(`${safe.name} ${(safe as { code?: string }).code ?? ""}: ${safe.message}`)}`, safe);
   }
   const token = typeof result === "string" ? result : result?.token;
-  if (typeof token !== "string" || !token) throw new KeyVaultClientError("ERR_TOKEN", "the token provider returned no token");
-  if (!HEADER_SAFE.test(token))
-    throw new KeyVaultClientError(
-      "ERR_TOKEN",
-      "the token provider returned a token with spaces or control characters, which a header cannot carry",
-    );
+  if (typeof token !== "string" || !token) throw providerError("returned no token");
+  if (!HEADER_SAFE.test(token)) throw providerError("returned a token with spaces or control characters");
   if (typeof result === "string") return token;
   const now = Date.now();
   const expires = Number(result.expiresOnTimestamp);

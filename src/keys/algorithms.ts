@@ -25,27 +25,20 @@ export interface SignatureSpec {
   pss?: boolean;
 }
 
-const sha = (bits: 256 | 384 | 512) => ({ hash: `SHA-${bits}` as HashName, size: bits / 8 });
-const SIGNATURES: Record<string, SignatureSpec> = {
-  RS256: { ...sha(256), family: "RSA" },
-  RS384: { ...sha(384), family: "RSA" },
-  RS512: { ...sha(512), family: "RSA" },
-  PS256: { ...sha(256), family: "RSA", pss: true },
-  PS384: { ...sha(384), family: "RSA", pss: true },
-  PS512: { ...sha(512), family: "RSA", pss: true },
-  ES256: { ...sha(256), family: "EC", curve: "P-256" },
-  ES256K: { ...sha(256), family: "EC", curve: "P-256K" },
-  ES384: { ...sha(384), family: "EC", curve: "P-384" },
-  ES512: { ...sha(512), family: "EC", curve: "P-521" },
-};
-
 /**
  * The needs of a known signature algorithm; undefined for one this library does not know (sent as is).
+ * The known ones: RS, PS and ES with 256, 384 or 512, and ES256K. ES512 uses P-521.
  * @example
  * signatureSpec("ES384"); // { hash: "SHA-384", size: 48, family: "EC", curve: "P-384" }
  */
 export function signatureSpec(algorithm: SignatureAlgorithm): SignatureSpec | undefined {
-  return Object.prototype.hasOwnProperty.call(SIGNATURES, algorithm) ? SIGNATURES[algorithm] : undefined;
+  const m = /^([EPR])S(256|384|512)$|^ES256K$/.exec(String(algorithm));
+  if (!m) return undefined;
+  const [, kind = "E", bits = "256"] = m;
+  const spec: SignatureSpec = { hash: `SHA-${bits}` as HashName, size: +bits / 8, family: kind === "E" ? "EC" : "RSA" };
+  if (kind === "E") spec.curve = bits === "512" ? "P-521" : `P-${bits}${m[1] ? "" : "K"}`;
+  if (kind === "P") spec.pss = true;
+  return spec;
 }
 
 const needs = (alg: string, s: SignatureSpec) => `${alg} needs a ${s.size}-byte digest and ${s.curve ? `a ${s.curve} key` : "an RSA key"}`;

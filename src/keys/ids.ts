@@ -2,7 +2,10 @@
 // change which resource (or which host) a request reaches.
 import type { KeyVaultClient } from "../client.js";
 import { KeyVaultClientError } from "../errors.js";
-import { describe } from "../input.js";
+import { describe, invalid } from "../input.js";
+
+/** A `KeyVaultClientError` with code `ERR_INVALID_INPUT` (the one of input.ts). */
+export { invalid };
 
 const NAME = /^[0-9A-Za-z-]{1,127}$/;
 // Versions are 32 hex characters today; accept any plain token so a new format still works.
@@ -67,17 +70,13 @@ export function resolveKey(client: Pick<KeyVaultClient, "vaultUrl" | "vaultOrigi
   if (/^https?:\/\//i.test(key)) {
     const parsed = parseKeyId(key);
     if (!isOwnOrigin(client, parsed.vaultUrl)) {
-      throw new KeyVaultClientError(
-        "ERR_FOREIGN_ORIGIN",
-        `key ${parsed.name} belongs to ${parsed.vaultUrl}, not to this client's vault ${client.vaultOrigin}`,
-      );
+      throw new KeyVaultClientError("ERR_FOREIGN_ORIGIN", `key ${parsed.name}: ${parsed.vaultUrl} is not the vault ${client.vaultOrigin}`);
     }
     name = parsed.name;
     v = parsed.version;
   } else {
-    const slash = key.indexOf("/");
-    name = slash < 0 ? key : key.slice(0, slash);
-    v = slash < 0 ? "" : key.slice(slash + 1);
+    // "name" or "name/version": everything after the first slash is the version
+    [name, v = ""] = key.split(/\/([^]*)/) as [string, string?];
   }
   if (version !== undefined && version !== "") v = version;
   checkName(name);
@@ -108,9 +107,4 @@ export function keyPath(address: KeyAddress, action?: string): string {
 /** The identifier of an address in a vault: `https://vault/keys/name[/version]`. */
 export function keyIdOf(vaultUrl: string, address: KeyAddress): string {
   return vaultUrl.replace(/\/+$/, "") + keyPath(address);
-}
-
-/** A `KeyVaultClientError` with code `ERR_INVALID_INPUT`. */
-export function invalid(message: string): KeyVaultClientError {
-  return new KeyVaultClientError("ERR_INVALID_INPUT", message);
 }
