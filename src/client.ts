@@ -546,7 +546,11 @@ export class KeyVaultClient {
     const memo = this.#memo;
     if (memo && memo.challenge === challenge && !memo.entry.dead && Date.now() < memo.entry.refreshAt) return memo.entry.token;
     const entry = cachedToken(this.#getToken, tokenRequest(challenge));
-    if (!entry) return undefined;
+    return entry && this.#remember(challenge, entry);
+  }
+
+  /** Remembers the token this client uses now (with its header value) for the fast path. */
+  #remember(challenge: VaultChallenge, entry: CachedToken): string {
     this.#memo = { challenge, entry, bearer: "Bearer " + entry.token };
     return entry.token;
   }
@@ -580,9 +584,7 @@ export class KeyVaultClient {
       this.#pendingTokens.set(key, shared);
     }
     const result = await (call.signal ? race(call, shared) : shared);
-    if (typeof result === "string") return result;
-    this.#memo = { challenge, entry: result, bearer: "Bearer " + result.token };
-    return result.token;
+    return typeof result === "string" ? result : this.#remember(challenge, result);
   }
 
   /** Steps 4 and 5: send, and retry transient failures by the retry rules. No token: the probe. */
@@ -690,15 +692,14 @@ function tokenRequest(challenge: VaultChallenge, claims?: string): TokenRequest 
   return request;
 }
 
-/** Adds any HeadersInit to a lower-cased record (the form fetch is given: no Headers object per call). */
+/**
+ * Adds any HeadersInit to a lower-cased record (the form fetch is given: no Headers object per call
+ * for the common plain record; Headers and pairs go through Headers, which also checks them).
+ */
 function headerRecord(init: HeadersInit | undefined, out: Record<string, string> = {}): Record<string, string> {
-  if (!init) return out;
-  if (init instanceof Headers)
-    init.forEach((v, k) => {
-      out[k] = v;
-    });
-  else if (Array.isArray(init)) for (const [k, v] of init) out[String(k).toLowerCase()] = String(v);
-  else for (const k of Object.keys(init)) out[k.toLowerCase()] = String((init as Record<string, string>)[k]);
+  if (init)
+    for (const [k, v] of init instanceof Headers || Array.isArray(init) ? new Headers(init) : Object.entries(init))
+      out[k.toLowerCase()] = String(v);
   return out;
 }
 
@@ -723,10 +724,7 @@ function followBoth(caller: AbortSignal, deadline: AbortSignal): AbortSignal {
   return both.signal;
 }
 
-async function discard(response: Response): Promise<void> {
-  try {
-    await response.body?.cancel();
-  } catch {
-    /* already consumed or closed */
-  }
+/** Lets a response we do not return go (a body already read or closed: nothing to do). */
+function discard(response: Response): Promise<void> | undefined {
+  return response.body?.cancel().catch(() => {});
 }
