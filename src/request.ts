@@ -62,3 +62,16 @@ async function readJson(response: Response, call: Call): Promise<unknown> {
     throw badAnswer(`to ${call.method} ${call.url.split("?")[0]} is not JSON`);
   }
 }
+
+/**
+ * @internal What `start()` returns, or its throw as a rejection (as an async function gives), with no
+ * async frame kept while the request is in flight: the hot helpers (getKey, sign, verify, encrypt …,
+ * getSecret) validate, then chain their answer's mapping onto request().
+ */
+export function begin<T>(start: () => Promise<T>): Promise<T> {
+  try {
+    return start();
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}

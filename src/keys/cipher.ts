@@ -13,7 +13,7 @@ import type {
   UnwrapResult,
   WrapResult,
 } from "./types.js";
-import { request } from "../request.js";
+import { begin, request } from "../request.js";
 import { answerStrings, checkClient, optionsOf } from "../input.js";
 
 /**
@@ -42,7 +42,7 @@ const bin = (v: string | undefined) => (typeof v === "string" && v ? base64UrlDe
 // The caller's own iv or aad, echoed in the result (copied only if it sits on a SharedArrayBuffer).
 const echo = (v: Uint8Array | undefined) => (v === undefined ? undefined : arrayBufferBytes(v));
 
-async function call(
+function call(
   client: KeyVaultClient,
   key: string,
   op: string,
@@ -52,11 +52,8 @@ async function call(
 ): Promise<CipherAnswer> {
   const address = resolveKey(client, key);
   const body = { alg: algorithm, value: base64UrlEncode(value), iv: b64(o.iv), aad: b64(o.aad), tag: b64(o.tag) };
-  return answerStrings<CipherAnswer>(
-    await request(client, "POST", keyPath(address, op), body, { signal: o.signal }),
-    `the ${op} result`,
-    "kid",
-    "value",
+  return request(client, "POST", keyPath(address, op), body, { signal: o.signal }).then((answer) =>
+    answerStrings<CipherAnswer>(answer, `the ${op} result`, "kid", "value"),
   );
 }
 
@@ -65,80 +62,100 @@ async function call(
  * Managed HSM AES: `A256GCM` (the service makes the iv; keep `iv` and `tag` for decryption), `A256CBCPAD` (a random `iv` unless given; keep it for decryption), ...
  * @example const { result: ciphertext, kid } = await encrypt(client, "rsa-key", "RSA-OAEP-256", plaintext);
  */
-export async function encrypt(
+export function encrypt(
   client: KeyVaultClient,
   key: string,
   algorithm: EncryptionAlgorithm,
   plaintext: Uint8Array,
   opts?: CipherOptions,
 ): Promise<EncryptResult> {
-  checkClient(client, "encrypt");
-  let options = optionsOf(opts, "encrypt");
-  const spec = checkCipherInput(algorithm, plaintext, options, "encrypt");
-  // The service needs a CBC iv from the caller; a fresh random one is the safe default.
-  if ((spec?.mode === "CBC" || spec?.mode === "CBCPAD") && !options.iv)
-    options = { ...options, iv: crypto.getRandomValues(new Uint8Array(16)) };
-  const r = await call(client, key, "encrypt", algorithm, plaintext, options);
-  const out: EncryptResult = { algorithm, kid: r.kid, result: base64UrlDecode(r.value), local: false };
-  const iv = bin(r.iv) ?? echo(options.iv),
-    tag = bin(r.tag),
-    aad = bin(r.aad) ?? echo(options.aad);
-  if (iv) out.iv = iv;
-  if (tag) out.tag = tag;
-  if (aad) out.aad = aad;
-  return out;
+  return begin(() => {
+    checkClient(client, "encrypt");
+    let options = optionsOf(opts, "encrypt");
+    const spec = checkCipherInput(algorithm, plaintext, options, "encrypt");
+    // The service needs a CBC iv from the caller; a fresh random one is the safe default.
+    if ((spec?.mode === "CBC" || spec?.mode === "CBCPAD") && !options.iv)
+      options = { ...options, iv: crypto.getRandomValues(new Uint8Array(16)) };
+    const sent = options;
+    return call(client, key, "encrypt", algorithm, plaintext, sent).then((r) => {
+      const out: EncryptResult = { algorithm, kid: r.kid, result: base64UrlDecode(r.value), local: false };
+      const iv = bin(r.iv) ?? echo(sent.iv),
+        tag = bin(r.tag),
+        aad = bin(r.aad) ?? echo(sent.aad);
+      if (iv) out.iv = iv;
+      if (tag) out.tag = tag;
+      if (aad) out.aad = aad;
+      return out;
+    });
+  });
 }
 
 /**
  * Decrypts with a key in the service (private keys never leave it).
  * @example const { result } = await decrypt(client, kid, "A256GCM", ciphertext, { iv, tag });
  */
-export async function decrypt(
+export function decrypt(
   client: KeyVaultClient,
   key: string,
   algorithm: EncryptionAlgorithm,
   ciphertext: Uint8Array,
   opts?: CipherOptions,
 ): Promise<DecryptResult> {
-  checkClient(client, "decrypt");
-  const options = optionsOf(opts, "decrypt");
-  checkCipherInput(algorithm, ciphertext, options, "decrypt");
-  const r = await call(client, key, "decrypt", algorithm, ciphertext, options);
-  return { algorithm, kid: r.kid, result: base64UrlDecode(r.value) };
+  return begin(() => {
+    checkClient(client, "decrypt");
+    const options = optionsOf(opts, "decrypt");
+    checkCipherInput(algorithm, ciphertext, options, "decrypt");
+    return call(client, key, "decrypt", algorithm, ciphertext, options).then((r) => ({
+      algorithm,
+      kid: r.kid,
+      result: base64UrlDecode(r.value),
+    }));
+  });
 }
 
 /**
  * Wraps (encrypts) a key, e.g. a data-encryption key, with a key in the service.
  * @example const { result: wrapped, kid } = await wrapKey(client, "kek", "RSA-OAEP-256", dek);
  */
-export async function wrapKey(
+export function wrapKey(
   client: KeyVaultClient,
   key: string,
   algorithm: KeyWrapAlgorithm,
   keyToWrap: Uint8Array,
   opts?: OperationOptions,
 ): Promise<WrapResult> {
-  checkClient(client, "wrapKey");
-  const options = optionsOf(opts, "wrapKey");
-  checkCipherInput(algorithm, keyToWrap, {}, "encrypt");
-  const r = await call(client, key, "wrapkey", algorithm, keyToWrap, options);
-  return { algorithm, kid: r.kid, result: base64UrlDecode(r.value), local: false };
+  return begin(() => {
+    checkClient(client, "wrapKey");
+    const options = optionsOf(opts, "wrapKey");
+    checkCipherInput(algorithm, keyToWrap, {}, "encrypt");
+    return call(client, key, "wrapkey", algorithm, keyToWrap, options).then((r) => ({
+      algorithm,
+      kid: r.kid,
+      result: base64UrlDecode(r.value),
+      local: false as const,
+    }));
+  });
 }
 
 /**
  * Unwraps a key wrapped by {@link wrapKey}.
  * @example const { result: dek } = await unwrapKey(client, kid, "RSA-OAEP-256", wrapped);
  */
-export async function unwrapKey(
+export function unwrapKey(
   client: KeyVaultClient,
   key: string,
   algorithm: KeyWrapAlgorithm,
   wrappedKey: Uint8Array,
   opts?: OperationOptions,
 ): Promise<UnwrapResult> {
-  checkClient(client, "unwrapKey");
-  const options = optionsOf(opts, "unwrapKey");
-  checkCipherInput(algorithm, wrappedKey, {}, "decrypt");
-  const r = await call(client, key, "unwrapkey", algorithm, wrappedKey, options);
-  return { algorithm, kid: r.kid, result: base64UrlDecode(r.value) };
+  return begin(() => {
+    checkClient(client, "unwrapKey");
+    const options = optionsOf(opts, "unwrapKey");
+    checkCipherInput(algorithm, wrappedKey, {}, "decrypt");
+    return call(client, key, "unwrapkey", algorithm, wrappedKey, options).then((r) => ({
+      algorithm,
+      kid: r.kid,
+      result: base64UrlDecode(r.value),
+    }));
+  });
 }

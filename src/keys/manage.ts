@@ -5,7 +5,7 @@ import { invalid, keyPath, resolveKey } from "./ids.js";
 import { attributesBody, releasePolicyBody, toDeletedKey, toKey, type RestKeyBundle } from "./model.js";
 import { checkKeySettings, type KeyAttributesInput } from "./create.js";
 import type { DeletedKey, KeyOperation, KeyVaultKey, OperationOptions } from "./types.js";
-import { request } from "../request.js";
+import { begin, request } from "../request.js";
 import { checkClient, checkType, checkVersion, describe, optionsOf } from "../input.js";
 
 /**
@@ -15,14 +15,16 @@ import { checkClient, checkType, checkVersion, describe, optionsOf } from "../in
  * const latest = await getKey(client, "signer");
  * const pinned = await getKey(client, "signer", "0123456789abcdef0123456789abcdef");
  */
-export async function getKey(client: KeyVaultClient, key: string, version?: string, opts?: OperationOptions): Promise<KeyVaultKey> {
-  checkClient(client, "getKey");
-  checkVersion(version, "getKey");
-  const options = optionsOf(opts, "getKey");
-  const address = resolveKey(client, key, version);
-  // The SDKs ask for the newest version as `/keys/{name}/`; so do we.
-  const path = address.version ? keyPath(address) : `${keyPath(address)}/`;
-  return toKey(await request<RestKeyBundle>(client, "GET", path, undefined, { signal: options.signal }));
+export function getKey(client: KeyVaultClient, key: string, version?: string, opts?: OperationOptions): Promise<KeyVaultKey> {
+  return begin(() => {
+    checkClient(client, "getKey");
+    checkVersion(version, "getKey");
+    const options = optionsOf(opts, "getKey");
+    const address = resolveKey(client, key, version);
+    // The SDKs ask for the newest version as `/keys/{name}/`; so do we.
+    const path = address.version ? keyPath(address) : `${keyPath(address)}/`;
+    return request<RestKeyBundle>(client, "GET", path, undefined, { signal: options.signal }).then(toKey);
+  });
 }
 
 /**

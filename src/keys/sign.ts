@@ -4,7 +4,7 @@ import { arrayBufferBytes, base64UrlDecode, base64UrlEncode } from "../encoding.
 import { checkBytes, checkSignInput, signatureSpec } from "./algorithms.js";
 import { invalid, keyPath, resolveKey } from "./ids.js";
 import type { OperationOptions, SignResult, SignatureAlgorithm } from "./types.js";
-import { request } from "../request.js";
+import { begin, request } from "../request.js";
 import { answerStrings, checkClient, optionsOf } from "../input.js";
 
 /**
@@ -16,24 +16,24 @@ import { answerStrings, checkClient, optionsOf } from "../input.js";
  * const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", data));
  * const { result: signature, kid } = await sign(client, "signer", "ES256", digest);
  */
-export async function sign(
+export function sign(
   client: KeyVaultClient,
   key: string,
   algorithm: SignatureAlgorithm,
   digest: Uint8Array,
   opts?: OperationOptions,
 ): Promise<SignResult> {
-  checkClient(client, "sign");
-  const options = optionsOf(opts, "sign");
-  checkSignInput(algorithm, digest);
-  const address = resolveKey(client, key);
-  const res = answerStrings<{ kid: string; value: string }>(
-    await request(client, "POST", keyPath(address, "sign"), { alg: algorithm, value: base64UrlEncode(digest) }, { signal: options.signal }),
-    "a signature",
-    "kid",
-    "value",
-  );
-  return { algorithm, kid: res.kid, result: base64UrlDecode(res.value) };
+  return begin(() => {
+    checkClient(client, "sign");
+    const options = optionsOf(opts, "sign");
+    checkSignInput(algorithm, digest);
+    const address = resolveKey(client, key);
+    const body = { alg: algorithm, value: base64UrlEncode(digest) };
+    return request(client, "POST", keyPath(address, "sign"), body, { signal: options.signal }).then((answer) => {
+      const res = answerStrings<{ kid: string; value: string }>(answer, "a signature", "kid", "value");
+      return { algorithm, kid: res.kid, result: base64UrlDecode(res.value) };
+    });
+  });
 }
 
 /**

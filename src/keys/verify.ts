@@ -5,7 +5,7 @@ import { checkBytes, checkSignInput } from "./algorithms.js";
 import { keyIdOf, keyPath, resolveKey } from "./ids.js";
 import { digestFor } from "./sign.js";
 import type { OperationOptions, SignatureAlgorithm, VerifyResult } from "./types.js";
-import { request } from "../request.js";
+import { begin, request } from "../request.js";
 import { answerObject, badAnswer, checkClient, optionsOf } from "../input.js";
 
 /**
@@ -14,7 +14,7 @@ import { answerObject, badAnswer, checkClient, optionsOf } from "../input.js";
  * For verification without a request, use a {@link KeyHandle} (`client.key(kid).verify(...)`).
  * @example const { result: valid } = await verify(client, kid, "ES256", digest, signature);
  */
-export async function verify(
+export function verify(
   client: KeyVaultClient,
   key: string,
   algorithm: SignatureAlgorithm,
@@ -22,18 +22,19 @@ export async function verify(
   signature: Uint8Array,
   opts?: OperationOptions,
 ): Promise<VerifyResult> {
-  checkClient(client, "verify");
-  const options = optionsOf(opts, "verify");
-  checkSignInput(algorithm, digest);
-  checkBytes(signature, "signature");
-  const address = resolveKey(client, key);
-  const body = { alg: algorithm, digest: base64UrlEncode(digest), value: base64UrlEncode(signature) };
-  const res = answerObject<{ value: unknown }>(
-    await request(client, "POST", keyPath(address, "verify"), body, { signal: options.signal }),
-    "a verify result",
-  );
-  if (typeof res.value !== "boolean") throw badAnswer("(a verify result) has no value");
-  return { algorithm, kid: keyIdOf(client.vaultOrigin, address), result: res.value, local: false };
+  return begin(() => {
+    checkClient(client, "verify");
+    const options = optionsOf(opts, "verify");
+    checkSignInput(algorithm, digest);
+    checkBytes(signature, "signature");
+    const address = resolveKey(client, key);
+    const body = { alg: algorithm, digest: base64UrlEncode(digest), value: base64UrlEncode(signature) };
+    return request(client, "POST", keyPath(address, "verify"), body, { signal: options.signal }).then((answer) => {
+      const res = answerObject<{ value: unknown }>(answer, "a verify result");
+      if (typeof res.value !== "boolean") throw badAnswer("(a verify result) has no value");
+      return { algorithm, kid: keyIdOf(client.vaultOrigin, address), result: res.value, local: false };
+    });
+  });
 }
 
 /**

@@ -7,6 +7,7 @@ import { checkSecretName, describe, invalid, resolveSecret, secretPath, type Sec
 import { toSecret, toSecretProperties, unixSeconds, type RestSecret, type RestSecretAttributes } from "./model.js";
 import type { KeyVaultSecret, OperationOptions, SecretContentType, SecretProperties } from "./types.js";
 import { badAnswer, checkClient, optionsOf } from "../input.js";
+import { begin } from "../request.js";
 
 /**
  * The service's limit on a secret's value: 25 KB, counted in UTF-8 bytes.
@@ -72,16 +73,18 @@ function options<T extends object>(value: T | undefined, fn: string, hint: strin
  * const { value } = await getSecret(client, "db-password");
  * const pinned = await getSecret(client, "db-password", { version: "0123456789abcdef0123456789abcdef" });
  */
-export async function getSecret(client: KeyVaultClient, name: string, opts?: GetSecretOptions): Promise<KeyVaultSecret> {
-  checkClient(client, "getSecret");
-  const o = options(
-    opts,
-    "getSecret",
-    ` ({ version, outContentType, signal })${typeof opts === "string" ? `: for a version pass { version: "…" }` : ""}`,
-  );
-  const address = resolveSecret(client, name, o.version);
-  if (o.outContentType !== undefined && typeof o.outContentType !== "string") throw invalid("outContentType must be a string");
-  return toSecret(await readSecret(client, address, o));
+export function getSecret(client: KeyVaultClient, name: string, opts?: GetSecretOptions): Promise<KeyVaultSecret> {
+  return begin(() => {
+    checkClient(client, "getSecret");
+    const o = options(
+      opts,
+      "getSecret",
+      ` ({ version, outContentType, signal })${typeof opts === "string" ? `: for a version pass { version: "…" }` : ""}`,
+    );
+    const address = resolveSecret(client, name, o.version);
+    if (o.outContentType !== undefined && typeof o.outContentType !== "string") throw invalid("outContentType must be a string");
+    return readSecret(client, address, o).then(toSecret);
+  });
 }
 
 /** GET of one secret, as the wire sends it (the cache keeps this shape). */
