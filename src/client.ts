@@ -209,8 +209,6 @@ export class KeyVaultClient {
   readonly #level: ChallengeLevel;
   readonly #query: string;
   readonly #onEvent: ((event: KeyVaultEvent) => void) | undefined;
-  /** The runtime's own fetch, which honours its signal (no race needed). */
-  readonly #trusted: boolean;
   #discovery: Promise<Discovery> | undefined;
   #deadline: Deadline | undefined;
   #memo: { challenge: VaultChallenge; entry: CachedToken; bearer: string } | undefined;
@@ -233,7 +231,6 @@ export class KeyVaultClient {
     providers.set(this, options.getToken);
     // Called unbound on purpose: some runtimes' fetch throws "Illegal invocation" when called as a method.
     this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-    this.#trusted = !options.fetch;
     this.apiVersion = options.apiVersion ?? DEFAULT_API_VERSION;
     this.#query = "?api-version=" + encodeURIComponent(this.apiVersion);
     this.#retry = options.retry === false ? null : { ...DEFAULT_RETRY, ...options.retry };
@@ -381,18 +378,19 @@ export class KeyVaultClient {
       if (raw != null || request?.body) throw invalid(`${method} cannot have a body`);
     } else if (typeof raw === "string") {
       body = raw;
-    } else if (raw instanceof Uint8Array || raw instanceof ArrayBuffer || ArrayBuffer.isView(raw)) {
+    } else if (raw instanceof ArrayBuffer || ArrayBuffer.isView(raw)) {
       // A copy, not a view: Node's Buffer#slice is a view, and the caller may reuse its buffer.
-      body = raw instanceof ArrayBuffer ? new Uint8Array(raw.slice(0)) : new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength).slice();
+      const view = raw as Partial<ArrayBufferView<ArrayBuffer>>;
+      body = new Uint8Array(view.buffer ?? (raw as ArrayBuffer), view.byteOffset, raw.byteLength).slice();
     } else if (raw != null) {
       // Streams, Blobs, FormData, URLSearchParams: read once through a Request (which also gives the
       // content type), so the challenge and retries can resend them.
       const copy = new Request(url, { method, body: raw, duplex: "half" } as RequestInit);
       const type = copy.headers.get("content-type");
       if (type) headers["content-type"] ??= type;
-      body = copy.arrayBuffer().then((b) => new Uint8Array(b));
+      body = bytesOf(copy);
     } else if (request?.body) {
-      body = request.arrayBuffer().then((b) => new Uint8Array(b));
+      body = bytesOf(request);
     }
     return new Call(url, method, headers, body, idempotent, init?.signal ?? request?.signal ?? undefined, resolve, reject);
   }
@@ -598,9 +596,10 @@ export class KeyVaultClient {
         if (!response) failure = this.#failed(call, first.failure, 0);
       } else {
         try {
-          // A custom fetch may ignore its signal: its answer is raced against the deadline.
+          // A custom fetch may ignore its signal: its answer is raced against the deadline (the
+          // fast path needs no race: the deadline ends the call itself).
           const pending = this.#send(call, token, attempt);
-          response = await (call.signal && !this.#trusted ? race(call, pending) : pending);
+          response = await (call.signal ? race(call, pending) : pending);
         } catch (e) {
           failure = this.#failed(call, e, attempt);
         }
@@ -723,6 +722,8 @@ function followBoth(caller: AbortSignal, deadline: AbortSignal): AbortSignal {
   );
   return both.signal;
 }
+
+const bytesOf = (r: Request): Promise<Uint8Array<ArrayBuffer>> => r.arrayBuffer().then((b) => new Uint8Array(b));
 
 /** Lets a response we do not return go (a body already read or closed: nothing to do). */
 function discard(response: Response): Promise<void> | undefined {
