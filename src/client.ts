@@ -369,9 +369,13 @@ export class KeyVaultClient {
     const request = input instanceof Request ? input : undefined;
     const url = this.#resolve(request ? request.url : (input as string | URL));
     const method = (init?.method ?? request?.method ?? "GET").toUpperCase();
-    const headers = headerRecord(init?.headers, headerRecord(request?.headers, { ...this.#headers }));
-    if (headers.authorization !== undefined) delete headers.authorization; // ours to set
-    headers["x-ms-client-request-id"] ??= requestId();
+    // Our two headers first, in the record's own slots (no property store of its own); the caller's
+    // authorization is replaced when the token is set (a probe deletes it).
+    const own: Record<string, string> = {};
+    own.authorization = own["x-ms-client-request-id"] = "";
+    const headers = headerRecord(init?.headers, headerRecord(request?.headers, Object.assign(own, this.#headers)));
+    headers.authorization = "";
+    headers["x-ms-client-request-id"] ||= requestId();
     const raw = init?.body ?? undefined;
     let body: Call["body"] = null;
     if (method === "GET" || method === "HEAD") {
@@ -398,8 +402,9 @@ export class KeyVaultClient {
   /** A path resolves against the vault URL; an absolute URL must be the vault's (or `vaultOrigin`'s) origin. */
   #resolve(input: string | URL): string {
     let url = String(input);
+    let base = "";
     if (url[0] === "/" || !/^[a-z][a-z\d+.-]*:/i.test(url)) {
-      url = this.vaultUrl + (url[0] === "/" ? url : "/" + url);
+      base = url[0] === "/" ? this.vaultUrl : this.vaultUrl + "/";
     } else {
       let u: URL;
       try {
@@ -414,8 +419,9 @@ export class KeyVaultClient {
       url = key === this.#origin ? u.href : this.vaultUrl + u.pathname + u.search;
     }
     const q = url.indexOf("?");
-    // One concatenation for the common case (no query): the string is kept while the call lives.
-    return q < 0 ? url + this.#query : /[?&]api-version=/i.test(url.slice(q)) ? url : url + "&" + this.#query.slice(1);
+    // Joined, not concatenated: one flat string, which the call keeps (a chain of concatenations,
+    // flattened by the search above, keeps more).
+    return [base, url, q < 0 ? this.#query : /[?&]api-version=/i.test(url.slice(q)) ? "" : "&" + this.#query.slice(1)].join("");
   }
 
   /**
