@@ -159,6 +159,7 @@ interface FirstAttempt {
 
 type Discovery = { challenge: VaultChallenge } | { challenge?: undefined; response: Response };
 
+const REQUEST_ID = "x-ms-client-request-id";
 // Drawn on first use, not at load: Workers refuse random values in the global scope.
 let prefix: string | undefined;
 let serial = 0;
@@ -317,7 +318,7 @@ export class KeyVaultClient {
       const deadline = (this.#deadline = call.deadline = joinDeadline(this.#deadline, this.#timeout, call.started));
       deadline.calls.add(call);
       holdOpen(deadline, true);
-      call.signal = caller ? followBoth(caller, deadline.signal) : deadline.signal;
+      call.signal = caller ? followBoth(caller, deadline) : deadline.signal;
     } else {
       call.signal = caller;
     }
@@ -369,13 +370,12 @@ export class KeyVaultClient {
     const request = input instanceof Request ? input : undefined;
     const url = this.#resolve(request ? request.url : (input as string | URL));
     const method = (init?.method ?? request?.method ?? "GET").toUpperCase();
-    // Our two headers first, in the record's own slots (no property store of its own); the caller's
-    // authorization is replaced when the token is set (a probe deletes it).
+    // Our two headers first, in the record's own slots (no property store of its own). A caller's
+    // authorization never goes out: #send replaces it with the token, or deletes it for a probe.
     const own: Record<string, string> = {};
-    own.authorization = own["x-ms-client-request-id"] = "";
+    own.authorization = own[REQUEST_ID] = "";
     const headers = headerRecord(init?.headers, headerRecord(request?.headers, Object.assign(own, this.#headers)));
-    headers.authorization = "";
-    headers["x-ms-client-request-id"] ||= requestId();
+    headers[REQUEST_ID] ||= requestId();
     const raw = init?.body ?? undefined;
     let body: Call["body"] = null;
     if (method === "GET" || method === "HEAD") {
@@ -647,7 +647,7 @@ export class KeyVaultClient {
       attempt,
       status: response ? response.status : 0,
       requestId: response?.headers.get("x-ms-request-id") ?? undefined,
-      clientRequestId: call.headers["x-ms-client-request-id"],
+      clientRequestId: call.headers[REQUEST_ID],
       durationMs: Date.now() - since,
       ...(error && { error }),
     });
@@ -669,7 +669,7 @@ export class KeyVaultClient {
     const pending = this.#fetch(call.url, init);
     if (!this.#onEvent) return pending; // the hot path builds no event
     const sent = Date.now();
-    this.#emit("request", call, { attempt, probe: !token, clientRequestId: call.headers["x-ms-client-request-id"] });
+    this.#emit("request", call, { attempt, probe: !token, clientRequestId: call.headers[REQUEST_ID] });
     return pending.then((response) => {
       this.#responded(call, attempt, sent, response);
       return response;
@@ -713,19 +713,17 @@ function headerRecord(init: HeadersInit | undefined, out: Record<string, string>
  * signal is held only weakly, and once the call returns nothing else holds it, so a collected signal
  * would leave a response body the caller can no longer cancel. Here both sources hold it, and the
  * caller's signal lets go of it when the deadline passes (a long-lived caller signal collects nothing).
+ * The deadline tells its followers directly: a listener per call on its shared signal would pass
+ * Node's limit of 10 and print a leak warning under concurrency.
  */
-function followBoth(caller: AbortSignal, deadline: AbortSignal): AbortSignal {
+function followBoth(caller: AbortSignal, deadline: Deadline): AbortSignal {
   const both = new AbortController();
   const onCaller = () => both.abort(caller.reason);
   caller.addEventListener("abort", onCaller, { once: true });
-  deadline.addEventListener(
-    "abort",
-    () => {
-      caller.removeEventListener("abort", onCaller);
-      both.abort(deadline.reason);
-    },
-    { once: true },
-  );
+  deadline.followers.add(() => {
+    caller.removeEventListener("abort", onCaller);
+    both.abort(deadline.signal.reason);
+  });
   return both.signal;
 }
 

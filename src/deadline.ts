@@ -19,6 +19,11 @@ export interface Deadline {
   at: number;
   signal: AbortSignal;
   calls: Set<Abortable>;
+  /**
+   * Told when the deadline passes, after its signal aborts. Not listeners on the shared signal: many
+   * concurrent calls would pass Node's limit of 10 listeners and print a leak warning.
+   */
+  followers: Set<() => void>;
   timer: unknown;
 }
 
@@ -32,10 +37,11 @@ export function joinDeadline(current: Deadline | undefined, timeout: number, now
   const grain = deadlineGrain(timeout);
   if (current && now - current.at < grain && !current.signal.aborted) return current;
   const controller = new AbortController();
-  const deadline: Deadline = { at: now, signal: controller.signal, calls: new Set(), timer: 0 };
+  const deadline: Deadline = { at: now, signal: controller.signal, calls: new Set(), followers: new Set(), timer: 0 };
   deadline.timer = setTimeout(() => {
     const reason = new KeyVaultClientError("ERR_TIMEOUT", `timed out after ${timeout} ms`);
     controller.abort(reason);
+    for (const follow of deadline.followers) follow();
     for (const call of deadline.calls) call.fail(reason);
   }, timeout + grain);
   return deadline;

@@ -1,5 +1,6 @@
 // The deadline with the runtime's own fetch (no race: Node's fetch honours its signal), against a
-// real loopback server that answers with headers and then dribbles its body, or never answers.
+// real loopback server that answers with headers and then dribbles its body, or never answers; and
+// the shared deadline under concurrency, where Node warns of a leak past 10 listeners on one signal.
 import type { SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
 import { createServer, type ServerResponse } from "node:http";
@@ -73,6 +74,40 @@ const suite: SuiteFile = (t) => {
         await vault.close();
       }
     });
+  });
+
+  t.group("the shared deadline under concurrency (Node prints a leak warning past 10 listeners on one signal)", () => {
+    t.test(
+      "30 concurrent calls, each with its own signal, print no MaxListenersExceededWarning (the shared deadline takes no listener per call)",
+      async () => {
+        const warnings: string[] = [];
+        const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+        process.on("warning", onWarning);
+        try {
+          // A fetch that answers later, so all 30 calls are in flight under one deadline at once.
+          const fetch = async () => {
+            await new Promise((r) => setTimeout(r, 20));
+            return new Response("{}", { headers: { "content-type": "application/json" } });
+          };
+          const client = new KeyVaultClient("https://listeners.vault.azure.net", {
+            getToken,
+            fetch,
+            challenge: { scope: "https://vault.azure.net/.default" },
+          });
+          const answers = await Promise.all(
+            Array.from({ length: 30 }, () => client.fetch("/keys/k", { signal: new AbortController().signal })),
+          );
+          assert.equal(answers.filter((r) => r.ok).length, 30);
+          await new Promise((r) => setImmediate(r)); // warnings are emitted on a later tick
+          assert.deepEqual(
+            warnings.filter((w) => w.startsWith("MaxListenersExceededWarning")),
+            [],
+          );
+        } finally {
+          process.off("warning", onWarning);
+        }
+      },
+    );
   });
 };
 export default suite;
