@@ -14,11 +14,11 @@ import {
   type ChallengeLevel,
   type VaultChallenge,
 } from "./challenge.js";
-import { holdOpen, joinDeadline, race, type Abortable, type Deadline } from "./deadline.js";
+import { holdOpen, joinDeadline, pause, race, type Abortable, type Deadline } from "./deadline.js";
 import { KeyVaultClientError } from "./errors.js";
 import type { KeyVaultEvent } from "./events.js";
 import { redactError } from "./redact.js";
-import { DEFAULT_RETRY, RETRY_STATUSES, backoffDelay, isIdempotent, retryAfterMs, sleep, type RetryOptions } from "./retry.js";
+import { DEFAULT_RETRY, RETRY_STATUSES, backoffDelay, isIdempotent, retryAfterMs, type RetryOptions } from "./retry.js";
 import { cachedToken, forgetToken, requestToken, type CachedToken, type GetToken, type TokenRequest } from "./token.js";
 import type { HeadersInitLike } from "./web-types.js";
 import { send } from "./send.js";
@@ -630,7 +630,8 @@ export class KeyVaultClient {
           : { attempt: attempt + 1, reason: "network", waitMs: wait },
       );
       if (response) await discard(response);
-      await sleep(wait, call.signal);
+      if (call.signal?.aborted) throw call.signal.reason;
+      await pause(call, wait);
     }
   }
 

@@ -65,3 +65,17 @@ export function race<T>(call: Abortable, promise: Promise<T>): Promise<T> {
     promise.then(resolve, reject);
   });
 }
+
+/**
+ * Waits `ms`, or rejects as soon as the call is failed (its deadline, its caller's signal): a retry's
+ * wait, with no listener on the deadline's shared signal.
+ */
+export function pause(call: Abortable, ms: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    call.wait = (reason) => {
+      clearTimeout(timer);
+      reject(reason);
+    };
+  });
+}

@@ -108,6 +108,41 @@ const suite: SuiteFile = (t) => {
         }
       },
     );
+
+    t.test("20 concurrent calls waiting to retry print no MaxListenersExceededWarning, and each is retried once", async () => {
+      const warnings: string[] = [];
+      const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+      process.on("warning", onWarning);
+      try {
+        let sent = 0;
+        // Every call is first answered 503 with a retry-after of 30 ms, then 200.
+        const seen = new Set<string>();
+        const fetch = async (_url: string | URL | Request, init?: RequestInit) => {
+          sent++;
+          const id = (init?.headers as Record<string, string>)["x-ms-client-request-id"]!;
+          if (!seen.has(id)) {
+            seen.add(id);
+            return new Response("busy", { status: 503, headers: { "retry-after-ms": "30" } });
+          }
+          return new Response("{}", { headers: { "content-type": "application/json" } });
+        };
+        const client = new KeyVaultClient("https://listeners.vault.azure.net", {
+          getToken,
+          fetch,
+          challenge: { scope: "https://vault.azure.net/.default" },
+        });
+        const answers = await Promise.all(Array.from({ length: 20 }, () => client.fetch("/keys/k")));
+        assert.equal(answers.filter((r) => r.ok).length, 20);
+        assert.equal(sent, 40);
+        await new Promise((r) => setImmediate(r));
+        assert.deepEqual(
+          warnings.filter((w) => w.startsWith("MaxListenersExceededWarning")),
+          [],
+        );
+      } finally {
+        process.off("warning", onWarning);
+      }
+    });
   });
 };
 export default suite;
