@@ -1,4 +1,4 @@
-// Types of bundles.mjs, for the size-budget test (test/node/size-budget.test.ts).
+// Types of bundles.mjs, for the size-budget test (test/node/size-budget.test.ts) and feature-cost.mjs.
 export interface BundleSpec {
   id: string;
   label: string;
@@ -20,6 +20,8 @@ export interface MeasuredBundle {
 export type BundleBudgets = Record<string, Partial<Record<"minified" | "gzip" | "brotli", number>>>;
 /** The bundles measured by the bench; `ours` ones have a size budget. */
 export const BUNDLES: BundleSpec[];
+/** esbuild's settings for every bundle we measure: minified ESM for the browser, everything inlined. */
+export const BUNDLE_OPTIONS: import("esbuild").BuildOptions;
 /** Bundles one entry (minified ESM for the browser) and returns its text. */
 export function bundleText(root: string, bundle: { entry: string }): Promise<string>;
 /** Minified, gzip and brotli bytes of every bundle (or of `ids`). */

@@ -74,6 +74,19 @@ export const BUNDLES = [
   },
 ];
 
+/** esbuild's settings for every bundle we measure: minified ESM for the browser, everything inlined. */
+export const BUNDLE_OPTIONS = /** @type {import("esbuild").BuildOptions} */ ({
+  bundle: true,
+  write: false,
+  minify: true,
+  format: "esm",
+  platform: "browser",
+  conditions: ["browser"],
+  target: "es2022",
+  legalComments: "none",
+  logLevel: "silent",
+});
+
 /**
  * Bundles one entry (minified ESM for the browser, everything inlined) and returns its text.
  * @param {string} root the repository root
@@ -81,16 +94,8 @@ export const BUNDLES = [
  */
 export async function bundleText(root, bundle) {
   const result = await build({
+    ...BUNDLE_OPTIONS,
     stdin: { contents: bundle.entry.replaceAll("{dist}", join(root, "dist").replaceAll("\\", "/")), resolveDir: root, loader: "js" },
-    bundle: true,
-    write: false,
-    minify: true,
-    format: "esm",
-    platform: "browser",
-    conditions: ["browser"],
-    target: "es2022",
-    legalComments: "none",
-    logLevel: "silent",
   });
   return result.outputFiles[0].text;
 }
@@ -165,19 +170,7 @@ export const MODULE_BUNDLES = [
 export async function measureModules(root) {
   const out = [];
   for (const b of MODULE_BUNDLES) {
-    const result = await build({
-      stdin: { contents: b.entry, resolveDir: root, loader: "ts" },
-      bundle: true,
-      write: false,
-      minify: true,
-      format: "esm",
-      platform: "browser",
-      conditions: ["browser"],
-      target: "es2022",
-      legalComments: "none",
-      logLevel: "silent",
-      metafile: true,
-    });
+    const result = await build({ ...BUNDLE_OPTIONS, stdin: { contents: b.entry, resolveDir: root, loader: "ts" }, metafile: true });
     const text = Buffer.from(result.outputFiles[0].text);
     const inputs = Object.values(result.metafile.outputs)[0].inputs;
     const modules = Object.entries(inputs)

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { BUNDLE_OPTIONS } from "./bundles.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -95,16 +96,8 @@ function stub(source, name, body, file) {
 /** @param {string} dir */
 async function gzipOf(dir) {
   const result = await build({
+    ...BUNDLE_OPTIONS,
     stdin: { contents: `export { KeyVaultClient } from "./src/index.ts";`, resolveDir: dir, loader: "ts" },
-    bundle: true,
-    write: false,
-    minify: true,
-    format: "esm",
-    platform: "browser",
-    conditions: ["browser"],
-    target: "es2022",
-    legalComments: "none",
-    logLevel: "silent",
   });
   return gzipSync(result.outputFiles[0].text, { level: 9 }).length;
 }

@@ -6,6 +6,7 @@
 //    SecretCache alone, and with SecretCache and a shared store (Workers KV, Cache API).
 // Run alone: `npm run build && node bench/secrets.mjs`.
 import { build } from "esbuild";
+import { bundleText } from "./bundles.mjs";
 import { Miniflare, Response as MfResponse } from "miniflare";
 import { join, dirname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -39,19 +40,7 @@ export const SECRET_BUNDLES = [
 ];
 
 async function bundleBytes(root, entry) {
-  const result = await build({
-    stdin: { contents: entry.replaceAll("{dist}", join(root, "dist").replaceAll("\\", "/")), resolveDir: root, loader: "js" },
-    bundle: true,
-    write: false,
-    minify: true,
-    format: "esm",
-    platform: "browser",
-    conditions: ["browser"],
-    target: "es2022",
-    legalComments: "none",
-    logLevel: "silent",
-  });
-  return Buffer.from(result.outputFiles[0].text);
+  return Buffer.from(await bundleText(root, { entry }));
 }
 
 // The Worker: a module-scope token provider and cache, a client per request (the Workers pattern).

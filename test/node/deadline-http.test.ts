@@ -119,7 +119,7 @@ const suite: SuiteFile = (t) => {
         const seen = new Set<string>();
         const fetch = async (_url: string | URL | Request, init?: RequestInit) => {
           sent++;
-          const id = (init?.headers as Record<string, string>)["x-ms-client-request-id"]!;
+          const id = ((init?.headers ?? {}) as Record<string, string>)["x-ms-client-request-id"] ?? "";
           if (!seen.has(id)) {
             seen.add(id);
             return new Response("busy", { status: 503, headers: { "retry-after-ms": "30" } });
