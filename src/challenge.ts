@@ -218,7 +218,7 @@ function refusal(scope: string, vaultHost: string, loopback: boolean): string {
 
 /** The cache key of an origin: scheme, lower-cased host, and the port unless it is the default. */
 export function originKey(url: string | URL): string {
-  const u = new URL(url);
+  const u = typeof url === "string" ? new URL(url) : url; // a URL is not parsed again
   return `${u.protocol}//${u.host.toLowerCase()}`;
 }
 

@@ -353,10 +353,16 @@ export class KeyVaultClient {
     );
   }
 
-  // `read` is an async function: it rejects, never throws.
   #read<T>(call: Call, response: Response, read?: ResponseReader<T>): void {
-    if (read) this.#finish(call, read(response, call));
-    else call.done(response);
+    if (!read) {
+      call.done(response);
+      return;
+    }
+    try {
+      this.#finish(call, read(response, call));
+    } catch (e) {
+      call.fail(e); // a reader that throws instead of rejecting still ends the call
+    }
   }
 
   /** Step 1: the URL, headers and body of the call, all captured now (later changes by the caller change nothing). */

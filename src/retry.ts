@@ -41,14 +41,12 @@ export const RETRY_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 
  */
 export function retryAfterMs(headers: Headers, now: number = Date.now()): number | undefined {
   for (const name of ["x-ms-retry-after-ms", "retry-after-ms"]) {
-    // test(null) reads "null": no match, as for an absent header
-    const v = headers.get(name)!;
+    const v = headers.get(name) ?? "";
     if (/^\s*\d+(\.\d+)?\s*$/.test(v)) return Math.ceil(Number(v));
   }
-  const v = headers.get("retry-after")!;
+  const v = headers.get("retry-after") ?? "";
   if (/^\s*\d+\s*$/.test(v)) return Number(v) * 1000;
-  // Date.parse(null) is NaN too
-  const date = Date.parse(v);
+  const date = Date.parse(v); // NaN for an absent header too
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 

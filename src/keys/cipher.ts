@@ -39,6 +39,8 @@ interface CipherAnswer {
 
 const b64 = (v: Uint8Array | undefined) => (v === undefined ? undefined : base64UrlEncode(v));
 const bin = (v: string | undefined) => (typeof v === "string" && v ? base64UrlDecode(v) : undefined);
+/** What every cipher operation answers: the algorithm, the key version used, the result's bytes. */
+const resultOf = <A extends string>(algorithm: A, r: CipherAnswer) => ({ algorithm, kid: r.kid, result: base64UrlDecode(r.value) });
 // The caller's own iv or aad, echoed in the result (copied only if it sits on a SharedArrayBuffer).
 const echo = (v: Uint8Array | undefined) => (v === undefined ? undefined : arrayBufferBytes(v));
 
@@ -71,17 +73,16 @@ export function encrypt(
 ): Promise<EncryptResult> {
   return begin(() => {
     checkClient(client, "encrypt");
-    let options = optionsOf(opts, "encrypt");
-    const spec = checkCipherInput(algorithm, plaintext, options, "encrypt");
+    const given = optionsOf(opts, "encrypt");
+    const spec = checkCipherInput(algorithm, plaintext, given, "encrypt");
     // The service needs a CBC iv from the caller; a fresh random one is the safe default.
-    if ((spec?.mode === "CBC" || spec?.mode === "CBCPAD") && !options.iv)
-      options = { ...options, iv: crypto.getRandomValues(new Uint8Array(16)) };
-    const sent = options;
-    return call(client, key, "encrypt", algorithm, plaintext, sent).then((r) => {
-      const out: EncryptResult = { algorithm, kid: r.kid, result: base64UrlDecode(r.value), local: false };
-      const iv = bin(r.iv) ?? echo(sent.iv),
+    const options =
+      (spec?.mode === "CBC" || spec?.mode === "CBCPAD") && !given.iv ? { ...given, iv: crypto.getRandomValues(new Uint8Array(16)) } : given;
+    return call(client, key, "encrypt", algorithm, plaintext, options).then((r) => {
+      const out: EncryptResult = { ...resultOf(algorithm, r), local: false };
+      const iv = bin(r.iv) ?? echo(options.iv),
         tag = bin(r.tag),
-        aad = bin(r.aad) ?? echo(sent.aad);
+        aad = bin(r.aad) ?? echo(options.aad);
       if (iv) out.iv = iv;
       if (tag) out.tag = tag;
       if (aad) out.aad = aad;
@@ -105,11 +106,7 @@ export function decrypt(
     checkClient(client, "decrypt");
     const options = optionsOf(opts, "decrypt");
     checkCipherInput(algorithm, ciphertext, options, "decrypt");
-    return call(client, key, "decrypt", algorithm, ciphertext, options).then((r) => ({
-      algorithm,
-      kid: r.kid,
-      result: base64UrlDecode(r.value),
-    }));
+    return call(client, key, "decrypt", algorithm, ciphertext, options).then((r) => resultOf(algorithm, r));
   });
 }
 
@@ -129,9 +126,7 @@ export function wrapKey(
     const options = optionsOf(opts, "wrapKey");
     checkCipherInput(algorithm, keyToWrap, {}, "encrypt");
     return call(client, key, "wrapkey", algorithm, keyToWrap, options).then((r) => ({
-      algorithm,
-      kid: r.kid,
-      result: base64UrlDecode(r.value),
+      ...resultOf(algorithm, r),
       local: false as const,
     }));
   });
@@ -152,10 +147,6 @@ export function unwrapKey(
     checkClient(client, "unwrapKey");
     const options = optionsOf(opts, "unwrapKey");
     checkCipherInput(algorithm, wrappedKey, {}, "decrypt");
-    return call(client, key, "unwrapkey", algorithm, wrappedKey, options).then((r) => ({
-      algorithm,
-      kid: r.kid,
-      result: base64UrlDecode(r.value),
-    }));
+    return call(client, key, "unwrapkey", algorithm, wrappedKey, options).then((r) => resultOf(algorithm, r));
   });
 }

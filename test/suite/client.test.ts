@@ -313,6 +313,22 @@ const suite: SuiteFile = (t, lib) => {
   });
 
   t.group("client: errors", () => {
+    t.test("a body reader that throws instead of rejecting ends the call with its error, not at the deadline", async () => {
+      const client = new KeyVaultClient("https://reader.vault.azure.net", {
+        getToken: () => "token-reader",
+        fetch: async () => new Response("{}"),
+        challenge: { scope: "https://vault.azure.net/.default" },
+        timeout: 2000,
+      });
+      // The internal method request() and the helpers send through (its symbol is not exported).
+      const [send] = Object.getOwnPropertySymbols(KeyVaultClient.prototype);
+      const call = (client as unknown as Record<symbol, (...a: unknown[]) => Promise<unknown>>)[send!]!;
+      const thrower = () => {
+        throw new Error("the reader threw");
+      };
+      await assert.rejects(() => call.call(client, "/keys/k", { method: "GET" }, undefined, thrower), { message: /the reader threw/ });
+    });
+
     t.test("KeyVaultError carries status, code, message, innerError, requestId and body", async () => {
       const body = {
         error: {
