@@ -39,8 +39,10 @@ export function testedSnippets(markdown: string, file = "README.md"): Snippet[] 
   const lines = markdown.split("\n");
   const snippets: Snippet[] = [];
   let section = "";
+  let inCode = false; // a "# comment" in a sh block is no heading
   for (let i = 0; i < lines.length; i++) {
-    const heading = /^#{1,6}\s+(.*)$/.exec(lines[i]!);
+    if (/^```/.test(lines[i]!)) inCode = !inCode;
+    const heading = inCode ? null : /^#{1,6}\s+(.*)$/.exec(lines[i]!);
     if (heading) section = heading[1]!.trim();
     const marker = /^<!--\s*test:\s*(.*?)\s*-->\s*$/.exec(lines[i]!);
     if (!marker) continue;
