@@ -105,7 +105,12 @@ const suite: SuiteFile = (t) => {
         assert.ok(written.length >= ENTRY_POINTS.length, `one page per entry point (${written.join(", ")})`);
         const stale = [...new Set([...written, ...(existsSync(committed) ? filesUnder(committed) : [])])]
           .sort()
-          .filter((f) => !existsSync(join(committed, f)) || !existsSync(join(out, f)) || readFileSync(join(committed, f), "utf8") !== readFileSync(join(out, f), "utf8"));
+          .filter(
+            (f) =>
+              !existsSync(join(committed, f)) ||
+              !existsSync(join(out, f)) ||
+              readFileSync(join(committed, f), "utf8") !== readFileSync(join(out, f), "utf8"),
+          );
         assert.deepEqual(stale, [], "pages of docs/api/ that differ from what TypeDoc writes now: run npm run docs and commit docs/api/");
       },
       slow,
@@ -120,7 +125,8 @@ const suite: SuiteFile = (t) => {
           count++;
           const problem = checkLink(root, file, link);
           if (problem) broken.push(`${file}: ${link}: ${problem}`);
-          if (file === "README.md" && !/^(https?:|#|mailto:)/.test(link)) broken.push(`README.md: ${link}: relative (npm shows the README outside the repository)`);
+          if (file === "README.md" && !/^(https?:|#|mailto:)/.test(link))
+            broken.push(`README.md: ${link}: relative (npm shows the README outside the repository)`);
         }
       }
       assert.ok(count > 100, `links found (${count})`);
@@ -191,7 +197,8 @@ export function documentationBlocks(root: string): ApiExample[] {
         if (/^(ts|js|typescript|javascript|mjs)$/.test(fence[1]!) && !/^<!--\s*(test|not checked):/.test(before)) {
           let code = lines.slice(i + 1, end).join("\n");
           code = code.replace(/"npm:keyvault-fetch@[^/"]*(\/[^"]*)?"/g, (_, sub: string | undefined) => `"keyvault-fetch${sub ?? ""}"`);
-          if (!emulatorPackage) code = code.replace(/"@keyvault-fetch\/emulator(\/[a-z-]+)?"/g, (_, sub = "") => `"keyvault-fetch/emulator${sub}"`);
+          if (!emulatorPackage)
+            code = code.replace(/"@keyvault-fetch\/emulator(\/[a-z-]+)?"/g, (_, sub = "") => `"keyvault-fetch/emulator${sub}"`);
           blocks.push({ owner: `${file}:${i + 1}`, entry: "keyvault-fetch", source: file, code: `${code}\n` });
         }
         i = end;

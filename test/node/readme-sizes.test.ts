@@ -64,7 +64,8 @@ const suite: SuiteFile = (t) => {
           assert.ok(stating.length > 0, `the documentation has a size row ${label}`);
           const text = Buffer.from(await bundleText(root, { entry }));
           for (const { file, stated } of stating) {
-            const measured = stated.length === 2 ? [text.length, gzipSync(text, { level: 9 }).length] : [gzipSync(text, { level: 9 }).length];
+            const measured =
+              stated.length === 2 ? [text.length, gzipSync(text, { level: 9 }).length] : [gzipSync(text, { level: 9 }).length];
             if (!stated.every((kb, i) => close(kb, measured[i]!))) {
               wrong.push(
                 `${label}: ${file} says ${stated.map((kb) => `${kb} KB`).join(" / ")}, measured ${measured.map((b) => `${(b / 1024).toFixed(1)} KB`).join(" / ")}`,

@@ -71,8 +71,11 @@ export function testedSnippets(markdown: string, file = "README.md"): Snippet[] 
 
 /** The documentation a user reads: README.md, then every guide in docs/ (the generated API reference aside). */
 export function documentationFiles(root: string): string[] {
-  return ["README.md", ...readdirSync(join(root, "docs"))
-    .filter((f) => f.endsWith(".md"))
-    .sort()
-    .map((f) => `docs/${f}`)];
+  return [
+    "README.md",
+    ...readdirSync(join(root, "docs"))
+      .filter((f) => f.endsWith(".md"))
+      .sort()
+      .map((f) => `docs/${f}`),
+  ];
 }
