@@ -55,6 +55,12 @@ const suite: SuiteFile = (t) => {
         [],
         readme.map((s) => `${s.line} ${s.section}`).join("; "),
       );
+      const keys = new Set(snippets.map((s) => `${s.file} ${s.section} ${s.runner} ${s.options.join(" ")}`.trim()));
+      assert.deepEqual(
+        Object.keys(SAYS).filter((k) => !keys.has(k)),
+        [],
+        "every expected output names a snippet",
+      );
     });
 
     for (const snippet of snippets) {
@@ -69,7 +75,9 @@ const suite: SuiteFile = (t) => {
               : undefined;
           const cli = cliArgs ? await startInstalledCli(dir, [...cliArgs, "--name", `snippet-${snippet.line}`]) : undefined;
           try {
-            await RUN[snippet.runner](dir, snippet, cli?.env ?? {});
+            const output = await RUN[snippet.runner](dir, snippet, cli?.env ?? {});
+            const expected = SAYS[`${snippet.file} ${snippet.section} ${snippet.runner} ${snippet.options.join(" ")}`.trim()];
+            if (expected) assert.match(output, expected, "what the text around the snippet says it prints");
           } catch (e) {
             throw new Error(`${snippet.file}:${snippet.line} failed:\n${(e as Error).message}\n--- the snippet ---\n${snippet.code}`);
           } finally {
@@ -100,13 +108,21 @@ const userEnv = (emulator: Record<string, string>) => ({
   ...emulator,
 });
 
-const RUN: Record<Snippet["runner"], (dir: string, snippet: Snippet, env: Record<string, string>) => Promise<void>> = {
+/** What the text beside a snippet says it prints, by file, section, runner and options. */
+const SAYS: Record<string, RegExp> = {
+  "README.md Node node emulator-env":
+    /^signed in the vault by https:\/\/\S+\/keys\/quickstart-signer\/[0-9a-f]{32}; verified locally: true$/m,
+};
+
+/** Each runner resolves with what the snippet printed (a Worker: its answer's body). */
+const RUN: Record<Snippet["runner"], (dir: string, snippet: Snippet, env: Record<string, string>) => Promise<string>> = {
   async node(dir, snippet, env) {
     const source = resolvable(dir, snippet.code);
     const code = snippet.lang === "ts" ? (await transform(source, { loader: "ts", format: "esm", target: "node20" })).code : source;
     const file = join(dir, `snippet-${snippet.line}.mjs`);
     writeFileSync(file, code);
-    await run(process.execPath, [file], { cwd: dir, env: userEnv(env), timeout: 30_000 }).catch(explain);
+    const { stdout } = await run(process.execPath, [file], { cwd: dir, env: userEnv(env), timeout: 30_000 }).catch(explain);
+    return stdout;
   },
 
   async deno(dir, snippet, env) {
@@ -118,11 +134,12 @@ const RUN: Record<Snippet["runner"], (dir: string, snippet: Snippet, env: Record
     writeFileSync(join(project, "deno.json"), JSON.stringify({ nodeModulesDir: "manual" }));
     writeFileSync(join(project, "main.ts"), snippet.code);
     const deno = join(dirname(createRequire(import.meta.url).resolve("deno/package.json")), "bin.cjs");
-    await run(process.execPath, [deno, "run", "--no-prompt", "--no-lock", "--allow-net", "--allow-env", "main.ts"], {
+    const { stdout } = await run(process.execPath, [deno, "run", "--no-prompt", "--no-lock", "--allow-net", "--allow-env", "main.ts"], {
       cwd: project,
       env: { ...userEnv(env), NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
       timeout: 90_000,
     }).catch(explain);
+    return stdout;
   },
 
   async workerd(dir, snippet, env) {
@@ -148,6 +165,7 @@ const RUN: Record<Snippet["runner"], (dir: string, snippet: Snippet, env: Record
       const res = await mf.dispatchFetch("http://localhost/", { method: "POST", body: "hello" });
       const text = await res.text();
       assert.equal(res.status, 200, text);
+      return text;
     } finally {
       await mf.dispose();
     }
