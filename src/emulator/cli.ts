@@ -17,8 +17,8 @@ ALLOW_INSECURE_LOOPBACK=true instead) as KEY=value lines, one more line per vaul
 are several, and a curl recipe as # comments.
 
 The same identity across restarts: --state <file> keeps the tenant, client, secret and keys.
-In a script, start the bin itself (node_modules/.bin/keyvault-emulator), not npx, so that
-kill $! stops the emulator and not only npm.
+Started by npx, it ends when npm does (kill $! in a script); the bin itself
+(node_modules/.bin/keyvault-emulator) ends at once.
 
 Options:
   --port <n>             port to listen on (default 8443; 0 picks a free one)
@@ -190,6 +190,15 @@ async function main(): Promise<void> {
   process.once("SIGTERM", stop);
 
   server = await startEmulatorServer(options);
+  // Started by npx (npm exec), we are npm's grandchild: npm passes a SIGTERM on to the shell between
+  // us but not to us, so `kill $!` would leave us holding the port. End when that shell ends (our
+  // parent changes); started otherwise, a detached run (nohup, setsid) is left alone.
+  if (process.env.npm_command === "exec") {
+    const parent = process.ppid;
+    setInterval(() => {
+      if (process.ppid !== parent) stop();
+    }, 500).unref();
+  }
 
   const env: Record<string, string> = { ...server.env };
   if (server.certificate) {

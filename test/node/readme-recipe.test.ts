@@ -74,6 +74,37 @@ const suite: SuiteFile = (t) => {
       },
       { timeoutMs: 120_000 },
     );
+
+    t.test(
+      "npx keyvault-emulator in the background ends when kill $! ends npm (the CLI ends with its parent)",
+      async () => {
+        const dir = await consumerProject();
+        rmSync(join(dir, "npx.env"), { force: true });
+        const script = [
+          "npx --offline keyvault-emulator --port 0 > npx.env &",
+          "until [ -s npx.env ] || ! kill -0 $! 2>/dev/null; do sleep 0.1; done",
+          "set -a; . ./npx.env; set +a",
+          "kill $!",
+          'echo "emulator was at $KEYVAULT_URL"',
+        ].join("\n");
+        const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number }>((resolve) => {
+          execFile("bash", ["-c", script], { cwd: dir, timeout: 60_000 }, (error, stdout, stderr) => {
+            resolve({ stdout, stderr, code: error ? (typeof error.code === "number" ? error.code : 1) : 0 });
+          });
+        });
+        assert.equal(code, 0, `${stderr}\n${stdout}`);
+        const port = Number(/^emulator was at \S+:(\d+)$/m.exec(stdout)?.[1]);
+        assert.ok(port > 0, stdout);
+        // npm passes the signal to the shell it started; the emulator sees its parent go within a second.
+        let open = true;
+        for (let i = 0; i < 50 && open; i++) {
+          await new Promise((r) => setTimeout(r, 200));
+          open = await listening(port);
+        }
+        assert.equal(open, false, "nothing listens on the emulator's port 10 s after kill $!");
+      },
+      { timeoutMs: 120_000 },
+    );
   });
 };
 export default suite;
