@@ -78,6 +78,28 @@ const suite: SuiteFile = (t) => {
       { timeoutMs: 120_000 },
     );
 
+    t.test("the README's request counts are the ones the last npm run bench wrote into docs/performance.md", () => {
+      const root = repoRoot();
+      const readme = readFileSync(join(root, "README.md"), "utf8");
+      const row = (label: string) => {
+        const m = new RegExp(`^\\| ${label} \\| (\\d+) \\(the official SDK: (\\d+)\\) \\|$`, "m").exec(readme);
+        assert.ok(m, `README.md has the row "${label}"`);
+        return [Number(m[1]), Number(m[2])];
+      };
+      const bench =
+        /100 concurrent first calls cost (\d+) requests .*? against (\d+) with the SDK; 10 calls on 10 new clients \(the Workers pattern\) (\d+) against (\d+)\./.exec(
+          readFileSync(join(root, "docs/performance.md"), "utf8"),
+        );
+      assert.ok(bench, "docs/performance.md has the bench's round-trip line");
+      assert.deepEqual(
+        [
+          ...row("requests for 100 concurrent first calls on one client"),
+          ...row("requests for 10 calls on 10 new clients \\(the Workers pattern\\)"),
+        ],
+        bench.slice(1).map(Number),
+      );
+    });
+
     t.test("the check refuses a stale figure", () => {
       assert.deepEqual(statedFigures("| `x` | 3.0 KB | 1.2 KB |\n", "`x`"), [3.0, 1.2]);
       assert.ok(close(1.2, 1210) && !close(1.2, 1400));
