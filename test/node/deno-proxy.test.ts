@@ -13,6 +13,7 @@ import { createEcKey } from "keyvault-fetch/keys";
 import { fromClientSecret } from "keyvault-fetch/entra";
 import { repoRoot } from "./child.js";
 import { startCli } from "./worker-starter.test.js";
+import { runMarker } from "../processes.mjs";
 
 const denoBinary = () => join(dirname(createRequire(import.meta.url).resolve("deno/package.json")), "bin.cjs");
 
@@ -47,6 +48,7 @@ const suite: SuiteFile = (t) => {
               ALLOW_INSECURE_LOOPBACK: "true",
               PORT: "0",
               HOSTNAME: "127.0.0.1",
+              ...runMarker(),
             },
           });
           const url = await new Promise<string>((resolve, reject) => {

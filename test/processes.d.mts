@@ -1,0 +1,7 @@
+export declare function markRun(): string;
+export declare function runMarker(): Record<string, string>;
+export declare function runProcesses(id?: string): { pid: number; ppid: number; args: string }[] | string;
+export declare function stopProcess(child: import("node:child_process").ChildProcess, graceMs?: number): Promise<void>;
+export declare function stopGroup(child: import("node:child_process").ChildProcess, graceMs?: number): Promise<void>;
+export declare function denoExecutable(): string;
+export declare function leftoverProcesses(graceMs?: number): Promise<{ pid: number; ppid: number; args: string }[] | string>;

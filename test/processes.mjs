@@ -1,0 +1,179 @@
+// The processes a test run starts: how tests end them, and how the run finds any left alive.
+// test/run.mjs marks the run with a unique KVF_TEST_RUN in its environment; every process it starts
+// inherits it, and so do their children, even once orphaned and re-parented to init (where a walk
+// of the runner's descendants no longer sees them). A child started with an environment built from
+// scratch carries it through `runMarker()`. `runProcesses()` finds the marked processes through
+// /proc/<pid>/environ, so the check sees this run's processes only, never another run's.
+import { once } from "node:events";
+import { randomUUID } from "node:crypto";
+import { readFileSync, readdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { setTimeout as sleep } from "node:timers/promises";
+
+const MARKER = "KVF_TEST_RUN";
+
+/** Gives this process (and every process it starts from now on) a fresh run marker; returns it. */
+export function markRun() {
+  const id = `${process.pid}-${randomUUID()}`;
+  process.env[MARKER] = id;
+  return id;
+}
+
+/** The marker as an environment entry, for a child whose environment is built from scratch. */
+export function runMarker() {
+  const id = process.env[MARKER];
+  return id ? { [MARKER]: id } : {};
+}
+
+/** Process ids from this one up to init: never reported (the runner and what started it). */
+function ownLine() {
+  const pids = new Set();
+  for (let pid = process.pid; pid > 1 && !pids.has(pid); ) {
+    pids.add(pid);
+    try {
+      // /proc/<pid>/stat: "pid (comm) state ppid …"; comm may hold spaces and parentheses.
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      pid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    } catch {
+      break;
+    }
+  }
+  return pids;
+}
+
+/**
+ * The live processes of the run marked `id` (default: this one), other than this process and its
+ * ancestors: `{ pid, ppid, args }[]`. Returns a string saying why it cannot tell instead (no marker,
+ * or no /proc: only Linux exposes other processes' environments this way).
+ * @example
+ * const left = runProcesses();
+ * if (typeof left !== "string") for (const p of left) console.log(p.pid, p.args);
+ * @param {string} [id]
+ * @returns {{ pid: number, ppid: number, args: string }[] | string}
+ */
+export function runProcesses(id = process.env[MARKER]) {
+  if (!id) return `${MARKER} is not set: run through test/run.mjs, which marks the run`;
+  let pids;
+  try {
+    pids = readdirSync("/proc").filter((n) => /^\d+$/.test(n));
+  } catch {
+    return `no /proc on ${process.platform}: the run's processes cannot be found by their environment here`;
+  }
+  const entry = `\0${MARKER}=${id}\0`;
+  const own = ownLine();
+  const found = [];
+  for (const name of pids) {
+    const pid = Number(name);
+    if (own.has(pid)) continue;
+    try {
+      // Another user's process cannot be read, and a zombie's environment is empty: neither is ours.
+      if (!`\0${readFileSync(`/proc/${pid}/environ`, "latin1")}`.includes(entry)) continue;
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0+$/, "").replaceAll("\0", " ");
+      found.push({ pid, ppid, args });
+    } catch {
+      /* gone since the listing, or not ours to read */
+    }
+  }
+  return found;
+}
+
+/**
+ * Ends a child and waits for its exit: SIGTERM, then SIGKILL if it is still running after
+ * `graceMs`. Resolves at once for a child that has exited.
+ * @example
+ * const child = spawn(denoExecutable(), ["run", "server.ts"]);
+ * try { … } finally { await stopProcess(child); }
+ * @param {import("node:child_process").ChildProcess} child
+ * @param {number} [graceMs]
+ */
+export async function stopProcess(child, graceMs = 5_000) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, "exit");
+  child.kill("SIGTERM");
+  const grace = new AbortController();
+  const late = await Promise.race([exited.then(() => false), sleep(graceMs, true, { signal: grace.signal })]);
+  grace.abort();
+  if (late) {
+    child.kill("SIGKILL");
+    await exited;
+  }
+}
+
+/** Whether any process of process group `pgid` is still alive. */
+function groupAlive(pgid) {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Ends a child started with `detached: true` (its own process group) and everything in that group
+ * (a shell's background jobs, npx's command), and waits until none is left: SIGTERM to the group,
+ * SIGKILL to what remains after `graceMs`.
+ * @example
+ * const child = spawn("bash", ["-c", script], { detached: true });
+ * try { … } finally { await stopGroup(child); }
+ * @param {import("node:child_process").ChildProcess} child
+ * @param {number} [graceMs]
+ */
+export async function stopGroup(child, graceMs = 5_000) {
+  const pgid = child.pid;
+  if (pgid === undefined) return;
+  const signal = (sig) => {
+    try {
+      process.kill(-pgid, sig);
+    } catch {
+      /* the group is gone */
+    }
+  };
+  signal("SIGTERM");
+  const until = Date.now() + graceMs;
+  while (groupAlive(pgid) && Date.now() < until) await sleep(20);
+  if (groupAlive(pgid)) signal("SIGKILL");
+  while (groupAlive(pgid)) await sleep(20);
+  if (child.exitCode === null && child.signalCode === null) await once(child, "exit");
+}
+
+/**
+ * The path of the `deno` dev dependency's binary itself. The package's bin (`bin.cjs`) is a Node
+ * wrapper that runs the binary as its own child: ending the wrapper would orphan the binary.
+ * @example
+ * execFile(denoExecutable(), ["run", "--no-prompt", "script.ts"]);
+ * @returns {string}
+ */
+export function denoExecutable() {
+  return createRequire(import.meta.url)("deno/install_api.cjs").runInstall();
+}
+
+/**
+ * The run's last check: the processes of this run still alive after `graceMs` (a process in the
+ * middle of exiting gets that long), each then killed so that the run leaves nothing behind even
+ * when it fails. A string says why there is no check here (see `runProcesses`).
+ * @example
+ * const left = await leftoverProcesses();
+ * if (typeof left !== "string" && left.length) process.exitCode = 1;
+ * @param {number} [graceMs]
+ * @returns {Promise<{ pid: number, ppid: number, args: string }[] | string>}
+ */
+export async function leftoverProcesses(graceMs = 2_000) {
+  const until = Date.now() + graceMs;
+  let left = runProcesses();
+  while (typeof left !== "string" && left.length && Date.now() < until) {
+    await sleep(100);
+    left = runProcesses();
+  }
+  if (typeof left !== "string")
+    for (const { pid } of left) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        /* gone */
+      }
+    }
+  return left;
+}
