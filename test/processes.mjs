@@ -4,6 +4,7 @@
 // of the runner's descendants no longer sees them). A child started with an environment built from
 // scratch carries it through `runMarker()`. `runProcesses()` finds the marked processes through
 // /proc/<pid>/environ, so the check sees this run's processes only, never another run's.
+import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { randomUUID } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
@@ -31,9 +32,7 @@ function ownLine() {
   for (let pid = process.pid; pid > 1 && !pids.has(pid); ) {
     pids.add(pid);
     try {
-      // /proc/<pid>/stat: "pid (comm) state ppid …"; comm may hold spaces and parentheses.
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      pid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      pid = Number(statFields(pid)[1]);
     } catch {
       break;
     }
@@ -68,8 +67,7 @@ export function runProcesses(id = process.env[MARKER]) {
     try {
       // Another user's process cannot be read, and a zombie's environment is empty: neither is ours.
       if (!`\0${readFileSync(`/proc/${pid}/environ`, "latin1")}`.includes(entry)) continue;
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const ppid = Number(statFields(pid)[1]);
       const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0+$/, "").replaceAll("\0", " ");
       found.push({ pid, ppid, args });
     } catch {
@@ -80,18 +78,18 @@ export function runProcesses(id = process.env[MARKER]) {
 }
 
 /**
- * Ends a child and waits for its exit: SIGTERM, then SIGKILL if it is still running after
- * `graceMs`. Resolves at once for a child that has exited.
+ * Ends a child and waits for its exit: `signal` (SIGTERM by default), then SIGKILL if it is still
+ * running after `graceMs`. Resolves at once for a child that has exited.
  * @example
  * const child = spawn(denoExecutable(), ["run", "server.ts"]);
  * try { … } finally { await stopProcess(child); }
  * @param {import("node:child_process").ChildProcess} child
- * @param {number} [graceMs]
+ * @param {{ signal?: NodeJS.Signals, graceMs?: number }} [options]
  */
-export async function stopProcess(child, graceMs = 5_000) {
+export async function stopProcess(child, { signal = "SIGTERM", graceMs = 5_000 } = {}) {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = once(child, "exit");
-  child.kill("SIGTERM");
+  child.kill(signal);
   const grace = new AbortController();
   const late = await Promise.race([exited.then(() => false), sleep(graceMs, true, { signal: grace.signal })]);
   grace.abort();
@@ -101,14 +99,35 @@ export async function stopProcess(child, graceMs = 5_000) {
   }
 }
 
-/** Whether any process of process group `pgid` is still alive. */
+/** `/proc/<pid>/stat` after the command name: state, ppid, process group, … */
+function statFields(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8"); // "pid (comm) state ppid pgrp …"; comm may hold ") "
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+}
+
+/** Whether any process of process group `pgid` is still running. */
 function groupAlive(pgid) {
   try {
     process.kill(-pgid, 0);
-    return true;
   } catch {
     return false;
   }
+  // A zombie stays in its group until its parent (init, for an orphan) reaps it, which some inits
+  // do late or never; it runs nothing, so it does not count. Without /proc, kill(0) is all there is.
+  let pids;
+  try {
+    pids = readdirSync("/proc").filter((n) => /^\d+$/.test(n));
+  } catch {
+    return true;
+  }
+  return pids.some((pid) => {
+    try {
+      const [state, , pgrp] = statFields(pid);
+      return Number(pgrp) === pgid && state !== "Z";
+    } catch {
+      return false;
+    }
+  });
 }
 
 /**
@@ -137,6 +156,43 @@ export async function stopGroup(child, graceMs = 5_000) {
   if (groupAlive(pgid)) signal("SIGKILL");
   while (groupAlive(pgid)) await sleep(20);
   if (child.exitCode === null && child.signalCode === null) await once(child, "exit");
+}
+
+/**
+ * Runs `command` to its end in a process group of its own, then ends whatever it left running in
+ * that group (a shell's background job, the binary a Node wrapper started), and on timeout all of
+ * it; resolves once none of the group is left. `code` is null when it was killed.
+ * @example
+ * const { code, stdout } = await runInGroup("bash", ["-c", "server & sleep 1; kill $!"], { timeoutMs: 30_000 });
+ * @param {string} command
+ * @param {string[]} args
+ * @param {{ cwd?: string, env?: NodeJS.ProcessEnv, timeoutMs?: number }} [options]
+ * @returns {Promise<{ code: number | null, stdout: string, stderr: string, timedOut: boolean }>}
+ */
+export async function runInGroup(command, args, { cwd, env, timeoutMs = 60_000 } = {}) {
+  const child = spawn(command, args, { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "",
+    stderr = "";
+  child.stdout.on("data", (c) => {
+    stdout += c;
+  });
+  child.stderr.on("data", (c) => {
+    stderr += c;
+  });
+  let closed = false;
+  child.on("close", () => {
+    closed = true;
+  });
+  const grace = new AbortController();
+  let timedOut;
+  try {
+    timedOut = await Promise.race([once(child, "exit").then(() => false), sleep(timeoutMs, true, { signal: grace.signal })]);
+  } finally {
+    grace.abort(); // the timer, when it exited first (or could not start)
+  }
+  await stopGroup(child);
+  if (!closed) await once(child, "close"); // the rest of its output
+  return { code: timedOut ? null : child.exitCode, stdout, stderr, timedOut };
 }
 
 /**

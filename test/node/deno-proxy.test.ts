@@ -5,17 +5,14 @@ import type { SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
 import { spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { KeyVaultClient } from "keyvault-fetch";
 import { createEcKey } from "keyvault-fetch/keys";
 import { fromClientSecret } from "keyvault-fetch/entra";
 import { repoRoot } from "./child.js";
 import { startCli } from "./worker-starter.test.js";
-import { runMarker } from "../processes.mjs";
-
-const denoBinary = () => join(dirname(createRequire(import.meta.url).resolve("deno/package.json")), "bin.cjs");
+import { denoExecutable, runMarker, stopProcess } from "../processes.mjs";
 
 const suite: SuiteFile = (t) => {
   t.group("Deno example", () => {
@@ -35,7 +32,7 @@ const suite: SuiteFile = (t) => {
           writeFileSync(join(dir, "deno.json"), JSON.stringify({ ...config, nodeModulesDir: "manual" }));
           copyFileSync(join(root, "examples/deno/proxy.ts"), join(dir, "proxy.ts"));
           const page = "http://app.localhost:3000";
-          deno = spawn(process.execPath, [denoBinary(), "run", "--no-prompt", "--no-lock", "--allow-net", "--allow-env", "proxy.ts"], {
+          deno = spawn(denoExecutable(), ["run", "--no-prompt", "--no-lock", "--allow-net", "--allow-env", "proxy.ts"], {
             cwd: dir,
             stdio: ["ignore", "pipe", "pipe"],
             env: {
@@ -94,8 +91,8 @@ const suite: SuiteFile = (t) => {
           const key = await createEcKey(client, "via-deno", { curve: "P-256" });
           assert.ok(key.id.startsWith(`${env.KEYVAULT_URL}/keys/via-deno/`), key.id);
         } finally {
-          deno?.kill();
-          emulator.kill();
+          if (deno) await stopProcess(deno);
+          await stopProcess(emulator);
           rmSync(dir, { recursive: true, force: true });
         }
       },
