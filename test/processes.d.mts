@@ -12,4 +12,5 @@ export declare function runInGroup(
   command: string,
   args: string[],
   options?: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
-): Promise<{ code: number | null; stdout: string; stderr: string; timedOut: boolean }>;
+): Promise<{ code: number | null; stdout: string; stderr: string; timedOut: boolean; leftRunning: string[] }>;
+export declare function denoEnv(vars?: Record<string, string>): Record<string, string>;

@@ -9,6 +9,7 @@ import { once } from "node:events";
 import { randomUUID } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 
 const MARKER = "KVF_TEST_RUN";
@@ -67,9 +68,7 @@ export function runProcesses(id = process.env[MARKER]) {
     try {
       // Another user's process cannot be read, and a zombie's environment is empty: neither is ours.
       if (!`\0${readFileSync(`/proc/${pid}/environ`, "latin1")}`.includes(entry)) continue;
-      const ppid = Number(statFields(pid)[1]);
-      const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0+$/, "").replaceAll("\0", " ");
-      found.push({ pid, ppid, args });
+      found.push({ pid, ppid: Number(statFields(pid)[1]), args: commandLine(pid) });
     } catch {
       /* gone since the listing, or not ours to read */
     }
@@ -105,29 +104,44 @@ function statFields(pid) {
   return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
 }
 
-/** Whether any process of process group `pgid` is still running. */
+/** A process's command line, its arguments joined by spaces. */
+function commandLine(pid) {
+  return readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0+$/, "").replaceAll("\0", " ");
+}
+
+/**
+ * The running processes of process group `pgid`, as "pid command line"; undefined without /proc.
+ * A zombie stays in its group until its parent (init, for an orphan) reaps it, which some inits do
+ * late or never; it runs nothing, so it does not count.
+ */
+function groupMembers(pgid) {
+  let pids;
+  try {
+    pids = readdirSync("/proc").filter((n) => /^\d+$/.test(n));
+  } catch {
+    return undefined;
+  }
+  const members = [];
+  for (const pid of pids) {
+    try {
+      const [state, , pgrp] = statFields(pid);
+      if (Number(pgrp) === pgid && state !== "Z") members.push(`${pid} ${commandLine(pid)}`);
+    } catch {
+      /* gone */
+    }
+  }
+  return members;
+}
+
+/** Whether any process of process group `pgid` is still running (without /proc: kill(0) says). */
 function groupAlive(pgid) {
   try {
     process.kill(-pgid, 0);
   } catch {
     return false;
   }
-  // A zombie stays in its group until its parent (init, for an orphan) reaps it, which some inits
-  // do late or never; it runs nothing, so it does not count. Without /proc, kill(0) is all there is.
-  let pids;
-  try {
-    pids = readdirSync("/proc").filter((n) => /^\d+$/.test(n));
-  } catch {
-    return true;
-  }
-  return pids.some((pid) => {
-    try {
-      const [state, , pgrp] = statFields(pid);
-      return Number(pgrp) === pgid && state !== "Z";
-    } catch {
-      return false;
-    }
-  });
+  const members = groupMembers(pgid);
+  return members === undefined || members.length > 0;
 }
 
 /**
@@ -161,13 +175,15 @@ export async function stopGroup(child, graceMs = 5_000) {
 /**
  * Runs `command` to its end in a process group of its own, then ends whatever it left running in
  * that group (a shell's background job, the binary a Node wrapper started), and on timeout all of
- * it; resolves once none of the group is left. `code` is null when it was killed.
+ * it; resolves once none of the group is left. `code` is null when it was killed; `leftRunning`
+ * lists what was still running in the group when the command exited ("pid command line"; empty
+ * without /proc).
  * @example
  * const { code, stdout } = await runInGroup("bash", ["-c", "server & sleep 1; kill $!"], { timeoutMs: 30_000 });
  * @param {string} command
  * @param {string[]} args
  * @param {{ cwd?: string, env?: NodeJS.ProcessEnv, timeoutMs?: number }} [options]
- * @returns {Promise<{ code: number | null, stdout: string, stderr: string, timedOut: boolean }>}
+ * @returns {Promise<{ code: number | null, stdout: string, stderr: string, timedOut: boolean, leftRunning: string[] }>}
  */
 export async function runInGroup(command, args, { cwd, env, timeoutMs = 60_000 } = {}) {
   const child = spawn(command, args, { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
@@ -190,9 +206,10 @@ export async function runInGroup(command, args, { cwd, env, timeoutMs = 60_000 }
   } finally {
     grace.abort(); // the timer, when it exited first (or could not start)
   }
+  const leftRunning = timedOut ? [] : (groupMembers(/** @type {number} */ (child.pid)) ?? []);
   await stopGroup(child);
   if (!closed) await once(child, "close"); // the rest of its output
-  return { code: timedOut ? null : child.exitCode, stdout, stderr, timedOut };
+  return { code: timedOut ? null : child.exitCode, stdout, stderr, timedOut, leftRunning };
 }
 
 /**
@@ -232,4 +249,23 @@ export async function leftoverProcesses(graceMs = 2_000) {
       }
     }
   return left;
+}
+
+/**
+ * A clean environment for Deno: PATH and HOME only (no vault settings from the developer's shell),
+ * no colours, no update check, the run's marker, then `vars`.
+ * @example
+ * execFile(denoExecutable(), ["run", "script.ts"], { env: denoEnv({ KEYVAULT_URL: url }) });
+ * @param {Record<string, string>} [vars]
+ * @returns {Record<string, string>}
+ */
+export function denoEnv(vars = {}) {
+  return {
+    PATH: process.env.PATH ?? "",
+    HOME: process.env.HOME ?? tmpdir(),
+    NO_COLOR: "1",
+    DENO_NO_UPDATE_CHECK: "1",
+    ...runMarker(),
+    ...vars,
+  };
 }

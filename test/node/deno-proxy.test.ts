@@ -12,7 +12,7 @@ import { createEcKey } from "keyvault-fetch/keys";
 import { fromClientSecret } from "keyvault-fetch/entra";
 import { repoRoot } from "./child.js";
 import { startCli } from "./worker-starter.test.js";
-import { denoExecutable, runMarker, stopProcess } from "../processes.mjs";
+import { denoEnv, denoExecutable, stopProcess } from "../processes.mjs";
 
 const suite: SuiteFile = (t) => {
   t.group("Deno example", () => {
@@ -35,18 +35,13 @@ const suite: SuiteFile = (t) => {
           deno = spawn(denoExecutable(), ["run", "--no-prompt", "--no-lock", "--allow-net", "--allow-env", "proxy.ts"], {
             cwd: dir,
             stdio: ["ignore", "pipe", "pipe"],
-            env: {
-              PATH: process.env.PATH ?? "",
-              HOME: process.env.HOME ?? dir,
-              NO_COLOR: "1",
-              DENO_NO_UPDATE_CHECK: "1",
+            env: denoEnv({
               KEYVAULT_URL: env.KEYVAULT_URL!,
               ALLOWED_ORIGINS: page,
               ALLOW_INSECURE_LOOPBACK: "true",
               PORT: "0",
               HOSTNAME: "127.0.0.1",
-              ...runMarker(),
-            },
+            }),
           });
           const url = await new Promise<string>((resolve, reject) => {
             let out = "",

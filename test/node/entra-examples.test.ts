@@ -16,7 +16,7 @@ import { createEmulator } from "keyvault-fetch/emulator";
 import { decryptJwe, encryptJwe } from "keyvault-fetch/jose";
 import { startEmulatorServer } from "keyvault-fetch/emulator/server";
 import { repoRoot } from "./child.js";
-import { denoExecutable, runMarker } from "../processes.mjs";
+import { denoEnv, denoExecutable } from "../processes.mjs";
 
 /** esbuild resolves `keyvault-fetch[/sub]` to the built dist, as an installed package would. */
 const distPlugin = (root: string) => ({
@@ -54,14 +54,7 @@ function runDeno(args: string[], env: Record<string, string>): Promise<{ stdout:
       {
         cwd: repoRoot(),
         timeout: 60_000,
-        env: {
-          PATH: process.env.PATH ?? "",
-          HOME: process.env.HOME ?? tmpdir(),
-          NO_COLOR: "1",
-          DENO_NO_UPDATE_CHECK: "1",
-          ...runMarker(),
-          ...env,
-        },
+        env: denoEnv(env),
       },
       (error, stdout, stderr) =>
         error ? reject(new Error(`deno failed: ${error.message}\n${stderr}\n${stdout}`)) : resolve({ stdout, stderr }),

@@ -5,7 +5,7 @@ import type { SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
 import { execFile } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
-import { runProcesses } from "../processes.mjs";
+import { runInGroup, runProcesses } from "../processes.mjs";
 
 /** A Node child that starts two idle grandchildren (one marked as another run's), prints their pids and exits. */
 const ORPHANING = `
@@ -55,6 +55,21 @@ const suite: SuiteFile = (t) => {
       // Ended, it is off the list (a zombie awaiting init's reaping is not a live process).
       for (let i = 0; i < 100 && listed(ours); i++) await sleep(50);
       assert.equal(listed(ours), undefined, "still listed after SIGKILL");
+    });
+
+    t.test("runInGroup names what a command left running in its process group and ends it; a timeout ends all of it", async () => {
+      const sleeping = () => {
+        const found = runProcesses();
+        return typeof found === "string" ? [] : found.filter((p) => /^sleep 3[01]$/.test(p.args));
+      };
+      const done = await runInGroup("bash", ["-c", "sleep 30 & echo started"], { timeoutMs: 20_000 });
+      assert.deepEqual([done.code, done.stdout, done.timedOut], [0, "started\n", false]);
+      if (typeof runProcesses() !== "string") assert.match(done.leftRunning.join("\n"), /^\d+ sleep 30$/);
+      const started = Date.now();
+      const late = await runInGroup("bash", ["-c", "sleep 31; echo never"], { timeoutMs: 300 });
+      assert.deepEqual([late.code, late.stdout, late.timedOut], [null, "", true]);
+      assert.ok(Date.now() - started < 10_000, "ended at the timeout, not at the command's end");
+      assert.deepEqual(sleeping(), [], "nothing of either group is left");
     });
   });
 };

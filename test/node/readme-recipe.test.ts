@@ -43,9 +43,14 @@ const suite: SuiteFile = (t) => {
             ),
           );
           // Its own process group: whatever the script leaves running (on a failure or a timeout, the
-          // emulator) is ended with it.
-          const { stdout, stderr, code, timedOut } = await runInGroup("bash", ["-c", script], { cwd: dir, env, timeoutMs: 60_000 });
+          // emulator) is ended with it, and named.
+          const { stdout, stderr, code, timedOut, leftRunning } = await runInGroup("bash", ["-c", script], {
+            cwd: dir,
+            env,
+            timeoutMs: 60_000,
+          });
           assert.equal(code, 0, `the recipe ${timedOut ? "timed out" : "failed"}:\n${stderr}\n${stdout}`);
+          assert.deepEqual(leftRunning, [], "the recipe and its stop leave nothing running");
           assert.match(
             stdout,
             /^keyvault-fetch quickstart: vault https:\/\/[^\s]+:\d+$/m,

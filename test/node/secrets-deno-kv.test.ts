@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { repoRoot } from "./child.js";
-import { denoExecutable, runMarker } from "../processes.mjs";
+import { denoEnv, denoExecutable } from "../processes.mjs";
 
 const script = (dist: (sub: string) => string) => `
 import { KeyVaultClient } from "${dist("index")}";
@@ -54,13 +54,7 @@ const suite: SuiteFile = (t) => {
             {
               cwd: root,
               timeout: 60_000,
-              env: {
-                PATH: process.env.PATH ?? "",
-                HOME: process.env.HOME ?? tmpdir(),
-                NO_COLOR: "1",
-                DENO_NO_UPDATE_CHECK: "1",
-                ...runMarker(),
-              },
+              env: denoEnv(),
             },
             (error, out, err) => (error ? reject(new Error(`deno failed: ${error.message}\n${err}\n${out}`)) : resolve(out)),
           ),
