@@ -6,10 +6,10 @@
 // emulator" instead; a `kill $!` that reached npm rather than the emulator leaves its port open.
 import type { SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
-import { execFile } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
+import { runInGroup } from "../processes.mjs";
 import { repoRoot } from "./child.js";
 import { consumerProject } from "./tarball.js";
 
@@ -55,12 +55,15 @@ const suite: SuiteFile = (t) => {
             ([k]) => !/^(KEYVAULT_|AZURE_|NODE_EXTRA_CA_CERTS$|NODE_OPTIONS$)/.test(k),
           ),
         );
-        const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number }>((resolve) => {
-          execFile("bash", ["-c", script], { cwd: dir, env, timeout: 60_000 }, (error, stdout, stderr) => {
-            resolve({ stdout, stderr, code: error ? (typeof error.code === "number" ? error.code : 1) : 0 });
-          });
+        // Its own process group: whatever the script leaves running (on a failure or a timeout, the
+        // emulator) is ended with it, and named.
+        const { stdout, stderr, code, timedOut, leftRunning } = await runInGroup("bash", ["-c", script], {
+          cwd: dir,
+          env,
+          timeoutMs: 60_000,
         });
-        assert.equal(code, 0, `the recipe failed:\n${stderr}\n${stdout}`);
+        assert.equal(code, 0, `the recipe ${timedOut ? "timed out" : "failed"}:\n${stderr}\n${stdout}`);
+        assert.deepEqual(leftRunning, [], "the recipe and its stop leave nothing running");
         assert.match(
           stdout,
           /^keyvault-fetch quickstart: vault https:\/\/[^\s]+:\d+$/m,
@@ -80,28 +83,28 @@ const suite: SuiteFile = (t) => {
       async () => {
         const dir = await consumerProject();
         rmSync(join(dir, "npx.env"), { force: true });
+        // After kill $!, the script itself waits (10 s at most) for the emulator's port to close:
+        // npm passes the signal to the shell it started, and the emulator sees its parent go.
+        const waitForPort = [
+          "const url = new URL(process.env.KEYVAULT_URL);",
+          "let tries = 0;",
+          "const probe = () => require('node:net').connect(Number(url.port), '127.0.0.1', function () {",
+          "  this.destroy();",
+          "  if (++tries < 50) setTimeout(probe, 200); else { console.log('still listening'); process.exit(1); }",
+          "}).on('error', () => console.log('port closed'));",
+          "probe();",
+        ].join(" ");
         const script = [
           "npx --offline keyvault-emulator --port 0 > npx.env &",
           "until [ -s npx.env ] || ! kill -0 $! 2>/dev/null; do sleep 0.1; done",
           "set -a; . ./npx.env; set +a",
           "kill $!",
-          'echo "emulator was at $KEYVAULT_URL"',
+          `node -e ${JSON.stringify(waitForPort)}`,
         ].join("\n");
-        const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number }>((resolve) => {
-          execFile("bash", ["-c", script], { cwd: dir, timeout: 60_000 }, (error, stdout, stderr) => {
-            resolve({ stdout, stderr, code: error ? (typeof error.code === "number" ? error.code : 1) : 0 });
-          });
-        });
+        const { stdout, stderr, code, leftRunning } = await runInGroup("bash", ["-c", script], { cwd: dir, timeoutMs: 60_000 });
         assert.equal(code, 0, `${stderr}\n${stdout}`);
-        const port = Number(/^emulator was at \S+:(\d+)$/m.exec(stdout)?.[1]);
-        assert.ok(port > 0, stdout);
-        // npm passes the signal to the shell it started; the emulator sees its parent go within a second.
-        let open = true;
-        for (let i = 0; i < 50 && open; i++) {
-          await new Promise((r) => setTimeout(r, 200));
-          open = await listening(port);
-        }
-        assert.equal(open, false, "nothing listens on the emulator's port 10 s after kill $!");
+        assert.match(stdout, /^port closed$/m, "nothing listens on the emulator's port 10 s after kill $!");
+        assert.deepEqual(leftRunning, [], "nothing left running");
       },
       { timeoutMs: 120_000 },
     );

@@ -6,11 +6,11 @@ import type { SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { build, transform } from "esbuild";
 import { Miniflare } from "miniflare";
+import { denoEnv, denoExecutable } from "../processes.mjs";
 import { repoRoot } from "./child.js";
 import { documentationFiles, testedSnippets, type Snippet } from "./readme-snippets.js";
 import { consumerProject, startInstalledCli } from "./tarball.js";
@@ -133,10 +133,9 @@ const RUN: Record<Snippet["runner"], (dir: string, snippet: Snippet, env: Record
     writeFileSync(join(project, "package.json"), JSON.stringify({ private: true, dependencies: { "keyvault-fetch": "*" } }));
     writeFileSync(join(project, "deno.json"), JSON.stringify({ nodeModulesDir: "manual" }));
     writeFileSync(join(project, "main.ts"), snippet.code);
-    const deno = join(dirname(createRequire(import.meta.url).resolve("deno/package.json")), "bin.cjs");
-    const { stdout } = await run(process.execPath, [deno, "run", "--no-prompt", "--no-lock", "--allow-net", "--allow-env", "main.ts"], {
+    const { stdout } = await run(denoExecutable(), ["run", "--no-prompt", "--no-lock", "--allow-net", "--allow-env", "main.ts"], {
       cwd: project,
-      env: { ...userEnv(env), NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
+      env: denoEnv({ TMPDIR: process.env.TMPDIR ?? "", ...env }),
       timeout: 90_000,
     }).catch(explain);
     return stdout;
