@@ -25,6 +25,22 @@ function memoryStore() {
   return store;
 }
 
+type Emu = ReturnType<Lib["emulator"]["createEmulator"]>;
+
+/** A token provider for another app registration of the emulator (another identity). */
+function appToken(emu: Emu, clientId: string, clientSecret: string) {
+  return async (r: { scopes: string[]; tenantId?: string; signal?: AbortSignal }) => {
+    const form = { grant_type: "client_credentials", client_id: clientId, client_secret: clientSecret, scope: r.scopes.join(" ") };
+    const res = await emu.fetch(`${emu.authorityHost}/${r.tenantId ?? emu.tenantId}/oauth2/v2.0/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(form),
+    });
+    const json = (await res.json()) as { access_token: string; expires_in: number };
+    return { token: json.access_token, expiresOnTimestamp: Date.now() + json.expires_in * 1000 };
+  };
+}
+
 export function secretsCache(t: Registrar, lib: Lib): void {
   const { createEmulator } = lib.emulator;
   const { KeyVaultClient } = lib.core;
@@ -105,21 +121,7 @@ export function secretsCache(t: Registrar, lib: Lib): void {
         const { clock, emu, reads, admin } = setup();
         await setSecret(admin, "payroll", "s3cr3t");
         emu.registerClient({ clientId: "other-app", clientSecret: "other-secret", secretPermissions: ["list"] });
-        const otherToken = async (r: { scopes: string[]; tenantId?: string }) => {
-          const form = {
-            grant_type: "client_credentials",
-            client_id: "other-app",
-            client_secret: "other-secret",
-            scope: r.scopes.join(" "),
-          };
-          const res = await emu.fetch(`${emu.authorityHost}/${r.tenantId ?? emu.tenantId}/oauth2/v2.0/token`, {
-            method: "POST",
-            headers: { "content-type": "application/x-www-form-urlencoded" },
-            body: new URLSearchParams(form),
-          });
-          const json = (await res.json()) as { access_token: string; expires_in: number };
-          return { token: json.access_token, expiresOnTimestamp: Date.now() + json.expires_in * 1000 };
-        };
+        const otherToken = appToken(emu, "other-app", "other-secret");
         const cache = new SecretCache({ now: () => clock.now });
         assert.equal(await cache.getValue(admin, "payroll"), "s3cr3t");
         const other = new KeyVaultClient(emu.vaultUrl, { getToken: otherToken, fetch: emu.fetch });
@@ -208,6 +210,51 @@ export function secretsCache(t: Registrar, lib: Lib): void {
       for (let i = 0; i < 200; i++) await many.get(c, `missing-${i}`).catch(() => undefined);
       assert.equal(many.size, 50, "remembered misses count too");
     });
+
+    t.test(
+      "shared store: an entry serves only the identity (token tid + oid) that read it; another identity reads the vault and is refused",
+      async () => {
+        const { clock, emu, reads, admin } = setup();
+        await setSecret(admin, "payroll", "s3cr3t");
+        emu.registerClient({ clientId: "other-app", clientSecret: "other-secret", secretPermissions: ["list"] });
+        const store = memoryStore();
+        const isolate = () => new SecretCache({ now: () => clock.now, store, sealingKey: SEALING_KEY });
+        const mine = () => new KeyVaultClient(emu.vaultUrl, { getToken: emu.getToken, fetch: emu.fetch });
+        const theirs = appToken(emu, "other-app", "other-secret");
+        const other = () => new KeyVaultClient(emu.vaultUrl, { getToken: theirs, fetch: emu.fetch });
+        const first = isolate();
+        assert.equal(await first.getValue(mine(), "payroll"), "s3cr3t");
+        assert.equal(store.data.size, 1);
+        await assert.rejects(() => first.getValue(other(), "payroll"), { status: 403 }, "same cache: not served from the store");
+        assert.equal(first.stats.storeHits, 0);
+        const second = isolate();
+        await assert.rejects(() => second.getValue(other(), "payroll"), { status: 403 }, "another isolate: not served either");
+        assert.equal(second.stats.storeHits, 0);
+        assert.equal(reads("payroll"), 3, "each refused read went to the vault");
+        const third = isolate();
+        assert.equal(await third.getValue(mine(), "payroll"), "s3cr3t", "the identity that read it is served from the store");
+        assert.deepEqual([third.stats.storeHits, third.stats.vaultReads], [1, 0]);
+        // A token that names no identity (not a JWT): the store is neither read nor written.
+        const opaque = new KeyVaultClient(emu.vaultUrl, {
+          fetch: emu.fetch,
+          getToken: () => ({ token: "opaque-token", expiresOnTimestamp: Date.now() + 3600_000 }),
+        });
+        const gets = store.get;
+        let asked = 0;
+        store.get = (k) => (asked++, gets(k));
+        await assert.rejects(() => isolate().getValue(opaque, "payroll"), { status: 401 });
+        assert.equal(asked, 0, "an identity that cannot be known never reads the store");
+        // An app that names its partition shares entries under that name (and only those caches do).
+        const named = (partition: string) => new SecretCache({ now: () => clock.now, store, sealingKey: SEALING_KEY, partition });
+        assert.equal(await named("billing").getValue(mine(), "payroll"), "s3cr3t");
+        const again = named("billing");
+        assert.equal(await again.getValue(mine(), "payroll"), "s3cr3t");
+        assert.equal(again.stats.storeHits, 1, "served under the partition");
+        const elsewhere = named("reports");
+        assert.equal(await elsewhere.getValue(mine(), "payroll"), "s3cr3t");
+        assert.equal(elsewhere.stats.storeHits, 0, "another partition does not see it");
+      },
+    );
 
     t.test("refresh reads now (the cached copy stopped working); invalidate forgets, in the store too", async () => {
       const { clock, client, reads, admin } = setup();
