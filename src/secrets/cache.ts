@@ -9,7 +9,7 @@ import { toSecret, type RestSecret } from "./model.js";
 import { readSecret } from "./operations.js";
 import { identityOf } from "./identity.js";
 import { checkSealingKey, createSealer, type Sealer, type SealingKeyInput } from "./seal.js";
-import { storeDelete, storeGet, storePut, type SharedStore } from "./store.js";
+import { storeDelete, storeGet, storePut, storeSignal, type SharedStore } from "./store.js";
 import type { KeyVaultSecret, OperationOptions } from "./types.js";
 
 /**
@@ -44,6 +44,12 @@ export interface SecretCacheOptions {
    * serve each other's entries.
    */
   partition?: string;
+  /**
+   * How long one store operation may take, in ms (default 500): a store that has not answered by
+   * then is a miss (reads) or is left to finish on its own (writes). The caller's `signal` ends the
+   * wait too.
+   */
+  storeTimeoutMs?: number;
   /** The clock, ms since epoch (default `Date.now`). */
   now?: () => number;
 }
@@ -171,6 +177,7 @@ export class SecretCache {
   readonly #store: SharedStore | undefined;
   readonly #sealingKey: SealingKeyInput | undefined;
   readonly #partition: string | undefined;
+  readonly #storeTimeout: number;
   #sealer: Sealer | undefined;
   readonly #entries = new Map<string, Entry>();
   readonly #inflight = new WeakMap<KeyVaultClient, Map<string, Promise<ValueEntry>>>();
@@ -195,6 +202,7 @@ export class SecretCache {
     if (options.partition !== undefined && (typeof options.partition !== "string" || !options.partition))
       throw invalid(`partition must be a non-empty string; got ${describe(options.partition)}`);
     this.#partition = options.partition;
+    this.#storeTimeout = whole(options.storeTimeoutMs ?? 500, "storeTimeoutMs", 1);
   }
 
   /** Entries held now (values and remembered misses). */
@@ -267,19 +275,22 @@ export class SecretCache {
   /**
    * Forgets a secret (every cached version of it, and its entries in the shared store): the next
    * read goes to the vault.
-   * @example await cache.invalidate(client, "db-password");
+   * @example await cache.invalidate(client, "db-password", { signal: AbortSignal.timeout(2_000) });
    */
-  async invalidate(client: KeyVaultClient, name: string): Promise<void> {
+  async invalidate(client: KeyVaultClient, name: string, options: { signal?: AbortSignal } = {}): Promise<void> {
     const { address } = this.#address(client, name, {});
     const prefix = cacheKey(vaultOf(client), { name: address.name, version: "" });
     const exact = cacheKey(vaultOf(client), address);
     const keys = new Set([exact]);
     for (const k of this.#entries.keys()) if (address.version ? k === exact : k.startsWith(prefix)) keys.add(k);
     for (const k of keys) this.#entries.delete(k);
-    const identity = this.#store?.delete && (await this.#identity(client, undefined));
+    const signal = options?.signal;
+    const identity = this.#store?.delete && (await this.#identity(client, signal));
     if (identity) {
       const sealer = await this.#getSealer();
-      await Promise.all([...keys].map(async (k) => storeDelete(this.#store!, await sealer.storeKey(`${identity}\n${k}`))));
+      const limit = storeSignal(signal, this.#storeTimeout);
+      await Promise.all([...keys].map(async (k) => storeDelete(this.#store!, await sealer.storeKey(`${identity}\n${k}`), limit)));
+      if (signal?.aborted) throw signal.reason;
     }
   }
 
@@ -355,9 +366,11 @@ export class SecretCache {
     }
     this.#set(key, entry);
     if (this.#store) {
-      const write = this.#toStore(client, key, entry);
-      if (waitUntil) waitUntil(write);
-      else await write;
+      // Sealing is local work and is awaited; the store's put is not: a stalled store never delays
+      // the answer (waitUntil, when given, keeps the put alive, for no longer than storeTimeoutMs).
+      const out = await this.#sealed(client, key, entry);
+      if (out && waitUntil) waitUntil(storePut(this.#store, out.storeKey, out.sealed, out.ttlSeconds, storeSignal(undefined, this.#storeTimeout)));
+      else if (out) void storePut(this.#store, out.storeKey, out.sealed, out.ttlSeconds, undefined);
     }
     return entry;
   }
@@ -424,7 +437,8 @@ export class SecretCache {
     if (!identity) return undefined;
     const sealer = await this.#getSealer();
     const storeKey = await sealer.storeKey(`${identity}\n${key}`);
-    const sealed = await storeGet(this.#store, storeKey);
+    const sealed = await storeGet(this.#store, storeKey, storeSignal(signal, this.#storeTimeout));
+    if (signal?.aborted) throw signal.reason;
     if (sealed === undefined) return undefined;
     const plain = await sealer.open(storeKey, sealed);
     let payload: { v?: unknown; identity?: unknown; key?: unknown; at?: unknown; bundle?: RestSecret } | undefined;
@@ -454,7 +468,12 @@ export class SecretCache {
     return entry;
   }
 
-  async #toStore(client: KeyVaultClient, key: string, entry: ValueEntry): Promise<void> {
+  /** The entry sealed for the store, with its store key and TTL (undefined: not for the store). */
+  async #sealed(
+    client: KeyVaultClient,
+    key: string,
+    entry: ValueEntry,
+  ): Promise<{ storeKey: string; sealed: string; ttlSeconds: number } | undefined> {
     const ttlSeconds = Math.max(1, Math.ceil((entry.staleUntil - this.#now()) / 1000));
     if (!Number.isFinite(ttlSeconds)) return;
     // After the read, the client holds the token the vault accepted: its identity is known without a call.
@@ -463,7 +482,7 @@ export class SecretCache {
     const sealer = await this.#getSealer();
     const storeKey = await sealer.storeKey(`${identity}\n${key}`);
     const sealed = await sealer.seal(storeKey, JSON.stringify({ v: 2, identity, key, at: entry.fetchedAt, bundle: entry.bundle }));
-    await storePut(this.#store!, storeKey, sealed, ttlSeconds);
+    return { storeKey, sealed, ttlSeconds };
   }
 }
 

@@ -4,9 +4,10 @@
 // not be: it comes from the client's own provider, and the vault verified a token of that provider
 // when it answered the read that filled the entry. The token never leaves this module.
 import { getCachedChallenge } from "../challenge.js";
-import { providerOf, type KeyVaultClient } from "../client.js";
+import { DEFAULT_TIMEOUT_MS, providerOf, type KeyVaultClient } from "../client.js";
 import { base64UrlDecode, utf8Decode } from "../encoding.js";
 import { cachedToken, requestToken, type TokenRequest } from "../token.js";
+import { storeSignal, within } from "./store.js";
 
 /**
  * The token request whose answer names the client's identity: the scope of the vault's cloud (from
@@ -49,11 +50,12 @@ export async function identityOf(client: KeyVaultClient, signal: AbortSignal | u
   if (!provider || !request) return undefined;
   const held = cachedToken(provider, request);
   if (held) return identityOfToken(held.token);
-  try {
-    const got = await requestToken(provider, signal ? { ...request, signal } : request);
-    return identityOfToken(typeof got === "string" ? got : got.token);
-  } catch {
-    if (signal?.aborted) throw signal.reason;
-    return undefined; // the vault read will meet the same failure and report it properly
-  }
+  // A provider that fails or never answers leaves the identity unknown: the vault read that follows
+  // meets the same provider under the client's own deadline, and reports it properly.
+  const got = await within(
+    () => requestToken(provider, signal ? { ...request, signal } : request),
+    storeSignal(signal, DEFAULT_TIMEOUT_MS),
+  );
+  if (signal?.aborted) throw signal.reason;
+  return got === undefined ? undefined : identityOfToken(typeof got === "string" ? got : got.token);
 }

@@ -345,7 +345,7 @@ export function secretsCache(t: Registrar, lib: Lib): void {
     );
 
     t.test(
-      "store writes: through waitUntil when given (the answer does not wait), awaited otherwise; a failing store never breaks a read",
+      "store writes: through waitUntil when given, never awaited by the answer; a failing store never breaks a read",
       async () => {
         const { clock, client, admin } = setup();
         await setSecret(admin, "w", "v");
@@ -427,6 +427,74 @@ export function secretsCache(t: Registrar, lib: Lib): void {
         "the same bytes as raw key material open it",
       );
     });
+
+    t.test(
+      "a store that stalls, throws or answers garbage is a miss: the caller's signal and storeTimeoutMs end a stalled get; a stalled put never delays the answer",
+      async () => {
+        const { clock, client, reads, admin } = setup();
+        await setSecret(admin, "s", "v");
+        const never = new Promise<never>(() => {});
+        const stalled: SharedStore = { get: () => never, put: () => never, delete: () => never };
+        // Fails the test (instead of hanging it) when `promise` has not settled within `ms`.
+        const within = async <T>(promise: Promise<T>, ms: number, what: string): Promise<T> => {
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          const late = new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`${what}: still waiting after ${ms} ms`)), ms);
+          });
+          try {
+            return await Promise.race([promise, late]);
+          } finally {
+            clearTimeout(timer);
+          }
+        };
+        const patient = new SecretCache({ now: () => clock.now, store: stalled, sealingKey: SEALING_KEY, storeTimeoutMs: 60_000 });
+        const reason = new Error("the caller gave up");
+        const caller = new AbortController();
+        const pending = patient.getValue(client(), "s", { signal: caller.signal });
+        setTimeout(() => caller.abort(reason), 20);
+        const e = await within(
+          pending.then(
+            () => undefined,
+            (err: unknown) => err,
+          ),
+          3_000,
+          "a stalled store get after the caller's abort",
+        );
+        assert.equal(e, reason, "the caller's abort ends the wait on the store");
+        const quick = new SecretCache({ now: () => clock.now, store: stalled, sealingKey: SEALING_KEY, storeTimeoutMs: 30 });
+        assert.equal(await within(quick.getValue(client(), "s"), 3_000, "a stalled store get past storeTimeoutMs"), "v");
+        assert.equal(quick.stats.vaultReads, 1, "read from the vault instead");
+        // The put stalls too: neither the answer nor what waitUntil is handed waits for it past the limit.
+        const handed: Promise<unknown>[] = [];
+        const waitUntil = (p: Promise<unknown>) => void handed.push(p);
+        assert.equal((await within(quick.refresh(client(), "s", { waitUntil }), 3_000, "a stalled put (waitUntil)")).value, "v");
+        await within(Promise.all(handed), 3_000, "the promise handed to waitUntil");
+        const slowPut = new SecretCache({ now: () => clock.now, store: stalled, sealingKey: SEALING_KEY, storeTimeoutMs: 60_000 });
+        assert.equal((await within(slowPut.refresh(client(), "s"), 3_000, "a stalled put (no waitUntil)")).value, "v");
+        await within(slowPut.invalidate(client(), "s", { signal: AbortSignal.timeout(20) }).catch(() => undefined), 3_000, "invalidate");
+        // Garbage and failures of every kind: a miss, then the vault.
+        const readsBefore = reads("s");
+        const answers: (() => unknown)[] = [
+          () => 42,
+          () => ({ value: "kvf1.x" }),
+          () => Promise.resolve(["kvf1.x"]),
+          () => {
+            throw new Error("sync failure");
+          },
+          () => Promise.reject(new Error("async failure")),
+          () => ({ then: (_: unknown, reject: (e: unknown) => void) => reject(new Error("a thenable that rejects")) }),
+        ];
+        for (const answer of answers) {
+          const odd = new SecretCache({
+            now: () => clock.now,
+            sealingKey: SEALING_KEY,
+            store: { get: answer as SharedStore["get"], put: () => undefined },
+          });
+          assert.equal(await odd.getValue(client(), "s"), "v");
+        }
+        assert.equal(reads("s"), readsBefore + answers.length);
+      },
+    );
 
     t.test(
       "adapters: the Workers Cache API shape (this runtime's own CacheStorage where it has one), Workers KV and Deno KV shapes",
