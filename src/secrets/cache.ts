@@ -369,7 +369,8 @@ export class SecretCache {
       // Sealing is local work and is awaited; the store's put is not: a stalled store never delays
       // the answer (waitUntil, when given, keeps the put alive, for no longer than storeTimeoutMs).
       const out = await this.#sealed(client, key, entry);
-      if (out && waitUntil) waitUntil(storePut(this.#store, out.storeKey, out.sealed, out.ttlSeconds, storeSignal(undefined, this.#storeTimeout)));
+      if (out && waitUntil)
+        waitUntil(storePut(this.#store, out.storeKey, out.sealed, out.ttlSeconds, storeSignal(undefined, this.#storeTimeout)));
       else if (out) void storePut(this.#store, out.storeKey, out.sealed, out.ttlSeconds, undefined);
     }
     return entry;

@@ -344,53 +344,50 @@ export function secretsCache(t: Registrar, lib: Lib): void {
       },
     );
 
-    t.test(
-      "store writes: through waitUntil when given, never awaited by the answer; a failing store never breaks a read",
-      async () => {
-        const { clock, client, admin } = setup();
-        await setSecret(admin, "w", "v");
-        const slow = memoryStore();
-        let release!: () => void;
-        const gate = new Promise<void>((r) => {
-          release = r;
-        });
-        const put = slow.put;
-        slow.put = async (k, v, ttl) => {
-          await gate;
-          return put(k, v, ttl);
-        };
-        const handed: Promise<unknown>[] = [];
-        const cache = new SecretCache({ now: () => clock.now, store: slow, sealingKey: SEALING_KEY });
-        assert.equal(
-          await cache.getValue(client(), "w", {
-            waitUntil: (p) => {
-              handed.push(p);
-            },
-          }),
-          "v",
-          "answered while the store write waits",
-        );
-        assert.equal(handed.length, 1);
-        assert.equal(slow.data.size, 0);
-        release();
-        await Promise.all(handed);
-        assert.equal(slow.data.size, 1);
-        const broken: SharedStore = {
-          get: async () => {
-            throw new Error("store down");
+    t.test("store writes: through waitUntil when given, never awaited by the answer; a failing store never breaks a read", async () => {
+      const { clock, client, admin } = setup();
+      await setSecret(admin, "w", "v");
+      const slow = memoryStore();
+      let release!: () => void;
+      const gate = new Promise<void>((r) => {
+        release = r;
+      });
+      const put = slow.put;
+      slow.put = async (k, v, ttl) => {
+        await gate;
+        return put(k, v, ttl);
+      };
+      const handed: Promise<unknown>[] = [];
+      const cache = new SecretCache({ now: () => clock.now, store: slow, sealingKey: SEALING_KEY });
+      assert.equal(
+        await cache.getValue(client(), "w", {
+          waitUntil: (p) => {
+            handed.push(p);
           },
-          put: () => {
-            throw new Error("store down");
-          },
-          delete: async () => {
-            throw new Error("store down");
-          },
-        };
-        const resilient = new SecretCache({ now: () => clock.now, store: broken, sealingKey: SEALING_KEY });
-        assert.equal(await resilient.getValue(client(), "w"), "v");
-        await resilient.invalidate(client(), "w");
-      },
-    );
+        }),
+        "v",
+        "answered while the store write waits",
+      );
+      assert.equal(handed.length, 1);
+      assert.equal(slow.data.size, 0);
+      release();
+      await Promise.all(handed);
+      assert.equal(slow.data.size, 1);
+      const broken: SharedStore = {
+        get: async () => {
+          throw new Error("store down");
+        },
+        put: () => {
+          throw new Error("store down");
+        },
+        delete: async () => {
+          throw new Error("store down");
+        },
+      };
+      const resilient = new SecretCache({ now: () => clock.now, store: broken, sealingKey: SEALING_KEY });
+      assert.equal(await resilient.getValue(client(), "w"), "v");
+      await resilient.invalidate(client(), "w");
+    });
 
     t.test("options are checked: a store needs a sealing key of 16+ bytes; bad numbers and clients are refused", async () => {
       const store = memoryStore();
@@ -471,7 +468,11 @@ export function secretsCache(t: Registrar, lib: Lib): void {
         await within(Promise.all(handed), 3_000, "the promise handed to waitUntil");
         const slowPut = new SecretCache({ now: () => clock.now, store: stalled, sealingKey: SEALING_KEY, storeTimeoutMs: 60_000 });
         assert.equal((await within(slowPut.refresh(client(), "s"), 3_000, "a stalled put (no waitUntil)")).value, "v");
-        await within(slowPut.invalidate(client(), "s", { signal: AbortSignal.timeout(20) }).catch(() => undefined), 3_000, "invalidate");
+        await within(
+          slowPut.invalidate(client(), "s", { signal: AbortSignal.timeout(20) }).catch(() => undefined),
+          3_000,
+          "invalidate",
+        );
         // Garbage and failures of every kind: a miss, then the vault.
         const readsBefore = reads("s");
         const answers: (() => unknown)[] = [
@@ -482,6 +483,7 @@ export function secretsCache(t: Registrar, lib: Lib): void {
             throw new Error("sync failure");
           },
           () => Promise.reject(new Error("async failure")),
+          // biome-ignore lint/suspicious/noThenProperty: a store that answers a rejecting thenable is the case under test
           () => ({ then: (_: unknown, reject: (e: unknown) => void) => reject(new Error("a thenable that rejects")) }),
         ];
         for (const answer of answers) {
