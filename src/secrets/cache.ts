@@ -338,6 +338,7 @@ export class SecretCache {
     try {
       bundle = await readSecret(client, address);
     } catch (e) {
+      if (e instanceof KeyVaultError && (e.status === 401 || e.status === 403)) await this.#revoke(client, key, waitUntil);
       if (e instanceof KeyVaultError && e.status === 404) {
         const { status, code, message, innerError, requestId, body, request } = e;
         this.#set(key, {
@@ -467,6 +468,31 @@ export class SecretCache {
     }
     this.stats.storeHits++;
     return entry;
+  }
+
+  /**
+   * The vault refused this identity (a disabled secret, a revoked permission): its entry stops being
+   * served, from memory and from the store. Another identity's entry stays (it was not refused).
+   * The store's delete (or, without one, a sealed tombstone in its place) is not awaited, like a put.
+   */
+  async #revoke(client: KeyVaultClient, key: string, waitUntil: CachedSecretOptions["waitUntil"]): Promise<void> {
+    if (this.#entries.get(key)?.owner === ownerOf(client)) this.#entries.delete(key);
+    const store = this.#store;
+    const identity = store && (await this.#identity(client, undefined));
+    if (!store || !identity) return;
+    const sealer = await this.#getSealer();
+    const storeKey = await sealer.storeKey(`${identity}\n${key}`);
+    const limit = waitUntil ? storeSignal(undefined, this.#storeTimeout) : undefined;
+    const gone = store.delete
+      ? storeDelete(store, storeKey, limit)
+      : storePut(
+          store,
+          storeKey,
+          await sealer.seal(storeKey, JSON.stringify({ v: 2, identity, key, revoked: true })),
+          Math.ceil((this.#ttl + this.#swr) / 1000) + 1,
+          limit,
+        );
+    waitUntil?.(gone);
   }
 
   /** The entry sealed for the store, with its store key and TTL (undefined: not for the store). */

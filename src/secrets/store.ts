@@ -182,6 +182,6 @@ export async function storePut(
 }
 
 /** Deletes from a store when it can, ignoring failures (entries expire anyway); waits no longer than `signal` allows. */
-export async function storeDelete(store: SharedStore, key: string, signal: AbortSignal): Promise<void> {
+export async function storeDelete(store: SharedStore, key: string, signal: AbortSignal | undefined): Promise<void> {
   await within(() => store.delete?.(key), signal);
 }

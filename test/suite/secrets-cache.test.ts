@@ -256,6 +256,49 @@ export function secretsCache(t: Registrar, lib: Lib): void {
       },
     );
 
+    t.test(
+      "a 403 or 401 on refresh ends serving the entry, from memory and from the store: a disabled secret, a revoked permission",
+      async () => {
+        const { clock, emu, client, reads, admin } = setup();
+        await setSecret(admin, "db", "pw");
+        await setSecret(admin, "api", "key");
+        const store = memoryStore();
+        const isolate = () =>
+          new SecretCache({ ttlMs: 60_000, staleWhileRevalidateMs: 60_000, now: () => clock.now, store, sealingKey: SEALING_KEY });
+        const cache = isolate();
+        assert.equal(await cache.getValue(client(), "db"), "pw");
+        assert.equal(await cache.getValue(client(), "api"), "key");
+        assert.equal(store.data.size, 2);
+        // Disabled: the stale read's background refresh meets 403 SecretDisabled.
+        await updateSecretProperties(admin, "db", "", { enabled: false });
+        clock.now += 61_000;
+        const handed: Promise<unknown>[] = [];
+        const waitUntil = (p: Promise<unknown>) => void handed.push(p);
+        assert.equal(await cache.getValue(client(), "db", { waitUntil }), "pw", "stale: served while the refresh runs");
+        await Promise.all(handed);
+        await assert.rejects(() => cache.getValue(client(), "db"), { status: 403 }, "memory: no longer served");
+        await assert.rejects(() => isolate().getValue(client(), "db"), { status: 403 }, "store: no longer served");
+        // Revoked: a foreground refresh meets 403 ForbiddenByPolicy.
+        emu.setSecretPermissions(emu.clientId, ["list"]);
+        await assert.rejects(() => cache.refresh(client(), "api"), { status: 403 });
+        const other = isolate();
+        await assert.rejects(() => other.getValue(client(), "api"), { status: 403 }, "store: no longer served");
+        assert.equal(other.stats.storeHits, 0);
+        assert.equal(reads("api"), 3);
+        // A store without delete: a sealed tombstone takes the entry's place.
+        emu.setSecretPermissions(emu.clientId, undefined);
+        const keepAll = memoryStore();
+        keepAll.delete = undefined;
+        const keeper = () => new SecretCache({ now: () => clock.now, store: keepAll, sealingKey: SEALING_KEY });
+        assert.equal(await keeper().getValue(client(), "api"), "key");
+        emu.setSecretPermissions(emu.clientId, ["list"]);
+        await assert.rejects(() => keeper().refresh(client(), "api"), { status: 403 });
+        const late = keeper();
+        await assert.rejects(() => late.getValue(client(), "api"), { status: 403 }, "the tombstone is not served");
+        assert.deepEqual([late.stats.storeHits, late.stats.storeRejected], [0, 1]);
+      },
+    );
+
     t.test("refresh reads now (the cached copy stopped working); invalidate forgets, in the store too", async () => {
       const { clock, client, reads, admin } = setup();
       await setSecret(admin, "rotating", "old");
