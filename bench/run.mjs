@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench` (after the build): measures keyvault-fetch side by side with the official Azure SDK
 // and aws4fetch, in one run, offline, and rewrites bench/RESULTS.md, bench/results.svg,
-// bench/results.json (every figure, for re-rendering) and the generated lines of the README's
+// bench/results.json (every figure, for re-rendering) and the generated lines of docs/performance.md's
 // "Sizes and benchmarks" section.
 // Usage: node bench/run.mjs [--only bytes,roundtrips,cpu,instructions,heap,local-remote,startup] [--write] [--quick]
 //        node bench/run.mjs --render   (rewrites the reports from bench/results.json, measuring nothing)
@@ -100,7 +100,7 @@ if (write) {
   if (!render) writeFileSync(join(here, "results.json"), `${JSON.stringify(results, null, 1)}\n`);
   const readme = updateReadme(markdown);
   console.log(
-    `wrote bench/RESULTS.md, bench/results.svg${render ? "" : ", bench/results.json"}${readme ? " and the README's generated lines" : ""} (${(results.machine.durationMs / 1000).toFixed(0)} s)`,
+    `wrote bench/RESULTS.md, bench/results.svg${render ? "" : ", bench/results.json"}${readme ? " and docs/performance.md's generated lines" : ""} (${(results.machine.durationMs / 1000).toFixed(0)} s)`,
   );
   for (const line of markdown.split("\n")) if (/^- (PASS|FAIL|NOT MEASURED):/.test(line)) console.log(line);
 } else {
@@ -110,11 +110,11 @@ process.exit(Object.keys(results.skipped).length ? 1 : 0);
 
 /**
  * Replaces the lines between `<!-- bench:generated -->` and `<!-- /bench:generated -->` in the
- * project README with this run's headline, goals and losses (so the README never states a figure
+ * docs/performance.md with this run's headline, goals and losses (so it never states a figure
  * the last run did not produce). Returns whether it did.
  */
 function updateReadme(md) {
-  const file = join(root, "README.md");
+  const file = join(root, "docs/performance.md");
   const text = readFileSync(file, "utf8");
   const open = "<!-- bench:generated -->",
     close = "<!-- /bench:generated -->";
@@ -131,7 +131,7 @@ function updateReadme(md) {
       : [];
   };
   const lines = [
-    `From \`npm run bench\` on ${results.machine.date} (${(results.machine.durationMs / 1000 / 60).toFixed(1)} minutes; [full results](bench/RESULTS.md), [method](bench/README.md)):`,
+    `From \`npm run bench\` on ${results.machine.date} (${(results.machine.durationMs / 1000 / 60).toFixed(1)} minutes; [full results](../bench/RESULTS.md), [method](../bench/README.md)):`,
     "",
     ...section("Headline"),
     "",
@@ -139,7 +139,7 @@ function updateReadme(md) {
     "",
     ...section("Goals"),
     "",
-    `Where we lose: ${section("Where we lose").length || "no"} comparison${section("Where we lose").length === 1 ? "" : "s"} lost or goal${section("Where we lose").length === 1 ? "" : "s"} missed, listed in [bench/RESULTS.md](bench/RESULTS.md#where-we-lose).`,
+    `Where we lose: ${section("Where we lose").length || "no"} comparison${section("Where we lose").length === 1 ? "" : "s"} lost or goal${section("Where we lose").length === 1 ? "" : "s"} missed, listed in [bench/RESULTS.md](../bench/RESULTS.md#where-we-lose).`,
   ];
   writeFileSync(file, `${text.slice(0, a + open.length)}\n${lines.join("\n")}\n${text.slice(b)}`);
   return true;

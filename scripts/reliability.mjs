@@ -68,7 +68,7 @@ const markdown = render({ ...m, soak, planted, machine, quick });
 if (write) {
   writeFileSync(join(root, "RELIABILITY.md"), markdown);
   console.log(
-    `wrote RELIABILITY.md (${(machine.durationMs / 1000).toFixed(0)} s)${updateReadme(markdown) ? " and the README's reliability lines" : ""}`,
+    `wrote RELIABILITY.md (${(machine.durationMs / 1000).toFixed(0)} s)${updateReadme(markdown) ? " and docs/performance.md's reliability lines" : ""}`,
   );
 } else {
   console.log(markdown);
@@ -76,10 +76,10 @@ if (write) {
 
 /**
  * Replaces the lines between `<!-- reliability:generated -->` and `<!-- /reliability:generated -->`
- * in the README with this run's headline, so the README states only figures a run produced.
+ * in docs/performance.md with this run's headline, so it states only figures a run produced.
  */
 function updateReadme(md) {
-  const file = join(root, "README.md");
+  const file = join(root, "docs/performance.md");
   const text = readFileSync(file, "utf8");
   const open = "<!-- reliability:generated -->",
     close = "<!-- /reliability:generated -->";
@@ -91,7 +91,7 @@ function updateReadme(md) {
     .split("\n")
     .filter((l) => l.startsWith("- "));
   const lines = [
-    `**Reliability**: from \`npm run reliability\` on ${machine.date} (${(machine.durationMs / 1000 / 60).toFixed(1)} minutes offline; [RELIABILITY.md](RELIABILITY.md) has every table; \`npm run soak\` runs the soak alone):`,
+    `**Reliability**: from \`npm run reliability\` on ${machine.date} (${(machine.durationMs / 1000 / 60).toFixed(1)} minutes offline; [RELIABILITY.md](../RELIABILITY.md) has every table; \`npm run soak\` runs the soak alone):`,
     "",
     ...headline,
   ];
@@ -430,7 +430,7 @@ function render(r) {
   const unwrapped = r.slow.filter((x) => x.kind === "unwrapped").length;
   if (unwrapped)
     limits.push(
-      `client.fetch with a custom \`fetch\` that ignores its signal: the \`Response\` comes back as that fetch made it (never wrapped, so it works with every API that takes one), and its body is bounded only through the signal the fetch was given (README, "Retries and time"). ${unwrapped} slow-server calls were of this kind; request() and the helpers, which read the body themselves, ended by the deadline in all of theirs.`,
+      `client.fetch with a custom \`fetch\` that ignores its signal: the \`Response\` comes back as that fetch made it (never wrapped, so it works with every API that takes one), and its body is bounded only through the signal the fetch was given (docs/client.md, "Retries and time"). ${unwrapped} slow-server calls were of this kind; request() and the helpers, which read the body themselves, ended by the deadline in all of theirs.`,
     );
   const challengeLeaks = leakSources.filter((k) => /challenge/.test(k));
   if (challengeLeaks.length)

@@ -34,6 +34,9 @@ function projects(out) {
                 types: [],
                 strict: true,
                 noEmit: true,
+                // examples/deno/package.json (a link to the checkout, for running from a clone) ends
+                // the package's self-reference there: name its built declarations, as npm installs them
+                paths: { "keyvault-fetch": [join(root, "dist/index.d.ts")], "keyvault-fetch/*": [join(root, "dist/*.d.ts")] },
               },
               files: [denoTypes, join(root, "examples/deno/proxy.ts"), join(root, "examples/deno/envelope.ts")],
             },

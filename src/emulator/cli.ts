@@ -2,7 +2,7 @@
 // keyvault-emulator: emulated vaults, Managed HSMs and their Entra authority over HTTPS (or HTTP),
 // on loopback. Prints KEY=value lines any client can take as its environment (and, as comments,
 // a curl recipe), then serves until stopped; Ctrl+C or SIGTERM stop it and remove what it made.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -10,10 +10,15 @@ import { startEmulatorServer, type EmulatorServer, type EmulatorServerOptions, t
 
 const usage = `Usage: keyvault-emulator [options]
 
-Serves emulated Azure Key Vaults (keys) and Managed HSMs with their Entra ID token endpoint,
-then prints KEYVAULT_URL, AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET,
-AZURE_AUTHORITY_HOST and NODE_EXTRA_CA_CERTS (the certificate to trust) as KEY=value lines,
-one more line per vault when there are several, and a curl recipe as # comments.
+Serves emulated Azure Key Vaults (keys and secrets) and Managed HSMs (keys) with their Entra ID
+token endpoint, then prints KEYVAULT_URL, AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET,
+AZURE_AUTHORITY_HOST and NODE_EXTRA_CA_CERTS (the certificate to trust; with --http,
+ALLOW_INSECURE_LOOPBACK=true instead) as KEY=value lines, one more line per vault when there
+are several, and a curl recipe as # comments.
+
+The same identity across restarts: --state <file> keeps the tenant, client, secret and keys.
+Started by npx, it ends when npm does (kill $! in a script); the bin itself
+(node_modules/.bin/keyvault-emulator) ends at once.
 
 Options:
   --port <n>             port to listen on (default 8443; 0 picks a free one)
@@ -29,6 +34,8 @@ Options:
                          <name>.managedhsm.localhost, when it resolves to loopback; else 127.0.0.1)
   --cors <origins>       browser origins allowed to call the vaults and the token endpoint
                          directly, comma-separated (e.g. http://localhost:5173); none by default
+  --env-file <file>      also write the KEY=value lines to this file once serving (e.g. a
+                         Worker's .dev.vars, or a dotenv file for deno --env-file)
   --state <file>         keep the state in this file: loaded at start, saved after every change
   --state-key-file <f>   encrypt the state with the passphrase in this file (or set
                          KEYVAULT_EMULATOR_STATE_KEY); without one the file holds keys in the clear
@@ -75,6 +82,7 @@ async function main(): Promise<void> {
         state: { type: "string" },
         "state-key-file": { type: "string" },
         config: { type: "string" },
+        "env-file": { type: "string" },
         "no-admin": { type: "boolean" },
         "client-id": { type: "string" },
         "client-secret": { type: "string" },
@@ -182,6 +190,15 @@ async function main(): Promise<void> {
   process.once("SIGTERM", stop);
 
   server = await startEmulatorServer(options);
+  // Started by npx (npm exec), we are npm's grandchild: npm passes a SIGTERM on to the shell between
+  // us but not to us, so `kill $!` would leave us holding the port. End when that shell ends (our
+  // parent changes); started otherwise, a detached run (nohup, setsid) is left alone.
+  if (process.env.npm_command === "exec") {
+    const parent = process.ppid;
+    setInterval(() => {
+      if (process.ppid !== parent) stop();
+    }, 500).unref();
+  }
 
   const env: Record<string, string> = { ...server.env };
   if (server.certificate) {
@@ -189,17 +206,27 @@ async function main(): Promise<void> {
     const file = join(certDir, "certificate.pem");
     writeFileSync(file, server.certificate);
     env.NODE_EXTRA_CA_CERTS = file;
+  } else {
+    // What a client must opt in to for plain http on loopback (the examples read this name).
+    env.ALLOW_INSECURE_LOOPBACK = "true";
   }
+  const lines = Object.entries(env)
+    .map(([name, value]) => `${name}=${value}\n`)
+    .join("");
+  if (values["env-file"]) writeEnvFile(values["env-file"], lines);
   // One write, so a reader never sees half of the lines.
-  process.stdout.write(
-    Object.entries(env)
-      .map(([name, value]) => `${name}=${value}\n`)
-      .join("") + curlRecipe(server, Boolean(server.certificate)),
-  );
+  process.stdout.write(lines + curlRecipe(server, Boolean(server.certificate)));
   for (const note of server.notes) process.stderr.write(`${/in the clear/.test(note) ? "WARNING" : "note"}: ${note}\n`);
   process.stderr.write(
     `keyvault-emulator: serving ${server.vaults.map((v) => v.url).join(", ")} (authority ${server.authorityHost}${server.adminUrl ? `, admin ${server.adminUrl}` : ""}); Ctrl+C stops\n`,
   );
+}
+
+/** Writes the lines whole: into a temporary file beside the target, then renamed over it. */
+function writeEnvFile(file: string, lines: string): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, lines, { mode: 0o600 });
+  renameSync(temporary, file);
 }
 
 /** Comment lines: get a token with curl, then call the first vault (works once the lines above are in the environment). */

@@ -118,6 +118,8 @@ export interface ApiModel {
   items: ApiItem[];
   /** every exported name, by entry point */
   exportsOf: Map<string, Set<string>>;
+  /** Writes the Markdown reference (typedoc.json's output, typedoc-plugin-markdown) into `out`. */
+  render(out: string): Promise<void>;
 }
 
 class CollectingLogger extends Logger {
@@ -142,12 +144,17 @@ export async function loadApiModel(root: string): Promise<ApiModel> {
       modules: [],
       items: [],
       exportsOf: new Map(),
+      render: () => Promise.reject(new Error("TypeDoc converted nothing")),
     };
   app.validate(project);
-  return { messages: logger.messages, ...inventory(project, root) };
+  const render = async (out: string) => {
+    app.options.setValue("out", out);
+    await app.generateOutputs(project);
+  };
+  return { messages: logger.messages, ...inventory(project, root), render };
 }
 
-function inventory(project: ProjectReflection, root: string): Omit<ApiModel, "messages"> {
+function inventory(project: ProjectReflection, root: string): Omit<ApiModel, "messages" | "render"> {
   const modules: ApiModel["modules"] = [];
   const items: ApiItem[] = [];
   const exportsOf = new Map<string, Set<string>>();

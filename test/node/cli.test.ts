@@ -3,7 +3,7 @@
 import type { SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
 import { execFile, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -392,14 +392,40 @@ const suite: SuiteFile = (t) => {
         assert.equal(r.status, 401);
         assert.match(r.headers.get("www-authenticate") ?? "", /resource="https:\/\/127\.0\.0\.1"/);
         assert.match(cli.stderr(), /plain HTTP/);
+        assert.equal(cli.env.ALLOW_INSECURE_LOOPBACK, "true", "the opt-in the examples read is printed");
       } finally {
         await cli.stop();
+      }
+    });
+
+    t.test("--env-file writes the printed KEY=value lines (no comments) to a file a Worker or Deno reads", async () => {
+      const dir = mkdtempSync(join(tmpdir(), "kvf-cli-envfile-"));
+      const file = join(dir, ".dev.vars");
+      writeFileSync(file, "KEYVAULT_URL=http://stale.example\n");
+      const cli = await startCli(["--port", "0", "--http", "--vault-host", "127.0.0.1", "--env-file", file]);
+      try {
+        const written = readFileSync(file, "utf8");
+        const printed = cli
+          .stdout()
+          .split("\n")
+          .filter((l) => /^[A-Z_0-9]+=/.test(l));
+        assert.deepEqual(written.trimEnd().split("\n"), printed, "the file holds exactly the printed lines");
+        assert.match(written, /^ALLOW_INSECURE_LOOPBACK=true$/m);
+        assert.ok(!/stale|^#/m.test(written), written);
+        assert.equal(statSync(file).mode & 0o777, 0o600, "readable by its owner only: it holds the client secret");
+        assert.deepEqual(readdirSync(dir), [".dev.vars"], "no temporary file left beside it");
+      } finally {
+        await cli.stop();
+        rmSync(dir, { recursive: true, force: true });
       }
     });
 
     t.test("--help prints usage; an unknown flag exits 2", async () => {
       const help = await runNodeScript("dist/emulator-cli.js", { args: ["--help"] });
       assert.match(help.stdout, /Usage: keyvault-emulator/);
+      assert.match(help.stdout, /Key Vaults \(keys and secrets\)/, "names what it serves");
+      assert.match(help.stdout, /--env-file <file>/);
+      assert.match(help.stdout, /--state <file> keeps the tenant, client, secret and keys/);
       const bad = await runNodeScript("dist/emulator-cli.js", { args: ["--bogus"] }).then(
         () => undefined,
         (e: Error) => e,

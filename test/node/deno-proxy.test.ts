@@ -4,7 +4,7 @@
 import type { SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
 import { spawn } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KeyVaultClient } from "keyvault-fetch";
@@ -27,9 +27,13 @@ const suite: SuiteFile = (t) => {
           // A Deno project that installed keyvault-fetch (as `npm install` would leave it, linked here).
           mkdirSync(join(dir, "node_modules"));
           symlinkSync(root, join(dir, "node_modules/keyvault-fetch"), "dir");
-          writeFileSync(join(dir, "package.json"), JSON.stringify({ private: true, dependencies: { "keyvault-fetch": "*" } }));
+          // The example's own files, as in a clone after `npm install` there (file:../.. is a link to the package).
+          const pkg = JSON.parse(readFileSync(join(root, "examples/deno/package.json"), "utf8"));
+          assert.equal(pkg.dependencies["keyvault-fetch"], "file:../..", "package.json links the checkout");
           const config = JSON.parse(readFileSync(join(root, "examples/deno/deno.json"), "utf8"));
-          writeFileSync(join(dir, "deno.json"), JSON.stringify({ ...config, nodeModulesDir: "manual" }));
+          assert.equal(config.nodeModulesDir, "manual", "deno.json takes the package from node_modules, so a clone runs it unpublished");
+          copyFileSync(join(root, "examples/deno/package.json"), join(dir, "package.json"));
+          copyFileSync(join(root, "examples/deno/deno.json"), join(dir, "deno.json"));
           copyFileSync(join(root, "examples/deno/proxy.ts"), join(dir, "proxy.ts"));
           const page = "http://app.localhost:3000";
           deno = spawn(denoExecutable(), ["run", "--no-prompt", "--no-lock", "--allow-net", "--allow-env", "proxy.ts"], {

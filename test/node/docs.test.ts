@@ -4,9 +4,10 @@
 // program (see test/node/api-docs.ts for how an example becomes a module). Prints the counts.
 import type { SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { dirname, join, normalize } from "node:path";
 import { repoRoot } from "./child.js";
+import { documentationFiles } from "./readme-snippets.js";
 import { ENTRY_POINTS, loadApiModel, typeCheckModules, wrapExample, type ApiExample, type ApiModel } from "./api-docs.js";
 
 // Two examples that must fail, checked in the same program: a check that passes them is broken.
@@ -92,16 +93,52 @@ const suite: SuiteFile = (t) => {
       slow,
     );
 
-    t.test("README.md's links to its own sections name headings that exist", () => {
-      const readme = readFileSync(join(root, "README.md"), "utf8");
-      const anchors = headingAnchors(readme);
-      const links = [...readme.replace(/```[\s\S]*?```/g, "").matchAll(/\]\(#([^)\s]+)\)/g)].map((m) => m[1]!);
-      assert.ok(links.length > 10, "README has in-page links");
-      assert.deepEqual(
-        links.filter((l) => !anchors.has(l)),
-        [],
-        `links to missing sections (headings: ${[...anchors].join(", ")})`,
-      );
+    t.test(
+      "docs/api/ is the reference TypeDoc writes from the doc comments now (npm run docs rewrites it)",
+      async () => {
+        const m = await model();
+        const out = join(root, "test", ".out", "api-reference");
+        rmSync(out, { recursive: true, force: true });
+        await m.render(out);
+        const committed = join(root, "docs", "api");
+        const written = filesUnder(out);
+        assert.ok(written.length >= ENTRY_POINTS.length, `one page per entry point (${written.join(", ")})`);
+        const stale = [...new Set([...written, ...(existsSync(committed) ? filesUnder(committed) : [])])]
+          .sort()
+          .filter(
+            (f) =>
+              !existsSync(join(committed, f)) ||
+              !existsSync(join(out, f)) ||
+              readFileSync(join(committed, f), "utf8") !== readFileSync(join(out, f), "utf8"),
+          );
+        assert.deepEqual(stale, [], "pages of docs/api/ that differ from what TypeDoc writes now: run npm run docs and commit docs/api/");
+      },
+      slow,
+    );
+
+    t.test("every link in README.md and docs/ names a file and a heading that exist; the README's are absolute", () => {
+      const broken: string[] = [];
+      let count = 0;
+      for (const file of documentationFiles(root)) {
+        const text = readFileSync(join(root, file), "utf8");
+        for (const link of markdownLinks(text)) {
+          count++;
+          const problem = checkLink(root, file, link);
+          if (problem) broken.push(`${file}: ${link}: ${problem}`);
+          if (file === "README.md" && !/^(https?:|#|mailto:)/.test(link))
+            broken.push(`README.md: ${link}: relative (npm shows the README outside the repository)`);
+        }
+      }
+      assert.ok(count > 100, `links found (${count})`);
+      assert.deepEqual(broken, []);
+    });
+
+    t.test("the link check refuses a missing file, a missing heading and a foreign blob path", () => {
+      assert.equal(checkLink(root, "docs/keys.md", "client.md#tokens"), undefined);
+      assert.match(String(checkLink(root, "docs/keys.md", "no-such-guide.md")), /no file/);
+      assert.match(String(checkLink(root, "docs/keys.md", "client.md#no-such-heading")), /no heading/);
+      assert.match(String(checkLink(root, "README.md", `${REPO_BLOB}docs/nothing.md`)), /no file/);
+      assert.equal(checkLink(root, "README.md", `${REPO_BLOB}docs/keys.md#what-runs-locally`), undefined);
     });
 
     t.test(
@@ -116,9 +153,9 @@ const suite: SuiteFile = (t) => {
         ]) {
           if (!unique.has(`${e.source}\n${e.code}`)) unique.set(`${e.source}\n${e.code}`, e);
         }
-        const quickstart = quickstartSnippets(readFileSync(join(root, "README.md"), "utf8"));
-        assert.ok(quickstart.length >= 3, "the README's Quickstart has TypeScript snippets (Workers, Deno, browser)");
-        const examples = [...unique.values(), ...quickstart];
+        const blocks = documentationBlocks(root);
+        assert.ok(blocks.length >= 25, `code blocks of the README and the guides (${blocks.length})`);
+        const examples = [...unique.values(), ...blocks];
         assert.ok(examples.length > 0, "examples found");
         const started = Date.now();
         const all = [...examples, ...CANARIES];
@@ -139,19 +176,69 @@ const suite: SuiteFile = (t) => {
   });
 };
 /**
- * The README's Quickstart code in TypeScript (the runtimes' snippets; the JavaScript ones run in
- * the tarball tests), checked like the examples. Deno's `npm:` specifiers become package names.
+ * Every js/ts block of the README and the guides that no snippet test runs: each is type-checked
+ * like an `@example` (same free variables, names imported from the entry points). A block that
+ * runs is preceded by `<!-- test: … -->`; one that is checked another way, or is not code to
+ * check, by `<!-- not checked: why -->`. Deno's `npm:` specifiers become package names, and
+ * `@keyvault-fetch/emulator` the subpath it comes from until that package is installed here.
  */
-export function quickstartSnippets(readme: string): ApiExample[] {
-  const start = readme.indexOf("\n## Quickstart\n");
-  const end = readme.indexOf("\n## ", start + 1);
-  const lineOf = (i: number) => readme.slice(0, i).split("\n").length;
-  return [...readme.slice(start, end).matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => ({
-    owner: `README.md:${lineOf(start + m.index!) + 1} (Quickstart)`,
-    entry: "keyvault-fetch",
-    source: "README.md",
-    code: m[1]!.replace(/"npm:keyvault-fetch@[^/"]*(\/[^"]*)?"/g, (_, sub: string | undefined) => `"keyvault-fetch${sub ?? ""}"`),
-  }));
+export function documentationBlocks(root: string): ApiExample[] {
+  const emulatorPackage = existsSync(join(root, "node_modules/@keyvault-fetch/emulator"));
+  return documentationFiles(root)
+    .filter((file) => file !== "docs/ARCHITECTURE.md")
+    .flatMap((file) => {
+      const lines = readFileSync(join(root, file), "utf8").split("\n");
+      const blocks: ApiExample[] = [];
+      for (let i = 0; i < lines.length; i++) {
+        const fence = /^```(\w*)\s*$/.exec(lines[i]!);
+        if (!fence) continue;
+        const end = lines.findIndex((l, j) => j > i && /^```\s*$/.test(l));
+        const before = lines[i - 1] ?? "";
+        if (/^(ts|js|typescript|javascript|mjs)$/.test(fence[1]!) && !/^<!--\s*(test|not checked):/.test(before)) {
+          let code = lines.slice(i + 1, end).join("\n");
+          code = code.replace(/"npm:keyvault-fetch@[^/"]*(\/[^"]*)?"/g, (_, sub: string | undefined) => `"keyvault-fetch${sub ?? ""}"`);
+          if (!emulatorPackage)
+            code = code.replace(/"@keyvault-fetch\/emulator(\/[a-z-]+)?"/g, (_, sub = "") => `"keyvault-fetch/emulator${sub}"`);
+          blocks.push({ owner: `${file}:${i + 1}`, entry: "keyvault-fetch", source: file, code: `${code}\n` });
+        }
+        i = end;
+      }
+      return blocks;
+    });
+}
+
+/** Every file under a folder, as paths relative to it. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1))
+    .sort();
+}
+
+export const REPO_BLOB = "https://github.com/keyvault-fetch/keyvault-fetch/blob/main/";
+const REPO_TREE = "https://github.com/keyvault-fetch/keyvault-fetch/tree/main/";
+
+/** The targets of a markdown text's links and images, code aside. */
+export function markdownLinks(markdown: string): string[] {
+  const prose = markdown.replace(/^```[\s\S]*?^```/gm, "").replace(/`[^`\n]*`/g, "");
+  return [...prose.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]!);
+}
+
+/**
+ * Why a link from `file` does not resolve, or undefined: a relative path (or one of this
+ * repository's GitHub blob/tree URLs) must name a file or folder here, and its #fragment a heading
+ * of that markdown file. Other absolute URLs are not followed (no network in tests).
+ */
+export function checkLink(root: string, file: string, link: string): string | undefined {
+  let target: string;
+  if (link.startsWith(REPO_BLOB) || link.startsWith(REPO_TREE)) target = link.slice(REPO_BLOB.length);
+  else if (/^[a-z]+:/.test(link)) return undefined;
+  else if (link.startsWith("#")) target = `${file}${link}`;
+  else target = normalize(join(dirname(file), link));
+  const [path, fragment] = target.split("#") as [string, string | undefined];
+  if (!existsSync(join(root, path))) return "no file";
+  if (fragment && path.endsWith(".md") && !headingAnchors(readFileSync(join(root, path), "utf8")).has(fragment)) return "no heading";
+  return undefined;
 }
 
 /** GitHub's anchors for a markdown text's headings (github-slugger: lower case, punctuation dropped, spaces to dashes, repeats numbered). */

@@ -1,4 +1,4 @@
-// The README's OpenTelemetry recipe (under "### Observability"), run as written against a stub of
+// The OpenTelemetry recipe of docs/client.md (under "## Observability"), run as written against a stub of
 // @opentelemetry/api's `trace` and `SpanKind`: concurrent calls to one URL, a retried 503 and the
 // probe each get their own span, every span ends once with its status, and no span or event holds
 // a token. Only the import line is replaced (by the stub) and `fetch` routed to the in-process emulator.
@@ -10,11 +10,11 @@ import { KeyVaultClient as RealClient, type KeyVaultClientOptions } from "keyvau
 import { createEmulator } from "keyvault-fetch/emulator";
 import { repoRoot } from "./child.js";
 
-/** The js block under the README's "### Observability" heading. */
-export function otelRecipe(readme: string): string {
-  const at = readme.indexOf("### Observability");
-  if (at < 0) throw new Error('README.md has no "### Observability" section');
-  const block = /```js\n([\s\S]*?)```/.exec(readme.slice(at));
+/** The js block under docs/client.md's "## Observability" heading. */
+export function otelRecipe(page: string): string {
+  const at = page.indexOf("## Observability");
+  if (at < 0) throw new Error('docs/client.md has no "## Observability" section');
+  const block = /```js\n([\s\S]*?)```/.exec(page.slice(at));
   if (!block) throw new Error("no js block under Observability");
   return block[1]!;
 }
@@ -61,7 +61,7 @@ const suite: SuiteFile = (t) => {
     t.test(
       "the OpenTelemetry recipe: one span per request (concurrent calls, a retry, the probe), each ended once with its status; no token anywhere",
       async () => {
-        const recipe = otelRecipe(readFileSync(join(repoRoot(), "README.md"), "utf8"));
+        const recipe = otelRecipe(readFileSync(join(repoRoot(), "docs/client.md"), "utf8"));
         const importLine = /^import \{ trace, SpanKind \} from "@opentelemetry\/api";.*\n/m;
         assert.match(recipe, importLine);
         assert.match(recipe, /^const client = new KeyVaultClient\(url, \{ getToken, onEvent \}\);\s*$/m);
@@ -135,7 +135,26 @@ const suite: SuiteFile = (t) => {
             [1, 404, undefined],
           ],
         );
-        const ids = new Set(requestSpans.map((s) => s.attributes["az.client_request_id"]));
+        // OpenTelemetry's Azure SDK conventions: azure.client.request.id, azure.service.request.id,
+        // and azure.resource_provider.namespace on every span (the old az.* names are gone).
+        assert.ok(
+          requestSpans.every((s) => s.attributes["azure.resource_provider.namespace"] === "Microsoft.KeyVault"),
+          "azure.resource_provider.namespace",
+        );
+        assert.ok(
+          requestSpans.every((s) => Object.keys(s.attributes).every((a) => !a.startsWith("az."))),
+          "no attribute under the replaced az.* names",
+        );
+        // the vault's answers (the 401s of the probe aside, and the test's own 503, which has none)
+        const answered = requestSpans.filter((s) => [200, 404].includes(s.attributes["http.response.status_code"] as number));
+        assert.equal(answered.length, 5);
+        assert.ok(
+          answered.every(
+            (s) => typeof s.attributes["azure.service.request.id"] === "string" && s.attributes["azure.service.request.id"] !== "",
+          ),
+          "the service's request id (x-ms-request-id) on every answered span",
+        );
+        const ids = new Set(requestSpans.map((s) => s.attributes["azure.client.request.id"]));
         assert.equal(ids.size, 5, "one client request id per call (the probe and the create share theirs; a retry keeps its call's)");
         assert.deepEqual([...new Set(otel.active.events.map((e) => e.name))].sort(), [
           "keyvault.challenge",

@@ -1,23 +1,29 @@
-// The README's snippets, as written, against the packed tarball: each block marked
-// `<!-- test: node -->` (see test/node/readme-snippets.ts and CONTRIBUTING.md) runs with Node in
-// an empty project where only the tarball is installed, and must exit 0.
+// The snippets of the README and the guides, as written, against the packed tarball: each block
+// marked `<!-- test: … -->` (see test/node/readme-snippets.ts and CONTRIBUTING.md) runs in an
+// empty project where only the tarball is installed: with Node or Deno (it must exit 0), or as a
+// Worker in workerd (a POST to it must answer 200).
 import type { SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
 import { execFile } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { transform } from "esbuild";
+import { build, transform } from "esbuild";
+import { Miniflare } from "miniflare";
+import { denoEnv, denoExecutable } from "../processes.mjs";
 import { repoRoot } from "./child.js";
-import { testedSnippets } from "./readme-snippets.js";
+import { documentationFiles, testedSnippets, type Snippet } from "./readme-snippets.js";
 import { consumerProject, startInstalledCli } from "./tarball.js";
+import { tempDir } from "./tmp.js";
 
 const run = promisify(execFile);
 
 const suite: SuiteFile = (t) => {
   t.group("README snippets", () => {
     const root = repoRoot();
-    const snippets = testedSnippets(readFileSync(join(root, "README.md"), "utf8"));
+    const snippets = documentationFiles(root).flatMap((file) =>
+      testedSnippets(readFileSync(join(root, file), "utf8"), file).map((s) => ({ ...s, file })),
+    );
 
     t.test("the extractor finds marked blocks and refuses a marker without one, or with a typo", () => {
       const md =
@@ -42,44 +48,132 @@ const suite: SuiteFile = (t) => {
       assert.match(String(errorOf(() => testedSnippets("<!-- test: node -->\n```js\nx\n", "x.md"))), /never closed/);
     });
 
-    t.test("the README has tested snippets (the quickstart's among them)", () => {
-      assert.ok(
-        snippets.some((s) => s.section === "Quickstart"),
-        snippets.map((s) => `${s.line} ${s.section}`).join("; "),
+    t.test("the README's quickstarts are tested snippets, one per runtime", () => {
+      const readme = snippets.filter((s) => s.file === "README.md");
+      assert.deepEqual(
+        ["Node", "Cloudflare Workers", "Deno"].filter((section) => !readme.some((s) => s.section === section)),
+        [],
+        readme.map((s) => `${s.line} ${s.section}`).join("; "),
+      );
+      const keys = new Set(snippets.map((s) => `${s.file} ${s.section} ${s.runner} ${s.options.join(" ")}`.trim()));
+      assert.deepEqual(
+        Object.keys(SAYS).filter((k) => !keys.has(k)),
+        [],
+        "every expected output names a snippet",
       );
     });
 
     for (const snippet of snippets) {
       t.test(
-        `README.md:${snippet.line} (${snippet.section}) runs as written against the tarball`,
+        `${snippet.file}:${snippet.line} (${snippet.section}) runs as written against the tarball (${snippet.runner})`,
         async () => {
           const dir = await consumerProject();
-          const code =
-            snippet.lang === "ts" ? (await transform(snippet.code, { loader: "ts", format: "esm", target: "node20" })).code : snippet.code;
-          const file = join(dir, `readme-${snippet.line}.mjs`);
-          writeFileSync(file, code);
-          const cli = snippet.options.includes("emulator-env")
-            ? await startInstalledCli(dir, ["--port", "0", "--name", `readme-${snippet.line}`])
-            : undefined;
+          const cliArgs = snippet.options.includes("emulator-http")
+            ? ["--port", "0", "--http", "--vault-host", "127.0.0.1"]
+            : snippet.options.includes("emulator-env")
+              ? ["--port", "0"]
+              : undefined;
+          const cli = cliArgs ? await startInstalledCli(dir, [...cliArgs, "--name", `snippet-${snippet.line}`]) : undefined;
           try {
-            // Only what a user's shell would have, plus the emulator's lines when asked for.
-            const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", TMPDIR: process.env.TMPDIR ?? "", ...cli?.env };
-            await run(process.execPath, [file], { cwd: dir, env, timeout: 30_000 }).catch(
-              (e: { stderr?: string; stdout?: string; message: string }) => {
-                throw new Error(
-                  `README.md:${snippet.line} failed:\n${e.stderr || e.message}\n${e.stdout ?? ""}\n--- the snippet ---\n${snippet.code}`,
-                );
-              },
-            );
+            const output = await RUN[snippet.runner](dir, snippet, cli?.env ?? {});
+            const expected = SAYS[`${snippet.file} ${snippet.section} ${snippet.runner} ${snippet.options.join(" ")}`.trim()];
+            if (expected) assert.match(output, expected, "what the text around the snippet says it prints");
+          } catch (e) {
+            throw new Error(`${snippet.file}:${snippet.line} failed:\n${(e as Error).message}\n--- the snippet ---\n${snippet.code}`);
           } finally {
             await cli?.stop();
           }
         },
-        { timeoutMs: 90_000 },
+        { timeoutMs: 120_000 },
       );
     }
   });
 };
+
+/**
+ * The code as the consumer project can run it: the emulator's own package when installed, else the
+ * `keyvault-fetch/emulator` subpath it comes from (until it is published on its own).
+ */
+function resolvable(dir: string, code: string): string {
+  return existsSync(join(dir, "node_modules/@keyvault-fetch/emulator"))
+    ? code
+    : code.replace(/(["'])@keyvault-fetch\/emulator(\/[a-z-]+)?\1/g, (_, q: string, sub = "") => `${q}keyvault-fetch/emulator${sub}${q}`);
+}
+
+/** Only what a user's shell would have, plus the emulator's lines when asked for. */
+const userEnv = (emulator: Record<string, string>) => ({
+  PATH: process.env.PATH ?? "",
+  HOME: process.env.HOME ?? "",
+  TMPDIR: process.env.TMPDIR ?? "",
+  ...emulator,
+});
+
+/** What the text beside a snippet says it prints, by file, section, runner and options. */
+const SAYS: Record<string, RegExp> = {
+  "README.md Node node emulator-env":
+    /^signed in the vault by https:\/\/\S+\/keys\/quickstart-signer\/[0-9a-f]{32}; verified locally: true$/m,
+};
+
+/** Each runner resolves with what the snippet printed (a Worker: its answer's body). */
+const RUN: Record<Snippet["runner"], (dir: string, snippet: Snippet, env: Record<string, string>) => Promise<string>> = {
+  async node(dir, snippet, env) {
+    const source = resolvable(dir, snippet.code);
+    const code = snippet.lang === "ts" ? (await transform(source, { loader: "ts", format: "esm", target: "node20" })).code : source;
+    const file = join(dir, `snippet-${snippet.line}.mjs`);
+    writeFileSync(file, code);
+    const { stdout } = await run(process.execPath, [file], { cwd: dir, env: userEnv(env), timeout: 30_000 }).catch(explain);
+    return stdout;
+  },
+
+  async deno(dir, snippet, env) {
+    // A Deno project that installed the package with npm (nodeModulesDir "manual": no registry asked).
+    const project = tempDir("kvf-snippet-deno-");
+    mkdirSync(join(project, "node_modules"));
+    symlinkSync(join(dir, "node_modules/keyvault-fetch"), join(project, "node_modules/keyvault-fetch"), "dir");
+    writeFileSync(join(project, "package.json"), JSON.stringify({ private: true, dependencies: { "keyvault-fetch": "*" } }));
+    writeFileSync(join(project, "deno.json"), JSON.stringify({ nodeModulesDir: "manual" }));
+    writeFileSync(join(project, "main.ts"), snippet.code);
+    const { stdout } = await run(denoExecutable(), ["run", "--no-prompt", "--no-lock", "--allow-net", "--allow-env", "main.ts"], {
+      cwd: project,
+      env: denoEnv({ TMPDIR: process.env.TMPDIR ?? "", ...env }),
+      timeout: 90_000,
+    }).catch(explain);
+    return stdout;
+  },
+
+  async workerd(dir, snippet, env) {
+    const entry = join(dir, `worker-${snippet.line}.ts`);
+    writeFileSync(entry, resolvable(dir, snippet.code));
+    const bundle = await build({
+      entryPoints: [entry],
+      bundle: true,
+      format: "esm",
+      platform: "browser",
+      conditions: ["workerd", "worker", "browser"],
+      write: false,
+      absWorkingDir: dir,
+      logLevel: "silent",
+    });
+    const mf = new Miniflare({
+      modules: true,
+      script: bundle.outputFiles[0]!.text,
+      compatibilityDate: "2025-09-01",
+      bindings: env,
+    });
+    try {
+      const res = await mf.dispatchFetch("http://localhost/", { method: "POST", body: "hello" });
+      const text = await res.text();
+      assert.equal(res.status, 200, text);
+      return text;
+    } finally {
+      await mf.dispose();
+    }
+  },
+};
+
+function explain(e: { stderr?: string; stdout?: string; message: string }): never {
+  throw new Error(`${e.stderr || e.message}\n${e.stdout ?? ""}`);
+}
 
 function errorOf(fn: () => unknown): unknown {
   try {
