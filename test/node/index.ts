@@ -6,6 +6,7 @@ import * as entra from "keyvault-fetch/entra";
 import * as jose from "keyvault-fetch/jose";
 import * as proxy from "keyvault-fetch/proxy";
 import * as secrets from "keyvault-fetch/secrets";
+import * as certificates from "keyvault-fetch/certificates";
 import { collect, runTests, type Lib, type SuiteFile } from "../suite/harness.js";
 import packageTests from "./package.test.js";
 import serverTests from "./server.test.js";
@@ -39,6 +40,7 @@ import readmeSizesTests from "./readme-sizes.test.js";
 import emulatorOptionsTests from "./emulator-options.test.js";
 import consumerTypesTests from "./consumer-types.test.js";
 import soakTests from "./soak.test.js";
+import certificatesOpensslTests from "./certificates-openssl.test.js";
 
 const files: SuiteFile[] = [
   packageTests,
@@ -72,6 +74,7 @@ const files: SuiteFile[] = [
   emulatorOptionsTests,
   deadlineHttpTests,
   soakTests,
+  certificatesOpensslTests,
   tmpdirTests, // last: it checks what every other test left in the temp directory
 ];
 
@@ -84,6 +87,7 @@ export function runNodeOnly(filter?: string, onResult?: (name: string, ok: boole
     jose,
     proxy,
     secrets,
+    certificates,
     runtime: "node",
     fixtures: { recordings: {}, specExamples: {} },
   } as unknown as Lib;
