@@ -4,6 +4,7 @@
 import type { Lib, Recording, Registrar, SuiteFile } from "./harness.js";
 import * as assert from "./assert.js";
 import { certificatesReplay } from "./certificates-replay.test.js";
+import { certificatesSigning } from "./certificates-signing.test.js";
 
 const VAULT = "https://certs.vault.azure.net";
 const SCOPE = { scope: "https://vault.azure.net/.default" };
@@ -202,5 +203,6 @@ function certificatesUnit(t: Registrar, lib: Lib): void {
 const suite: SuiteFile = (t, lib) => {
   certificatesUnit(t, lib);
   certificatesReplay(t, lib);
+  certificatesSigning(t, lib);
 };
 export default suite;
