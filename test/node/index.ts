@@ -41,6 +41,7 @@ import emulatorOptionsTests from "./emulator-options.test.js";
 import consumerTypesTests from "./consumer-types.test.js";
 import soakTests from "./soak.test.js";
 import certificatesOpensslTests from "./certificates-openssl.test.js";
+import certificateWorkerTests from "./certificate-worker.test.js";
 
 const files: SuiteFile[] = [
   packageTests,
@@ -75,6 +76,7 @@ const files: SuiteFile[] = [
   deadlineHttpTests,
   soakTests,
   certificatesOpensslTests,
+  certificateWorkerTests,
   tmpdirTests, // last: it checks what every other test left in the temp directory
 ];
 
