@@ -108,6 +108,11 @@ export interface EmulatorOptions {
   maxBodyBytes?: number;
   /** Throttle secrets by the service's published limits: past 4,000 reads or 300 sets per 10 s, 429 Throttled. Default false. */
   serviceLimits?: boolean;
+  /**
+   * How long a certificate from issuer `Self` takes to be issued, in ms of the emulator's clock
+   * (default 1000): until then its operation is `inProgress`. 0 issues it within the create call.
+   */
+  certificateDelayMs?: number;
 }
 
 /**
@@ -369,7 +374,7 @@ const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
 
 /** Response headers a page may read, when its origin is allowed. */
 const EXPOSED_HEADERS =
-  "WWW-Authenticate, x-ms-request-id, x-ms-client-request-id, x-ms-keyvault-region, x-ms-keyvault-service-version, x-ms-keyvault-network-info, x-ms-server-latency, x-ms-build-version, retry-after, retry-after-ms, x-ms-retry-after-ms";
+  "WWW-Authenticate, x-ms-request-id, x-ms-client-request-id, x-ms-keyvault-region, x-ms-keyvault-service-version, x-ms-keyvault-network-info, x-ms-server-latency, x-ms-build-version, retry-after, retry-after-ms, x-ms-retry-after-ms, location";
 
 /**
  * Creates in-process Azure Key Vaults (keys) with a real Entra token authority, state in memory.
@@ -482,6 +487,7 @@ const OPTION_TYPES: [keyof EmulatorOptions, "string" | "number" | "boolean" | "f
   ["managedHsm", "boolean"],
   ["purgeProtection", "boolean"],
   ["serviceLimits", "boolean"],
+  ["certificateDelayMs", "number"],
   ["now", "function"],
 ];
 
@@ -509,6 +515,8 @@ export function checkEmulatorOptions(options: unknown, fn: string): asserts opti
     throw inputError(`${fn}: tokenLifetimeSeconds must be more than 0`, true);
   if (o.deletionDelayMs !== undefined && !((o.deletionDelayMs as number) >= 0))
     throw inputError(`${fn}: deletionDelayMs must be 0 or more`, true);
+  if (o.certificateDelayMs !== undefined && !((o.certificateDelayMs as number) >= 0))
+    throw inputError(`${fn}: certificateDelayMs must be 0 or more`, true);
 }
 
 function build(options: EmulatorOptions, restored: Snapshot | undefined): Built {
@@ -577,6 +585,7 @@ function build(options: EmulatorOptions, restored: Snapshot | undefined): Built 
         now,
         sealKey: () => sealKeyPromise,
         serviceLimits: options.serviceLimits === true,
+        certificateDelayMs: options.certificateDelayMs ?? 1000,
       },
       authority,
     );

@@ -17,6 +17,7 @@ import proxy from "./proxy.test.js";
 import msal from "./msal.test.js";
 import secrets from "./secrets.test.js";
 import certificates from "./certificates.test.js";
+import certificatesEmulator from "./certificates-emulator.test.js";
 import validation from "./validation.test.js";
 import bytes from "./bytes.test.js";
 import reliabilityHostile from "./reliability-hostile.test.js";
@@ -43,6 +44,7 @@ export const files: SuiteFile[] = [
   msal,
   secrets,
   certificates,
+  certificatesEmulator,
   bytes,
   validation,
   reliabilityHostile,

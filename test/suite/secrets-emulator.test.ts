@@ -357,7 +357,7 @@ export function secretsEmulator(t: Registrar, lib: Lib): void {
     });
 
     t.test(
-      "outContentType: PEM from a secret without content type is the recorded 400; PEM to PEM is as is; PFX to PEM is not emulated (501)",
+      "outContentType: PEM from a secret without content type is the recorded 400; PEM to PEM is as is; PFX that is no PKCS#12 is a 400",
       async () => {
         const emu = createEmulator();
         const { call } = await secretsCaller(emu);
@@ -374,7 +374,7 @@ export function secretsEmulator(t: Registrar, lib: Lib): void {
         );
         assert.equal((await call("GET", "/secrets/pem/?outContentType=application%2Fx-pkcs12")).status, 400);
         await call("PUT", "/secrets/pfx", { value: "MIIK", contentType: "application/x-pkcs12" });
-        assert.equal((await call("GET", "/secrets/pfx/?outContentType=application%2Fx-pem-file")).status, 501);
+        assert.equal((await call("GET", "/secrets/pfx/?outContentType=application%2Fx-pem-file")).status, 400);
         assert.equal((await call("GET", "/secrets/pfx/?outContentType=text%2Fplain")).status, 400);
       },
     );

@@ -44,6 +44,8 @@ export interface VaultContext {
 export interface Answer {
   status: number;
   body?: unknown;
+  /** Extra response headers (a certificate operation's Location and Retry-After). */
+  headers?: Record<string, string>;
 }
 
 const NAME = /^[0-9a-zA-Z-]{1,127}$/;
