@@ -5,6 +5,7 @@ import type { Lib, Recording, Registrar, SuiteFile } from "./harness.js";
 import * as assert from "./assert.js";
 import { certificatesReplay } from "./certificates-replay.test.js";
 import { certificatesSigning } from "./certificates-signing.test.js";
+import { certificatesVault } from "./certificates-vault.test.js";
 
 const VAULT = "https://certs.vault.azure.net";
 const SCOPE = { scope: "https://vault.azure.net/.default" };
@@ -204,5 +205,6 @@ const suite: SuiteFile = (t, lib) => {
   certificatesUnit(t, lib);
   certificatesReplay(t, lib);
   certificatesSigning(t, lib);
+  certificatesVault(t, lib);
 };
 export default suite;
