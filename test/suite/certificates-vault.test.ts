@@ -9,6 +9,9 @@ import { decodeJwt, recordingFetch, uniqueName } from "./entra-helpers.js";
 
 type Signing = { name: string; hash?: string; saltLength?: number };
 
+// RSA keys are made by the emulator in pure code: slow on a loaded machine.
+const SLOW = { timeoutMs: 180_000 };
+
 export function certificatesVault(t: Registrar, lib: Lib): void {
   const { CertificateClient } = lib.certificates;
   const vault = (prefix: string, options: { certificateDelayMs?: number } = {}) => {
@@ -60,7 +63,7 @@ export function certificatesVault(t: Registrar, lib: Lib): void {
         assert.ok(!pfx.includes("BEGIN"), "a PFX, base64");
         await client.importCertificate("from-pfx", lib.core.base64Decode(pfx));
         assert.deepEqual((await signsAndVerifies(client, "from-pfx", signing)).certificate, created.certificate);
-      });
+      }, SLOW);
     }
 
     t.test("createCertificate { wait } follows the emulator's Retry-After until the certificate is issued", async () => {
@@ -72,14 +75,14 @@ export function certificatesVault(t: Registrar, lib: Lib): void {
       assert.equal(done.status, "completed");
       assert.ok(Date.now() - started >= 1000, "waited for the certificate");
       assert.ok((await client.getCertificate("slow")).cer.length > 0);
-    });
+    }, SLOW);
 
     t.test("a curve Web Crypto lacks (P-256K) is refused with the fix named; an unknown name is the service's 404", async () => {
       const { client } = vault("ck1");
       await client.createCertificate("k1", { issuerName: "Self", subject: "CN=k1", keyType: "EC", keyCurveName: "P-256K" }, { wait: true });
       await assert.rejects(() => client.getCertificateWithKey("k1"), { code: "ERR_UNSUPPORTED", message: /P-256K.*sign in the vault/ });
       await assert.rejects(() => client.getCertificateWithKey("nope"), { name: "KeyVaultError", status: 404 });
-    });
+    }, SLOW);
 
     t.test("every operation through CertificateClient: lists, versions, properties, policy, backup/restore, delete/recover/purge, contacts, issuers", async () => {
       const { client } = vault("cops");
@@ -127,7 +130,7 @@ export function certificatesVault(t: Registrar, lib: Lib): void {
       assert.equal((await client.cancelCertificateOperation("later")).cancellationRequested, true);
       await client.deleteCertificateOperation("later");
       await assert.rejects(() => client.getCertificateOperation("later"), { status: 404 });
-    });
+    }, SLOW);
 
     t.test("fromKeyVaultCertificate: a token with a non-exportable certificate's key, signed in the vault; a renewal is followed", async () => {
       const { emu, client } = vault("centra");
@@ -163,6 +166,6 @@ export function certificatesVault(t: Registrar, lib: Lib): void {
       emu.registerClient({ clientId: "kv-cert-app", publicKeyJwk: [{ kty: "RSA", n: second.key.n!, e: second.key.e! }] });
       await getToken({ scopes: ["https://graph.microsoft.com/.default"] });
       assert.equal(header(1).kid, second.keyId, "the renewed version signs");
-    });
+    }, SLOW);
   });
 }
