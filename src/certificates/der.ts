@@ -5,76 +5,63 @@ import { base64UrlEncode, utf8Decode } from "../encoding.js";
 import { KeyVaultClientError } from "../errors.js";
 import type { WebCryptoKey } from "../web-types.js";
 
-/** One DER element: its tag byte and where its content is. */
+/** One DER element: its tag, where it starts (`at`), where its content starts (`start`) and ends. */
 interface Tlv {
   tag: number;
-  /** start of the element (its tag byte) */
-  header: number;
-  /** start of the content */
+  at: number;
   start: number;
-  /** end of the content (exclusive) */
   end: number;
 }
 
-const malformed = (what: string) => new KeyVaultClientError("ERR_INVALID_INPUT", `not a DER X.509 certificate: ${what}`);
+const malformed = () => new KeyVaultClientError("ERR_INVALID_INPUT", "not a DER X.509 certificate");
 
-/** The element at `offset` (definite lengths only, as DER requires). */
-function tlv(der: Uint8Array, offset: number, limit = der.length): Tlv {
-  if (offset + 2 > limit) throw malformed("truncated");
-  const tag = der[offset]!;
-  let length = der[offset + 1]!;
-  let start = offset + 2;
-  if (length & 0x80) {
+/** The element at `at` (definite lengths of up to 4 bytes, as DER certificates have), within `limit`. */
+function tlv(der: Uint8Array, at: number, limit: number): Tlv {
+  let length = der[at + 1]!;
+  let start = at + 2;
+  if (length > 0x80 && length < 0x85) {
     const count = length & 0x7f;
-    if (count === 0 || count > 4 || start + count > limit) throw malformed("bad length");
     length = 0;
-    for (let i = 0; i < count; i++) length = length * 256 + der[start + i]!;
-    start += count;
-  }
-  if (start + length > limit) throw malformed("truncated");
-  return { tag, header: offset, start, end: start + length };
+    for (let i = 0; i < count; i++) length = length * 256 + der[start++]!;
+  } else if (length >= 0x80) throw malformed();
+  if (start + length > limit || at + 2 > limit) throw malformed();
+  return { tag: der[at]!, at, start, end: start + length };
 }
 
 /** The elements inside a constructed element. */
 function children(der: Uint8Array, parent: Tlv): Tlv[] {
   const out: Tlv[] = [];
-  for (let at = parent.start; at < parent.end; ) {
-    const child = tlv(der, at, parent.end);
-    out.push(child);
-    at = child.end;
-  }
+  for (let at = parent.start; at < parent.end; at = out[out.length - 1]!.end) out.push(tlv(der, at, parent.end));
   return out;
 }
 
 const content = (der: Uint8Array, t: Tlv): Uint8Array<ArrayBuffer> => der.slice(t.start, t.end);
-const whole = (der: Uint8Array, t: Tlv): Uint8Array<ArrayBuffer> => der.slice(t.header, t.end);
+const ascii = (der: Uint8Array, t: Tlv): string => String.fromCharCode(...content(der, t));
 
 /** An OBJECT IDENTIFIER's dotted form. */
 function oid(der: Uint8Array, t: Tlv): string {
-  if (t.tag !== 0x06) throw malformed("expected an OID");
   const parts: number[] = [];
-  let value = 0;
-  for (let i = t.start; i < t.end; i++) {
-    value = value * 128 + (der[i]! & 0x7f);
-    if (!(der[i]! & 0x80)) {
-      if (!parts.length) parts.push(value < 80 ? Math.floor(value / 40) : 2, value < 80 ? value % 40 : value - 80);
-      else parts.push(value);
-      value = 0;
+  for (let i = t.start, v = 0; i < t.end; i++) {
+    v = v * 128 + (der[i]! & 0x7f);
+    if (der[i]! < 0x80) {
+      if (parts.length) parts.push(v);
+      else parts.push(Math.min(2, Math.floor(v / 40)), v - Math.min(2, Math.floor(v / 40)) * 40);
+      v = 0;
     }
   }
   return parts.join(".");
 }
 
+/** UTCTime (YYMMDDHHMMSSZ, years 50-99 are 19xx, RFC 5280) or GeneralizedTime (YYYYMMDDHHMMSSZ). */
 function time(der: Uint8Array, t: Tlv): Date {
-  const s = String.fromCharCode(...content(der, t));
-  const m = (t.tag === 0x17 ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/ : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/).exec(s);
-  if (!m || (t.tag !== 0x17 && t.tag !== 0x18)) throw malformed("bad time");
-  let year = Number(m[1]);
-  if (t.tag === 0x17) year += year < 50 ? 2000 : 1900; // RFC 5280: UTCTime years 50-99 are 19xx
-  return new Date(Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])));
+  let s = ascii(der, t);
+  if (t.tag === 0x17) s = (Number(s.slice(0, 2)) < 50 ? "20" : "19") + s;
+  const m = /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)Z$/.exec(s);
+  if (!m) throw malformed();
+  return new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!));
 }
 
-/** Short names of the attribute types an RFC 4514 string uses. */
+/** Short names of the attribute types an RFC 4514 string uses; others show as their OID. */
 const ATTRIBUTES: Record<string, string> = {
   "2.5.4.3": "CN",
   "2.5.4.6": "C",
@@ -89,27 +76,14 @@ const ATTRIBUTES: Record<string, string> = {
   "1.2.840.113549.1.9.1": "E",
 };
 
-function text(der: Uint8Array, t: Tlv): string {
-  const bytes = content(der, t);
-  if (t.tag === 0x1e) {
-    // BMPString: UTF-16BE
-    let s = "";
-    for (let i = 0; i + 1 < bytes.length; i += 2) s += String.fromCharCode((bytes[i]! << 8) | bytes[i + 1]!);
-    return s;
-  }
-  return utf8Decode(bytes);
-}
-
 /** A Name as an RFC 4514 string (most significant last: `CN=leaf, O=Example, C=US`). */
 function name(der: Uint8Array, t: Tlv): string {
   const rdns = children(der, t).map((set) =>
     children(der, set)
       .map((atv) => {
         const [type, value] = children(der, atv);
-        if (!type || !value) throw malformed("bad name");
-        const o = oid(der, type);
-        const v = text(der, value).replace(/([,+"\\<>;])/g, "\\$1");
-        return `${ATTRIBUTES[o] ?? o}=${v}`;
+        const o = oid(der, type!);
+        return `${ATTRIBUTES[o] ?? o}=${utf8Decode(content(der, value!)).replace(/([,+"\\<>;])/g, "\\$1")}`;
       })
       .join("+"),
   );
@@ -134,23 +108,17 @@ export interface SubjectAltNames {
 function altNames(der: Uint8Array, t: Tlv): SubjectAltNames {
   const out: SubjectAltNames = { dnsNames: [], emails: [], uris: [], ipAddresses: [], userPrincipalNames: [] };
   for (const g of children(der, t)) {
-    const raw = () => String.fromCharCode(...content(der, g));
-    if (g.tag === 0x82) out.dnsNames.push(raw());
-    else if (g.tag === 0x81) out.emails.push(raw());
-    else if (g.tag === 0x86) out.uris.push(raw());
-    else if (g.tag === 0x87) {
-      const b = content(der, g);
-      out.ipAddresses.push(
-        b.length === 4
-          ? b.join(".")
-          : Array.from({ length: b.length / 2 }, (_, i) => ((b[2 * i]! << 8) | b[2 * i + 1]!).toString(16)).join(":"),
-      );
-    } else if (g.tag === 0xa0) {
+    const b = content(der, g);
+    if (g.tag === 0x82) out.dnsNames.push(ascii(der, g));
+    else if (g.tag === 0x81) out.emails.push(ascii(der, g));
+    else if (g.tag === 0x86) out.uris.push(ascii(der, g));
+    else if (g.tag === 0x87)
+      out.ipAddresses.push(b.length === 4 ? b.join(".") : Array.from({ length: 8 }, (_, i) => ((b[2 * i]! << 8) | b[2 * i + 1]!).toString(16)).join(":"));
+    else if (g.tag === 0xa0) {
+      // otherName: a UPN is [0] { OID 1.3.6.1.4.1.311.20.2.3, [0] UTF8String }
       const [type, value] = children(der, g);
-      if (type && value && oid(der, type) === "1.3.6.1.4.1.311.20.2.3") {
-        const inner = children(der, value)[0];
-        if (inner) out.userPrincipalNames.push(text(der, inner));
-      }
+      const inner = value && children(der, value)[0];
+      if (type && inner && oid(der, type) === "1.3.6.1.4.1.311.20.2.3") out.userPrincipalNames.push(utf8Decode(content(der, inner)));
     }
   }
   return out;
@@ -199,71 +167,53 @@ export interface CertificateInfo {
  * const { subject, notAfter, subjectAltNames } = parseCertificate(cer);
  */
 export function parseCertificate(der: Uint8Array): CertificateInfo {
-  if (!(der instanceof Uint8Array)) throw malformed("expected bytes");
+  if (!(der instanceof Uint8Array)) throw malformed();
   const bytes = der.slice();
-  const certificate = tlv(bytes, 0);
-  if (certificate.tag !== 0x30 || certificate.end !== bytes.length) throw malformed("not one SEQUENCE");
-  const [tbs] = children(bytes, certificate);
-  if (!tbs || tbs.tag !== 0x30) throw malformed("no TBSCertificate");
-  const fields = children(bytes, tbs);
-  let i = fields[0]?.tag === 0xa0 ? 1 : 0; // [0] version
-  const serial = fields[i++],
-    _signature = fields[i++],
-    issuer = fields[i++],
-    validity = fields[i++],
-    subject = fields[i++],
-    spki = fields[i++];
-  if (!serial || !issuer || !validity || !subject || !spki || !_signature) throw malformed("missing fields");
-  const [from, until] = children(bytes, validity);
-  if (!from || !until) throw malformed("bad validity");
-  let sans: SubjectAltNames = { dnsNames: [], emails: [], uris: [], ipAddresses: [], userPrincipalNames: [] };
-  const extensions = fields.find((f) => f.tag === 0xa3);
-  if (extensions) {
-    const [list] = children(bytes, extensions);
-    for (const ext of list ? children(bytes, list) : []) {
+  try {
+    const certificate = tlv(bytes, 0, bytes.length);
+    const tbs = children(bytes, certificate)[0]!;
+    if (certificate.tag !== 0x30 || certificate.end !== bytes.length || tbs.tag !== 0x30) throw malformed();
+    const fields = children(bytes, tbs);
+    // [0] version, serial, signature algorithm, issuer, validity, subject, key, ..., [3] extensions
+    const [serial, , issuer, validity, subject, spki] = fields.slice(fields[0]!.tag === 0xa0 ? 1 : 0);
+    const [from, until] = children(bytes, validity!);
+    let sans: SubjectAltNames = { dnsNames: [], emails: [], uris: [], ipAddresses: [], userPrincipalNames: [] };
+    const extensions = fields.find((f) => f.tag === 0xa3);
+    for (const ext of extensions ? children(bytes, children(bytes, extensions)[0]!) : []) {
       const parts = children(bytes, ext);
-      if (parts[0] && oid(bytes, parts[0]) === "2.5.29.17") {
-        const value = parts[parts.length - 1]!;
-        sans = altNames(bytes, tlv(bytes, value.start, value.end));
-      }
+      const value = parts[parts.length - 1]!;
+      if (oid(bytes, parts[0]!) === "2.5.29.17") sans = altNames(bytes, tlv(bytes, value.start, value.end));
     }
+    const whole = (t: Tlv) => bytes.slice(t.at, t.end);
+    return {
+      subject: name(bytes, subject!),
+      issuer: name(bytes, issuer!),
+      serialNumber: Array.from(content(bytes, serial!), (b) => b.toString(16).padStart(2, "0")).join("").toUpperCase(),
+      notBefore: time(bytes, from!),
+      notAfter: time(bytes, until!),
+      subjectAltNames: sans,
+      spki: whole(spki!),
+      publicKey: keyInfo(bytes, spki!),
+      subjectDer: whole(subject!),
+      issuerDer: whole(issuer!),
+      der: bytes,
+    };
+  } catch (e) {
+    // A truncated or odd certificate ends as a TypeError somewhere inside: always the same clear error.
+    if (e instanceof KeyVaultClientError) throw e;
+    throw malformed();
   }
-  const serialBytes = content(bytes, serial);
-  return {
-    subject: name(bytes, subject),
-    issuer: name(bytes, issuer),
-    serialNumber: Array.from(serialBytes, (b) => b.toString(16).padStart(2, "0").toUpperCase()).join(""),
-    notBefore: time(bytes, from),
-    notAfter: time(bytes, until),
-    subjectAltNames: sans,
-    spki: whole(bytes, spki),
-    publicKey: keyInfo(bytes, spki),
-    subjectDer: whole(bytes, subject),
-    issuerDer: whole(bytes, issuer),
-    der: bytes,
-  };
 }
 
 function keyInfo(der: Uint8Array, spki: Tlv): PublicKeyInfo {
   const [algorithm, key] = children(der, spki);
-  if (!algorithm || !key) throw malformed("bad public key");
-  const [type, parameters] = children(der, algorithm);
-  if (!type) throw malformed("bad public key algorithm");
-  const o = oid(der, type);
-  if (o === "1.2.840.113549.1.1.1") {
-    // BIT STRING (unused-bits byte) holding RSAPublicKey { modulus, exponent }
-    const inner = tlv(der, key.start + 1, key.end);
-    const [modulus] = children(der, inner);
-    if (!modulus) throw malformed("bad RSA key");
-    let n = modulus.end - modulus.start;
-    if (der[modulus.start] === 0) n--;
-    return { kty: "RSA", bits: n * 8 };
-  }
-  if (o === "1.2.840.10045.2.1" && parameters?.tag === 0x06) {
-    const curve = oid(der, parameters);
-    return { kty: "EC", crv: CURVES[curve] ?? curve };
-  }
-  return { kty: o as "RSA", bits: 0 };
+  const [type, parameters] = children(der, algorithm!);
+  const o = oid(der, type!);
+  if (o === "1.2.840.10045.2.1") return { kty: "EC", crv: CURVES[oid(der, parameters!)] ?? "unknown" };
+  if (o !== "1.2.840.113549.1.1.1") return { kty: o as "RSA", bits: 0 };
+  // BIT STRING (one unused-bits byte) holding RSAPublicKey { modulus, exponent }; the modulus may have a leading 0
+  const modulus = children(der, tlv(der, key!.start + 1, key!.end))[0]!;
+  return { kty: "RSA", bits: (modulus.end - modulus.start - (der[modulus.start] === 0 ? 1 : 0)) * 8 };
 }
 
 /**

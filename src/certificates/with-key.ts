@@ -4,11 +4,11 @@ import type { KeyVaultClient } from "../client.js";
 import { base64Encode } from "../encoding.js";
 import { parsePem } from "../entra/pem.js";
 import { KeyVaultClientError } from "../errors.js";
-import { answerObject, badAnswer, checkClient, checkVersion, describe, invalid, optionsOf } from "../input.js";
+import { answerObject, badAnswer, checkClient, checkType, invalid, optionsOf } from "../input.js";
 import { request } from "../request.js";
 import type { WebCryptoKey } from "../web-types.js";
 import { certificateThumbprints, importAlgorithm, parseCertificate, type CertificateInfo, type SubjectAltNames } from "./der.js";
-import { checkCertificateVersion, resolveCertificate } from "./ids.js";
+import { checkCertificateVersion, checkName } from "./ids.js";
 import { signalOf } from "./operations.js";
 import type { OperationOptions } from "./types.js";
 
@@ -100,14 +100,14 @@ export async function getCertificateWithKey(
   options?: GetCertificateWithKeyOptions,
 ): Promise<CertificateWithKey> {
   checkClient(client, "getCertificateWithKey");
-  checkVersion(version, "getCertificateWithKey");
+  checkName(name);
+  checkCertificateVersion(version, "getCertificateWithKey");
   const o = optionsOf(options, "getCertificateWithKey");
-  if (o.extractable !== undefined && typeof o.extractable !== "boolean") throw invalid(`extractable must be a boolean; got ${describe(o.extractable)}`);
-  if (o.rsa !== undefined && (!o.rsa || typeof o.rsa !== "object")) throw invalid(`rsa must be { name, hash }; got ${describe(o.rsa)}`);
-  if (o.rsa?.name !== undefined && o.rsa.name !== "RSASSA-PKCS1-v1_5" && o.rsa.name !== "RSA-PSS") throw invalid("rsa.name must be RSASSA-PKCS1-v1_5 or RSA-PSS");
-  if (o.rsa?.hash !== undefined && !["SHA-256", "SHA-384", "SHA-512"].includes(o.rsa.hash)) throw invalid("rsa.hash must be SHA-256, SHA-384 or SHA-512");
-  const address = resolveCertificate(client, name, version);
-  checkCertificateVersion(address.version, "getCertificateWithKey");
+  checkType(o.extractable, "boolean", "extractable");
+  const rsa = o.rsa ?? {};
+  if (!/^(RSASSA-PKCS1-v1_5|RSA-PSS)?$/.test(rsa.name ?? "") || !/^(SHA-(256|384|512))?$/.test(rsa.hash ?? ""))
+    throw invalid("rsa must be { name: RSASSA-PKCS1-v1_5 or RSA-PSS, hash: SHA-256, SHA-384 or SHA-512 }");
+  const address = { name, version: version ?? "" };
   const secret = answerObject<{ value?: unknown; id?: unknown; kid?: unknown }>(
     await request(client, "GET", `/secrets/${address.name}/${address.version}`, undefined, {
       ...signalOf(o),
@@ -134,7 +134,7 @@ export async function getCertificateWithKey(
     );
   if (key.label !== "PRIVATE KEY")
     throw new KeyVaultClientError("ERR_UNSUPPORTED", `the certificate's private key is a ${key.label} block, not PKCS #8: Web Crypto cannot import it`);
-  const algorithm = importAlgorithm(leaf.publicKey, o.rsa);
+  const algorithm = importAlgorithm(leaf.publicKey, rsa);
   let privateKey: CryptoKey, publicKey: CryptoKey;
   try {
     privateKey = await crypto.subtle.importKey("pkcs8", key.der, algorithm, o.extractable === true, ["sign"]);
