@@ -5,9 +5,8 @@ import type { KeyVaultClient } from "../client.js";
 import { base64Encode, base64UrlEncode, utf8Encode } from "../encoding.js";
 import { KeyVaultClientError } from "../errors.js";
 import { checkClient, checkType, describe, invalid } from "../input.js";
-import { certificateSigner, type CertificateSigner } from "../jose/certificate.js";
-import { signJws } from "../jose/jws.js";
 import { checkName } from "../certificates/ids.js";
+import { certificateSigner, signInVault, type CertificateSigner } from "../certificates/signer.js";
 import type { AccessToken, TokenRequest } from "../token.js";
 import { appAuthority, chooseTenant, clientCredentials, type AppProviderOptions } from "./authority.js";
 import { withTokenCache } from "./cache.js";
@@ -61,19 +60,21 @@ export function fromKeyVaultCertificate(options: KeyVaultCertificateOptions): (r
   const { client, certificate } = options;
 
   // Resolved values only (never a shared promise): what the certificate's newest version said, and when.
-  let cached: { signer: CertificateSigner; header: Record<string, unknown>; at: number } | undefined;
+  let cached: { signer: CertificateSigner; header: string; at: number } | undefined;
   const current = async (signal?: AbortSignal) => {
     if (cached && Date.now() - cached.at < refreshMs) return cached;
     const signer = await certificateSigner(client, certificate, signal);
-    if (signer.key.kty !== "RSA")
-      throw new KeyVaultClientError("ERR_UNSUPPORTED", `certificate ${certificate} has an ${signer.key.kty} key; Entra takes RSA (RS256, PS256) assertions`);
+    if (signer.kty !== "RSA")
+      throw new KeyVaultClientError("ERR_UNSUPPORTED", `certificate ${certificate} has an ${signer.kty} key; Entra takes RSA (RS256, PS256) assertions`);
     const header: Record<string, unknown> = {
+      alg,
       typ: "JWT",
+      kid: signer.kid,
       "x5t#S256": signer.x5tS256,
       x5t: base64UrlEncode(new Uint8Array(await crypto.subtle.digest("SHA-1", signer.cer))),
     };
     if (options.sendCertificateChain) header.x5c = [base64Encode(signer.cer)];
-    return (cached = { signer, header, at: Date.now() });
+    return (cached = { signer, header: base64UrlEncode(utf8Encode(JSON.stringify(header))), at: Date.now() });
   };
 
   const tenantOf = (r: TokenRequest) => chooseTenant(authority.tenantId, r.tenantId, authority.allowed);
@@ -83,12 +84,8 @@ export function fromKeyVaultCertificate(options: KeyVaultCertificateOptions): (r
         const { signer, header } = await current(request.signal);
         const now = Math.floor(Date.now() / 1000);
         const claims = { aud: endpoint.href, iss: authority.clientId, sub: authority.clientId, jti: crypto.randomUUID(), iat: now, nbf: now, exp: now + life };
-        const assertion = await signJws(client, signer.kid, {
-          alg,
-          header,
-          payload: utf8Encode(JSON.stringify(claims)),
-          ...(request.signal ? { signal: request.signal } : {}),
-        });
+        const input = `${header}.${base64UrlEncode(utf8Encode(JSON.stringify(claims)))}`;
+        const assertion = `${input}.${await signInVault(client, signer.kid, alg, input, request.signal)}`;
         return { fields: { client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion }, secrets: [assertion] };
       }),
     (request) => `${tenantOf(request)}\n${request.scopes.join(" ")}`,

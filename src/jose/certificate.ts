@@ -1,11 +1,10 @@
 // JWTs signed by a certificate's key in the vault, naming the certificate: `x5t#S256` always,
 // `x5c` on request. The certificate's current version is read by name (one GET), its key signs.
 import type { KeyVaultClient } from "../client.js";
-import { base64Encode, base64UrlDecode, base64UrlEncode } from "../encoding.js";
-import { answerObject, badAnswer, checkClient, describe, invalid, optionsOf } from "../input.js";
-import { request } from "../request.js";
-import { parseCertificate, type PublicKeyInfo } from "../certificates/der.js";
+import { base64Encode } from "../encoding.js";
+import { checkClient, describe, invalid, optionsOf } from "../input.js";
 import { checkName } from "../certificates/ids.js";
+import { certificateSigner } from "../certificates/signer.js";
 import { ecAlgorithm, jwsSpec, type JwsAlgorithm } from "./algorithms.js";
 import { signJwt } from "./jws.js";
 
@@ -28,28 +27,6 @@ export interface SignJwtWithCertificateOptions {
   signal?: AbortSignal;
 }
 
-/** @internal What a certificate version tells a signer: its key, its DER and its key's kind. */
-export interface CertificateSigner {
-  /** The versioned key identifier (`https://{vault}/keys/{name}/{version}`). */
-  kid: string;
-  cer: Uint8Array<ArrayBuffer>;
-  key: PublicKeyInfo;
-  x5tS256: string;
-}
-
-/** @internal Reads a certificate's newest version: which key signs for it, and its thumbprint. */
-export async function certificateSigner(client: KeyVaultClient, name: string, signal?: AbortSignal): Promise<CertificateSigner> {
-  const bundle = answerObject<{ kid?: unknown; cer?: unknown }>(
-    await request(client, "GET", `/certificates/${name}/`, undefined, signal ? { signal } : {}),
-    "a certificate",
-  );
-  if (typeof bundle.kid !== "string" || typeof bundle.cer !== "string" || !bundle.cer)
-    throw badAnswer(`(certificate ${name}) has no key or certificate yet: is its creation still pending?`);
-  const cer = base64UrlDecode(bundle.cer);
-  const x5tS256 = base64UrlEncode(new Uint8Array(await crypto.subtle.digest("SHA-256", cer)));
-  return { kid: bundle.kid, cer, key: parseCertificate(cer).publicKey, x5tS256 };
-}
-
 /**
  * Signs a JWT with a certificate's key in the vault (the private key never leaves it): the
  * certificate's current version, named by `x5t#S256` in the header (and `x5c` on request), `kid`
@@ -69,10 +46,10 @@ export async function signJwtWithCertificate(client: KeyVaultClient, certificate
   if (!options.payload || typeof options.payload !== "object" || Array.isArray(options.payload))
     throw invalid(`a JWT payload must be an object of claims; got ${describe(options.payload)}`);
   const signer = await certificateSigner(client, certificate, options.signal);
-  const alg = options.alg ?? (signer.key.kty === "RSA" ? "RS256" : ecAlgorithm(signer.key.crv));
+  const alg = options.alg ?? (signer.kty === "RSA" ? "RS256" : ecAlgorithm(signer.crv));
   const spec = alg && jwsSpec(alg);
-  if (!alg || !spec || spec.kty !== signer.key.kty || (spec.crv && signer.key.kty === "EC" && spec.crv !== signer.key.crv))
-    throw invalid(`${alg ?? "no JWS algorithm"} cannot be made with certificate ${certificate}'s ${signer.key.kty} key`);
+  if (!alg || !spec || spec.kty !== signer.kty || (spec.crv && spec.crv !== signer.crv))
+    throw invalid(`${alg ?? "no JWS algorithm"} cannot be made with certificate ${certificate}'s ${signer.kty}${signer.crv ? ` ${signer.crv}` : ""} key`);
   const header: Record<string, unknown> = { ...options.header, "x5t#S256": signer.x5tS256 };
   if (options.x5c) header.x5c = [base64Encode(signer.cer)];
   return signJwt(client, signer.kid, { alg, payload: options.payload, header, ...(options.signal ? { signal: options.signal } : {}) });
