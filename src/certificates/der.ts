@@ -93,7 +93,7 @@ function name(der: Uint8Array, t: Tlv): string {
 /**
  * A certificate's subject alternative names, by kind.
  * @example
- * const { dnsNames }: SubjectAltNames = parseCertificate(der).subjectAltNames;
+ * const { dnsNames }: SubjectAltNames = parseCertificate(leafDer).subjectAltNames;
  */
 export interface SubjectAltNames {
   dnsNames: string[];
@@ -137,7 +137,7 @@ const CURVES: Record<string, string> = {
 /**
  * What {@link parseCertificate} reads from a certificate.
  * @example
- * const info: CertificateInfo = parseCertificate(certificate.cer);
+ * const info: CertificateInfo = parseCertificate(leafDer);
  * console.log(info.subject, info.notAfter, info.subjectAltNames.dnsNames);
  */
 export interface CertificateInfo {
@@ -220,7 +220,7 @@ function keyInfo(der: Uint8Array, spki: Tlv): PublicKeyInfo {
  * The thumbprints JOSE and Entra name a certificate by: `x5t` (SHA-1) and `x5t#S256` (SHA-256),
  * both base64url of the DER certificate's digest.
  * @example
- * const { x5t, x5tS256 } = await certificateThumbprints(certificate.cer);
+ * const { x5t, x5tS256 } = await certificateThumbprints(leafDer);
  */
 export async function certificateThumbprints(der: Uint8Array<ArrayBuffer>): Promise<{ x5t: string; x5tS256: string }> {
   const [sha1, sha256] = await Promise.all([crypto.subtle.digest("SHA-1", der), crypto.subtle.digest("SHA-256", der)]);
@@ -249,7 +249,7 @@ export function importAlgorithm(
 /**
  * The certificate's public key as a Web Crypto key (to verify what its private key signed).
  * @example
- * const publicKey = await importCertificatePublicKey(certificate.cer);
+ * const publicKey = await importCertificatePublicKey(leafDer);
  * const ok = await crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, publicKey, signature, data);
  */
 export async function importCertificatePublicKey(

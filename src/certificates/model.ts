@@ -76,24 +76,17 @@ export function toCertificate(b: Json): KeyVaultCertificateWithPolicy {
   });
 }
 
+/** A deleted item's deletion members. */
+const deletion = (b: Json) => ({ recoveryId: b.recoveryId, deletedOn: date(b.deletedDate), scheduledPurgeDate: date(b.scheduledPurgeDate) });
+
 /** DeletedCertificateItem -> DeletedCertificateProperties. */
 export function toDeletedCertificateProperties(b: Json): DeletedCertificateProperties {
-  return compact({
-    ...toCertificateProperties(b),
-    recoveryId: b.recoveryId,
-    deletedOn: date(b.deletedDate),
-    scheduledPurgeDate: date(b.scheduledPurgeDate),
-  });
+  return compact({ ...toCertificateProperties(b), ...deletion(b) });
 }
 
 /** DeletedCertificateBundle -> DeletedCertificate. */
 export function toDeletedCertificate(b: Json): DeletedCertificate {
-  return compact({
-    ...toCertificate(b),
-    recoveryId: b.recoveryId,
-    deletedOn: date(b.deletedDate),
-    scheduledPurgeDate: date(b.scheduledPurgeDate),
-  });
+  return compact({ ...toCertificate(b), ...deletion(b) });
 }
 
 /** The wire policy -> CertificatePolicy. */
