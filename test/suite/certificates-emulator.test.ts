@@ -5,7 +5,7 @@
 // and restore, lifetime actions on the emulator's clock, saved state and per-vault isolation.
 import type { Lib, Registrar, SuiteFile } from "./harness.js";
 import * as assert from "./assert.js";
-import { secretsCaller } from "./secrets-emulator.test.js";
+import { compare as compareWith, secretsCaller } from "./secrets-emulator.test.js";
 
 const RECORDED_ORIGIN = "https://keyvault_name.vault.azure.net";
 /** Fields fresh on every run (or made from fresh keys): compared by type only. */
@@ -24,35 +24,7 @@ const VARYING = new Set([
 ]);
 const HEX32 = /[0-9a-f]{32}/g;
 const PEM = "application/x-pem-file";
-
-function compare(ours: any, rec: any, path: string, out: string[]): void {
-  const key = path.split(".").pop()!;
-  if (VARYING.has(key)) {
-    if (typeof ours !== typeof rec) out.push(`${path}: ${typeof ours} vs recorded ${typeof rec}`);
-    return;
-  }
-  if (rec === null || rec === undefined) {
-    if (ours !== null && ours !== undefined) out.push(`${path}: expected nothing, got ${JSON.stringify(ours).slice(0, 80)}`);
-    return;
-  }
-  if (typeof rec !== typeof ours || Array.isArray(rec) !== Array.isArray(ours)) {
-    out.push(`${path}: expected ${typeof rec}, got ${JSON.stringify(ours)?.slice(0, 80)}`);
-    return;
-  }
-  if (Array.isArray(rec)) {
-    if (rec.length !== ours.length) out.push(`${path}: ${ours.length} items, recorded ${rec.length}`);
-    else rec.forEach((r: any, i: number) => compare(ours[i], r, `${path}[${i}]`, out));
-    return;
-  }
-  if (typeof rec === "object") {
-    const a = Object.keys(ours).sort().join(),
-      b = Object.keys(rec).sort().join();
-    if (a !== b) out.push(`${path}: keys ${a} vs recorded ${b}`);
-    for (const k of Object.keys(rec)) if (k in ours) compare(ours[k], rec[k], `${path}.${k}`, out);
-    return;
-  }
-  if (ours !== rec) out.push(`${path}: ${JSON.stringify(ours).slice(0, 160)} vs recorded ${JSON.stringify(rec).slice(0, 160)}`);
-}
+const compare = (ours: unknown, rec: unknown, path: string, out: string[]) => compareWith(ours, rec, path, out, VARYING);
 
 const std = (b: Uint8Array): string => {
   let s = "";
@@ -261,6 +233,7 @@ const suite: SuiteFile = (t: Registrar, lib: Lib) => {
       assert.deepEqual([set.status, set.json.error.innererror.code], [403, "SecretManagedByKeyVault"]);
       assert.equal((await call("DELETE", "/secrets/pfx")).status, 403);
       assert.equal((await call("DELETE", "/keys/pfx")).status, 403);
+      assert.equal((await call("POST", "/keys/pfx/rotate")).status, 403);
     });
 
     t.test("issuer Unknown: the CSR; a merge with another key is the service's 400; cancel and delete the operation", async () => {
@@ -438,6 +411,34 @@ const suite: SuiteFile = (t: Registrar, lib: Lib) => {
       assert.equal((await call("GET", "/secrets/r")).json.id, after.sid);
     });
 
+    t.test("access policy: certificate permissions give 403 ForbiddenByPolicy; CORS exposes Location and Retry-After", async () => {
+      const emu = createEmulator({ certificateDelayMs: 0, cors: ["http://localhost:5173"] });
+      const reader = { clientId: "cert-reader", clientSecret: "reader-secret" };
+      emu.registerClient({ ...reader, certificatePermissions: ["get", "list"] });
+      const { call } = await secretsCaller(emu);
+      await call("POST", "/certificates/p/create", policy());
+      const form = new URLSearchParams({
+        grant_type: "client_credentials",
+        client_id: reader.clientId,
+        client_secret: reader.clientSecret,
+        scope: `${emu.resource}/.default`,
+      });
+      const tok = await emu.fetch(`${emu.authorityHost}/${emu.tenantId}/oauth2/v2.0/token`, { method: "POST", body: form });
+      const r = await secretsCaller(emu, ((await tok.json()) as { access_token: string }).access_token);
+      assert.equal((await r.call("GET", "/certificates/p")).status, 200);
+      const refused = await r.call("POST", "/certificates/q/create", policy());
+      assert.deepEqual([refused.status, refused.json.error.innererror.code], [403, "ForbiddenByPolicy"]);
+      assert.ok(refused.json.error.message.includes("certificates create permission"), refused.json.error.message);
+      const token = (await emu.getToken({ scopes: [`${emu.resource}/.default`] })).token;
+      const res = await emu.fetch(`${emu.vaultUrl}/certificates/cors/create?api-version=2025-07-01`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, origin: "http://localhost:5173", "content-type": "application/json" },
+        body: JSON.stringify(policy()),
+      });
+      const exposed = res.headers.get("access-control-expose-headers")!.toLowerCase();
+      assert.ok(exposed.includes("location") && exposed.includes("retry-after"), exposed);
+    });
+
     t.test("state: exported and imported with the vault (what --state saves); vaults are isolated", async () => {
       const emu = createEmulator({ certificateDelayMs: 0, vaults: [{ name: "one" }, { name: "two" }] });
       const { call } = await secretsCaller(emu);
@@ -449,6 +450,22 @@ const suite: SuiteFile = (t: Registrar, lib: Lib) => {
       assert.equal((await t2.call("GET", "/certificates/s")).json.x5t, cert.x5t);
       const other = await call("GET", `${emu.vault("https://two.vault.azure.net").url}/certificates/s?api-version=2025-07-01`);
       assert.equal(other.status, 404);
+      // Saved state (what --state writes through openEmulator's persistence), reopened.
+      let saved: string | undefined;
+      const storage = { read: async () => saved, write: async (text: string) => void (saved = text) };
+      const first = await lib.emulator.openEmulator({
+        name: "saved",
+        certificateDelayMs: 0,
+        persistence: { storage, kdfIterations: 1000, key: "k" },
+      });
+      const f = await secretsCaller(first);
+      await f.call("POST", "/certificates/kept/create", policy());
+      const x5t = (await f.call("GET", "/certificates/kept")).json.x5t;
+      await first.flush();
+      const again = await lib.emulator.openEmulator({ name: "saved", persistence: { storage, key: "k" } });
+      const a = await secretsCaller(again);
+      assert.equal((await a.call("GET", "/certificates/kept")).json.x5t, x5t);
+      assert.equal((await a.call("GET", "/secrets/kept")).json.managed, true);
     });
   });
 };
