@@ -20,7 +20,7 @@ const check = (name, fn) =>
     try {
       await fn();
     } catch (e) {
-      if (e instanceof Error && !e.statusCode) e.message += ` | at ${e.stack?.split("\n").slice(1, 3).join(" ").replace(/\s+/g, " ")}`;
+      if (e instanceof Error && !("statusCode" in e)) e.message += ` | at ${e.stack?.split("\n").slice(1, 3).join(" ").replace(/\s+/g, " ")}`;
       throw e;
     }
   });
