@@ -25,6 +25,7 @@ import emulatorDevServerTests from "./emulator-devserver.test.js";
 import emulatorCorsTests from "./emulator-cors.test.js";
 import emulatorWorkerdTests from "./emulator-workerd.test.js";
 import officialSdkSecretsTests from "./official-sdk-secrets.test.js";
+import officialSdkCertificatesTests from "./official-sdk-certificates.test.js";
 import emulatorSecretsStoreTests from "./emulator-secrets-store.test.js";
 import secretsWorkersTests from "./secrets-workers.test.js";
 import secretsDenoKvTests from "./secrets-deno-kv.test.js";
@@ -62,6 +63,7 @@ const files: SuiteFile[] = [
   emulatorCorsTests,
   emulatorWorkerdTests,
   officialSdkSecretsTests,
+  officialSdkCertificatesTests,
   emulatorSecretsStoreTests,
   secretsWorkersTests,
   secretsDenoKvTests,

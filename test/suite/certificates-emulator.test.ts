@@ -5,7 +5,7 @@
 // and restore, lifetime actions on the emulator's clock, saved state and per-vault isolation.
 import type { Lib, Registrar, SuiteFile } from "./harness.js";
 import * as assert from "./assert.js";
-import { secretsCaller } from "./secrets-emulator.test.js";
+import { compare as compareWith, secretsCaller } from "./secrets-emulator.test.js";
 
 const RECORDED_ORIGIN = "https://keyvault_name.vault.azure.net";
 /** Fields fresh on every run (or made from fresh keys): compared by type only. */
@@ -24,35 +24,16 @@ const VARYING = new Set([
 ]);
 const HEX32 = /[0-9a-f]{32}/g;
 const PEM = "application/x-pem-file";
-
-function compare(ours: any, rec: any, path: string, out: string[]): void {
-  const key = path.split(".").pop()!;
-  if (VARYING.has(key)) {
-    if (typeof ours !== typeof rec) out.push(`${path}: ${typeof ours} vs recorded ${typeof rec}`);
-    return;
-  }
-  if (rec === null || rec === undefined) {
-    if (ours !== null && ours !== undefined) out.push(`${path}: expected nothing, got ${JSON.stringify(ours).slice(0, 80)}`);
-    return;
-  }
-  if (typeof rec !== typeof ours || Array.isArray(rec) !== Array.isArray(ours)) {
-    out.push(`${path}: expected ${typeof rec}, got ${JSON.stringify(ours)?.slice(0, 80)}`);
-    return;
-  }
-  if (Array.isArray(rec)) {
-    if (rec.length !== ours.length) out.push(`${path}: ${ours.length} items, recorded ${rec.length}`);
-    else rec.forEach((r: any, i: number) => compare(ours[i], r, `${path}[${i}]`, out));
-    return;
-  }
-  if (typeof rec === "object") {
-    const a = Object.keys(ours).sort().join(),
-      b = Object.keys(rec).sort().join();
-    if (a !== b) out.push(`${path}: keys ${a} vs recorded ${b}`);
-    for (const k of Object.keys(rec)) if (k in ours) compare(ours[k], rec[k], `${path}.${k}`, out);
-    return;
-  }
-  if (ours !== rec) out.push(`${path}: ${JSON.stringify(ours).slice(0, 160)} vs recorded ${JSON.stringify(rec).slice(0, 160)}`);
-}
+/**
+ * A PKCS#12 file in OpenSSL 3's default form (PBES2: PBKDF2-HMAC-SHA-256, AES-256-CBC; HMAC-SHA-256
+ * MAC), password "fixture", EC P-256, CN=fixture.example; made with `openssl req -x509 -newkey ec
+ * -pkeyopt ec_paramgen_curve:P-256` and `openssl pkcs12 -export -passout pass:fixture` (OpenSSL 3.0.19).
+ */
+const OPENSSL_PFX =
+  "MIIEHAIBAzCCA9IGCSqGSIb3DQEHAaCCA8MEggO/MIIDuzCCAnIGCSqGSIb3DQEHBqCCAmMwggJfAgEAMIICWAYJKoZIhvcNAQcBMFcGCSqGSIb3DQEFDTBKMCkGCSqGSIb3DQEFDDAcBAhj6qU31+tQzAICCAAwDAYIKoZIhvcNAgkFADAdBglghkgBZQMEASoEEFidNOg79J7FooVkroxR9ViAggHwK5GADTDlikINW8460uNS4giDGTsuPyYUPqTijhnXIPgYfy6+urGutO8Pof3jdRKH6NGkhUZYbt8its0f/icBlVLEo4jk/q+ID6/w0zqphtUTDY9qqyhEpK3rmYPf8NfLxLPAxHXEsPFXjNdPzFOC2NTMPvZkQ7llp+fSvtX5EGsyqg2VLnusuJ+YhUs9rYmsGpAbY4YFznhjoRvkB2rKBixiJLAuVslUW5SnodgRbwpea7tkDVsNKQZ9Y1nMM7d6M5GKNSSIF8vYq2HPEpEW9TJzpmb1bBb2JcFL2q6VJ9GsRq7fXI/tGNfVdChlOWX6HJNAYRFV0IVOHSBiQt/WSKXYmYv8Zqa40ap29mt1XX1Gz0NMe+POTvkfePdNZOZS0iE8C92Zwwu53kl1JpUSHVxlIjkvgCWoGmRHLVNyZb9oJBH3IMhqrPDN8CeyVwCuGvwvij8hzcV4vm5Jxk8b8z8wrGN17nzybDhpgrMoAyUNnmkT17RwmHFUZd+eMHgBfEgFnSjc6ZcdAcfupAQFsU1LE038RJI5BIvozTZsjNp+bEEYHGke6RX4BcaE8Z7V9z80TSO4+eGJbFW1i7mkmUl0LER6UEFS5XSm6N+t6zGD0a5Yic9F0aKZ4L29KkM450M+GurbrOyL/pSSlxsfhTCCAUEGCSqGSIb3DQEHAaCCATIEggEuMIIBKjCCASYGCyqGSIb3DQEMCgECoIHvMIHsMFcGCSqGSIb3DQEFDTBKMCkGCSqGSIb3DQEFDDAcBAgqSjMcSPqcoQICCAAwDAYIKoZIhvcNAgkFADAdBglghkgBZQMEASoEEPT9YUepHlH9qBYpxKfrhS4EgZC74DrlQS4MEA3hdy1SljlwPCjJrPClr3MNUBT7DZcge7ZQflgU98CWo67kucn0eFrkh8TfV3qfjG3Lj+JHcjoU/BWD/vyj/zqdT0aJcHvx7T82XEH/T8pCWxkbcttSCNsBKMra0qo5KZvbbVOm0Mhi6/XKM9hXf6f0BjJMDHIaSPawt/ZpHqIC43rrXxKqjIQxJTAjBgkqhkiG9w0BCRUxFgQUMsznqSrEXrZfTYwIFrpOQse4uMswQTAxMA0GCWCGSAFlAwQCAQUABCA5+A0iiX+eheh0YeAZJ72ZafKeaC2UJ2qLECh8LCIO2wQILnSushfSRawCAggA";
+/** base64url(SHA-1) of that file's certificate, as openssl computes it. */
+const OPENSSL_PFX_X5T = "MsznqSrEXrZfTYwIFrpOQse4uMs";
+const compare = (ours: unknown, rec: unknown, path: string, out: string[]) => compareWith(ours, rec, path, out, VARYING);
 
 const std = (b: Uint8Array): string => {
   let s = "";
@@ -261,6 +242,7 @@ const suite: SuiteFile = (t: Registrar, lib: Lib) => {
       assert.deepEqual([set.status, set.json.error.innererror.code], [403, "SecretManagedByKeyVault"]);
       assert.equal((await call("DELETE", "/secrets/pfx")).status, 403);
       assert.equal((await call("DELETE", "/keys/pfx")).status, 403);
+      assert.equal((await call("POST", "/keys/pfx/rotate")).status, 403);
     });
 
     t.test("issuer Unknown: the CSR; a merge with another key is the service's 400; cancel and delete the operation", async () => {
@@ -315,6 +297,10 @@ const suite: SuiteFile = (t: Registrar, lib: Lib) => {
       const kv = await call("POST", "/certificates/kv/import", { value: (recorded.ResponseBody as any).value });
       assert.equal(kv.status, 200, kv.text);
       assert.equal(kv.json.policy.secret_props.contentType, "application/x-pkcs12");
+      const aes = await call("POST", "/certificates/aes/import", { value: OPENSSL_PFX, pwd: "fixture" });
+      assert.deepEqual([aes.status, aes.json.x5t, aes.json.policy.key_props.crv], [200, OPENSSL_PFX_X5T, "P-256"], aes.text);
+      const wrongPwd = await call("POST", "/certificates/aes/import", { value: OPENSSL_PFX, pwd: "nope" });
+      assert.deepEqual([wrongPwd.status, wrongPwd.json.error.code], [400, "BadParameter"]);
       for (const bad of [
         { value: "not base64!" },
         { value: "AAAA" },
@@ -438,6 +424,183 @@ const suite: SuiteFile = (t: Registrar, lib: Lib) => {
       assert.equal((await call("GET", "/secrets/r")).json.id, after.sid);
     });
 
+    t.test("access policy: certificate permissions give 403 ForbiddenByPolicy", async () => {
+      const emu = createEmulator({ certificateDelayMs: 0 });
+      const reader = { clientId: "cert-reader", clientSecret: "reader-secret" };
+      emu.registerClient({ ...reader, certificatePermissions: ["get", "list"] });
+      const { call } = await secretsCaller(emu);
+      await call("POST", "/certificates/p/create", policy());
+      const form = new URLSearchParams({
+        grant_type: "client_credentials",
+        client_id: reader.clientId,
+        client_secret: reader.clientSecret,
+        scope: `${emu.resource}/.default`,
+      });
+      const tok = await emu.fetch(`${emu.authorityHost}/${emu.tenantId}/oauth2/v2.0/token`, { method: "POST", body: form });
+      const r = await secretsCaller(emu, ((await tok.json()) as { access_token: string }).access_token);
+      assert.equal((await r.call("GET", "/certificates/p")).status, 200);
+      const refused = await r.call("POST", "/certificates/q/create", policy());
+      assert.deepEqual([refused.status, refused.json.error.innererror.code], [403, "ForbiddenByPolicy"]);
+      assert.ok(refused.json.error.message.includes("certificates create permission"), refused.json.error.message);
+    });
+
+    t.test(
+      "CORS: a listed origin sees Location and Retry-After of a create",
+      async () => {
+        const emu = createEmulator({ cors: ["http://localhost:5173"] });
+        const token = (await emu.getToken({ scopes: [`${emu.resource}/.default`] })).token;
+        const res = await emu.fetch(`${emu.vaultUrl}/certificates/cors/create?api-version=2025-07-01`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, origin: "http://localhost:5173", "content-type": "application/json" },
+          body: JSON.stringify(policy()),
+        });
+        const exposed = res.headers.get("access-control-expose-headers")!.toLowerCase();
+        assert.ok(exposed.includes("location") && exposed.includes("retry-after"), exposed);
+      },
+      // A page cannot set Origin itself: test/node/emulator-cors.test.ts drives Chromium.
+      { only: ["node", "workerd", "deno"] },
+    );
+
+    t.test("bad input gets the service's 400 (or 403, 404, 405), never a 500", async () => {
+      const emu = createEmulator({ certificateDelayMs: 0, purgeProtection: true });
+      const { call } = await secretsCaller(emu);
+      const p = policy().policy;
+      const x509 = p.x509_props;
+      const create = (policyIn: unknown, extra: Record<string, unknown> = {}) => ({ policy: policyIn, ...extra });
+      const cases: [string, string, unknown, number][] = [
+        ["POST", "/certificates/new/create", {}, 400],
+        ["POST", "/certificates/new/create", create("x"), 400],
+        ["POST", "/certificates/new/create", create({ ...p, key_props: "x" }), 400],
+        ["POST", "/certificates/new/create", create({ ...p, key_props: { kty: "oct" } }), 400],
+        ["POST", "/certificates/new/create", create({ ...p, key_props: { exportable: "yes" } }), 400],
+        ["POST", "/certificates/new/create", create({ ...p, key_props: { reuse_key: "no" } }), 400],
+        ["POST", "/certificates/new/create", create({ ...p, key_props: { kty: "EC", crv: "P-999" } }), 400],
+        ["POST", "/certificates/new/create", create({ ...p, key_props: { key_size: 1024 } }), 400],
+        ["POST", "/certificates/new/create", create({ ...p, secret_props: { contentType: "text/plain" } }), 400],
+        ["POST", "/certificates/new/create", create({ ...p, x509_props: { subject: 5 } }), 400],
+        ["POST", "/certificates/new/create", create({ ...p, x509_props: { ...x509, sans: "x" } }), 400],
+        ["POST", "/certificates/new/create", create({ ...p, x509_props: { ...x509, sans: { dns_names: "x" } } }), 400],
+        ["POST", "/certificates/new/create", create({ ...p, x509_props: {} }), 400],
+        ["POST", "/certificates/new/create", create({ ...p, x509_props: { subject: "bogus" } }), 400],
+        ["POST", "/certificates/new/create", create({ ...p, x509_props: { subject: "XX=1" } }), 400],
+        ["POST", "/certificates/new/create", create({ ...p, x509_props: { ...x509, ekus: ["not-an-oid"] } }), 400],
+        ["POST", "/certificates/new/create", create({ ...p, x509_props: { ...x509, key_usage: ["fly"] } }), 400],
+        ["POST", "/certificates/new/create", create({ ...p, x509_props: { ...x509, validity_months: 0 } }), 400],
+        ["POST", "/certificates/new/create", create({ ...p, x509_props: { ...x509, validity_months: 1.5 } }), 400],
+        ["POST", "/certificates/new/create", create({ ...p, issuer: { name: "" } }), 400],
+        ["POST", "/certificates/new/create", create({ ...p, lifetime_actions: "x" }), 400],
+        [
+          "POST",
+          "/certificates/new/create",
+          create({ ...p, lifetime_actions: [{ trigger: { lifetime_percentage: 50 }, action: { action_type: "Explode" } }] }),
+          400,
+        ],
+        [
+          "POST",
+          "/certificates/new/create",
+          create({
+            ...p,
+            issuer: { name: "Unknown" },
+            lifetime_actions: [{ trigger: { lifetime_percentage: 50 }, action: { action_type: "AutoRenew" } }],
+          }),
+          400,
+        ],
+        [
+          "POST",
+          "/certificates/new/create",
+          create({
+            ...p,
+            lifetime_actions: [{ trigger: { lifetime_percentage: 50, days_before_expiry: 3 }, action: { action_type: "AutoRenew" } }],
+          }),
+          400,
+        ],
+        [
+          "POST",
+          "/certificates/new/create",
+          create({ ...p, lifetime_actions: [{ trigger: {}, action: { action_type: "AutoRenew" } }] }),
+          400,
+        ],
+        [
+          "POST",
+          "/certificates/new/create",
+          create({ ...p, lifetime_actions: [{ trigger: { lifetime_percentage: 100 }, action: { action_type: "AutoRenew" } }] }),
+          400,
+        ],
+        [
+          "POST",
+          "/certificates/new/create",
+          create({ ...p, lifetime_actions: [{ trigger: { days_before_expiry: 0 }, action: { action_type: "AutoRenew" } }] }),
+          400,
+        ],
+        ["POST", "/certificates/new/create", create({ ...p, attributes: { enabled: "x" } }), 400],
+        ["POST", "/certificates/new/create", create(p, { attributes: "x" }), 400],
+        ["POST", "/certificates/new/create", create(p, { tags: "x" }), 400],
+        ["POST", "/certificates/bad_name/create", create(p), 400],
+        ["GET", "/certificates/missing/policy", undefined, 404],
+        ["GET", "/certificates/missing/versions", undefined, 404],
+        ["PATCH", "/certificates/missing/", { attributes: {} }, 404],
+        ["PATCH", "/certificates/missing/pending", { cancellation_requested: true }, 404],
+        ["POST", "/certificates/missing/pending/merge", { x5c: ["MIIB"] }, 400],
+        ["POST", "/certificates/missing/pending/merge", { x5c: "x" }, 400],
+        ["POST", "/certificates/missing/pending/merge", { x5c: [123] }, 400],
+        ["POST", "/certificates/missing/import", { value: "AAAA", policy: "x" }, 400],
+        [
+          "POST",
+          "/certificates/missing/import",
+          { value: "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----" },
+          400,
+        ],
+        ["POST", "/certificates/missing/import", { value: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----" }, 400],
+        ["POST", "/certificates/missing/import", { value: "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----" }, 400],
+        ["PUT", "/certificates/contacts", { contacts: "x" }, 400],
+        ["PUT", "/certificates/contacts", { contacts: ["x"] }, 400],
+        ["PUT", "/certificates/contacts", { contacts: [{ name: "no email" }] }, 400],
+        ["PUT", "/certificates/contacts", { contacts: [{ email: "a@b.c", phone: 5 }] }, 400],
+        ["DELETE", "/certificates/contacts", undefined, 404],
+        ["PUT", "/certificates/issuers/ca", {}, 400],
+        ["PUT", "/certificates/issuers/Self", { provider: "Test" }, 400],
+        ["PUT", "/certificates/issuers/ca", { provider: "Test", credentials: "x" }, 400],
+        ["PUT", "/certificates/issuers/ca", { provider: "Test", attributes: { enabled: "x" } }, 400],
+        ["PATCH", "/certificates/issuers/missing", { provider: "Test" }, 404],
+        ["GET", "/deletedcertificates/missing", undefined, 404],
+        ["POST", "/deletedcertificates/missing/recover", undefined, 404],
+        ["DELETE", "/deletedcertificates/missing", undefined, 403],
+        ["POST", "/certificates/restore", {}, 400],
+        ["POST", "/certificates/restore", { value: "S1ZGRVRDSC1FTVVMQVRPUi1DRVJUSUZJQ0FURS1CQUNLVVAtVjE6AAAA" }, 400],
+        ["GET", "/certificates/x/y/z", undefined, 404],
+        ["PUT", "/certificates/x/create", {}, 405],
+        ["GET", "/certificates/%E0", undefined, 400],
+        ["GET", "/deletedcertificates/x/nope", undefined, 404],
+      ];
+      const problems: string[] = [];
+      for (const [method, path, body, status] of cases) {
+        const r = await call(method, path, body);
+        if (r.status !== status || !r.json?.error?.code)
+          problems.push(`${method} ${path} ${JSON.stringify(body)?.slice(0, 90)}: ${r.status} ${r.text.slice(0, 120)}`);
+      }
+      assert.deepEqual(problems, []);
+      await call("POST", "/certificates/ok/create", policy());
+      const bad = [
+        await call("PATCH", "/certificates/ok/", { attributes: { enabled: "x" } }),
+        await call("PATCH", "/certificates/ok/00000000000000000000000000000000", { attributes: {} }),
+        await call("PATCH", "/certificates/ok/policy", { key_props: { kty: "oct" } }),
+        await call("PATCH", "/certificates/ok/pending", { cancellation_requested: "x" }),
+        await call("POST", "/certificates/ok/create", policy()),
+      ];
+      assert.deepEqual(
+        bad.map((r) => r.status),
+        [400, 404, 400, 400, 202],
+      );
+      const old = await call("GET", `${emu.vaultUrl}/certificates/ok?api-version=7.0`);
+      assert.deepEqual(
+        [old.status, old.json.attributes.recoverableDays],
+        [200, undefined],
+        "api-version 7.0 answers have no recoverableDays",
+      );
+      const hsm = createEmulator({ managedHsm: true });
+      assert.equal((await (await secretsCaller(hsm)).call("GET", "/certificates")).status, 404, "a Managed HSM has no certificates");
+    });
+
     t.test("state: exported and imported with the vault (what --state saves); vaults are isolated", async () => {
       const emu = createEmulator({ certificateDelayMs: 0, vaults: [{ name: "one" }, { name: "two" }] });
       const { call } = await secretsCaller(emu);
@@ -449,6 +612,22 @@ const suite: SuiteFile = (t: Registrar, lib: Lib) => {
       assert.equal((await t2.call("GET", "/certificates/s")).json.x5t, cert.x5t);
       const other = await call("GET", `${emu.vault("https://two.vault.azure.net").url}/certificates/s?api-version=2025-07-01`);
       assert.equal(other.status, 404);
+      // Saved state (what --state writes through openEmulator's persistence), reopened.
+      let saved: string | undefined;
+      const storage = { read: async () => saved, write: async (text: string) => void (saved = text) };
+      const first = await lib.emulator.openEmulator({
+        name: "saved",
+        certificateDelayMs: 0,
+        persistence: { storage, kdfIterations: 1000, key: "k" },
+      });
+      const f = await secretsCaller(first);
+      await f.call("POST", "/certificates/kept/create", policy());
+      const x5t = (await f.call("GET", "/certificates/kept")).json.x5t;
+      await first.flush();
+      const again = await lib.emulator.openEmulator({ name: "saved", persistence: { storage, key: "k" } });
+      const a = await secretsCaller(again);
+      assert.equal((await a.call("GET", "/certificates/kept")).json.x5t, x5t);
+      assert.equal((await a.call("GET", "/secrets/kept")).json.managed, true);
     });
   });
 };

@@ -1,6 +1,6 @@
 // The certificates side of a vault: routes /certificates and /deletedcertificates to their handlers,
 // with the access policy's certificate permissions, and owns the vault's certificate state.
-import { ServiceError, badParameter } from "../errors.js";
+import { ServiceError } from "../errors.js";
 import {
   deleteContacts,
   deleteIssuer,
@@ -35,16 +35,39 @@ import {
   updatePolicy,
   type CertsContext,
 } from "./certificates.js";
-import type { Answer, VaultContext } from "./context.js";
+import { pathSegments, type Answer, type VaultContext } from "./context.js";
 import type { SecretStore } from "./secrets-store.js";
 
 const notFound = (): ServiceError => new ServiceError(404, "NotFound", "The requested operation or resource does not exist.");
 const badMethod = (method: string): ServiceError =>
   new ServiceError(405, "MethodNotAllowed", `The HTTP method '${method}' is not supported for this resource.`);
 
+/**
+ * Certificate permissions of a Key Vault access policy.
+ * @example
+ * const permissions: CertificatePermission[] = ["get", "list"];
+ * emu.registerClient({ clientId: "cert-reader", clientSecret: "s3cret", certificatePermissions: permissions });
+ */
+export type CertificatePermission =
+  | "get"
+  | "list"
+  | "update"
+  | "create"
+  | "import"
+  | "delete"
+  | "managecontacts"
+  | "getissuers"
+  | "listissuers"
+  | "setissuers"
+  | "deleteissuers"
+  | "recover"
+  | "purge"
+  | "backup"
+  | "restore";
+
 type Handler = (c: CertsContext) => Answer | Promise<Answer>;
 /** One route: the handler for each method, with the certificate permission it needs. */
-type Methods = Partial<Record<string, [permission: string, run: Handler]>>;
+type Methods = Partial<Record<string, [permission: CertificatePermission, run: Handler]>>;
 
 /** The certificates of one vault. */
 export class CertificateVault {
@@ -87,7 +110,7 @@ export class CertificateVault {
 
   /** The methods a path accepts. */
   private match(pathname: string): Methods {
-    const seg = segments(pathname);
+    const seg = pathSegments(pathname);
     const [root = "", name, a, b, extra] = seg;
     if (extra !== undefined) return {};
     if (root.toLowerCase() === "deletedcertificates") {
@@ -101,7 +124,7 @@ export class CertificateVault {
     if (lowerName === "contacts" && a === undefined)
       return { GET: ["managecontacts", getContacts], PUT: ["managecontacts", setContacts], DELETE: ["managecontacts", deleteContacts] };
     if (lowerName === "issuers") {
-      if (a === undefined || a === "") return b === undefined ? { GET: ["getissuers", listIssuers] } : {};
+      if (a === undefined || a === "") return b === undefined ? { GET: ["listissuers", listIssuers] } : {};
       if (b !== undefined) return {};
       return {
         GET: ["getissuers", (c) => getIssuer(c, a)],
@@ -129,16 +152,5 @@ export class CertificateVault {
     if (lower === "versions") return { GET: ["list", (c) => listCertificateVersions(c, name)] };
     if (lower === "policy") return { GET: ["get", (c) => getPolicy(c, name)], PATCH: ["update", (c) => updatePolicy(c, name)] };
     return { GET: ["get", (c) => getCertificate(c, name, a)], PATCH: ["update", (c) => updateCertificate(c, name, a)] };
-  }
-}
-
-/** The path's segments, decoded; `/certificates/{name}/` keeps its empty version (the newest). */
-function segments(pathname: string): string[] {
-  const raw = pathname.split("/").slice(1);
-  if (raw.length > 1 && raw[raw.length - 1] === "" && raw.length !== 3) raw.pop();
-  try {
-    return raw.map((x) => decodeURIComponent(x));
-  } catch {
-    throw badParameter("The request URI is not valid: it contains a malformed percent-encoding.");
   }
 }

@@ -35,7 +35,7 @@ import {
 } from "./certificates-store.js";
 import { checkName, objectBody, parseTags, type Answer, type VaultContext } from "./context.js";
 import { page } from "./paging.js";
-import type { SecretStore, SecretVersion } from "./secrets-store.js";
+import { checkEntry, type SecretEntry, type SecretStore, type SecretVersion } from "./secrets-store.js";
 import { deserializeEntry, serializeEntry, type KeyEntry, type KeyVersion, type Material } from "./store.js";
 
 /** What every certificates handler gets. */
@@ -668,12 +668,12 @@ export async function restoreCertificate(c: CertsContext): Promise<Answer> {
   if (!blob || blob.length <= BACKUP_MAGIC.length || !BACKUP_MAGIC.every((b, i) => blob[i] === b)) throw malformedBackup();
   const plain = await c.ctx.open(blob.subarray(BACKUP_MAGIC.length));
   if (!plain) throw malformedBackup();
-  let entry: CertificateEntry, key: KeyEntry | undefined, secret: { name: string; versions: SecretVersion[] } | undefined;
+  let entry: CertificateEntry, key: KeyEntry | undefined, secret: SecretEntry | undefined;
   try {
     const parsed = JSON.parse(fromUtf8(plain)) as { certificate: unknown; key: unknown; secret: unknown };
     entry = checkCertificate(parsed.certificate);
     key = parsed.key ? deserializeEntry(parsed.key) : undefined;
-    secret = (parsed.secret as typeof secret) ?? undefined;
+    secret = parsed.secret ? checkEntry(parsed.secret) : undefined;
   } catch {
     throw malformedBackup();
   }
@@ -712,7 +712,17 @@ export async function sweepCertificates(c: CertsContext): Promise<{ kind: string
       if (op.cancellationRequested) {
         op.status = "cancelled";
         op.statusDetails = "The certificate request was cancelled.";
-      } else await issueSelfSigned(c, e, op);
+      } else {
+        try {
+          await issueSelfSigned(c, e, op);
+        } catch (err) {
+          // The name's key or secret is taken meanwhile (say, a deleted key holds it): the operation fails, the vault goes on.
+          if (!(err instanceof ServiceError)) throw err;
+          op.status = "failed";
+          op.statusDetails = err.message;
+          op.error = { code: err.code, message: err.message };
+        }
+      }
       events.push({ kind: `certificate-${op.status}`, id: c.store.idBase(e.name) });
     }
     const v = currentVersion(e);
