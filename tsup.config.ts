@@ -16,6 +16,7 @@ export const SUBPATHS: Record<string, string> = {
   "./proxy": "src/proxy/index.ts",
   "./proxy/server": "src/proxy/server.ts",
   "./secrets": "src/secrets/index.ts",
+  "./certificates": "src/certificates/index.ts",
 };
 
 /** `dist/<file>.js` for a subpath: `.` is `index`, `./emulator/server` is `emulator-server`. */

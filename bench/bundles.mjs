@@ -45,6 +45,21 @@ export const BUNDLES = [
     entry: `export { KeyVaultClient } from "{dist}/index.js"; export { sign, verify } from "{dist}/keys.js"; export { fromClientSecret } from "{dist}/entra.js";`,
   },
   {
+    id: "certificate-with-key",
+    short: "KeyVaultClient + getCertificateWithKey",
+    label: "app: KeyVaultClient + getCertificateWithKey (keyvault-fetch/certificates)",
+    ours: true,
+    entry: `export { KeyVaultClient } from "{dist}/index.js"; export { getCertificateWithKey } from "{dist}/certificates.js";`,
+  },
+  {
+    id: "certificate-client",
+    peer: "azure-sdk-certificates",
+    short: "CertificateClient (all helpers)",
+    label: "CertificateClient (every certificate helper)",
+    ours: true,
+    entry: `export { CertificateClient } from "{dist}/certificates.js";`,
+  },
+  {
     id: "emulator",
     short: "emulator",
     label: "emulator (createEmulator)",
@@ -64,6 +79,13 @@ export const BUNDLES = [
     label: "app: @azure/keyvault-keys + @azure/identity ClientSecretCredential",
     ours: false,
     entry: `export { KeyClient, CryptographyClient } from "@azure/keyvault-keys"; export { ClientSecretCredential } from "@azure/identity";`,
+  },
+  {
+    id: "azure-sdk-certificates",
+    short: "Azure SDK certificates (browser)",
+    label: "@azure/keyvault-certificates (CertificateClient)",
+    ours: false,
+    entry: `export { CertificateClient } from "@azure/keyvault-certificates";`,
   },
   {
     id: "aws4fetch",

@@ -174,6 +174,28 @@ export const bytesSection = {
       if (app.gzip > sdkApp.gzip)
         out.loss("Bytes: our app bundle with a client-secret provider is larger than the SDK's with ClientSecretCredential.");
     }
+    const withKey = by["certificate-with-key"],
+      certClient = by["certificate-client"],
+      sdkCerts = by["azure-sdk-certificates"];
+    if (withKey) {
+      out.goal("an app that calls `getCertificateWithKey` at most 9 KB gzipped", withKey.gzip <= 9216, `${int(withKey.gzip)} B`);
+      if (withKey.gzip > 9216)
+        out.loss(
+          `Bytes: an app that calls \`getCertificateWithKey\` ships ${int(withKey.gzip)} B gzipped, over the 9 KB goal: ${int(cf ? withKey.gzip - cf.gzip : withKey.gzip)} B on top of \`client.fetch\`, for the DER reader (names, SANs, validity, public key), PEM, chain ordering and the key import.`,
+        );
+    }
+    if (certClient && sdkCerts) {
+      const share = certClient.gzip / sdkCerts.gzip;
+      out.goal(
+        "`CertificateClient` (every certificate helper) at most 40 % of `@azure/keyvault-certificates`' browser build, gzipped",
+        share <= 0.4,
+        `${(100 * share).toFixed(0)} %: ${kb(certClient.gzip)} vs ${kb(sdkCerts.gzip)}`,
+      );
+      if (share > 0.4)
+        out.loss(
+          `Bytes: \`CertificateClient\` is ${(100 * share).toFixed(0)} % of \`@azure/keyvault-certificates\`' browser build gzipped (${kb(certClient.gzip)} vs ${kb(sdkCerts.gzip)}), over the 40 % goal. It carries \`getCertificateWithKey\` and the DER reader, which the SDK does not have; the standalone functions tree-shake.`,
+        );
+    }
     if (cf && aws && cf.gzip > aws.gzip) {
       out.line(
         `- \`client.fetch\` alone against aws4fetch: ${int(cf.gzip)} B vs ${int(aws.gzip)} B gzipped (${(cf.gzip / aws.gzip).toFixed(2)}×).`,

@@ -38,5 +38,5 @@ export {
 export type { AuthChallenge, VaultChallenge, ClaimsChallenge } from "./challenge.js";
 export { retryAfterMs, backoffDelay, isIdempotent, RETRY_STATUSES, DEFAULT_RETRY } from "./retry.js";
 export type { RetryOptions } from "./retry.js";
-export type { Jwk, JwkInput, CryptoKeyLike, HeadersInitLike } from "./web-types.js";
+export type { Jwk, JwkInput, CryptoKeyLike, WebCryptoKey, HeadersInitLike } from "./web-types.js";
 export { base64UrlEncode, base64UrlDecode, base64Encode, base64Decode, utf8Encode, utf8Decode } from "./encoding.js";

@@ -58,6 +58,15 @@ export interface CryptoKeyLike {
 }
 
 /**
+ * The runtime's own `CryptoKey` type where its global types declare one (Workers, Deno, browsers),
+ * else {@link CryptoKeyLike} (`@types/node` declares no global `CryptoKey`: cast to `webcrypto.CryptoKey`).
+ * @example
+ * import type { WebCryptoKey } from "keyvault-fetch";
+ * const key: WebCryptoKey = await crypto.subtle.importKey("raw", crypto.getRandomValues(new Uint8Array(32)), "HKDF", false, ["deriveKey"]);
+ */
+export type WebCryptoKey = typeof globalThis extends { CryptoKey: { prototype: infer K } } ? K : CryptoKeyLike;
+
+/**
  * Headers as `fetch` takes them: a `Headers` object, a record, or name/value pairs.
  * @example
  * import type { HeadersInitLike } from "keyvault-fetch";

@@ -16,6 +16,7 @@ function projects(out) {
     { name: "test (TypeScript)", project: "test/tsconfig.json" },
     { name: "test, bench, examples (JavaScript, checkJs)", project: "test/tsconfig.js.json" },
     { name: "examples/worker (@cloudflare/workers-types, no DOM)", project: "examples/worker/tsconfig.json" },
+    { name: "examples/certificate-worker (@cloudflare/workers-types, no DOM)", project: "examples/certificate-worker/tsconfig.json" },
     { name: "examples/browser (DOM)", project: "examples/browser/tsconfig.json" },
     {
       name: "examples/deno (Deno's types, no DOM)",

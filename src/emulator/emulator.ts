@@ -16,6 +16,7 @@ import {
 } from "./state/format.js";
 import { Persister, type StateStorage } from "./state/persister.js";
 import type { PermissionKind } from "./vault/context.js";
+import type { CertificatePermission } from "./vault/certificates-router.js";
 import type { SecretPermission } from "./vault/secrets-router.js";
 import { VaultService, type AccessPolicy, type VaultState } from "./vault/service.js";
 import { inputError, kindOf } from "./errors.js";
@@ -108,6 +109,11 @@ export interface EmulatorOptions {
   maxBodyBytes?: number;
   /** Throttle secrets by the service's published limits: past 4,000 reads or 300 sets per 10 s, 429 Throttled. Default false. */
   serviceLimits?: boolean;
+  /**
+   * How long a certificate from issuer `Self` takes to be issued, in ms of the emulator's clock
+   * (default 1000): until then its operation is `inProgress`. 0 issues it within the create call.
+   */
+  certificateDelayMs?: number;
 }
 
 /**
@@ -241,6 +247,8 @@ export interface EmulatorVault {
   setKeyPermissions(clientId: string, permissions: KeyPermission[] | undefined): void;
   /** This vault's secret permissions for a client (undefined lifts them). */
   setSecretPermissions(clientId: string, permissions: SecretPermission[] | undefined): void;
+  /** This vault's certificate permissions for a client (undefined lifts them). */
+  setCertificatePermissions(clientId: string, permissions: CertificatePermission[] | undefined): void;
   /** Forgets every key and secret (live and deleted) of this vault; access policies stay. */
   reset(): void;
   /** The vault's state, private key material included, as JSON-safe data (a test fixture). */
@@ -297,7 +305,13 @@ export interface Emulator {
    * Registers another application (a secret, RSA public keys for client assertions, and/or federated
    * credentials trusting an external issuer's tokens), optionally with an access policy (in every vault).
    */
-  registerClient(registration: ClientRegistration & { keyPermissions?: KeyPermission[]; secretPermissions?: SecretPermission[] }): void;
+  registerClient(
+    registration: ClientRegistration & {
+      keyPermissions?: KeyPermission[];
+      secretPermissions?: SecretPermission[];
+      certificatePermissions?: CertificatePermission[];
+    },
+  ): void;
   /**
    * Sets the access policy of a client in every vault: the key permissions it has (undefined: all, the default).
    * Calls outside it get 403 Forbidden with innererror ForbiddenByPolicy, as from a vault using access policies.
@@ -308,6 +322,11 @@ export interface Emulator {
    * @example emu.setSecretPermissions("reader-app", ["get", "list"]); // a set is then 403 ForbiddenByPolicy
    */
   setSecretPermissions(clientId: string, permissions: SecretPermission[] | undefined): void;
+  /**
+   * Sets the certificate permissions of a client's access policy in every vault (undefined: all, the default).
+   * @example emu.setCertificatePermissions("reader-app", ["get", "list"]); // a create is then 403 ForbiddenByPolicy
+   */
+  setCertificatePermissions(clientId: string, permissions: CertificatePermission[] | undefined): void;
   /** Signs a token directly (tests: expired, foreign-audience or foreign-tenant tokens). */
   mintToken(options?: MintOptions): Promise<string>;
   /** Trusts an attestation authority (issuer URL and its RSA public keys) for key release. */
@@ -369,7 +388,7 @@ const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
 
 /** Response headers a page may read, when its origin is allowed. */
 const EXPOSED_HEADERS =
-  "WWW-Authenticate, x-ms-request-id, x-ms-client-request-id, x-ms-keyvault-region, x-ms-keyvault-service-version, x-ms-keyvault-network-info, x-ms-server-latency, x-ms-build-version, retry-after, retry-after-ms, x-ms-retry-after-ms";
+  "WWW-Authenticate, x-ms-request-id, x-ms-client-request-id, x-ms-keyvault-region, x-ms-keyvault-service-version, x-ms-keyvault-network-info, x-ms-server-latency, x-ms-build-version, retry-after, retry-after-ms, x-ms-retry-after-ms, location";
 
 /**
  * Creates in-process Azure Key Vaults (keys) with a real Entra token authority, state in memory.
@@ -482,6 +501,7 @@ const OPTION_TYPES: [keyof EmulatorOptions, "string" | "number" | "boolean" | "f
   ["managedHsm", "boolean"],
   ["purgeProtection", "boolean"],
   ["serviceLimits", "boolean"],
+  ["certificateDelayMs", "number"],
   ["now", "function"],
 ];
 
@@ -509,6 +529,8 @@ export function checkEmulatorOptions(options: unknown, fn: string): asserts opti
     throw inputError(`${fn}: tokenLifetimeSeconds must be more than 0`, true);
   if (o.deletionDelayMs !== undefined && !((o.deletionDelayMs as number) >= 0))
     throw inputError(`${fn}: deletionDelayMs must be 0 or more`, true);
+  if (o.certificateDelayMs !== undefined && !((o.certificateDelayMs as number) >= 0))
+    throw inputError(`${fn}: certificateDelayMs must be 0 or more`, true);
 }
 
 function build(options: EmulatorOptions, restored: Snapshot | undefined): Built {
@@ -577,6 +599,7 @@ function build(options: EmulatorOptions, restored: Snapshot | undefined): Built 
         now,
         sealKey: () => sealKeyPromise,
         serviceLimits: options.serviceLimits === true,
+        certificateDelayMs: options.certificateDelayMs ?? 1000,
       },
       authority,
     );
@@ -740,6 +763,9 @@ function build(options: EmulatorOptions, restored: Snapshot | undefined): Built 
   const setSecretPermissions = (id: string, permissions: SecretPermission[] | undefined) => {
     for (const v of vaults) setVaultSecretPermissions(v, id, permissions);
   };
+  const setCertificatePermissions = (id: string, permissions: CertificatePermission[] | undefined) => {
+    for (const v of vaults) if (!v.managedHsm) setPermissions(v, id, "certificates", permissions);
+  };
 
   const getToken = async (req: EmulatorTokenRequest) => {
     const form = new URLSearchParams({
@@ -775,6 +801,7 @@ function build(options: EmulatorOptions, restored: Snapshot | undefined): Built 
     managedHsm: v.managedHsm,
     setKeyPermissions: (id, permissions) => setPermissions(v, id, "keys", permissions),
     setSecretPermissions: (id, permissions) => setVaultSecretPermissions(v, id, permissions),
+    setCertificatePermissions: (id, permissions) => setPermissions(v, id, "certificates", permissions),
     reset: () => v.reset(),
     exportState: () => v.exportState(),
     importState: (state) => v.importState(state),
@@ -824,9 +851,11 @@ function build(options: EmulatorOptions, restored: Snapshot | undefined): Built 
       authority.registerClient(r);
       if (r.keyPermissions) setKeyPermissions(r.clientId, r.keyPermissions);
       if (r.secretPermissions) setSecretPermissions(r.clientId, r.secretPermissions);
+      if (r.certificatePermissions) setCertificatePermissions(r.clientId, r.certificatePermissions);
     },
     setKeyPermissions,
     setSecretPermissions,
+    setCertificatePermissions,
     mintToken: async (o) => (await authority.mintToken({ audience: first.resource, tenantId, clientId, ...o })).token,
     trustAttestationAuthority: (issuer, keys) => {
       for (const v of vaults) v.attestationAuthorities.set(issuer, keys);

@@ -1,5 +1,5 @@
 /**
- * keyvault-fetch/emulator: in-process Azure Key Vaults (keys and secrets) and an Entra ID token
+ * keyvault-fetch/emulator: in-process Azure Key Vaults (keys, secrets and certificates) and an Entra ID token
  * authority, on Web APIs only (Node, workerd, Deno, browsers). {@link createEmulator} gives a
  * standard `fetch` that answers for the vaults and the authority as Azure does, so a client
  * configured for Azure runs against it unchanged; faults, a movable clock, access policies and
@@ -32,6 +32,7 @@ export type { StateStorage } from "./state/persister.js";
 export type { VaultState } from "./vault/service.js";
 export type { PermissionKind } from "./vault/context.js";
 export type { SecretPermission } from "./vault/secrets-router.js";
+export type { CertificatePermission } from "./vault/certificates-router.js";
 export { Faults, seededRandom } from "./faults.js";
 export type { ActiveFault, FaultSpec, FaultTarget } from "./faults.js";
 export type { ClientRegistration, MintOptions } from "./identity/authority.js";

@@ -1,6 +1,21 @@
 // A self-signed X.509 certificate for the emulator's HTTPS server, made with Web Crypto:
 // an ECDSA P-256 key, a minimal DER encoder, and the handful of extensions TLS clients check
 // (subjectAltName above all: modern clients ignore the common name).
+import { buf } from "./bytes.js";
+import {
+  bitString,
+  bool,
+  explicit,
+  octets as octetString,
+  oid,
+  seq as sequence,
+  set,
+  time,
+  tlv as tagged,
+  uint as integer,
+  utf8String,
+} from "./crypto/asn1.js";
+import { pem } from "./crypto/x509.js";
 import { inputError } from "./errors.js";
 
 /**
@@ -72,21 +87,21 @@ export async function createSelfSignedCertificate(options: SelfSignedCertificate
     ),
   ];
   const tbs = sequence(
-    tagged(0xa0, integer(new Uint8Array([2]))), // version 3
+    explicit(0, integer(new Uint8Array([2]))), // version 3
     integer(serial),
     ecdsaWithSha256,
     name,
-    sequence(time(new Date(now - 3_600_000)), time(new Date(now + days * 86_400_000))),
+    sequence(time(Math.floor(now / 1000) - 3600), time(Math.floor(now / 1000) + days * 86_400)),
     name,
     spki,
-    tagged(0xa3, sequence(...extensions)),
+    explicit(3, sequence(...extensions)),
   );
-  const raw = new Uint8Array(await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, pair.privateKey, tbs));
+  const raw = new Uint8Array(await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, pair.privateKey, buf(tbs)));
   const half = raw.length / 2;
   const signature = sequence(integer(raw.subarray(0, half)), integer(raw.subarray(half)));
   const der = sequence(tbs, ecdsaWithSha256, bitString(signature));
 
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", der));
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", buf(der)));
   return {
     cert: pem("CERTIFICATE", der),
     key: pem("PRIVATE KEY", pkcs8),
@@ -94,73 +109,17 @@ export async function createSelfSignedCertificate(options: SelfSignedCertificate
   };
 }
 
-// --- DER, just enough of it ---
-
-function concat(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-function tagged(tag: number, content: Uint8Array): Uint8Array<ArrayBuffer> {
-  const n = content.length;
-  let length: number[];
-  if (n < 0x80) length = [n];
-  else {
-    const bytes: number[] = [];
-    for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
-    length = [0x80 | bytes.length, ...bytes];
-  }
-  return concat([new Uint8Array([tag, ...length]), content]);
-}
-
-const sequence = (...items: Uint8Array[]) => tagged(0x30, concat(items));
-const set = (...items: Uint8Array[]) => tagged(0x31, concat(items));
-const octetString = (bytes: Uint8Array) => tagged(0x04, bytes);
 const ascii = (s: string) => new TextEncoder().encode(s);
 
-/** A non-negative INTEGER from big-endian magnitude bytes (minimal form, sign byte when needed). */
-function integer(magnitude: Uint8Array): Uint8Array {
-  let i = 0;
-  while (i < magnitude.length - 1 && magnitude[i] === 0) i++;
-  const trimmed = magnitude.subarray(i);
-  return tagged(0x02, trimmed[0]! & 0x80 ? concat([new Uint8Array([0]), trimmed]) : trimmed);
-}
-
-function bitString(bytes: Uint8Array, unusedBits = 0): Uint8Array {
-  return tagged(0x03, concat([new Uint8Array([unusedBits]), bytes]));
-}
-
-function oid(dotted: string): Uint8Array {
-  const [a, b, ...rest] = dotted.split(".").map(Number);
-  const out = [a! * 40 + b!];
-  for (const arc of rest) {
-    const chunk = [arc & 0x7f];
-    for (let v = Math.floor(arc / 128); v > 0; v = Math.floor(v / 128)) chunk.unshift((v & 0x7f) | 0x80);
-    out.push(...chunk);
-  }
-  return tagged(0x06, new Uint8Array(out));
-}
-
 function extension(id: string, critical: boolean, value: Uint8Array): Uint8Array {
-  return sequence(oid(id), ...(critical ? [new Uint8Array([0x01, 0x01, 0xff])] : []), octetString(value));
+  return sequence(oid(id), ...(critical ? [bool(true)] : []), octetString(value));
 }
 
 function distinguishedName(commonName: string): Uint8Array {
   return sequence(
-    set(sequence(oid("2.5.4.10"), tagged(0x0c, ascii("keyvault-fetch emulator")))), // O
-    set(sequence(oid("2.5.4.3"), tagged(0x0c, ascii(commonName.slice(0, 64))))), // CN
+    set(sequence(oid("2.5.4.10"), utf8String("keyvault-fetch emulator"))), // O
+    set(sequence(oid("2.5.4.3"), utf8String(commonName.slice(0, 64)))), // CN
   );
-}
-
-/** UTCTime until 2049, GeneralizedTime after (RFC 5280 §4.1.2.5). */
-function time(date: Date): Uint8Array {
-  const iso = date.toISOString().replace(/[-:T]/g, "").slice(0, 14) + "Z"; // YYYYMMDDHHMMSSZ
-  return date.getUTCFullYear() < 2050 ? tagged(0x17, ascii(iso.slice(2))) : tagged(0x18, ascii(iso));
 }
 
 function ipBytes(ip: string): Uint8Array {
@@ -172,11 +131,4 @@ function ipBytes(ip: string): Uint8Array {
   const words = [...front, ...new Array(8 - front.length - back.length).fill(0), ...back];
   if (words.length !== 8 || words.some((w) => !(w >= 0 && w <= 0xffff))) throw inputError(`not an IP address: ${ip}`);
   return new Uint8Array(words.flatMap((w) => [w >> 8, w & 0xff]));
-}
-
-function pem(label: string, der: Uint8Array): string {
-  let binary = "";
-  for (const b of der) binary += String.fromCharCode(b);
-  const body = btoa(binary).replace(/.{1,64}/g, "$&\n");
-  return `-----BEGIN ${label}-----\n${body}-----END ${label}-----\n`;
 }

@@ -14,6 +14,8 @@ export { fromClientSecret } from "./client-secret.js";
 export type { ClientSecretOptions } from "./client-secret.js";
 export { fromClientCertificate } from "./client-certificate.js";
 export type { ClientCertificateOptions } from "./client-certificate.js";
+export { fromKeyVaultCertificate } from "./key-vault-certificate.js";
+export type { KeyVaultCertificateOptions } from "./key-vault-certificate.js";
 export { fromClientAssertion, CLIENT_ASSERTION_TYPE } from "./client-assertion.js";
 export type { ClientAssertionOptions, AssertionContext } from "./client-assertion.js";
 export { fromManagedIdentity, managedIdentityFromEnv, IMDS_ENDPOINT } from "./managed-identity.js";

@@ -18,4 +18,6 @@ export { encryptJwe, encryptJweToJwk, decryptJwe } from "./jwe.js";
 export type { EncryptJweOptions, DecryptJweOptions, DecryptedJwe, KeyManagement } from "./jwe.js";
 export type { ContentEncryption } from "./content.js";
 export { getPublicJwk, publicJwk } from "./key-ref.js";
+export { signJwtWithCertificate } from "./certificate.js";
+export type { SignJwtWithCertificateOptions } from "./certificate.js";
 export type { VaultPublicJwk } from "./key-ref.js";

@@ -27,6 +27,7 @@ export const ENTRY_POINTS = [
   "keyvault-fetch",
   "keyvault-fetch/keys",
   "keyvault-fetch/secrets",
+  "keyvault-fetch/certificates",
   "keyvault-fetch/entra",
   "keyvault-fetch/jose",
   "keyvault-fetch/proxy",
@@ -44,6 +45,7 @@ import type { KeyVaultClient, GetToken } from "keyvault-fetch";
 import type { KeyClient, KeyHandle, KeyVaultKey } from "keyvault-fetch/keys";
 import type { SecretClient, SecretCache, KeyVaultSecret, KvNamespaceLike, CacheLike, DenoKvLike } from "keyvault-fetch/secrets";
 import type { PublicClientApplicationLike } from "keyvault-fetch/entra";
+import type { CertificateClient } from "keyvault-fetch/certificates";
 import type { Emulator } from "keyvault-fetch/emulator";
 type Bytes = Uint8Array<ArrayBuffer>;
 declare global {
@@ -51,6 +53,9 @@ declare global {
   const client: KeyVaultClient;
   const keyClient: KeyClient;
   const secretClient: SecretClient;
+  const certificateClient: CertificateClient;
+  /** a PFX, and DER certificates */
+  const pfxBytes: Bytes, leafDer: Bytes, intermediateDer: Bytes;
   /** a handle on one key: keyClient.key("signer") */
   const handle: KeyHandle;
   /** a key as the vault returned it */

@@ -16,7 +16,7 @@ interface Way {
   files?: () => string[];
 }
 
-const SUBPATHS = ["index", "keys", "secrets", "entra", "jose", "proxy", "emulator"];
+const SUBPATHS = ["index", "keys", "secrets", "certificates", "entra", "jose", "proxy", "emulator"];
 
 const suite: SuiteFile = (t) => {
   t.group("declarations in consumer projects", () => {

@@ -6,6 +6,7 @@ import * as entra from "keyvault-fetch/entra";
 import * as jose from "keyvault-fetch/jose";
 import * as proxy from "keyvault-fetch/proxy";
 import * as secrets from "keyvault-fetch/secrets";
+import * as certificates from "keyvault-fetch/certificates";
 import { collect, runTests, type Lib, type SuiteFile } from "../suite/harness.js";
 import packageTests from "./package.test.js";
 import serverTests from "./server.test.js";
@@ -24,6 +25,7 @@ import emulatorDevServerTests from "./emulator-devserver.test.js";
 import emulatorCorsTests from "./emulator-cors.test.js";
 import emulatorWorkerdTests from "./emulator-workerd.test.js";
 import officialSdkSecretsTests from "./official-sdk-secrets.test.js";
+import officialSdkCertificatesTests from "./official-sdk-certificates.test.js";
 import emulatorSecretsStoreTests from "./emulator-secrets-store.test.js";
 import secretsWorkersTests from "./secrets-workers.test.js";
 import secretsDenoKvTests from "./secrets-deno-kv.test.js";
@@ -40,6 +42,8 @@ import readmeSizesTests from "./readme-sizes.test.js";
 import emulatorOptionsTests from "./emulator-options.test.js";
 import consumerTypesTests from "./consumer-types.test.js";
 import soakTests from "./soak.test.js";
+import certificatesOpensslTests from "./certificates-openssl.test.js";
+import certificateWorkerTests from "./certificate-worker.test.js";
 
 const files: SuiteFile[] = [
   packageTests,
@@ -59,6 +63,7 @@ const files: SuiteFile[] = [
   emulatorCorsTests,
   emulatorWorkerdTests,
   officialSdkSecretsTests,
+  officialSdkCertificatesTests,
   emulatorSecretsStoreTests,
   secretsWorkersTests,
   secretsDenoKvTests,
@@ -73,6 +78,8 @@ const files: SuiteFile[] = [
   emulatorOptionsTests,
   deadlineHttpTests,
   soakTests,
+  certificatesOpensslTests,
+  certificateWorkerTests,
   processesTests,
   tmpdirTests, // last: it checks what every other test left in the temp directory
 ];
@@ -86,6 +93,7 @@ export function runNodeOnly(filter?: string, onResult?: (name: string, ok: boole
     jose,
     proxy,
     secrets,
+    certificates,
     runtime: "node",
     fixtures: { recordings: {}, specExamples: {} },
   } as unknown as Lib;

@@ -6,9 +6,10 @@ import * as entra from "keyvault-fetch/entra";
 import * as jose from "keyvault-fetch/jose";
 import * as proxy from "keyvault-fetch/proxy";
 import * as secrets from "keyvault-fetch/secrets";
+import * as certificates from "keyvault-fetch/certificates";
 import { runSuite } from "../suite/index.js";
 import type { Runtime } from "../suite/harness.js";
 
 export function run(runtime: Runtime, filter?: string) {
-  return runSuite({ core, emulator, keys, entra, jose, proxy, secrets } as any, runtime, filter ? { filter } : {});
+  return runSuite({ core, emulator, keys, entra, jose, proxy, secrets, certificates } as any, runtime, filter ? { filter } : {});
 }

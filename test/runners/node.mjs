@@ -6,10 +6,11 @@ import * as entra from "keyvault-fetch/entra";
 import * as jose from "keyvault-fetch/jose";
 import * as proxy from "keyvault-fetch/proxy";
 import * as secrets from "keyvault-fetch/secrets";
+import * as certificates from "keyvault-fetch/certificates";
 import { pathToFileURL } from "node:url";
 import { join } from "node:path";
 
 export async function run(filter, onResult) {
   const { runSuite } = await import(pathToFileURL(join(process.env.KVF_TEST_OUT, "suite.js")).href);
-  return runSuite({ core, emulator, keys, entra, jose, proxy, secrets }, "node", { filter, onResult });
+  return runSuite({ core, emulator, keys, entra, jose, proxy, secrets, certificates }, "node", { filter, onResult });
 }

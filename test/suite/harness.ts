@@ -7,6 +7,7 @@ import type * as Entra from "../../src/entra/index.js";
 import type * as Jose from "../../src/jose/index.js";
 import type * as Proxy from "../../src/proxy/index.js";
 import type * as Secrets from "../../src/secrets/index.js";
+import type * as Certificates from "../../src/certificates/index.js";
 
 export type Runtime = "node" | "workerd" | "deno" | "chromium";
 
@@ -34,6 +35,7 @@ export interface Lib {
   jose: typeof Jose;
   proxy: typeof Proxy;
   secrets: typeof Secrets;
+  certificates: typeof Certificates;
   runtime: Runtime;
   fixtures: {
     /** keyed by file name without `.json`, e.g. `ec__sign-verify-es256` */

@@ -16,6 +16,8 @@ import trust from "./trust.test.js";
 import proxy from "./proxy.test.js";
 import msal from "./msal.test.js";
 import secrets from "./secrets.test.js";
+import certificates from "./certificates.test.js";
+import certificatesEmulator from "./certificates-emulator.test.js";
 import validation from "./validation.test.js";
 import bytes from "./bytes.test.js";
 import reliabilityHostile from "./reliability-hostile.test.js";
@@ -41,6 +43,8 @@ export const files: SuiteFile[] = [
   proxy,
   msal,
   secrets,
+  certificates,
+  certificatesEmulator,
   bytes,
   validation,
   reliabilityHostile,

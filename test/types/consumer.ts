@@ -8,6 +8,7 @@ import { fromClientSecret } from "keyvault-fetch/entra";
 import { decryptJwe, encryptJweToJwk, getJwks, signJwt } from "keyvault-fetch/jose";
 import { createVaultProxy } from "keyvault-fetch/proxy";
 import { createEmulator } from "keyvault-fetch/emulator";
+import { CertificateClient, getCertificate, getCertificateWithKey, parseCertificate } from "keyvault-fetch/certificates";
 
 export async function readme(): Promise<boolean> {
   const emulator = createEmulator();
@@ -74,3 +75,16 @@ export async function services(): Promise<void> {
 // A Worker/Deno.serve-style handler.
 const proxy = createVaultProxy({ vaultUrl: "https://myvault.vault.azure.net", allowedOrigins: ["https://app.example.com"] });
 export default { fetch: (request: Request): Promise<Response> => proxy(request) };
+
+// Certificates: DER bytes go to Web Crypto as they are; the private key is the runtime's CryptoKey
+// (where its types declare one globally; @types/node declares none: there it is a CryptoKeyLike).
+export async function certificates(client: KeyVaultClient): Promise<Date> {
+  const { cer } = await getCertificate(client, "api-tls");
+  await crypto.subtle.digest("SHA-256", cer);
+  const withKey = await getCertificateWithKey(client, "api-tls");
+  await crypto.subtle.importKey("spki", parseCertificate(withKey.certificate).spki, { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]);
+  const extractable: boolean = withKey.privateKey.extractable;
+  const certificates = new CertificateClient("https://myvault.vault.azure.net", { getToken: () => "token" });
+  for await (const item of certificates.listPropertiesOfCertificates()) console.log(item.name, extractable);
+  return withKey.notAfter;
+}

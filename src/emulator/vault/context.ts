@@ -44,6 +44,22 @@ export interface VaultContext {
 export interface Answer {
   status: number;
   body?: unknown;
+  /** Extra response headers (a certificate operation's Location and Retry-After). */
+  headers?: Record<string, string>;
+}
+
+/**
+ * A secrets or certificates path's segments, decoded. Empty segments are kept where they mean
+ * something (`/secrets/{name}/` is the newest version); a bad escape is a 400, not a crash.
+ */
+export function pathSegments(pathname: string): string[] {
+  const raw = pathname.split("/").slice(1);
+  if (raw.length > 1 && raw[raw.length - 1] === "" && raw.length !== 3) raw.pop();
+  try {
+    return raw.map((x) => decodeURIComponent(x));
+  } catch {
+    throw badParameter("The request URI is not valid: it contains a malformed percent-encoding.");
+  }
 }
 
 const NAME = /^[0-9a-zA-Z-]{1,127}$/;

@@ -14,6 +14,7 @@ import {
   type Answer,
   type VaultContext,
 } from "./context.js";
+import { refuseManagedKey } from "./lifecycle.js";
 import { page } from "./paging.js";
 import { latest, type KeyEntry, type KeyVersion, type Kty, type Material, type ReleasePolicy } from "./store.js";
 
@@ -119,6 +120,7 @@ export async function createKey(ctx: VaultContext, name: string): Promise<Answer
   const releasePolicy = parseReleasePolicy(body.release_policy);
   checkExportable(attrs.exportable, releasePolicy);
   checkNameFree(ctx, name); // fail fast; addVersion checks again once the key is made
+  refuseManagedKey(ctx.store.key(name), "create");
   const material = await newMaterial(kty, body);
   const { entry, v } = addVersion(ctx, name, {
     kty,
@@ -168,6 +170,7 @@ export async function importKey(ctx: VaultContext, name: string): Promise<Answer
     material = { kind: "oct", k };
   }
   checkNameFree(ctx, name);
+  refuseManagedKey(ctx.store.key(name), "import");
   const { entry, v } = addVersion(ctx, name, {
     kty,
     material,

@@ -3,7 +3,7 @@ import { b64url, concat, fromB64, fromUtf8, utf8 } from "../bytes.js";
 import { badParameter, conflict, deletedKeyNotFound, forbidden, keyNotFound, ServiceError } from "../errors.js";
 import { checkName, liveKey, objectBody, type Answer, type VaultContext } from "./context.js";
 import { page } from "./paging.js";
-import { deserializeEntry, latest, serializeEntry, type DeletedEntry, type Store } from "./store.js";
+import { deserializeEntry, latest, serializeEntry, type DeletedEntry, type KeyEntry, type Store } from "./store.js";
 
 const BACKUP_MAGIC = utf8("KVFETCH-EMULATOR-BACKUP-V1:");
 
@@ -24,8 +24,16 @@ function visibleDeleted(ctx: VaultContext, name: string): DeletedEntry {
 
 /** DELETE /keys/{name} */
 export function deleteKey(ctx: VaultContext, name: string): Answer {
-  const d = ctx.store.softDelete(liveKey(ctx, name), ctx.nowSeconds, ctx.nowMs, ctx.deletionDelayMs);
+  const entry = liveKey(ctx, name);
+  refuseManagedKey(entry, "delete");
+  const d = ctx.store.softDelete(entry, ctx.nowSeconds, ctx.nowMs, ctx.deletionDelayMs);
   return { status: 200, body: deletedBundle(ctx, d) };
+}
+
+/** A certificate's key changes only with its certificate (403 KeyManagedByKeyVault). */
+export function refuseManagedKey(entry: KeyEntry | undefined, op: string): void {
+  if (entry && latest(entry).managed)
+    throw forbidden(`Operation "${op}" is not allowed as this object's lifetime is managed by Key Vault.`, "KeyManagedByKeyVault");
 }
 
 /** GET /deletedkeys/{name} */

@@ -35,6 +35,8 @@ export function page(ctx: VaultContext, all: unknown[]): { value: unknown[]; nex
   const origin = base.port ? base.origin : `${base.protocol}//${base.hostname}:${base.protocol === "https:" ? 443 : 80}`;
   const apiVersion = q.get("api-version") ?? "";
   const tok = b64url(utf8(JSON.stringify({ o: next })));
-  const link = `${origin}${ctx.url.pathname}?api-version=${encodeURIComponent(apiVersion)}&$skiptoken=${tok}${rawMax !== null ? `&maxresults=${max}` : ""}`;
+  // The certificate lists' includePending carries over to the next page.
+  const pending = q.get("includePending");
+  const link = `${origin}${ctx.url.pathname}?api-version=${encodeURIComponent(apiVersion)}&$skiptoken=${tok}${rawMax !== null ? `&maxresults=${max}` : ""}${pending !== null ? `&includePending=${encodeURIComponent(pending)}` : ""}`;
   return { value, nextLink: link };
 }

@@ -6,6 +6,7 @@ import { latest, type KeyEntry, type KeyVersion, type Material, type RotationPol
 import { generateRsa } from "../crypto/rsa.js";
 import { generateEc } from "../crypto/ec.js";
 import { randomBytes } from "../bytes.js";
+import { refuseManagedKey } from "./lifecycle.js";
 
 /** ISO 8601 duration (PnYnMnDTnHnMnS, or PnW) in days, the way the service counts (Y=365, M=30). */
 export function durationDays(s: unknown): number | undefined {
@@ -96,7 +97,9 @@ async function freshMaterial(m: Material): Promise<Material> {
 
 /** POST /keys/{name}/rotate: a new version with the latest version's type, size, ops and tags. */
 export async function rotateKey(ctx: VaultContext, name: string): Promise<Answer> {
-  return { status: 200, body: (await rotateEntry(ctx, liveKey(ctx, name))).body };
+  const entry = liveKey(ctx, name);
+  refuseManagedKey(entry, "rotate");
+  return { status: 200, body: (await rotateEntry(ctx, entry)).body };
 }
 
 /**

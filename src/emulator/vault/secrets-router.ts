@@ -1,7 +1,7 @@
 // The secrets side of a vault: routes /secrets and /deletedsecrets to their handlers, with the
 // access policy's secret permissions and, on request, the service's published throttling limits.
-import { ServiceError, badParameter } from "../errors.js";
-import type { Answer, VaultContext } from "./context.js";
+import { ServiceError } from "../errors.js";
+import { pathSegments, type Answer, type VaultContext } from "./context.js";
 import { SecretStore, type SecretVaultInfo } from "./secrets-store.js";
 import {
   backupSecret,
@@ -61,7 +61,7 @@ export class SecretVault {
   /** Serves one secrets request; throws ServiceError for the service's error answers. */
   async route(ctx: VaultContext, claims: Record<string, unknown>, method: string, pathname: string): Promise<Answer> {
     this.store.sweep(ctx.nowMs);
-    const seg = segments(pathname);
+    const seg = pathSegments(pathname);
     const [root = "", name, a, extra] = seg;
     const deleted = root.toLowerCase() === "deletedsecrets";
     const s: SecretsContext = { ctx, store: this.store };
@@ -157,19 +157,5 @@ export class SecretVault {
       `The user, group or application 'appid=${appid};oid=${String(claims.oid)};iss=${String(claims.iss)}' does not have secrets ${permission} permission on key vault '${vaultName};location=emulator'. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287`,
       "ForbiddenByPolicy",
     );
-  }
-}
-
-/**
- * The path's segments, decoded. Empty segments are kept where they mean something
- * (`/secrets/{name}/` is the newest version); a bad escape is a 400, not a crash.
- */
-function segments(pathname: string): string[] {
-  const raw = pathname.split("/").slice(1);
-  if (raw.length > 1 && raw[raw.length - 1] === "" && raw.length !== 3) raw.pop();
-  try {
-    return raw.map((x) => decodeURIComponent(x));
-  } catch {
-    throw badParameter("The request URI is not valid: it contains a malformed percent-encoding.");
   }
 }

@@ -4,6 +4,7 @@
 // and messages (test/fixtures/recordings/secrets__*.json).
 import { b64url, concat, fromB64, fromUtf8, randomVersion, utf8 } from "../bytes.js";
 import { ServiceError, badParameter, conflict, forbidden } from "../errors.js";
+import { pfxToPem } from "./certificate-secrets.js";
 import { parseAttributes, type Answer, type VaultContext } from "./context.js";
 import { page } from "./paging.js";
 import {
@@ -109,6 +110,12 @@ function checkNameFree(s: SecretsContext, name: string): void {
     throw conflict(`Secret ${name} is currently being recovered.`, "ObjectIsBeingRecovered");
 }
 
+/** A certificate's secret changes only with its certificate (403 SecretManagedByKeyVault, as the service answers). */
+function refuseManaged(entry: SecretEntry | undefined, op: string): void {
+  if (entry && latestSecret(entry).managed)
+    throw forbidden(`Operation "${op}" is not allowed as this object's lifetime is managed by Key Vault.`, "SecretManagedByKeyVault");
+}
+
 /** PUT /secrets/{name}: a new version, the newest from now on. */
 export function setSecret(s: SecretsContext, name: string): Answer {
   checkSecretName(name);
@@ -121,6 +128,7 @@ export function setSecret(s: SecretsContext, name: string): Answer {
   const tags = parseTags(b.tags);
   const attrs = parseAttributes(b.attributes, "secret");
   checkNameFree(s, name);
+  refuseManaged(s.store.secret(name), "set");
   const now = s.ctx.nowSeconds;
   const v: SecretVersion = { version: randomVersion(), value: b.value, enabled: attrs.enabled ?? true, created: now, updated: now };
   if (contentType !== undefined) v.contentType = contentType;
@@ -134,32 +142,28 @@ export function setSecret(s: SecretsContext, name: string): Answer {
 }
 
 /** GET /secrets/{name}/{version}: the value; 403 SecretDisabled for a disabled version. */
-export function getSecret(s: SecretsContext, name: string, version: string): Answer {
+export async function getSecret(s: SecretsContext, name: string, version: string): Promise<Answer> {
   const { entry, v } = secretVersion(s, name, version);
   // As the service behaves (Azure/AzureKeyVault#19, whatever its docs say): nbf and exp do not stop a get; disabled does.
   if (!v.enabled) throw forbidden("Operation get is not allowed on a disabled secret.", "SecretDisabled");
   const bundle = s.store.bundle(entry.name, v, true);
   const out = s.ctx.url.searchParams.get("outContentType");
-  if (out !== null) convert(v, out);
+  if (out !== null && convertible(v, out)) {
+    bundle.value = await pfxToPem(v.value);
+    bundle.contentType = out;
+  }
   return { status: 200, body: bundle };
 }
 
-/** `outContentType`: only PFX to PEM is a conversion the service offers. */
-function convert(v: SecretVersion, out: string): void {
+/** `outContentType`: only PFX to PEM is a conversion the service offers; true when one is needed. */
+function convertible(v: SecretVersion, out: string): boolean {
   const label = (t: string | undefined) => (t === "application/x-pkcs12" ? "PFX" : t === "application/x-pem-file" ? "PEM" : "Unsupported");
   const target = label(out);
   if (target === "Unsupported")
     throw badParameter(`The value '${out}' is not a supported outContentType. Use application/x-pem-file or application/x-pkcs12.`);
   const source = label(v.contentType);
-  if (source === "PFX" && target === "PEM") {
-    // Key Vault's PKCS#12 files protect their bags with 3DES, which Web Crypto lacks.
-    throw new ServiceError(
-      501,
-      "NotImplemented",
-      "The emulator does not convert PKCS#12 to PEM (outContentType=application/x-pem-file on a PFX secret).",
-    );
-  }
-  if (source === target) return;
+  if (source === target) return false;
+  if (source === "PFX" && target === "PEM") return true;
   throw badParameter(`The '${source}' to '${target}' transformation is not supported. Only PFX to PEM transformation is supported.`);
 }
 
@@ -193,6 +197,7 @@ function deletedBundle(s: SecretsContext, d: DeletedSecretEntry): Record<string,
 /** DELETE /secrets/{name}: soft delete of every version; /deletedsecrets shows it after deletionDelayMs. */
 export function deleteSecret(s: SecretsContext, name: string): Answer {
   const entry = liveSecret(s, name);
+  refuseManaged(entry, "delete");
   s.store.live.delete(name.toLowerCase());
   const d: DeletedSecretEntry = {
     entry,

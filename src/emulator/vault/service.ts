@@ -11,6 +11,8 @@ import type { PermissionKind, VaultContext } from "./context.js";
 import { purgeExpiredDeletions } from "./lifecycle.js";
 import { rotateDueKeys } from "./rotation.js";
 import { routeVault } from "./router.js";
+import { CertificateVault } from "./certificates-router.js";
+import { CertificateStore } from "./certificates-store.js";
 import { SecretVault } from "./secrets-router.js";
 import { SecretStore } from "./secrets-store.js";
 import { Store } from "./store.js";
@@ -34,6 +36,8 @@ export interface VaultSettings {
   sealKey: () => Promise<Uint8Array>;
   /** Throttle secrets by the service's published limits. */
   serviceLimits?: boolean;
+  /** How long a Self-issued certificate takes on the emulator's clock, ms (0: issued within the create call). */
+  certificateDelayMs?: number;
 }
 
 /** Permissions of one client's access policy, per object kind; a kind left out is not restricted. */
@@ -93,6 +97,8 @@ export class VaultService {
   onChange: () => void = () => {};
   /** The vault's secrets (a Managed HSM has none). */
   readonly secrets: SecretVault | undefined;
+  /** The vault's certificates (a Managed HSM has none). */
+  readonly certificates: CertificateVault | undefined;
 
   constructor(
     private readonly s: VaultSettings,
@@ -139,6 +145,25 @@ export class VaultService {
           return [];
         },
       });
+      const certificates = new CertificateVault(info, () => secrets.store, s.certificateDelayMs ?? 1000, s.now);
+      this.certificates = certificates;
+      // Like secrets: the vault reports a change after each certificates request that can write, and after a sweep that changed something.
+      const part: VaultPart = {
+        onChange: () => {},
+        serialize: () => certificates.store.serialize(),
+        deserialize: (data) => {
+          certificates.store = CertificateStore.deserialize(data, info);
+        },
+        clear: () => {
+          certificates.store = new CertificateStore(info);
+        },
+        async sweep(ctx) {
+          const events = await certificates.sweep(ctx);
+          if (events.length) part.onChange();
+          return events;
+        },
+      };
+      this.addPart("certificates", part);
     }
   }
 
@@ -192,11 +217,16 @@ export class VaultService {
       await this.sweep(ctx);
       // Managed HSM has no secrets: its /secrets stays a 404 from the keys router.
       const secrets = this.secrets && SecretVault.serves(url.pathname) ? this.secrets : undefined;
+      const certificates = this.certificates && CertificateVault.serves(url.pathname) ? this.certificates : undefined;
+      const changes = () => {
+        if (request.method !== "GET" && request.method !== "HEAD") this.onChange();
+      };
       const answer = secrets
-        ? await secrets.route(ctx, check.claims, request.method, url.pathname).finally(() => {
-            if (request.method !== "GET" && request.method !== "HEAD") this.onChange();
-          })
-        : await routeVault(ctx, request.method, url.pathname);
+        ? await secrets.route(ctx, check.claims, request.method, url.pathname).finally(changes)
+        : certificates
+          ? await certificates.route(ctx, request.method, url.pathname).finally(changes)
+          : await routeVault(ctx, request.method, url.pathname);
+      for (const [k, v] of Object.entries(answer.headers ?? {})) headers.set(k, v);
       if (answer.status === 204 || answer.body === undefined) {
         headers.delete("content-type");
         return new Response(null, { status: answer.status, headers });

@@ -31,6 +31,8 @@ export interface KeyVersion {
   exportable: boolean;
   tags?: Record<string, string>;
   releasePolicy?: ReleasePolicy;
+  /** The key of a certificate: its lifetime is the certificate's (set, deleted and renewed with it). */
+  managed?: boolean;
 }
 
 /** A rotation policy as stored. */
@@ -291,6 +293,7 @@ export class Store {
     const b: Record<string, unknown> = { key: this.publicJwk(name, v), attributes: this.attributes(v) };
     if (v.tags && Object.keys(v.tags).length) b.tags = { ...v.tags };
     if (v.releasePolicy) b.release_policy = { ...v.releasePolicy };
+    if (v.managed) b.managed = true;
     return b;
   }
 
@@ -298,6 +301,7 @@ export class Store {
   item(name: string, v: KeyVersion, versioned: boolean): Record<string, unknown> {
     const i: Record<string, unknown> = { kid: versioned ? this.kid(name, v) : this.kidBase(name), attributes: this.attributes(v) };
     if (v.tags && Object.keys(v.tags).length) i.tags = { ...v.tags };
+    if (v.managed) i.managed = true;
     return i;
   }
 
