@@ -5,7 +5,7 @@
 // with Node's own X.509 and TLS code and the openssl command, never with the emulator's.
 import { execFileSync } from "node:child_process";
 import { createHash, createPrivateKey, createPublicKey, X509Certificate, verify as verifySignature } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createSecureContext } from "node:tls";
@@ -20,7 +20,8 @@ const check = (name, fn) =>
     try {
       await fn();
     } catch (e) {
-      if (e instanceof Error && !("statusCode" in e)) e.message += ` | at ${e.stack?.split("\n").slice(1, 3).join(" ").replace(/\s+/g, " ")}`;
+      if (e instanceof Error && !("statusCode" in e))
+        e.message += ` | at ${e.stack?.split("\n").slice(1, 3).join(" ").replace(/\s+/g, " ")}`;
       throw e;
     }
   });
@@ -348,4 +349,5 @@ await check(
   },
 );
 
+rmSync(dir, { recursive: true, force: true });
 finish();
