@@ -90,7 +90,7 @@ for (const leg of legs) {
   if (covered) {
     try {
       const summary = await covered.report(join(outDir, "coverage"), verbose);
-      console.log(`[${leg}] coverage of src/ (V8, dist/ mapped back by source maps): ${summary}`);
+      console.log(`[${leg}] coverage of src/ and emulator/src/ (V8, dist/ and emulator/dist/ mapped back by source maps): ${summary}`);
       const stale = readmeCoverageDrift(summary);
       if (stale) {
         console.error(`[${leg}] FAIL the README's coverage figure: ${stale}`);

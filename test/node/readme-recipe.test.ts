@@ -31,7 +31,7 @@ const suite: SuiteFile = (t) => {
         assert.match(recipe, /^node examples\/quickstart\.mjs/m);
         const script =
           recipe
-            .replace(/^npx keyvault-emulator /m, `node ${JSON.stringify(join(root, "dist/emulator-cli.js"))} --port 0 `)
+            .replace(/^npx keyvault-emulator /m, `node ${JSON.stringify(join(root, "emulator/dist/cli.js"))} --port 0 `)
             .replace(/^node examples\/quickstart\.mjs/m, `node ${JSON.stringify(join(root, "examples/quickstart.mjs"))}`) +
           // stop the emulator (SIGTERM: it removes its certificate folder) and wait for it
           "\nstatus=$?\nkill $! 2>/dev/null; wait\nexit $status\n";

@@ -1,9 +1,9 @@
 // Deno leg: the bundle runs under the `deno` npm package's binary with no permissions at all.
-import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
+import { childResult, PRINT_RESULT } from "./child-result.mjs";
 
 function denoBinary() {
   const require = createRequire(import.meta.url);
@@ -17,18 +17,9 @@ export async function run(filter) {
     entry,
     `import { run } from "./all.js";
 const result = await run("deno", ${JSON.stringify(filter ?? "")} || undefined);
-console.log("@@RESULT@@" + JSON.stringify(result));\n`,
+${PRINT_RESULT}\n`,
   );
-  const child = spawn(process.execPath, [denoBinary(), "run", "--no-prompt", "--no-config", "--no-lock", entry], {
-    stdio: ["ignore", "pipe", "pipe"],
+  return childResult("deno", process.execPath, [denoBinary(), "run", "--no-prompt", "--no-config", "--no-lock", entry], {
     env: { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
   });
-  let stdout = "",
-    stderr = "";
-  child.stdout.on("data", (d) => (stdout += d));
-  child.stderr.on("data", (d) => (stderr += d));
-  const code = await new Promise((r) => child.on("close", r));
-  const line = stdout.split("\n").find((l) => l.startsWith("@@RESULT@@"));
-  if (!line) throw new Error(`deno exited with ${code} and no result:\n${stderr.slice(-3000)}\n${stdout.slice(-2000)}`);
-  return JSON.parse(line.slice("@@RESULT@@".length));
 }
