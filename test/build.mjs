@@ -79,7 +79,8 @@ await build({
   format: "iife",
   globalName: "kvfEdgeSuite",
   platform: "browser",
-  mainFields: ["browser", "module", "main"],
+  // Next.js's edge compiler: `edge-light` and `worker` before webpack's defaults for the web.
+  mainFields: ["edge-light", "worker", "browser", "module", "main"],
   conditions: ["edge-light", "worker", "browser", "module", "import", "default"],
   plugins: [fixturesPlugin],
 });
