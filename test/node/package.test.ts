@@ -45,6 +45,10 @@ const suite: SuiteFile = (t) => {
       assert.equal(pkg.bin, undefined);
     });
 
+    t.test("the scoped emulator package publishes as public (npm makes a scoped package private otherwise)", () => {
+      assert.deepEqual(packages[1]!.pkg.publishConfig, { access: "public" });
+    });
+
     for (const { dir, pkg, subpaths, distName, jsr, notices } of packages) {
       t.group(pkg.name, () => {
         t.test("has no dependencies of any kind at run time (the emulator bundles what it needs)", () => {
