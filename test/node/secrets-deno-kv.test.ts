@@ -5,11 +5,11 @@ import type { SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { repoRoot } from "./child.js";
+import { denoEnv, denoExecutable } from "../processes.mjs";
 
 const script = (dist: (sub: string) => string) => `
 import { KeyVaultClient } from "${dist("index")}";
@@ -47,15 +47,14 @@ const suite: SuiteFile = (t) => {
           file,
           script((sub) => pathToFileURL(join(root, "dist", `${sub}.js`)).href),
         );
-        const deno = join(dirname(createRequire(import.meta.url).resolve("deno/package.json")), "bin.cjs");
         const stdout = await new Promise<string>((resolve, reject) =>
           execFile(
-            process.execPath,
-            [deno, "run", "--no-prompt", "--no-lock", "--no-config", "--unstable-kv", file],
+            denoExecutable(),
+            ["run", "--no-prompt", "--no-lock", "--no-config", "--unstable-kv", file],
             {
               cwd: root,
               timeout: 60_000,
-              env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? tmpdir(), NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
+              env: denoEnv(),
             },
             (error, out, err) => (error ? reject(new Error(`deno failed: ${error.message}\n${err}\n${out}`)) : resolve(out)),
           ),
