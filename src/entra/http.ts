@@ -4,6 +4,7 @@ import { KeyVaultClientError } from "../errors.js";
 import { redactError } from "../redact.js";
 import { DEFAULT_RETRY, RETRY_STATUSES, backoffDelay, retryAfterMs, sleep } from "../retry.js";
 import type { AccessToken } from "../token.js";
+import { echoForms, guidOf, readAnswer } from "./answer.js";
 import { AuthorityError, redact } from "./errors.js";
 import { describe, invalid } from "../input.js";
 
@@ -74,6 +75,7 @@ export async function sendTokenRequest(url: URL, init: RequestInit, options: Sen
           maxDelayMs: options.retry?.maxDelayMs ?? 10_000,
         };
   const signal = options.signal;
+  const secrets = echoForms(options.secrets);
   for (let attempt = 0; ; attempt++) {
     if (signal?.aborted) throw signal.reason;
     let response: Response | undefined;
@@ -104,16 +106,16 @@ export async function sendTokenRequest(url: URL, init: RequestInit, options: Sen
     }
     if (!response) {
       const why = failure instanceof Error ? failure.message : String(failure);
-      throw new KeyVaultClientError("ERR_NETWORK", `could not reach the token endpoint at ${url.origin}: ${redact(why, options.secrets)}`, {
-        cause: redactError(failure, options.secrets),
+      throw new KeyVaultClientError("ERR_NETWORK", `could not reach the token endpoint at ${url.origin}: ${redact(why, secrets)}`, {
+        cause: redactError(failure, secrets),
       });
     }
-    return readTokenResponse(response, url, options.secrets);
+    return readTokenResponse(response, url, secrets);
   }
 }
 
 async function readTokenResponse(response: Response, url: URL, secrets: string[]): Promise<AccessToken> {
-  const text = await response.text().catch(() => "");
+  const text = await readAnswer(response, url);
   let body: Record<string, unknown> | undefined;
   try {
     const parsed: unknown = text ? JSON.parse(text) : undefined;
@@ -167,14 +169,14 @@ function authorityError(status: number, body: Record<string, unknown> | undefine
           ? body.message
           : body
             ? ""
-            : text.slice(0, 200);
+            : redact(text, secrets).slice(0, 200);
   const codes = Array.isArray(body?.error_codes) ? (body!.error_codes as unknown[]).filter((c): c is number => typeof c === "number") : [];
   return new AuthorityError({
     status,
     error: redact(error, secrets),
     errorDescription: redact(rawDescription, secrets),
     errorCodes: codes,
-    ...(typeof body?.trace_id === "string" ? { traceId: body.trace_id } : {}),
-    ...(typeof body?.correlation_id === "string" ? { correlationId: body.correlation_id } : {}),
+    ...(guidOf(body?.trace_id) ? { traceId: guidOf(body?.trace_id) } : {}),
+    ...(guidOf(body?.correlation_id) ? { correlationId: guidOf(body?.correlation_id) } : {}),
   });
 }

@@ -22,12 +22,18 @@ const fetch = async (input) => {
   const id = VAULT + "/secrets/db/0123456789abcdef0123456789abcdef";
   return Response.json({ value: "s3cret-from-vault", id, attributes: { enabled: true, created: 1, updated: 1 } });
 };
-const client = () => new KeyVaultClient(VAULT, { getToken: () => "token", fetch, challenge: { scope: "https://vault.azure.net/.default" } });
+// A JWT naming its identity (tid, oid): the store files entries under it (an opaque token does not use the store).
+const b64url = (o) => btoa(JSON.stringify(o)).replace(/=+$/, "").replaceAll("+", "-").replaceAll("/", "_");
+const token = b64url({ alg: "none" }) + "." + b64url({ tid: "72f988bf-86f1-41af-91ab-2d7cd011db47", oid: "5d9b1f0e-2c3a-4b5c-8d7e-9f0a1b2c3d4e" }) + ".sig";
+const client = () => new KeyVaultClient(VAULT, { getToken: () => token, fetch, challenge: { scope: "https://vault.azure.net/.default" } });
 const kv = await Deno.openKv(":memory:");
 const store = denoKvStore(kv);
 const isolate = () => new SecretCache({ store, sealingKey: "deno-kv-sealing-key-0123456789" });
 const a = isolate(), b = isolate();
-const first = await a.getValue(client(), "db");
+// The answer does not wait for the store's write; waitUntil keeps it (as on Workers), and here we await it.
+const writes = [];
+const first = await a.getValue(client(), "db", { waitUntil: (p) => writes.push(p) });
+await Promise.all(writes);
 const second = await b.getValue(client(), "db");
 const entries = [];
 for await (const e of kv.list({ prefix: ["keyvault-fetch"] })) entries.push([e.key, e.value]);
