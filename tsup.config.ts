@@ -8,8 +8,6 @@ import { defineConfig, type Options } from "tsup";
  */
 export const SUBPATHS: Record<string, string> = {
   ".": "src/index.ts",
-  "./emulator": "src/emulator/index.ts",
-  "./emulator/server": "src/emulator/server.ts",
   "./keys": "src/keys/index.ts",
   "./entra": "src/entra/index.ts",
   "./jose": "src/jose/index.ts",
@@ -19,23 +17,17 @@ export const SUBPATHS: Record<string, string> = {
   "./certificates": "src/certificates/index.ts",
 };
 
-/** `dist/<file>.js` for a subpath: `.` is `index`, `./emulator/server` is `emulator-server`. */
+/** `dist/<file>.js` for a subpath: `.` is `index`, `./proxy/server` is `proxy-server`. */
 export function distName(subpath: string): string {
   return subpath === "." ? "index" : subpath.slice(2).replaceAll("/", "-");
 }
 
-const common: Options = {
+export const common: Options = {
   target: "es2022",
-  // One build for every runtime; the server's node: imports stay imports (only the server and CLI have them).
+  // One build for every runtime; the proxy server's node: imports stay imports (only it has them).
   platform: "neutral",
   external: [/^node:/],
-  // The emulator's vetted crypto (@noble/curves, @noble/ciphers) is bundled into its own chunks, so
-  // the emulator, its server and the CLI work with nothing else installed; the core and the other
-  // subpaths never import it (test/node/package.test.ts checks both).
-  noExternal: [/^@noble\//],
-  // Keep the @noble licence headers (`/*! … MIT License … */`) beside the code they cover.
   esbuildOptions(options) {
-    options.legalComments = "inline";
     options.mainFields = ["module", "main"];
     options.conditions = ["import", "default"];
   },
@@ -48,40 +40,21 @@ const common: Options = {
   treeshake: true,
 };
 
-export default defineConfig([
-  {
-    ...common,
-    // The servers (emulator, proxy) are in the same build as the rest, so each imports the one
-    // shared chunk of what it serves (one `Faults` class, one store); their CJS builds let Node
-    // before 20.19 require() them.
-    entry: Object.fromEntries(Object.entries(SUBPATHS).map(([subpath, source]) => [distName(subpath), source])),
-    format: ["esm", "cjs"],
-    dts: { compilerOptions: { types: ["node"] } },
-    splitting: true,
-    onSuccess: () => finish((name) => !name.startsWith("emulator-cli.")),
-  },
-  {
-    ...common,
-    // The CLI is ESM only and imports the server entry as a sibling file instead of bundling a
-    // second copy of it.
-    entry: { "emulator-cli": "src/emulator/cli.ts" },
-    format: ["esm"],
-    dts: false,
-    esbuildPlugins: [
-      {
-        name: "server-entry",
-        setup(build) {
-          build.onResolve({ filter: /^\.\/server\.js$/ }, () => ({ path: "./emulator-server.js", external: true }));
-        },
-      },
-    ],
-    onSuccess: () => finish((name) => name.startsWith("emulator-cli.")),
-  },
-]);
+export default defineConfig({
+  ...common,
+  // The proxy's server is in the same build as the rest, so it imports the one shared chunk of what
+  // it serves; its CJS build lets Node before 20.19 require() it.
+  entry: Object.fromEntries(Object.entries(SUBPATHS).map(([subpath, source]) => [distName(subpath), source])),
+  format: ["esm", "cjs"],
+  dts: { compilerOptions: { types: ["node"] } },
+  splitting: true,
+  onSuccess: () => finish(() => true),
+});
 
 /**
- * Two fixes to what esbuild wrote, in place (each build touches only its own files: the two builds
- * run at the same time):
+ * Two fixes to what esbuild wrote in `dist/` (of the working directory), in place (each build
+ * touches only the files `ours` names: the emulator's two builds run at the same time; its config,
+ * emulator/tsup.config.ts, uses this too):
  * - A class that names itself in its body comes out as `var KeyVaultError = class _KeyVaultError`,
  *   so `KeyVaultError.name`, stacks and util.inspect would say `_KeyVaultError`. esbuild's
  *   `keepNames` fixes that with a `__name(fn, "fn")` call after every function, which no bundler can
@@ -91,7 +64,7 @@ export default defineConfig([
  * - The `//# sourceMappingURL=` lines go: the maps stay out of the tarball, and a published file
  *   must not name a file that is not there (bundlers warn about it). Coverage finds the maps by name.
  */
-async function finish(ours: (name: string) => boolean): Promise<void> {
+export async function finish(ours: (name: string) => boolean): Promise<void> {
   const { readdir, readFile, writeFile } = await import("node:fs/promises");
   for (const name of await readdir("dist")) {
     if (!/\.c?js$/.test(name) || !ours(name)) continue;

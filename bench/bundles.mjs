@@ -64,7 +64,7 @@ export const BUNDLES = [
     short: "emulator",
     label: "emulator (createEmulator)",
     ours: true,
-    entry: `export { createEmulator } from "{dist}/emulator.js";`,
+    entry: `export { createEmulator } from "@keyvault-fetch/emulator";`,
   },
   {
     id: "azure-sdk",

@@ -12,8 +12,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export async function localRemoteBench({ dist, latencies = [0, 5, 50], time = 400 }) {
   const core = await import(`${dist}/index.js`);
   const keys = await import(`${dist}/keys.js`);
-  const { createEmulator } = await import(`${dist}/emulator.js`);
-  const { serveFetchHandler } = await import(`${dist}/emulator-server.js`);
+  const { createEmulator } = await import("@keyvault-fetch/emulator");
+  const { serveFetchHandler } = await import("@keyvault-fetch/emulator/server");
 
   let emulator;
   let latency = 0;

@@ -112,7 +112,7 @@ export async function roundTrips({ dist }) {
   const core = await import(`${dist}/index.js`);
   const keys = await import(`${dist}/keys.js`);
   const entra = await import(`${dist}/entra.js`);
-  const { createEmulator } = await import(`${dist}/emulator.js`);
+  const { createEmulator } = await import("@keyvault-fetch/emulator");
   const run = `${process.pid.toString(36)}${Date.now().toString(36)}`;
   const results = [];
   let n = 0;

@@ -101,7 +101,7 @@ export const SCENARIOS = [
  * Counts what reached the emulated Azure: all requests (challenge, token, reads) and secret reads.
  */
 async function fleet(root, script, mode, isolates = 10, requests = 100) {
-  const { createEmulator } = await import(pathToFileURL(join(root, "dist/emulator.js")).href);
+  const { createEmulator } = await import("@keyvault-fetch/emulator");
   const { KeyVaultClient } = await import(pathToFileURL(join(root, "dist/index.js")).href);
   const { setSecret } = await import(pathToFileURL(join(root, "dist/secrets.js")).href);
   const emu = createEmulator();

@@ -90,7 +90,7 @@ async function connect() {
     return { client: new KeyVaultClient(KEYVAULT_URL, { getToken }), where: `vault ${new URL(KEYVAULT_URL).origin}` };
   }
   // No vault configured: the emulator serves vault and token endpoint in this process.
-  const { createEmulator } = await import("keyvault-fetch/emulator");
+  const { createEmulator } = await import("@keyvault-fetch/emulator");
   const emulator = createEmulator({ name: "quickstart" });
   const client = new KeyVaultClient(emulator.vaultUrl, { getToken: emulator.getToken, fetch: emulator.fetch });
   return { client, where: `embedded emulator at ${emulator.vaultUrl} (no account, no network)`, requests: () => emulator.requests.length };

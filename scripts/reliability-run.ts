@@ -4,7 +4,7 @@
 // concurrent cold callers that abort, and the leak scan over everything caught. Returns the figures.
 import fc from "fast-check";
 import * as core from "keyvault-fetch";
-import * as emulator from "keyvault-fetch/emulator";
+import * as emulator from "@keyvault-fetch/emulator";
 import * as keys from "keyvault-fetch/keys";
 import * as entra from "keyvault-fetch/entra";
 import * as jose from "keyvault-fetch/jose";

@@ -7,7 +7,7 @@
 // Usage: node --expose-gc scripts/soak-worker.mjs [--ops 100000] [--seed 1] [--concurrency 32] [--samples 100] [--plant-leak bytes]
 import { KeyVaultClient, KeyVaultClientError, KeyVaultError, request } from "../dist/index.js";
 import * as keys from "../dist/keys.js";
-import { createEmulator } from "../dist/emulator.js";
+import { createEmulator } from "../emulator/dist/index.js";
 
 const args = process.argv.slice(2);
 const arg = (name, fallback) => {

@@ -734,7 +734,10 @@ function followBoth(caller: AbortSignal, deadline: Deadline): AbortSignal {
   return both.signal;
 }
 
-const bytesOf = (r: Request): Promise<Uint8Array<ArrayBuffer>> => r.arrayBuffer().then((b) => new Uint8Array(b));
+// An async function, so the promise is always this realm's: `call.body instanceof Promise` tells a
+// body still being read. The Edge Runtime's Request belongs to another realm, and so would a promise
+// chained onto its arrayBuffer().
+const bytesOf = async (r: Request): Promise<Uint8Array<ArrayBuffer>> => new Uint8Array(await r.arrayBuffer());
 
 /** Lets a response we do not return go (a body already read or closed: nothing to do). */
 function discard(response: Response): Promise<void> | undefined {

@@ -1,6 +1,9 @@
 // Bundles the shared suite for every runtime leg:
-//  - test/.out/suite.js : the suite alone (Node imports the library from dist/ itself)
+//  - test/.out/suite.js : the suite alone (Node and Bun import the library from dist/ themselves)
 //  - test/.out/all.js   : the library from dist/ + the suite, one ESM file for workerd, Deno and Chromium
+//  - test/.out/edge.js  : the library + the suite bundled as Next.js and Vercel bundle an Edge
+//                         Function (the `edge-light`, `worker` and `browser` conditions, package
+//                         resolution through the exports maps), one classic script for the Edge Runtime
 import { build } from "esbuild";
 import { readdirSync, readFileSync, existsSync, mkdirSync } from "node:fs";
 import { join, dirname, basename } from "node:path";
@@ -67,4 +70,17 @@ await build({
   entryPoints: [join(root, "test/runners/all-entry.ts")],
   outfile: join(out, "all.js"),
   plugins: [fixturesPlugin, distPlugin],
+});
+// The Edge Runtime evaluates a script, not a module: `kvfEdgeSuite.run` is the entry's export.
+await build({
+  ...common,
+  entryPoints: [join(root, "test/runners/all-entry.ts")],
+  outfile: join(out, "edge.js"),
+  format: "iife",
+  globalName: "kvfEdgeSuite",
+  platform: "browser",
+  // Next.js's edge compiler: `edge-light` and `worker` before webpack's defaults for the web.
+  mainFields: ["edge-light", "worker", "browser", "module", "main"],
+  conditions: ["edge-light", "worker", "browser", "module", "import", "default"],
+  plugins: [fixturesPlugin],
 });

@@ -11,7 +11,8 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const distUrl = pathToFileURL(join(root, "dist")).href + "/";
+// The library's build and the emulator's (the leg imports both, the emulator by its package name).
+const distUrls = ["dist", "emulator/dist"].map((d) => pathToFileURL(join(root, d)).href + "/");
 
 /** Starts V8 precise coverage (block level, with counts); `report` stops it and summarises it. */
 export async function startCoverage() {
@@ -26,7 +27,7 @@ export async function startCoverage() {
       await session.post("Profiler.stopPreciseCoverage");
       await session.post("Profiler.disable");
       session.disconnect();
-      const scripts = result.filter((s) => s.url.startsWith(distUrl));
+      const scripts = result.filter((s) => distUrls.some((url) => s.url.startsWith(url)));
       if (scripts.length === 0) throw new Error("no dist/ file ran under coverage");
       const cache = {};
       for (const s of scripts) {
@@ -57,8 +58,10 @@ export async function startCoverage() {
           "--exclude-after-remap",
           "--include",
           "src/**",
+          "--include",
+          "emulator/src/**",
           "--exclude",
-          "src/**/*.d.ts",
+          "**/*.d.ts",
           "--all",
           "false",
         ],

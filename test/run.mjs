@@ -2,7 +2,7 @@
 // `npm test` after the build: bundles the suite, runs every runtime leg (and the Node-only
 // tests), prints each leg's count and the Node leg's coverage, and ends with one line
 // `N passed, N failed`. A leg that cannot start is a failure, never a silent pass.
-// Usage: node test/run.mjs [--leg node,workerd,deno,chromium,node-only,types] [--filter text] [--verbose]
+// Usage: node test/run.mjs [--leg node,workerd,deno,chromium,bun,edge,node-only,types] [--filter text] [--verbose]
 //        [--no-coverage]
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
@@ -23,7 +23,7 @@ const opt = (name) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
-const legs = (opt("--leg") ?? "node,workerd,deno,chromium,node-only,types").split(",");
+const legs = (opt("--leg") ?? "node,workerd,deno,chromium,bun,edge,node-only,types").split(",");
 const filter = opt("--filter");
 const verbose = args.includes("--verbose");
 const coverage = !args.includes("--no-coverage");
@@ -57,6 +57,8 @@ const runners = {
   workerd: async () => (await import("./runners/workerd.mjs")).run(filter),
   deno: async () => (await import("./runners/deno.mjs")).run(filter),
   chromium: async () => (await import("./runners/chromium.mjs")).run(filter),
+  bun: async () => (await import("./runners/bun.mjs")).run(filter),
+  edge: async () => (await import("./runners/edge.mjs")).run(filter),
   "node-only": async () => (await import("./node/run.mjs")).run(filter, verbose),
   types: async () => (await import("./typecheck.mjs")).run(filter), // tsc over src, test, bench, examples
 };
@@ -93,7 +95,7 @@ for (const leg of legs) {
   if (covered) {
     try {
       const summary = await covered.report(join(outDir, "coverage"), verbose);
-      console.log(`[${leg}] coverage of src/ (V8, dist/ mapped back by source maps): ${summary}`);
+      console.log(`[${leg}] coverage of src/ and emulator/src/ (V8, dist/ and emulator/dist/ mapped back by source maps): ${summary}`);
       const stale = readmeCoverageDrift(summary);
       if (stale) {
         console.error(`[${leg}] FAIL CONTRIBUTING.md's coverage figure: ${stale}`);

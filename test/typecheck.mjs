@@ -12,7 +12,9 @@ import { root, tsc, writeDenoTypes } from "./types/tsc.mjs";
 function projects(out) {
   return [
     { name: "src (edge: Web APIs)", project: "tsconfig.json" },
-    { name: "src (Node: emulator server, CLI, proxy server)", project: "tsconfig.node.json" },
+    { name: "src (Node: proxy server)", project: "tsconfig.node.json" },
+    { name: "emulator/src (edge: Web APIs)", project: "emulator/tsconfig.json" },
+    { name: "emulator/src (Node: server, CLI)", project: "emulator/tsconfig.node.json" },
     { name: "test (TypeScript)", project: "test/tsconfig.json" },
     { name: "test, bench, examples (JavaScript, checkJs)", project: "test/tsconfig.js.json" },
     { name: "examples/worker (@cloudflare/workers-types, no DOM)", project: "examples/worker/tsconfig.json" },

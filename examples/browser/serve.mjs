@@ -10,7 +10,7 @@ import { build } from "esbuild";
 import { readFileSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { KeyVaultClient, request } from "keyvault-fetch";
-import { serveFetchHandler, startEmulatorServer } from "keyvault-fetch/emulator/server";
+import { serveFetchHandler, startEmulatorServer } from "@keyvault-fetch/emulator/server";
 import { serveVaultProxy } from "keyvault-fetch/proxy/server";
 
 /** Starts everything; `close()` stops it. */

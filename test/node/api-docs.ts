@@ -31,9 +31,9 @@ export const ENTRY_POINTS = [
   "keyvault-fetch/entra",
   "keyvault-fetch/jose",
   "keyvault-fetch/proxy",
-  "keyvault-fetch/emulator",
+  "@keyvault-fetch/emulator",
   "keyvault-fetch/proxy/server",
-  "keyvault-fetch/emulator/server",
+  "@keyvault-fetch/emulator/server",
 ] as const;
 
 /**
@@ -46,7 +46,7 @@ import type { KeyClient, KeyHandle, KeyVaultKey } from "keyvault-fetch/keys";
 import type { SecretClient, SecretCache, KeyVaultSecret, KvNamespaceLike, CacheLike, DenoKvLike } from "keyvault-fetch/secrets";
 import type { PublicClientApplicationLike } from "keyvault-fetch/entra";
 import type { CertificateClient } from "keyvault-fetch/certificates";
-import type { Emulator } from "keyvault-fetch/emulator";
+import type { Emulator } from "@keyvault-fetch/emulator";
 type Bytes = Uint8Array<ArrayBuffer>;
 declare global {
   /** a client of the vault */

@@ -10,7 +10,7 @@ import { build } from "esbuild";
 import { Miniflare, Response as MfResponse, type Request as MfRequest } from "miniflare";
 import { join } from "node:path";
 import { KeyVaultClient, request, base64Encode } from "keyvault-fetch";
-import { createEmulator } from "keyvault-fetch/emulator";
+import { createEmulator } from "@keyvault-fetch/emulator";
 import { makeCertificate } from "../suite/entra-helpers.js";
 import { repoRoot } from "./child.js";
 

@@ -1,4 +1,4 @@
-// The keyvault-emulator bin (dist/emulator-cli.js): it starts, prints the environment lines,
+// The keyvault-emulator bin (emulator/dist/cli.js): it starts, prints the environment lines,
 // serves a vault that a client configured only from those lines can use, and stops cleanly.
 import type { SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, w
 import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { createSelfSignedCertificate } from "keyvault-fetch/emulator/server";
+import { createSelfSignedCertificate } from "@keyvault-fetch/emulator/server";
 import { repoRoot, runNode, runNodeScript } from "./child.js";
 import { runMarker, stopProcess } from "../processes.mjs";
 
@@ -22,7 +22,7 @@ interface Cli {
 
 /** Starts the CLI; resolves once it printed every required line (and the curl recipe after them). */
 function startCli(args: string[]): Promise<Cli> {
-  const child = spawn(process.execPath, [join(repoRoot(), "dist/emulator-cli.js"), ...args], {
+  const child = spawn(process.execPath, [join(repoRoot(), "emulator/dist/cli.js"), ...args], {
     cwd: repoRoot(),
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -75,7 +75,7 @@ function runCliToEnd(args: string[]): Promise<{ code: number | null; stderr: str
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [join(repoRoot(), "dist/emulator-cli.js"), ...args],
+      [join(repoRoot(), "emulator/dist/cli.js"), ...args],
       { cwd: repoRoot(), timeout: 20_000 },
       (error, _stdout, stderr) => {
         resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stderr });
@@ -150,7 +150,7 @@ function bash(script: string, env: Record<string, string>): Promise<string> {
 const suite: SuiteFile = (t) => {
   t.group("keyvault-emulator CLI", () => {
     t.test("has a shebang line", () => {
-      assert.match(readFileSync(join(repoRoot(), "dist/emulator-cli.js"), "utf8"), /^#!\/usr\/bin\/env node\n/);
+      assert.match(readFileSync(join(repoRoot(), "emulator/dist/cli.js"), "utf8"), /^#!\/usr\/bin\/env node\n/);
     });
 
     t.test(
@@ -421,12 +421,12 @@ const suite: SuiteFile = (t) => {
     });
 
     t.test("--help prints usage; an unknown flag exits 2", async () => {
-      const help = await runNodeScript("dist/emulator-cli.js", { args: ["--help"] });
+      const help = await runNodeScript("emulator/dist/cli.js", { args: ["--help"] });
       assert.match(help.stdout, /Usage: keyvault-emulator/);
-      assert.match(help.stdout, /Key Vaults \(keys and secrets\)/, "names what it serves");
+      assert.match(help.stdout, /Key Vaults \(keys, secrets and certificates\)/, "names what it serves");
       assert.match(help.stdout, /--env-file <file>/);
       assert.match(help.stdout, /--state <file> keeps the tenant, client, secret and keys/);
-      const bad = await runNodeScript("dist/emulator-cli.js", { args: ["--bogus"] }).then(
+      const bad = await runNodeScript("emulator/dist/cli.js", { args: ["--bogus"] }).then(
         () => undefined,
         (e: Error) => e,
       );

@@ -5,7 +5,7 @@ import type { SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
 import { build } from "esbuild";
 import { join } from "node:path";
-import { serveFetchHandler, startEmulatorServer } from "keyvault-fetch/emulator/server";
+import { serveFetchHandler, startEmulatorServer } from "@keyvault-fetch/emulator/server";
 import { launchChromium } from "../chromium.mjs";
 
 async function pageBundle(): Promise<string> {

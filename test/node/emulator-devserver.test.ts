@@ -7,7 +7,7 @@ import { request as httpRequest } from "node:http";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
-import { startEmulatorServer, fileStateStorage } from "keyvault-fetch/emulator/server";
+import { startEmulatorServer, fileStateStorage } from "@keyvault-fetch/emulator/server";
 
 const API = "api-version=2025-07-01";
 

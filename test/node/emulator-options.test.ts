@@ -3,7 +3,7 @@
 // of range) whose `code` is ERR_INVALID_INPUT, before anything listens.
 import type { SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
-import { createSelfSignedCertificate, serveFetchHandler, startEmulatorServer } from "keyvault-fetch/emulator/server";
+import { createSelfSignedCertificate, serveFetchHandler, startEmulatorServer } from "@keyvault-fetch/emulator/server";
 
 const suite: SuiteFile = (t) => {
   t.group("emulator server options", () => {

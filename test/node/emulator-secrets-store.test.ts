@@ -3,7 +3,7 @@
 // snapshots that are not theirs, and sweep() applies purge dates by whatever clock calls it.
 import type { SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
-import { SecretStore } from "../../src/emulator/vault/secrets-store.js";
+import { SecretStore } from "../../emulator/src/vault/secrets-store.js";
 
 const info = { url: "https://store-test.vault.azure.net", recoverableDays: 7, purgeProtection: false };
 const version = (value: string, created: number) => ({

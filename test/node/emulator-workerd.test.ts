@@ -6,7 +6,7 @@ import * as assert from "../suite/assert.js";
 import { build } from "esbuild";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
-import { startEmulatorServer } from "keyvault-fetch/emulator/server";
+import { startEmulatorServer } from "@keyvault-fetch/emulator/server";
 
 const WORKER = `
 import { KeyVaultClient } from "keyvault-fetch";

@@ -12,9 +12,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { KeyVaultClient, request } from "keyvault-fetch";
-import { createEmulator } from "keyvault-fetch/emulator";
+import { createEmulator } from "@keyvault-fetch/emulator";
 import { decryptJwe, encryptJwe } from "keyvault-fetch/jose";
-import { startEmulatorServer } from "keyvault-fetch/emulator/server";
+import { startEmulatorServer } from "@keyvault-fetch/emulator/server";
 import { repoRoot } from "./child.js";
 import { denoEnv, denoExecutable } from "../processes.mjs";
 

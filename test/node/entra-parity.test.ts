@@ -5,7 +5,7 @@
 import type { SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
 import * as jose from "jose";
-import { startEmulatorServer } from "keyvault-fetch/emulator/server";
+import { startEmulatorServer } from "@keyvault-fetch/emulator/server";
 import { KeyVaultClient, request } from "keyvault-fetch";
 import { runNodeScript } from "./child.js";
 

@@ -1,6 +1,6 @@
 // Node-only tests: they receive the same library (from dist/ by package name) and may use node: APIs.
 import * as core from "keyvault-fetch";
-import * as emulator from "keyvault-fetch/emulator";
+import * as emulator from "@keyvault-fetch/emulator";
 import * as keys from "keyvault-fetch/keys";
 import * as entra from "keyvault-fetch/entra";
 import * as jose from "keyvault-fetch/jose";

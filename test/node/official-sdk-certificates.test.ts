@@ -6,7 +6,7 @@
 // no PyPI access.)
 import type { SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
-import { startEmulatorServer } from "keyvault-fetch/emulator/server";
+import { startEmulatorServer } from "@keyvault-fetch/emulator/server";
 import { runNodeScript } from "./child.js";
 
 /** What official-sdk-certificates-client.mjs checks, in its order; each becomes one test here. */

@@ -5,7 +5,7 @@
 // each check it reports is a test.
 import type { SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
-import { startEmulatorServer, type EmulatorServer } from "keyvault-fetch/emulator/server";
+import { startEmulatorServer, type EmulatorServer } from "@keyvault-fetch/emulator/server";
 import { runNodeScript } from "./child.js";
 
 /** What official-sdk-secrets-client.mjs checks, in its order; each becomes one test here. */

@@ -4,7 +4,7 @@
 // trusts the server's self-signed certificate (NODE_EXTRA_CA_CERTS); each check it reports is a test.
 import type { Registrar, SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
-import { startEmulatorServer, type EmulatorServer } from "keyvault-fetch/emulator/server";
+import { startEmulatorServer, type EmulatorServer } from "@keyvault-fetch/emulator/server";
 import { runNodeScript } from "./child.js";
 
 /** What official-sdk-client.mjs checks, in its order; each becomes one test here. */

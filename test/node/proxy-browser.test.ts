@@ -6,7 +6,7 @@ import type { SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
 import { build } from "esbuild";
 import { join } from "node:path";
-import { serveFetchHandler, startEmulatorServer } from "keyvault-fetch/emulator/server";
+import { serveFetchHandler, startEmulatorServer } from "@keyvault-fetch/emulator/server";
 import { serveVaultProxy } from "keyvault-fetch/proxy/server";
 import { launchChromium } from "../chromium.mjs";
 import { repoRoot } from "./child.js";

@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import { KeyVaultClient } from "keyvault-fetch";
 import { createEcKey } from "keyvault-fetch/keys";
 import { serveVaultProxy } from "keyvault-fetch/proxy/server";
-import { startEmulatorServer } from "keyvault-fetch/emulator/server";
+import { startEmulatorServer } from "@keyvault-fetch/emulator/server";
 
 /** Sends bytes as they are and reads the answer until the server closes (or `ms` pass). */
 function raw(port: number, text: string, ms = 3000): Promise<{ status: number; head: string; body: string }> {

@@ -1,12 +1,13 @@
 // What the registries' own tools say: publint (strict) and Are the Types Wrong (every resolution:
-// node10, node16 from CJS and from ESM, bundler) over the packed tarball; `deno publish --dry-run`
+// node10, node16 from CJS and from ESM, bundler) over each packed tarball (the library, the emulator); `deno publish --dry-run`
 // for JSR (type check and slow types); and Biome's linter over the tree.
 import type { SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
 import { join } from "node:path";
 import { SUBPATHS } from "../../tsup.config.js";
+import { SUBPATHS as EMULATOR_SUBPATHS } from "../../emulator/tsup.config.js";
 import { repoRoot } from "./child.js";
-import { npmEnv, packedTarball } from "./tarball.js";
+import { emulatorRoot, npmEnv, packedTarball } from "./tarball.js";
 import { denoExecutable, runInGroup } from "../processes.mjs";
 
 /** A dev dependency's bin, run with this Node (no npx lookup, no shell). */
@@ -25,31 +26,36 @@ async function tool([command, ...args]: string[], options: { cwd?: string; timeo
 
 const suite: SuiteFile = (t) => {
   t.group("publishing", () => {
-    t.test(
-      "publint --strict finds nothing in the tarball",
-      async () => {
-        const { tarball } = await packedTarball();
-        const out = await tool([process.execPath, bin("publint", "src/cli.js"), "run", tarball, "--strict"]);
-        assert.match(out, /All good!/);
-      },
-      { timeoutMs: 120_000 },
-    );
+    for (const { name, dir, subpaths } of [
+      { name: "keyvault-fetch", dir: repoRoot(), subpaths: SUBPATHS },
+      { name: "@keyvault-fetch/emulator", dir: emulatorRoot(), subpaths: EMULATOR_SUBPATHS },
+    ]) {
+      t.test(
+        `publint --strict finds nothing in ${name}'s tarball`,
+        async () => {
+          const { tarball } = await packedTarball(dir);
+          const out = await tool([process.execPath, bin("publint", "src/cli.js"), "run", tarball, "--strict"]);
+          assert.match(out, /All good!/);
+        },
+        { timeoutMs: 120_000 },
+      );
 
-    t.test(
-      "attw: the types resolve for every subpath under node10, node16 (CJS and ESM) and bundler",
-      async () => {
-        const { tarball } = await packedTarball();
-        const out = await tool([process.execPath, bin("@arethetypeswrong/cli", "dist/index.js"), tarball, "--format", "json"]);
-        const report = JSON.parse(out.slice(out.indexOf("{")));
-        assert.deepEqual(report.analysis.problems, []);
-        const entrypoints = Object.keys(report.analysis.entrypoints);
-        assert.deepEqual(entrypoints.sort(), [...Object.keys(SUBPATHS), "./package.json"].sort());
-        for (const [name, entry] of Object.entries<any>(report.analysis.entrypoints)) {
-          assert.deepEqual(Object.keys(entry.resolutions).sort(), ["bundler", "node10", "node16-cjs", "node16-esm"], name);
-        }
-      },
-      { timeoutMs: 180_000 },
-    );
+      t.test(
+        `attw: ${name}'s types resolve for every subpath under node10, node16 (CJS and ESM) and bundler`,
+        async () => {
+          const { tarball } = await packedTarball(dir);
+          const out = await tool([process.execPath, bin("@arethetypeswrong/cli", "dist/index.js"), tarball, "--format", "json"]);
+          const report = JSON.parse(out.slice(out.indexOf("{")));
+          assert.deepEqual(report.analysis.problems, []);
+          const entrypoints = Object.keys(report.analysis.entrypoints);
+          assert.deepEqual(entrypoints.sort(), [...Object.keys(subpaths), "./package.json"].sort());
+          for (const [entry, analysis] of Object.entries<any>(report.analysis.entrypoints)) {
+            assert.deepEqual(Object.keys(analysis.resolutions).sort(), ["bundler", "node10", "node16-cjs", "node16-esm"], entry);
+          }
+        },
+        { timeoutMs: 180_000 },
+      );
+    }
 
     t.test(
       "deno publish --dry-run (JSR): every export type-checks, no slow types",

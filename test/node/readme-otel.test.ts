@@ -7,7 +7,7 @@ import * as assert from "../suite/assert.js";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { KeyVaultClient as RealClient, type KeyVaultClientOptions } from "keyvault-fetch";
-import { createEmulator } from "keyvault-fetch/emulator";
+import { createEmulator } from "@keyvault-fetch/emulator";
 import { repoRoot } from "./child.js";
 
 /** The js block under docs/client.md's "## Observability" heading. */

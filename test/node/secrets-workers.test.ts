@@ -9,7 +9,7 @@ import { Miniflare, Response as MfResponse, type Request as MfRequest } from "mi
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createEmulator, type Emulator } from "keyvault-fetch/emulator";
+import { createEmulator, type Emulator } from "@keyvault-fetch/emulator";
 import { KeyVaultClient } from "keyvault-fetch";
 import { setSecret } from "keyvault-fetch/secrets";
 import { repoRoot } from "./child.js";

@@ -5,7 +5,7 @@ import * as assert from "../suite/assert.js";
 import { X509Certificate, createPrivateKey } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
-import { createSelfSignedCertificate, serveFetchHandler, startEmulatorServer } from "keyvault-fetch/emulator/server";
+import { createSelfSignedCertificate, serveFetchHandler, startEmulatorServer } from "@keyvault-fetch/emulator/server";
 import { runNode } from "./child.js";
 
 const echo = async (req: Request) =>

@@ -5,7 +5,7 @@
 import type { SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { build, transform } from "esbuild";
@@ -90,16 +90,6 @@ const suite: SuiteFile = (t) => {
   });
 };
 
-/**
- * The code as the consumer project can run it: the emulator's own package when installed, else the
- * `keyvault-fetch/emulator` subpath it comes from (until it is published on its own).
- */
-function resolvable(dir: string, code: string): string {
-  return existsSync(join(dir, "node_modules/@keyvault-fetch/emulator"))
-    ? code
-    : code.replace(/(["'])@keyvault-fetch\/emulator(\/[a-z-]+)?\1/g, (_, q: string, sub = "") => `${q}keyvault-fetch/emulator${sub}${q}`);
-}
-
 /** Only what a user's shell would have, plus the emulator's lines when asked for. */
 const userEnv = (emulator: Record<string, string>) => ({
   PATH: process.env.PATH ?? "",
@@ -117,7 +107,7 @@ const SAYS: Record<string, RegExp> = {
 /** Each runner resolves with what the snippet printed (a Worker: its answer's body). */
 const RUN: Record<Snippet["runner"], (dir: string, snippet: Snippet, env: Record<string, string>) => Promise<string>> = {
   async node(dir, snippet, env) {
-    const source = resolvable(dir, snippet.code);
+    const source = snippet.code;
     const code = snippet.lang === "ts" ? (await transform(source, { loader: "ts", format: "esm", target: "node20" })).code : source;
     const file = join(dir, `snippet-${snippet.line}.mjs`);
     writeFileSync(file, code);
@@ -143,7 +133,7 @@ const RUN: Record<Snippet["runner"], (dir: string, snippet: Snippet, env: Record
 
   async workerd(dir, snippet, env) {
     const entry = join(dir, `worker-${snippet.line}.ts`);
-    writeFileSync(entry, resolvable(dir, snippet.code));
+    writeFileSync(entry, snippet.code);
     const bundle = await build({
       entryPoints: [entry],
       bundle: true,

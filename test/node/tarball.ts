@@ -1,6 +1,8 @@
-// The package as a user gets it: `npm pack` of exactly what a clean build publishes, and an empty
-// project outside the repository (so nothing resolves from our node_modules) with that tarball
-// installed offline and nothing else. Made once per run, shared by the tests that need them.
+// The packages as a user gets them: `npm pack` of exactly what a clean build publishes (the
+// library at the root, the emulator in emulator/), and empty projects outside the repository (so
+// nothing resolves from our node_modules) with tarballs installed offline and nothing else: the
+// library with the emulator as an app has them (`npm install keyvault-fetch`, `npm install -D
+// @keyvault-fetch/emulator`), and the emulator alone. Made once per run, shared by the tests.
 //
 // dist/ may hold stale chunks of earlier builds (the build never deletes under a parallel build),
 // so the tarball is packed from a staging copy: package.json, the files `files` names outside
@@ -17,6 +19,11 @@ import { stopGroup } from "../processes.mjs";
 
 const run = promisify(execFile);
 
+/** The emulator package's folder. */
+export function emulatorRoot(): string {
+  return join(repoRoot(), "emulator");
+}
+
 /** The dist/ files a user of every export and of the bin can load: code, declarations. */
 export function liveDistFiles(root: string): string[] {
   const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
@@ -26,49 +33,77 @@ export function liveDistFiles(root: string): string[] {
     for (const p of [target.import.default, target.import.types, target.require.default, target.require.types])
       entries.add(p.replace("./dist/", ""));
   }
-  for (const p of Object.values<string>(pkg.bin)) entries.add(p.replace(/^dist\//, ""));
+  for (const p of Object.values<string>(pkg.bin ?? {})) entries.add(p.replace(/^dist\//, ""));
   return [...new Set([...entries].flatMap((e) => distClosure(root, e)))].sort();
 }
 
-let packed: Promise<{ tarball: string; bytes: number; unpackedBytes: number; files: string[] }> | undefined;
+export interface Tarball {
+  tarball: string;
+  bytes: number;
+  unpackedBytes: number;
+  files: string[];
+}
 
-/** `npm pack` of the staged package: the .tgz path, its size, its unpacked size and its files. */
-export function packedTarball(): Promise<{ tarball: string; bytes: number; unpackedBytes: number; files: string[] }> {
-  return (packed ??= (async () => {
-    const root = repoRoot();
-    const stage = join(tempDir("kvf-stage-"), "package");
-    mkdirSync(join(stage, "dist"), { recursive: true });
-    const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
-    copyFileSync(join(root, "package.json"), join(stage, "package.json"));
-    for (const f of ["README.md", "LICENSE", ...pkg.files.filter((f: string) => !f.startsWith("dist/"))])
-      copyFileSync(join(root, f), join(stage, f));
-    for (const f of liveDistFiles(root)) copyFileSync(join(root, "dist", f), join(stage, "dist", f));
-    const out = join(stage, "..");
-    const { stdout } = await run("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", out], { cwd: stage, env: npmEnv() });
-    const [info] = JSON.parse(stdout);
-    return {
-      tarball: join(out, info.filename),
-      bytes: info.size,
-      unpackedBytes: info.unpackedSize,
-      files: info.files.map((f: { path: string }) => f.path),
-    };
-  })());
+const packed = new Map<string, Promise<Tarball>>();
+
+/**
+ * `npm pack` of the staged package in `root` (the repository root, or `emulatorRoot()`): the .tgz
+ * path, its size, its unpacked size and its files.
+ */
+export function packedTarball(root = repoRoot()): Promise<Tarball> {
+  let made = packed.get(root);
+  if (!made) {
+    made = pack(root);
+    packed.set(root, made);
+  }
+  return made;
+}
+
+async function pack(root: string): Promise<Tarball> {
+  const stage = join(tempDir("kvf-stage-"), "package");
+  mkdirSync(join(stage, "dist"), { recursive: true });
+  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+  copyFileSync(join(root, "package.json"), join(stage, "package.json"));
+  for (const f of ["README.md", "LICENSE", ...pkg.files.filter((f: string) => !f.startsWith("dist/"))])
+    copyFileSync(join(root, f), join(stage, f));
+  for (const f of liveDistFiles(root)) copyFileSync(join(root, "dist", f), join(stage, "dist", f));
+  const out = join(stage, "..");
+  const { stdout } = await run("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", out], { cwd: stage, env: npmEnv() });
+  const [info] = JSON.parse(stdout);
+  return {
+    tarball: join(out, info.filename),
+    bytes: info.size,
+    unpackedBytes: info.unpackedSize,
+    files: info.files.map((f: { path: string }) => f.path),
+  };
+}
+
+/** An empty ESM project with only these tarballs installed (offline: neither package has dependencies). */
+async function projectWith(tarballs: string[], name: string): Promise<string> {
+  const dir = tempDir(`kvf-${name}-`);
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: `kvf-${name}`, private: true, type: "module" }, null, 2));
+  await run("npm", ["install", "--offline", "--no-audit", "--no-fund", "--ignore-scripts", "--no-package-lock", ...tarballs], {
+    cwd: dir,
+    env: npmEnv(),
+  });
+  return dir;
 }
 
 let installed: Promise<string> | undefined;
 
-/** An empty ESM project with only the tarball installed (offline: the package has no dependencies). */
+/** An empty project with the library's and the emulator's tarballs installed, and nothing else. */
 export function consumerProject(): Promise<string> {
   return (installed ??= (async () => {
-    const { tarball } = await packedTarball();
-    const dir = tempDir("kvf-consumer-");
-    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "kvf-consumer", private: true, type: "module" }, null, 2));
-    await run("npm", ["install", "--offline", "--no-audit", "--no-fund", "--ignore-scripts", "--no-package-lock", tarball], {
-      cwd: dir,
-      env: npmEnv(),
-    });
-    return dir;
+    const [library, emulator] = await Promise.all([packedTarball(), packedTarball(emulatorRoot())]);
+    return projectWith([library.tarball, emulator.tarball], "consumer");
   })());
+}
+
+let emulatorInstalled: Promise<string> | undefined;
+
+/** An empty project with only the emulator's tarball installed. */
+export function emulatorProject(): Promise<string> {
+  return (emulatorInstalled ??= (async () => projectWith([(await packedTarball(emulatorRoot())).tarball], "emulator-alone"))());
 }
 
 /** `npx keyvault-emulator <args>` in `dir`; resolves with its environment lines once printed. */

@@ -13,7 +13,7 @@ import { removeTempDirs } from "./tmp.js";
 
 /** Who makes folders with these prefixes, so a leftover names the code to fix. */
 const MAKERS: [RegExp, string][] = [
-  [/^keyvault-emulator-/, "the keyvault-emulator CLI's certificate folder (src/emulator/cli.ts)"],
+  [/^keyvault-emulator-/, "the keyvault-emulator CLI's certificate folder (emulator/src/cli.ts)"],
   [/^kvf-child-/, "test/node/child.ts"],
   [/^kvf-cert-/, "test/node/cli.test.ts"],
   [/^kvf-(stage|consumer|npm-cache)-/, "test/node/tarball.ts"],

@@ -101,7 +101,7 @@ function miniflareFor(starter: Starter, bindings: Record<string, string>): Minif
 
 /** `keyvault-emulator --http --port 0 --vault-host 127.0.0.1`, as the README's recipe starts it; resolves its printed environment. */
 export function startCli(): Promise<{ env: Record<string, string>; child: ChildProcess }> {
-  const child = spawn(process.execPath, [join(repoRoot(), "dist/emulator-cli.js"), "--http", "--port", "0", "--vault-host", "127.0.0.1"], {
+  const child = spawn(process.execPath, [join(repoRoot(), "emulator/dist/cli.js"), "--http", "--port", "0", "--vault-host", "127.0.0.1"], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   return new Promise((resolve, reject) => {

@@ -1,6 +1,6 @@
 // The single-file build of the library + suite, for workerd, Deno and Chromium.
 import * as core from "keyvault-fetch";
-import * as emulator from "keyvault-fetch/emulator";
+import * as emulator from "@keyvault-fetch/emulator";
 import * as keys from "keyvault-fetch/keys";
 import * as entra from "keyvault-fetch/entra";
 import * as jose from "keyvault-fetch/jose";

@@ -1,6 +1,6 @@
 // Node leg: the library imported from dist/ by its package name, as a user would.
 import * as core from "keyvault-fetch";
-import * as emulator from "keyvault-fetch/emulator";
+import * as emulator from "@keyvault-fetch/emulator";
 import * as keys from "keyvault-fetch/keys";
 import * as entra from "keyvault-fetch/entra";
 import * as jose from "keyvault-fetch/jose";

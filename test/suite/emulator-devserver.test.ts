@@ -1,9 +1,9 @@
 // The emulator as something a developer leaves running (issue 13), in-process in every runtime:
 // several vaults behind one authority, a clock tests can move, state that survives a restart
 // (encrypted or not) and refuses files it did not write, vault state as a test fixture, CORS.
-import type { SuiteFile } from "./harness.js";
+import { NOT_IN_BROWSERS, type SuiteFile } from "./harness.js";
 import * as assert from "./assert.js";
-import type { Emulator as Emu, StateStorage } from "../../src/emulator/index.js";
+import type { Emulator as Emu, StateStorage } from "../../emulator/src/index.js";
 
 const API = "api-version=2025-07-01";
 const DAY = 86_400_000;
@@ -408,7 +408,7 @@ const suite: SuiteFile = (t, lib) => {
         throws(() => createEmulator({ cors: ["*"] }), /scheme:\/\/host/);
         throws(() => createEmulator({ cors: ["http://localhost:5173/app"] }), /scheme:\/\/host/);
       },
-      { only: ["node", "workerd", "deno"] },
+      { only: NOT_IN_BROWSERS },
     ); // a page cannot set Origin itself: test/node/emulator-cors.test.ts drives Chromium
   });
 };

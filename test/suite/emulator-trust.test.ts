@@ -2,7 +2,7 @@
 // clients' api-versions and port-443 URLs must get the service's answers (item 9).
 import type { SuiteFile } from "./harness.js";
 import * as assert from "./assert.js";
-import type { Emulator as Emu } from "../../src/emulator/index.js";
+import type { Emulator as Emu } from "../../emulator/src/index.js";
 
 const API = "api-version=2025-07-01";
 

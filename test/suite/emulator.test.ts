@@ -3,7 +3,7 @@ import * as assert from "./assert.js";
 import { SignJWT, exportJWK, importJWK, generateKeyPair, decodeJwt, createLocalJWKSet, jwtVerify } from "jose";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 
-import type { Emulator as Emu } from "../../src/emulator/index.js";
+import type { Emulator as Emu } from "../../emulator/src/index.js";
 
 const API = "api-version=2025-07-01";
 const enc = new TextEncoder();

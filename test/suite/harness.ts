@@ -1,7 +1,7 @@
-// A tiny test harness that runs unchanged in Node, workerd, Deno and Chromium:
+// A tiny test harness that runs unchanged in Node, workerd, Deno, Chromium, Bun and the Edge Runtime:
 // no globals, no node: imports. Suite files register tests; a runner executes them.
 import type * as Core from "../../src/index.js";
-import type * as Emulator from "../../src/emulator/index.js";
+import type * as Emulator from "../../emulator/src/index.js";
 import type * as Keys from "../../src/keys/index.js";
 import type * as Entra from "../../src/entra/index.js";
 import type * as Jose from "../../src/jose/index.js";
@@ -9,7 +9,10 @@ import type * as Proxy from "../../src/proxy/index.js";
 import type * as Secrets from "../../src/secrets/index.js";
 import type * as Certificates from "../../src/certificates/index.js";
 
-export type Runtime = "node" | "workerd" | "deno" | "chromium";
+export type Runtime = "node" | "workerd" | "deno" | "chromium" | "bun" | "edge";
+
+/** Every runtime but the browser: for tests that set what a page cannot (an `Origin` header, shared memory). */
+export const NOT_IN_BROWSERS: Runtime[] = ["node", "workerd", "deno", "bun", "edge"];
 
 /** One recorded HTTP exchange (see test/fixtures/README.md). */
 export interface RecordedEntry {

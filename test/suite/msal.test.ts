@@ -1,7 +1,7 @@
 // fromMsal driven by a stand-in PublicClientApplication: the calls MSAL.js would get (silent first,
 // then the chosen interaction), the scopes and claims it is given, and a real client against the
 // emulator answering a CAE challenge through it.
-import type { SuiteFile } from "./harness.js";
+import { NOT_IN_BROWSERS, type SuiteFile } from "./harness.js";
 import * as assert from "./assert.js";
 
 interface Account {
@@ -45,7 +45,7 @@ function standIn(behaviour: { silent?: (r: Req) => Promise<any>; popup?: (r: Req
 
 const VAULT_SCOPE = ["https://vault.azure.net/.default"];
 // Browsers drop a hand-set Origin from a Request, and the emulator's token endpoint needs one for SPA codes.
-const noBrowser = { only: ["node", "workerd", "deno"] as ("node" | "workerd" | "deno")[] };
+const noBrowser = { only: NOT_IN_BROWSERS };
 
 const suite: SuiteFile = (t, lib) => {
   const { fromMsal } = lib.entra;

@@ -4,13 +4,13 @@
 // that records what reached it. (Browsers drop a hand-set Origin header from a Request, so the tests
 // about origins run everywhere but Chromium; test/node/browser-proxy.test.ts covers Chromium for real.)
 import fc from "fast-check";
-import type { SuiteFile } from "./harness.js";
+import { NOT_IN_BROWSERS, type SuiteFile } from "./harness.js";
 import * as assert from "./assert.js";
 
 const VAULT = "https://proxied.vault.azure.net";
 const PROXY = "https://kv-proxy.example";
 const APP = "https://app.example";
-const noBrowser = { only: ["node", "workerd", "deno"] as ("node" | "workerd" | "deno")[] };
+const noBrowser = { only: NOT_IN_BROWSERS };
 
 interface Call {
   url: string;

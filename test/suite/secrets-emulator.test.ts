@@ -5,7 +5,7 @@
 // serialize/deserialize and sweep.
 import type { Lib, Registrar, RecordedEntry } from "./harness.js";
 import * as assert from "./assert.js";
-import type { Emulator as Emu } from "../../src/emulator/index.js";
+import type { Emulator as Emu } from "../../emulator/src/index.js";
 
 const API = "api-version=2025-07-01";
 const RECORDED_ORIGIN = "https://keyvault_name.vault.azure.net";

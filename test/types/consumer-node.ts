@@ -3,7 +3,7 @@ import { createServer } from "node:http";
 import { KeyVaultClient } from "keyvault-fetch";
 import { createVaultProxy } from "keyvault-fetch/proxy";
 import { serveVaultProxy, toNodeListener } from "keyvault-fetch/proxy/server";
-import { startEmulatorServer } from "keyvault-fetch/emulator/server";
+import { startEmulatorServer } from "@keyvault-fetch/emulator/server";
 import { getRandomBytes } from "keyvault-fetch/keys";
 import { createHash } from "node:crypto";
 

@@ -7,7 +7,7 @@ import { SecretCache, backupSecret, getSecret } from "keyvault-fetch/secrets";
 import { fromClientSecret } from "keyvault-fetch/entra";
 import { decryptJwe, encryptJweToJwk, getJwks, signJwt } from "keyvault-fetch/jose";
 import { createVaultProxy } from "keyvault-fetch/proxy";
-import { createEmulator } from "keyvault-fetch/emulator";
+import { createEmulator } from "@keyvault-fetch/emulator";
 import { CertificateClient, getCertificate, getCertificateWithKey, parseCertificate } from "keyvault-fetch/certificates";
 
 export async function readme(): Promise<boolean> {

@@ -3,7 +3,7 @@
 // The emulator cannot fetch the issuer's OIDC metadata, so each credential carries its keys.
 import { verifyJwt, type DecodedJwt } from "./jwt.js";
 import { inputError } from "../errors.js";
-import type { JwkInput } from "../../web-types.js";
+import type { JwkInput } from "../jwk.js";
 
 /** The audience Entra suggests for federated tokens. */
 export const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";

@@ -1,18 +1,19 @@
 /**
- * keyvault-fetch/emulator: in-process Azure Key Vaults (keys, secrets and certificates) and an Entra ID token
+ * @keyvault-fetch/emulator: in-process Azure Key Vaults (keys, secrets and certificates) and an Entra ID token
  * authority, on Web APIs only (Node, workerd, Deno, browsers). {@link createEmulator} gives a
  * standard `fetch` that answers for the vaults and the authority as Azure does, so a client
  * configured for Azure runs against it unchanged; faults, a movable clock, access policies and
  * CAE revocation make the hard cases testable.
- * @module keyvault-fetch/emulator
+ * @module @keyvault-fetch/emulator
  * @example
  * import { KeyVaultClient } from "keyvault-fetch";
- * import { createEmulator } from "keyvault-fetch/emulator";
+ * import { createEmulator } from "@keyvault-fetch/emulator";
  * const emulator = createEmulator({ name: "test-vault" });
  * const client = new KeyVaultClient(emulator.vaultUrl, { getToken: emulator.getToken, fetch: emulator.fetch });
  * emulator.faults.add({ route: "POST /keys/signer/sign", status: 429, retryAfter: 1 }); // throttle the next sign
  */
 export { createEmulator, openEmulator, EmulatorTokenError } from "./emulator.js";
+export type { Jwk, JwkInput } from "./jwk.js";
 export type {
   Emulator,
   EmulatorOptions,

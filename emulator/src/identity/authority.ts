@@ -11,7 +11,7 @@ import {
 import { decodeJwt, signJwt, verifyJwt, type DecodedJwt } from "./jwt.js";
 import { InteractiveSignIn } from "./authorize.js";
 import { inputError } from "../errors.js";
-import type { Jwk, JwkInput } from "../../web-types.js";
+import type { Jwk, JwkInput } from "../jwk.js";
 
 /**
  * A registered application (service principal) that may ask for tokens.

@@ -10,7 +10,7 @@ import { startEmulatorServer, type EmulatorServer, type EmulatorServerOptions, t
 
 const usage = `Usage: keyvault-emulator [options]
 
-Serves emulated Azure Key Vaults (keys and secrets) and Managed HSMs (keys) with their Entra ID
+Serves emulated Azure Key Vaults (keys, secrets and certificates) and Managed HSMs (keys) with their Entra ID
 token endpoint, then prints KEYVAULT_URL, AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET,
 AZURE_AUTHORITY_HOST and NODE_EXTRA_CA_CERTS (the certificate to trust; with --http,
 ALLOW_INSECURE_LOOPBACK=true instead) as KEY=value lines, one more line per vault when there

@@ -1,6 +1,6 @@
 // createEmulator: in-process Azure Key Vaults (and Managed HSMs) plus their Entra authority,
 // served by a standard fetch function. openEmulator: the same, saved to storage after every change.
-import { b64url, buf, fromB64, hex, randomBytes, utf8, uuid } from "./bytes.js";
+import { b64url, buf, concat, fromB64, hex, randomBytes, utf8, uuid } from "./bytes.js";
 import { createClock, type EmulatorClock } from "./clock.js";
 import { faultBody, Faults, seededRandom } from "./faults.js";
 import { Authority, type AuthorityState, type ClientRegistration, type MintOptions } from "./identity/authority.js";
@@ -20,8 +20,7 @@ import type { CertificatePermission } from "./vault/certificates-router.js";
 import type { SecretPermission } from "./vault/secrets-router.js";
 import { VaultService, type AccessPolicy, type VaultState } from "./vault/service.js";
 import { inputError, kindOf } from "./errors.js";
-import type { Jwk, JwkInput } from "../web-types.js";
-import { readCapped } from "../read-capped.js";
+import type { Jwk, JwkInput } from "./jwk.js";
 
 /**
  * One vault (or Managed HSM) of an emulator made with `vaults`.
@@ -958,7 +957,20 @@ function withCors(response: Response, origin: string | undefined): Response {
 async function readLimited(request: Request, limit: number): Promise<Uint8Array | undefined> {
   const declared = Number(request.headers.get("content-length"));
   if (Number.isFinite(declared) && declared > limit) return undefined;
-  return request.body ? readCapped(request.body, limit) : new Uint8Array(0);
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (let read = await reader.read(); !read.done; read = await reader.read()) {
+    size += read.value.byteLength;
+    if (size > limit) {
+      // Past the limit: stop reading and let the sender know; nothing more is kept.
+      void reader.cancel().catch(() => {});
+      return undefined;
+    }
+    chunks.push(read.value);
+  }
+  return concat(...chunks);
 }
 
 function entraTooLarge(limit: number): Response {

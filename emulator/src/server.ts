@@ -1,12 +1,12 @@
 /**
- * keyvault-fetch/emulator/server (Node only): the emulator over HTTPS on loopback, what the
+ * @keyvault-fetch/emulator/server (Node only): the emulator over HTTPS on loopback, what the
  * `keyvault-emulator` CLI runs. {@link startEmulatorServer} serves the vaults at URLs the official
  * SDKs accept (several vaults and Managed HSMs by host name), with a self-signed certificate made at
  * start, CORS for listed origins, a state file, and an admin endpoint (loopback only) that moves the
  * emulator's clock and resets vaults. {@link serveFetchHandler} serves any fetch handler the same way.
- * @module keyvault-fetch/emulator/server
+ * @module @keyvault-fetch/emulator/server
  * @example
- * import { startEmulatorServer } from "keyvault-fetch/emulator/server";
+ * import { startEmulatorServer } from "@keyvault-fetch/emulator/server";
  * const server = await startEmulatorServer({ port: 0 });
  * server.env.KEYVAULT_URL; // and AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, AZURE_AUTHORITY_HOST
  * await server.close();
