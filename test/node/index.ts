@@ -39,6 +39,7 @@ import readmeSizesTests from "./readme-sizes.test.js";
 import emulatorOptionsTests from "./emulator-options.test.js";
 import consumerTypesTests from "./consumer-types.test.js";
 import soakTests from "./soak.test.js";
+import publicApiTests from "./public-api.test.js";
 
 const files: SuiteFile[] = [
   packageTests,
@@ -71,6 +72,7 @@ const files: SuiteFile[] = [
   readmeSizesTests,
   emulatorOptionsTests,
   deadlineHttpTests,
+  publicApiTests,
   soakTests,
   tmpdirTests, // last: it checks what every other test left in the temp directory
 ];
