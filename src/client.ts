@@ -371,8 +371,12 @@ export class KeyVaultClient {
     }
   }
 
-  /** One request. A body goes out only with a token, and nothing after the call has ended. */
-  async #send(call: Call, token: string | undefined, attempt: number, deadline: Deadline): Promise<Response> {
+  /**
+   * One request. A body goes out only with a token, and nothing after the call has ended. A custom
+   * fetch may ignore its signal: its answer is raced against the deadline. (Throws, rather than
+   * rejects, once the call has ended: withRetries awaits it inside its try either way.)
+   */
+  #send(call: Call, token: string | undefined, attempt: number, deadline: Deadline): Promise<Response> {
     deadline.check();
     const { headers } = call;
     const init: RequestInit = { method: call.method, headers, redirect: "manual" };
@@ -383,16 +387,21 @@ export class KeyVaultClient {
       delete headers.authorization; // a probe carries no token (and, above, no body)
     }
     if (deadline.signal) init.signal = deadline.signal;
-    // A custom fetch may ignore its signal: its answer is raced against the deadline.
     if (!this.#onEvent) return deadline.race(this.#fetch(call.url, init));
+    return this.#observed(call, init, !token, attempt, deadline);
+  }
+
+  /** #send's request, told to `onEvent`: `request` before, `response` after (status 0 and `error` when it failed). */
+  async #observed(call: Call, init: RequestInit, probe: boolean, attempt: number, deadline: Deadline): Promise<Response> {
+    const id = call.headers[REQUEST_ID];
     const sent = Date.now();
-    this.#emit("request", call, { attempt, probe: !token, clientRequestId: headers[REQUEST_ID] });
+    this.#emit("request", call, { attempt, probe, clientRequestId: id });
     const responded = (response?: Response, error?: string) =>
       this.#emit("response", call, {
         attempt,
         status: response ? response.status : 0,
         requestId: response?.headers.get("x-ms-request-id") ?? undefined,
-        clientRequestId: headers[REQUEST_ID],
+        clientRequestId: id,
         durationMs: Date.now() - sent,
         ...(error && { error }),
       });
