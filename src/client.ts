@@ -194,8 +194,6 @@ export class KeyVaultClient {
     if (this.#verify) verifyChallengeResource(scope, `https://${this.#vaultHost}`, { allowInsecureLoopback: this.#loopback });
   }
 
-  // ---- the call --------------------------------------------------------------------------------
-
   /** One call, under its deadline from start to the end of `read` (or, for `fetch`, its caller's body read). */
   async #call<T>(
     input: string | URL | Request,
@@ -282,9 +280,8 @@ export class KeyVaultClient {
    * as it is, and anything else is refused.
    */
   async #discover(call: Call, deadline: Deadline): Promise<VaultChallenge | Response> {
-    // When the probe we joined is given up or finds no challenge, the first caller to notice starts the
-    // next one and the others join it. This ends: every round, the probe's owner leaves with its
-    // answer, and every caller leaves at its own deadline.
+    // A probe joined that is given up or finds no challenge: the first caller to notice starts the next one.
+    // This ends: every round the probe's owner leaves with its answer, and every caller at its own deadline.
     for (;;) {
       const joined = this.#discovery;
       let found: Discovery;
@@ -327,9 +324,8 @@ export class KeyVaultClient {
   /** Verifies a challenge as this client must, and caches it for every client of this isolate. */
   #learn(challenge: VaultChallenge, reason: "discovered" | "changed"): void {
     this.#checkScope(challenge.scope);
-    if (challenge.tenantId !== undefined && !/^[\w.-]+$/.test(challenge.tenantId)) {
+    if (challenge.tenantId !== undefined && !/^[\w.-]+$/.test(challenge.tenantId))
       throw badChallenge("the challenge names a tenant that is not a tenant id or domain");
-    }
     rememberChallenge(this.#cacheKey, challenge, this.#vaultHost);
     this.#emit("challenge", undefined, { url: this.vaultUrl, scope: challenge.scope, tenantId: challenge.tenantId, reason });
   }
@@ -371,11 +367,7 @@ export class KeyVaultClient {
     }
   }
 
-  /**
-   * One request. A body goes out only with a token, and nothing after the call has ended. A custom
-   * fetch may ignore its signal: its answer is raced against the deadline. (Throws, rather than
-   * rejects, once the call has ended: withRetries awaits it inside its try either way.)
-   */
+  /** One request: a body only with a token, nothing once the call has ended, raced (a custom fetch may ignore its signal). */
   #send(call: Call, token: string | undefined, attempt: number, deadline: Deadline): Promise<Response> {
     deadline.check();
     const { headers } = call;

@@ -191,33 +191,3 @@ export class TokenSource {
     return token;
   }
 }
-
-/**
- * Wraps a token authority call in a {@link TokenCache} (the token providers of `keyvault-fetch/entra`):
- * a request with CAE `claims` always goes to the authority (the cached token was revoked) and its
- * answer replaces the entry; when a refresh fails while the cached token is valid for 30 s more,
- * the cached token is returned.
- * @example
- * const getToken = cachingProvider((request) => askMyAuthority(request), (request) => request.scopes.join(" "));
- */
-export function cachingProvider(
-  fetchToken: (request: TokenRequest) => Promise<AccessToken>,
-  key: (request: TokenRequest) => string,
-): (request: TokenRequest) => Promise<AccessToken> {
-  const cache = new TokenCache();
-  const copy = ({ token, expiresOnTimestamp }: AccessToken): AccessToken => ({ token, expiresOnTimestamp });
-  return async (request) => {
-    const k = key(request);
-    const hit = request.claims ? undefined : cache.fresh(k);
-    if (hit) return copy(hit);
-    try {
-      const fresh = await fetchToken(request);
-      cache.put(k, fresh);
-      return fresh;
-    } catch (e) {
-      const fallback = request.claims || request.signal?.aborted ? undefined : cache.valid(k, 30_000);
-      if (fallback) return copy(fallback);
-      throw e;
-    }
-  };
-}

@@ -4,7 +4,7 @@ import { KeyVaultClientError } from "../errors.js";
 import { redactError } from "../redact.js";
 import type { AccessToken, TokenRequest } from "../token.js";
 import { appAuthority, chooseTenant, clientCredentials, type AppProviderOptions } from "./authority.js";
-import { cachingProvider } from "../token.js";
+import { withTokenCache } from "./cache.js";
 import { describe } from "../input.js";
 
 /**
@@ -63,7 +63,7 @@ export function fromClientAssertion(options: ClientAssertionOptions): (request: 
     );
   }
   const tenantOf = (r: TokenRequest) => chooseTenant(authority.tenantId, r.tenantId, authority.allowed);
-  return cachingProvider(
+  return withTokenCache(
     (request) => {
       const tenantId = tenantOf(request);
       return clientCredentials(authority, request, tenantId, async (endpoint) => {

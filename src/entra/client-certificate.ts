@@ -4,7 +4,7 @@ import { base64Encode, base64UrlEncode, utf8Encode } from "../encoding.js";
 import { KeyVaultClientError } from "../errors.js";
 import type { AccessToken, TokenRequest } from "../token.js";
 import { appAuthority, chooseTenant, clientCredentials, type AppProviderOptions } from "./authority.js";
-import { cachingProvider } from "../token.js";
+import { withTokenCache } from "./cache.js";
 import { CLIENT_ASSERTION_TYPE } from "./client-assertion.js";
 import { certificateParts } from "./pem.js";
 import { checkType, describe } from "../input.js";
@@ -86,7 +86,7 @@ export function fromClientCertificate(options: ClientCertificateOptions): (reque
   };
 
   const tenantOf = (r: TokenRequest) => chooseTenant(authority.tenantId, r.tenantId, authority.allowed);
-  return cachingProvider(
+  return withTokenCache(
     (request) =>
       clientCredentials(authority, request, tenantOf(request), async (endpoint) => {
         const { key, header } = await prepare();

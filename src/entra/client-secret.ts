@@ -2,7 +2,7 @@
 import { KeyVaultClientError } from "../errors.js";
 import type { AccessToken, TokenRequest } from "../token.js";
 import { appAuthority, chooseTenant, clientCredentials, type AppProviderOptions } from "./authority.js";
-import { cachingProvider } from "../token.js";
+import { withTokenCache } from "./cache.js";
 import { describe } from "../input.js";
 
 /**
@@ -33,7 +33,7 @@ export function fromClientSecret(options: ClientSecretOptions): (request: TokenR
       `fromClientSecret: clientSecret is required (the secret's value, a string); got ${describe(secret)}`,
     );
   const tenantOf = (r: TokenRequest) => chooseTenant(authority.tenantId, r.tenantId, authority.allowed);
-  return cachingProvider(
+  return withTokenCache(
     (request) =>
       clientCredentials(authority, request, tenantOf(request), async () => ({ fields: { client_secret: secret }, secrets: [secret] })),
     (request) => `${tenantOf(request)}\n${request.scopes.join(" ")}`,

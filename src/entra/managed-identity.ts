@@ -4,7 +4,7 @@
 import { isLoopbackHost } from "../challenge.js";
 import { KeyVaultClientError } from "../errors.js";
 import type { AccessToken, TokenRequest } from "../token.js";
-import { cachingProvider } from "../token.js";
+import { withTokenCache } from "./cache.js";
 import { checkRetry, sendTokenRequest, type FetchLike, type ProviderRetryOptions } from "./http.js";
 import { checkType, describe } from "../input.js";
 
@@ -118,7 +118,7 @@ export function fromManagedIdentity(options: ManagedIdentityOptions = {}): (requ
       },
     );
   };
-  return cachingProvider(fetchToken, (request) => resourceOf(request.scopes));
+  return withTokenCache(fetchToken, (request) => resourceOf(request.scopes));
 }
 
 /** The identity endpoints take a resource, not a scope: `https://vault.azure.net/.default` → `https://vault.azure.net`. */
