@@ -145,11 +145,19 @@ export const bytesSection = {
       cf = by["client-fetch"],
       sv = by["sign-verify"];
     const core = by.core;
-    if (kc && sdk) out.line(`- Every key helper (\`KeyClient\`, local crypto included): ${kb(kc.gzip)} against ${kb(sdk.gzip)} for the official SDK (${x(sdk.gzip / kc.gzip)}).`);
+    if (kc && sdk)
+      out.line(
+        `- Every key helper (\`KeyClient\`, local crypto included): ${kb(kc.gzip)} against ${kb(sdk.gzip)} for the official SDK (${x(sdk.gzip / kc.gzip)}).`,
+      );
     if (sv) out.line(`- An app that signs and verifies: ${kb(sv.gzip)}${sdk ? `, ${x(sdk.gzip / sv.gzip)} less than the SDK` : ""}.`);
     if (cf) out.goal("`client.fetch` alone at most 6.0 KB gzipped", cf.gzip <= 6144, `${int(cf.gzip)} B`);
     if (cf && cf.gzip > 6144) out.loss(`Bytes: \`client.fetch\` alone is ${int(cf.gzip)} B gzipped, over the 6.0 KB goal.`);
-    if (core) out.goal("everything the core exports at most 7.0 KB gzipped", core.gzip <= 7168, `${int(core.gzip)} B${sdk ? `, ${x(sdk.gzip / core.gzip)} less than the SDK` : ""}`);
+    if (core)
+      out.goal(
+        "everything the core exports at most 7.0 KB gzipped",
+        core.gzip <= 7168,
+        `${int(core.gzip)} B${sdk ? `, ${x(sdk.gzip / core.gzip)} less than the SDK` : ""}`,
+      );
     if (core && core.gzip > 7168) out.loss(`Bytes: everything the core exports is ${int(core.gzip)} B gzipped, over the 7.0 KB goal.`);
     const app = by["app-secret"],
       sdkApp = by["azure-sdk-identity"];
