@@ -14,7 +14,9 @@ export class Deadline {
   readonly #controller: AbortController | undefined;
   readonly #caller: AbortSignal | undefined;
   #timer: Timer | undefined;
+  /** rejects when the signal aborts: what race() races each step against */
   #aborted: Promise<never> | undefined;
+  #onAbort: (() => void) | undefined;
 
   constructor(timeout: number | false, caller: AbortSignal | undefined) {
     this.#caller = caller;
@@ -52,8 +54,9 @@ export class Deadline {
     if (!signal) return step;
     if (!this.#aborted) {
       this.#aborted = new Promise<never>((_, reject) => {
+        this.#onAbort = () => reject(signal.reason);
         if (signal.aborted) reject(signal.reason);
-        else signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+        else signal.addEventListener("abort", this.#onAbort, { once: true });
       });
       this.#aborted.catch(() => {}); // raced, never awaited alone
     }
@@ -65,6 +68,7 @@ export class Deadline {
    * that read through the signal, but no longer keeps the process alive.
    */
   release(): void {
+    this.#unrace();
     const timer = this.#timer as unknown as { unref?: () => void } | number | undefined;
     if (typeof timer === "object") timer.unref?.();
     else if (timer !== undefined) (globalThis as { Deno?: { unrefTimer?(id: number): void } }).Deno?.unrefTimer?.(timer);
@@ -72,8 +76,15 @@ export class Deadline {
 
   /** The call is over: its timer and its listener on the caller's signal go. */
   end(): void {
+    this.#unrace();
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#caller?.removeEventListener("abort", this);
+  }
+
+  /** No step is raced anymore: the listener goes, and with it what the raced steps resolved to (a Response). */
+  #unrace(): void {
+    if (this.#onAbort) this.signal?.removeEventListener("abort", this.#onAbort);
+    this.#aborted = this.#onAbort = undefined;
   }
 }
