@@ -36,8 +36,8 @@ export class Deadline {
   }
 
   #abort(reason: unknown): void {
+    this.#controller!.abort(reason); // first: the raced steps reject with it
     this.end();
-    this.#controller!.abort(reason);
   }
 
   /** Throws the reason the call ended with, once it has. */
