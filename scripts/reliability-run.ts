@@ -289,7 +289,7 @@ async function leaks(log: Log) {
       try {
         await path.run(lib, token);
       } catch (e) {
-        caught.push({ source: `leak path: ${path.id}`, error: e, secrets: [token] });
+        caught.push({ source: `leak path: ${path.id}`, error: e, secrets: [token, ...(path.forms?.(token) ?? [])] });
       }
     }
   }

@@ -361,7 +361,7 @@ function render(r) {
   out("## 7. The leak scan");
   out();
   out(
-    `${r.leaks.paths} error paths (test/suite/reliability-leaks.test.ts: a provider's failures on a refresh and on a first call, tokens a header cannot carry, transport failures quoting the request, vault answers echoing the token in bodies, codes, request ids and challenges, nextLinks, helper answers, Entra's errors), each with a JWT-shaped and an opaque token, plus every error the runs above caught: ${int(r.leaks.scanned)} errors. Searched: message, stack, \`String(e)\`, \`JSON.stringify\`, \`toJSON\`, every enumerable property, the cause chain, and \`util.inspect\` at depth Infinity.`,
+    `${r.leaks.paths} error paths (test/suite/reliability-leaks.test.ts: a provider's failures on a refresh and on a first call, tokens a header cannot carry, transport failures quoting the request, vault answers echoing the token in bodies, codes, request ids and challenges, nextLinks, helper answers, and Entra's providers (client secret, client assertion, App Service identity header) against authorities that echo the credential as sent, form- and URI-encoded, JSON-escaped, in base64 at each byte offset, base64url and hex, in every field of their answer, in a text body cut at 200 characters, and in fetch failures; each encoded form is searched for too), each with a JWT-shaped and an opaque token, plus every error the runs above caught: ${int(r.leaks.scanned)} errors. Searched: message, stack, \`String(e)\`, \`JSON.stringify\`, \`toJSON\`, every enumerable property, the cause chain, and \`util.inspect\` at depth Infinity.`,
   );
   out();
   const leakList = Object.entries(r.leaks.leaks);

@@ -11,9 +11,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromiumExecutable } from "./chromium.mjs";
 import { startCoverage } from "./coverage.mjs";
+import { leftoverProcesses, markRun } from "./processes.mjs";
 
 const outDir = fileURLToPath(new URL(`./.out/run-${process.pid}/`, import.meta.url));
 process.env.KVF_TEST_OUT = outDir;
+// Every process the run starts inherits this mark; the last check finds the ones still alive by it.
+markRun();
 
 const args = process.argv.slice(2);
 const opt = (name) => {
@@ -104,6 +107,16 @@ for (const leg of legs) {
   passed += r.passed;
   failed += r.failed;
 }
+// esbuild's build service is a child of this process, kept for every build() the legs make in it.
+await (await import("esbuild")).stop();
+// The run's last check: no process it started is alive (test/processes.mjs; Linux only).
+const leftover = await leftoverProcesses();
+if (typeof leftover === "string") console.log(`[processes] check skipped: ${leftover}`);
+else if (leftover.length) {
+  const list = leftover.map((p) => `pid ${p.pid} (parent ${p.ppid}): ${p.args}`).join("\n    ");
+  console.error(`[processes] FAIL ${leftover.length} process(es) this run started still alive (now killed):\n    ${list}`);
+  failed++;
+} else console.log("[processes] none of the processes this run started is alive");
 rmSync(outDir, { recursive: true, force: true });
 // Leftovers were reported by the tmpdir test; remove them anyway so no run leaves anything behind.
 if (existsSync(tmpRoot)) rmSync(tmpRoot, { recursive: true, force: true });

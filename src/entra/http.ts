@@ -4,6 +4,7 @@ import { KeyVaultClientError } from "../errors.js";
 import { isCertificateFailure, networkError } from "../network.js";
 import { DEFAULT_RETRY, RETRY_STATUSES, withRetries, type RetryOptions } from "../retry.js";
 import type { AccessToken } from "../token.js";
+import { echoForms, guidOf, readAnswer } from "./answer.js";
 import { AuthorityError, redact } from "./errors.js";
 import { describe, invalid } from "../input.js";
 
@@ -60,6 +61,7 @@ export function pickFetch(f: FetchLike | undefined): FetchLike {
 export async function sendTokenRequest(url: URL, init: RequestInit, options: SendOptions): Promise<AccessToken> {
   const doFetch = pickFetch(options.fetch);
   const { signal, retryStatuses = [] } = options;
+  const secrets = echoForms(options.secrets);
   const requestInit: RequestInit = { ...init, redirect: "manual" };
   if (signal) requestInit.signal = signal;
   let response: Response;
@@ -79,13 +81,13 @@ export async function sendTokenRequest(url: URL, init: RequestInit, options: Sen
     );
   } catch (e) {
     if (signal?.aborted) throw signal.reason;
-    throw networkError(url.href, e, options.secrets);
+    throw networkError(url.href, e, secrets);
   }
-  return readTokenResponse(response, url, options.secrets);
+  return readTokenResponse(response, url, secrets);
 }
 
 async function readTokenResponse(response: Response, url: URL, secrets: string[]): Promise<AccessToken> {
-  const text = await response.text().catch(() => "");
+  const text = await readAnswer(response, url);
   let body: Record<string, unknown> | undefined;
   try {
     const parsed: unknown = text ? JSON.parse(text) : undefined;
@@ -139,14 +141,14 @@ function authorityError(status: number, body: Record<string, unknown> | undefine
           ? body.message
           : body
             ? ""
-            : text.slice(0, 200);
+            : redact(text, secrets).slice(0, 200);
   const codes = Array.isArray(body?.error_codes) ? (body!.error_codes as unknown[]).filter((c): c is number => typeof c === "number") : [];
   return new AuthorityError({
     status,
     error: redact(error, secrets),
     errorDescription: redact(rawDescription, secrets),
     errorCodes: codes,
-    ...(typeof body?.trace_id === "string" ? { traceId: body.trace_id } : {}),
-    ...(typeof body?.correlation_id === "string" ? { correlationId: body.correlation_id } : {}),
+    ...(guidOf(body?.trace_id) ? { traceId: guidOf(body?.trace_id) } : {}),
+    ...(guidOf(body?.correlation_id) ? { correlationId: guidOf(body?.correlation_id) } : {}),
   });
 }

@@ -3,7 +3,7 @@
 // environment here: the caller passes the endpoint and header (see managedIdentityFromEnv).
 import { isLoopbackHost } from "../challenge.js";
 import { KeyVaultClientError } from "../errors.js";
-import type { AccessToken, TokenRequest } from "../token.js";
+import { REFRESH_MARGIN_MS, type AccessToken, type TokenRequest } from "../token.js";
 import { withTokenCache } from "./cache.js";
 import { checkRetry, sendTokenRequest, type FetchLike, type ProviderRetryOptions } from "./http.js";
 import { checkType, describe } from "../input.js";
@@ -116,9 +116,23 @@ export function fromManagedIdentity(options: ManagedIdentityOptions = {}): (requ
         retry,
         retryStatuses: appService ? [] : [404, 410],
       },
-    );
+    ).then((token) => usable(token, url));
   };
   return withTokenCache(fetchToken, (request) => resourceOf(request.scopes));
+}
+
+/**
+ * The token, unless it is expired or expires within the refresh margin: the identity endpoints
+ * hand out tokens they cached, and a stale one would fail at the vault (or be asked for again at once).
+ */
+function usable(token: AccessToken, endpoint: URL): AccessToken {
+  const left = token.expiresOnTimestamp - Date.now();
+  if (left > REFRESH_MARGIN_MS) return token;
+  const when = new Date(token.expiresOnTimestamp).toISOString();
+  throw new KeyVaultClientError(
+    "ERR_INVALID_RESPONSE",
+    `the identity endpoint at ${endpoint.origin}${endpoint.pathname} answered a token that ${left <= 0 ? `expired at ${when}` : `expires at ${when}, within the ${REFRESH_MARGIN_MS / 60_000}-minute refresh margin`}`,
+  );
 }
 
 /** The identity endpoints take a resource, not a scope: `https://vault.azure.net/.default` → `https://vault.azure.net`. */

@@ -30,7 +30,11 @@ export interface VaultProxyOptions {
   maxBodyBytes?: number;
   /** A path prefix the proxy is mounted under, stripped before forwarding (e.g. `"/kv"`; default none). */
   basePath?: string;
-  /** Narrows what may be called: gets the vault path (`/keys/k/sign`) and the method; false refuses with 403. */
+  /**
+   * Narrows what may be called: gets the path as the vault will read it (dot-segments resolved,
+   * lower-cased, as the vault ignores case: `/KEYS/Signer/sign` arrives as `/keys/signer/sign`; a
+   * path with any `%` escape is refused before) and the method; false refuses with 403.
+   */
   allowPath?: (path: string, method: string) => boolean;
   /** Further request headers to forward, besides {@link FORWARDED_REQUEST_HEADERS}. */
   forwardHeaders?: readonly string[];
@@ -139,6 +143,7 @@ export function createVaultProxy(options: VaultProxyOptions): ProxyHandler {
       return refuse(405, "ProxyMethodNotAllowed", `${method} is not a Key Vault method`, { allow: METHODS.join(", ") });
 
     const url = new URL(request.url);
+    // The URL parser resolved dot-segments (`..`, `%2e%2e`); VAULT_PATH refuses any escape left.
     let path = url.pathname;
     const base = settings.basePath;
     if (base) {
@@ -146,7 +151,8 @@ export function createVaultProxy(options: VaultProxyOptions): ProxyHandler {
       path = path.slice(base.length) || "/";
     }
     if (!VAULT_PATH.test(path)) return refuse(404, "ProxyTargetNotAllowed", "not a vault path");
-    if (options.allowPath && !options.allowPath(path, method))
+    // Key Vault reads collections, names, versions and operations without regard to case.
+    if (options.allowPath && !options.allowPath(path.toLowerCase(), method))
       return refuse(403, "ProxyTargetNotAllowed", `${method} ${path} is not allowed through this proxy`);
     const target = settings.vaultOrigin + path + url.search;
     // Defence in depth: whatever the path rule lets through must still name the vault.

@@ -7,8 +7,9 @@ import { KeyVaultClientError, KeyVaultError, type RequestSummary } from "../erro
 import { describe, invalid, resolveSecret, type SecretAddress } from "./ids.js";
 import { toSecret, type RestSecret } from "./model.js";
 import { readSecret } from "./operations.js";
+import { identityOf } from "./identity.js";
 import { checkSealingKey, createSealer, type Sealer, type SealingKeyInput } from "./seal.js";
-import { storeDelete, storeGet, storePut, type SharedStore } from "./store.js";
+import { storeDelete, storeGet, storePut, storeSignal, type SharedStore } from "./store.js";
 import type { KeyVaultSecret, OperationOptions } from "./types.js";
 
 /**
@@ -36,6 +37,19 @@ export interface SecretCacheOptions {
    * A string or bytes of at least 16 bytes (32 random ones recommended: a Worker secret), or an HKDF CryptoKey.
    */
   sealingKey?: SealingKeyInput;
+  /**
+   * With `store`: the name under which this cache's entries are shared, instead of the identity
+   * read from each client's token (its tenant and object id). Name one only if every client you
+   * pass to this cache may read the same secrets: caches with the same partition and sealing key
+   * serve each other's entries.
+   */
+  partition?: string;
+  /**
+   * How long one store operation may take, in ms (default 500): a store that has not answered by
+   * then is a miss (reads) or is left to finish on its own (writes). The caller's `signal` ends the
+   * wait too.
+   */
+  storeTimeoutMs?: number;
   /** The clock, ms since epoch (default `Date.now`). */
   now?: () => number;
 }
@@ -120,8 +134,11 @@ const whole = (n: unknown, what: string, min: number): number => {
 
 /**
  * A cache of secret values. An entry in memory serves only clients made with the same `getToken` as
- * the client that read it (another identity reads for itself); the shared store belongs to the app
- * whose `sealingKey` opens it.
+ * the client that read it (another identity reads for itself). In the shared store, which belongs to
+ * the app whose `sealingKey` opens it, an entry serves only clients of the same identity: the tenant
+ * and object id of their provider's token (or the app's `partition`). A client whose identity cannot
+ * be known (an opaque token) does not use the store. On an isolate that holds no token yet, knowing
+ * the identity costs one token call, which the client then reuses for its own calls.
  *
  * - **Isolate-safe**: only resolved values are kept; concurrent reads share one request only when
  *   they come through the same client (on Workers: make the client per request, keep the cache at
@@ -159,6 +176,8 @@ export class SecretCache {
   readonly #now: () => number;
   readonly #store: SharedStore | undefined;
   readonly #sealingKey: SealingKeyInput | undefined;
+  readonly #partition: string | undefined;
+  readonly #storeTimeout: number;
   #sealer: Sealer | undefined;
   readonly #entries = new Map<string, Entry>();
   readonly #inflight = new WeakMap<KeyVaultClient, Map<string, Promise<ValueEntry>>>();
@@ -180,6 +199,10 @@ export class SecretCache {
       this.#store = s;
       this.#sealingKey = options.sealingKey;
     }
+    if (options.partition !== undefined && (typeof options.partition !== "string" || !options.partition))
+      throw invalid(`partition must be a non-empty string; got ${describe(options.partition)}`);
+    this.#partition = options.partition;
+    this.#storeTimeout = whole(options.storeTimeoutMs ?? 500, "storeTimeoutMs", 1);
   }
 
   /** Entries held now (values and remembered misses). */
@@ -218,7 +241,7 @@ export class SecretCache {
         this.#entries.delete(key);
       }
     }
-    const shared = await this.#fromStore(key, now, ownerOf(client));
+    const shared = await this.#fromStore(client, key, now, options.signal);
     if (shared) {
       this.#set(key, shared);
       if (now >= shared.freshUntil) this.#revalidate(client, address, key, shared, options, now);
@@ -252,18 +275,22 @@ export class SecretCache {
   /**
    * Forgets a secret (every cached version of it, and its entries in the shared store): the next
    * read goes to the vault.
-   * @example await cache.invalidate(client, "db-password");
+   * @example await cache.invalidate(client, "db-password", { signal: AbortSignal.timeout(2_000) });
    */
-  async invalidate(client: KeyVaultClient, name: string): Promise<void> {
+  async invalidate(client: KeyVaultClient, name: string, options: { signal?: AbortSignal } = {}): Promise<void> {
     const { address } = this.#address(client, name, {});
     const prefix = cacheKey(vaultOf(client), { name: address.name, version: "" });
     const exact = cacheKey(vaultOf(client), address);
     const keys = new Set([exact]);
     for (const k of this.#entries.keys()) if (address.version ? k === exact : k.startsWith(prefix)) keys.add(k);
     for (const k of keys) this.#entries.delete(k);
-    if (this.#store?.delete) {
+    const signal = options?.signal;
+    const identity = this.#store?.delete && (await this.#identity(client, signal));
+    if (identity) {
       const sealer = await this.#getSealer();
-      await Promise.all([...keys].map(async (k) => storeDelete(this.#store!, await sealer.storeKey(k))));
+      const limit = storeSignal(signal, this.#storeTimeout);
+      await Promise.all([...keys].map(async (k) => storeDelete(this.#store!, await sealer.storeKey(`${identity}\n${k}`), limit)));
+      if (signal?.aborted) throw signal.reason;
     }
   }
 
@@ -311,6 +338,7 @@ export class SecretCache {
     try {
       bundle = await readSecret(client, address);
     } catch (e) {
+      if (e instanceof KeyVaultError && (e.status === 401 || e.status === 403)) await this.#revoke(client, key, waitUntil);
       if (e instanceof KeyVaultError && e.status === 404) {
         const { status, code, message, innerError, requestId, body, request } = e;
         this.#set(key, {
@@ -339,9 +367,12 @@ export class SecretCache {
     }
     this.#set(key, entry);
     if (this.#store) {
-      const write = this.#toStore(key, entry);
-      if (waitUntil) waitUntil(write);
-      else await write;
+      // Sealing is local work and is awaited; the store's put is not: a stalled store never delays
+      // the answer (waitUntil, when given, keeps the put alive, for no longer than storeTimeoutMs).
+      const out = await this.#sealed(client, key, entry);
+      if (out && waitUntil)
+        waitUntil(storePut(this.#store, out.storeKey, out.sealed, out.ttlSeconds, storeSignal(undefined, this.#storeTimeout)));
+      else if (out) void storePut(this.#store, out.storeKey, out.sealed, out.ttlSeconds, undefined);
     }
     return entry;
   }
@@ -393,15 +424,26 @@ export class SecretCache {
     return this.#sealer ?? (this.#sealer = await createSealer(this.#sealingKey!));
   }
 
-  // The shared store belongs to the app whose sealing key opens it: its entries serve that app's clients.
-  async #fromStore(key: string, now: number, owner: object): Promise<ValueEntry | undefined> {
+  /** Who a client is for the store: the app's partition, else the identity its token names, else unknown (no store). */
+  async #identity(client: KeyVaultClient, signal: AbortSignal | undefined): Promise<string | undefined> {
+    if (this.#partition !== undefined) return `partition:${this.#partition}`;
+    const identity = await identityOf(client, signal);
+    return identity && `identity:${identity}`;
+  }
+
+  // The shared store belongs to the app whose sealing key opens it, and each entry to the identity
+  // that read it: it is filed (store key) and sealed (AAD, payload) under that identity.
+  async #fromStore(client: KeyVaultClient, key: string, now: number, signal: AbortSignal | undefined): Promise<ValueEntry | undefined> {
     if (!this.#store) return undefined;
+    const identity = await this.#identity(client, signal);
+    if (!identity) return undefined;
     const sealer = await this.#getSealer();
-    const storeKey = await sealer.storeKey(key);
-    const sealed = await storeGet(this.#store, storeKey);
+    const storeKey = await sealer.storeKey(`${identity}\n${key}`);
+    const sealed = await storeGet(this.#store, storeKey, storeSignal(signal, this.#storeTimeout));
+    if (signal?.aborted) throw signal.reason;
     if (sealed === undefined) return undefined;
     const plain = await sealer.open(storeKey, sealed);
-    let payload: { v?: unknown; key?: unknown; at?: unknown; bundle?: RestSecret } | undefined;
+    let payload: { v?: unknown; identity?: unknown; key?: unknown; at?: unknown; bundle?: RestSecret } | undefined;
     try {
       payload = plain === undefined ? undefined : JSON.parse(plain);
     } catch {
@@ -409,7 +451,8 @@ export class SecretCache {
     }
     if (
       !payload ||
-      payload.v !== 1 ||
+      payload.v !== 2 ||
+      payload.identity !== identity ||
       payload.key !== key ||
       typeof payload.at !== "number" ||
       typeof payload.bundle?.id !== "string" ||
@@ -418,7 +461,7 @@ export class SecretCache {
       this.stats.storeRejected++;
       return undefined;
     }
-    const entry = this.#entryFor(payload.bundle, Math.min(payload.at, now), owner);
+    const entry = this.#entryFor(payload.bundle, Math.min(payload.at, now), ownerOf(client));
     if (now >= entry.staleUntil || unusable(payload.bundle, now)) {
       this.stats.storeRejected++;
       return undefined;
@@ -427,13 +470,46 @@ export class SecretCache {
     return entry;
   }
 
-  async #toStore(key: string, entry: ValueEntry): Promise<void> {
+  /**
+   * The vault refused this identity (a disabled secret, a revoked permission): its entry stops being
+   * served, from memory and from the store. Another identity's entry stays (it was not refused).
+   * The store's delete (or, without one, a sealed tombstone in its place) is not awaited, like a put.
+   */
+  async #revoke(client: KeyVaultClient, key: string, waitUntil: CachedSecretOptions["waitUntil"]): Promise<void> {
+    if (this.#entries.get(key)?.owner === ownerOf(client)) this.#entries.delete(key);
+    const store = this.#store;
+    const identity = store && (await this.#identity(client, undefined));
+    if (!store || !identity) return;
     const sealer = await this.#getSealer();
-    const storeKey = await sealer.storeKey(key);
+    const storeKey = await sealer.storeKey(`${identity}\n${key}`);
+    const limit = waitUntil ? storeSignal(undefined, this.#storeTimeout) : undefined;
+    const gone = store.delete
+      ? storeDelete(store, storeKey, limit)
+      : storePut(
+          store,
+          storeKey,
+          await sealer.seal(storeKey, JSON.stringify({ v: 2, identity, key, revoked: true })),
+          Math.ceil((this.#ttl + this.#swr) / 1000) + 1,
+          limit,
+        );
+    waitUntil?.(gone);
+  }
+
+  /** The entry sealed for the store, with its store key and TTL (undefined: not for the store). */
+  async #sealed(
+    client: KeyVaultClient,
+    key: string,
+    entry: ValueEntry,
+  ): Promise<{ storeKey: string; sealed: string; ttlSeconds: number } | undefined> {
     const ttlSeconds = Math.max(1, Math.ceil((entry.staleUntil - this.#now()) / 1000));
     if (!Number.isFinite(ttlSeconds)) return;
-    const sealed = await sealer.seal(storeKey, JSON.stringify({ v: 1, key, at: entry.fetchedAt, bundle: entry.bundle }));
-    await storePut(this.#store!, storeKey, sealed, ttlSeconds);
+    // After the read, the client holds the token the vault accepted: its identity is known without a call.
+    const identity = await this.#identity(client, undefined);
+    if (!identity) return;
+    const sealer = await this.#getSealer();
+    const storeKey = await sealer.storeKey(`${identity}\n${key}`);
+    const sealed = await sealer.seal(storeKey, JSON.stringify({ v: 2, identity, key, at: entry.fetchedAt, bundle: entry.bundle }));
+    return { storeKey, sealed, ttlSeconds };
   }
 }
 

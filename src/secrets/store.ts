@@ -125,30 +125,63 @@ function needs(value: unknown, methods: string[], fn: string, what: string): voi
     throw invalid(`${fn} takes ${what}: an object with ${methods.join(", ")}; got ${describe(value)}`);
 }
 
-/** Reads a store, turning any failure into a miss (a store never breaks a read). */
-export async function storeGet(store: SharedStore, key: string): Promise<string | undefined> {
+/**
+ * The signal one store operation runs under: the caller's, and a time limit of its own (a store
+ * that never answers is a miss, never a hang).
+ */
+export function storeSignal(caller: AbortSignal | undefined, timeoutMs: number): AbortSignal {
+  const limit = AbortSignal.timeout(timeoutMs);
+  return caller ? AbortSignal.any([caller, limit]) : limit;
+}
+
+/**
+ * What `operation` answers, or undefined when it throws, rejects or is still running when `signal`
+ * aborts (the store may go on working; we stop waiting for it). Without a signal, no limit.
+ */
+export async function within<T>(operation: () => T, signal: AbortSignal | undefined): Promise<Awaited<T> | undefined> {
+  if (!signal) {
+    try {
+      return await operation();
+    } catch {
+      return undefined;
+    }
+  }
+  if (signal.aborted) return undefined;
+  let stop: (() => void) | undefined;
+  const stopped = new Promise<undefined>((resolve) => {
+    stop = () => resolve(undefined);
+    signal.addEventListener("abort", stop, { once: true });
+  });
   try {
-    const v = await store.get(key);
-    return typeof v === "string" ? v : undefined;
+    return await Promise.race([operation(), stopped]);
   } catch {
     return undefined;
+  } finally {
+    signal.removeEventListener("abort", stop!);
   }
 }
 
-/** Writes a store, ignoring failures. */
-export async function storePut(store: SharedStore, key: string, value: string, ttlSeconds: number): Promise<void> {
-  try {
-    await store.put(key, value, ttlSeconds);
-  } catch {
-    /* an optimisation only */
-  }
+/** Reads a store, turning any failure, stall or non-string answer into a miss (a store never breaks a read). */
+export async function storeGet(store: SharedStore, key: string, signal: AbortSignal): Promise<string | undefined> {
+  const v = await within(() => store.get(key), signal);
+  return typeof v === "string" ? v : undefined;
 }
 
-/** Deletes from a store when it can, ignoring failures. */
-export async function storeDelete(store: SharedStore, key: string): Promise<void> {
-  try {
-    await store.delete?.(key);
-  } catch {
-    /* expires anyway */
-  }
+/**
+ * Writes a store, ignoring failures; waits no longer than `signal` allows (without one, nobody waits:
+ * no timer is kept for a put no one awaits).
+ */
+export async function storePut(
+  store: SharedStore,
+  key: string,
+  value: string,
+  ttlSeconds: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  await within(() => store.put(key, value, ttlSeconds), signal);
+}
+
+/** Deletes from a store when it can, ignoring failures (entries expire anyway); waits no longer than `signal` allows. */
+export async function storeDelete(store: SharedStore, key: string, signal: AbortSignal | undefined): Promise<void> {
+  await within(() => store.delete?.(key), signal);
 }

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createSelfSignedCertificate } from "keyvault-fetch/emulator/server";
 import { repoRoot, runNode, runNodeScript } from "./child.js";
+import { runMarker, stopProcess } from "../processes.mjs";
 
 const REQUIRED = ["KEYVAULT_URL", "AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_AUTHORITY_HOST"];
 
@@ -28,14 +29,17 @@ function startCli(args: string[]): Promise<Cli> {
   let stdout = "",
     stderr = "";
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  const stop = (signal: NodeJS.Signals = "SIGTERM") => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  // SIGKILL after 10 s: a CLI that ignores the signal fails its test instead of outliving it.
+  const stop = async (signal: NodeJS.Signals = "SIGTERM") => {
+    await stopProcess(child, { signal, graceMs: 10_000 });
     return exited;
   };
   return new Promise((resolve, reject) => {
+    let late = false;
+    // Too slow: stop it; the exit below then rejects, once it has exited.
     const timer = setTimeout(() => {
+      late = true;
       void stop();
-      reject(new Error(`no environment lines within 20 s\n${stdout}\n${stderr}`));
     }, 20_000);
     // Ready once every line is printed and the "serving" line (after the notes) is on stderr.
     const check = () => {
@@ -61,7 +65,7 @@ function startCli(args: string[]): Promise<Cli> {
     });
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`exited with ${code} before printing\n${stdout}\n${stderr}`));
+      reject(new Error(`${late ? "no environment lines within 20 s" : `exited with ${code} before printing`}\n${stdout}\n${stderr}`));
     });
   });
 }
@@ -134,7 +138,7 @@ function bash(script: string, env: Record<string, string>): Promise<string> {
     execFile(
       "bash",
       ["-euo", "pipefail", "-c", script],
-      { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env }, timeout: 30_000 },
+      { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...runMarker(), ...env }, timeout: 30_000 },
       (error, stdout, stderr) => {
         if (error) reject(new Error(`${error.message}\n${stderr}`));
         else resolve(stdout);
@@ -168,20 +172,25 @@ const suite: SuiteFile = (t) => {
 
     t.test("SIGINT (Ctrl+C) stops it too, and its temporary folder is gone", async () => {
       const cli = await startCli(["--port", "0", "--name", "cli-sigint", "--vault-host", "127.0.0.1"]);
-      const folder = dirname(cli.env.NODE_EXTRA_CA_CERTS!);
-      assert.ok(existsSync(folder));
-      assert.equal(await cli.stop("SIGINT"), 0);
-      assert.ok(!existsSync(folder), "SIGINT removed it");
+      try {
+        const folder = dirname(cli.env.NODE_EXTRA_CA_CERTS!);
+        assert.ok(existsSync(folder));
+        assert.equal(await cli.stop("SIGINT"), 0);
+        assert.ok(!existsSync(folder), "SIGINT removed it");
+      } finally {
+        await cli.stop();
+      }
     });
 
     t.test(
       "state survives a restart: create, sign, kill -9, start again, verify, list (same identity printed)",
       async () => {
         const dir = mkdtempSync(join(tmpdir(), "kvf-cli-state-"));
+        let first: Cli | undefined;
         try {
           const state = join(dir, "dev.state");
           const args = ["--port", "0", "--http", "--vault-host", "127.0.0.1", "--state", state];
-          const first = await startCli(args);
+          first = await startCli(args);
           assert.match(first.stderr(), /WARNING: .*in the clear/);
           const token = await cliToken(first.env);
           const call = (env: Record<string, string>, tok: string, method: string, path: string, body?: unknown) =>
@@ -219,6 +228,7 @@ const suite: SuiteFile = (t) => {
             await second.stop();
           }
         } finally {
+          await first?.stop();
           rmSync(dir, { recursive: true, force: true });
         }
       },

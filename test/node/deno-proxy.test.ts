@@ -5,16 +5,14 @@ import type { SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
 import { spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { KeyVaultClient } from "keyvault-fetch";
 import { createEcKey } from "keyvault-fetch/keys";
 import { fromClientSecret } from "keyvault-fetch/entra";
 import { repoRoot } from "./child.js";
 import { startCli } from "./worker-starter.test.js";
-
-const denoBinary = () => join(dirname(createRequire(import.meta.url).resolve("deno/package.json")), "bin.cjs");
+import { denoEnv, denoExecutable, stopProcess } from "../processes.mjs";
 
 const suite: SuiteFile = (t) => {
   t.group("Deno example", () => {
@@ -34,20 +32,16 @@ const suite: SuiteFile = (t) => {
           writeFileSync(join(dir, "deno.json"), JSON.stringify({ ...config, nodeModulesDir: "manual" }));
           copyFileSync(join(root, "examples/deno/proxy.ts"), join(dir, "proxy.ts"));
           const page = "http://app.localhost:3000";
-          deno = spawn(process.execPath, [denoBinary(), "run", "--no-prompt", "--no-lock", "--allow-net", "--allow-env", "proxy.ts"], {
+          deno = spawn(denoExecutable(), ["run", "--no-prompt", "--no-lock", "--allow-net", "--allow-env", "proxy.ts"], {
             cwd: dir,
             stdio: ["ignore", "pipe", "pipe"],
-            env: {
-              PATH: process.env.PATH ?? "",
-              HOME: process.env.HOME ?? dir,
-              NO_COLOR: "1",
-              DENO_NO_UPDATE_CHECK: "1",
+            env: denoEnv({
               KEYVAULT_URL: env.KEYVAULT_URL!,
               ALLOWED_ORIGINS: page,
               ALLOW_INSECURE_LOOPBACK: "true",
               PORT: "0",
               HOSTNAME: "127.0.0.1",
-            },
+            }),
           });
           const url = await new Promise<string>((resolve, reject) => {
             let out = "",
@@ -92,8 +86,8 @@ const suite: SuiteFile = (t) => {
           const key = await createEcKey(client, "via-deno", { curve: "P-256" });
           assert.ok(key.id.startsWith(`${env.KEYVAULT_URL}/keys/via-deno/`), key.id);
         } finally {
-          deno?.kill();
-          emulator.kill();
+          if (deno) await stopProcess(deno);
+          await stopProcess(emulator);
           rmSync(dir, { recursive: true, force: true });
         }
       },

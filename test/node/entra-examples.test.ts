@@ -8,15 +8,15 @@ import { build } from "esbuild";
 import { Miniflare, Response as MfResponse, type Request as MfRequest } from "miniflare";
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { KeyVaultClient, request } from "keyvault-fetch";
 import { createEmulator } from "keyvault-fetch/emulator";
 import { decryptJwe, encryptJwe } from "keyvault-fetch/jose";
 import { startEmulatorServer } from "keyvault-fetch/emulator/server";
 import { repoRoot } from "./child.js";
+import { denoEnv, denoExecutable } from "../processes.mjs";
 
 /** esbuild resolves `keyvault-fetch[/sub]` to the built dist, as an installed package would. */
 const distPlugin = (root: string) => ({
@@ -46,19 +46,15 @@ async function bundleWorker(root: string): Promise<string> {
   return out.outputFiles[0]!.text;
 }
 
-function denoBinary(): string {
-  return join(dirname(createRequire(import.meta.url).resolve("deno/package.json")), "bin.cjs");
-}
-
 function runDeno(args: string[], env: Record<string, string>): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     execFile(
-      process.execPath,
-      [denoBinary(), ...args],
+      denoExecutable(),
+      args,
       {
         cwd: repoRoot(),
         timeout: 60_000,
-        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? tmpdir(), NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", ...env },
+        env: denoEnv(env),
       },
       (error, stdout, stderr) =>
         error ? reject(new Error(`deno failed: ${error.message}\n${stderr}\n${stdout}`)) : resolve({ stdout, stderr }),

@@ -32,6 +32,7 @@ import tarballTests from "./tarball.test.js";
 import tarballReadmeTests from "./tarball-readme.test.js";
 import deadlineHttpTests from "./deadline-http.test.js";
 import tmpdirTests from "./tmpdir.test.js";
+import processesTests from "./processes.test.js";
 import docsTests from "./docs.test.js";
 import readmeRecipeTests from "./readme-recipe.test.js";
 import readmeOtelTests from "./readme-otel.test.js";
@@ -74,6 +75,7 @@ const files: SuiteFile[] = [
   deadlineHttpTests,
   publicApiTests,
   soakTests,
+  processesTests,
   tmpdirTests, // last: it checks what every other test left in the temp directory
 ];
 

@@ -3,33 +3,24 @@
 // for JSR (type check and slow types); and Biome's linter over the tree.
 import type { SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
-import { execFile } from "node:child_process";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { SUBPATHS } from "../../tsup.config.js";
 import { repoRoot } from "./child.js";
 import { npmEnv, packedTarball } from "./tarball.js";
-
-const run = promisify(execFile);
+import { denoExecutable, runInGroup } from "../processes.mjs";
 
 /** A dev dependency's bin, run with this Node (no npx lookup, no shell). */
 function bin(pkg: string, path: string): string {
   return join(repoRoot(), "node_modules", pkg, path);
 }
 
-async function tool(args: string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<string> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, args, {
-      cwd: options.cwd ?? repoRoot(),
-      env: npmEnv(),
-      timeout: options.timeoutMs ?? 120_000,
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    return stdout + stderr;
-  } catch (e) {
-    const { stdout, stderr, message } = e as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`${message}\n${stdout ?? ""}\n${stderr ?? ""}`.trim());
-  }
+/** Runs `[command, ...args]` to its end (a tool's Node wrapper may start a binary: the group ends both). */
+async function tool([command, ...args]: string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<string> {
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  const { code, stdout, stderr, timedOut } = await runInGroup(command!, args, { cwd: options.cwd ?? repoRoot(), env: npmEnv(), timeoutMs });
+  const failure = timedOut ? `${command} timed out after ${timeoutMs} ms` : code !== 0 ? `${command} exited with ${code}` : undefined;
+  if (failure) throw new Error(`${failure}\n${stdout}\n${stderr}`.trim());
+  return stdout + stderr;
 }
 
 const suite: SuiteFile = (t) => {
@@ -38,7 +29,7 @@ const suite: SuiteFile = (t) => {
       "publint --strict finds nothing in the tarball",
       async () => {
         const { tarball } = await packedTarball();
-        const out = await tool([bin("publint", "src/cli.js"), "run", tarball, "--strict"]);
+        const out = await tool([process.execPath, bin("publint", "src/cli.js"), "run", tarball, "--strict"]);
         assert.match(out, /All good!/);
       },
       { timeoutMs: 120_000 },
@@ -48,7 +39,7 @@ const suite: SuiteFile = (t) => {
       "attw: the types resolve for every subpath under node10, node16 (CJS and ESM) and bundler",
       async () => {
         const { tarball } = await packedTarball();
-        const out = await tool([bin("@arethetypeswrong/cli", "dist/index.js"), tarball, "--format", "json"]);
+        const out = await tool([process.execPath, bin("@arethetypeswrong/cli", "dist/index.js"), tarball, "--format", "json"]);
         const report = JSON.parse(out.slice(out.indexOf("{")));
         assert.deepEqual(report.analysis.problems, []);
         const entrypoints = Object.keys(report.analysis.entrypoints);
@@ -65,7 +56,7 @@ const suite: SuiteFile = (t) => {
       async () => {
         // --sloppy-imports: our sources import "./x.js" for x.ts (TypeScript's convention); deno
         // publish rewrites those to "./x.ts" in what it uploads. Publish with the same flags.
-        const out = await tool([bin("deno", "bin.cjs"), "publish", "--dry-run", "--allow-dirty", "--sloppy-imports", "--no-provenance"], {
+        const out = await tool([denoExecutable(), "publish", "--dry-run", "--allow-dirty", "--sloppy-imports", "--no-provenance"], {
           timeoutMs: 240_000,
         });
         assert.match(out, /Success Dry run complete/);
@@ -77,7 +68,7 @@ const suite: SuiteFile = (t) => {
     t.test(
       "biome finds nothing: lint and format (rules in biome.jsonc; `npm run lint`, `npm run format`)",
       async () => {
-        await tool([bin("@biomejs/biome", "bin/biome"), "ci", "--error-on-warnings"], { timeoutMs: 120_000 });
+        await tool([process.execPath, bin("@biomejs/biome", "bin/biome"), "ci", "--error-on-warnings"], { timeoutMs: 120_000 });
       },
       { timeoutMs: 120_000 },
     );

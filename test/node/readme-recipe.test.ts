@@ -5,11 +5,11 @@
 // had) leaves KEYVAULT_URL unset, and the quickstart then says "embedded emulator" instead.
 import type { SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot } from "./child.js";
+import { runInGroup } from "../processes.mjs";
 
 /** The sh block after the README's "**Start, and the environment.**" paragraph. */
 export function startRecipe(readme: string): string {
@@ -42,12 +42,15 @@ const suite: SuiteFile = (t) => {
               ([k]) => !/^(KEYVAULT_|AZURE_|NODE_EXTRA_CA_CERTS$|NODE_OPTIONS$)/.test(k),
             ),
           );
-          const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number }>((resolve) => {
-            execFile("bash", ["-c", script], { cwd: dir, env, timeout: 60_000 }, (error, stdout, stderr) => {
-              resolve({ stdout, stderr, code: error ? (typeof error.code === "number" ? error.code : 1) : 0 });
-            });
+          // Its own process group: whatever the script leaves running (on a failure or a timeout, the
+          // emulator) is ended with it, and named.
+          const { stdout, stderr, code, timedOut, leftRunning } = await runInGroup("bash", ["-c", script], {
+            cwd: dir,
+            env,
+            timeoutMs: 60_000,
           });
-          assert.equal(code, 0, `the recipe failed:\n${stderr}\n${stdout}`);
+          assert.equal(code, 0, `the recipe ${timedOut ? "timed out" : "failed"}:\n${stderr}\n${stdout}`);
+          assert.deepEqual(leftRunning, [], "the recipe and its stop leave nothing running");
           assert.match(
             stdout,
             /^keyvault-fetch quickstart: vault https:\/\/[^\s]+:\d+$/m,

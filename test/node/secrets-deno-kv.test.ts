@@ -5,11 +5,11 @@ import type { SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { repoRoot } from "./child.js";
+import { denoEnv, denoExecutable } from "../processes.mjs";
 
 const script = (dist: (sub: string) => string) => `
 import { KeyVaultClient } from "${dist("index")}";
@@ -22,12 +22,18 @@ const fetch = async (input) => {
   const id = VAULT + "/secrets/db/0123456789abcdef0123456789abcdef";
   return Response.json({ value: "s3cret-from-vault", id, attributes: { enabled: true, created: 1, updated: 1 } });
 };
-const client = () => new KeyVaultClient(VAULT, { getToken: () => "token", fetch, challenge: { scope: "https://vault.azure.net/.default" } });
+// A JWT naming its identity (tid, oid): the store files entries under it (an opaque token does not use the store).
+const b64url = (o) => btoa(JSON.stringify(o)).replace(/=+$/, "").replaceAll("+", "-").replaceAll("/", "_");
+const token = b64url({ alg: "none" }) + "." + b64url({ tid: "72f988bf-86f1-41af-91ab-2d7cd011db47", oid: "5d9b1f0e-2c3a-4b5c-8d7e-9f0a1b2c3d4e" }) + ".sig";
+const client = () => new KeyVaultClient(VAULT, { getToken: () => token, fetch, challenge: { scope: "https://vault.azure.net/.default" } });
 const kv = await Deno.openKv(":memory:");
 const store = denoKvStore(kv);
 const isolate = () => new SecretCache({ store, sealingKey: "deno-kv-sealing-key-0123456789" });
 const a = isolate(), b = isolate();
-const first = await a.getValue(client(), "db");
+// The answer does not wait for the store's write; waitUntil keeps it (as on Workers), and here we await it.
+const writes = [];
+const first = await a.getValue(client(), "db", { waitUntil: (p) => writes.push(p) });
+await Promise.all(writes);
 const second = await b.getValue(client(), "db");
 const entries = [];
 for await (const e of kv.list({ prefix: ["keyvault-fetch"] })) entries.push([e.key, e.value]);
@@ -47,15 +53,14 @@ const suite: SuiteFile = (t) => {
           file,
           script((sub) => pathToFileURL(join(root, "dist", `${sub}.js`)).href),
         );
-        const deno = join(dirname(createRequire(import.meta.url).resolve("deno/package.json")), "bin.cjs");
         const stdout = await new Promise<string>((resolve, reject) =>
           execFile(
-            process.execPath,
-            [deno, "run", "--no-prompt", "--no-lock", "--no-config", "--unstable-kv", file],
+            denoExecutable(),
+            ["run", "--no-prompt", "--no-lock", "--no-config", "--unstable-kv", file],
             {
               cwd: root,
               timeout: 60_000,
-              env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? tmpdir(), NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
+              env: denoEnv(),
             },
             (error, out, err) => (error ? reject(new Error(`deno failed: ${error.message}\n${err}\n${out}`)) : resolve(out)),
           ),

@@ -154,8 +154,8 @@ const suite: SuiteFile = (t) => {
             assert.equal(reads(), kind === "none" ? 20 : 2, "vault reads after the TTL passed");
             assert.equal(
               firstRound,
-              kind === "none" ? 30 : 3,
-              "requests to the emulator in the first round: challenge, token and read, per isolate that read",
+              kind === "none" ? 30 : 3 + 9,
+              "requests to the emulator in the first round: challenge, token and read, per isolate that read; with a store, one token call per other cold isolate (its identity, to find its entry)",
             );
           } finally {
             await fleet.dispose();

@@ -13,6 +13,7 @@ import { promisify } from "node:util";
 import { repoRoot } from "./child.js";
 import { distClosure } from "./dist.js";
 import { tempDir } from "./tmp.js";
+import { stopGroup } from "../processes.mjs";
 
 const run = promisify(execFile);
 
@@ -88,14 +89,9 @@ export async function startInstalledCli(
     stderr += c;
   });
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  // The whole group, waited for: npx may exit before the emulator it started has.
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      try {
-        process.kill(-child.pid!, "SIGTERM");
-      } catch {
-        /* gone */
-      }
-    }
+    await stopGroup(child);
     return exited;
   };
   const needed = [
@@ -107,9 +103,11 @@ export async function startInstalledCli(
     ...(args.includes("--http") ? [] : ["NODE_EXTRA_CA_CERTS"]),
   ];
   return new Promise((resolve, reject) => {
+    let late = false;
+    // Too slow: stop it; the exit below then rejects, once it has exited.
     const timer = setTimeout(() => {
+      late = true;
       void stop();
-      reject(new Error(`no environment lines within 20 s\n${stdout}\n${stderr}`));
     }, 20_000);
     child.stdout.on("data", (c: Buffer) => {
       stdout += c;
@@ -126,7 +124,7 @@ export async function startInstalledCli(
     });
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`exited with ${code} before printing\n${stdout}\n${stderr}`));
+      reject(new Error(`${late ? "no environment lines within 20 s" : `exited with ${code} before printing`}\n${stdout}\n${stderr}`));
     });
   });
 }

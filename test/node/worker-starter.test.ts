@@ -13,6 +13,7 @@ import { dirname, join } from "node:path";
 import { KeyVaultClient, request } from "keyvault-fetch";
 import { fromClientSecret } from "keyvault-fetch/entra";
 import { repoRoot } from "./child.js";
+import { stopProcess } from "../processes.mjs";
 
 /** JSON with comments and trailing commas, as wrangler reads it. */
 export function parseJsonc(text: string): any {
@@ -106,9 +107,11 @@ export function startCli(): Promise<{ env: Record<string, string>; child: ChildP
   return new Promise((resolve, reject) => {
     let out = "",
       err = "";
+    let late = false;
+    // Too slow: stop it; the exit below then rejects, once it has exited.
     const timer = setTimeout(() => {
-      child.kill();
-      reject(new Error(`emulator did not start: ${err}`));
+      late = true;
+      void stopProcess(child);
     }, 20_000);
     child.stderr!.on("data", (d) => {
       err += d;
@@ -122,7 +125,7 @@ export function startCli(): Promise<{ env: Record<string, string>; child: ChildP
     });
     child.on("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`emulator exited with ${code}: ${err}`));
+      reject(new Error(late ? `emulator did not start within 20 s: ${err}` : `emulator exited with ${code}: ${err}`));
     });
   });
 }
@@ -192,7 +195,7 @@ const suite: SuiteFile = (t) => {
           assert.equal(((await refused.json()) as { code: string }).code, "ERR_INSECURE_URL");
         } finally {
           await mf?.dispose();
-          child.kill();
+          await stopProcess(child);
         }
       },
       { timeoutMs: 90_000 },
@@ -254,7 +257,7 @@ const suite: SuiteFile = (t) => {
           );
         } finally {
           await mf?.dispose();
-          child.kill();
+          await stopProcess(child);
         }
       },
       { timeoutMs: 90_000 },

@@ -1,15 +1,8 @@
 // Deno leg: the bundle runs under the `deno` npm package's binary with no permissions at all.
 import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
-import { dirname, join } from "node:path";
-
-function denoBinary() {
-  const require = createRequire(import.meta.url);
-  const pkg = dirname(require.resolve("deno/package.json"));
-  return join(pkg, "bin.cjs");
-}
+import { join } from "node:path";
+import { denoExecutable } from "../processes.mjs";
 
 export async function run(filter) {
   const entry = join(process.env.KVF_TEST_OUT, "deno-entry.mjs");
@@ -19,7 +12,7 @@ export async function run(filter) {
 const result = await run("deno", ${JSON.stringify(filter ?? "")} || undefined);
 console.log("@@RESULT@@" + JSON.stringify(result));\n`,
   );
-  const child = spawn(process.execPath, [denoBinary(), "run", "--no-prompt", "--no-config", "--no-lock", entry], {
+  const child = spawn(denoExecutable(), ["run", "--no-prompt", "--no-config", "--no-lock", entry], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
   });

@@ -571,7 +571,7 @@ const suite: SuiteFile = (t, lib) => {
       });
       const ok = fromManagedIdentity({
         imdsEndpoint: "https://id.example/token",
-        fetch: async () => json({ access_token: "x", expires_in: 60 }),
+        fetch: async () => json({ access_token: "x", expires_in: 3599 }),
       });
       assert.equal((await ok({ scopes: [SCOPE] })).token, "x");
     });
@@ -648,6 +648,166 @@ const suite: SuiteFile = (t, lib) => {
       });
       await assert.rejects(() => noExpiry({ scopes: [SCOPE] }), { code: "ERR_INVALID_RESPONSE" });
     });
+
+    t.test(
+      "an authority that echoes what it was sent: no form of the secret, assertion or identity header in the error (URL-encoded, base64, JSON-escaped, hex, cut); trace and correlation ids only when GUID-shaped",
+      async () => {
+        const secret = 'Xy7~Q"+/ sWm9Rx4Lp\\é-Tq2_Zk&c=1';
+        const utf8 = (text: string) => String.fromCharCode(...new TextEncoder().encode(text));
+        const hex = (text: string) => Array.from(new TextEncoder().encode(text), (b) => b.toString(16).padStart(2, "0")).join("");
+        const GUID = "0b6b1c3e-8f2a-4d5e-9c7b-1a2b3c4d5e6f";
+        // Each echo: what the authority answers (JSON or text), and what of the credential it carries.
+        type Echo = [string, (sent: string, form: string) => { body: unknown; text?: string; needles: string[] }];
+        const b64core = (prefix: string, text: string) => btoa(utf8(prefix + text)).slice(4, -4);
+        const echoes: Echo[] = [
+          ["as is", (c) => ({ body: { error: "invalid_client", error_description: `bad secret ${c}` }, needles: [c] })],
+          ["the form body", (_c, form) => ({ body: { error: "invalid_request", error_description: `got ${form}` }, needles: [form] })],
+          [
+            "a URI component",
+            (c) => ({ body: { error: "x", error_description: `got ${encodeURIComponent(c)}` }, needles: [encodeURIComponent(c)] }),
+          ],
+          ...[0, 1, 2].map(
+            (n): Echo => [
+              `base64 at offset ${n}`,
+              (c) => ({
+                body: { error: "x", error_description: `dump ${btoa(utf8("#".repeat(n) + c))}` },
+                needles: [b64core("#".repeat(n), c)],
+              }),
+            ],
+          ),
+          [
+            "the form body in base64url",
+            (_c, form) => {
+              const b = btoa(form).replace(/\+/g, "-").replace(/\//g, "_");
+              // The base64 characters that encode only the secret's bytes (the form holds it URL-encoded).
+              const inForm = new URLSearchParams({ s: secret }).toString().slice(2);
+              const at = form.indexOf(inForm);
+              return {
+                body: { error: "x", error_description: b },
+                needles: [b.slice(Math.ceil(at / 3) * 4, Math.floor((at + inForm.length) / 3) * 4)],
+              };
+            },
+          ],
+          ["hex", (c) => ({ body: { error: "x", error_description: hex(c) }, needles: [hex(c)] })],
+          [
+            "JSON-escaped in a text body",
+            (c) => ({
+              body: undefined,
+              text: `<pre>${JSON.stringify({ client_secret: c })}</pre>`,
+              needles: [JSON.stringify(c).slice(1, -1)],
+            }),
+          ],
+          [
+            "a text body where the cut at 200 falls inside it",
+            (c) => ({ body: undefined, text: `${"-".repeat(190)}${c} trailing`, needles: [c.slice(0, 10)] }),
+          ],
+          [
+            "in trace_id and correlation_id",
+            (c) => ({ body: { error: "x", trace_id: c, correlation_id: `${GUID} ${c}` }, needles: [c, c.slice(0, 10)] }),
+          ],
+        ];
+        const textsOf = (e: any): string[] => {
+          const util = (globalThis as any).process?.getBuiltinModule?.("node:util");
+          return [e.message, String(e), String(e.stack), JSON.stringify(e), e.errorDescription, e.traceId, e.correlationId]
+            .concat(util ? [util.inspect(e, { depth: Infinity })] : [])
+            .map(String);
+        };
+        const providers: [string, (fetch: any) => (r: { scopes: string[] }) => Promise<unknown>, string][] = [
+          [
+            "client secret",
+            (fetch) => fromClientSecret({ tenantId: "t", clientId: "c", clientSecret: secret, fetch, retry: false }),
+            secret,
+          ],
+          [
+            "client assertion",
+            (fetch) => fromClientAssertion({ tenantId: "t", clientId: "c", assertion: secret, fetch, retry: false }),
+            secret,
+          ],
+          [
+            "App Service identity header",
+            (fetch) => fromManagedIdentity({ identityEndpoint: "https://id.example/token", identityHeader: secret, fetch, retry: false }),
+            secret,
+          ],
+        ];
+        const leaks: string[] = [];
+        for (const [who, make, credential] of providers)
+          for (const [how, echo] of echoes) {
+            let answer!: ReturnType<Echo[1]>;
+            const fetch = async (_input: unknown, init?: RequestInit) => {
+              const sent = init?.body ? String(init.body) : "";
+              // The identity endpoints get no body: their echo of "what was sent" is the header, form-encoded.
+              answer = echo(credential, sent || new URLSearchParams({ "x-identity-header": credential }).toString());
+              return answer.text === undefined
+                ? json(answer.body, 401)
+                : new Response(answer.text, { status: 400, headers: { "content-type": "text/html" } });
+            };
+            const e = await assert.rejects(() => make(fetch)({ scopes: [SCOPE] }));
+            for (const text of textsOf(e))
+              for (const needle of answer.needles)
+                if (text.includes(needle)) leaks.push(`${who}, ${how}: ${needle} in ${text.slice(0, 160)}`);
+            if (how.startsWith("in trace_id"))
+              assert.deepEqual([e.traceId, e.correlationId], [undefined, undefined], "not GUID-shaped: dropped");
+          }
+        assert.deepEqual(leaks, []);
+        const kept = fromClientSecret({
+          tenantId: "t",
+          clientId: "c",
+          clientSecret: secret,
+          retry: false,
+          fetch: async () => json({ error: "invalid_client", trace_id: GUID, correlation_id: GUID.toUpperCase() }, 401),
+        });
+        const e = await assert.rejects(() => kept({ scopes: [SCOPE] }));
+        assert.deepEqual([e.traceId, e.correlationId], [GUID, GUID.toUpperCase()], "GUID-shaped ids are kept");
+      },
+    );
+
+    t.test("a token answer is read up to 64 KiB: a larger one is refused without being read whole (every provider)", async () => {
+      let pulled = 0;
+      const huge = () =>
+        new Response(
+          new ReadableStream<Uint8Array>({
+            pull(controller) {
+              pulled++;
+              if (pulled > 24 * 64) controller.close();
+              else controller.enqueue(new Uint8Array(16 * 1024).fill(0x20));
+            },
+          }),
+          { status: 200, headers: { "content-type": "application/json" } },
+        );
+      const providers = [
+        fromClientSecret({ tenantId: "t", clientId: "c", clientSecret: "s", fetch: async () => huge(), retry: false }),
+        fromManagedIdentity({ fetch: async () => huge(), retry: false }),
+        fromManagedIdentity({ identityEndpoint: "https://id.example/token", identityHeader: "h", fetch: async () => huge(), retry: false }),
+      ];
+      for (const getToken of providers) {
+        pulled = 0;
+        await assert.rejects(() => getToken({ scopes: [SCOPE] }), { code: "ERR_INVALID_RESPONSE", message: /more than 65536 bytes/ });
+        assert.ok(pulled <= 8, `read ${pulled} chunks of 16 KiB`);
+      }
+    });
+
+    t.test(
+      "an identity endpoint's token that has expired, or expires within the refresh margin, is an error naming the endpoint",
+      async () => {
+        const endpoint = "https://id.example/msi/token";
+        const answering = (body: Record<string, unknown>) =>
+          fromManagedIdentity({ identityEndpoint: endpoint, identityHeader: "h", fetch: async () => json(body), retry: false });
+        const now = Math.floor(Date.now() / 1000);
+        await assert.rejects(() => answering({ access_token: "x", expires_on: String(now - 10) })({ scopes: [SCOPE] }), {
+          code: "ERR_INVALID_RESPONSE",
+          message: /identity endpoint at https:\/\/id\.example\/msi\/token answered a token that expired at/,
+        });
+        await assert.rejects(() => answering({ access_token: "x", expires_in: 60 })({ scopes: [SCOPE] }), {
+          code: "ERR_INVALID_RESPONSE",
+          message: /https:\/\/id\.example\/msi\/token answered a token that expires at .* within the 2-minute refresh margin/,
+        });
+        const imds = fromManagedIdentity({ fetch: async () => json({ access_token: "x", expires_in: 30 }), retry: false });
+        await assert.rejects(() => imds({ scopes: [SCOPE] }), {
+          message: /169\.254\.169\.254\/metadata\/identity\/oauth2\/token answered a token/,
+        });
+        assert.equal((await answering({ access_token: "x", expires_on: String(now + 3600) })({ scopes: [SCOPE] })).token, "x");
+      },
+    );
 
     t.test("an aborted request rejects with the abort reason", async () => {
       const controller = new AbortController();

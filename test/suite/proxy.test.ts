@@ -234,6 +234,34 @@ const suite: SuiteFile = (t, lib) => {
     });
   });
 
+  t.group("proxy: the path as the vault reads it", () => {
+    t.test(
+      "allowPath sees the path with dot-segments resolved and lower-cased (the vault ignores case); an escape (which the vault decodes) is refused",
+      async () => {
+        const seen: string[] = [];
+        const { proxy, calls } = make({
+          allowPath: (path) => {
+            seen.push(path);
+            return !path.startsWith("/secrets/");
+          },
+        });
+        for (const walkPast of ["/SECRETS/db", "/Secrets/DB", "/keys/k/../../secrets/db", "/keys/%2e%2e/secrets/db"]) {
+          const res = await proxy(new Request(PROXY + walkPast));
+          assert.equal(res.status, 403, walkPast);
+          assert.equal(seen.at(-1), "/secrets/db", `${walkPast}: judged as the vault reads it`);
+        }
+        for (const unclear of ["/secret%73/db", "/%73ecrets/db", "/secrets%2Fdb", "/keys/k%5Csign", "/keys/%zz", "/keys/%C3%A9"]) {
+          const res = await proxy(new Request(PROXY + unclear));
+          assert.equal(res.status, 404, unclear);
+        }
+        assert.equal(calls.length, 0, "none of these reached the vault");
+        assert.equal((await proxy(new Request(PROXY + "/Keys/Signer/sign", { method: "POST", body: "{}" }))).status, 200);
+        assert.equal(seen.at(-1), "/keys/signer/sign");
+        assert.equal(calls[0]!.url, VAULT + "/Keys/Signer/sign", "forwarded as sent (the vault reads it as judged)");
+      },
+    );
+  });
+
   t.group("proxy: CORS", () => {
     t.test(
       "preflight from an allowed origin: that origin, the methods and headers, Vary: Origin, never * or credentials",

@@ -8,8 +8,11 @@ import * as assert from "./assert.js";
 import { CAE_HEADER } from "./mock.js";
 import { caught, findLeak, freshHost, keep, opaqueToken, responseTexts, testJwt } from "./reliability-kit.js";
 
-/** An error path. `jwtOnly`: the token is one the library never saw, so only a JWT shape can be recognised. */
-type Path = { id: string; jwtOnly?: boolean; run: (lib: Lib, token: string) => Promise<unknown> };
+/**
+ * An error path. `jwtOnly`: the token is one the library never saw, so only a JWT shape can be
+ * recognised. `forms`: further strings that must not show (the token as an echo encoded it).
+ */
+type Path = { id: string; jwtOnly?: boolean; forms?: (token: string) => string[]; run: (lib: Lib, token: string) => Promise<unknown> };
 
 /** Ways a token provider fails while quoting the token. */
 const PROVIDER_FAILURES: [string, (lib: Lib, tok: string) => never | Promise<never>][] = [
@@ -372,6 +375,112 @@ export const PATHS: Path[] = [
   },
 ];
 
+// Entra's providers against authorities that echo the credential they were sent, every way we could
+// think of, in every place of an answer. The credential is the test's token wrapped in characters
+// that URL, JSON and base64 encodings change, so each encoding gives a different text.
+const credentialOf = (token: string) => `~"${token}+/ é`;
+const utf8 = (text: string) => String.fromCharCode(...new TextEncoder().encode(text));
+const formEncoded = (text: string) => new URLSearchParams({ s: text }).toString().slice(2);
+/** An echo: the text the authority sends back, and the part of it that carries the credential alone. */
+const ECHOES: [string, (credential: string) => [echo: string, carries: string]][] = [
+  ["as sent", (c) => [c, c]],
+  ["form-encoded", (c) => [formEncoded(c), formEncoded(c)]],
+  ["URI-encoded", (c) => [encodeURIComponent(c), encodeURIComponent(c)]],
+  ["URI-encoded twice", (c) => [encodeURIComponent(encodeURIComponent(c)), encodeURIComponent(encodeURIComponent(c))]],
+  [
+    "form-encoded, lower-case escapes",
+    (c) => {
+      const lower = formEncoded(c).replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase());
+      return [lower, lower];
+    },
+  ],
+  ["JSON-escaped", (c) => [JSON.stringify(c).slice(1, -1), JSON.stringify(c).slice(1, -1)]],
+  ...[0, 1, 2].map((n): [string, (c: string) => [string, string]] => [
+    `base64 at byte offset ${n}`,
+    (c) => {
+      const b = btoa(utf8("#".repeat(n) + c));
+      return [b, b.slice(4, -4)];
+    },
+  ]),
+  [
+    "base64url of the form-encoded credential",
+    (c) => {
+      const b = btoa(formEncoded(c)).replace(/\+/g, "-").replace(/\//g, "_");
+      return [b, b.slice(4, -4)];
+    },
+  ],
+  [
+    "hex",
+    (c) => {
+      const h = Array.from(new TextEncoder().encode(c), (b) => b.toString(16).padStart(2, "0")).join("");
+      return [h, h];
+    },
+  ],
+];
+/** Where in an answer the echo sits. */
+const PLACES: [string, (echo: string) => Response][] = [
+  ["error_description", (e) => Response.json({ error: "invalid_client", error_description: `AADSTS7000215: got ${e}` }, { status: 401 })],
+  ["error", (e) => Response.json({ error: e }, { status: 400 })],
+  ["trace_id and correlation_id", (e) => Response.json({ error: "invalid_request", trace_id: e, correlation_id: e }, { status: 400 })],
+  ["App Service's {statusCode, message}", (e) => Response.json({ statusCode: 400, message: `bad header ${e}` }, { status: 400 })],
+  ["a text body cut at 200 characters inside it", (e) => new Response(`${"-".repeat(190)}${e}`, { status: 502 })],
+];
+const ENTRA_PROVIDERS: [string, (lib: Lib, credential: string, fetch: (i: unknown, init?: RequestInit) => Promise<Response>) => unknown][] =
+  [
+    [
+      "fromClientSecret",
+      (lib, credential, fetch) =>
+        lib.entra.fromClientSecret({
+          tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+          clientId: "c",
+          clientSecret: credential,
+          fetch,
+          retry: false,
+        }),
+    ],
+    [
+      "fromClientAssertion",
+      (lib, credential, fetch) =>
+        lib.entra.fromClientAssertion({
+          tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+          clientId: "c",
+          assertion: () => credential,
+          fetch,
+          retry: false,
+        }),
+    ],
+    [
+      "fromManagedIdentity (App Service)",
+      (lib, credential, fetch) =>
+        lib.entra.fromManagedIdentity({ identityEndpoint: "https://id.example/token", identityHeader: credential, fetch, retry: false }),
+    ],
+  ];
+for (const [provider, make] of ENTRA_PROVIDERS)
+  for (const [how, encode] of ECHOES) {
+    const forms = (token: string) => [...encode(credentialOf(token))];
+    for (const [where, answer] of PLACES)
+      PATHS.push({
+        id: `entra ${provider}: the authority echoes the credential ${how} in ${where}`,
+        forms: (token) => [forms(token)[1]!],
+        run: (lib, tok) => {
+          const getToken = make(lib, credentialOf(tok), async () => answer(encode(credentialOf(tok))[0]));
+          return client(lib, tok, echoing(ok), { getToken }).fetch("/keys/k");
+        },
+      });
+    PATHS.push({
+      id: `entra ${provider}: fetch fails quoting the credential ${how}`,
+      forms: (token) => [forms(token)[1]!],
+      run: (lib, tok) => {
+        const getToken = make(lib, credentialOf(tok), async () => {
+          throw new TypeError(`connection reset after sending ${encode(credentialOf(tok))[0]}`, {
+            cause: new Error(encode(credentialOf(tok))[0]),
+          });
+        });
+        return client(lib, tok, echoing(ok), { getToken }).fetch("/keys/k");
+      },
+    });
+  }
+
 let ran: Promise<string[]> | undefined;
 /** Provokes every error path once (memoized: the scan needs them even when a filter skipped the test that runs them). */
 function runPaths(lib: Lib): Promise<string[]> {
@@ -390,7 +499,7 @@ function runPaths(lib: Lib): Promise<string[]> {
           wrong.push(`${path.id}: did not fail`);
           continue;
         }
-        keep(`leak path: ${path.id}`, error, [token]);
+        keep(`leak path: ${path.id}`, error, [token, ...(path.forms?.(token) ?? [])]);
         const isOurs = error instanceof lib.core.KeyVaultError || error instanceof lib.core.KeyVaultClientError;
         if (!isOurs)
           wrong.push(`${path.id}: not our error: ${String((error as Error)?.name)}: ${String((error as Error)?.message).slice(0, 120)}`);

@@ -25,6 +25,22 @@ function memoryStore() {
   return store;
 }
 
+type Emu = ReturnType<Lib["emulator"]["createEmulator"]>;
+
+/** A token provider for another app registration of the emulator (another identity). */
+function appToken(emu: Emu, clientId: string, clientSecret: string) {
+  return async (r: { scopes: string[]; tenantId?: string; signal?: AbortSignal }) => {
+    const form = { grant_type: "client_credentials", client_id: clientId, client_secret: clientSecret, scope: r.scopes.join(" ") };
+    const res = await emu.fetch(`${emu.authorityHost}/${r.tenantId ?? emu.tenantId}/oauth2/v2.0/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(form),
+    });
+    const json = (await res.json()) as { access_token: string; expires_in: number };
+    return { token: json.access_token, expiresOnTimestamp: Date.now() + json.expires_in * 1000 };
+  };
+}
+
 export function secretsCache(t: Registrar, lib: Lib): void {
   const { createEmulator } = lib.emulator;
   const { KeyVaultClient } = lib.core;
@@ -105,21 +121,7 @@ export function secretsCache(t: Registrar, lib: Lib): void {
         const { clock, emu, reads, admin } = setup();
         await setSecret(admin, "payroll", "s3cr3t");
         emu.registerClient({ clientId: "other-app", clientSecret: "other-secret", secretPermissions: ["list"] });
-        const otherToken = async (r: { scopes: string[]; tenantId?: string }) => {
-          const form = {
-            grant_type: "client_credentials",
-            client_id: "other-app",
-            client_secret: "other-secret",
-            scope: r.scopes.join(" "),
-          };
-          const res = await emu.fetch(`${emu.authorityHost}/${r.tenantId ?? emu.tenantId}/oauth2/v2.0/token`, {
-            method: "POST",
-            headers: { "content-type": "application/x-www-form-urlencoded" },
-            body: new URLSearchParams(form),
-          });
-          const json = (await res.json()) as { access_token: string; expires_in: number };
-          return { token: json.access_token, expiresOnTimestamp: Date.now() + json.expires_in * 1000 };
-        };
+        const otherToken = appToken(emu, "other-app", "other-secret");
         const cache = new SecretCache({ now: () => clock.now });
         assert.equal(await cache.getValue(admin, "payroll"), "s3cr3t");
         const other = new KeyVaultClient(emu.vaultUrl, { getToken: otherToken, fetch: emu.fetch });
@@ -209,6 +211,94 @@ export function secretsCache(t: Registrar, lib: Lib): void {
       assert.equal(many.size, 50, "remembered misses count too");
     });
 
+    t.test(
+      "shared store: an entry serves only the identity (token tid + oid) that read it; another identity reads the vault and is refused",
+      async () => {
+        const { clock, emu, reads, admin } = setup();
+        await setSecret(admin, "payroll", "s3cr3t");
+        emu.registerClient({ clientId: "other-app", clientSecret: "other-secret", secretPermissions: ["list"] });
+        const store = memoryStore();
+        const isolate = () => new SecretCache({ now: () => clock.now, store, sealingKey: SEALING_KEY });
+        const mine = () => new KeyVaultClient(emu.vaultUrl, { getToken: emu.getToken, fetch: emu.fetch });
+        const theirs = appToken(emu, "other-app", "other-secret");
+        const other = () => new KeyVaultClient(emu.vaultUrl, { getToken: theirs, fetch: emu.fetch });
+        const first = isolate();
+        assert.equal(await first.getValue(mine(), "payroll"), "s3cr3t");
+        assert.equal(store.data.size, 1);
+        await assert.rejects(() => first.getValue(other(), "payroll"), { status: 403 }, "same cache: not served from the store");
+        assert.equal(first.stats.storeHits, 0);
+        const second = isolate();
+        await assert.rejects(() => second.getValue(other(), "payroll"), { status: 403 }, "another isolate: not served either");
+        assert.equal(second.stats.storeHits, 0);
+        assert.equal(reads("payroll"), 3, "each refused read went to the vault");
+        const third = isolate();
+        assert.equal(await third.getValue(mine(), "payroll"), "s3cr3t", "the identity that read it is served from the store");
+        assert.deepEqual([third.stats.storeHits, third.stats.vaultReads], [1, 0]);
+        // A token that names no identity (not a JWT): the store is neither read nor written.
+        const opaque = new KeyVaultClient(emu.vaultUrl, {
+          fetch: emu.fetch,
+          getToken: () => ({ token: "opaque-token", expiresOnTimestamp: Date.now() + 3600_000 }),
+        });
+        const gets = store.get;
+        let asked = 0;
+        store.get = (k) => (asked++, gets(k));
+        await assert.rejects(() => isolate().getValue(opaque, "payroll"), { status: 401 });
+        assert.equal(asked, 0, "an identity that cannot be known never reads the store");
+        // An app that names its partition shares entries under that name (and only those caches do).
+        const named = (partition: string) => new SecretCache({ now: () => clock.now, store, sealingKey: SEALING_KEY, partition });
+        assert.equal(await named("billing").getValue(mine(), "payroll"), "s3cr3t");
+        const again = named("billing");
+        assert.equal(await again.getValue(mine(), "payroll"), "s3cr3t");
+        assert.equal(again.stats.storeHits, 1, "served under the partition");
+        const elsewhere = named("reports");
+        assert.equal(await elsewhere.getValue(mine(), "payroll"), "s3cr3t");
+        assert.equal(elsewhere.stats.storeHits, 0, "another partition does not see it");
+      },
+    );
+
+    t.test(
+      "a 403 or 401 on refresh ends serving the entry, from memory and from the store: a disabled secret, a revoked permission",
+      async () => {
+        const { clock, emu, client, reads, admin } = setup();
+        await setSecret(admin, "db", "pw");
+        await setSecret(admin, "api", "key");
+        const store = memoryStore();
+        const isolate = () =>
+          new SecretCache({ ttlMs: 60_000, staleWhileRevalidateMs: 60_000, now: () => clock.now, store, sealingKey: SEALING_KEY });
+        const cache = isolate();
+        assert.equal(await cache.getValue(client(), "db"), "pw");
+        assert.equal(await cache.getValue(client(), "api"), "key");
+        assert.equal(store.data.size, 2);
+        // Disabled: the stale read's background refresh meets 403 SecretDisabled.
+        await updateSecretProperties(admin, "db", "", { enabled: false });
+        clock.now += 61_000;
+        const handed: Promise<unknown>[] = [];
+        const waitUntil = (p: Promise<unknown>) => void handed.push(p);
+        assert.equal(await cache.getValue(client(), "db", { waitUntil }), "pw", "stale: served while the refresh runs");
+        await Promise.all(handed);
+        await assert.rejects(() => cache.getValue(client(), "db"), { status: 403 }, "memory: no longer served");
+        await assert.rejects(() => isolate().getValue(client(), "db"), { status: 403 }, "store: no longer served");
+        // Revoked: a foreground refresh meets 403 ForbiddenByPolicy.
+        emu.setSecretPermissions(emu.clientId, ["list"]);
+        await assert.rejects(() => cache.refresh(client(), "api"), { status: 403 });
+        const other = isolate();
+        await assert.rejects(() => other.getValue(client(), "api"), { status: 403 }, "store: no longer served");
+        assert.equal(other.stats.storeHits, 0);
+        assert.equal(reads("api"), 3);
+        // A store without delete: a sealed tombstone takes the entry's place.
+        emu.setSecretPermissions(emu.clientId, undefined);
+        const keepAll = memoryStore();
+        keepAll.delete = undefined;
+        const keeper = () => new SecretCache({ now: () => clock.now, store: keepAll, sealingKey: SEALING_KEY });
+        assert.equal(await keeper().getValue(client(), "api"), "key");
+        emu.setSecretPermissions(emu.clientId, ["list"]);
+        await assert.rejects(() => keeper().refresh(client(), "api"), { status: 403 });
+        const late = keeper();
+        await assert.rejects(() => late.getValue(client(), "api"), { status: 403 }, "the tombstone is not served");
+        assert.deepEqual([late.stats.storeHits, late.stats.storeRejected], [0, 1]);
+      },
+    );
+
     t.test("refresh reads now (the cached copy stopped working); invalidate forgets, in the store too", async () => {
       const { clock, client, reads, admin } = setup();
       await setSecret(admin, "rotating", "old");
@@ -297,53 +387,50 @@ export function secretsCache(t: Registrar, lib: Lib): void {
       },
     );
 
-    t.test(
-      "store writes: through waitUntil when given (the answer does not wait), awaited otherwise; a failing store never breaks a read",
-      async () => {
-        const { clock, client, admin } = setup();
-        await setSecret(admin, "w", "v");
-        const slow = memoryStore();
-        let release!: () => void;
-        const gate = new Promise<void>((r) => {
-          release = r;
-        });
-        const put = slow.put;
-        slow.put = async (k, v, ttl) => {
-          await gate;
-          return put(k, v, ttl);
-        };
-        const handed: Promise<unknown>[] = [];
-        const cache = new SecretCache({ now: () => clock.now, store: slow, sealingKey: SEALING_KEY });
-        assert.equal(
-          await cache.getValue(client(), "w", {
-            waitUntil: (p) => {
-              handed.push(p);
-            },
-          }),
-          "v",
-          "answered while the store write waits",
-        );
-        assert.equal(handed.length, 1);
-        assert.equal(slow.data.size, 0);
-        release();
-        await Promise.all(handed);
-        assert.equal(slow.data.size, 1);
-        const broken: SharedStore = {
-          get: async () => {
-            throw new Error("store down");
+    t.test("store writes: through waitUntil when given, never awaited by the answer; a failing store never breaks a read", async () => {
+      const { clock, client, admin } = setup();
+      await setSecret(admin, "w", "v");
+      const slow = memoryStore();
+      let release!: () => void;
+      const gate = new Promise<void>((r) => {
+        release = r;
+      });
+      const put = slow.put;
+      slow.put = async (k, v, ttl) => {
+        await gate;
+        return put(k, v, ttl);
+      };
+      const handed: Promise<unknown>[] = [];
+      const cache = new SecretCache({ now: () => clock.now, store: slow, sealingKey: SEALING_KEY });
+      assert.equal(
+        await cache.getValue(client(), "w", {
+          waitUntil: (p) => {
+            handed.push(p);
           },
-          put: () => {
-            throw new Error("store down");
-          },
-          delete: async () => {
-            throw new Error("store down");
-          },
-        };
-        const resilient = new SecretCache({ now: () => clock.now, store: broken, sealingKey: SEALING_KEY });
-        assert.equal(await resilient.getValue(client(), "w"), "v");
-        await resilient.invalidate(client(), "w");
-      },
-    );
+        }),
+        "v",
+        "answered while the store write waits",
+      );
+      assert.equal(handed.length, 1);
+      assert.equal(slow.data.size, 0);
+      release();
+      await Promise.all(handed);
+      assert.equal(slow.data.size, 1);
+      const broken: SharedStore = {
+        get: async () => {
+          throw new Error("store down");
+        },
+        put: () => {
+          throw new Error("store down");
+        },
+        delete: async () => {
+          throw new Error("store down");
+        },
+      };
+      const resilient = new SecretCache({ now: () => clock.now, store: broken, sealingKey: SEALING_KEY });
+      assert.equal(await resilient.getValue(client(), "w"), "v");
+      await resilient.invalidate(client(), "w");
+    });
 
     t.test("options are checked: a store needs a sealing key of 16+ bytes; bad numbers and clients are refused", async () => {
       const store = memoryStore();
@@ -380,6 +467,79 @@ export function secretsCache(t: Registrar, lib: Lib): void {
         "the same bytes as raw key material open it",
       );
     });
+
+    t.test(
+      "a store that stalls, throws or answers garbage is a miss: the caller's signal and storeTimeoutMs end a stalled get; a stalled put never delays the answer",
+      async () => {
+        const { clock, client, reads, admin } = setup();
+        await setSecret(admin, "s", "v");
+        const never = new Promise<never>(() => {});
+        const stalled: SharedStore = { get: () => never, put: () => never, delete: () => never };
+        // Fails the test (instead of hanging it) when `promise` has not settled within `ms`.
+        const within = async <T>(promise: Promise<T>, ms: number, what: string): Promise<T> => {
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          const late = new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`${what}: still waiting after ${ms} ms`)), ms);
+          });
+          try {
+            return await Promise.race([promise, late]);
+          } finally {
+            clearTimeout(timer);
+          }
+        };
+        const patient = new SecretCache({ now: () => clock.now, store: stalled, sealingKey: SEALING_KEY, storeTimeoutMs: 60_000 });
+        const reason = new Error("the caller gave up");
+        const caller = new AbortController();
+        const pending = patient.getValue(client(), "s", { signal: caller.signal });
+        setTimeout(() => caller.abort(reason), 20);
+        const e = await within(
+          pending.then(
+            () => undefined,
+            (err: unknown) => err,
+          ),
+          3_000,
+          "a stalled store get after the caller's abort",
+        );
+        assert.equal(e, reason, "the caller's abort ends the wait on the store");
+        const quick = new SecretCache({ now: () => clock.now, store: stalled, sealingKey: SEALING_KEY, storeTimeoutMs: 30 });
+        assert.equal(await within(quick.getValue(client(), "s"), 3_000, "a stalled store get past storeTimeoutMs"), "v");
+        assert.equal(quick.stats.vaultReads, 1, "read from the vault instead");
+        // The put stalls too: neither the answer nor what waitUntil is handed waits for it past the limit.
+        const handed: Promise<unknown>[] = [];
+        const waitUntil = (p: Promise<unknown>) => void handed.push(p);
+        assert.equal((await within(quick.refresh(client(), "s", { waitUntil }), 3_000, "a stalled put (waitUntil)")).value, "v");
+        await within(Promise.all(handed), 3_000, "the promise handed to waitUntil");
+        const slowPut = new SecretCache({ now: () => clock.now, store: stalled, sealingKey: SEALING_KEY, storeTimeoutMs: 60_000 });
+        assert.equal((await within(slowPut.refresh(client(), "s"), 3_000, "a stalled put (no waitUntil)")).value, "v");
+        await within(
+          slowPut.invalidate(client(), "s", { signal: AbortSignal.timeout(20) }).catch(() => undefined),
+          3_000,
+          "invalidate",
+        );
+        // Garbage and failures of every kind: a miss, then the vault.
+        const readsBefore = reads("s");
+        const answers: (() => unknown)[] = [
+          () => 42,
+          () => ({ value: "kvf1.x" }),
+          () => Promise.resolve(["kvf1.x"]),
+          () => {
+            throw new Error("sync failure");
+          },
+          () => Promise.reject(new Error("async failure")),
+          // biome-ignore lint/suspicious/noThenProperty: a store that answers a rejecting thenable is the case under test
+          () => ({ then: (_: unknown, reject: (e: unknown) => void) => reject(new Error("a thenable that rejects")) }),
+        ];
+        for (const answer of answers) {
+          const odd = new SecretCache({
+            now: () => clock.now,
+            sealingKey: SEALING_KEY,
+            store: { get: answer as SharedStore["get"], put: () => undefined },
+          });
+          assert.equal(await odd.getValue(client(), "s"), "v");
+        }
+        assert.equal(reads("s"), readsBefore + answers.length);
+      },
+    );
 
     t.test(
       "adapters: the Workers Cache API shape (this runtime's own CacheStorage where it has one), Workers KV and Deno KV shapes",

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { denoExecutable } from "../processes.mjs";
 
 const require = createRequire(import.meta.url);
 /** The repository root: the nearest folder up whose package.json is ours (this module may run bundled, from test/.out/). */
@@ -43,8 +44,7 @@ export function tsc(project, args = []) {
  * `NodeJS.Timeout` and `node:net`'s `Socket` (Deno APIs for Node interop; we use none of them).
  */
 export function writeDenoTypes(file) {
-  const pkg = dirname(require.resolve("deno/package.json"));
-  let text = execFileSync(process.execPath, [join(pkg, "bin.cjs"), "types"], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  let text = execFileSync(denoExecutable(), ["types"], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   text = text.replace(/^\/\/\/ <reference lib="([^"]+)" \/>$/gm, (line, lib) =>
     existsSync(join(tsLib, `lib.${lib.toLowerCase()}.d.ts`)) ? line : "",
   );
