@@ -220,7 +220,7 @@ function render(r) {
   out("## 2. Slow and silent servers");
   out();
   out(
-    "Each place a call can wait × entry × limit, with a fetch that honours its signal and one that ignores it (test/suite/reliability-deadline.test.ts). Timeout 200 ms (the deadline may fire up to timeout/32 late); the caller aborts at 40 ms. Time is when the call (body read included) ended.",
+    "Each place a call can wait × entry × limit, with a fetch that honours its signal and one that ignores it (test/suite/reliability-deadline.test.ts). Timeout 200 ms (the deadline fires at the timeout: each call has its own); the caller aborts at 40 ms. Time is when the call (body read included) ended.",
   );
   out();
   out("| where it waits | limit | calls | ended in time | slowest | outcomes |");

@@ -1,81 +1,90 @@
-// One deadline per call, made cheap. On Node an AbortController is among the dearest objects a call
-// makes (~3.6 µs), so calls of one client that start within `grain` ms of each other share one
-// controller and one timer: a call costs a Set entry. The shared timer fires at the first start +
-// timeout + grain, so each call's deadline falls between its timeout and its timeout + grain.
-// On Workers every call gets its own controller: a timer or signal made while serving one request
-// must never act on another request's I/O.
+// One call's deadline: the client's timeout and the caller's signal joined into one signal, which
+// every step of the call (fetch, waits, the body read) is given.
 import { KeyVaultClientError } from "./errors.js";
 
-/** A call that can be failed from outside (the deadline, the caller's signal). */
-export interface Abortable {
-  /** Ends the call with `reason` (and rejects the step it waits on, if any). */
-  fail(reason: unknown): void;
-  /** Rejects the step the call waits on now, when that step may ignore the signal (see {@link race}). */
-  wait?: ((reason: unknown) => void) | undefined;
-}
+type Timer = ReturnType<typeof setTimeout>;
 
-/** Calls sharing one deadline. */
-export interface Deadline {
-  at: number;
-  signal: AbortSignal;
-  calls: Set<Abortable>;
+/**
+ * The time limit of one call. `signal` aborts at `timeout` ms after the call started (with
+ * `ERR_TIMEOUT`), or as soon as the caller's signal aborts (with its reason), whichever comes first.
+ * Without a timeout it is the caller's signal itself; without either, there is no signal.
+ */
+export class Deadline {
+  readonly signal: AbortSignal | undefined;
+  readonly #controller: AbortController | undefined;
+  readonly #caller: AbortSignal | undefined;
+  #timer: Timer | undefined;
+  /** rejects when the signal aborts: what race() races each step against */
+  #aborted: Promise<never> | undefined;
+  #onAbort: (() => void) | undefined;
+
+  constructor(timeout: number | false, caller: AbortSignal | undefined) {
+    this.#caller = caller;
+    if (timeout === false || caller?.aborted) {
+      this.signal = caller;
+      return;
+    }
+    const controller = (this.#controller = new AbortController());
+    this.signal = controller.signal;
+    this.#timer = setTimeout(() => this.#abort(new KeyVaultClientError("ERR_TIMEOUT", `timed out after ${timeout} ms`)), timeout);
+    caller?.addEventListener("abort", this);
+  }
+
+  /** The caller aborted. */
+  handleEvent(): void {
+    this.#abort(this.#caller!.reason);
+  }
+
+  #abort(reason: unknown): void {
+    this.#controller!.abort(reason); // first: the raced steps reject with it
+    this.end();
+  }
+
+  /** Throws the reason the call ended with, once it has. */
+  check(): void {
+    this.signal?.throwIfAborted();
+  }
+
   /**
-   * Told when the deadline passes, after its signal aborts. Not listeners on the shared signal: many
-   * concurrent calls would pass Node's limit of 10 listeners and print a leak warning.
+   * `step`, or the deadline's reason as soon as it passes: for a step that may ignore the signal
+   * (a custom fetch, a token provider, a probe shared with other callers).
    */
-  followers: Set<() => void>;
-  timer: unknown;
-}
+  race<T>(step: Promise<T>): Promise<T> {
+    const signal = this.signal;
+    if (!signal) return step;
+    if (!this.#aborted) {
+      this.#aborted = new Promise<never>((_, reject) => {
+        this.#onAbort = () => reject(signal.reason);
+        if (signal.aborted) reject(signal.reason);
+        else signal.addEventListener("abort", this.#onAbort, { once: true });
+      });
+      this.#aborted.catch(() => {}); // raced, never awaited alone
+    }
+    return Promise.race([step, this.#aborted]);
+  }
 
-const perCall = typeof navigator !== "undefined" && navigator.userAgent === "Cloudflare-Workers";
+  /**
+   * The call has returned a response whose body the caller reads later: the deadline still covers
+   * that read through the signal, but no longer keeps the process alive.
+   */
+  release(): void {
+    this.#unrace();
+    const timer = this.#timer as unknown as { unref?: () => void } | number | undefined;
+    if (typeof timer === "object") timer.unref?.();
+    else if (timer !== undefined) (globalThis as { Deno?: { unrefTimer?(id: number): void } }).Deno?.unrefTimer?.(timer);
+  }
 
-/** The longest a deadline may fire after the configured timeout: 1 s, or 1/32 of short timeouts. */
-export const deadlineGrain = (timeout: number): number => (perCall ? 0 : Math.min(1000, timeout >> 5));
+  /** The call is over: its timer and its listener on the caller's signal go. */
+  end(): void {
+    this.#unrace();
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#caller?.removeEventListener("abort", this);
+  }
 
-/** The deadline a call starting `now` joins: `current` while it is young enough, else a new one. */
-export function joinDeadline(current: Deadline | undefined, timeout: number, now: number): Deadline {
-  const grain = deadlineGrain(timeout);
-  if (current && now - current.at < grain && !current.signal.aborted) return current;
-  const controller = new AbortController();
-  const deadline: Deadline = { at: now, signal: controller.signal, calls: new Set(), followers: new Set(), timer: 0 };
-  deadline.timer = setTimeout(() => {
-    const reason = new KeyVaultClientError("ERR_TIMEOUT", `timed out after ${timeout} ms`);
-    controller.abort(reason);
-    for (const follow of deadline.followers) follow();
-    for (const call of deadline.calls) call.fail(reason);
-  }, timeout + grain);
-  return deadline;
-}
-
-/**
- * Holds the process open while calls are in flight, and lets it exit when none are: a response
- * whose body is never read must not keep a script alive until the deadline.
- */
-export function holdOpen(deadline: Deadline, on: boolean): void {
-  const t = deadline.timer as { ref?: () => void; unref?: () => void } | number;
-  if (typeof t === "object") (on ? t.ref : t.unref)?.call(t);
-  else
-    (globalThis as { Deno?: { refTimer?(id: number): void; unrefTimer?(id: number): void } }).Deno?.[on ? "refTimer" : "unrefTimer"]?.(t);
-}
-
-/** `promise`, or the rejection `call.fail` gives first (for a step that may ignore the call's signal). */
-export function race<T>(call: Abortable, promise: Promise<T>): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    call.wait = reject;
-    promise.then(resolve, reject);
-  });
-}
-
-/**
- * Waits `ms`, or rejects as soon as the call is failed (its deadline, its caller's signal): a retry's
- * wait, with no listener on the deadline's shared signal.
- */
-export function pause(call: Abortable, ms: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    call.wait = (reason) => {
-      clearTimeout(timer);
-      reject(reason);
-    };
-  });
+  /** No step is raced anymore: the listener goes, and with it what the raced steps resolved to (a Response). */
+  #unrace(): void {
+    if (this.#onAbort) this.signal?.removeEventListener("abort", this.#onAbort);
+    this.#aborted = this.#onAbort = undefined;
+  }
 }

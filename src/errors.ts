@@ -14,17 +14,22 @@ import { redact, redactDeep } from "./redact.js";
  */
 export type ClientErrorCode =
   | "ERR_INVALID_INPUT"
+  | "ERR_INVALID_RESPONSE"
   | "ERR_CHALLENGE_INVALID"
   | "ERR_CHALLENGE_RESOURCE"
   | "ERR_INSECURE_URL"
   | "ERR_FOREIGN_ORIGIN"
   | "ERR_TOKEN"
+  | "ERR_TENANT_NOT_ALLOWED"
+  | "ERR_INTERACTION_REQUIRED"
+  | "ERR_INTERACTION_REDIRECT"
   | "ERR_TIMEOUT"
   | "ERR_NETWORK"
-  | "ERR_INVALID_RESPONSE"
   | "ERR_UNSUPPORTED"
   | "ERR_KEY_NOT_USABLE"
-  | (string & {});
+  | "ERR_SECRET_NOT_USABLE"
+  | "ERR_JWE_INVALID"
+  | "ERR_JWE_DECRYPTION_FAILED";
 
 /**
  * A failure found on this side: bad input, a refused challenge, an insecure URL, a timeout,

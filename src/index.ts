@@ -21,8 +21,10 @@ export type { RequestOptions } from "./request.js";
 export type { KeyVaultEvent, RequestEvent, ResponseEvent, RetryEvent, ChallengeEvent, TokenEvent, CaeEvent } from "./events.js";
 export { KeyVaultError, KeyVaultClientError } from "./errors.js";
 export type { ClientErrorCode, RequestSummary, ServiceErrorBody } from "./errors.js";
-export { fromTokenCredential, REFRESH_MARGIN_MS, MAX_TOKENS_PER_PROVIDER, cachedTokenCount } from "./token.js";
-export type { AccessToken, GetToken, TokenRequest, TokenCredentialLike } from "./token.js";
+export { REFRESH_MARGIN_MS, MAX_TOKENS_PER_PROVIDER, cachedTokenCount } from "./token.js";
+export type { AccessToken, GetToken, TokenRequest } from "./token.js";
+export { fromTokenCredential } from "./token-credential.js";
+export type { TokenCredentialLike } from "./token-credential.js";
 export {
   parseWwwAuthenticate,
   challengeFromHeader,

@@ -1,6 +1,6 @@
 // request(): JSON in, JSON out, KeyVaultError for non-2xx answers. A standalone function (not a
 // method) so that an app using only `client.fetch` does not ship it; every typed helper is built on it.
-import type { Call, KeyVaultClient } from "./client.js";
+import type { KeyVaultClient } from "./client.js";
 import { send } from "./send.js";
 import { KeyVaultError } from "./errors.js";
 import { badAnswer } from "./input.js";
@@ -49,10 +49,13 @@ export function request<T = unknown>(
     init.headers = options.headers;
   }
   if (options.signal) init.signal = options.signal;
-  return client[send](target, init, options.idempotent, readJson as (r: Response, c: Call) => Promise<T>);
+  return client[send](target, init, options.idempotent, readJson as (r: Response, sent: Sent) => Promise<T>);
 }
 
-async function readJson(response: Response, call: Call): Promise<unknown> {
+/** The call an answer is to: the token it carried is redacted from any error built from the answer. */
+type Sent = { method: string; url: string; token: string | undefined };
+
+async function readJson(response: Response, call: Sent): Promise<unknown> {
   if (!response.ok) throw await KeyVaultError.fromResponse(response, { method: call.method, url: response.url || call.url }, [call.token]);
   const text = await response.text();
   if (!text) return undefined;

@@ -1,4 +1,5 @@
-// Retry rules: which answers to retry, how long to wait, and which operations are unsafe to repeat.
+// Retry rules: which answers to retry, how long to wait, which operations are unsafe to repeat, and
+// the one loop that applies them (for the vault and the token authorities alike).
 
 /**
  * How a client retries. `false` in the client options turns retries off.
@@ -81,7 +82,11 @@ export function isIdempotent(method: string, url: string): boolean {
   return !/^(.*\/)?(keys|secrets)\/[^/]+$/.test(path); // import a key, set a secret
 }
 
-/** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */
+/**
+ * Waits `ms`, or rejects with the signal's reason as soon as it aborts.
+ * @example
+ * await sleep(250, AbortSignal.timeout(1_000)); // resolves after 250 ms
+ */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
@@ -95,4 +100,51 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }, ms);
     signal?.addEventListener("abort", onAbort, { once: true });
   });
+}
+
+/** What {@link withRetries} needs to know about one kind of request. */
+export interface RetryRules {
+  /** the policy, or `null` for no retries */
+  policy: Required<RetryOptions> | null;
+  /** ends the waits and the loop */
+  signal: AbortSignal | undefined;
+  /** whether an answer with this status may be tried again */
+  retryStatus(status: number): boolean;
+  /** whether a request that got no answer may be tried again */
+  retryFailure(error: unknown): boolean;
+  /** told before each wait */
+  onRetry?(attempt: number, response: Response | undefined, waitMs: number): void;
+}
+
+/**
+ * Sends (`send(attempt)`, attempt 0 first) until an answer may not be retried, the policy is spent,
+ * or the wait asked for is too long: returns the last answer, or throws the last failure. Waits
+ * `Retry-After` when the answer names one, else backoff with full jitter; an answer not returned
+ * is cancelled before the wait. Once `signal` aborts, throws its reason.
+ */
+export async function withRetries(send: (attempt: number) => Promise<Response>, rules: RetryRules): Promise<Response> {
+  const { policy, signal } = rules;
+  const started = Date.now();
+  for (let attempt = 0; ; attempt++) {
+    let response: Response | undefined;
+    let failure: unknown;
+    try {
+      response = await send(attempt);
+    } catch (e) {
+      signal?.throwIfAborted();
+      failure = e;
+    }
+    const retryable = response ? rules.retryStatus(response.status) : rules.retryFailure(failure);
+    const wait =
+      retryable && policy && attempt < policy.retries
+        ? ((response && retryAfterMs(response.headers)) ?? backoffDelay(attempt, policy))
+        : -1;
+    if (wait < 0 || wait > policy!.maxDelayMs || Date.now() - started + wait > policy!.maxElapsedMs) {
+      if (response) return response;
+      throw failure;
+    }
+    rules.onRetry?.(attempt + 1, response, wait);
+    await response?.body?.cancel().catch(() => {});
+    await sleep(wait, signal);
+  }
 }

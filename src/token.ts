@@ -1,4 +1,5 @@
-// Token providers, and the cache that keeps their tokens until shortly before they expire.
+// Token providers, and the one token source: a cache per provider that keeps tokens until shortly
+// before they expire (the refresh rule), and, per client, one provider call shared by concurrent callers.
 import { KeyVaultClientError } from "./errors.js";
 import { isClean, redact, redactError } from "./redact.js";
 
@@ -44,82 +45,73 @@ export interface AccessToken {
 export type GetToken = (request: TokenRequest) => string | AccessToken | Promise<string | AccessToken>;
 
 /**
- * The shape of an `@azure/identity` `TokenCredential`, typed structurally so nothing is imported.
- * @example
- * import { ClientSecretCredential } from "@azure/identity";
- * const credential: TokenCredentialLike = new ClientSecretCredential(tenantId, clientId, clientSecret);
- * const getToken = fromTokenCredential(credential);
- */
-export interface TokenCredentialLike {
-  getToken(
-    scopes: string | string[],
-    options?: { tenantId?: string; claims?: string; abortSignal?: AbortSignal; enableCae?: boolean },
-  ): Promise<{ token: string; expiresOnTimestamp: number } | null>;
-}
-
-/**
- * Adapts any `TokenCredential` (e.g. `@azure/identity`'s `DefaultAzureCredential`) to {@link GetToken}.
- * @example
- * import { DefaultAzureCredential } from "@azure/identity";
- * const client = new KeyVaultClient("https://myvault.vault.azure.net", { getToken: fromTokenCredential(new DefaultAzureCredential()) });
- */
-export function fromTokenCredential(credential: TokenCredentialLike): GetToken {
-  return async ({ scopes, tenantId, claims, signal }) => {
-    const options: { tenantId?: string; claims?: string; abortSignal?: AbortSignal; enableCae: boolean } = { enableCae: true };
-    if (tenantId) options.tenantId = tenantId;
-    if (claims) options.claims = claims;
-    if (signal) options.abortSignal = signal;
-    const result = await credential.getToken(scopes, options);
-    if (!result) throw new KeyVaultClientError("ERR_TOKEN", "the credential returned no token");
-    return { token: result.token, expiresOnTimestamp: result.expiresOnTimestamp };
-  };
-}
-
-/**
- * Refresh this long before expiry (the official SDKs use two minutes).
+ * Refresh this long before expiry (the official SDKs use two minutes); a token of a shorter life is
+ * refreshed at half of it.
  * @example
  * const token = await getToken({ scopes: ["https://vault.azure.net/.default"] });
  * // a cached token of an hour is asked for again REFRESH_MARGIN_MS (2 min) before it expires
  */
 export const REFRESH_MARGIN_MS = 120_000;
 /**
- * Tokens kept per provider function (one per scope and tenant); expired ones go first, then the oldest.
+ * Tokens kept per provider (one per scope and tenant); expired ones go first, then the oldest.
  * @example
  * if (cachedTokenCount(getToken) === MAX_TOKENS_PER_PROVIDER) console.warn("this provider serves very many scopes and tenants");
  */
 export const MAX_TOKENS_PER_PROVIDER = 500;
 
-/** A cached token. `dead` is set when it is dropped, so a client holding it as a memo notices. */
-export interface CachedToken {
-  token: string;
+interface Entry extends AccessToken {
   refreshAt: number;
-  dead?: boolean;
+}
+
+/** Tokens of one provider by key (scope and tenant). Resolved values only, never a promise. */
+export class TokenCache {
+  readonly #entries = new Map<string, Entry>();
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** The token for `key` while it needs no refresh. */
+  fresh(key: string): AccessToken | undefined {
+    const entry = this.#entries.get(key);
+    return entry && Date.now() < entry.refreshAt ? entry : undefined;
+  }
+
+  /** The token for `key` while it is valid for `marginMs` more (due for refresh or not). */
+  valid(key: string, marginMs: number): AccessToken | undefined {
+    const entry = this.#entries.get(key);
+    return entry && Date.now() < entry.expiresOnTimestamp - marginMs ? entry : undefined;
+  }
+
+  /** Keeps a token until its refresh time; one without a usable expiry is not kept. */
+  put(key: string, token: AccessToken): void {
+    const now = Date.now();
+    const expiresOnTimestamp = Number(token.expiresOnTimestamp);
+    if (!(expiresOnTimestamp > now)) return;
+    const map = this.#entries;
+    map.delete(key);
+    if (map.size >= MAX_TOKENS_PER_PROVIDER) {
+      for (const [k, e] of map) if (now >= e.refreshAt) map.delete(k);
+      // Still full of fresh tokens: the oldest go (Map order is insertion order).
+      for (const [k] of map) if (map.size >= MAX_TOKENS_PER_PROVIDER) map.delete(k);
+    }
+    const refreshAt = expiresOnTimestamp - Math.min(REFRESH_MARGIN_MS, (expiresOnTimestamp - now) / 2);
+    map.set(key, { token: token.token, expiresOnTimestamp, refreshAt });
+  }
+
+  drop(key: string): void {
+    this.#entries.delete(key);
+  }
 }
 
 // Keyed by the provider function, so clients made per request (the Workers pattern) that share one
-// provider share its tokens. Resolved values only.
-const caches = new WeakMap<GetToken, Map<string, CachedToken>>();
+// provider share its tokens.
+const caches = new WeakMap<GetToken, TokenCache>();
 
-const cacheKey = (request: TokenRequest): string => request.scopes.join(" ") + "\n" + (request.tenantId ?? "");
-
-/** A cached, still fresh token for this provider and request, if any. */
-export function cachedToken(provider: GetToken, request: TokenRequest, now: number = Date.now()): CachedToken | undefined {
-  const entry = caches.get(provider)?.get(cacheKey(request));
-  return entry && now < entry.refreshAt ? entry : undefined;
-}
-
-/** Drops a provider's cached token for a request (after the vault refused it). */
-export function forgetToken(provider: GetToken, request: TokenRequest): void {
-  drop(caches.get(provider), cacheKey(request));
-}
-
-/** Drops one token of a provider's map, marking it dead. */
-function drop(map: Map<string, CachedToken> | undefined, key: string): void {
-  const entry = map?.get(key);
-  if (entry) {
-    entry.dead = true;
-    map!.delete(key);
-  }
+function cacheOf(provider: GetToken): TokenCache {
+  let cache = caches.get(provider);
+  if (!cache) caches.set(provider, (cache = new TokenCache()));
+  return cache;
 }
 
 /**
@@ -132,17 +124,7 @@ export function cachedTokenCount(provider: GetToken): number {
   return caches.get(provider)?.size ?? 0;
 }
 
-function remember(provider: GetToken, key: string, entry: CachedToken, now: number): void {
-  let map = caches.get(provider);
-  if (!map) caches.set(provider, (map = new Map()));
-  drop(map, key);
-  if (map.size >= MAX_TOKENS_PER_PROVIDER) {
-    for (const [k, e] of map) if (now >= e.refreshAt) drop(map, k);
-    // Still full of fresh tokens: the oldest go (Map order is insertion order).
-    for (const [k] of map) if (map.size >= MAX_TOKENS_PER_PROVIDER) drop(map, k);
-  }
-  map.set(key, entry);
-}
+const keyOf = (request: TokenRequest): string => request.scopes.join(" ") + "\n" + (request.tenantId ?? "");
 
 const providerError = (what: string, cause?: unknown) => new KeyVaultClientError("ERR_TOKEN", `the token provider ${what}`, { cause });
 
@@ -150,30 +132,62 @@ const providerError = (what: string, cause?: unknown) => new KeyVaultClientError
 const HEADER_SAFE = /^[\x21-\x7e]+$/;
 
 /**
- * Calls the provider and validates what it returns; tokens with an expiry are cached and returned
- * as their cache entry, bare strings as they are. Errors become `KeyVaultClientError` `ERR_TOKEN`
- * whose message and cause are redacted: no token, no JWT-shaped text.
+ * A client's tokens: the provider's cache, and one provider call per request shared by this client's
+ * concurrent callers. Errors are `KeyVaultClientError` `ERR_TOKEN` whose message and cause are
+ * redacted: no token, no JWT-shaped text.
  */
-export async function requestToken(provider: GetToken, request: TokenRequest): Promise<CachedToken | string> {
-  let result: string | AccessToken;
-  try {
-    result = await provider(request);
-  } catch (cause) {
-    if (request.signal?.aborted) throw request.signal.reason;
-    // Refresh failures often quote the token they tried to refresh: the old one is redacted too.
-    const old = [caches.get(provider)?.get(cacheKey(request))?.token];
-    // Our own errors (AuthorityError, say) stay as they are, for `instanceof`, when nothing in them needs redacting.
-    const safe = cause instanceof KeyVaultClientError && isClean(cause, old) ? cause : redactError(cause, old);
-    throw providerError(`failed: ${redact(`${safe.name} ${(safe as { code?: string }).code ?? ""}: ${safe.message}`)}`, safe);
+export class TokenSource {
+  readonly #provider: GetToken;
+  readonly #cache: TokenCache;
+  readonly #pending = new Map<string, Promise<string>>();
+
+  constructor(provider: GetToken) {
+    this.#provider = provider;
+    this.#cache = cacheOf(provider);
   }
-  const token = typeof result === "string" ? result : result?.token;
-  if (typeof token !== "string" || !token) throw providerError("returned no token");
-  if (!HEADER_SAFE.test(token)) throw providerError("returned a token with spaces or control characters");
-  if (typeof result === "string") return token;
-  const now = Date.now();
-  const expires = Number(result.expiresOnTimestamp);
-  if (!(expires > now)) return token; // no usable expiry: used once, like a bare string
-  const entry: CachedToken = { token, refreshAt: expires - Math.min(REFRESH_MARGIN_MS, (expires - now) / 2) };
-  remember(provider, cacheKey(request), entry, now);
-  return entry;
+
+  /** A cached token that needs no refresh (never for a request with claims). */
+  cached(request: TokenRequest): string | undefined {
+    return request.claims ? undefined : this.#cache.fresh(keyOf(request))?.token;
+  }
+
+  /** Drops the cached token for a request (after the vault refused it). */
+  forget(request: TokenRequest): void {
+    this.#cache.drop(keyOf(request));
+  }
+
+  /**
+   * The provider's answer to `request`, shared with this client's callers who ask the same while it
+   * is pending (`tag` tells apart calls that must not be shared, such as a CAE and a plain refresh).
+   * It carries no caller's signal: one caller giving up must not fail the others.
+   */
+  request(request: TokenRequest, tag: string): { token: Promise<string>; shared: boolean } {
+    const key = `${keyOf(request)}\n${request.claims ?? ""}\n${tag}`;
+    let token = this.#pending.get(key);
+    if (token) return { token, shared: true };
+    token = this.#ask(request);
+    this.#pending.set(key, token);
+    const clear = () => this.#pending.delete(key);
+    token.then(clear, clear);
+    return { token, shared: false };
+  }
+
+  async #ask(request: TokenRequest): Promise<string> {
+    let result: string | AccessToken;
+    try {
+      result = await this.#provider(request);
+    } catch (cause) {
+      // Refresh failures often quote the token they tried to refresh: the old one is redacted too.
+      const old = [this.#cache.valid(keyOf(request), -Infinity)?.token];
+      // Our own errors (AuthorityError, say) stay as they are, for `instanceof`, when nothing in them needs redacting.
+      const safe = cause instanceof KeyVaultClientError && isClean(cause, old) ? cause : redactError(cause, old);
+      const code = (safe as { code?: string }).code;
+      throw providerError(`failed: ${redact(`${safe.name}${code ? ` ${code}` : ""}: ${safe.message}`)}`, safe);
+    }
+    const token = typeof result === "string" ? result : result?.token;
+    if (typeof token !== "string" || !token) throw providerError("returned no token");
+    if (!HEADER_SAFE.test(token)) throw providerError("returned a token with spaces or control characters");
+    if (typeof result !== "string") this.#cache.put(keyOf(request), result);
+    return token;
+  }
 }

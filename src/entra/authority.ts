@@ -38,7 +38,7 @@ export interface AppProviderOptions {
   fetch?: FetchLike;
   /** Allow a plain-http authority on loopback (localhost, 127.0.0.0/8, [::1]), for local emulators. */
   allowInsecureLoopback?: boolean;
-  /** Retries for throttled or failing token requests, or `false` (default: 2 retries). */
+  /** Retries for throttled or failing token requests, or `false` (default: the client's, `DEFAULT_RETRY`: 3 retries). */
   retry?: ProviderRetryOptions | false;
 }
 

@@ -1,43 +1,33 @@
-// The provider's own token cache: resolved tokens only (never an in-flight promise, which a
-// Worker must not share across requests), refreshed about two minutes before they expire.
-import { REFRESH_MARGIN_MS, type AccessToken, type TokenRequest } from "../token.js";
+// A provider's own cache: the core's TokenCache (one refresh rule for the client and the providers),
+// holding resolved tokens only (never an in-flight promise, which a Worker must not share across requests).
+import { TokenCache, type AccessToken, type TokenRequest } from "../token.js";
 
-interface Entry extends AccessToken {
-  refreshAt: number;
-}
-
-/** Largest number of (scope, tenant) pairs one provider remembers. */
-const MAX_ENTRIES = 64;
+/** A refresh that fails may still return the cached token while it is valid this much longer. */
+const FALLBACK_MARGIN_MS = 30_000;
 
 /**
- * Wraps `fetchToken` in a cache keyed by `keyOf(request)`. A request with CAE `claims` always
- * goes to the authority (the cached token was revoked) and its answer replaces the entry. When
- * a refresh fails while the cached token is still valid, the cached token is returned.
+ * Wraps `fetchToken` in a {@link TokenCache} keyed by `keyOf(request)`. A request with CAE `claims`
+ * always goes to the authority (the cached token was revoked) and its answer replaces the entry.
+ * When a refresh fails while the cached token is still valid, the cached token is returned.
  */
 export function withTokenCache(
   fetchToken: (request: TokenRequest) => Promise<AccessToken>,
   keyOf: (request: TokenRequest) => string,
 ): (request: TokenRequest) => Promise<AccessToken> {
-  const cache = new Map<string, Entry>();
-  return async (request: TokenRequest): Promise<AccessToken> => {
+  const cache = new TokenCache();
+  const copy = ({ token, expiresOnTimestamp }: AccessToken): AccessToken => ({ token, expiresOnTimestamp });
+  return async (request) => {
     const key = keyOf(request);
-    const now = Date.now();
-    const hit = request.claims ? undefined : cache.get(key);
-    if (hit && now < hit.refreshAt) return { token: hit.token, expiresOnTimestamp: hit.expiresOnTimestamp };
-    let fresh: AccessToken;
+    const hit = request.claims ? undefined : cache.fresh(key);
+    if (hit) return copy(hit);
     try {
-      fresh = await fetchToken(request);
+      const fresh = await fetchToken(request);
+      cache.put(key, fresh);
+      return fresh;
     } catch (e) {
-      if (hit && Date.now() < hit.expiresOnTimestamp - 30_000 && !request.signal?.aborted) {
-        return { token: hit.token, expiresOnTimestamp: hit.expiresOnTimestamp };
-      }
+      const fallback = request.claims || request.signal?.aborted ? undefined : cache.valid(key, FALLBACK_MARGIN_MS);
+      if (fallback) return copy(fallback);
       throw e;
     }
-    const lifetime = fresh.expiresOnTimestamp - Date.now();
-    if (lifetime > 0) {
-      if (cache.size >= MAX_ENTRIES && !cache.has(key)) cache.delete(cache.keys().next().value!);
-      cache.set(key, { ...fresh, refreshAt: fresh.expiresOnTimestamp - Math.min(REFRESH_MARGIN_MS, lifetime / 2) });
-    }
-    return fresh;
   };
 }

@@ -1,8 +1,8 @@
 // One token request over fetch: retries transient failures, turns refusals into AuthorityError,
 // and reads the token and its expiry from the answer (Entra, IMDS and App Service shapes).
 import { KeyVaultClientError } from "../errors.js";
-import { redactError } from "../redact.js";
-import { DEFAULT_RETRY, RETRY_STATUSES, backoffDelay, retryAfterMs, sleep } from "../retry.js";
+import { isCertificateFailure, networkError } from "../network.js";
+import { DEFAULT_RETRY, RETRY_STATUSES, withRetries, type RetryOptions } from "../retry.js";
 import type { AccessToken } from "../token.js";
 import { echoForms, guidOf, readAnswer } from "./answer.js";
 import { AuthorityError, redact } from "./errors.js";
@@ -17,19 +17,13 @@ import { describe, invalid } from "../input.js";
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
 /**
- * How a provider retries throttled or failing authorities.
+ * How a provider retries throttled or failing authorities: the client's {@link RetryOptions}, with
+ * the same defaults ({@link DEFAULT_RETRY}).
  * @example
  * const retry: ProviderRetryOptions = { retries: 4, minDelayMs: 500, maxDelayMs: 5_000 };
  * const getToken = fromManagedIdentity({ retry });
  */
-export interface ProviderRetryOptions {
-  /** retries after the first attempt (default 2) */
-  retries?: number;
-  /** base of the exponential backoff in ms (default 300) */
-  minDelayMs?: number;
-  /** a Retry-After longer than this ends the retries (default 10 000 ms) */
-  maxDelayMs?: number;
-}
+export type ProviderRetryOptions = RetryOptions;
 
 export interface SendOptions {
   fetch: FetchLike | undefined;
@@ -46,8 +40,8 @@ export function checkRetry(retry: unknown, kind: string): void {
   if (retry === undefined || retry === false) return;
   const r = retry as Record<string, unknown> | null;
   if (!r || typeof r !== "object" || Array.isArray(r))
-    throw invalid(`${kind}: retry must be false or { retries, minDelayMs, maxDelayMs }; got ${describe(retry)}`);
-  for (const k of ["retries", "minDelayMs", "maxDelayMs"]) {
+    throw invalid(`${kind}: retry must be false or { retries, minDelayMs, maxDelayMs, maxElapsedMs }; got ${describe(retry)}`);
+  for (const k of ["retries", "minDelayMs", "maxDelayMs", "maxElapsedMs"]) {
     const v = r[k];
     if (v !== undefined && !(typeof v === "number" && v >= 0 && (k !== "retries" || Number.isInteger(v))))
       throw invalid(
@@ -66,52 +60,30 @@ export function pickFetch(f: FetchLike | undefined): FetchLike {
 /** Sends a token request and returns the token, or throws AuthorityError / KeyVaultClientError. */
 export async function sendTokenRequest(url: URL, init: RequestInit, options: SendOptions): Promise<AccessToken> {
   const doFetch = pickFetch(options.fetch);
-  const policy =
-    options.retry === false
-      ? { retries: 0, minDelayMs: 0, maxDelayMs: 0 }
-      : {
-          retries: options.retry?.retries ?? 2,
-          minDelayMs: options.retry?.minDelayMs ?? 300,
-          maxDelayMs: options.retry?.maxDelayMs ?? 10_000,
-        };
-  const signal = options.signal;
+  const { signal, retryStatuses = [] } = options;
   const secrets = echoForms(options.secrets);
-  for (let attempt = 0; ; attempt++) {
+  const requestInit: RequestInit = { ...init, redirect: "manual" };
+  if (signal) requestInit.signal = signal;
+  let response: Response;
+  try {
+    response = await withRetries(
+      () => {
+        signal?.throwIfAborted();
+        return doFetch(url.href, requestInit);
+      },
+      {
+        policy: options.retry === false ? null : { ...DEFAULT_RETRY, ...options.retry },
+        signal,
+        // A token request is safe to repeat; a certificate the runtime does not trust never heals.
+        retryStatus: (status) => RETRY_STATUSES.has(status) || retryStatuses.includes(status),
+        retryFailure: (e) => !isCertificateFailure(e),
+      },
+    );
+  } catch (e) {
     if (signal?.aborted) throw signal.reason;
-    let response: Response | undefined;
-    let failure: unknown;
-    try {
-      const requestInit: RequestInit = { ...init, redirect: "manual" };
-      if (signal) requestInit.signal = signal;
-      response = await doFetch(url.href, requestInit);
-    } catch (e) {
-      if (signal?.aborted) throw signal.reason;
-      failure = e;
-    }
-    const retryable =
-      attempt < policy.retries &&
-      (response === undefined || RETRY_STATUSES.has(response.status) || (options.retryStatuses ?? []).includes(response.status));
-    if (retryable) {
-      const asked = response ? retryAfterMs(response.headers) : undefined;
-      const wait = asked ?? backoffDelay(attempt, { ...DEFAULT_RETRY, minDelayMs: policy.minDelayMs, maxDelayMs: policy.maxDelayMs });
-      if (wait <= policy.maxDelayMs) {
-        try {
-          await response?.body?.cancel();
-        } catch {
-          /* already closed */
-        }
-        await sleep(wait, signal);
-        continue;
-      }
-    }
-    if (!response) {
-      const why = failure instanceof Error ? failure.message : String(failure);
-      throw new KeyVaultClientError("ERR_NETWORK", `could not reach the token endpoint at ${url.origin}: ${redact(why, secrets)}`, {
-        cause: redactError(failure, secrets),
-      });
-    }
-    return readTokenResponse(response, url, secrets);
+    throw networkError(url.href, e, secrets);
   }
+  return readTokenResponse(response, url, secrets);
 }
 
 async function readTokenResponse(response: Response, url: URL, secrets: string[]): Promise<AccessToken> {

@@ -6,7 +6,7 @@
 import { getCachedChallenge } from "../challenge.js";
 import { DEFAULT_TIMEOUT_MS, providerOf, type KeyVaultClient } from "../client.js";
 import { base64UrlDecode, utf8Decode } from "../encoding.js";
-import { cachedToken, requestToken, type TokenRequest } from "../token.js";
+import { TokenSource, type TokenRequest } from "../token.js";
 import { storeSignal, within } from "./store.js";
 
 /**
@@ -48,14 +48,15 @@ export async function identityOf(client: KeyVaultClient, signal: AbortSignal | u
   const provider = providerOf(client);
   const request = provider && identityRequest(client);
   if (!provider || !request) return undefined;
-  const held = cachedToken(provider, request);
-  if (held) return identityOfToken(held.token);
+  const tokens = new TokenSource(provider); // the provider's cache, as the client reads it
+  const held = tokens.cached(request);
+  if (held) return identityOfToken(held);
   // A provider that fails or never answers leaves the identity unknown: the vault read that follows
   // meets the same provider under the client's own deadline, and reports it properly.
   const got = await within(
-    () => requestToken(provider, signal ? { ...request, signal } : request),
+    () => tokens.request(signal ? { ...request, signal } : request, "identity").token,
     storeSignal(signal, DEFAULT_TIMEOUT_MS),
   );
   if (signal?.aborted) throw signal.reason;
-  return got === undefined ? undefined : identityOfToken(typeof got === "string" ? got : got.token);
+  return got === undefined ? undefined : identityOfToken(got);
 }

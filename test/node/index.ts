@@ -44,6 +44,7 @@ import consumerTypesTests from "./consumer-types.test.js";
 import soakTests from "./soak.test.js";
 import certificatesOpensslTests from "./certificates-openssl.test.js";
 import certificateWorkerTests from "./certificate-worker.test.js";
+import publicApiTests from "./public-api.test.js";
 
 const files: SuiteFile[] = [
   packageTests,
@@ -77,6 +78,7 @@ const files: SuiteFile[] = [
   readmeSizesTests,
   emulatorOptionsTests,
   deadlineHttpTests,
+  publicApiTests,
   soakTests,
   certificatesOpensslTests,
   certificateWorkerTests,

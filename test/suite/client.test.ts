@@ -588,5 +588,118 @@ const suite: SuiteFile = (t, lib) => {
       assert.equal(calls.length, 2);
     });
   });
+
+  t.group("client: messages that say what went wrong", () => {
+    const getToken = () => "token-messages";
+
+    t.test("an undefined or empty vault URL says so", () => {
+      for (const [url, said] of [
+        [undefined, /vault URL is undefined/],
+        ["", /vault URL is empty/],
+      ] as const) {
+        try {
+          new KeyVaultClient(url as unknown as string, { getToken });
+          assert.ok(false, "accepted");
+        } catch (e) {
+          assert.equal((e as { code?: string }).code, "ERR_INVALID_INPUT");
+          assert.match((e as Error).message, said);
+        }
+      }
+    });
+
+    t.test("a plain-http vault URL is refused with a sentence that says https is required", () => {
+      try {
+        new KeyVaultClient("http://myvault.vault.azure.net", { getToken });
+        assert.ok(false, "accepted");
+      } catch (e) {
+        assert.equal((e as { code?: string }).code, "ERR_INSECURE_URL");
+        assert.equal((e as Error).message, "vault URL must start with https:// (got http:): Key Vault is served over https only");
+      }
+    });
+
+    t.test("a vault URL that names a collection (/keys, /secrets/…) is refused instead of becoming a 404", () => {
+      for (const url of [
+        "https://myvault.vault.azure.net/keys",
+        "https://myvault.vault.azure.net/Secrets/",
+        "https://p.example/kv/deletedkeys/k",
+      ]) {
+        try {
+          new KeyVaultClient(url, { getToken });
+          assert.ok(false, `accepted ${url}`);
+        } catch (e) {
+          assert.equal((e as { code?: string }).code, "ERR_INVALID_INPUT");
+          assert.match((e as Error).message, /names a collection: pass the vault's URL \(https:\/\/[^)]+\) and the path to fetch/);
+        }
+      }
+      // A proxy prefix that only looks alike is a path like any other.
+      assert.equal(new KeyVaultClient("https://p.example/keys-proxy", { getToken }).vaultUrl, "https://p.example/keys-proxy");
+    });
+
+    t.test("a failing provider's error is quoted without a stray space when it has no code", async () => {
+      const client = new KeyVaultClient("https://provider-message.vault.azure.net", {
+        getToken: () => {
+          throw new Error("no credentials configured");
+        },
+        challenge: { scope: "https://vault.azure.net/.default" },
+        fetch: async () => new Response("{}"),
+      });
+      const e = await assert.rejects(() => client.fetch("/keys/k"), { code: "ERR_TOKEN" });
+      assert.equal(e.message, "the token provider failed: Error: no credentials configured");
+    });
+
+    t.test("ERR_NETWORK names the host and the cause's code and message", async () => {
+      let sent = 0;
+      const client = new KeyVaultClient("https://refused.vault.azure.net", {
+        getToken,
+        challenge: { scope: "https://vault.azure.net/.default" },
+        retry: { retries: 1, minDelayMs: 1 },
+        fetch: async () => {
+          sent++;
+          throw new TypeError("fetch failed", {
+            cause: Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:443"), { code: "ECONNREFUSED" }),
+          });
+        },
+      });
+      const e = await assert.rejects(() => client.fetch("/keys/k"), { code: "ERR_NETWORK" });
+      assert.equal(e.message, "could not reach refused.vault.azure.net: connect ECONNREFUSED 127.0.0.1:443");
+      assert.equal(sent, 2, "a refused connection is retried");
+    });
+
+    t.test("an untrusted certificate is ERR_NETWORK that says so, and is not retried", async () => {
+      let sent = 0;
+      const client = new KeyVaultClient("https://selfsigned.vault.azure.net", {
+        getToken,
+        challenge: { scope: "https://vault.azure.net/.default" },
+        retry: { retries: 3, minDelayMs: 1 },
+        fetch: async () => {
+          sent++;
+          throw new TypeError("fetch failed", {
+            cause: Object.assign(new Error("self-signed certificate"), { code: "DEPTH_ZERO_SELF_SIGNED_CERT" }),
+          });
+        },
+      });
+      const e = await assert.rejects(() => client.fetch("/keys/k"), { code: "ERR_NETWORK" });
+      assert.equal(
+        e.message,
+        "could not reach selfsigned.vault.azure.net: certificate not trusted (DEPTH_ZERO_SELF_SIGNED_CERT); for the emulator set NODE_EXTRA_CA_CERTS",
+      );
+      assert.equal(sent, 1, "a certificate failure cannot heal: no retry");
+    });
+
+    t.test("ERR_NETWORK's message and cause never carry the token", async () => {
+      const client = new KeyVaultClient("https://echo.vault.azure.net", {
+        getToken: () => "secret-token-value",
+        challenge: { scope: "https://vault.azure.net/.default" },
+        retry: false,
+        fetch: async (_i, init) => {
+          const auth = new Headers(init?.headers).get("authorization");
+          throw new TypeError("fetch failed", { cause: Object.assign(new Error(`reset after ${auth}`), { code: "ECONNRESET" }) });
+        },
+      });
+      const e = await assert.rejects(() => client.fetch("/keys/k"), { code: "ERR_NETWORK" });
+      assert.ok(!JSON.stringify([e.message, String(e.cause), String((e.cause as Error).cause)]).includes("secret-token-value"));
+      assert.match(e.message, /^could not reach echo\.vault\.azure\.net: ECONNRESET \(reset after Bearer \[redacted\]\)$/);
+    });
+  });
 };
 export default suite;

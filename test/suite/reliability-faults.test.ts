@@ -20,8 +20,8 @@ import {
 /** Operation classes under persistent faults and on a cold vault's probe (every class faces the transient ones). */
 const ALWAYS_OPS = ["read", "sign", "create", "rotate"];
 const PROBE_OPS = ["read", "sign", "create", "restore"];
-/** The deadline of the suite policy plus what a busy machine adds (the grain is timeout/32). */
-const LIMIT_MS = SUITE_POLICY.timeoutMs + (SUITE_POLICY.timeoutMs >> 5) + 2500;
+/** The deadline of the suite policy plus what a busy machine adds. */
+const LIMIT_MS = SUITE_POLICY.timeoutMs + 2500;
 
 export function suiteCells(): { fault: FaultKind; op: (typeof OPS)[number]; when: When }[] {
   const cells: { fault: FaultKind; op: (typeof OPS)[number]; when: When }[] = [];

@@ -114,11 +114,11 @@ const suite: SuiteFile = (t, lib) => {
     for (const [what, thrown] of [
       [
         "a KeyVaultClientError quoting the token",
-        (tok: string) => new lib.core.KeyVaultClientError("ERR_UPSTREAM", `refresh of ${tok} refused`),
+        (tok: string) => new lib.core.KeyVaultClientError("ERR_UPSTREAM" as never, `refresh of ${tok} refused`),
       ],
       [
         "a KeyVaultClientError whose cause quotes the token",
-        (tok: string) => new lib.core.KeyVaultClientError("ERR_UPSTREAM", "refused", { cause: new Error(`for ${tok}`) }),
+        (tok: string) => new lib.core.KeyVaultClientError("ERR_UPSTREAM" as never, "refused", { cause: new Error(`for ${tok}`) }),
       ],
     ] as const) {
       for (const tok of [testJwt("finding"), opaqueToken("finding")]) {

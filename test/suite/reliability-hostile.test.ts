@@ -391,7 +391,8 @@ export async function runWorld(lib: Lib, w: World, opts: { timeout?: number; sla
       }
     }
   };
-  const r = await watchdog(run(), timeout + (timeout >> 5) + (opts.slack ?? SLACK));
+  const started = Date.now(); // before the call starts: its deadline starts with it
+  const r = await watchdog(run(), timeout + (opts.slack ?? SLACK), started);
   clearTimeout(abortTimer);
   let outcome = r.hung ? "hung" : r.error === undefined ? "ok" : classify(lib, r.error, reason);
   if (r.error !== undefined && r.error !== reason) keep(`hostile ${w.op}`, r.error, issued);

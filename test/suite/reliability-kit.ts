@@ -133,8 +133,11 @@ export const isForeign = (kind: string) => kind.startsWith("FOREIGN");
 export const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** `promise`, or "hung" once `ms` have passed (the watchdog of every bounded-time check). */
-export function watchdog<T>(promise: Promise<T>, ms: number): Promise<{ value?: T; error?: unknown; hung: boolean; ms: number }> {
-  const started = Date.now();
+export function watchdog<T>(
+  promise: Promise<T>,
+  ms: number,
+  started: number = Date.now(),
+): Promise<{ value?: T; error?: unknown; hung: boolean; ms: number }> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const guard = new Promise<{ hung: true; ms: number }>((r) => {
     timer = setTimeout(() => r({ hung: true, ms: Date.now() - started }), ms);

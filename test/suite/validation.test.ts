@@ -628,7 +628,7 @@ const suite: SuiteFile = (t: Registrar, lib: Lib) => {
           [
             "retry of the wrong type",
             () => e.fromClientSecret({ ...app, clientSecret: "s", retry: any(3) }),
-            /^fromClientSecret: retry must be false or \{ retries, minDelayMs, maxDelayMs \}; got a number$/,
+            /^fromClientSecret: retry must be false or \{ retries, minDelayMs, maxDelayMs, maxElapsedMs \}; got a number$/,
           ],
           [
             "retry count below 0",
