@@ -29,7 +29,9 @@ export type ClientErrorCode =
   | "ERR_KEY_NOT_USABLE"
   | "ERR_SECRET_NOT_USABLE"
   | "ERR_JWE_INVALID"
-  | "ERR_JWE_DECRYPTION_FAILED";
+  | "ERR_JWE_DECRYPTION_FAILED"
+  | "ERR_KEY_NOT_EXPORTABLE"
+  | "ERR_OPERATION_FAILED";
 
 /**
  * A failure found on this side: bad input, a refused challenge, an insecure URL, a timeout,

@@ -131,7 +131,24 @@ function needs(value: unknown, methods: string[], fn: string, what: string): voi
  */
 export function storeSignal(caller: AbortSignal | undefined, timeoutMs: number): AbortSignal {
   const limit = AbortSignal.timeout(timeoutMs);
-  return caller ? AbortSignal.any([caller, limit]) : limit;
+  if (!caller) return limit;
+  // Joined by hand, not AbortSignal.any (Vercel's Edge Runtime lacks it): whichever aborts first
+  // aborts the joined signal and removes the other's listener.
+  const both = new AbortController();
+  if (caller.aborted) both.abort(caller.reason);
+  else {
+    const onCaller = () => {
+      limit.removeEventListener("abort", onLimit);
+      both.abort(caller.reason);
+    };
+    const onLimit = () => {
+      caller.removeEventListener("abort", onCaller);
+      both.abort(limit.reason);
+    };
+    caller.addEventListener("abort", onCaller, { once: true });
+    limit.addEventListener("abort", onLimit, { once: true });
+  }
+  return both.signal;
 }
 
 /**

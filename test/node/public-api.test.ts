@@ -20,7 +20,7 @@ const codesIn = (text: string) => new Set([...text.matchAll(/\bERR_[A-Z_]+\b/g)]
 const sorted = (s: Set<string>) => [...s].sort();
 
 // Entry points of this package (the emulator's are another package's).
-const ENTRIES = ["index", "keys", "entra", "jose", "proxy", "proxy-server", "secrets"];
+const ENTRIES = ["index", "keys", "entra", "jose", "proxy", "proxy-server", "secrets", "certificates"];
 // The method `request()` and the helpers call through is keyed by this symbol: its declaration must ship with the method.
 const ALLOWED = new Set(["send"]);
 
