@@ -6,7 +6,8 @@ import type { SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
 import { execFile } from "node:child_process";
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { createRequire } from "node:module";
 import { promisify } from "node:util";
 import { build, transform } from "esbuild";
 import { Miniflare } from "miniflare";
@@ -62,6 +63,27 @@ const suite: SuiteFile = (t) => {
         "every expected output names a snippet",
       );
     });
+
+    t.test(
+      "README.md's Node quickstart runs as written under Bun (bun app.mjs), as its Bun section says",
+      async () => {
+        const readme = readFileSync(join(repoRoot(), "README.md"), "utf8");
+        assert.match(readme, /^### Bun\n[^#]*`bun app\.mjs`/m, "the README's Bun section says to run the Node quickstart with bun");
+        const snippet = snippets.find((s) => s.file === "README.md" && s.section === "Node" && s.options.includes("emulator-env"));
+        assert.ok(snippet, "the README has the Node quickstart");
+        const dir = await consumerProject();
+        const cli = await startInstalledCli(dir, ["--port", "0", "--name", "snippet-bun"]);
+        try {
+          const file = join(dir, "app-bun.mjs");
+          writeFileSync(file, snippet.code);
+          const { stdout } = await run(bunExecutable(), ["app-bun.mjs"], { cwd: dir, env: userEnv(cli.env), timeout: 60_000 }).catch(explain);
+          assert.match(stdout, SAYS["README.md Node node emulator-env"]!);
+        } finally {
+          await cli.stop();
+        }
+      },
+      { timeoutMs: 120_000 },
+    );
 
     for (const snippet of snippets) {
       t.test(
@@ -175,3 +197,9 @@ function errorOf(fn: () => unknown): unknown {
 }
 
 export default suite;
+
+/** The Bun binary of the `@oven/bun-linux-x64-baseline` dev dependency (the bun leg's). */
+function bunExecutable(): string {
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve("@oven/bun-linux-x64-baseline/package.json")), "bin", "bun");
+}

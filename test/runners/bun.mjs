@@ -26,8 +26,9 @@ import * as entra from "keyvault-fetch/entra";
 import * as jose from "keyvault-fetch/jose";
 import * as proxy from "keyvault-fetch/proxy";
 import * as secrets from "keyvault-fetch/secrets";
+import * as certificates from "keyvault-fetch/certificates";
 import { runSuite } from "./suite.js";
-const result = await runSuite({ core, emulator, keys, entra, jose, proxy, secrets }, "bun", { filter: ${JSON.stringify(filter ?? "")} || undefined });
+const result = await runSuite({ core, emulator, keys, entra, jose, proxy, secrets, certificates }, "bun", { filter: ${JSON.stringify(filter ?? "")} || undefined });
 ${PRINT_RESULT}\n`,
   );
   return childResult("bun", bunBinary(), ["run", "--no-install", entry], {

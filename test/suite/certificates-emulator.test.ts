@@ -3,7 +3,7 @@
 // recordings do not cover: EC and RSA sizes, the linked key and secret, merge, import of PEM and of
 // Key Vault's own PKCS#12, versions and lists, policy updates, soft delete with its cascade, backup
 // and restore, lifetime actions on the emulator's clock, saved state and per-vault isolation.
-import type { Lib, Registrar, SuiteFile } from "./harness.js";
+import { NOT_IN_BROWSERS, type Lib, type Registrar, type SuiteFile } from "./harness.js";
 import * as assert from "./assert.js";
 import { compare as compareWith, secretsCaller } from "./secrets-emulator.test.js";
 
@@ -458,7 +458,7 @@ const suite: SuiteFile = (t: Registrar, lib: Lib) => {
         assert.ok(exposed.includes("location") && exposed.includes("retry-after"), exposed);
       },
       // A page cannot set Origin itself: test/node/emulator-cors.test.ts drives Chromium.
-      { only: ["node", "workerd", "deno"] },
+      { only: NOT_IN_BROWSERS },
     );
 
     t.test("bad input gets the service's 400 (or 403, 404, 405), never a 500", async () => {
