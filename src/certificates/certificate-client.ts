@@ -87,7 +87,10 @@ export class CertificateClient extends KeyVaultClient {
    * See {@link getCertificateOperation}.
    * @example const { status } = await certificateClient.getCertificateOperation("api-tls");
    */
-  getCertificateOperation(name: string, options?: OperationOptions & { wait?: boolean | CreateWaitOptions }): Promise<CertificateOperation> {
+  getCertificateOperation(
+    name: string,
+    options?: OperationOptions & { wait?: boolean | CreateWaitOptions },
+  ): Promise<CertificateOperation> {
     return getCertificateOperation(this, name, options);
   }
   /**
@@ -108,14 +111,22 @@ export class CertificateClient extends KeyVaultClient {
    * See {@link mergeCertificate}.
    * @example await certificateClient.mergeCertificate("internal-tls", [data]);
    */
-  mergeCertificate(name: string, x509Certificates: Uint8Array[], options?: MergeCertificateOptions): Promise<KeyVaultCertificateWithPolicy> {
+  mergeCertificate(
+    name: string,
+    x509Certificates: Uint8Array[],
+    options?: MergeCertificateOptions,
+  ): Promise<KeyVaultCertificateWithPolicy> {
     return mergeCertificate(this, name, x509Certificates, options);
   }
   /**
    * See {@link importCertificate}.
    * @example await certificateClient.importCertificate("partner-tls", env.CERT_PEM + env.KEY_PEM);
    */
-  importCertificate(name: string, certificate: Uint8Array | string, options?: ImportCertificateOptions): Promise<KeyVaultCertificateWithPolicy> {
+  importCertificate(
+    name: string,
+    certificate: Uint8Array | string,
+    options?: ImportCertificateOptions,
+  ): Promise<KeyVaultCertificateWithPolicy> {
     return importCertificate(this, name, certificate, options);
   }
   /**
@@ -136,7 +147,11 @@ export class CertificateClient extends KeyVaultClient {
    * See {@link updateCertificateProperties}.
    * @example await certificateClient.updateCertificateProperties("api-tls", "", { enabled: false });
    */
-  updateCertificateProperties(name: string, version: string, options: UpdateCertificatePropertiesOptions): Promise<KeyVaultCertificateWithPolicy> {
+  updateCertificateProperties(
+    name: string,
+    version: string,
+    options: UpdateCertificatePropertiesOptions,
+  ): Promise<KeyVaultCertificateWithPolicy> {
     return updateCertificateProperties(this, name, version, options);
   }
   /**

@@ -44,7 +44,8 @@ function waitSettings(w: CreateCertificateOptions["wait"]): { timeoutMs: number;
   const o = w === true ? {} : w;
   const timeoutMs = o.timeoutMs ?? 120_000;
   if (!(timeoutMs >= 0 && Number.isFinite(timeoutMs))) throw invalid("wait.timeoutMs must be a number of milliseconds");
-  if (o.intervalMs !== undefined && !(o.intervalMs >= 0 && Number.isFinite(o.intervalMs))) throw invalid("wait.intervalMs must be a number of milliseconds");
+  if (o.intervalMs !== undefined && !(o.intervalMs >= 0 && Number.isFinite(o.intervalMs)))
+    throw invalid("wait.intervalMs must be a number of milliseconds");
   return o.intervalMs === undefined ? { timeoutMs } : { timeoutMs, intervalMs: o.intervalMs };
 }
 
@@ -96,7 +97,8 @@ function sendJson(
   }
   if (o.signal) init.signal = o.signal;
   return client[send](path, init, idempotent, async (response, call) => {
-    if (!response.ok) throw await KeyVaultError.fromResponse(response, { method: call.method, url: response.url || call.url }, [call.token]);
+    if (!response.ok)
+      throw await KeyVaultError.fromResponse(response, { method: call.method, url: response.url || call.url }, [call.token]);
     const text = await response.text();
     let json: object;
     try {
@@ -164,7 +166,11 @@ export async function getCertificateOperation(
  * Asks the service to cancel a pending creation (`cancellationRequested: true`); it may still complete.
  * @example await cancelCertificateOperation(client, "api-tls");
  */
-export async function cancelCertificateOperation(client: KeyVaultClient, name: string, options?: OperationOptions): Promise<CertificateOperation> {
+export async function cancelCertificateOperation(
+  client: KeyVaultClient,
+  name: string,
+  options?: OperationOptions,
+): Promise<CertificateOperation> {
   checkClient(client, "cancelCertificateOperation");
   checkName(name);
   const o = optionsOf(options, "cancelCertificateOperation");
@@ -175,7 +181,11 @@ export async function cancelCertificateOperation(client: KeyVaultClient, name: s
  * Deletes a certificate's creation operation (the certificate version stays, disabled, if it was never issued).
  * @example await deleteCertificateOperation(client, "api-tls");
  */
-export async function deleteCertificateOperation(client: KeyVaultClient, name: string, options?: OperationOptions): Promise<CertificateOperation> {
+export async function deleteCertificateOperation(
+  client: KeyVaultClient,
+  name: string,
+  options?: OperationOptions,
+): Promise<CertificateOperation> {
   checkClient(client, "deleteCertificateOperation");
   checkName(name);
   const o = optionsOf(options, "deleteCertificateOperation");

@@ -54,7 +54,12 @@ export async function recoverDeletedCertificate(
   const settings = waitSettings(o);
   const recovered = toCertificate(await request(client, "POST", `/deletedcertificates/${name}/recover`, undefined, signalOf(o, false)));
   if (!settings) return recovered;
-  await pollUntil(() => request(client, "GET", `/certificates/${name}/`, undefined, signalOf(o)), settings, `recovery of certificate ${name}`, o.signal);
+  await pollUntil(
+    () => request(client, "GET", `/certificates/${name}/`, undefined, signalOf(o)),
+    settings,
+    `recovery of certificate ${name}`,
+    o.signal,
+  );
   return recovered;
 }
 

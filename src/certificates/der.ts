@@ -113,7 +113,9 @@ function altNames(der: Uint8Array, t: Tlv): SubjectAltNames {
     else if (g.tag === 0x81) out.emails.push(ascii(der, g));
     else if (g.tag === 0x86) out.uris.push(ascii(der, g));
     else if (g.tag === 0x87)
-      out.ipAddresses.push(b.length === 4 ? b.join(".") : Array.from({ length: 8 }, (_, i) => ((b[2 * i]! << 8) | b[2 * i + 1]!).toString(16)).join(":"));
+      out.ipAddresses.push(
+        b.length === 4 ? b.join(".") : Array.from({ length: 8 }, (_, i) => ((b[2 * i]! << 8) | b[2 * i + 1]!).toString(16)).join(":"),
+      );
     else if (g.tag === 0xa0) {
       // otherName: a UPN is [0] { OID 1.3.6.1.4.1.311.20.2.3, [0] UTF8String }
       const [type, value] = children(der, g);
@@ -188,7 +190,9 @@ export function parseCertificate(der: Uint8Array): CertificateInfo {
     return {
       subject: name(bytes, subject!),
       issuer: name(bytes, issuer!),
-      serialNumber: Array.from(content(bytes, serial!), (b) => b.toString(16).padStart(2, "0")).join("").toUpperCase(),
+      serialNumber: Array.from(content(bytes, serial!), (b) => b.toString(16).padStart(2, "0"))
+        .join("")
+        .toUpperCase(),
       notBefore: time(bytes, from!),
       notAfter: time(bytes, until!),
       subjectAltNames: sans,
@@ -237,7 +241,8 @@ export function importAlgorithm(
   rsa: { name?: "RSASSA-PKCS1-v1_5" | "RSA-PSS"; hash?: "SHA-256" | "SHA-384" | "SHA-512" } = {},
 ): { name: string; hash?: string; namedCurve?: string } {
   if (key.kty === "RSA") return { name: rsa.name ?? "RSASSA-PKCS1-v1_5", hash: rsa.hash ?? "SHA-256" };
-  if (key.kty === "EC" && (key.crv === "P-256" || key.crv === "P-384" || key.crv === "P-521")) return { name: "ECDSA", namedCurve: key.crv };
+  if (key.kty === "EC" && (key.crv === "P-256" || key.crv === "P-384" || key.crv === "P-521"))
+    return { name: "ECDSA", namedCurve: key.crv };
   throw new KeyVaultClientError(
     "ERR_UNSUPPORTED",
     key.kty === "EC"

@@ -33,7 +33,12 @@ export { createCertificate, getCertificateOperation, cancelCertificateOperation,
 export type { CreateCertificateOptions, CreateWaitOptions } from "./create.js";
 export { deleteCertificate, getDeletedCertificate, recoverDeletedCertificate, purgeDeletedCertificate } from "./deleted.js";
 export type { WaitOptions, WaitableOptions } from "../secrets/wait.js";
-export { listPropertiesOfCertificates, listPropertiesOfCertificateVersions, listDeletedCertificates, listPropertiesOfIssuers } from "./list.js";
+export {
+  listPropertiesOfCertificates,
+  listPropertiesOfCertificateVersions,
+  listDeletedCertificates,
+  listPropertiesOfIssuers,
+} from "./list.js";
 export type { ListCertificatesOptions, ListOptions, PageSettings, PagedAsyncIterable } from "./list.js";
 export { getContacts, setContacts, deleteContacts, createIssuer, getIssuer, updateIssuer, deleteIssuer } from "./issuers.js";
 export { getCertificateWithKey, toPem } from "./with-key.js";

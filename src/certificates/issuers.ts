@@ -26,10 +26,15 @@ export async function getContacts(client: KeyVaultClient, options?: OperationOpt
  * Replaces the vault's certificate contacts.
  * @example await setContacts(client, [{ email: "pki@example.com", name: "PKI team" }]);
  */
-export async function setContacts(client: KeyVaultClient, contacts: CertificateContact[], options?: OperationOptions): Promise<CertificateContact[]> {
+export async function setContacts(
+  client: KeyVaultClient,
+  contacts: CertificateContact[],
+  options?: OperationOptions,
+): Promise<CertificateContact[]> {
   checkClient(client, "setContacts");
   const o = optionsOf(options, "setContacts");
-  if (!Array.isArray(contacts) || !contacts.length) throw invalid(`setContacts takes a non-empty array of contacts; got ${describe(contacts)}`);
+  if (!Array.isArray(contacts) || !contacts.length)
+    throw invalid(`setContacts takes a non-empty array of contacts; got ${describe(contacts)}`);
   for (const c of contacts) {
     if (!c || typeof c !== "object") throw invalid(`each contact must be an object ({ email, name, phone }); got ${describe(c)}`);
     for (const k of ["email", "name", "phone"] as const)
@@ -53,7 +58,12 @@ export async function deleteContacts(client: KeyVaultClient, options?: Operation
  * Creates (or replaces) an issuer: a CA account certificates can name as `issuerName`.
  * @example await createIssuer(client, "digicert", { provider: "DigiCert", accountId: "acct", password: env.AZURE_CLIENT_SECRET });
  */
-export async function createIssuer(client: KeyVaultClient, name: string, issuer: IssuerInput, options?: OperationOptions): Promise<CertificateIssuer> {
+export async function createIssuer(
+  client: KeyVaultClient,
+  name: string,
+  issuer: IssuerInput,
+  options?: OperationOptions,
+): Promise<CertificateIssuer> {
   checkClient(client, "createIssuer");
   checkName(name, "issuer");
   const o = optionsOf(options, "createIssuer");
@@ -75,7 +85,12 @@ export async function getIssuer(client: KeyVaultClient, name: string, options?: 
  * Changes an issuer (members left out stay).
  * @example await updateIssuer(client, "digicert", { accountId: "acct-2" });
  */
-export async function updateIssuer(client: KeyVaultClient, name: string, issuer: IssuerInput, options?: OperationOptions): Promise<CertificateIssuer> {
+export async function updateIssuer(
+  client: KeyVaultClient,
+  name: string,
+  issuer: IssuerInput,
+  options?: OperationOptions,
+): Promise<CertificateIssuer> {
   checkClient(client, "updateIssuer");
   checkName(name, "issuer");
   const o = optionsOf(options, "updateIssuer");

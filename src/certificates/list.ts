@@ -29,7 +29,10 @@ function path(base: string, options: ListCertificatesOptions | undefined): strin
  * Lists the vault's certificates: each one's newest version, properties only.
  * @example for await (const c of listPropertiesOfCertificates(client)) console.log(c.name, c.expiresOn);
  */
-export function listPropertiesOfCertificates(client: KeyVaultClient, options?: ListCertificatesOptions): PagedAsyncIterable<CertificateProperties> {
+export function listPropertiesOfCertificates(
+  client: KeyVaultClient,
+  options?: ListCertificatesOptions,
+): PagedAsyncIterable<CertificateProperties> {
   checkClient(client, "listPropertiesOfCertificates");
   return paged(client, path("/certificates", options), toCertificateProperties, options, "listPropertiesOfCertificates");
 }
@@ -52,7 +55,10 @@ export function listPropertiesOfCertificateVersions(
  * Lists deleted certificates (soft-delete vaults).
  * @example for await (const d of listDeletedCertificates(client)) console.log(d.name, d.scheduledPurgeDate);
  */
-export function listDeletedCertificates(client: KeyVaultClient, options?: ListCertificatesOptions): PagedAsyncIterable<DeletedCertificateProperties> {
+export function listDeletedCertificates(
+  client: KeyVaultClient,
+  options?: ListCertificatesOptions,
+): PagedAsyncIterable<DeletedCertificateProperties> {
   checkClient(client, "listDeletedCertificates");
   return paged(client, path("/deletedcertificates", options), toDeletedCertificateProperties, options, "listDeletedCertificates");
 }

@@ -77,7 +77,11 @@ export function toCertificate(b: Json): KeyVaultCertificateWithPolicy {
 }
 
 /** A deleted item's deletion members. */
-const deletion = (b: Json) => ({ recoveryId: b.recoveryId, deletedOn: date(b.deletedDate), scheduledPurgeDate: date(b.scheduledPurgeDate) });
+const deletion = (b: Json) => ({
+  recoveryId: b.recoveryId,
+  deletedOn: date(b.deletedDate),
+  scheduledPurgeDate: date(b.scheduledPurgeDate),
+});
 
 /** DeletedCertificateItem -> DeletedCertificateProperties. */
 export function toDeletedCertificateProperties(b: Json): DeletedCertificateProperties {
@@ -159,14 +163,18 @@ export function fromPolicy(policy: CertificatePolicy, creating: boolean): Json {
   ] as const)
     check(p[k], t, k);
   const sans = p.subjectAlternativeNames;
-  if (sans !== undefined && (!sans || typeof sans !== "object")) throw invalid(`policy.subjectAlternativeNames must be an object; got ${describe(sans)}`);
+  if (sans !== undefined && (!sans || typeof sans !== "object"))
+    throw invalid(`policy.subjectAlternativeNames must be an object; got ${describe(sans)}`);
   const dns = strings(sans?.dnsNames, "policy.subjectAlternativeNames.dnsNames");
   const emails = strings(sans?.emails, "policy.subjectAlternativeNames.emails");
   const upns = strings(sans?.userPrincipalNames, "policy.subjectAlternativeNames.userPrincipalNames");
   if (creating) {
-    if (!p.issuerName) throw invalid('a new certificate\'s policy needs issuerName ("Self" for self-signed, "Unknown" to merge later, or an issuer\'s name)');
+    if (!p.issuerName)
+      throw invalid(
+        'a new certificate\'s policy needs issuerName ("Self" for self-signed, "Unknown" to merge later, or an issuer\'s name)',
+      );
     if (!p.subject && !dns?.length && !emails?.length && !upns?.length)
-      throw invalid("a new certificate's policy needs a subject (e.g. \"CN=example.com\") or subjectAlternativeNames");
+      throw invalid('a new certificate\'s policy needs a subject (e.g. "CN=example.com") or subjectAlternativeNames');
   }
   if (p.lifetimeActions !== undefined && !Array.isArray(p.lifetimeActions))
     throw invalid(`policy.lifetimeActions must be an array; got ${describe(p.lifetimeActions)}`);
@@ -184,7 +192,8 @@ export function fromPolicy(policy: CertificatePolicy, creating: boolean): Json {
     secret_props: p.contentType === undefined ? undefined : { contentType: p.contentType },
     x509_props: Object.keys(x509).length ? x509 : undefined,
     lifetime_actions: p.lifetimeActions?.map((l: LifetimeAction) => {
-      if (!l || typeof l !== "object" || typeof l.action !== "string") throw invalid("each lifetime action needs an action (\"AutoRenew\" or \"EmailContacts\")");
+      if (!l || typeof l !== "object" || typeof l.action !== "string")
+        throw invalid('each lifetime action needs an action ("AutoRenew" or "EmailContacts")');
       return {
         trigger: compact({ lifetime_percentage: l.lifetimePercentage, days_before_expiry: l.daysBeforeExpiry }),
         action: { action_type: l.action },
@@ -245,10 +254,12 @@ export function toIssuerProperties(b: Json): IssuerProperties {
 
 /** IssuerInput -> the wire issuer, checked. */
 export function fromIssuer(input: IssuerInput, creating: boolean): Json {
-  if (!input || typeof input !== "object" || Array.isArray(input)) throw invalid(`issuer settings must be an object ({ provider, ... }); got ${describe(input)}`);
+  if (!input || typeof input !== "object" || Array.isArray(input))
+    throw invalid(`issuer settings must be an object ({ provider, ... }); got ${describe(input)}`);
   for (const k of ["provider", "accountId", "password", "organizationId"] as const)
     if (input[k] !== undefined && typeof input[k] !== "string") throw invalid(`issuer ${k} must be a string; got ${describe(input[k])}`);
-  if (input.enabled !== undefined && typeof input.enabled !== "boolean") throw invalid(`issuer enabled must be a boolean; got ${describe(input.enabled)}`);
+  if (input.enabled !== undefined && typeof input.enabled !== "boolean")
+    throw invalid(`issuer enabled must be a boolean; got ${describe(input.enabled)}`);
   if (creating && !input.provider) throw invalid('createIssuer needs a provider (e.g. "DigiCert")');
   const admins = input.administratorContacts;
   if (admins !== undefined && !Array.isArray(admins)) throw invalid(`administratorContacts must be an array; got ${describe(admins)}`);

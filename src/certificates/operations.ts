@@ -31,8 +31,10 @@ export interface CertificatePropertiesInput {
 export function propertiesBody(o: CertificatePropertiesInput): { attributes?: { enabled: boolean }; tags?: Record<string, string> } {
   if (o.enabled !== undefined && typeof o.enabled !== "boolean") throw invalid(`enabled must be a boolean; got ${describe(o.enabled)}`);
   if (o.tags !== undefined) {
-    if (!o.tags || typeof o.tags !== "object" || Array.isArray(o.tags)) throw invalid(`tags must be an object of strings; got ${describe(o.tags)}`);
-    for (const [k, v] of Object.entries(o.tags)) if (typeof v !== "string") throw invalid(`tag ${JSON.stringify(k)} must have a string value; got ${describe(v)}`);
+    if (!o.tags || typeof o.tags !== "object" || Array.isArray(o.tags))
+      throw invalid(`tags must be an object of strings; got ${describe(o.tags)}`);
+    for (const [k, v] of Object.entries(o.tags))
+      if (typeof v !== "string") throw invalid(`tag ${JSON.stringify(k)} must have a string value; got ${describe(v)}`);
   }
   return compact({ attributes: o.enabled === undefined ? undefined : { enabled: o.enabled }, tags: o.tags });
 }
@@ -81,7 +83,9 @@ export async function updateCertificateProperties(
 ): Promise<KeyVaultCertificateWithPolicy> {
   checkClient(client, "updateCertificateProperties");
   if (typeof version !== "string")
-    throw invalid(`updateCertificateProperties(client, name, version, options): the version is a string ("" for the newest); got ${describe(version)}`);
+    throw invalid(
+      `updateCertificateProperties(client, name, version, options): the version is a string ("" for the newest); got ${describe(version)}`,
+    );
   checkName(name);
   checkCertificateVersion(version, "updateCertificateProperties");
   const o = optionsOf(options, "updateCertificateProperties");
@@ -205,7 +209,11 @@ export async function updateCertificatePolicy(
  * of the same subscription and geography restores.
  * @example const backup = await backupCertificate(client, "api-tls");
  */
-export async function backupCertificate(client: KeyVaultClient, name: string, options?: OperationOptions): Promise<Uint8Array<ArrayBuffer>> {
+export async function backupCertificate(
+  client: KeyVaultClient,
+  name: string,
+  options?: OperationOptions,
+): Promise<Uint8Array<ArrayBuffer>> {
   checkClient(client, "backupCertificate");
   checkName(name);
   const o = optionsOf(options, "backupCertificate");
@@ -229,4 +237,3 @@ export async function restoreCertificateBackup(
     throw invalid(`restoreCertificateBackup needs the backup as non-empty bytes; got ${describe(backup)}`);
   return toCertificate(await request(client, "POST", "/certificates/restore", { value: base64UrlEncode(backup) }, signalOf(o, false)));
 }
-

@@ -41,7 +41,13 @@ export async function certificateSigner(client: KeyVaultClient, name: string, si
 export async function signInVault(client: KeyVaultClient, kid: string, alg: string, input: string, signal?: AbortSignal): Promise<string> {
   const hash = `SHA-${alg.slice(2, 5)}`;
   const digest = new Uint8Array(await crypto.subtle.digest(hash, new TextEncoder().encode(input)));
-  const answer = await request<{ value?: unknown }>(client, "POST", `${kid}/sign`, { alg, value: base64UrlEncode(digest) }, signal ? { signal } : {});
+  const answer = await request<{ value?: unknown }>(
+    client,
+    "POST",
+    `${kid}/sign`,
+    { alg, value: base64UrlEncode(digest) },
+    signal ? { signal } : {},
+  );
   if (typeof answer?.value !== "string") throw badAnswer("to sign has no value");
   return answer.value;
 }

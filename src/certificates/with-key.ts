@@ -133,7 +133,10 @@ export async function getCertificateWithKey(
       `certificate ${address.name} has a non-exportable key (policy exportable: false): sign in the vault with its keyId (sign from keyvault-fetch/keys, signJwtWithCertificate from keyvault-fetch/jose), or create it with exportable: true`,
     );
   if (key.label !== "PRIVATE KEY")
-    throw new KeyVaultClientError("ERR_UNSUPPORTED", `the certificate's private key is a ${key.label} block, not PKCS #8: Web Crypto cannot import it`);
+    throw new KeyVaultClientError(
+      "ERR_UNSUPPORTED",
+      `the certificate's private key is a ${key.label} block, not PKCS #8: Web Crypto cannot import it`,
+    );
   const algorithm = importAlgorithm(leaf.publicKey, rsa);
   let privateKey: CryptoKey, publicKey: CryptoKey;
   try {
@@ -141,7 +144,10 @@ export async function getCertificateWithKey(
     publicKey = await crypto.subtle.importKey("spki", leaf.spki, algorithm, true, ["verify"]);
   } catch {
     // No cause: the platform's message could describe the key.
-    throw new KeyVaultClientError("ERR_UNSUPPORTED", `this runtime could not import certificate ${address.name}'s private key as ${algorithm.name}`);
+    throw new KeyVaultClientError(
+      "ERR_UNSUPPORTED",
+      `this runtime could not import certificate ${address.name}'s private key as ${algorithm.name}`,
+    );
   }
   const chain = parsed.map((c) => c.der);
   const { x5t, x5tS256 } = await certificateThumbprints(leaf.der);

@@ -65,7 +65,10 @@ export function fromKeyVaultCertificate(options: KeyVaultCertificateOptions): (r
     if (cached && Date.now() - cached.at < refreshMs) return cached;
     const signer = await certificateSigner(client, certificate, signal);
     if (signer.kty !== "RSA")
-      throw new KeyVaultClientError("ERR_UNSUPPORTED", `certificate ${certificate} has an ${signer.kty} key; Entra takes RSA (RS256, PS256) assertions`);
+      throw new KeyVaultClientError(
+        "ERR_UNSUPPORTED",
+        `certificate ${certificate} has an ${signer.kty} key; Entra takes RSA (RS256, PS256) assertions`,
+      );
     const header: Record<string, unknown> = {
       alg,
       typ: "JWT",
@@ -83,7 +86,15 @@ export function fromKeyVaultCertificate(options: KeyVaultCertificateOptions): (r
       clientCredentials(authority, request, tenantOf(request), async (endpoint) => {
         const { signer, header } = await current(request.signal);
         const now = Math.floor(Date.now() / 1000);
-        const claims = { aud: endpoint.href, iss: authority.clientId, sub: authority.clientId, jti: crypto.randomUUID(), iat: now, nbf: now, exp: now + life };
+        const claims = {
+          aud: endpoint.href,
+          iss: authority.clientId,
+          sub: authority.clientId,
+          jti: crypto.randomUUID(),
+          iat: now,
+          nbf: now,
+          exp: now + life,
+        };
         const input = `${header}.${base64UrlEncode(utf8Encode(JSON.stringify(claims)))}`;
         const assertion = `${input}.${await signInVault(client, signer.kid, alg, input, request.signal)}`;
         return { fields: { client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion }, secrets: [assertion] };

@@ -35,7 +35,11 @@ export interface SignJwtWithCertificateOptions {
  * const now = Math.floor(Date.now() / 1000);
  * const token = await signJwtWithCertificate(client, "signing-cert", { payload: { iss: "svc", iat: now, exp: now + 300 }, x5c: true });
  */
-export async function signJwtWithCertificate(client: KeyVaultClient, certificate: string, options: SignJwtWithCertificateOptions): Promise<string> {
+export async function signJwtWithCertificate(
+  client: KeyVaultClient,
+  certificate: string,
+  options: SignJwtWithCertificateOptions,
+): Promise<string> {
   checkClient(client, "signJwtWithCertificate");
   checkName(certificate);
   if (!options || typeof options !== "object")
@@ -49,7 +53,9 @@ export async function signJwtWithCertificate(client: KeyVaultClient, certificate
   const alg = options.alg ?? (signer.kty === "RSA" ? "RS256" : ecAlgorithm(signer.crv));
   const spec = alg && jwsSpec(alg);
   if (!alg || !spec || spec.kty !== signer.kty || (spec.crv && spec.crv !== signer.crv))
-    throw invalid(`${alg ?? "no JWS algorithm"} cannot be made with certificate ${certificate}'s ${signer.kty}${signer.crv ? ` ${signer.crv}` : ""} key`);
+    throw invalid(
+      `${alg ?? "no JWS algorithm"} cannot be made with certificate ${certificate}'s ${signer.kty}${signer.crv ? ` ${signer.crv}` : ""} key`,
+    );
   const header: Record<string, unknown> = { ...options.header, "x5t#S256": signer.x5tS256 };
   if (options.x5c) header.x5c = [base64Encode(signer.cer)];
   return signJwt(client, signer.kid, { alg, payload: options.payload, header, ...(options.signal ? { signal: options.signal } : {}) });

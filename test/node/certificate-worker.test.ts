@@ -33,7 +33,9 @@ const suite: SuiteFile = (t, lib) => {
           {
             name: "dist",
             setup(b) {
-              b.onResolve({ filter: /^keyvault-fetch(\/[a-z]+)?$/ }, (args) => ({ path: join(root, "dist", `${args.path.split("/")[1] ?? "index"}.js`) }));
+              b.onResolve({ filter: /^keyvault-fetch(\/[a-z]+)?$/ }, (args) => ({
+                path: join(root, "dist", `${args.path.split("/")[1] ?? "index"}.js`),
+              }));
             },
           },
         ],
@@ -49,7 +51,11 @@ const suite: SuiteFile = (t, lib) => {
         key: { ...jwk, key_ops: ["sign", "verify"], alg: undefined, ext: undefined },
       });
       const version = key.kid.split("/").pop();
-      const certificateAnswer = { id: `${emu.vaultUrl}/certificates/jwt-signing-cert/${version}`, kid: key.kid, cer: base64Encode(cert.der) };
+      const certificateAnswer = {
+        id: `${emu.vaultUrl}/certificates/jwt-signing-cert/${version}`,
+        kid: key.kid,
+        cer: base64Encode(cert.der),
+      };
 
       const mf = new Miniflare({
         modules: true,
@@ -65,7 +71,12 @@ const suite: SuiteFile = (t, lib) => {
         },
         outboundService: async (req: MfRequest) => {
           const url = new URL(req.url);
-          if (req.method === "GET" && url.origin === emu.vaultUrl && url.pathname === "/certificates/jwt-signing-cert/" && req.headers.get("authorization"))
+          if (
+            req.method === "GET" &&
+            url.origin === emu.vaultUrl &&
+            url.pathname === "/certificates/jwt-signing-cert/" &&
+            req.headers.get("authorization")
+          )
             return new MfResponse(JSON.stringify(certificateAnswer), { headers: { "content-type": "application/json" } });
           const body = req.method === "GET" || req.method === "HEAD" ? undefined : new Uint8Array(await req.arrayBuffer());
           const res = await emu.fetch(req.url, { method: req.method, headers: Object.fromEntries(req.headers), ...(body ? { body } : {}) });
@@ -88,9 +99,15 @@ const suite: SuiteFile = (t, lib) => {
         assert.deepEqual(protectedHeader.x5c, [base64Encode(cert.der)]);
         assert.equal(protectedHeader["x5t#S256"], jwks.keys[0]!["x5t#S256"]);
         // The certificate in the header verifies the token too (what an x5c-trusting verifier does).
-        const fromX5c = await jose.importX509(`-----BEGIN CERTIFICATE-----\n${protectedHeader.x5c![0]}\n-----END CERTIFICATE-----`, "RS256");
+        const fromX5c = await jose.importX509(
+          `-----BEGIN CERTIFICATE-----\n${protectedHeader.x5c![0]}\n-----END CERTIFICATE-----`,
+          "RS256",
+        );
         await jose.jwtVerify(token, fromX5c);
-        assert.ok(emu.requests.some((r) => r.method === "POST" && /\/keys\/jwt-signing-cert\/[0-9a-f]+\/sign/.test(r.url)), "signed in the vault");
+        assert.ok(
+          emu.requests.some((r) => r.method === "POST" && /\/keys\/jwt-signing-cert\/[0-9a-f]+\/sign/.test(r.url)),
+          "signed in the vault",
+        );
       } finally {
         await mf.dispose();
       }

@@ -21,7 +21,8 @@ interface Made {
   caDer: Uint8Array<ArrayBuffer>;
 }
 
-const openssl = (dir: string, ...args: string[]) => execFileSync("openssl", args, { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+const openssl = (dir: string, ...args: string[]) =>
+  execFileSync("openssl", args, { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 
 function der(pem: string): Uint8Array<ArrayBuffer> {
   const body = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/.exec(pem)![1]!.replace(/\s+/g, "");
@@ -30,14 +31,46 @@ function der(pem: string): Uint8Array<ArrayBuffer> {
 
 function make(name: string, keyArgs: string[]): Made {
   const dir = mkdtempSync(join(tmpdir(), `kvf-cert-${name}-`));
-  openssl(dir, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "30", "-subj", "/C=NL/O=Example CA/CN=Example Root");
+  openssl(
+    dir,
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.pem",
+    "-days",
+    "30",
+    "-subj",
+    "/C=NL/O=Example CA/CN=Example Root",
+  );
   openssl(dir, "genpkey", ...keyArgs, "-out", "leaf.key");
   openssl(dir, "req", "-new", "-key", "leaf.key", "-out", "leaf.csr", "-subj", `/C=US/O=Example, Inc./OU=Ops+Dev/CN=${name}.example.com`);
   writeFileSync(
     join(dir, "ext.cnf"),
     "subjectAltName=DNS:api.example.com,DNS:*.example.org,email:ops@example.com,IP:10.1.2.3,URI:https://example.com/id,otherName:1.3.6.1.4.1.311.20.2.3;UTF8:svc@example.com\n",
   );
-  openssl(dir, "x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "leaf.pem", "-days", "7", "-extfile", "ext.cnf");
+  openssl(
+    dir,
+    "x509",
+    "-req",
+    "-in",
+    "leaf.csr",
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-out",
+    "leaf.pem",
+    "-days",
+    "7",
+    "-extfile",
+    "ext.cnf",
+  );
   // Key Vault's PEM secret: PKCS #8 key first, then certificates (here the CA first: the reader must order them).
   const key = openssl(dir, "pkey", "-in", "leaf.key");
   const leafPem = readFileSync(join(dir, "leaf.pem"), "utf8");
@@ -48,11 +81,36 @@ function make(name: string, keyArgs: string[]): Made {
 const suite: SuiteFile = (t, lib: Lib) => {
   const c = lib.certificates;
   const made: Made[] = [];
-  const kinds: [string, string[], { name: string; hash?: string; namedCurve?: string }, { name: string; hash?: string; saltLength?: number }][] = [
-    ["rsa", ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"], { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, { name: "RSASSA-PKCS1-v1_5" }],
-    ["p256", ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"], { name: "ECDSA", namedCurve: "P-256" }, { name: "ECDSA", hash: "SHA-256" }],
-    ["p384", ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"], { name: "ECDSA", namedCurve: "P-384" }, { name: "ECDSA", hash: "SHA-384" }],
-    ["p521", ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-521"], { name: "ECDSA", namedCurve: "P-521" }, { name: "ECDSA", hash: "SHA-512" }],
+  const kinds: [
+    string,
+    string[],
+    { name: string; hash?: string; namedCurve?: string },
+    { name: string; hash?: string; saltLength?: number },
+  ][] = [
+    [
+      "rsa",
+      ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
+      { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" },
+      { name: "RSASSA-PKCS1-v1_5" },
+    ],
+    [
+      "p256",
+      ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+      { name: "ECDSA", namedCurve: "P-256" },
+      { name: "ECDSA", hash: "SHA-256" },
+    ],
+    [
+      "p384",
+      ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"],
+      { name: "ECDSA", namedCurve: "P-384" },
+      { name: "ECDSA", hash: "SHA-384" },
+    ],
+    [
+      "p521",
+      ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-521"],
+      { name: "ECDSA", namedCurve: "P-521" },
+      { name: "ECDSA", hash: "SHA-512" },
+    ],
   ];
   const byName = (name: string) => {
     let m = made.find((x) => x.name === name);
@@ -67,7 +125,8 @@ const suite: SuiteFile = (t, lib: Lib) => {
     new lib.core.KeyVaultClient(VAULT, {
       getToken: () => "t",
       challenge: { scope: "https://vault.azure.net/.default" },
-      fetch: async () => Response.json({ value: secret, id: `${VAULT}/secrets/c/0123456789abcdef`, kid: `${VAULT}/keys/c/0123456789abcdef` }),
+      fetch: async () =>
+        Response.json({ value: secret, id: `${VAULT}/secrets/c/0123456789abcdef`, kid: `${VAULT}/keys/c/0123456789abcdef` }),
     });
 
   t.group("certificates and OpenSSL", () => {

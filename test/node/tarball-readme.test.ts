@@ -76,7 +76,9 @@ const suite: SuiteFile = (t) => {
         try {
           const file = join(dir, "app-bun.mjs");
           writeFileSync(file, snippet.code);
-          const { stdout } = await run(bunExecutable(), ["app-bun.mjs"], { cwd: dir, env: userEnv(cli.env), timeout: 60_000 }).catch(explain);
+          const { stdout } = await run(bunExecutable(), ["app-bun.mjs"], { cwd: dir, env: userEnv(cli.env), timeout: 60_000 }).catch(
+            explain,
+          );
           assert.match(stdout, SAYS["README.md Node node emulator-env"]!);
         } finally {
           await cli.stop();

@@ -66,7 +66,10 @@ export function certificatesReplay(t: Registrar, lib: Lib): void {
     t.test("createCertificate returns the pending operation; { wait } looks until completed; getCertificate reads it", async () => {
       const { client, done, certName, entry, vaultUrl } = setup("certificates__create-polled");
       const operation = await client.createCertificate(certName, SELF);
-      assert.deepEqual([operation.status, operation.name, operation.issuerName, operation.vaultUrl], ["inProgress", certName, "Self", vaultUrl]);
+      assert.deepEqual(
+        [operation.status, operation.name, operation.issuerName, operation.vaultUrl],
+        ["inProgress", certName, "Self", vaultUrl],
+      );
       assert.ok(operation.csr && operation.csr.length > 100, "the CSR as bytes");
       const finished = await client.getCertificateOperation(certName, FAST);
       assert.equal(finished.status, "completed");
@@ -84,7 +87,10 @@ export function certificatesReplay(t: Registrar, lib: Lib): void {
       // The DER reader agrees with the service on thumbprint and validity.
       const info = parseCertificate(certificate.cer);
       assert.equal((await certificateThumbprints(certificate.cer)).x5t, bundle.x5t);
-      assert.deepEqual([info.subject, info.notBefore.getTime(), info.notAfter.getTime()], ["CN=MyCert", bundle.attributes.nbf * 1000, bundle.attributes.exp * 1000]);
+      assert.deepEqual(
+        [info.subject, info.notBefore.getTime(), info.notAfter.getTime()],
+        ["CN=MyCert", bundle.attributes.nbf * 1000, bundle.attributes.exp * 1000],
+      );
       done();
     });
 
@@ -110,7 +116,11 @@ export function certificatesReplay(t: Registrar, lib: Lib): void {
 
     t.test("getCertificate of an unknown name: the service's 404 as a KeyVaultError", async () => {
       const { client, done, certName } = setup("certificates__get-nonexistent-404");
-      const e = await assert.rejects(() => client.getCertificate(certName), { name: "KeyVaultError", status: 404, code: "CertificateNotFound" });
+      const e = await assert.rejects(() => client.getCertificate(certName), {
+        name: "KeyVaultError",
+        status: 404,
+        code: "CertificateNotFound",
+      });
       assert.ok(e instanceof KeyVaultError);
       done();
     });
@@ -147,7 +157,11 @@ export function certificatesReplay(t: Registrar, lib: Lib): void {
 
     t.test("issuer Unknown: pending until mergeCertificate, which answers the certificate", async () => {
       const { client, done, certName, entry } = setup("certificates__merge-self-signed");
-      const operation = await client.createCertificate(certName, { issuerName: "Unknown", subject: "cn=MyCert", certificateTransparency: false });
+      const operation = await client.createCertificate(certName, {
+        issuerName: "Unknown",
+        subject: "cn=MyCert",
+        certificateTransparency: false,
+      });
       assert.equal(operation.issuerName, "Unknown");
       await client.getCertificateOperation(certName);
       await client.getCertificate(certName);

@@ -24,14 +24,20 @@ export function certificatesSigning(t: Registrar, lib: Lib): void {
         reads.push(m[1]!);
         const newest = versions.at(-1)!;
         const version = newest.kid.split("/").pop();
-        return Response.json({ id: `${emu.vaultUrl}/certificates/${m[1]}/${version}`, kid: newest.kid, cer: base64Encode(newest.cert.der) });
+        return Response.json({
+          id: `${emu.vaultUrl}/certificates/${m[1]}/${version}`,
+          kid: newest.kid,
+          cer: base64Encode(newest.cert.der),
+        });
       }
       return emu.fetch(req);
     });
     const client = new KeyVaultClient(emu.vaultUrl, { getToken: emu.getToken, fetch: front.fetch });
     const addVersion = async (name: string, cert: TestCertificate) => {
       const jwk = await crypto.subtle.exportKey("jwk", cert.privateKey);
-      const bundle = await request<{ key: { kid: string } }>(client, "PUT", `/keys/${name}`, { key: { ...jwk, key_ops: ["sign", "verify"], alg: undefined, ext: undefined } });
+      const bundle = await request<{ key: { kid: string } }>(client, "PUT", `/keys/${name}`, {
+        key: { ...jwk, key_ops: ["sign", "verify"], alg: undefined, ext: undefined },
+      });
       versions.push({ kid: bundle.key.kid, cert });
       return bundle.key.kid;
     };
@@ -44,7 +50,10 @@ export function certificatesSigning(t: Registrar, lib: Lib): void {
       const { client, addVersion, front } = await vaultWithCertificate("jwtcert");
       const kid = await addVersion("signer", cert);
       const now = Math.floor(Date.now() / 1000);
-      const token = await lib.jose.signJwtWithCertificate(client, "signer", { payload: { sub: "svc", iat: now, exp: now + 60 }, x5c: true });
+      const token = await lib.jose.signJwtWithCertificate(client, "signer", {
+        payload: { sub: "svc", iat: now, exp: now + 60 },
+        x5c: true,
+      });
       const { header, claims } = decodeJwt(lib, token);
       assert.deepEqual([header.alg, header.typ, header.kid], ["RS256", "JWT", kid]);
       assert.equal(header["x5t#S256"], base64UrlEncode(new Uint8Array(await crypto.subtle.digest("SHA-256", cert.der as BufferSource))));
@@ -53,10 +62,15 @@ export function certificatesSigning(t: Registrar, lib: Lib): void {
       const publicKey = (await lib.certificates.importCertificatePublicKey(cert.der)) as CryptoKey;
       const [h, p, s] = token.split(".");
       assert.ok(await crypto.subtle.verify("RSASSA-PKCS1-v1_5", publicKey, base64UrlDecode(s!), new TextEncoder().encode(`${h}.${p}`)));
-      assert.ok(front.seen.some((r) => r.method === "POST" && r.url.pathname.endsWith("/sign")), "signed by the vault");
+      assert.ok(
+        front.seen.some((r) => r.method === "POST" && r.url.pathname.endsWith("/sign")),
+        "signed by the vault",
+      );
       const plain = decodeJwt(lib, await lib.jose.signJwtWithCertificate(client, "signer", { payload: { sub: "svc" } })).header;
       assert.equal(plain.x5c, undefined, "x5c only on request");
-      await assert.rejects(() => lib.jose.signJwtWithCertificate(client, "signer", { alg: "ES256", payload: {} }), { code: "ERR_INVALID_INPUT" });
+      await assert.rejects(() => lib.jose.signJwtWithCertificate(client, "signer", { alg: "ES256", payload: {} }), {
+        code: "ERR_INVALID_INPUT",
+      });
     });
 
     t.test("fromKeyVaultCertificate: a token from the authority, the assertion signed in the vault, the key not exportable", async () => {
@@ -111,7 +125,10 @@ export function certificatesSigning(t: Registrar, lib: Lib): void {
       await getToken({ scopes: ["https://graph.microsoft.com/.default"] });
       const thumbs = authority.seen.map((r) => decodeJwt(lib, new URLSearchParams(r.body).get("client_assertion")!).header);
       assert.equal(thumbs[1]!.kid, renewedKid, "signed by the renewed version's key");
-      assert.equal(thumbs[1]!["x5t#S256"], base64UrlEncode(new Uint8Array(await crypto.subtle.digest("SHA-256", second.der as BufferSource))));
+      assert.equal(
+        thumbs[1]!["x5t#S256"],
+        base64UrlEncode(new Uint8Array(await crypto.subtle.digest("SHA-256", second.der as BufferSource))),
+      );
       assert.notEqual(thumbs[0]!["x5t#S256"], thumbs[1]!["x5t#S256"]);
       assert.equal(reads.length, 2);
     });

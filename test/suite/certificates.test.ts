@@ -29,10 +29,21 @@ function certificatesUnit(t: Registrar, lib: Lib): void {
     });
     return { client, sent };
   }
-  const pending = (status: string, extra: object = {}) => ({ id: `${VAULT}/certificates/c/pending`, status, issuer: { name: "Self" }, ...extra });
+  const pending = (status: string, extra: object = {}) => ({
+    id: `${VAULT}/certificates/c/pending`,
+    status,
+    issuer: { name: "Self" },
+    ...extra,
+  });
 
   /** Every certificate (DER) the recordings hold: bundles' `cer`, and the PEM secret's blocks. */
-  function recordedCertificates(): { name: string; der: Uint8Array<ArrayBuffer>; x5t?: string; nbf?: number | undefined; exp?: number | undefined }[] {
+  function recordedCertificates(): {
+    name: string;
+    der: Uint8Array<ArrayBuffer>;
+    x5t?: string;
+    nbf?: number | undefined;
+    exp?: number | undefined;
+  }[] {
     const out: ReturnType<typeof recordedCertificates> = [];
     for (const [name, recording] of Object.entries(lib.fixtures.recordings)) {
       if (!name.startsWith("certificates__")) continue;
@@ -65,7 +76,12 @@ function certificatesUnit(t: Registrar, lib: Lib): void {
     });
 
     t.test("the DER reader refuses what is not a certificate with ERR_INVALID_INPUT (never a TypeError)", async () => {
-      for (const bad of [new Uint8Array(0), new Uint8Array([0x30]), new Uint8Array([0x30, 0x84, 1, 2, 3, 4]), new Uint8Array([0x04, 0x01, 0x00])])
+      for (const bad of [
+        new Uint8Array(0),
+        new Uint8Array([0x30]),
+        new Uint8Array([0x30, 0x84, 1, 2, 3, 4]),
+        new Uint8Array([0x04, 0x01, 0x00]),
+      ])
         await assert.rejects(async () => c.parseCertificate(bad), { code: "ERR_INVALID_INPUT" });
       const der = recordedCertificates()[0]!.der;
       await assert.rejects(async () => c.parseCertificate(der.slice(0, der.length - 1)), { code: "ERR_INVALID_INPUT" }, "truncated");
@@ -103,12 +119,16 @@ function certificatesUnit(t: Registrar, lib: Lib): void {
         ["options", () => c.deleteCertificate(client, "a", "wait" as never)],
       ];
       for (const [what, run] of cases) await assert.rejects(async () => run(), invalid, what);
-      await assert.rejects(async () => c.getCertificate(client, "https://other.vault.azure.net/certificates/a"), { code: "ERR_FOREIGN_ORIGIN" });
+      await assert.rejects(async () => c.getCertificate(client, "https://other.vault.azure.net/certificates/a"), {
+        code: "ERR_FOREIGN_ORIGIN",
+      });
       assert.equal(sent.length, 0, "nothing was sent");
     });
 
     t.test("createCertificate sends the policy in the service's names and returns the pending operation", async () => {
-      const { client, sent } = mock(() => Response.json(pending("inProgress", { csr: base64Encode(new Uint8Array([1, 2, 3])) }), { status: 202 }));
+      const { client, sent } = mock(() =>
+        Response.json(pending("inProgress", { csr: base64Encode(new Uint8Array([1, 2, 3])) }), { status: 202 }),
+      );
       const operation = await c.createCertificate(
         client,
         "c",
@@ -160,7 +180,10 @@ function certificatesUnit(t: Registrar, lib: Lib): void {
       const { client } = mock((_, i) => Response.json(pending("inProgress"), { status: i ? 200 : 202, headers: { "retry-after": "10" } }));
       const policy = { issuerName: "Self", subject: "CN=x" };
       const started = Date.now();
-      await assert.rejects(() => c.createCertificate(client, "c", policy, { wait: { timeoutMs: 200 } }), { code: "ERR_TIMEOUT", message: /getCertificateOperation/ });
+      await assert.rejects(() => c.createCertificate(client, "c", policy, { wait: { timeoutMs: 200 } }), {
+        code: "ERR_TIMEOUT",
+        message: /getCertificateOperation/,
+      });
       assert.ok(Date.now() - started < 2000, "the deadline cut the 10 s Retry-After short");
       const controller = new AbortController();
       setTimeout(() => controller.abort(new Error("stop")), 50);
@@ -178,7 +201,10 @@ function certificatesUnit(t: Registrar, lib: Lib): void {
       const certificateOnly = pem.replace(/-----BEGIN PRIVATE KEY-----[\s\S]*?-----END PRIVATE KEY-----\n?/, "");
       const keyBody = /-----BEGIN PRIVATE KEY-----([\s\S]*?)-----END/.exec(pem)![1]!.replace(/\s+/g, "");
       const answer = (value: string) => mock(() => Response.json({ value, id: `${VAULT}/secrets/c/v1` })).client;
-      const noKey = await assert.rejects(() => c.getCertificateWithKey(answer(certificateOnly), "c"), { code: "ERR_KEY_NOT_EXPORTABLE", message: /exportable: true/ });
+      const noKey = await assert.rejects(() => c.getCertificateWithKey(answer(certificateOnly), "c"), {
+        code: "ERR_KEY_NOT_EXPORTABLE",
+        message: /exportable: true/,
+      });
       assert.match(noKey.message, /keyId/);
       // A key that does not import (an EC certificate's chain with an RSA key would too): the message names no bytes.
       const broken = pem.replace(/(-----BEGIN PRIVATE KEY-----)[\s\S]*?(-----END PRIVATE KEY-----)/, `$1\n${keyBody.slice(0, 200)}\n$2`);

@@ -82,7 +82,9 @@ export async function certificates(client: KeyVaultClient): Promise<Date> {
   const { cer } = await getCertificate(client, "api-tls");
   await crypto.subtle.digest("SHA-256", cer);
   const withKey = await getCertificateWithKey(client, "api-tls");
-  await crypto.subtle.importKey("spki", parseCertificate(withKey.certificate).spki, { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]);
+  await crypto.subtle.importKey("spki", parseCertificate(withKey.certificate).spki, { name: "ECDSA", namedCurve: "P-256" }, false, [
+    "verify",
+  ]);
   const extractable: boolean = withKey.privateKey.extractable;
   const certificates = new CertificateClient("https://myvault.vault.azure.net", { getToken: () => "token" });
   for await (const item of certificates.listPropertiesOfCertificates()) console.log(item.name, extractable);
