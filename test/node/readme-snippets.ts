@@ -9,6 +9,9 @@
 //   <!-- test: workerd emulator-http -->  a Worker module, bundled and run in workerd (miniflare, no
 //                                       nodejs_compat) with `keyvault-emulator --http`'s lines as its
 //                                       bindings; a POST to it must answer 200
+//   <!-- test: chromium -->             a page's module script, in Chromium with the real MSAL.js;
+//                                       Azure's addresses it names are answered by the emulator and
+//                                       the shipped proxy (see test/node/browser-as-azure.ts)
 //
 // (see CONTRIBUTING.md). A marker that is not followed by such a block, or names an unknown runner
 // or option, is an error: a typo must never turn a snippet silently untested.
@@ -30,7 +33,7 @@ export interface Snippet {
 export type SnippetOption = "emulator-env" | "emulator-http";
 export type Runner = (typeof RUNNERS)[number];
 
-const RUNNERS = ["node", "deno", "workerd"] as const;
+const RUNNERS = ["node", "deno", "workerd", "chromium"] as const;
 const OPTIONS: readonly SnippetOption[] = ["emulator-env", "emulator-http"];
 const LANGS: Record<string, "js" | "ts"> = { js: "js", javascript: "js", mjs: "js", ts: "ts", typescript: "ts" };
 

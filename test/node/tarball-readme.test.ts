@@ -1,7 +1,7 @@
 // The snippets of the README and the guides, as written, against the packed tarball: each block
 // marked `<!-- test: … -->` (see test/node/readme-snippets.ts and CONTRIBUTING.md) runs in an
-// empty project where only the tarball is installed: with Node or Deno (it must exit 0), or as a
-// Worker in workerd (a POST to it must answer 200).
+// empty project where only the tarball is installed: with Node or Deno (it must exit 0), as a
+// Worker in workerd (a POST to it must answer 200), or as a page in Chromium (it must log).
 import type { SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
 import { execFile } from "node:child_process";
@@ -12,6 +12,7 @@ import { promisify } from "node:util";
 import { build, transform } from "esbuild";
 import { Miniflare } from "miniflare";
 import { denoEnv, denoExecutable } from "../processes.mjs";
+import { runInBrowserAsAzure } from "./browser-as-azure.js";
 import { repoRoot } from "./child.js";
 import { documentationFiles, testedSnippets, type Snippet } from "./readme-snippets.js";
 import { consumerProject, startInstalledCli } from "./tarball.js";
@@ -52,7 +53,7 @@ const suite: SuiteFile = (t) => {
     t.test("the README's quickstarts are tested snippets, one per runtime", () => {
       const readme = snippets.filter((s) => s.file === "README.md");
       assert.deepEqual(
-        ["Node", "Cloudflare Workers", "Deno"].filter((section) => !readme.some((s) => s.section === section)),
+        ["Node", "Cloudflare Workers", "Deno", "A browser"].filter((section) => !readme.some((s) => s.section === section)),
         [],
         readme.map((s) => `${s.line} ${s.section}`).join("; "),
       );
@@ -126,6 +127,7 @@ const userEnv = (emulator: Record<string, string>) => ({
 const SAYS: Record<string, RegExp> = {
   "README.md Node node emulator-env":
     /^signed in the vault by https:\/\/\S+\/keys\/quickstart-signer\/[0-9a-f]{32}; verified locally: true$/m,
+  "README.md A browser chromium": /^signed in the vault by https:\/\/myvault\.vault\.azure\.net\/keys\/quickstart-signer\/[0-9a-f]{32}$/,
 };
 
 /** Each runner resolves with what the snippet printed (a Worker: its answer's body). */
@@ -154,6 +156,8 @@ const RUN: Record<Snippet["runner"], (dir: string, snippet: Snippet, env: Record
     }).catch(explain);
     return stdout;
   },
+
+  chromium: (dir, snippet) => runInBrowserAsAzure(dir, snippet.code),
 
   async workerd(dir, snippet, env) {
     const entry = join(dir, `worker-${snippet.line}.ts`);
