@@ -69,6 +69,10 @@ export class Deadline {
    */
   release(): void {
     this.#unrace();
+    // Both branches are needed: Node and Bun keep running for a pending timer (an object with
+    // unref()), Deno too (a number, unref'd by Deno.unrefTimer); browsers and workerd have no
+    // process to keep alive (a number, no Deno: nothing to do). test/node/deadline-http.test.ts
+    // runs a script in each of the three that must exit with the deadline still pending.
     const timer = this.#timer as unknown as { unref?: () => void } | number | undefined;
     if (typeof timer === "object") timer.unref?.();
     else if (timer !== undefined) (globalThis as { Deno?: { unrefTimer?(id: number): void } }).Deno?.unrefTimer?.(timer);

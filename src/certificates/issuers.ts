@@ -3,7 +3,8 @@ import type { KeyVaultClient } from "../client.js";
 import { answerObject, checkClient, describe, invalid, optionsOf } from "../input.js";
 import { request } from "../request.js";
 import { checkName } from "./ids.js";
-import { compact, fromIssuer, toIssuer } from "./model.js";
+import { compact } from "../model.js";
+import { fromIssuer, toIssuer } from "./model.js";
 import { signalOf } from "./operations.js";
 import type { CertificateContact, CertificateIssuer, IssuerInput, OperationOptions } from "./types.js";
 

@@ -2,6 +2,7 @@
 // (key_props, x509_props, ...) become the SDK's names. Only this module knows the wire names.
 import { base64UrlDecode } from "../encoding.js";
 import { answerObject, badAnswer, describe, invalid } from "../input.js";
+import { compact, date, deletion, itemProperties } from "../model.js";
 import { nameIn, parseCertificateId, type ParsedCertificateId } from "./ids.js";
 import type {
   CertificateIssuer,
@@ -18,14 +19,7 @@ import type {
 
 type Json = Record<string, any>;
 
-const date = (seconds: unknown): Date | undefined => (typeof seconds === "number" ? new Date(seconds * 1000) : undefined);
 const bytes = (b64: unknown): Uint8Array<ArrayBuffer> | undefined => (typeof b64 === "string" && b64 ? base64UrlDecode(b64) : undefined);
-
-/** Drops undefined members, so results compare and print cleanly. */
-export function compact<T extends object>(object: T): T {
-  for (const k of Object.keys(object) as (keyof T)[]) if (object[k] === undefined) delete object[k];
-  return object;
-}
 
 function idOf(b: Json, what: string): ParsedCertificateId {
   if (typeof answerObject<Json>(b, what).id !== "string") throw badAnswer(`(${what}) has no id`);
@@ -44,15 +38,7 @@ export function toCertificateProperties(b: Json): CertificateProperties {
   const a: Json = b.attributes ?? {};
   const thumbprint = bytes(b.x5t);
   return compact({
-    id: b.id as string,
-    name: id.name,
-    version: id.version,
-    vaultUrl: id.vaultUrl,
-    enabled: a.enabled,
-    notBefore: date(a.nbf),
-    expiresOn: date(a.exp),
-    createdOn: date(a.created),
-    updatedOn: date(a.updated),
+    ...itemProperties(b.id as string, id, a),
     tags: b.tags && typeof b.tags === "object" ? { ...b.tags } : undefined,
     x509Thumbprint: thumbprint,
     x509ThumbprintString: thumbprint && hex(thumbprint),
@@ -75,13 +61,6 @@ export function toCertificate(b: Json): KeyVaultCertificateWithPolicy {
     policy: b.policy && typeof b.policy === "object" ? toPolicy(b.policy) : undefined,
   });
 }
-
-/** A deleted item's deletion members. */
-const deletion = (b: Json) => ({
-  recoveryId: b.recoveryId,
-  deletedOn: date(b.deletedDate),
-  scheduledPurgeDate: date(b.scheduledPurgeDate),
-});
 
 /** DeletedCertificateItem -> DeletedCertificateProperties. */
 export function toDeletedCertificateProperties(b: Json): DeletedCertificateProperties {

@@ -4,7 +4,8 @@ import { base64Encode, base64UrlDecode, base64UrlEncode } from "../encoding.js";
 import { badAnswer, checkClient, checkVersion, describe, invalid, optionsOf } from "../input.js";
 import { begin, request, type RequestOptions } from "../request.js";
 import { checkCertificateVersion, checkName, resolveCertificate } from "./ids.js";
-import { compact, fromPolicy, toCertificate, toPolicy } from "./model.js";
+import { compact } from "../model.js";
+import { fromPolicy, toCertificate, toPolicy } from "./model.js";
 import type { CertificatePolicy, KeyVaultCertificateWithPolicy, OperationOptions } from "./types.js";
 
 /** The signal of checked options, as request() takes it. */

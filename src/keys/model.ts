@@ -14,6 +14,7 @@ import type {
 } from "./types.js";
 import type { Jwk } from "../web-types.js";
 import { answerObject, badAnswer, describe } from "../input.js";
+import { compact, date, deletion, itemProperties, unixSeconds, type RestItemAttributes } from "../model.js";
 
 /** A JWK as Key Vault sends it (may carry `-HSM` types and `key_ops`). */
 export interface RestJwk {
@@ -37,14 +38,7 @@ export interface RestJwk {
   [member: string]: unknown;
 }
 /** Key attributes on the wire (unix seconds). */
-export interface RestAttributes {
-  enabled?: boolean;
-  nbf?: number;
-  exp?: number;
-  created?: number;
-  updated?: number;
-  recoverableDays?: number;
-  recoveryLevel?: string;
+export interface RestAttributes extends RestItemAttributes {
   exportable?: boolean;
   hsmPlatform?: string;
   key_size?: number;
@@ -84,25 +78,8 @@ export interface RestRotationPolicy {
   attributes?: { expiryTime?: string; created?: number; updated?: number };
 }
 
-const date = (seconds: number | undefined): Date | undefined => (typeof seconds === "number" ? new Date(seconds * 1000) : undefined);
-
-/** Date -> unix seconds, refusing anything that is not a valid Date. */
-export function unixSeconds(value: Date, what: string): number {
-  if (!(value instanceof Date) || Number.isNaN(value.getTime()))
-    throw invalid(`${what} must be a valid Date; got ${value instanceof Date ? "an invalid Date" : describe(value)}`);
-  return Math.floor(value.getTime() / 1000);
-}
-
 const bytes = (text: string | undefined): Uint8Array<ArrayBuffer> | undefined =>
   typeof text === "string" ? base64UrlDecode(text) : undefined;
-
-// `{ a: undefined }` and `{}` are the same thing to us; keep only the defined members so objects compare
-// and print cleanly (copied, not deleted from: `delete` turns an object into a slow dictionary).
-function compact<T extends object>(object: T): T {
-  const out = {} as T;
-  for (const k in object) if (object[k] !== undefined) out[k] = object[k];
-  return out;
-}
 
 /** Key Vault's JWK -> a standard public JWK (see {@link KeyVaultKey.key}). */
 export function publicJwk(jwk: RestJwk): Jwk & { kid?: string } {
@@ -130,15 +107,7 @@ function properties(
   const id = idOf(kid);
   const a = b.attributes ?? {};
   return compact({
-    id: kid,
-    name: id.name,
-    version: id.version,
-    vaultUrl: id.vaultUrl,
-    enabled: a.enabled,
-    notBefore: date(a.nbf),
-    expiresOn: date(a.exp),
-    createdOn: date(a.created),
-    updatedOn: date(a.updated),
+    ...itemProperties(kid, id, a),
     recoverableDays: a.recoverableDays,
     recoveryLevel: a.recoveryLevel,
     exportable: a.exportable,
@@ -176,12 +145,7 @@ export function toKey(bundle: RestKeyBundle): KeyVaultKey {
 
 /** DeletedKeyBundle -> DeletedKey. */
 export function toDeletedKey(bundle: RestKeyBundle): DeletedKey {
-  return compact({
-    ...toKey(bundle),
-    recoveryId: bundle.recoveryId,
-    deletedOn: date(bundle.deletedDate),
-    scheduledPurgeDate: date(bundle.scheduledPurgeDate),
-  });
+  return compact({ ...toKey(bundle), ...deletion(bundle) });
 }
 
 /** KeyItem -> KeyProperties. */
@@ -191,12 +155,7 @@ export function toKeyProperties(item: RestKeyItem): KeyProperties {
 
 /** DeletedKeyItem -> DeletedKeyProperties. */
 export function toDeletedKeyProperties(item: RestKeyItem): DeletedKeyProperties {
-  return compact({
-    ...properties(answerObject<RestKeyItem>(item, "a deleted key item").kid, item),
-    recoveryId: item.recoveryId,
-    deletedOn: date(item.deletedDate),
-    scheduledPurgeDate: date(item.scheduledPurgeDate),
-  });
+  return compact({ ...properties(answerObject<RestKeyItem>(item, "a deleted key item").kid, item), ...deletion(item) });
 }
 
 /** Settable attributes -> the REST `attributes` object (only what was given). */

@@ -9,7 +9,7 @@ import { toSecret, type RestSecret } from "./model.js";
 import { readSecret } from "./operations.js";
 import { identityOf } from "./identity.js";
 import { checkSealingKey, createSealer, type Sealer, type SealingKeyInput } from "./seal.js";
-import { storeDelete, storeGet, storePut, storeSignal, type SharedStore } from "./store.js";
+import { storeDelete, storeGet, storePut, type SharedStore } from "./store.js";
 import type { KeyVaultSecret, OperationOptions } from "./types.js";
 
 /**
@@ -288,8 +288,9 @@ export class SecretCache {
     const identity = this.#store?.delete && (await this.#identity(client, signal));
     if (identity) {
       const sealer = await this.#getSealer();
-      const limit = storeSignal(signal, this.#storeTimeout);
-      await Promise.all([...keys].map(async (k) => storeDelete(this.#store!, await sealer.storeKey(`${identity}\n${k}`), limit)));
+      await Promise.all(
+        [...keys].map(async (k) => storeDelete(this.#store!, await sealer.storeKey(`${identity}\n${k}`), this.#storeTimeout, signal)),
+      );
       if (signal?.aborted) throw signal.reason;
     }
   }
@@ -370,9 +371,8 @@ export class SecretCache {
       // Sealing is local work and is awaited; the store's put is not: a stalled store never delays
       // the answer (waitUntil, when given, keeps the put alive, for no longer than storeTimeoutMs).
       const out = await this.#sealed(client, key, entry);
-      if (out && waitUntil)
-        waitUntil(storePut(this.#store, out.storeKey, out.sealed, out.ttlSeconds, storeSignal(undefined, this.#storeTimeout)));
-      else if (out) void storePut(this.#store, out.storeKey, out.sealed, out.ttlSeconds, undefined);
+      if (out && waitUntil) waitUntil(storePut(this.#store, out.storeKey, out.sealed, out.ttlSeconds, this.#storeTimeout));
+      else if (out) void storePut(this.#store, out.storeKey, out.sealed, out.ttlSeconds, false);
     }
     return entry;
   }
@@ -439,7 +439,7 @@ export class SecretCache {
     if (!identity) return undefined;
     const sealer = await this.#getSealer();
     const storeKey = await sealer.storeKey(`${identity}\n${key}`);
-    const sealed = await storeGet(this.#store, storeKey, storeSignal(signal, this.#storeTimeout));
+    const sealed = await storeGet(this.#store, storeKey, this.#storeTimeout, signal);
     if (signal?.aborted) throw signal.reason;
     if (sealed === undefined) return undefined;
     const plain = await sealer.open(storeKey, sealed);
@@ -482,7 +482,7 @@ export class SecretCache {
     if (!store || !identity) return;
     const sealer = await this.#getSealer();
     const storeKey = await sealer.storeKey(`${identity}\n${key}`);
-    const limit = waitUntil ? storeSignal(undefined, this.#storeTimeout) : undefined;
+    const limit = waitUntil ? this.#storeTimeout : false;
     const gone = store.delete
       ? storeDelete(store, storeKey, limit)
       : storePut(

@@ -7,7 +7,7 @@ import { getCachedChallenge } from "../challenge.js";
 import { DEFAULT_TIMEOUT_MS, providerOf, type KeyVaultClient } from "../client.js";
 import { base64UrlDecode, utf8Decode } from "../encoding.js";
 import { TokenSource, type TokenRequest } from "../token.js";
-import { storeSignal, within } from "./store.js";
+import { within } from "./store.js";
 
 /**
  * The token request whose answer names the client's identity: the scope of the vault's cloud (from
@@ -53,10 +53,7 @@ export async function identityOf(client: KeyVaultClient, signal: AbortSignal | u
   if (held) return identityOfToken(held);
   // A provider that fails or never answers leaves the identity unknown: the vault read that follows
   // meets the same provider under the client's own deadline, and reports it properly.
-  const got = await within(
-    () => tokens.request(signal ? { ...request, signal } : request, "identity").token,
-    storeSignal(signal, DEFAULT_TIMEOUT_MS),
-  );
+  const got = await within(() => tokens.request(signal ? { ...request, signal } : request, "identity").token, DEFAULT_TIMEOUT_MS, signal);
   if (signal?.aborted) throw signal.reason;
   return got === undefined ? undefined : identityOfToken(got);
 }

@@ -1,19 +1,12 @@
 // REST shapes <-> the typed model: unix seconds become Date, wire names become the SDK's names.
 // Only this module knows the wire names.
-import { invalid, parseSecretId, type ParsedSecretId } from "./ids.js";
+import { parseSecretId, type ParsedSecretId } from "./ids.js";
 import { answerObject, badAnswer } from "../input.js";
+import { compact, deletion, itemProperties, type RestItemAttributes } from "../model.js";
 import type { DeletedSecret, DeletedSecretProperties, KeyVaultSecret, SecretProperties } from "./types.js";
 
-/** Secret attributes on the wire (unix seconds). */
-export interface RestSecretAttributes {
-  enabled?: boolean;
-  nbf?: number;
-  exp?: number;
-  created?: number;
-  updated?: number;
-  recoverableDays?: number;
-  recoveryLevel?: string;
-}
+/** Secret attributes on the wire (unix seconds): those every item has. */
+export type RestSecretAttributes = RestItemAttributes;
 /** SecretBundle / DeletedSecretBundle / SecretItem / DeletedSecretItem on the wire. */
 export interface RestSecret {
   value?: string;
@@ -29,14 +22,6 @@ export interface RestSecret {
   scheduledPurgeDate?: number;
 }
 
-const date = (seconds: unknown): Date | undefined => (typeof seconds === "number" ? new Date(seconds * 1000) : undefined);
-
-// `{ a: undefined }` and `{}` are the same thing to us; drop the undefined members so objects compare and print cleanly.
-function compact<T extends object>(object: T): T {
-  for (const k of Object.keys(object) as (keyof T)[]) if (object[k] === undefined) delete object[k];
-  return object;
-}
-
 /** SecretBundle or SecretItem -> SecretProperties. */
 export function toSecretProperties(b: RestSecret): SecretProperties {
   if (typeof answerObject<RestSecret>(b, "a secret").id !== "string") throw badAnswer("has no secret id");
@@ -49,15 +34,7 @@ export function toSecretProperties(b: RestSecret): SecretProperties {
   }
   const a = b.attributes ?? {};
   return compact({
-    id: b.id as string,
-    name: id.name,
-    version: id.version,
-    vaultUrl: id.vaultUrl,
-    enabled: a.enabled,
-    notBefore: date(a.nbf),
-    expiresOn: date(a.exp),
-    createdOn: date(a.created),
-    updatedOn: date(a.updated),
+    ...itemProperties(b.id as string, id, a),
     contentType: b.contentType,
     tags: b.tags && typeof b.tags === "object" ? { ...b.tags } : undefined,
     managed: b.managed,
@@ -76,12 +53,7 @@ export function toSecret(b: RestSecret): KeyVaultSecret {
 
 /** DeletedSecretItem -> DeletedSecretProperties. */
 export function toDeletedSecretProperties(b: RestSecret): DeletedSecretProperties {
-  return compact({
-    ...toSecretProperties(b),
-    recoveryId: b.recoveryId,
-    deletedOn: date(b.deletedDate),
-    scheduledPurgeDate: date(b.scheduledPurgeDate),
-  });
+  return compact({ ...toSecretProperties(b), ...deletion(b) });
 }
 
 /** DeletedSecretBundle -> DeletedSecret. */
@@ -94,10 +66,4 @@ export function toDeletedSecret(b: RestSecret): DeletedSecret {
     deletedOn: properties.deletedOn,
     scheduledPurgeDate: properties.scheduledPurgeDate,
   });
-}
-
-/** Date -> unix seconds, refusing anything that is not a valid Date. */
-export function unixSeconds(value: unknown, what: string): number {
-  if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw invalid(`${what} must be a valid Date`);
-  return Math.floor(value.getTime() / 1000);
 }

@@ -1,6 +1,7 @@
 // The cross-isolate store hook: any key-value store with a TTL, typed structurally (nothing is
 // imported), plus adapters for the three shapes edge runtimes have: the Workers Cache API, Workers
 // KV and Deno KV. A store is an optimisation: when it fails, the caller reads the vault instead.
+import { Deadline } from "../deadline.js";
 import { checkType, describe, invalid, optionsOf } from "../input.js";
 
 /**
@@ -126,79 +127,54 @@ function needs(value: unknown, methods: string[], fn: string, what: string): voi
 }
 
 /**
- * The signal one store operation runs under: the caller's, and a time limit of its own (a store
- * that never answers is a miss, never a hang).
+ * What `operation` answers, or undefined when it throws, rejects or is still running when the
+ * store's time limit (`timeoutMs`; false: none) passes or `signal` aborts (the store may go on
+ * working; we stop waiting for it). The limit is a `Deadline`, as a vault call's is, and ends
+ * with the wait: no timer or listener outlives it.
  */
-export function storeSignal(caller: AbortSignal | undefined, timeoutMs: number): AbortSignal {
-  const limit = AbortSignal.timeout(timeoutMs);
-  if (!caller) return limit;
-  // Joined by hand, not AbortSignal.any (Vercel's Edge Runtime lacks it): whichever aborts first
-  // aborts the joined signal and removes the other's listener.
-  const both = new AbortController();
-  if (caller.aborted) both.abort(caller.reason);
-  else {
-    const onCaller = () => {
-      limit.removeEventListener("abort", onLimit);
-      both.abort(caller.reason);
-    };
-    const onLimit = () => {
-      caller.removeEventListener("abort", onCaller);
-      both.abort(limit.reason);
-    };
-    caller.addEventListener("abort", onCaller, { once: true });
-    limit.addEventListener("abort", onLimit, { once: true });
-  }
-  return both.signal;
-}
-
-/**
- * What `operation` answers, or undefined when it throws, rejects or is still running when `signal`
- * aborts (the store may go on working; we stop waiting for it). Without a signal, no limit.
- */
-export async function within<T>(operation: () => T, signal: AbortSignal | undefined): Promise<Awaited<T> | undefined> {
-  if (!signal) {
-    try {
-      return await operation();
-    } catch {
-      return undefined;
-    }
-  }
-  if (signal.aborted) return undefined;
-  let stop: (() => void) | undefined;
-  const stopped = new Promise<undefined>((resolve) => {
-    stop = () => resolve(undefined);
-    signal.addEventListener("abort", stop, { once: true });
-  });
+export async function within<T>(
+  operation: () => T,
+  timeoutMs: number | false,
+  signal: AbortSignal | undefined,
+): Promise<Awaited<T> | undefined> {
+  const deadline = new Deadline(timeoutMs, signal);
   try {
-    return await Promise.race([operation(), stopped]);
+    deadline.check();
+    return await deadline.race(Promise.resolve(operation()));
   } catch {
     return undefined;
   } finally {
-    signal.removeEventListener("abort", stop!);
+    deadline.end();
   }
 }
 
 /** Reads a store, turning any failure, stall or non-string answer into a miss (a store never breaks a read). */
-export async function storeGet(store: SharedStore, key: string, signal: AbortSignal): Promise<string | undefined> {
-  const v = await within(() => store.get(key), signal);
+export async function storeGet(
+  store: SharedStore,
+  key: string,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<string | undefined> {
+  const v = await within(() => store.get(key), timeoutMs, signal);
   return typeof v === "string" ? v : undefined;
 }
 
 /**
- * Writes a store, ignoring failures; waits no longer than `signal` allows (without one, nobody waits:
- * no timer is kept for a put no one awaits).
+ * Writes a store, ignoring failures; waits no longer than `timeoutMs` and `signal` allow (false and
+ * no signal for a put no one awaits: no timer is kept for it).
  */
 export async function storePut(
   store: SharedStore,
   key: string,
   value: string,
   ttlSeconds: number,
-  signal: AbortSignal | undefined,
+  timeoutMs: number | false,
+  signal?: AbortSignal,
 ): Promise<void> {
-  await within(() => store.put(key, value, ttlSeconds), signal);
+  await within(() => store.put(key, value, ttlSeconds), timeoutMs, signal);
 }
 
-/** Deletes from a store when it can, ignoring failures (entries expire anyway); waits no longer than `signal` allows. */
-export async function storeDelete(store: SharedStore, key: string, signal: AbortSignal | undefined): Promise<void> {
-  await within(() => store.delete?.(key), signal);
+/** Deletes from a store when it can, ignoring failures (entries expire anyway); waits no longer than `timeoutMs` and `signal` allow. */
+export async function storeDelete(store: SharedStore, key: string, timeoutMs: number | false, signal?: AbortSignal): Promise<void> {
+  await within(() => store.delete?.(key), timeoutMs, signal);
 }

@@ -5,8 +5,15 @@ import type { SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
 import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { KeyVaultClient, request } from "keyvault-fetch";
 import { getKey } from "keyvault-fetch/keys";
+import { denoEnv, denoExecutable, runInGroup } from "../processes.mjs";
+import { repoRoot } from "./child.js";
+import { tempDir } from "./tmp.js";
 
 async function slowVault(mode: "dribble" | "silent") {
   const open = new Set<ServerResponse>();
@@ -74,6 +81,47 @@ const suite: SuiteFile = (t) => {
         await vault.close();
       }
     });
+  });
+
+  t.group("client.fetch's deadline keeps no process running (Deadline.release unrefs its timer)", () => {
+    // A script that gets a Response from client.fetch under a 60 s deadline and leaves its body
+    // unread: it must exit at once, not when the deadline's timer fires.
+    const script = () => {
+      const file = join(tempDir("kvf-release-"), "unread-body.mjs");
+      writeFileSync(
+        file,
+        `const { KeyVaultClient } = await import(${JSON.stringify(pathToFileURL(join(repoRoot(), "dist/index.js")).href)});
+const client = new KeyVaultClient("https://exit.vault.azure.net", {
+  getToken: () => ({ token: "t", expiresOnTimestamp: Date.now() + 3_600_000 }),
+  fetch: async () => new Response("{}"),
+  challenge: { scope: "https://vault.azure.net/.default" },
+  timeout: 60_000,
+});
+console.log((await client.fetch("/keys/k")).status);
+`,
+      );
+      return file;
+    };
+    const bun = join(dirname(createRequire(import.meta.url).resolve("@oven/bun-linux-x64-baseline/package.json")), "bin", "bun");
+    const runtimes: [string, (file: string) => [string, string[], NodeJS.ProcessEnv | undefined]][] = [
+      ["Node (a Timeout object: unref())", (file) => [process.execPath, [file], undefined]],
+      ["Bun (a Timer object: unref())", (file) => [bun, [file], undefined]],
+      ["Deno (a number: Deno.unrefTimer)", (file) => [denoExecutable(), ["run", "--no-prompt", "--allow-read", file], denoEnv()]],
+    ];
+    for (const [runtime, command] of runtimes) {
+      t.test(
+        `${runtime}: a script that leaves the body unread exits at once`,
+        async () => {
+          const [exe, args, env] = command(script());
+          const started = Date.now();
+          const run = await runInGroup(exe, args, { env, timeoutMs: 20_000 });
+          assert.equal(run.timedOut, false, "still running after 20 s: the deadline's timer keeps the process alive");
+          assert.equal(run.stdout.trim(), "200", run.stderr);
+          assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms`);
+        },
+        { timeoutMs: 60_000 },
+      );
+    }
   });
 
   t.group("the shared deadline under concurrency (Node prints a leak warning past 10 listeners on one signal)", () => {

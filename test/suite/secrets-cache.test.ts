@@ -542,6 +542,51 @@ export function secretsCache(t: Registrar, lib: Lib): void {
     );
 
     t.test(
+      "a store operation's time limit ends with it: no listener stays on the caller's signal, whether the store answers or stalls past storeTimeoutMs",
+      async () => {
+        const { clock, emu, admin } = setup();
+        await setSecret(admin, "s", "v");
+        // The emulator's token endpoint is left out of the count: its Request holds the signal it is given.
+        const getToken = (r: { scopes: string[]; tenantId?: string }) =>
+          emu.getToken(r.tenantId ? { scopes: r.scopes, tenantId: r.tenantId } : { scopes: r.scopes });
+        const client = () => new KeyVaultClient(emu.vaultUrl, { getToken, fetch: emu.fetch });
+        // The caller's signal, counting the abort listeners added to it and not yet removed.
+        const caller = new AbortController();
+        const signal = caller.signal;
+        const listening = new Set<unknown>();
+        const add = signal.addEventListener.bind(signal);
+        const remove = signal.removeEventListener.bind(signal);
+        signal.addEventListener = ((type: string, listener: any, options?: any) => {
+          if (type === "abort") listening.add(listener);
+          add(type, listener, options);
+        }) as typeof signal.addEventListener;
+        signal.removeEventListener = ((type: string, listener: any, options?: any) => {
+          if (type === "abort") listening.delete(listener);
+          remove(type, listener, options);
+        }) as typeof signal.removeEventListener;
+        const settled = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+        const store = memoryStore();
+        const first = new SecretCache({ now: () => clock.now, store, sealingKey: SEALING_KEY });
+        assert.equal(await first.getValue(client(), "s", { signal }), "v", "a store miss, then the vault");
+        const second = new SecretCache({ now: () => clock.now, store, sealingKey: SEALING_KEY });
+        assert.equal(await second.getValue(client(), "s", { signal }), "v");
+        assert.equal(second.stats.storeHits, 1, "a store hit");
+        await first.invalidate(client(), "s", { signal });
+        await settled();
+        assert.equal(listening.size, 0, "listeners left after a store that answers (the 500 ms limit has not passed)");
+
+        const never = new Promise<never>(() => {});
+        const stalled: SharedStore = { get: () => never, put: () => never, delete: () => never };
+        const quick = new SecretCache({ now: () => clock.now, store: stalled, sealingKey: SEALING_KEY, storeTimeoutMs: 30 });
+        assert.equal(await quick.getValue(client(), "s", { signal }), "v");
+        await quick.invalidate(client(), "s", { signal });
+        await settled();
+        assert.equal(listening.size, 0, "listeners left after a store that stalls");
+      },
+    );
+
+    t.test(
       "adapters: the Workers Cache API shape (this runtime's own CacheStorage where it has one), Workers KV and Deno KV shapes",
       async () => {
         const g = globalThis as any;
