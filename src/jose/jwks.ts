@@ -5,7 +5,7 @@ import { KeyVaultClientError } from "../errors.js";
 import { ecAlgorithm } from "./algorithms.js";
 import { getPublicJwk, keyRef, type VaultPublicJwk } from "./key-ref.js";
 import { request } from "../request.js";
-import type { SharedStore } from "../secrets/store.js";
+import { STORE_TIMEOUT_MS, storeGet, storePut, type SharedStore } from "../secrets/store.js";
 import { checkClient, checkType, describe, invalid, optionsOf } from "../input.js";
 
 /**
@@ -44,7 +44,8 @@ export interface JwksOptions {
   /**
    * A store shared by isolates (Workers Cache API, KV, Deno KV: see `keyvault-fetch/secrets`): the
    * document is read from the vault once per `storeTtlSeconds` for the whole fleet. Public data,
-   * kept unsealed: the store must be writable by your app alone.
+   * kept unsealed: the store must be writable by your app alone. A store that fails, or has not
+   * answered within 500 ms, is a miss: the vault is read instead.
    */
   store?: SharedStore;
   /** How long the document stays in `store`, in seconds (default 300; new versions show after it). */
@@ -81,13 +82,8 @@ export async function getJwks(client: KeyVaultClient, name: string, opts?: JwksO
     throw new KeyVaultClientError("ERR_INVALID_INPUT", "storeTtlSeconds must be a positive number of seconds");
   const storeKey = `kvf-jwks1:${client.vaultUrl.toLowerCase()}/keys/${ref.name.toLowerCase()}#${use}:${options.alg ?? ""}`;
   if (store) {
-    let text: unknown;
-    try {
-      text = await store.get(storeKey);
-    } catch {
-      /* a store never breaks a read */
-    }
-    const shared = typeof text === "string" ? parseJwks(text) : undefined;
+    const text = await storeGet(store, storeKey, STORE_TIMEOUT_MS, options.signal);
+    const shared = text === undefined ? undefined : parseJwks(text);
     if (shared) return shared;
   }
 
@@ -105,13 +101,7 @@ export async function getJwks(client: KeyVaultClient, name: string, opts?: JwksO
   // Versions are fetched once each and then cached: a version's public key never changes.
   const jwks = await Promise.all(enabled.map((i) => getPublicJwk(client, i.kid!, signal)));
   const result = { keys: jwks.map((jwk) => publish(jwk, use, options.alg)) };
-  if (store) {
-    try {
-      await store.put(storeKey, JSON.stringify(result), options.storeTtlSeconds ?? 300);
-    } catch {
-      /* expires anyway */
-    }
-  }
+  if (store) await storePut(store, storeKey, JSON.stringify(result), options.storeTtlSeconds ?? 300, STORE_TIMEOUT_MS, options.signal);
   return result;
 }
 

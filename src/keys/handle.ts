@@ -19,7 +19,7 @@ import { canEncryptLocally, canVerifyLocally, encryptLocally, verifyDataLocally,
 import { getKey } from "./manage.js";
 import { digestFor, sign } from "./sign.js";
 import { verify } from "./verify.js";
-import type { SharedStore } from "../secrets/store.js";
+import { STORE_TIMEOUT_MS, storeGet, storePut, type SharedStore } from "../secrets/store.js";
 import { checkClient, checkType, checkVersion, describe, optionsOf } from "../input.js";
 import type {
   DecryptResult,
@@ -57,6 +57,7 @@ export interface KeyHandleOptions {
    * the public key of each version this handle meets, so a fleet verifying signatures reads each
    * version from the vault once per `storeTtlSeconds` rather than once per isolate. Public data
    * only, kept unsealed: the store must be writable by your app alone (a key in it decides what verifies).
+   * A store that fails, or has not answered within 500 ms, is a miss: the vault is read instead.
    */
   store?: SharedStore;
   /** How long a public key stays in `store`, in seconds (default 300; `enabled`/`exp` changes show after it). */
@@ -225,13 +226,8 @@ export class KeyHandle {
     if (hit) return hit;
     const store = this.#options.store;
     if (store && this.version) {
-      let text: unknown;
-      try {
-        text = await store.get(storeKeyOf(this.id));
-      } catch {
-        /* a store never breaks a read */
-      }
-      const shared = typeof text === "string" ? decodeKey(text, this.name, this.version) : undefined;
+      const text = await storeGet(store, storeKeyOf(this.id), STORE_TIMEOUT_MS, options.signal);
+      const shared = text === undefined ? undefined : decodeKey(text, this.name, this.version);
       if (shared) {
         remember(this.client, shared);
         return shared;
@@ -240,13 +236,8 @@ export class KeyHandle {
     const key = await getKey(this.client, this.name, this.version, options);
     if (key.properties.version) remember(this.client, key);
     if (!this.version) this.#latest = { key, at: Date.now() };
-    if (store && this.version) {
-      try {
-        await store.put(storeKeyOf(this.id), encodeKey(key), this.#options.storeTtlSeconds ?? 300);
-      } catch {
-        /* expires anyway */
-      }
-    }
+    if (store && this.version)
+      await storePut(store, storeKeyOf(this.id), encodeKey(key), this.#options.storeTtlSeconds ?? 300, STORE_TIMEOUT_MS, options.signal);
     return key;
   }
 

@@ -9,7 +9,7 @@ import { toSecret, type RestSecret } from "./model.js";
 import { readSecret } from "./operations.js";
 import { identityOf } from "./identity.js";
 import { checkSealingKey, createSealer, type Sealer, type SealingKeyInput } from "./seal.js";
-import { storeDelete, storeGet, storePut, type SharedStore } from "./store.js";
+import { STORE_TIMEOUT_MS, storeDelete, storeGet, storePut, type SharedStore } from "./store.js";
 import type { KeyVaultSecret, OperationOptions } from "./types.js";
 
 /**
@@ -202,7 +202,7 @@ export class SecretCache {
     if (options.partition !== undefined && (typeof options.partition !== "string" || !options.partition))
       throw invalid(`partition must be a non-empty string; got ${describe(options.partition)}`);
     this.#partition = options.partition;
-    this.#storeTimeout = whole(options.storeTimeoutMs ?? 500, "storeTimeoutMs", 1);
+    this.#storeTimeout = whole(options.storeTimeoutMs ?? STORE_TIMEOUT_MS, "storeTimeoutMs", 1);
   }
 
   /** Entries held now (values and remembered misses). */

@@ -126,6 +126,9 @@ function needs(value: unknown, methods: string[], fn: string, what: string): voi
     throw invalid(`${fn} takes ${what}: an object with ${methods.join(", ")}; got ${describe(value)}`);
 }
 
+/** How long one store operation may take by default, in ms: past it a read is a miss, a write is left to finish. */
+export const STORE_TIMEOUT_MS = 500;
+
 /**
  * What `operation` answers, or undefined when it throws, rejects or is still running when the
  * store's time limit (`timeoutMs`; false: none) passes or `signal` aborts (the store may go on

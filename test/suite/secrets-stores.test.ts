@@ -146,5 +146,42 @@ export function secretsStores(t: Registrar, lib: Lib): void {
       store.data.set(k!, JSON.stringify({ keys: [{ kty: "EC" }] }));
       assert.deepEqual(await getJwks(isolate(), "issuer", { store }), jwks, "a malformed document is read again from the vault");
     });
+
+    t.test("KeyHandle and getJwks with a store that never answers or throws: a miss after 500 ms, read from the vault", async () => {
+      const emu = createEmulator();
+      const admin = new KeyClient(emu.vaultUrl, { getToken: emu.getToken, fetch: emu.fetch });
+      const key = await admin.createEcKey("signer", { curve: "P-256" });
+      const data = new TextEncoder().encode("a store must never hang a read");
+      const { result: signature } = await admin.key("signer").signData("ES256", data);
+      const calls: string[] = [];
+      const stuck: SharedStore = {
+        get: (k) => (calls.push(`get ${k.split(":")[0]}`), new Promise<string>(() => {})),
+        put: (k) => (calls.push(`put ${k.split(":")[0]}`), new Promise<void>(() => {})),
+      };
+      const failing: SharedStore = {
+        get: () => Promise.reject(new Error("store down")),
+        put: () => {
+          throw new Error("store down");
+        },
+      };
+      const isolate = () => new KeyClient(emu.vaultUrl, { getToken: emu.getToken, fetch: emu.fetch });
+      for (const store of [stuck, failing]) {
+        const started = Date.now();
+        const verified = await isolate().key(key.id, undefined, { store }).verifyData("ES256", data, signature);
+        assert.deepEqual([verified.result, verified.local], [true, true]);
+        const jwks = await getJwks(isolate(), "signer", { store });
+        assert.equal(jwks.keys.length, 1);
+        const took = Date.now() - started;
+        // A stalled get and a stalled put each, for the key and the document: four limits of 500 ms.
+        if (store === stuck) assert.ok(took >= 1900 && took < 10_000, `waited ${took} ms`);
+        else assert.ok(took < 1900, `a failing store is not waited for (${took} ms)`);
+      }
+      assert.deepEqual(calls, ["get kvf-pubkey1", "put kvf-pubkey1", "get kvf-jwks1", "put kvf-jwks1"]);
+      const aborted = new AbortController();
+      aborted.abort(new Error("caller gave up"));
+      await assert.rejects(async () => getJwks(isolate(), "signer", { store: stuck, signal: aborted.signal }), {
+        message: /caller gave up/,
+      });
+    });
   });
 }
