@@ -62,7 +62,10 @@ const suite: SuiteFile = (t) => {
         const found = runProcesses();
         return typeof found === "string" ? [] : found.filter((p) => /^sleep 3[01]$/.test(p.args));
       };
-      const done = await runInGroup("bash", ["-c", "sleep 30 & echo started"], { timeoutMs: 20_000 });
+      // "started" once the background child is sleep, not the forked bash it begins as (on a loaded
+      // machine the listing could otherwise come first).
+      const waitForExec = 'while [ "$(cat /proc/$!/comm 2>/dev/null)" != sleep ] && [ -e /proc/$! ]; do :; done';
+      const done = await runInGroup("bash", ["-c", `sleep 30 & ${waitForExec}; echo started`], { timeoutMs: 20_000 });
       assert.deepEqual([done.code, done.stdout, done.timedOut], [0, "started\n", false]);
       if (typeof runProcesses() !== "string") assert.match(done.leftRunning.join("\n"), /^\d+ sleep 30$/);
       const started = Date.now();

@@ -179,6 +179,10 @@ const suite: SuiteFile = (t) => {
         try {
           assert.deepEqual((await ask(a, "name=db-password&no-wait-until")).values, ["correct horse battery staple"]);
           assert.equal(reads(), 1);
+          // The put is not awaited by the answer: let it land before this isolate goes (on a loaded
+          // machine it may still be sealing when the answer is out).
+          const stored = await a.getKVNamespace("SECRET_STORE");
+          for (let i = 0; i < 200 && (await stored.list()).keys.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
           await a.dispose();
           b = instance("b");
           const fromStore = await ask(b, "name=db-password");
