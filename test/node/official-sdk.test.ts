@@ -5,7 +5,7 @@
 import type { Registrar, SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
 import { startEmulatorServer, type EmulatorServer } from "@keyvault-fetch/emulator/server";
-import { runNodeScript } from "./child.js";
+import { assertPassed, runSdkScript, type SdkRequests, type SdkRun } from "./official-sdk-run.js";
 
 /** What official-sdk-client.mjs checks, in its order; each becomes one test here. */
 export const CHECKS = [
@@ -45,56 +45,22 @@ export const HSM_CHECKS = [
   "error 400: getRandomBytes(129) is BadParameter",
 ];
 
-interface Report {
-  check: string;
-  ok: boolean;
-  error?: string;
-}
-interface SdkRun {
-  reports: Map<string, Report>;
-  after: Record<string, string[]>;
-}
-
 /** What the child may ask of the test process, mid-run: things only the server side can do. */
-const REQUESTS: Record<string, (server: EmulatorServer) => void> = {
-  "revoke-sessions": (server) => server.emulator.revokeSessions(),
+const REQUESTS: SdkRequests = {
+  "revoke-sessions": (server) => {
+    server.emulator.revokeSessions();
+    return "done";
+  },
   "throttle-next-sign": (server) => {
     server.emulator.faults.add({ route: "POST /keys/**/sign", status: 429, retryAfter: 1 });
+    return "done";
   },
 };
 
-/** Starts a server, runs one SDK script against it in a child process, and collects its reports. */
+/** Runs one SDK script against a server in a child process, then closes the server. */
 async function runSdk(script: string, server: EmulatorServer): Promise<SdkRun> {
   try {
-    const marks: Record<string, number> = {};
-    const out = await runNodeScript(script, {
-      certificate: server.certificate!,
-      resolveLocalhost: true,
-      env: server.env,
-      timeoutMs: 60_000,
-      onLine: (line, reply) => {
-        const request: unknown = line.startsWith("{") ? JSON.parse(line).request : undefined;
-        if (typeof request !== "string" || !REQUESTS[request]) return;
-        marks[request] = server.emulator.requests.length;
-        REQUESTS[request]!(server);
-        reply("done");
-      },
-    }).catch((e: Error) => ({ stdout: e.message, stderr: "" }));
-    const reports = new Map<string, Report>();
-    for (const line of out.stdout.split("\n")) {
-      if (!line.startsWith("{")) continue;
-      const r = JSON.parse(line) as Report;
-      if (typeof r.check === "string") reports.set(r.check, r);
-    }
-    if (reports.size === 0) throw new Error(`the SDK run reported nothing:\n${out.stdout}`);
-    // What crossed the wire right after each request, as the server saw it.
-    const after = Object.fromEntries(
-      Object.entries(marks).map(([request, at]) => [
-        request,
-        server.emulator.requests.slice(at, at + 3).map((r) => `${r.target} ${r.method} ${r.status}`),
-      ]),
-    );
-    return { reports, after };
+    return await runSdkScript(script, server, { requests: REQUESTS });
   } finally {
     await server.close();
   }
@@ -115,9 +81,7 @@ function sdkGroup(t: Registrar, title: string, checks: string[], start: () => Pr
     );
     for (const check of checks) {
       t.test(check, async () => {
-        const report = (await sdkRun()).reports.get(check);
-        assert.ok(report, "reported");
-        if (!report.ok) throw new Error(report.error);
+        assertPassed(await sdkRun(), check);
         const { after } = await sdkRun();
         if (check.startsWith("CAE")) assert.deepEqual(after["revoke-sessions"], ["vault GET 401", "authority POST 200", "vault GET 200"]);
         if (check.startsWith("throttling"))
