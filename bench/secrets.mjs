@@ -6,7 +6,7 @@
 //    SecretCache alone, and with SecretCache and a shared store (Workers KV, Cache API).
 // Run alone: `npm run build && node bench/secrets.mjs`.
 import { bundleText } from "./bundles.mjs";
-import { bundleWorker, toEmulator } from "../test/workers.mjs";
+import { bundleWorker, emulatorBindings, toEmulator } from "../test/workers.mjs";
 import { Miniflare } from "miniflare";
 import { join, dirname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -92,10 +92,7 @@ async function fleet(root, script, mode, isolates = 10, requests = 100) {
       kvNamespaces: { STORE: "store" },
       outboundService,
       bindings: {
-        KEYVAULT_URL: emu.vaultUrl,
-        AZURE_TENANT_ID: emu.tenantId,
-        AZURE_CLIENT_ID: emu.clientId,
-        AZURE_CLIENT_SECRET: emu.clientSecret,
+        ...emulatorBindings(emu),
         SEALING_KEY: "bench-sealing-key-0123456789abcdef",
         MODE: mode,
       },

@@ -2,7 +2,7 @@
 // and the bench: the Worker bundled as wrangler bundles it (esbuild, the workerd conditions, no
 // nodejs_compat) with `keyvault-fetch[/sub]` resolved to the built dist/, as an installed package
 // would be, and an outbound service that sends every request the Worker makes (authority and
-// vault) to the emulator.
+// vault) to the emulator, with the bindings that point the Worker at it.
 import { build } from "esbuild";
 import { Response as MfResponse } from "miniflare";
 import { join } from "node:path";
@@ -41,6 +41,21 @@ export async function bundleWorker(root, entry, options = {}) {
   const script = out.outputFiles[0].text;
   if (/\bfrom\s*["']node:|require\(["']node:/.test(script)) throw new Error("the Worker bundle imports a node: module");
   return script;
+}
+
+/**
+ * The Worker bindings that point at the emulator: its vault, and its tenant and client with a secret
+ * (what `fromClientSecret` takes).
+ * @param {{ vaultUrl: string; tenantId: string; clientId: string; clientSecret: string }} emu
+ * @returns {{ KEYVAULT_URL: string; AZURE_TENANT_ID: string; AZURE_CLIENT_ID: string; AZURE_CLIENT_SECRET: string }}
+ */
+export function emulatorBindings(emu) {
+  return {
+    KEYVAULT_URL: emu.vaultUrl,
+    AZURE_TENANT_ID: emu.tenantId,
+    AZURE_CLIENT_ID: emu.clientId,
+    AZURE_CLIENT_SECRET: emu.clientSecret,
+  };
 }
 
 /**

@@ -12,7 +12,7 @@ import { KeyVaultClient, request, base64Encode } from "keyvault-fetch";
 import { createEmulator } from "@keyvault-fetch/emulator";
 import { makeCertificate } from "../suite/entra-helpers.js";
 import { repoRoot } from "./child.js";
-import { bundleWorker, toEmulator } from "../workers.mjs";
+import { bundleWorker, emulatorBindings, toEmulator } from "../workers.mjs";
 
 const suite: SuiteFile = (t, lib) => {
   t.group("examples", () => {
@@ -40,10 +40,7 @@ const suite: SuiteFile = (t, lib) => {
         script,
         compatibilityDate: "2025-09-01",
         bindings: {
-          KEYVAULT_URL: emu.vaultUrl,
-          AZURE_TENANT_ID: emu.tenantId,
-          AZURE_CLIENT_ID: emu.clientId,
-          AZURE_CLIENT_SECRET: emu.clientSecret,
+          ...emulatorBindings(emu),
           SIGNING_CERTIFICATE: "jwt-signing-cert",
           ISSUER: "https://issuer.example",
         },

@@ -15,7 +15,7 @@ import { createEmulator } from "@keyvault-fetch/emulator";
 import { decryptJwe, encryptJwe } from "keyvault-fetch/jose";
 import { startEmulatorServer } from "@keyvault-fetch/emulator/server";
 import { repoRoot } from "./child.js";
-import { bundleWorker, toEmulator } from "../workers.mjs";
+import { bundleWorker, emulatorBindings, toEmulator } from "../workers.mjs";
 import { denoEnv, denoExecutable } from "../processes.mjs";
 
 function runDeno(args: string[], env: Record<string, string>): Promise<{ stdout: string; stderr: string }> {
@@ -51,10 +51,7 @@ const suite: SuiteFile = (t) => {
           script,
           compatibilityDate: "2025-09-01",
           bindings: {
-            KEYVAULT_URL: emu.vaultUrl,
-            AZURE_TENANT_ID: emu.tenantId,
-            AZURE_CLIENT_ID: emu.clientId,
-            AZURE_CLIENT_SECRET: emu.clientSecret,
+            ...emulatorBindings(emu),
             SIGNING_KEY: "jwt-signer",
             ISSUER: "https://issuer.example",
           },

@@ -37,13 +37,9 @@ async function runSdk(): Promise<SdkRun & { polls: number }> {
     vaultHost: "sdk-certs.vault.localhost",
     emulator: { deletionDelayMs: 300, certificateDelayMs: 1500 },
   });
-  try {
-    const run = await runSdkScript("test/node/official-sdk-certificates-client.mjs", server, { timeoutMs: 240_000 });
-    const polls = server.emulator.requests.filter((r) => r.method === "GET" && /-rsa\/pending\?/.test(r.url) && r.status === 200).length;
-    return { ...run, polls };
-  } finally {
-    await server.close();
-  }
+  const run = await runSdkScript("test/node/official-sdk-certificates-client.mjs", server, { timeoutMs: 240_000 });
+  const polls = server.emulator.requests.filter((r) => r.method === "GET" && /-rsa\/pending\?/.test(r.url) && r.status === 200).length;
+  return { ...run, polls };
 }
 
 const suite: SuiteFile = (t) => {

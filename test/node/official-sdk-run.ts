@@ -21,7 +21,8 @@ export interface SdkRun {
 export type SdkRequests = Record<string, (server: EmulatorServer, argument: string) => string | Promise<string>>;
 
 /**
- * Runs `script` against `server` (which the caller closes) and collects its reports; throws when it reported nothing.
+ * Runs `script` against `server`, then closes the server (its `emulator.requests` stay readable), and
+ * collects the script's reports; throws when it reported nothing.
  * @example
  * const { reports } = await runSdkScript("test/node/official-sdk-client.mjs", server, { requests: { "revoke-sessions": (s) => (s.emulator.revokeSessions(), "done") } });
  */
@@ -48,7 +49,9 @@ export async function runSdkScript(
         .then(() => handle(server, argument))
         .then(reply, (e) => reply(`failed: ${e}`));
     },
-  }).catch((e: Error) => ({ stdout: e.message, stderr: "" }));
+  })
+    .catch((e: Error) => ({ stdout: e.message, stderr: "" }))
+    .finally(() => server.close());
   const reports = new Map<string, Report>();
   for (const line of out.stdout.split("\n")) {
     if (!line.startsWith("{")) continue;

@@ -65,15 +65,11 @@ async function runSdk(): Promise<SdkRun & { polls: number }> {
     vaultHost: "sdk-secrets.vault.localhost",
     emulator: { deletionDelayMs: 300 },
   });
-  try {
-    const run = await runSdkScript("test/node/official-sdk-secrets-client.mjs", server, { requests: REQUESTS });
-    const polls = server.emulator.requests.filter(
-      (r) => r.method === "GET" && /\/deletedsecrets\/[^/?]+\?/.test(r.url) && r.status === 404,
-    ).length;
-    return { ...run, polls };
-  } finally {
-    await server.close();
-  }
+  const run = await runSdkScript("test/node/official-sdk-secrets-client.mjs", server, { requests: REQUESTS });
+  const polls = server.emulator.requests.filter(
+    (r) => r.method === "GET" && /\/deletedsecrets\/[^/?]+\?/.test(r.url) && r.status === 404,
+  ).length;
+  return { ...run, polls };
 }
 
 const suite: SuiteFile = (t) => {

@@ -4,7 +4,7 @@
 // trusts the server's self-signed certificate (NODE_EXTRA_CA_CERTS); each check it reports is a test.
 import type { Registrar, SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
-import { startEmulatorServer, type EmulatorServer } from "@keyvault-fetch/emulator/server";
+import { startEmulatorServer } from "@keyvault-fetch/emulator/server";
 import { assertPassed, runSdkScript, type SdkRequests, type SdkRun } from "./official-sdk-run.js";
 
 /** What official-sdk-client.mjs checks, in its order; each becomes one test here. */
@@ -57,15 +57,6 @@ const REQUESTS: SdkRequests = {
   },
 };
 
-/** Runs one SDK script against a server in a child process, then closes the server. */
-async function runSdk(script: string, server: EmulatorServer): Promise<SdkRun> {
-  try {
-    return await runSdkScript(script, server, { requests: REQUESTS });
-  } finally {
-    await server.close();
-  }
-}
-
 /** One test per check; the first test starts the run that all of them read. */
 function sdkGroup(t: Registrar, title: string, checks: string[], start: () => Promise<SdkRun>): void {
   let run: Promise<SdkRun> | undefined;
@@ -93,15 +84,17 @@ function sdkGroup(t: Registrar, title: string, checks: string[], start: () => Pr
 
 const suite: SuiteFile = (t) => {
   sdkGroup(t, "official Azure SDK against the emulator server (HTTPS)", CHECKS, async () =>
-    runSdk(
+    runSdkScript(
       "test/node/official-sdk-client.mjs",
       await startEmulatorServer({ name: "sdk-fidelity", vaultHost: "sdk-fidelity.vault.localhost" }),
+      { requests: REQUESTS },
     ),
   );
   sdkGroup(t, "official Azure SDK against the emulator server as a Managed HSM (HTTPS)", HSM_CHECKS, async () =>
-    runSdk(
+    runSdkScript(
       "test/node/official-sdk-hsm-client.mjs",
       await startEmulatorServer({ name: "sdk-hsm", managedHsm: true, vaultHost: "sdk-hsm.managedhsm.localhost" }),
+      { requests: REQUESTS },
     ),
   );
 };

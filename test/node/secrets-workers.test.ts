@@ -12,7 +12,7 @@ import { createEmulator, type Emulator } from "@keyvault-fetch/emulator";
 import { KeyVaultClient } from "keyvault-fetch";
 import { setSecret } from "keyvault-fetch/secrets";
 import { repoRoot } from "./child.js";
-import { bundleWorker, toEmulator } from "../workers.mjs";
+import { bundleWorker, emulatorBindings, toEmulator } from "../workers.mjs";
 
 const SEALING_KEY = "workers-test-sealing-key-4c0f8a9b2e";
 
@@ -23,10 +23,7 @@ function workerOptions(script: string, emu: Emulator, name: string, storeKind: s
     script,
     compatibilityDate: "2025-09-01",
     bindings: {
-      KEYVAULT_URL: emu.vaultUrl,
-      AZURE_TENANT_ID: emu.tenantId,
-      AZURE_CLIENT_ID: emu.clientId,
-      AZURE_CLIENT_SECRET: emu.clientSecret,
+      ...emulatorBindings(emu),
       SEALING_KEY,
       STORE_KIND: storeKind,
     },
