@@ -5,9 +5,9 @@
 //    the vault and authority served by the emulator: what reaches Azure without a cache, with
 //    SecretCache alone, and with SecretCache and a shared store (Workers KV, Cache API).
 // Run alone: `npm run build && node bench/secrets.mjs`.
-import { build } from "esbuild";
 import { bundleText } from "./bundles.mjs";
-import { Miniflare, Response as MfResponse } from "miniflare";
+import { bundleWorker, emulatorBindings, toEmulator } from "../test/workers.mjs";
+import { Miniflare } from "miniflare";
 import { join, dirname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
@@ -62,32 +62,6 @@ export default {
   },
 };`;
 
-async function bundleWorker(root) {
-  const result = await build({
-    stdin: { contents: WORKER, resolveDir: root, loader: "js" },
-    bundle: true,
-    write: false,
-    minify: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["module", "main"],
-    logLevel: "silent",
-    plugins: [
-      {
-        name: "dist",
-        setup(b) {
-          b.onResolve({ filter: /^keyvault-fetch(\/[a-z]+)?$/ }, (a) => ({
-            path: join(root, "dist", `${a.path.split("/")[1] ?? "index"}.js`),
-          }));
-        },
-      },
-    ],
-  });
-  return result.outputFiles[0].text;
-}
-
 export const SCENARIOS = [
   { mode: "none", label: "getSecret on every request (no cache)" },
   { mode: "memory", label: "SecretCache (memory only)" },
@@ -107,15 +81,7 @@ async function fleet(root, script, mode, isolates = 10, requests = 100) {
   const emu = createEmulator();
   await setSecret(new KeyVaultClient(emu.vaultUrl, { getToken: emu.getToken, fetch: emu.fetch }), "db-password", "value");
   const mark = emu.requests.length;
-  const outboundService = async (request) => {
-    const body = request.method === "GET" || request.method === "HEAD" ? undefined : new Uint8Array(await request.arrayBuffer());
-    const res = await emu.fetch(request.url, {
-      method: request.method,
-      headers: Object.fromEntries(request.headers),
-      ...(body ? { body } : {}),
-    });
-    return new MfResponse(await res.arrayBuffer(), { status: res.status, headers: Object.fromEntries(res.headers) });
-  };
+  const outboundService = toEmulator(emu);
   const names = Array.from({ length: isolates }, (_, i) => `isolate-${i}`);
   const mf = new Miniflare({
     workers: names.map((name) => ({
@@ -126,10 +92,7 @@ async function fleet(root, script, mode, isolates = 10, requests = 100) {
       kvNamespaces: { STORE: "store" },
       outboundService,
       bindings: {
-        KEYVAULT_URL: emu.vaultUrl,
-        AZURE_TENANT_ID: emu.tenantId,
-        AZURE_CLIENT_ID: emu.clientId,
-        AZURE_CLIENT_SECRET: emu.clientSecret,
+        ...emulatorBindings(emu),
         SEALING_KEY: "bench-sealing-key-0123456789abcdef",
         MODE: mode,
       },
@@ -174,7 +137,7 @@ export async function secretsBench(options = {}) {
         .length,
     });
   }
-  const script = await bundleWorker(root);
+  const script = await bundleWorker(root, { contents: WORKER }, { minify: true });
   const requests = [];
   for (const s of SCENARIOS)
     requests.push({ mode: s.mode, label: s.label, workerRequests: 100, isolates: 10, ...(await fleet(root, script, s.mode)) });

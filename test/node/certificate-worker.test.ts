@@ -6,42 +6,19 @@
 import type { SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
 import * as jose from "jose";
-import { build } from "esbuild";
 import { Miniflare, Response as MfResponse, type Request as MfRequest } from "miniflare";
 import { join } from "node:path";
 import { KeyVaultClient, request, base64Encode } from "keyvault-fetch";
 import { createEmulator } from "@keyvault-fetch/emulator";
 import { makeCertificate } from "../suite/entra-helpers.js";
 import { repoRoot } from "./child.js";
+import { bundleWorker, emulatorBindings, toEmulator } from "../workers.mjs";
 
 const suite: SuiteFile = (t, lib) => {
   t.group("examples", () => {
     t.test("certificate Worker (miniflare): JWTs signed by a vault-held certificate's key, JWKS with x5c, jose verifies", async () => {
       const root = repoRoot();
-      const out = await build({
-        entryPoints: [join(root, "examples/certificate-worker/worker.ts")],
-        bundle: true,
-        write: false,
-        format: "esm",
-        platform: "neutral",
-        target: "es2022",
-        minify: true,
-        conditions: ["workerd", "worker", "browser"],
-        mainFields: ["module", "main"],
-        logLevel: "silent",
-        plugins: [
-          {
-            name: "dist",
-            setup(b) {
-              b.onResolve({ filter: /^keyvault-fetch(\/[a-z]+)?$/ }, (args) => ({
-                path: join(root, "dist", `${args.path.split("/")[1] ?? "index"}.js`),
-              }));
-            },
-          },
-        ],
-      });
-      const script = out.outputFiles[0]!.text;
-      assert.ok(!/\bfrom\s*["']node:|require\(["']node:/.test(script), "no node: imports in the Worker bundle");
+      const script = await bundleWorker(root, { file: join(root, "examples/certificate-worker/worker.ts") }, { minify: true });
 
       const emu = createEmulator({ name: `certworker${Date.now().toString(36)}` });
       const admin = new KeyVaultClient(emu.vaultUrl, { getToken: emu.getToken, fetch: emu.fetch });
@@ -57,15 +34,13 @@ const suite: SuiteFile = (t, lib) => {
         cer: base64Encode(cert.der),
       };
 
+      const toVault = toEmulator(emu);
       const mf = new Miniflare({
         modules: true,
         script,
         compatibilityDate: "2025-09-01",
         bindings: {
-          KEYVAULT_URL: emu.vaultUrl,
-          AZURE_TENANT_ID: emu.tenantId,
-          AZURE_CLIENT_ID: emu.clientId,
-          AZURE_CLIENT_SECRET: emu.clientSecret,
+          ...emulatorBindings(emu),
           SIGNING_CERTIFICATE: "jwt-signing-cert",
           ISSUER: "https://issuer.example",
         },
@@ -78,9 +53,7 @@ const suite: SuiteFile = (t, lib) => {
             req.headers.get("authorization")
           )
             return new MfResponse(JSON.stringify(certificateAnswer), { headers: { "content-type": "application/json" } });
-          const body = req.method === "GET" || req.method === "HEAD" ? undefined : new Uint8Array(await req.arrayBuffer());
-          const res = await emu.fetch(req.url, { method: req.method, headers: Object.fromEntries(req.headers), ...(body ? { body } : {}) });
-          return new MfResponse(await res.arrayBuffer(), { status: res.status, headers: Object.fromEntries(res.headers) });
+          return toVault(req);
         },
       });
       try {

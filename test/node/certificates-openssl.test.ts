@@ -1,7 +1,8 @@
 // The DER reader and getCertificateWithKey against certificates OpenSSL makes: RSA, EC P-256,
 // P-384, P-521 and secp256k1 leaves issued by a CA, with SANs of every kind. What the reader says
 // must equal what `openssl x509` says; the key getCertificateWithKey returns must sign what the
-// certificate's public key verifies; secp256k1 is refused with the fix named.
+// certificate's public key verifies; secp256k1 is refused with the fix named; and the emulator's
+// PKCS#12 secrets as openssl reads them (a non-exportable certificate's holds no key).
 import type { Lib, SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
 import { execFileSync } from "node:child_process";
@@ -197,6 +198,26 @@ const suite: SuiteFile = (t, lib: Lib) => {
       const body = pkcs1.split("\n")[5]!;
       const e = await assert.rejects(() => c.getCertificateWithKey(clientServing(pkcs1 + m.leafPem), "c"), { code: "ERR_UNSUPPORTED" });
       assert.ok(!JSON.stringify({ m: e.message, s: e.stack }).includes(body), "no key line in the error");
+    });
+
+    t.test("the emulator's PKCS#12 secrets as openssl reads them: a non-exportable certificate's holds the certificate only", async () => {
+      const emu = lib.emulator.createEmulator({ certificateDelayMs: 0 });
+      const client = new c.CertificateClient(emu.vaultUrl, { getToken: emu.getToken, fetch: emu.fetch });
+      const dir = mkdtempSync(join(tmpdir(), "kvf-cert-pfx-"));
+      try {
+        for (const exportable of [false, true]) {
+          const name = exportable ? "exportable" : "kept";
+          await client.createCertificate(name, { issuerName: "Self", subject: `CN=${name}`, keyType: "EC", exportable }, { wait: true });
+          const { value } = await lib.secrets.getSecret(client, name);
+          writeFileSync(join(dir, `${name}.pfx`), Buffer.from(value, "base64"));
+          const out = openssl(dir, "pkcs12", "-in", `${name}.pfx`, "-passin", "pass:", "-nodes");
+          const labels = [...out.matchAll(/-----BEGIN ([A-Z ]+)-----/g)].map((m) => m[1]);
+          assert.deepEqual(labels, exportable ? ["PRIVATE KEY", "CERTIFICATE"] : ["CERTIFICATE"], name);
+          assert.deepEqual(der(out), (await client.getCertificate(name)).cer, `${name}: the vault's certificate`);
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     t.test("cleanup", () => {

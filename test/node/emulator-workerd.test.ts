@@ -3,10 +3,10 @@
 // plain HTTP on loopback, gets a token with fromClientSecret and uses the vault.
 import type { SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
-import { build } from "esbuild";
-import { join } from "node:path";
 import { Miniflare } from "miniflare";
 import { startEmulatorServer } from "@keyvault-fetch/emulator/server";
+import { repoRoot } from "./child.js";
+import { bundleWorker } from "../workers.mjs";
 
 const WORKER = `
 import { KeyVaultClient } from "keyvault-fetch";
@@ -28,30 +28,11 @@ const suite: SuiteFile = (t) => {
     t.test(
       "a Worker configured by the printed environment uses the --http emulator on loopback",
       async () => {
-        const dist = join(process.cwd(), "dist");
-        const bundled = await build({
-          stdin: { contents: WORKER, resolveDir: dist, loader: "js" },
-          bundle: true,
-          format: "esm",
-          write: false,
-          platform: "neutral",
-          logLevel: "silent",
-          logOverride: { "ignored-bare-import": "silent" },
-          plugins: [
-            {
-              name: "dist",
-              setup(b) {
-                b.onResolve({ filter: /^keyvault-fetch(\/.*)?$/ }, (a) => ({
-                  path: join(dist, `${a.path.slice("keyvault-fetch".length).replace(/^\//, "") || "index"}.js`),
-                }));
-              },
-            },
-          ],
-        });
+        const script = await bundleWorker(repoRoot(), { contents: WORKER });
         const server = await startEmulatorServer({ name: "workerd-dev", vaultHost: "127.0.0.1", tls: false });
         const mf = new Miniflare({
           modules: true,
-          script: bundled.outputFiles[0]!.text,
+          script,
           compatibilityDate: "2025-09-01",
           bindings: { ...server.env },
         });

@@ -4,8 +4,7 @@
 import type { SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
 import * as jose from "jose";
-import { build } from "esbuild";
-import { Miniflare, Response as MfResponse, type Request as MfRequest } from "miniflare";
+import { Miniflare } from "miniflare";
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,35 +15,8 @@ import { createEmulator } from "@keyvault-fetch/emulator";
 import { decryptJwe, encryptJwe } from "keyvault-fetch/jose";
 import { startEmulatorServer } from "@keyvault-fetch/emulator/server";
 import { repoRoot } from "./child.js";
+import { bundleWorker, emulatorBindings, toEmulator } from "../workers.mjs";
 import { denoEnv, denoExecutable } from "../processes.mjs";
-
-/** esbuild resolves `keyvault-fetch[/sub]` to the built dist, as an installed package would. */
-const distPlugin = (root: string) => ({
-  name: "keyvault-fetch-dist",
-  setup(b: any) {
-    b.onResolve({ filter: /^keyvault-fetch(\/(entra|jose|keys|emulator))?$/ }, (args: { path: string }) => {
-      const sub = args.path.split("/")[1] ?? "index";
-      return { path: join(root, "dist", `${sub}.js`) };
-    });
-  },
-});
-
-async function bundleWorker(root: string): Promise<string> {
-  const out = await build({
-    entryPoints: [join(root, "examples/worker/worker.ts")],
-    bundle: true,
-    write: false,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
-    minify: true,
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["module", "main"],
-    logLevel: "silent",
-    plugins: [distPlugin(root)],
-  });
-  return out.outputFiles[0]!.text;
-}
 
 function runDeno(args: string[], env: Record<string, string>): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -68,8 +40,7 @@ const suite: SuiteFile = (t) => {
       "Cloudflare Worker (miniflare, no nodejs_compat): token from the authority, JWT signed in the vault, jose verifies",
       async () => {
         const root = repoRoot();
-        const script = await bundleWorker(root);
-        assert.ok(!/\bfrom\s*["']node:|require\(["']node:/.test(script), "no node: imports in the Worker bundle");
+        const script = await bundleWorker(root, { file: join(root, "examples/worker/worker.ts") }, { minify: true });
         const emu = createEmulator({ name: `worker${Date.now().toString(36)}` });
         const admin = new KeyVaultClient(emu.vaultUrl, { getToken: emu.getToken, fetch: emu.fetch });
         const key = (await request<{ key: { kid: string } }>(admin, "POST", "/keys/jwt-signer/create", { kty: "EC", crv: "P-256" })).key;
@@ -80,23 +51,12 @@ const suite: SuiteFile = (t) => {
           script,
           compatibilityDate: "2025-09-01",
           bindings: {
-            KEYVAULT_URL: emu.vaultUrl,
-            AZURE_TENANT_ID: emu.tenantId,
-            AZURE_CLIENT_ID: emu.clientId,
-            AZURE_CLIENT_SECRET: emu.clientSecret,
+            ...emulatorBindings(emu),
             SIGNING_KEY: "jwt-signer",
             ISSUER: "https://issuer.example",
           },
           // Every fetch the Worker makes (authority and vault) goes to the in-process emulator.
-          outboundService: async (request: MfRequest) => {
-            const body = request.method === "GET" || request.method === "HEAD" ? undefined : new Uint8Array(await request.arrayBuffer());
-            const res = await emu.fetch(request.url, {
-              method: request.method,
-              headers: Object.fromEntries(request.headers),
-              ...(body ? { body } : {}),
-            });
-            return new MfResponse(await res.arrayBuffer(), { status: res.status, headers: Object.fromEntries(res.headers) });
-          },
+          outboundService: toEmulator(emu),
         });
         try {
           const issue = async (sub: string) => {

@@ -7,7 +7,7 @@
 import type { SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
 import { startEmulatorServer } from "@keyvault-fetch/emulator/server";
-import { runNodeScript } from "./child.js";
+import { assertPassed, runSdkScript, type SdkRun } from "./official-sdk-run.js";
 
 /** What official-sdk-certificates-client.mjs checks, in its order; each becomes one test here. */
 export const CERTIFICATE_CHECKS = [
@@ -30,38 +30,16 @@ export const CERTIFICATE_CHECKS = [
   "error 404: getCertificate of a missing certificate is CertificateNotFound; restore of junk is 'Malformed backup blob'",
 ];
 
-interface Report {
-  check: string;
-  ok: boolean;
-  error?: string;
-}
-
-async function runSdk(): Promise<{ reports: Map<string, Report>; polls: number }> {
+async function runSdk(): Promise<SdkRun & { polls: number }> {
   // Self certificates are issued 1.5 s and deletions complete 300 ms after they are asked for, so the pollers poll.
   const server = await startEmulatorServer({
     name: "sdk-certs",
     vaultHost: "sdk-certs.vault.localhost",
     emulator: { deletionDelayMs: 300, certificateDelayMs: 1500 },
   });
-  try {
-    const out = await runNodeScript("test/node/official-sdk-certificates-client.mjs", {
-      certificate: server.certificate!,
-      resolveLocalhost: true,
-      env: server.env,
-      timeoutMs: 240_000,
-    }).catch((e: Error) => ({ stdout: e.message, stderr: "" }));
-    const reports = new Map<string, Report>();
-    for (const line of out.stdout.split("\n")) {
-      if (!line.startsWith("{")) continue;
-      const r = JSON.parse(line) as Report;
-      if (typeof r.check === "string") reports.set(r.check, r);
-    }
-    if (reports.size === 0) throw new Error(`the SDK run reported nothing:\n${out.stdout}`);
-    const polls = server.emulator.requests.filter((r) => r.method === "GET" && /-rsa\/pending\?/.test(r.url) && r.status === 200).length;
-    return { reports, polls };
-  } finally {
-    await server.close();
-  }
+  const run = await runSdkScript("test/node/official-sdk-certificates-client.mjs", server, { timeoutMs: 240_000 });
+  const polls = server.emulator.requests.filter((r) => r.method === "GET" && /-rsa\/pending\?/.test(r.url) && r.status === 200).length;
+  return { ...run, polls };
 }
 
 const suite: SuiteFile = (t) => {
@@ -81,9 +59,7 @@ const suite: SuiteFile = (t) => {
       t.test(
         check,
         async () => {
-          const report = (await sdkRun()).reports.get(check);
-          assert.ok(report, "reported");
-          if (!report.ok) throw new Error(report.error);
+          assertPassed(await sdkRun(), check);
         },
         { timeoutMs: 250_000 },
       );

@@ -5,8 +5,8 @@
 // each check it reports is a test.
 import type { SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
-import { startEmulatorServer, type EmulatorServer } from "@keyvault-fetch/emulator/server";
-import { runNodeScript } from "./child.js";
+import { startEmulatorServer } from "@keyvault-fetch/emulator/server";
+import { assertPassed, runSdkScript, type SdkRequests, type SdkRun } from "./official-sdk-run.js";
 
 /** What official-sdk-secrets-client.mjs checks, in its order; each becomes one test here. */
 export const SECRET_CHECKS = [
@@ -31,19 +31,8 @@ export const SECRET_CHECKS = [
   "parseKeyVaultSecretIdentifier reads the emulator's identifiers",
 ];
 
-interface Report {
-  check: string;
-  ok: boolean;
-  error?: string;
-}
-interface SdkRun {
-  reports: Map<string, Report>;
-  after: Record<string, string[]>;
-  polls: number;
-}
-
 /** What the child may ask of the test process, mid-run ("name argument"). */
-const REQUESTS: Record<string, (server: EmulatorServer, argument: string) => string | Promise<string>> = {
+const REQUESTS: SdkRequests = {
   // What the SDK did not send, set as the vault would have it, so the SDK's reading of it is checked.
   "set-content-type": async (server, name) => {
     const { token } = await server.emulator.getToken({ scopes: [`${server.emulator.resource}/.default`] });
@@ -69,53 +58,22 @@ const REQUESTS: Record<string, (server: EmulatorServer, argument: string) => str
   },
 };
 
-async function runSdk(): Promise<SdkRun> {
+async function runSdk(): Promise<SdkRun & { polls: number }> {
   // Deletions and recoveries complete 300 ms after they are asked for, so the pollers poll.
   const server = await startEmulatorServer({
     name: "sdk-secrets",
     vaultHost: "sdk-secrets.vault.localhost",
     emulator: { deletionDelayMs: 300 },
   });
-  try {
-    const marks: Record<string, number> = {};
-    const out = await runNodeScript("test/node/official-sdk-secrets-client.mjs", {
-      certificate: server.certificate!,
-      resolveLocalhost: true,
-      env: server.env,
-      timeoutMs: 60_000,
-      onLine: (line, reply) => {
-        const request: unknown = line.startsWith("{") ? JSON.parse(line).request : undefined;
-        if (typeof request !== "string") return;
-        const [name = "", argument = ""] = request.split(" ");
-        if (!REQUESTS[name]) return;
-        marks[name] = server.emulator.requests.length;
-        void Promise.resolve(REQUESTS[name]!(server, argument)).then(reply, (e) => reply(`failed: ${e}`));
-      },
-    }).catch((e: Error) => ({ stdout: e.message, stderr: "" }));
-    const reports = new Map<string, Report>();
-    for (const line of out.stdout.split("\n")) {
-      if (!line.startsWith("{")) continue;
-      const r = JSON.parse(line) as Report;
-      if (typeof r.check === "string") reports.set(r.check, r);
-    }
-    if (reports.size === 0) throw new Error(`the SDK run reported nothing:\n${out.stdout}`);
-    const after = Object.fromEntries(
-      Object.entries(marks).map(([request, at]) => [
-        request,
-        server.emulator.requests.slice(at, at + 3).map((r) => `${r.target} ${r.method} ${r.status}`),
-      ]),
-    );
-    const polls = server.emulator.requests.filter(
-      (r) => r.method === "GET" && /\/deletedsecrets\/[^/?]+\?/.test(r.url) && r.status === 404,
-    ).length;
-    return { reports, after, polls };
-  } finally {
-    await server.close();
-  }
+  const run = await runSdkScript("test/node/official-sdk-secrets-client.mjs", server, { requests: REQUESTS });
+  const polls = server.emulator.requests.filter(
+    (r) => r.method === "GET" && /\/deletedsecrets\/[^/?]+\?/.test(r.url) && r.status === 404,
+  ).length;
+  return { ...run, polls };
 }
 
 const suite: SuiteFile = (t) => {
-  let run: Promise<SdkRun> | undefined;
+  let run: ReturnType<typeof runSdk> | undefined;
   const sdkRun = () => (run ??= runSdk());
   t.group("official @azure/keyvault-secrets against the emulator server (HTTPS)", () => {
     t.test(
@@ -131,10 +89,8 @@ const suite: SuiteFile = (t) => {
       t.test(
         check,
         async () => {
-          const { reports, after } = await sdkRun();
-          const report = reports.get(check);
-          assert.ok(report, "reported");
-          if (!report.ok) throw new Error(report.error);
+          assertPassed(await sdkRun(), check);
+          const { after } = await sdkRun();
           if (check.startsWith("CAE")) assert.deepEqual(after["revoke-sessions"], ["vault GET 401", "authority POST 200", "vault GET 200"]);
           if (check.startsWith("throttling")) assert.deepEqual(after["throttle-next-set"]?.slice(0, 2), ["vault PUT 429", "vault PUT 200"]);
         },

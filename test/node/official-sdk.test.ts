@@ -4,8 +4,8 @@
 // trusts the server's self-signed certificate (NODE_EXTRA_CA_CERTS); each check it reports is a test.
 import type { Registrar, SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
-import { startEmulatorServer, type EmulatorServer } from "@keyvault-fetch/emulator/server";
-import { runNodeScript } from "./child.js";
+import { startEmulatorServer } from "@keyvault-fetch/emulator/server";
+import { assertPassed, runSdkScript, type SdkRequests, type SdkRun } from "./official-sdk-run.js";
 
 /** What official-sdk-client.mjs checks, in its order; each becomes one test here. */
 export const CHECKS = [
@@ -45,60 +45,17 @@ export const HSM_CHECKS = [
   "error 400: getRandomBytes(129) is BadParameter",
 ];
 
-interface Report {
-  check: string;
-  ok: boolean;
-  error?: string;
-}
-interface SdkRun {
-  reports: Map<string, Report>;
-  after: Record<string, string[]>;
-}
-
 /** What the child may ask of the test process, mid-run: things only the server side can do. */
-const REQUESTS: Record<string, (server: EmulatorServer) => void> = {
-  "revoke-sessions": (server) => server.emulator.revokeSessions(),
+const REQUESTS: SdkRequests = {
+  "revoke-sessions": (server) => {
+    server.emulator.revokeSessions();
+    return "done";
+  },
   "throttle-next-sign": (server) => {
     server.emulator.faults.add({ route: "POST /keys/**/sign", status: 429, retryAfter: 1 });
+    return "done";
   },
 };
-
-/** Starts a server, runs one SDK script against it in a child process, and collects its reports. */
-async function runSdk(script: string, server: EmulatorServer): Promise<SdkRun> {
-  try {
-    const marks: Record<string, number> = {};
-    const out = await runNodeScript(script, {
-      certificate: server.certificate!,
-      resolveLocalhost: true,
-      env: server.env,
-      timeoutMs: 60_000,
-      onLine: (line, reply) => {
-        const request: unknown = line.startsWith("{") ? JSON.parse(line).request : undefined;
-        if (typeof request !== "string" || !REQUESTS[request]) return;
-        marks[request] = server.emulator.requests.length;
-        REQUESTS[request]!(server);
-        reply("done");
-      },
-    }).catch((e: Error) => ({ stdout: e.message, stderr: "" }));
-    const reports = new Map<string, Report>();
-    for (const line of out.stdout.split("\n")) {
-      if (!line.startsWith("{")) continue;
-      const r = JSON.parse(line) as Report;
-      if (typeof r.check === "string") reports.set(r.check, r);
-    }
-    if (reports.size === 0) throw new Error(`the SDK run reported nothing:\n${out.stdout}`);
-    // What crossed the wire right after each request, as the server saw it.
-    const after = Object.fromEntries(
-      Object.entries(marks).map(([request, at]) => [
-        request,
-        server.emulator.requests.slice(at, at + 3).map((r) => `${r.target} ${r.method} ${r.status}`),
-      ]),
-    );
-    return { reports, after };
-  } finally {
-    await server.close();
-  }
-}
 
 /** One test per check; the first test starts the run that all of them read. */
 function sdkGroup(t: Registrar, title: string, checks: string[], start: () => Promise<SdkRun>): void {
@@ -115,9 +72,7 @@ function sdkGroup(t: Registrar, title: string, checks: string[], start: () => Pr
     );
     for (const check of checks) {
       t.test(check, async () => {
-        const report = (await sdkRun()).reports.get(check);
-        assert.ok(report, "reported");
-        if (!report.ok) throw new Error(report.error);
+        assertPassed(await sdkRun(), check);
         const { after } = await sdkRun();
         if (check.startsWith("CAE")) assert.deepEqual(after["revoke-sessions"], ["vault GET 401", "authority POST 200", "vault GET 200"]);
         if (check.startsWith("throttling"))
@@ -129,15 +84,17 @@ function sdkGroup(t: Registrar, title: string, checks: string[], start: () => Pr
 
 const suite: SuiteFile = (t) => {
   sdkGroup(t, "official Azure SDK against the emulator server (HTTPS)", CHECKS, async () =>
-    runSdk(
+    runSdkScript(
       "test/node/official-sdk-client.mjs",
       await startEmulatorServer({ name: "sdk-fidelity", vaultHost: "sdk-fidelity.vault.localhost" }),
+      { requests: REQUESTS },
     ),
   );
   sdkGroup(t, "official Azure SDK against the emulator server as a Managed HSM (HTTPS)", HSM_CHECKS, async () =>
-    runSdk(
+    runSdkScript(
       "test/node/official-sdk-hsm-client.mjs",
       await startEmulatorServer({ name: "sdk-hsm", managedHsm: true, vaultHost: "sdk-hsm.managedhsm.localhost" }),
+      { requests: REQUESTS },
     ),
   );
 };

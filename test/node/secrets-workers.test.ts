@@ -4,8 +4,7 @@
 // two miniflare instances share a persisted KV; what the store holds is sealed.
 import type { SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
-import { build } from "esbuild";
-import { Miniflare, Response as MfResponse, type Request as MfRequest } from "miniflare";
+import { Miniflare } from "miniflare";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,46 +12,9 @@ import { createEmulator, type Emulator } from "@keyvault-fetch/emulator";
 import { KeyVaultClient } from "keyvault-fetch";
 import { setSecret } from "keyvault-fetch/secrets";
 import { repoRoot } from "./child.js";
+import { bundleWorker, emulatorBindings, toEmulator } from "../workers.mjs";
 
 const SEALING_KEY = "workers-test-sealing-key-4c0f8a9b2e";
-
-async function bundle(): Promise<string> {
-  const root = repoRoot();
-  const out = await build({
-    entryPoints: [join(root, "test/node/secrets-worker.mjs")],
-    bundle: true,
-    write: false,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
-    minify: true,
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["module", "main"],
-    logLevel: "silent",
-    plugins: [
-      {
-        name: "dist",
-        setup(b) {
-          b.onResolve({ filter: /^keyvault-fetch(\/[a-z]+)?$/ }, (args) => ({
-            path: join(root, "dist", `${args.path.split("/")[1] ?? "index"}.js`),
-          }));
-        },
-      },
-    ],
-  });
-  return out.outputFiles[0]!.text;
-}
-
-/** Every fetch the Workers make (authority and vault) goes to the in-process emulator. */
-const outbound = (emu: Emulator) => async (request: MfRequest) => {
-  const body = request.method === "GET" || request.method === "HEAD" ? undefined : new Uint8Array(await request.arrayBuffer());
-  const res = await emu.fetch(request.url, {
-    method: request.method,
-    headers: Object.fromEntries(request.headers),
-    ...(body ? { body } : {}),
-  });
-  return new MfResponse(await res.arrayBuffer(), { status: res.status, headers: Object.fromEntries(res.headers) });
-};
 
 function workerOptions(script: string, emu: Emulator, name: string, storeKind: string) {
   return {
@@ -61,15 +23,12 @@ function workerOptions(script: string, emu: Emulator, name: string, storeKind: s
     script,
     compatibilityDate: "2025-09-01",
     bindings: {
-      KEYVAULT_URL: emu.vaultUrl,
-      AZURE_TENANT_ID: emu.tenantId,
-      AZURE_CLIENT_ID: emu.clientId,
-      AZURE_CLIENT_SECRET: emu.clientSecret,
+      ...emulatorBindings(emu),
       SEALING_KEY,
       STORE_KIND: storeKind,
     },
     kvNamespaces: { SECRET_STORE: "secret-store" },
-    outboundService: outbound(emu),
+    outboundService: toEmulator(emu),
   };
 }
 
@@ -108,7 +67,7 @@ async function fleetRound(workers: Target[], now: number): Promise<void> {
 
 const suite: SuiteFile = (t) => {
   let script: Promise<string> | undefined;
-  const worker = () => (script ??= bundle());
+  const worker = () => (script ??= bundleWorker(repoRoot(), { file: join(repoRoot(), "test/node/secrets-worker.mjs") }, { minify: true }));
 
   t.group("secret cache in workerd (miniflare)", () => {
     t.test(

@@ -5,7 +5,6 @@
 import type { SuiteFile } from "../suite/harness.js";
 import * as assert from "../suite/assert.js";
 import * as jose from "jose";
-import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -14,6 +13,7 @@ import { KeyVaultClient, request } from "keyvault-fetch";
 import { fromClientSecret } from "keyvault-fetch/entra";
 import { repoRoot } from "./child.js";
 import { stopProcess } from "../processes.mjs";
+import { bundleWorker } from "../workers.mjs";
 
 /** JSON with comments and trailing commas, as wrangler reads it. */
 export function parseJsonc(text: string): any {
@@ -56,39 +56,18 @@ interface Starter {
   script: string;
 }
 
-/** Reads a Worker's wrangler.jsonc and .dev.vars.example and bundles its `main` as wrangler would. */
+/** Reads a Worker's wrangler.jsonc and .dev.vars.example and bundles its `main` as wrangler would (unminified; no node: imports). */
 async function loadStarter(configPath: string): Promise<Starter> {
   const root = repoRoot();
   const config = parseJsonc(readFileSync(configPath, "utf8"));
   const devVars = parseDevVars(readFileSync(join(dirname(configPath), ".dev.vars.example"), "utf8"));
-  const out = await build({
-    entryPoints: [join(dirname(configPath), config.main)],
-    bundle: true,
-    write: false,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["module", "main"],
-    logLevel: "silent",
-    plugins: [
-      {
-        name: "keyvault-fetch-dist",
-        setup(b) {
-          b.onResolve({ filter: /^keyvault-fetch(\/[a-z]+)?$/ }, (args) => ({
-            path: join(root, "dist", `${args.path.split("/")[1] ?? "index"}.js`),
-          }));
-        },
-      },
-    ],
-  });
-  return { config, devVars, script: out.outputFiles[0]!.text };
+  const script = await bundleWorker(root, { file: join(dirname(configPath), config.main) });
+  return { config, devVars, script };
 }
 
 function miniflareFor(starter: Starter, bindings: Record<string, string>): Miniflare {
   const flags: string[] = starter.config.compatibility_flags ?? [];
   assert.ok(!flags.some((f) => /nodejs_compat/.test(f)), "no nodejs_compat");
-  assert.ok(!/\bfrom\s*["']node:|require\(["']node:/.test(starter.script), "no node: imports in the bundle");
   return new Miniflare({
     name: starter.config.name,
     modules: true,

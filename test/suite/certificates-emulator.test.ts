@@ -245,6 +245,68 @@ const suite: SuiteFile = (t: Registrar, lib: Lib) => {
       assert.equal((await call("POST", "/keys/pfx/rotate")).status, 403);
     });
 
+    t.test(
+      "a non-exportable certificate's secret holds no private key (PEM, PKCS#12, outContentType, import); its key still signs",
+      async () => {
+        const emu = createEmulator({ certificateDelayMs: 0 });
+        const { call } = await secretsCaller(emu);
+        const ec = { kty: "EC", crv: "P-256" };
+        await call("POST", "/certificates/open/create", policy({ key_props: ec }));
+        await call("POST", "/certificates/nx-pfx/create", policy({ key_props: { ...ec, exportable: false } }));
+        await call(
+          "POST",
+          "/certificates/nx-pem/create",
+          policy({ key_props: { ...ec, exportable: false }, secret_props: { contentType: PEM } }),
+        );
+        const onlyCertificates = async (name: string, pem: string) => {
+          const cer = (await call("GET", `/certificates/${name}`)).json.cer as string;
+          assert.ok(!pem.includes("PRIVATE KEY"), `${name}: no key in ${pem.slice(0, 40)}`);
+          const blocks = [...pem.matchAll(/-----BEGIN CERTIFICATE-----\n([\s\S]+?)-----END CERTIFICATE-----\n/g)];
+          assert.equal(blocks.map((m) => m[0]).join(""), pem, `${name}: nothing but CERTIFICATE blocks`);
+          assert.deepEqual(
+            blocks.map((m) => m[1]!.replace(/\n/g, "")),
+            [cer],
+            `${name}: the certificate`,
+          );
+        };
+        await onlyCertificates("nx-pem", (await call("GET", "/secrets/nx-pem")).json.value);
+        // PKCS#12: the key bag's type (pkcs8ShroudedKeyBag) is in the clear in Key Vault's form; an exportable certificate's has it.
+        const KEY_BAG = new Uint8Array([0x06, 0x0b, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x0c, 0x0a, 0x01]);
+        const pfx = (await call("GET", "/secrets/nx-pfx")).json;
+        assert.equal(pfx.contentType, "application/x-pkcs12");
+        assert.ok(!contains(unstd(pfx.value), KEY_BAG), "no key bag in the non-exportable PFX");
+        assert.ok(contains(unstd((await call("GET", "/secrets/open")).json.value), KEY_BAG), "the exportable PFX has its key bag");
+        await onlyCertificates("nx-pfx", (await call("GET", "/secrets/nx-pfx?outContentType=application%2Fx-pem-file")).json.value);
+        const keyless = await call("POST", "/certificates/again/import", { value: pfx.value });
+        assert.deepEqual(
+          [keyless.status, keyless.json.error.code],
+          [400, "BadParameter"],
+          "a PFX without its key is not a certificate to import",
+        );
+        // Imported with exportable: false: the key is kept as the certificate's key, out of the secret.
+        const openPem = (await call("GET", "/secrets/open?outContentType=application%2Fx-pem-file")).json.value as string;
+        assert.ok(openPem.includes("-----BEGIN PRIVATE KEY-----"), "the exportable one's PEM has its key");
+        const imported = await call("POST", "/certificates/nx-import/import", {
+          value: openPem,
+          policy: { key_props: { exportable: false }, secret_props: { contentType: PEM } },
+        });
+        assert.deepEqual([imported.status, imported.json.policy.key_props.exportable], [200, false], imported.text);
+        await onlyCertificates("nx-import", (await call("GET", "/secrets/nx-import")).json.value);
+        const digest = std(new Uint8Array(32).fill(9));
+        for (const name of ["nx-pfx", "nx-pem", "nx-import"]) {
+          const key = (await call("GET", `/keys/${name}`)).json;
+          assert.deepEqual([key.key.d, key.managed], [undefined, true], name);
+          const sig = await call("POST", `/keys/${name}/sign`, { alg: "ES256", value: digest });
+          assert.equal(sig.status, 200, `${name} sign: ${sig.text}`);
+          assert.equal(
+            (await call("POST", `/keys/${name}/verify`, { alg: "ES256", digest, value: sig.json.value })).json.value,
+            true,
+            name,
+          );
+        }
+      },
+    );
+
     t.test("issuer Unknown: the CSR; a merge with another key is the service's 400; cancel and delete the operation", async () => {
       const emu = createEmulator();
       const { call } = await secretsCaller(emu);

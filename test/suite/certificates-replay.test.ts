@@ -4,7 +4,7 @@
 // differently; bodies are compared with empty members dropped, and the SDK's extra looks are named.
 import type { Lib, Recording, Registrar } from "./harness.js";
 import * as assert from "./assert.js";
-import { replayFetch } from "./replay.js";
+import { assertReplayed, replayFetch } from "./replay.js";
 
 const TOKEN = "replay-token";
 const FAST = { wait: { intervalMs: 1 } } as const;
@@ -36,28 +36,7 @@ export function certificatesReplay(t: Registrar, lib: Lib): void {
     const entry = (i: number) => recording.Entries[i]!;
     const certName = decodeURIComponent(new URL(entry(0).RequestUri).pathname.split("/")[2]!);
     /** What was sent: in recorded order, with the token, bodies as recorded; every exchange used but `skipped` (the SDK's own looks). */
-    const done = (skipped: number[] = []) => {
-      const indexes = replay.sent.map((s) => recording.Entries.indexOf(s.entry));
-      assert.ok(
-        indexes.every((v, i) => i === 0 || v > indexes[i - 1]!),
-        `requests in recorded order: ${indexes.join(",")}`,
-      );
-      for (const s of replay.sent) {
-        if (!s.authorization) continue;
-        assert.equal(s.authorization, `Bearer ${TOKEN}`);
-        const recorded = s.entry.RequestBody;
-        if (recorded === null) assert.equal(s.body, "", `${s.method} ${s.path} sends no body`);
-        else assert.deepEqual(pruneEmpty(JSON.parse(s.body)), pruneEmpty(recorded), `${s.method} ${s.path} body`);
-      }
-      assert.deepEqual(
-        replay
-          .remaining()
-          .filter((e) => !skipped.includes(recording.Entries.indexOf(e)))
-          .map((e) => `${e.RequestMethod} ${e.RequestUri}`),
-        [],
-        "every recorded exchange was replayed",
-      );
-    };
+    const done = (skipped: number[] = []) => assertReplayed(replay, TOKEN, { normalize: pruneEmpty, skipped });
     return { recording, client, entry, done, certName, vaultUrl };
   }
   const SELF = { issuerName: "Self", subject: "cn=MyCert" } as const;

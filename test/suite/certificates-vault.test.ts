@@ -79,6 +79,32 @@ export function certificatesVault(t: Registrar, lib: Lib): void {
     }
 
     t.test(
+      "a non-exportable certificate (PKCS#12 and PEM): getCertificateWithKey is ERR_KEY_NOT_EXPORTABLE; its keyId signs in the vault",
+      async () => {
+        const { client } = vault("cnx");
+        const ec = { issuerName: "Self", subject: "CN=kept-in-vault", keyType: "EC", keyCurveName: "P-256", exportable: false } as const;
+        for (const [name, contentType] of [
+          ["nx-pfx", "application/x-pkcs12"],
+          ["nx-pem", "application/x-pem-file"],
+        ] as const) {
+          await client.createCertificate(name, { ...ec, contentType }, { wait: true });
+          assert.equal((await client.getCertificatePolicy(name)).exportable, false, name);
+          const refused = await assert.rejects(() => client.getCertificateWithKey(name), { code: "ERR_KEY_NOT_EXPORTABLE" });
+          assert.match(refused.message, new RegExp(`certificate ${name} has a non-exportable key`));
+          // The secret still serves the certificate; only the key stays in the vault.
+          const { value } = await lib.secrets.getSecret(client, name, { outContentType: "application/x-pem-file" });
+          const { cer, keyId } = await client.getCertificate(name);
+          assert.ok(value.replace(/\n/g, "").includes(lib.core.base64Encode(cer)), `${name}: the secret holds the certificate`);
+          const data = new TextEncoder().encode(`signed in the vault by ${name}`);
+          const { result } = await lib.keys.signData(client, keyId!, "ES256", data);
+          const publicKey = (await lib.certificates.importCertificatePublicKey(cer)) as CryptoKey;
+          assert.ok(await crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, publicKey, result, data), `${name}: verifies`);
+        }
+      },
+      SLOW,
+    );
+
+    t.test(
       "createCertificate { wait } follows the emulator's Retry-After until the certificate is issued",
       async () => {
         const { client } = vault("cwait", { certificateDelayMs: 1200 });

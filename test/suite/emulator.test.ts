@@ -1,5 +1,6 @@
 import { isKeysRecording, type SuiteFile } from "./harness.js";
 import * as assert from "./assert.js";
+import { replayOnEmulator } from "./emulator-replay.js";
 import { SignJWT, exportJWK, importJWK, generateKeyPair, decodeJwt, createLocalJWKSet, jwtVerify } from "jose";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 
@@ -101,30 +102,6 @@ function compareJson(ours: any, rec: any, path: string, op: string, out: string[
   if (key === "value" && typeof rec === "string" && !["decrypt", "unwrapkey"].includes(op)) return;
   const norm = (v: unknown) => (typeof v === "string" ? v.replace(UUID, "<uuid>") : v);
   if (norm(ours) !== norm(rec)) out.push(`${path}: ${JSON.stringify(ours).slice(0, 160)} vs recorded ${JSON.stringify(rec).slice(0, 160)}`);
-}
-
-/** Learns recorded -> emulator substitutions (versions, signatures, ciphertexts, blobs) from two answers. */
-function learn(rec: any, ours: any, versions: Map<string, string>, values: Map<string, string>): void {
-  if (!rec || !ours || typeof rec !== "object" || typeof ours !== "object") return;
-  for (const k of Object.keys(rec)) {
-    const r = rec[k],
-      o = ours[k];
-    if (typeof r === "string" && typeof o === "string") {
-      const rv = /\/([0-9a-f]{32})$/.exec(r)?.[1],
-        ov = /\/([0-9a-f]{32})$/.exec(o)?.[1];
-      if (k === "kid" && rv && ov) versions.set(rv, ov);
-      if (["value", "iv", "tag"].includes(k) && r !== o) values.set(r, o);
-    } else if (typeof r === "object") {
-      learn(r, o, versions, values);
-    }
-  }
-}
-
-function substitute(body: any, values: Map<string, string>): any {
-  if (typeof body === "string") return values.get(body) ?? body;
-  if (Array.isArray(body)) return body.map((b) => substitute(b, values));
-  if (body && typeof body === "object") return Object.fromEntries(Object.entries(body).map(([k, v]) => [k, substitute(v, values)]));
-  return body;
 }
 
 const suite: SuiteFile = (t, lib) => {
@@ -1333,77 +1310,18 @@ const suite: SuiteFile = (t, lib) => {
       if (skip.has(name) || !isKeysRecording(name)) continue;
       t.test(name, async () => {
         const managedHsm = rec.Entries[0]!.RequestUri.includes(".managedhsm.");
-        const recordedOrigin = managedHsm ? "https://azure_managedhsm.managedhsm.azure.net" : "https://keyvault_name.vault.azure.net";
         const emu = createEmulator({ managedHsm, recoverableDays: 7 });
-        const { token } = await emu.getToken({ scopes: [`${emu.resource}/.default`] });
-        const versions = new Map<string, string>(),
-          values = new Map<string, string>();
-        const problems: string[] = [];
-        let nextLink: string | null = null;
-        const entries = rec.Entries;
-        for (let i = 0; i < entries.length; i++) {
-          const e = entries[i]!,
-            n = entries[i + 1];
-          const u = new URL(e.RequestUri);
-          const paging = u.searchParams.has("$skiptoken");
-          if (
-            !paging &&
-            e.StatusCode >= 402 &&
-            n &&
-            n.StatusCode !== 401 &&
-            n.RequestMethod === e.RequestMethod &&
-            n.RequestUri === e.RequestUri &&
-            JSON.stringify(n.RequestBody) === JSON.stringify(e.RequestBody)
-          )
-            continue;
-          let url: string;
-          if (paging) {
-            if (!nextLink) {
-              if ((e.ResponseBody as any)?.value?.length === 0) continue; // the service's trailing empty page
-              problems.push(`#${i}: recorded another page, the emulator had none`);
-              continue;
-            }
-            url = nextLink;
-          } else {
-            let path = u.pathname + u.search;
-            for (const [r, o] of versions) path = path.split(r).join(o);
-            url = emu.vaultUrl + path;
-          }
-          const auth = e.StatusCode !== 401;
-          const body = auth && e.RequestBody !== null ? JSON.stringify(substitute(e.RequestBody, values)) : undefined;
-          const res = await emu.fetch(url, {
-            method: e.RequestMethod,
-            headers: { ...(auth ? { authorization: `Bearer ${token}` } : {}), ...(body ? { "content-type": "application/json" } : {}) },
-            body,
-          });
-          const text = await res.text();
-          const where = `#${i} ${e.RequestMethod} ${u.pathname}`;
-          if (res.status !== e.StatusCode) {
-            problems.push(`${where}: status ${res.status}, recorded ${e.StatusCode}: ${text.slice(0, 160)}`);
-            continue;
-          }
-          if (!auth) {
-            const expected = e.ResponseHeaders["WWW-Authenticate"]!.replace(
-              /microsoftonline\.com\/[0-9a-f-]+"/,
-              `microsoftonline.com/${emu.tenantId}"`,
-            );
-            if (res.headers.get("www-authenticate") !== expected)
-              problems.push(`${where}: challenge ${res.headers.get("www-authenticate")}`);
-            const recordedBody =
-              e.ResponseBody === null ? "" : typeof e.ResponseBody === "string" ? e.ResponseBody : JSON.stringify(e.ResponseBody);
-            if (text !== recordedBody) problems.push(`${where}: 401 body ${text.slice(0, 120)} vs recorded ${recordedBody.slice(0, 120)}`);
-            continue;
-          }
-          const ours = text ? JSON.parse(text) : null;
-          learn(e.ResponseBody, ours, versions, values);
-          nextLink = ours?.nextLink ?? null;
-          let normalized = text;
-          normalized = normalized.split(emu.vaultUrl).join(recordedOrigin);
-          for (const [r, o] of versions) normalized = normalized.split(o).join(r);
-          const op =
-            e.RequestMethod === "PUT" && /^\/keys\/[^/]+$/.test(u.pathname) ? "import" : u.pathname.split("/").pop()!.toLowerCase();
-          compareJson(normalized ? JSON.parse(normalized) : null, e.ResponseBody, where, op, problems);
-        }
+        const problems = await replayOnEmulator(emu, rec, {
+          recordedOrigin: managedHsm ? "https://azure_managedhsm.managedhsm.azure.net" : "https://keyvault_name.vault.azure.net",
+          versionField: "kid",
+          valueFields: ["value", "iv", "tag"],
+          emptyLastPage: true,
+          check: ({ e, u, where, normalized }, out) => {
+            const op =
+              e.RequestMethod === "PUT" && /^\/keys\/[^/]+$/.test(u.pathname) ? "import" : u.pathname.split("/").pop()!.toLowerCase();
+            compareJson(normalized ? JSON.parse(normalized) : null, e.ResponseBody, where, op, out);
+          },
+        });
         assert.deepEqual(problems, []);
       });
     }

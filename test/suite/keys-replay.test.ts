@@ -3,7 +3,7 @@
 import type { Lib, Recording, Registrar } from "./harness.js";
 import type { KeyClient } from "../../src/keys/index.js";
 import * as assert from "./assert.js";
-import { replayFetch } from "./replay.js";
+import { assertReplayed, replayFetch } from "./replay.js";
 
 const TOKEN = "replay-token";
 
@@ -26,25 +26,7 @@ export function keysReplay(t: Registrar, lib: Lib): void {
     });
     const entry = (i: number) => recording.Entries[i]!;
     /** Checks what was sent: in recorded order, all with the token, bodies as recorded; and nothing left over. */
-    const done = (normalize: (body: any) => any = (x) => x) => {
-      const indexes = replay.sent.map((s) => recording.Entries.indexOf(s.entry));
-      assert.ok(
-        indexes.every((v, i) => i === 0 || v > indexes[i - 1]!),
-        `requests in recorded order: ${indexes.join(",")}`,
-      );
-      for (const s of replay.sent) {
-        if (!s.authorization) continue;
-        assert.equal(s.authorization, `Bearer ${TOKEN}`);
-        const recorded = s.entry.RequestBody;
-        if (recorded === null) assert.equal(s.body, "", `${s.method} ${s.path} sends no body`);
-        else assert.deepEqual(normalize(JSON.parse(s.body)), normalize(recorded), `${s.method} ${s.path} body`);
-      }
-      assert.deepEqual(
-        replay.remaining().map((e) => `${e.RequestMethod} ${e.RequestUri}`),
-        [],
-        "every recorded exchange was replayed",
-      );
-    };
+    const done = (normalize?: (body: any) => unknown) => assertReplayed(replay, TOKEN, normalize ? { normalize } : {});
     return { recording, client, replay, entry, done, vaultUrl };
   }
 

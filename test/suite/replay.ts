@@ -1,6 +1,7 @@
 // Replays a recorded Key Vault session (test/fixtures/recordings, copied from the recorded sessions) as a fetch: requests are
 // matched in order on method, path and query; body hosts are rewritten to the client's vault.
 import type { RecordedEntry, Recording } from "./harness.js";
+import * as assert from "./assert.js";
 
 export const RECORDED_HOST = "https://Sanitized.vault.azure.net";
 
@@ -56,4 +57,42 @@ export function replayFetch(recording: Recording, options: ReplayOptions = {}) {
     return new Response(entry.StatusCode === 204 ? null : payload, { status: entry.StatusCode, headers });
   };
   return { fetch, sent, entries, origin, remaining: () => entries.filter((e, i) => !used[i] && e.StatusCode !== 401) };
+}
+
+/**
+ * Checks what a replay sent: in recorded order; the challenge probe without a body; every other
+ * request with `Bearer ${token}` and the recorded body (both compared after `normalize`); and
+ * every recorded exchange used, but those at the indexes in `skipped` (the recording SDK's own looks).
+ * @example
+ * assertReplayed(replay, "replay-token", { normalize: pruneEmpty, skipped: [3] });
+ */
+export function assertReplayed(
+  replay: ReturnType<typeof replayFetch>,
+  token: string,
+  options: { normalize?: (body: any) => unknown; skipped?: number[] } = {},
+): void {
+  const { normalize = (body) => body, skipped = [] } = options;
+  const indexes = replay.sent.map((s) => replay.entries.indexOf(s.entry));
+  assert.ok(
+    indexes.every((v, i) => i === 0 || v > indexes[i - 1]!),
+    `requests in recorded order: ${indexes.join(",")}`,
+  );
+  for (const s of replay.sent) {
+    if (!s.authorization) {
+      assert.equal(s.body, "", "the challenge probe carries no body");
+      continue;
+    }
+    assert.equal(s.authorization, `Bearer ${token}`);
+    const recorded = s.entry.RequestBody;
+    if (recorded === null) assert.equal(s.body, "", `${s.method} ${s.path} sends no body`);
+    else assert.deepEqual(normalize(JSON.parse(s.body)), normalize(recorded), `${s.method} ${s.path} body`);
+  }
+  assert.deepEqual(
+    replay
+      .remaining()
+      .filter((e) => !skipped.includes(replay.entries.indexOf(e)))
+      .map((e) => `${e.RequestMethod} ${e.RequestUri}`),
+    [],
+    "every recorded exchange was replayed",
+  );
 }

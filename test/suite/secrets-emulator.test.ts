@@ -5,6 +5,7 @@
 // serialize/deserialize and sweep.
 import type { Lib, Registrar, RecordedEntry } from "./harness.js";
 import * as assert from "./assert.js";
+import { replayOnEmulator, type ReplayedAnswer } from "./emulator-replay.js";
 import type { Emulator as Emu } from "../../emulator/src/index.js";
 
 const API = "api-version=2025-07-01";
@@ -67,32 +68,6 @@ export function compare(ours: any, rec: any, path: string, out: string[], varyin
   if (ours !== rec) out.push(`${path}: ${JSON.stringify(ours).slice(0, 160)} vs recorded ${JSON.stringify(rec).slice(0, 160)}`);
 }
 
-/** Learns recorded -> emulator substitutions: versions (from ids) and backup blobs. */
-function learn(rec: any, ours: any, versions: Map<string, string>, values: Map<string, string>): void {
-  if (!rec || !ours || typeof rec !== "object" || typeof ours !== "object") return;
-  for (const k of Object.keys(rec)) {
-    const r = rec[k],
-      o = ours[k];
-    if (typeof r === "string" && typeof o === "string") {
-      const rv = /\/([0-9a-f]{32})$/.exec(r)?.[1],
-        ov = /\/([0-9a-f]{32})$/.exec(o)?.[1];
-      if (k === "id" && rv && ov) versions.set(rv, ov);
-      if (k === "value" && r !== o) values.set(r, o);
-    } else if (typeof r === "object") {
-      learn(r, o, versions, values);
-    }
-  }
-}
-
-const substitute = (body: any, values: Map<string, string>): any =>
-  typeof body === "string"
-    ? (values.get(body) ?? body)
-    : Array.isArray(body)
-      ? body.map((b) => substitute(b, values))
-      : body && typeof body === "object"
-        ? Object.fromEntries(Object.entries(body).map(([k, v]) => [k, substitute(v, values)]))
-        : body;
-
 /** The vault settings a recording shows (retention days), read from its first attributes. */
 function recordedDays(entries: RecordedEntry[]): number {
   for (const e of entries) {
@@ -115,86 +90,24 @@ export function secretsEmulator(t: Registrar, lib: Lib): void {
       if (!name.startsWith("secrets__")) continue;
       t.test(name, async () => {
         const emu = createEmulator({ recoverableDays: recordedDays(rec.Entries) });
-        const { token } = await emu.getToken({ scopes: [`${emu.resource}/.default`] });
-        const versions = new Map<string, string>(),
-          values = new Map<string, string>();
-        const problems: string[] = [];
-        let nextLink: string | null = null;
         const sharedVault = name === "secrets__list-secrets-paged";
         const listedOurs: string[] = [],
           listedRecorded: string[] = [];
-        const entries = rec.Entries;
-        for (let i = 0; i < entries.length; i++) {
-          const e = entries[i]!,
-            n = entries[i + 1];
-          const u = new URL(e.RequestUri);
-          const paging = u.searchParams.has("$skiptoken");
-          if (
-            !paging &&
-            e.StatusCode >= 402 &&
-            n &&
-            n.StatusCode !== 401 &&
-            n.RequestMethod === e.RequestMethod &&
-            n.RequestUri === e.RequestUri &&
-            JSON.stringify(n.RequestBody) === JSON.stringify(e.RequestBody)
-          )
-            continue;
-          let url: string;
-          if (paging) {
-            if (sharedVault) continue;
-            if (!nextLink) {
-              problems.push(`#${i}: recorded another page, the emulator had none`);
-              continue;
-            }
-            url = nextLink;
-          } else {
-            let path = u.pathname + u.search;
-            for (const [r, o] of versions) path = path.split(r).join(o);
-            url = emu.vaultUrl + path;
-          }
-          const auth = e.StatusCode !== 401;
-          const body = auth && e.RequestBody !== null ? JSON.stringify(substitute(e.RequestBody, values)) : undefined;
-          const res = await emu.fetch(url, {
-            method: e.RequestMethod,
-            headers: { ...(auth ? { authorization: `Bearer ${token}` } : {}), ...(body ? { "content-type": "application/json" } : {}) },
-            ...(body ? { body } : {}),
-          });
-          const text = await res.text();
-          const where = `#${i} ${e.RequestMethod} ${u.pathname}`;
-          if (res.status !== e.StatusCode) {
-            problems.push(`${where}: status ${res.status}, recorded ${e.StatusCode}: ${text.slice(0, 160)}`);
-            continue;
-          }
-          if (!auth) {
-            const expected = e.ResponseHeaders["WWW-Authenticate"]!.replace(
-              /microsoftonline\.com\/[0-9a-f-]+"/,
-              `microsoftonline.com/${emu.tenantId}"`,
-            );
-            if (res.headers.get("www-authenticate") !== expected)
-              problems.push(`${where}: challenge ${res.headers.get("www-authenticate")}`);
-            if (text !== JSON.stringify(e.ResponseBody)) problems.push(`${where}: 401 body ${text.slice(0, 120)}`);
-            continue;
-          }
-          const ours = text ? JSON.parse(text) : null;
-          // Version lists pair items by position, which says nothing about which version is which.
-          if (!u.pathname.toLowerCase().endsWith("/versions")) learn(e.ResponseBody, ours, versions, values);
-          if (ours && "nextLink" in ours) nextLink = ours.nextLink;
-          let normalized = text.split(emu.vaultUrl).join(RECORDED_ORIGIN);
-          for (const [r, o] of versions) normalized = normalized.split(o).join(r);
+        const check = ({ e, u, where, ours, normalized }: ReplayedAnswer, problems: string[]) => {
           const recorded = e.ResponseBody as any;
           if (sharedVault && e.RequestMethod === "GET" && u.pathname === "/secrets") {
             // Ours lists only the two secrets this session made; each must look like its recorded item.
             const mine = JSON.parse(normalized).value as any[];
-            const all = entries
-              .filter((x) => x.RequestMethod === "GET" && new URL(x.RequestUri).pathname === "/secrets")
-              .flatMap((x) => (x.ResponseBody as any).value);
+            const all = rec.Entries.filter((x) => x.RequestMethod === "GET" && new URL(x.RequestUri).pathname === "/secrets").flatMap(
+              (x) => (x.ResponseBody as any).value,
+            );
             assert.equal(mine.length, 2);
             for (const item of mine) {
               const twin = all.find((r: any) => r.id === item.id);
               if (!twin) problems.push(`${where}: ${item.id} is not in the recorded pages`);
               else compare(item, twin, `${where} ${item.id}`, problems);
             }
-            continue;
+            return;
           }
           // Backup blobs are each side's own; the rest compares (values included). Version lists
           // are ordered by version id, which differ: their ids are compared as a set at the end.
@@ -213,7 +126,16 @@ export function secretsEmulator(t: Registrar, lib: Lib): void {
             if (ours.scheduledPurgeDate - ours.deletedDate !== recorded.scheduledPurgeDate - recorded.deletedDate)
               problems.push(`${where}: retention ${ours.scheduledPurgeDate - ours.deletedDate} s`);
           }
-        }
+        };
+        const problems = await replayOnEmulator(emu, rec, {
+          recordedOrigin: RECORDED_ORIGIN,
+          versionField: "id",
+          valueFields: ["value"],
+          // Version lists pair items by position, which says nothing about which version is which.
+          learnFrom: (u) => !u.pathname.toLowerCase().endsWith("/versions"),
+          skipPages: sharedVault,
+          check,
+        });
         assert.deepEqual(problems, []);
         assert.deepEqual(listedOurs.sort(), listedRecorded.sort(), "the same versions listed");
       });

@@ -3,7 +3,7 @@
 import type { Lib, Recording, Registrar } from "./harness.js";
 import type { SecretClient } from "../../src/secrets/index.js";
 import * as assert from "./assert.js";
-import { replayFetch } from "./replay.js";
+import { assertReplayed, replayFetch } from "./replay.js";
 
 const TOKEN = "replay-token";
 const FAST = { wait: { intervalMs: 1 } } as const;
@@ -21,28 +21,7 @@ export function secretsReplay(t: Registrar, lib: Lib): void {
     const client = new SecretClient(vaultUrl, { getToken: () => TOKEN, fetch: replay.fetch, retry: false });
     const entry = (i: number) => recording.Entries[i]!;
     /** Checks what was sent: in recorded order, all with the token, bodies as recorded; and nothing left over. */
-    const done = () => {
-      const indexes = replay.sent.map((s) => recording.Entries.indexOf(s.entry));
-      assert.ok(
-        indexes.every((v, i) => i === 0 || v > indexes[i - 1]!),
-        `requests in recorded order: ${indexes.join(",")}`,
-      );
-      for (const s of replay.sent) {
-        if (!s.authorization) {
-          assert.equal(s.body, "", "the challenge probe carries no body");
-          continue;
-        }
-        assert.equal(s.authorization, `Bearer ${TOKEN}`);
-        const recorded = s.entry.RequestBody;
-        if (recorded === null) assert.equal(s.body, "", `${s.method} ${s.path} sends no body`);
-        else assert.deepEqual(JSON.parse(s.body), recorded, `${s.method} ${s.path} body`);
-      }
-      assert.deepEqual(
-        replay.remaining().map((e) => `${e.RequestMethod} ${e.RequestUri}`),
-        [],
-        "every recorded exchange was replayed",
-      );
-    };
+    const done = () => assertReplayed(replay, TOKEN);
     return { recording, client, replay, entry, done, vaultUrl };
   }
   const nameOf = (uri: string) => decodeURIComponent(new URL(uri).pathname.split("/")[2]!);

@@ -161,25 +161,31 @@ async function decrypt(algNode: der.Node, password: string, data: Uint8Array, bm
 /**
  * Writes a PKCS#12 file holding `key` and `certs` (the leaf first), as Key Vault writes its
  * certificates' secrets: 3DES-protected bags, an HMAC-SHA-1 MAC, the given password ("" by default).
+ * Without a key (a non-exportable certificate's secret) it holds the certificates only.
  */
-export async function writePkcs12(key: CertKey, certs: Uint8Array[], password = ""): Promise<Uint8Array> {
+export async function writePkcs12(key: CertKey | undefined, certs: Uint8Array[], password = ""): Promise<Uint8Array> {
   const localKeyId = der.set(der.seq(der.oid(OID.localKeyId), der.set(der.octets(new Uint8Array([1, 0, 0, 0])))));
-  const [keyAlg, keyCipher] = await encrypt3Des(password, pkcs8(key));
-  const keyBag = der.seq(der.oid(OID.shroudedKeyBag), der.explicit(0, der.seq(keyAlg, der.octets(keyCipher))), localKeyId);
-  const keyContents = der.seq(der.oid(OID.data), der.explicit(0, der.octets(der.seq(keyBag))));
+  const contents: Uint8Array[] = [];
+  if (key) {
+    const [keyAlg, keyCipher] = await encrypt3Des(password, pkcs8(key));
+    const keyBag = der.seq(der.oid(OID.shroudedKeyBag), der.explicit(0, der.seq(keyAlg, der.octets(keyCipher))), localKeyId);
+    contents.push(der.seq(der.oid(OID.data), der.explicit(0, der.octets(der.seq(keyBag)))));
+  }
   const certBags = certs.map((c, i) =>
     der.seq(
       der.oid(OID.certBag),
       der.explicit(0, der.seq(der.oid(OID.x509Certificate), der.explicit(0, der.octets(c)))),
-      ...(i === 0 ? [localKeyId] : []),
+      ...(i === 0 && key ? [localKeyId] : []),
     ),
   );
   const [certAlg, certCipher] = await encrypt3Des(password, der.seq(...certBags));
-  const certContents = der.seq(
-    der.oid(OID.encryptedData),
-    der.explicit(0, der.seq(der.smallInt(0), der.seq(der.oid(OID.data), certAlg, der.tlv(0x80, certCipher)))),
+  contents.push(
+    der.seq(
+      der.oid(OID.encryptedData),
+      der.explicit(0, der.seq(der.smallInt(0), der.seq(der.oid(OID.data), certAlg, der.tlv(0x80, certCipher)))),
+    ),
   );
-  const authSafe = der.seq(keyContents, certContents);
+  const authSafe = der.seq(...contents);
   const macSalt = randomBytes(20);
   const macKey = await pkcs12Kdf("SHA-1", bmpPassword(password), macSalt, 3, ITERATIONS, 20);
   const mac = await hmac("SHA-1", macKey, authSafe);
@@ -190,13 +196,13 @@ export async function writePkcs12(key: CertKey, certs: Uint8Array[], password = 
   );
 }
 
-/** What a PKCS#12 file holds: its private key and its certificates (DER), in file order. */
+/** What a PKCS#12 file holds: its private key (none in a non-exportable certificate's) and its certificates (DER), in file order. */
 export interface Pkcs12Contents {
-  key: CertKey;
+  key: CertKey | undefined;
   certs: Uint8Array[];
 }
 
-/** Reads a PKCS#12 file; throws Pkcs12Error (wrong password, unsupported algorithm, malformed). */
+/** Reads a PKCS#12 file (with one private key or none); throws Pkcs12Error (wrong password, unsupported algorithm, malformed). */
 export async function readPkcs12(bytes: Uint8Array, password = ""): Promise<Pkcs12Contents> {
   try {
     return await read(bytes, password);
@@ -258,7 +264,7 @@ async function read(bytes: Uint8Array, password: string): Promise<Pkcs12Contents
       }
     }
   }
-  if (keys.length !== 1) throw new Pkcs12Error(`The PKCS#12 file must hold exactly one private key; it holds ${keys.length}.`, "format");
+  if (keys.length > 1) throw new Pkcs12Error(`The PKCS#12 file must hold at most one private key; it holds ${keys.length}.`, "format");
   if (!certs.length) throw new Pkcs12Error("The PKCS#12 file holds no certificate.", "format");
-  return { key: keys[0]!, certs };
+  return { key: keys[0], certs };
 }

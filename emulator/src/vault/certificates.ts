@@ -138,10 +138,17 @@ function keyOpsFor(key: CertKey, usage: string[]): string[] {
   return ops.size ? [...ops] : ["sign", "verify", "wrapKey", "unwrapKey", "encrypt", "decrypt"];
 }
 
-/** The secret's value: PKCS#12 (standard base64, no password) or PEM (PKCS#8 key, then the chain). */
-async function secretValue(key: CertKey, chain: Uint8Array[], contentType: string): Promise<string> {
-  if (contentType === PEM) return pem("PRIVATE KEY", pkcs8(key)) + chain.map((c) => pem("CERTIFICATE", c)).join("");
-  return b64std(await writePkcs12(key, chain));
+/**
+ * The secret's value, in the policy's content type: PKCS#12 (standard base64, no password) or PEM
+ * (PKCS#8 key, then the chain). A non-exportable key stays out of it, as the service documents ("the
+ * private key isn't a part of the value when it's retrieved as a secret"): the chain only; the
+ * certificate's managed key still signs.
+ */
+async function secretValue(key: CertKey, chain: Uint8Array[], policy: CertificatePolicy): Promise<string> {
+  const exported = policy.key_props.exportable ? key : undefined;
+  if (policy.secret_props.contentType === PEM)
+    return (exported ? pem("PRIVATE KEY", pkcs8(exported)) : "") + chain.map((c) => pem("CERTIFICATE", c)).join("");
+  return b64std(await writePkcs12(exported, chain));
 }
 
 /**
@@ -207,7 +214,7 @@ async function issueSelfSigned(c: CertsContext, e: CertificateEntry, op: Certifi
   if (!v) return;
   const key = keyFromJson(op.key);
   const der = await selfSignedCertificate(key, requestOf(e.policy), v.nbf, v.exp);
-  const secret = await secretValue(key, [der], e.policy.secret_props.contentType);
+  const secret = await secretValue(key, [der], e.policy);
   const x5t = await thumbprint(der);
   if (c.store.certificate(e.name) !== e || e.operation !== op || op.status !== "inProgress") return;
   link(c, e, v, key, readCertificate(der), secret, x5t);
@@ -452,7 +459,7 @@ export async function mergeCertificate(c: CertsContext, name: string): Promise<A
   const secret = await secretValue(
     key,
     chain.map((x) => x.der),
-    e.policy.secret_props.contentType,
+    e.policy,
   );
   const x5t = await thumbprint(chain[0]!.der);
   if (e.operation !== op || op.status !== "inProgress") throw pendingNotFound(name);
@@ -503,6 +510,7 @@ async function importedContents(
   if (!bytes || bytes.length === 0) throw badParameter(PFX_FORMAT);
   try {
     const p12 = await readPkcs12(bytes, password);
+    if (!p12.key) throw badParameter(`${PFX_FORMAT} It holds no private key.`);
     return { key: p12.key, chain: p12.certs.map((b) => readCertificate(b)), contentType: PKCS12 };
   } catch (e) {
     if (e instanceof Pkcs12Error && e.reason === "password")
@@ -535,7 +543,7 @@ export async function importCertificate(c: CertsContext, name: string): Promise<
   const secret = await secretValue(
     key,
     ordered.map((x) => x.der),
-    policy.secret_props.contentType,
+    policy,
   );
   const x5t = await thumbprint(leaf.der);
   checkNameFree(c, name);

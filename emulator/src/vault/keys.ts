@@ -105,8 +105,19 @@ export function addVersion(
   return { entry, v: version };
 }
 
-function checkExportable(exportable: boolean | undefined, policy: ReleasePolicy | undefined): void {
-  if (exportable && !policy) throw badParameter("AKV.SKR.1004: Exportable keys must have release policy.");
+/** What a create and an import ask for alike, checked in this order: key_ops (else the type's defaults), attributes, tags, release policy. */
+function requestedFields(
+  body: Record<string, unknown>,
+  kty: KeyVersion["kty"],
+  keyOpsIn: unknown,
+): Omit<KeyVersion, "version" | "created" | "updated" | "material"> {
+  const keyOps = parseKeyOps(keyOpsIn) ?? defaultOps(kty);
+  const attrs = parseAttributes(body.attributes);
+  const tags = parseTags(body.tags);
+  const releasePolicy = parseReleasePolicy(body.release_policy);
+  if (attrs.exportable && !releasePolicy) throw badParameter("AKV.SKR.1004: Exportable keys must have release policy.");
+  const exportable = attrs.exportable ?? false;
+  return { kty, keyOps, enabled: attrs.enabled ?? true, nbf: attrs.nbf, exp: attrs.exp, exportable, tags, releasePolicy };
 }
 
 /** POST /keys/{name}/create */
@@ -114,25 +125,10 @@ export async function createKey(ctx: VaultContext, name: string): Promise<Answer
   checkName(name);
   const body = objectBody(ctx);
   const kty = normalizeKty(ctx, body.kty);
-  const keyOps = parseKeyOps(body.key_ops) ?? defaultOps(kty);
-  const attrs = parseAttributes(body.attributes);
-  const tags = parseTags(body.tags);
-  const releasePolicy = parseReleasePolicy(body.release_policy);
-  checkExportable(attrs.exportable, releasePolicy);
+  const fields = requestedFields(body, kty, body.key_ops);
   checkNameFree(ctx, name); // fail fast; addVersion checks again once the key is made
   refuseManagedKey(ctx.store.key(name), "create");
-  const material = await newMaterial(kty, body);
-  const { entry, v } = addVersion(ctx, name, {
-    kty,
-    material,
-    keyOps,
-    enabled: attrs.enabled ?? true,
-    nbf: attrs.nbf,
-    exp: attrs.exp,
-    exportable: attrs.exportable ?? false,
-    tags,
-    releasePolicy,
-  });
+  const { entry, v } = addVersion(ctx, name, { ...fields, material: await newMaterial(kty, body) });
   return { status: 200, body: ctx.store.bundle(entry.name, v) };
 }
 
@@ -144,11 +140,7 @@ export async function importKey(ctx: VaultContext, name: string): Promise<Answer
   if (!jwk || typeof jwk !== "object") throw badParameter("Property 'key' (a JSON Web Key) is required.");
   if (body.Hsm !== undefined && typeof body.Hsm !== "boolean") throw badParameter("Property 'Hsm' must be a boolean.");
   const kty = normalizeKty(ctx, jwk.kty, body.Hsm === true);
-  const keyOps = parseKeyOps(jwk.key_ops) ?? defaultOps(kty);
-  const attrs = parseAttributes(body.attributes);
-  const tags = parseTags(body.tags);
-  const releasePolicy = parseReleasePolicy(body.release_policy);
-  checkExportable(attrs.exportable, releasePolicy);
+  const fields = requestedFields(body, kty, jwk.key_ops);
   let material: Material;
   const fam = family(kty);
   if (fam === "RSA") {
@@ -171,17 +163,7 @@ export async function importKey(ctx: VaultContext, name: string): Promise<Answer
   }
   checkNameFree(ctx, name);
   refuseManagedKey(ctx.store.key(name), "import");
-  const { entry, v } = addVersion(ctx, name, {
-    kty,
-    material,
-    keyOps,
-    enabled: attrs.enabled ?? true,
-    nbf: attrs.nbf,
-    exp: attrs.exp,
-    exportable: attrs.exportable ?? false,
-    tags,
-    releasePolicy,
-  });
+  const { entry, v } = addVersion(ctx, name, { ...fields, material });
   return { status: 200, body: ctx.store.bundle(entry.name, v) };
 }
 
