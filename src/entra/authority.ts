@@ -4,6 +4,7 @@ import { isLoopbackHost } from "../challenge.js";
 import { base64UrlDecode, utf8Decode } from "../encoding.js";
 import { KeyVaultClientError } from "../errors.js";
 import type { AccessToken, TokenRequest } from "../token.js";
+import { withTokenCache } from "./cache.js";
 import { checkRetry, sendTokenRequest, type FetchLike, type ProviderRetryOptions } from "./http.js";
 import { checkType, describe, invalid } from "../input.js";
 
@@ -193,6 +194,31 @@ export function appAuthority(options: AppProviderOptions, kind: string): AppAuth
   };
 }
 
+/** The form fields an app sends to prove who it is, and the values among them that must never show in an error. */
+export interface AppCredential {
+  fields: Record<string, string>;
+  secrets: string[];
+}
+
+/**
+ * The token provider of an app registration: the request's tenant (checked against the allowed
+ * ones), a client-credentials request with the fields `credential` gives for that tenant's token
+ * endpoint, and the tokens cached per tenant and scopes.
+ */
+export function appTokenProvider(
+  authority: AppAuthority,
+  credential: (endpoint: URL, tenantId: string, signal: AbortSignal | undefined) => Promise<AppCredential>,
+): (request: TokenRequest) => Promise<AccessToken> {
+  const tenantOf = (r: TokenRequest) => chooseTenant(authority.tenantId, r.tenantId, authority.allowed);
+  return withTokenCache(
+    (request) => {
+      const tenantId = tenantOf(request);
+      return clientCredentials(authority, request, tenantId, (endpoint) => credential(endpoint, tenantId, request.signal));
+    },
+    (request) => `${tenantOf(request)}\n${request.scopes.join(" ")}`,
+  );
+}
+
 /**
  * POSTs a client-credentials request. `credential` gives the credential form fields for the
  * token endpoint (a secret, or an assertion whose audience is that endpoint) and the values
@@ -202,7 +228,7 @@ export async function clientCredentials(
   authority: AppAuthority,
   request: TokenRequest,
   tenant: string,
-  credential: (endpoint: URL) => Promise<{ fields: Record<string, string>; secrets: string[] }>,
+  credential: (endpoint: URL) => Promise<AppCredential>,
 ): Promise<AccessToken> {
   const endpoint = tokenEndpoint(authority.base, tenant);
   const form = new URLSearchParams({

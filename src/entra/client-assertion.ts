@@ -3,8 +3,8 @@
 import { KeyVaultClientError } from "../errors.js";
 import { redactError } from "../redact.js";
 import type { AccessToken, TokenRequest } from "../token.js";
-import { appAuthority, chooseTenant, clientCredentials, type AppProviderOptions } from "./authority.js";
-import { withTokenCache } from "./cache.js";
+import { base64UrlEncode, utf8Encode } from "../encoding.js";
+import { appAuthority, appTokenProvider, type AppCredential, type AppProviderOptions } from "./authority.js";
 import { describe } from "../input.js";
 
 /**
@@ -62,21 +62,32 @@ export function fromClientAssertion(options: ClientAssertionOptions): (request: 
       `fromClientAssertion: assertion must be a non-empty string or a function; got ${describe(source)}`,
     );
   }
-  const tenantOf = (r: TokenRequest) => chooseTenant(authority.tenantId, r.tenantId, authority.allowed);
-  return withTokenCache(
-    (request) => {
-      const tenantId = tenantOf(request);
-      return clientCredentials(authority, request, tenantId, async (endpoint) => {
-        const assertion = await getAssertion(source, {
-          tokenEndpoint: endpoint.href,
-          tenantId,
-          ...(request.signal ? { signal: request.signal } : {}),
-        });
-        return { fields: { client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion }, secrets: [assertion] };
-      });
-    },
-    (request) => `${tenantOf(request)}\n${request.scopes.join(" ")}`,
+  return appTokenProvider(authority, async (endpoint, tenantId, signal) =>
+    assertionCredential(await getAssertion(source, { tokenEndpoint: endpoint.href, tenantId, ...(signal ? { signal } : {}) })),
   );
+}
+
+/** The form fields that send `assertion` as the app's credential (it is a secret: kept out of errors). */
+export function assertionCredential(assertion: string): AppCredential {
+  return { fields: { client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion }, secrets: [assertion] };
+}
+
+/**
+ * The signing input of an app's own assertion (RFC 7523 section 3): the encoded `header`, then
+ * claims naming the app as issuer and subject and `endpoint` as audience, valid for `lifetimeSeconds`.
+ */
+export function assertionSigningInput(header: string, endpoint: URL, clientId: string, lifetimeSeconds: number): string {
+  const now = Math.floor(Date.now() / 1000);
+  const claims = {
+    aud: endpoint.href,
+    iss: clientId,
+    sub: clientId,
+    jti: crypto.randomUUID(),
+    iat: now,
+    nbf: now,
+    exp: now + lifetimeSeconds,
+  };
+  return `${header}.${base64UrlEncode(utf8Encode(JSON.stringify(claims)))}`;
 }
 
 async function getAssertion(source: ClientAssertionOptions["assertion"], context: AssertionContext): Promise<string> {

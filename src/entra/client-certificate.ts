@@ -3,9 +3,8 @@
 import { base64Encode, base64UrlEncode, utf8Encode } from "../encoding.js";
 import { KeyVaultClientError } from "../errors.js";
 import type { AccessToken, TokenRequest } from "../token.js";
-import { appAuthority, chooseTenant, clientCredentials, type AppProviderOptions } from "./authority.js";
-import { withTokenCache } from "./cache.js";
-import { CLIENT_ASSERTION_TYPE } from "./client-assertion.js";
+import { appAuthority, appTokenProvider, type AppProviderOptions } from "./authority.js";
+import { assertionCredential, assertionSigningInput } from "./client-assertion.js";
 import { certificateParts } from "./pem.js";
 import { checkType, describe } from "../input.js";
 import type { CryptoKeyLike } from "../web-types.js";
@@ -85,29 +84,13 @@ export function fromClientCertificate(options: ClientCertificateOptions): (reque
     return (prepared = { key, header: base64UrlEncode(utf8Encode(JSON.stringify(header))) });
   };
 
-  const tenantOf = (r: TokenRequest) => chooseTenant(authority.tenantId, r.tenantId, authority.allowed);
-  return withTokenCache(
-    (request) =>
-      clientCredentials(authority, request, tenantOf(request), async (endpoint) => {
-        const { key, header } = await prepare();
-        const now = Math.floor(Date.now() / 1000);
-        const claims = {
-          aud: endpoint.href,
-          iss: authority.clientId,
-          sub: authority.clientId,
-          jti: crypto.randomUUID(),
-          iat: now,
-          nbf: now,
-          exp: now + lifetime,
-        };
-        const input = `${header}.${base64UrlEncode(utf8Encode(JSON.stringify(claims)))}`;
-        const params = alg === "PS256" ? { name: "RSA-PSS", saltLength: 32 } : { name: "RSASSA-PKCS1-v1_5" };
-        const signature = new Uint8Array(await crypto.subtle.sign(params, key, utf8Encode(input)));
-        const assertion = `${input}.${base64UrlEncode(signature)}`;
-        return { fields: { client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion }, secrets: [assertion] };
-      }),
-    (request) => `${tenantOf(request)}\n${request.scopes.join(" ")}`,
-  );
+  return appTokenProvider(authority, async (endpoint) => {
+    const { key, header } = await prepare();
+    const input = assertionSigningInput(header, endpoint, authority.clientId, lifetime);
+    const params = alg === "PS256" ? { name: "RSA-PSS", saltLength: 32 } : { name: "RSASSA-PKCS1-v1_5" };
+    const signature = new Uint8Array(await crypto.subtle.sign(params, key, utf8Encode(input)));
+    return assertionCredential(`${input}.${base64UrlEncode(signature)}`);
+  });
 }
 
 async function importSigningKey(pkcs8: Uint8Array<ArrayBuffer>, alg: "PS256" | "RS256"): Promise<CryptoKey> {

@@ -1,8 +1,7 @@
 // Client secret: the app registration's secret, sent to the token endpoint (client_secret_post).
 import { KeyVaultClientError } from "../errors.js";
 import type { AccessToken, TokenRequest } from "../token.js";
-import { appAuthority, chooseTenant, clientCredentials, type AppProviderOptions } from "./authority.js";
-import { withTokenCache } from "./cache.js";
+import { appAuthority, appTokenProvider, type AppProviderOptions } from "./authority.js";
 import { describe } from "../input.js";
 
 /**
@@ -32,10 +31,5 @@ export function fromClientSecret(options: ClientSecretOptions): (request: TokenR
       "ERR_INVALID_INPUT",
       `fromClientSecret: clientSecret is required (the secret's value, a string); got ${describe(secret)}`,
     );
-  const tenantOf = (r: TokenRequest) => chooseTenant(authority.tenantId, r.tenantId, authority.allowed);
-  return withTokenCache(
-    (request) =>
-      clientCredentials(authority, request, tenantOf(request), async () => ({ fields: { client_secret: secret }, secrets: [secret] })),
-    (request) => `${tenantOf(request)}\n${request.scopes.join(" ")}`,
-  );
+  return appTokenProvider(authority, async () => ({ fields: { client_secret: secret }, secrets: [secret] }));
 }

@@ -8,9 +8,8 @@ import { checkClient, checkType, describe, invalid } from "../input.js";
 import { checkName } from "../certificates/ids.js";
 import { certificateSigner, signInVault, type CertificateSigner } from "../certificates/signer.js";
 import type { AccessToken, TokenRequest } from "../token.js";
-import { appAuthority, chooseTenant, clientCredentials, type AppProviderOptions } from "./authority.js";
-import { withTokenCache } from "./cache.js";
-import { CLIENT_ASSERTION_TYPE } from "./client-assertion.js";
+import { appAuthority, appTokenProvider, type AppProviderOptions } from "./authority.js";
+import { assertionCredential, assertionSigningInput } from "./client-assertion.js";
 
 /**
  * Options of {@link fromKeyVaultCertificate}.
@@ -80,25 +79,9 @@ export function fromKeyVaultCertificate(options: KeyVaultCertificateOptions): (r
     return (cached = { signer, header: base64UrlEncode(utf8Encode(JSON.stringify(header))), at: Date.now() });
   };
 
-  const tenantOf = (r: TokenRequest) => chooseTenant(authority.tenantId, r.tenantId, authority.allowed);
-  return withTokenCache(
-    (request) =>
-      clientCredentials(authority, request, tenantOf(request), async (endpoint) => {
-        const { signer, header } = await current(request.signal);
-        const now = Math.floor(Date.now() / 1000);
-        const claims = {
-          aud: endpoint.href,
-          iss: authority.clientId,
-          sub: authority.clientId,
-          jti: crypto.randomUUID(),
-          iat: now,
-          nbf: now,
-          exp: now + life,
-        };
-        const input = `${header}.${base64UrlEncode(utf8Encode(JSON.stringify(claims)))}`;
-        const assertion = `${input}.${await signInVault(client, signer.kid, alg, input, request.signal)}`;
-        return { fields: { client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion }, secrets: [assertion] };
-      }),
-    (request) => `${tenantOf(request)}\n${request.scopes.join(" ")}`,
-  );
+  return appTokenProvider(authority, async (endpoint, _tenantId, signal) => {
+    const { signer, header } = await current(signal);
+    const input = assertionSigningInput(header, endpoint, authority.clientId, life);
+    return assertionCredential(`${input}.${await signInVault(client, signer.kid, alg, input, signal)}`);
+  });
 }
