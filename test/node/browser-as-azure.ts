@@ -21,7 +21,7 @@ const VAULT = "https://myvault.vault.azure.net";
 /** The key the snippet may sign with: the one the Node quickstart creates. */
 export const KEY_NAME = "quickstart-signer";
 
-/** Runs the snippet; resolves with what it logged once it logs without error, rejects on a page error. */
+/** Runs the snippet; resolves with what it logged, rejects when it logs nothing within 30 s or the page throws. */
 export async function runInBrowserAsAzure(dir: string, snippet: string): Promise<string> {
   const installed = createRequire(join(dir, "package.json"));
   const load = (name: string) => import(pathToFileURL(installed.resolve(name)).href);
@@ -88,27 +88,24 @@ export async function runInBrowserAsAzure(dir: string, snippet: string): Promise
     });
 
     const tab = await context.newPage();
-    const logged = new Promise<string>((resolve, reject) => {
-      tab.on("console", (m) => {
-        if (m.type() === "log") resolve(m.text());
-      });
-      tab.on("pageerror", (e) => reject(new Error(`the page threw: ${e.message}`)));
-    });
+    const thrown: string[] = [];
+    tab.on("pageerror", (e) => thrown.push(e.message));
     await tab.goto(`${PAGE}/`);
     // The snippet's first call has no account: MSAL sends the page to the authority to sign in.
     await tab.waitForURL((u) => u.href.startsWith(`${AUTHORITY}/${emulator.tenantId}/oauth2/v2.0/authorize?`), { timeout: 30_000 });
     await tab.fill("#username", "ada@contoso.example");
-    await tab.click("#signin");
-    return await withTimeout(logged, 30_000, "the snippet logged nothing within 30 s of the sign-in");
+    const [message] = await Promise.all([
+      tab.waitForEvent("console", { predicate: (m) => m.type() === "log", timeout: 30_000 }),
+      tab.click("#signin"),
+    ]).catch((cause) => {
+      throw new Error(
+        `the snippet logged nothing within 30 s of the sign-in${thrown.length ? `; the page threw: ${thrown.join("; ")}` : ""}`,
+        { cause },
+      );
+    });
+    if (thrown.length) throw new Error(`the page threw: ${thrown.join("; ")}`);
+    return message.text();
   } finally {
     await browser.close();
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -64,7 +64,7 @@ const suite: SuiteFile = (t) => {
       };
       // "started" once the background child is sleep, not the forked bash it begins as (on a loaded
       // machine the listing could otherwise come first).
-      const waitForExec = 'while [ "$(cat /proc/$!/comm 2>/dev/null)" != sleep ] && [ -e /proc/$! ]; do :; done';
+      const waitForExec = 'while [ "$(cat /proc/$!/comm 2>/dev/null)" != sleep ] && [ -e /proc/$! ]; do sleep 0.01; done';
       const done = await runInGroup("bash", ["-c", `sleep 30 & ${waitForExec}; echo started`], { timeoutMs: 20_000 });
       assert.deepEqual([done.code, done.stdout, done.timedOut], [0, "started\n", false]);
       if (typeof runProcesses() !== "string") assert.match(done.leftRunning.join("\n"), /^\d+ sleep 30$/);
