@@ -663,6 +663,25 @@ const suite: SuiteFile = (t: Registrar, lib: Lib) => {
       assert.equal((await (await secretsCaller(hsm)).call("GET", "/certificates")).status, 404, "a Managed HSM has no certificates");
     });
 
+    t.test("16 tags are a 400 that names what was tagged: a certificate, a key, a secret", async () => {
+      const emu = createEmulator({ certificateDelayMs: 0 });
+      const { call } = await secretsCaller(emu);
+      const tags = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`t${i}`, "v"]));
+      const answers = [
+        await call("POST", "/certificates/tagged/create", { policy: policy().policy, tags }),
+        await call("POST", "/keys/tagged/create", { kty: "EC", crv: "P-256", tags }),
+        await call("PUT", "/secrets/tagged", { value: "v", tags }),
+      ];
+      assert.deepEqual(
+        answers.map((a) => [a.status, a.json.error.message]),
+        [
+          [400, "A certificate can have at most 15 tags."],
+          [400, "A key can have at most 15 tags."],
+          [400, "A secret can have at most 15 tags."],
+        ],
+      );
+    });
+
     t.test("state: exported and imported with the vault (what --state saves); vaults are isolated", async () => {
       const emu = createEmulator({ certificateDelayMs: 0, vaults: [{ name: "one" }, { name: "two" }] });
       const { call } = await secretsCaller(emu);

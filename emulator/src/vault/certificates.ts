@@ -21,7 +21,7 @@ import {
   type CertKey,
   type ParsedCertificate,
 } from "../crypto/x509.js";
-import { ServiceError, badParameter, conflict, forbidden } from "../errors.js";
+import { ServiceError, badParameter, conflict } from "../errors.js";
 import { addMonths, importedPolicy, normalizePolicy, PEM, PKCS12, type CertificatePolicy } from "./certificate-policy.js";
 import {
   checkCertificate,
@@ -33,7 +33,7 @@ import {
   type CertificateVersion,
   type DeletedCertificate,
 } from "./certificates-store.js";
-import { checkName, objectBody, parseTags, type Answer, type VaultContext } from "./context.js";
+import { checkName, objectBody, parseTags, refusePurgeIfProtected, type Answer, type VaultContext } from "./context.js";
 import { page } from "./paging.js";
 import { checkEntry, type SecretEntry, type SecretStore, type SecretVersion } from "./secrets-store.js";
 import { deserializeEntry, serializeEntry, type KeyEntry, type KeyVersion, type Material } from "./store.js";
@@ -294,7 +294,7 @@ export async function createCertificate(c: CertsContext, name: string): Promise<
   const policy = normalizePolicy(policyIn ?? {}, c.ctx.nowSeconds, existing?.policy);
   const attrs =
     body.attributes === undefined || body.attributes === null ? {} : (objectOf(body.attributes, "attributes") as { enabled?: unknown });
-  const tags = parseTags(body.tags);
+  const tags = parseTags(body.tags, "certificate");
   checkNameFree(c, name);
   if (existing?.operation?.status === "inProgress")
     throw conflict(`There is already a pending operation for certificate ${name}. Cancel or delete it before creating another version.`);
@@ -323,7 +323,7 @@ export function updateCertificate(c: CertsContext, name: string, version: string
   const attrs = body.attributes === undefined || body.attributes === null ? {} : objectOf(body.attributes, "attributes");
   if (attrs.enabled !== undefined && typeof attrs.enabled !== "boolean")
     throw badParameter("Property 'attributes.enabled' must be a boolean.");
-  const tags = parseTags(body.tags);
+  const tags = parseTags(body.tags, "certificate");
   const policy = body.policy === undefined || body.policy === null ? undefined : normalizePolicy(body.policy, c.ctx.nowSeconds, e.policy);
   if (policy) e.policy = policy;
   if (typeof attrs.enabled === "boolean" && v.cer) v.enabled = attrs.enabled;
@@ -463,7 +463,7 @@ export async function mergeCertificate(c: CertsContext, name: string): Promise<A
   );
   const x5t = await thumbprint(chain[0]!.der);
   if (e.operation !== op || op.status !== "inProgress") throw pendingNotFound(name);
-  const tags = parseTags(body.tags);
+  const tags = parseTags(body.tags, "certificate");
   if (tags) v.tags = Object.entries(tags);
   link(c, e, v, key, chain[0]!, secret, x5t);
   const attrs = body.attributes === undefined || body.attributes === null ? {} : objectOf(body.attributes, "attributes");
@@ -539,7 +539,7 @@ export async function importCertificate(c: CertsContext, name: string): Promise<
   const policy = importedPolicy(leaf, contentType, requested, c.ctx.nowSeconds);
   if (ctIn === PKCS12 || ctIn === PEM) policy.secret_props.contentType = ctIn as string;
   const attrs = body.attributes === undefined || body.attributes === null ? {} : objectOf(body.attributes, "attributes");
-  const tags = parseTags(body.tags);
+  const tags = parseTags(body.tags, "certificate");
   const secret = await secretValue(
     key,
     ordered.map((x) => x.der),
@@ -618,11 +618,7 @@ export function listDeletedCertificates(c: CertsContext): Answer {
 /** DELETE /deletedcertificates/{name}: purges the certificate, its key and its secret. */
 export function purgeDeletedCertificate(c: CertsContext, name: string): Answer {
   checkName(name);
-  if (c.store.info.purgeProtection)
-    throw forbidden(
-      `Operation "purge" is not allowed because purge protection is enabled for this vault. Key Vault service will automatically purge it after the retention period has passed.`,
-      "VaultPurgeProtectionEnabled",
-    );
+  refusePurgeIfProtected(c.store.info);
   const d = visibleDeleted(c, name);
   c.store.deleted.delete(name.toLowerCase());
   const key = c.ctx.store.deletedKey(d.entry.name);

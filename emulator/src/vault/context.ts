@@ -144,12 +144,21 @@ export function parseKeyOps(v: unknown): string[] | undefined {
   return [...new Set(v as string[])];
 }
 
-/** Validates tags input. */
-export function parseTags(v: unknown): Record<string, string> | undefined {
+/** A purge's 403 in a vault with purge protection, for keys, secrets and certificates alike. */
+export function refusePurgeIfProtected(info: { purgeProtection: boolean }): void {
+  if (info.purgeProtection)
+    throw forbidden(
+      `Operation "purge" is not allowed because purge protection is enabled for this vault. Key Vault service will automatically purge it after the retention period has passed.`,
+      "VaultPurgeProtectionEnabled",
+    );
+}
+
+/** Validates tags input: at most 15, string values, names up to 512 and values up to 256 characters. */
+export function parseTags(v: unknown, kind: "key" | "secret" | "certificate"): Record<string, string> | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== "object" || Array.isArray(v)) throw badParameter("Property 'tags' must be an object of string values.");
   const entries = Object.entries(v as Record<string, unknown>);
-  if (entries.length > 15) throw badParameter("A key can have at most 15 tags.");
+  if (entries.length > 15) throw badParameter(`A ${kind} can have at most 15 tags.`);
   for (const [k, val] of entries) {
     if (typeof val !== "string") throw badParameter(`Tag '${k}' must have a string value.`);
     if (k.length > 512 || val.length > 256) throw badParameter(`Tag '${k}' is too long (names up to 512, values up to 256 characters).`);

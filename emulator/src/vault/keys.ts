@@ -113,7 +113,7 @@ function requestedFields(
 ): Omit<KeyVersion, "version" | "created" | "updated" | "material"> {
   const keyOps = parseKeyOps(keyOpsIn) ?? defaultOps(kty);
   const attrs = parseAttributes(body.attributes);
-  const tags = parseTags(body.tags);
+  const tags = parseTags(body.tags, "key");
   const releasePolicy = parseReleasePolicy(body.release_policy);
   if (attrs.exportable && !releasePolicy) throw badParameter("AKV.SKR.1004: Exportable keys must have release policy.");
   const exportable = attrs.exportable ?? false;
@@ -179,7 +179,7 @@ export function updateKey(ctx: VaultContext, name: string, version: string): Ans
   const body = objectBody(ctx);
   const keyOps = parseKeyOps(body.key_ops);
   const attrs = parseAttributes(body.attributes);
-  const tags = parseTags(body.tags);
+  const tags = parseTags(body.tags, "key");
   const releasePolicy = parseReleasePolicy(body.release_policy);
   const nbf = attrs.nbf ?? v.nbf,
     exp = attrs.exp ?? v.exp;

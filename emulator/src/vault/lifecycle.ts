@@ -1,7 +1,7 @@
 // Soft delete, deleted keys, recover, purge, backup and restore.
 import { b64url, concat, fromB64, fromUtf8, utf8 } from "../bytes.js";
 import { badParameter, conflict, deletedKeyNotFound, forbidden, keyNotFound, ServiceError } from "../errors.js";
-import { checkName, liveKey, objectBody, type Answer, type VaultContext } from "./context.js";
+import { checkName, liveKey, objectBody, refusePurgeIfProtected, type Answer, type VaultContext } from "./context.js";
 import { page } from "./paging.js";
 import { deserializeEntry, latest, serializeEntry, type DeletedEntry, type KeyEntry, type Store } from "./store.js";
 
@@ -59,12 +59,7 @@ function notYetDeleted(ctx: VaultContext, name: string): void {
 /** DELETE /deletedkeys/{name} (purge): 204, no body; 403 when the vault has purge protection. */
 export function purgeDeletedKey(ctx: VaultContext, name: string): Answer {
   checkName(name);
-  if (ctx.store.info.purgeProtection) {
-    throw forbidden(
-      `Operation "purge" is not allowed because purge protection is enabled for this vault. Key Vault service will automatically purge it after the retention period has passed.`,
-      "VaultPurgeProtectionEnabled",
-    );
-  }
+  refusePurgeIfProtected(ctx.store.info);
   notYetDeleted(ctx, name);
   ctx.store.purge(visibleDeleted(ctx, name));
   return { status: 204 };

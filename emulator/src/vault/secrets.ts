@@ -5,7 +5,7 @@
 import { b64url, concat, fromB64, fromUtf8, randomVersion, utf8 } from "../bytes.js";
 import { ServiceError, badParameter, conflict, forbidden } from "../errors.js";
 import { pfxToPem } from "./certificate-secrets.js";
-import { parseAttributes, type Answer, type VaultContext } from "./context.js";
+import { parseAttributes, parseTags, refusePurgeIfProtected, type Answer, type VaultContext } from "./context.js";
 import { page } from "./paging.js";
 import {
   checkEntry,
@@ -56,16 +56,10 @@ function body(ctx: VaultContext): Record<string, unknown> {
   return b as Record<string, unknown>;
 }
 
-function parseTags(v: unknown): [string, string][] | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== "object" || Array.isArray(v)) throw badParameter("Property 'tags' must be an object of string values.");
-  const entries = Object.entries(v as Record<string, unknown>);
-  if (entries.length > 15) throw badParameter("A secret can have at most 15 tags.");
-  for (const [k, val] of entries) {
-    if (typeof val !== "string") throw badParameter(`Tag '${k}' must have a string value.`);
-    if (k.length > 512 || val.length > 256) throw badParameter(`Tag '${k}' is too long (names up to 512, values up to 256 characters).`);
-  }
-  return entries as [string, string][];
+/** The tags as the secret store keeps them: [name, value] pairs. */
+function tagEntries(v: unknown): [string, string][] | undefined {
+  const tags = parseTags(v, "secret");
+  return tags && Object.entries(tags);
 }
 
 function parseContentType(v: unknown): string | undefined {
@@ -125,7 +119,7 @@ export function setSecret(s: SecretsContext, name: string): Answer {
   if (utf8(b.value).length > MAX_SECRET_VALUE_BYTES)
     throw badParameter(`The secret value is larger than the maximum allowed size of ${MAX_SECRET_VALUE_BYTES} bytes.`);
   const contentType = parseContentType(b.contentType);
-  const tags = parseTags(b.tags);
+  const tags = tagEntries(b.tags);
   const attrs = parseAttributes(b.attributes, "secret");
   checkNameFree(s, name);
   refuseManaged(s.store.secret(name), "set");
@@ -171,7 +165,7 @@ function convertible(v: SecretVersion, out: string): boolean {
 export function updateSecret(s: SecretsContext, name: string, version: string): Answer {
   const b = body(s.ctx);
   const contentType = parseContentType(b.contentType);
-  const tags = parseTags(b.tags);
+  const tags = tagEntries(b.tags);
   const attrs = parseAttributes(b.attributes, "secret");
   const { entry, v } = secretVersion(s, name, version);
   const nbf = attrs.nbf ?? v.nbf,
@@ -270,12 +264,7 @@ function notYetDeleted(s: SecretsContext, name: string): void {
 /** DELETE /deletedsecrets/{name}: 204; the name is free again after deletionDelayMs. */
 export function purgeDeletedSecret(s: SecretsContext, name: string): Answer {
   checkSecretName(name);
-  if (s.store.info.purgeProtection) {
-    throw forbidden(
-      `Operation "purge" is not allowed because purge protection is enabled for this vault. Key Vault service will automatically purge it after the retention period has passed.`,
-      "VaultPurgeProtectionEnabled",
-    );
-  }
+  refusePurgeIfProtected(s.store.info);
   notYetDeleted(s, name);
   visibleDeleted(s, name);
   s.store.deleted.delete(name.toLowerCase());
